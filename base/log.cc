@@ -1,0 +1,115 @@
+#include "base/log.h"
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+
+#include "base/clock.h"
+
+namespace ccci {
+namespace {
+
+std::atomic<int> g_min_level{static_cast<int>(LogLevel::kInfo)};
+std::mutex g_mu;
+std::function<void(const std::string&)>* g_sink = nullptr;
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+
+bool NeedsQuoting(std::string_view v) {
+  if (v.empty()) return true;
+  for (unsigned char c : v) {
+    if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f) return true;
+  }
+  return false;
+}
+
+void AppendValue(std::string& out, std::string_view v) {
+  if (!NeedsQuoting(v)) {
+    out.append(v);
+    return;
+  }
+  out.push_back('"');
+  for (unsigned char c : v) {
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          snprintf(buf, sizeof(buf), "\\x%02x", c);
+          out.append(buf);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+LogField::LogField(std::string_view k, double v) : key(k) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%.3f", v);
+  value = buf;
+}
+
+std::string FormatLogLine(std::string_view ts, LogLevel level, std::string_view event,
+                          std::initializer_list<LogField> fields) {
+  std::string line;
+  line.reserve(128);
+  line.append("ts=").append(ts);
+  line.append(" level=").append(LevelName(level));
+  line.append(" event=");
+  AppendValue(line, event);
+  for (const LogField& f : fields) {
+    line.push_back(' ');
+    line.append(f.key);
+    line.push_back('=');
+    AppendValue(line, f.value);
+  }
+  return line;
+}
+
+void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+  if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
+  std::string line =
+      FormatLogLine(FormatRfc3339Millis(RealClock()->NowUnixMillis()), level, event, fields);
+  std::lock_guard<std::mutex> lock(g_mu);
+  if (g_sink) {
+    (*g_sink)(line);
+    return;
+  }
+  line.push_back('\n');
+  fwrite(line.data(), 1, line.size(), stderr);
+}
+
+void SetLogLevel(LogLevel level) { g_min_level.store(static_cast<int>(level)); }
+
+bool ParseLogLevel(std::string_view text, LogLevel* out) {
+  if (text == "debug") *out = LogLevel::kDebug;
+  else if (text == "info") *out = LogLevel::kInfo;
+  else if (text == "warn") *out = LogLevel::kWarn;
+  else if (text == "error") *out = LogLevel::kError;
+  else return false;
+  return true;
+}
+
+void SetLogSink(std::function<void(const std::string&)> sink) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  delete g_sink;
+  g_sink = sink ? new std::function<void(const std::string&)>(std::move(sink)) : nullptr;
+}
+
+}  // namespace ccci

@@ -1,0 +1,36 @@
+#include "base/log.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace ccci {
+namespace {
+
+TEST(LogTest, FormatsLogfmtWithStableFields) {
+  std::string line = FormatLogLine("T", LogLevel::kInfo, "delivery.accepted",
+                                   {{"delivery", "abc"}, {"repo", "o/r"}, {"pr", 17}});
+  EXPECT_EQ(line, "ts=T level=info event=delivery.accepted delivery=abc repo=o/r pr=17");
+}
+
+TEST(LogTest, QuotesValuesSoALineStaysOneLine) {
+  std::string line =
+      FormatLogLine("T", LogLevel::kWarn, "x", {{"reason", "bad \"json\"\nline 2"}, {"e", ""}});
+  EXPECT_EQ(line, "ts=T level=warn event=x reason=\"bad \\\"json\\\"\\nline 2\" e=\"\"");
+}
+
+TEST(LogTest, SinkReceivesLinesAtOrAboveLevel) {
+  std::vector<std::string> lines;
+  SetLogSink([&](const std::string& l) { lines.push_back(l); });
+  SetLogLevel(LogLevel::kWarn);
+  LogInfo("dropped");
+  LogWarn("kept", {{"run", 3}});
+  SetLogLevel(LogLevel::kInfo);
+  SetLogSink(nullptr);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("event=kept run=3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ccci
