@@ -1,0 +1,166 @@
+#include "bot/cli/serve_command.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/log.h"
+#include "bot/config/config.h"
+#include "bot/http/metrics.h"
+#include "bot/http/server.h"
+#include "bot/intake/intake.h"
+#include "bot/store/sqlite_store.h"
+#include "bot/version.h"
+
+namespace ccci {
+namespace {
+
+constexpr const char* kServeUsage =
+    "Usage: cc-ci serve [--config FILE] [--listen HOST:PORT] [--data-dir DIR]\n"
+    "\n"
+    "Runs the cc-ci server: Gitea webhook intake (POST /hooks/gitea), the JSON API\n"
+    "(/api/runs), /healthz and /metrics, on one address (default http://127.0.0.1:8080).\n"
+    "State lives in SQLite under the data dir (default ./data).\n"
+    "\n"
+    "Options:\n"
+    "  --config FILE        INI configuration; every key is documented with its default\n"
+    "                       in cc-ci.example.ini. Without it, the defaults apply.\n"
+    "  --listen HOST:PORT   overrides server.listen (port 0 picks a free port)\n"
+    "  --data-dir DIR       overrides storage.data_dir\n"
+    "  -h, --help           this help\n"
+    "\n"
+    "Environment (secrets never go on the command line):\n"
+    "  CC_CI_GITEA_TOKEN      Gitea API token (overrides gitea.token_file)\n"
+    "  CC_CI_WEBHOOK_SECRET   webhook secret(s), comma-separated (overrides\n"
+    "                         gitea.webhook_secret_file). With neither, a secret is\n"
+    "                         generated into <data dir>/webhook-secret on first start.\n"
+    "\n"
+    "Without a Gitea token, reporting is dry-run: nothing is sent to Gitea.\n"
+    "Stops cleanly on SIGINT or SIGTERM. Exit codes: 0 stopped, 1 failed to start,\n"
+    "2 bad usage or configuration.\n";
+
+int Fail(int code, const std::string& message) {
+  fprintf(stderr, "cc-ci serve: %s\n", message.c_str());
+  return code;
+}
+
+bool MakeDirs(const std::string& path) {
+  std::string cur;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') {
+      if (!cur.empty() && mkdir(cur.c_str(), 0750) != 0 && errno != EEXIST) return false;
+    }
+    if (i < path.size()) cur.push_back(path[i]);
+  }
+  return true;
+}
+
+}  // namespace
+
+int RunServeCommand(int argc, char** argv) {
+  std::optional<std::string> config_path;
+  std::optional<std::string> listen;
+  std::optional<std::string> data_dir;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* name) -> std::optional<std::string> {
+      if (i + 1 >= argc) return std::nullopt;
+      (void)name;
+      return std::string(argv[++i]);
+    };
+    if (a == "-h" || a == "--help") {
+      fputs(kServeUsage, stdout);
+      return 0;
+    } else if (a == "--config") {
+      config_path = value("--config");
+      if (!config_path) return Fail(2, "--config needs a file");
+    } else if (a == "--listen") {
+      listen = value("--listen");
+      if (!listen) return Fail(2, "--listen needs HOST:PORT");
+    } else if (a == "--data-dir") {
+      data_dir = value("--data-dir");
+      if (!data_dir) return Fail(2, "--data-dir needs a directory");
+    } else {
+      return Fail(2, "unknown argument '" + a + "' (see cc-ci serve --help)");
+    }
+  }
+
+  auto loaded = LoadConfig(config_path);
+  if (!loaded.ok()) return Fail(2, "bad configuration: " + loaded.status().message());
+  Config config = std::move(*loaded);
+  if (listen) config.listen = *listen;
+  if (data_dir) config.data_dir = *data_dir;
+  if (Status s = config.Validate(); !s.ok()) return Fail(2, "bad configuration: " + s.message());
+  LogLevel level;
+  ParseLogLevel(config.log_level, &level);
+  SetLogLevel(level);
+
+  if (!MakeDirs(config.data_dir)) {
+    return Fail(1, "cannot create data dir " + config.data_dir + ": " + strerror(errno));
+  }
+  if (Status s = LoadSecrets(&config); !s.ok()) return Fail(2, s.message());
+
+  // Block the stop signals before any thread starts, so every thread inherits the mask and
+  // only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  SqliteStore::Options so;
+  so.path = config.driver == "memory" ? ":memory:" : config.data_dir + "/cc-ci.db";
+  so.synchronous_full = config.synchronous == "full";
+  auto store = SqliteStore::Open(so);
+  if (!store.ok()) return Fail(1, store.status().message());
+
+  Metrics metrics;
+  Intake::Options io;
+  io.secrets = config.webhook_secrets;
+  io.bot_login = config.bot_login;
+  Intake intake(store->get(), io);
+
+  HttpServerOptions ho;
+  ho.listen = config.listen;
+  ho.max_connections = config.max_connections;
+  ho.max_queued = config.max_queued;
+  ho.keepalive_timeout_s = config.keepalive_timeout_s;
+  ho.request_timeout_s = config.request_timeout_s;
+  ho.max_body_bytes = config.max_body_bytes;
+  HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion});
+  if (Status s = server.Start(); !s.ok()) return Fail(1, s.message());
+
+  std::string host = config.listen.substr(0, config.listen.rfind(':'));
+  std::string url = "http://" + host + ":" + std::to_string(server.port());
+  LogInfo("server.started",
+          {{"listen", url}, {"data_dir", config.data_dir}, {"driver", config.driver},
+           {"webhook_secret", config.webhook_secret_source},
+           {"reporting", config.EffectiveDryRun() ? "dry-run" : "gitea"},
+           {"version", kVersion}});
+  printf("cc-ci %s listening on %s\n", kVersion, url.c_str());
+  printf("  webhook:   POST %s/hooks/gitea (secret: %s)\n", url.c_str(),
+         config.webhook_secret_source.c_str());
+  printf("  api:       %s/api/runs   metrics: %s/metrics   health: %s/healthz\n", url.c_str(),
+         url.c_str(), url.c_str());
+  printf("  reporting: %s\n", config.EffectiveDryRun()
+                                  ? "dry-run (no Gitea token; nothing is sent to Gitea)"
+                                  : ("to " + config.gitea_url).c_str());
+  fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  LogInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  server.Stop();
+  store->reset();
+  LogInfo("server.stopped");
+  return 0;
+}
+
+}  // namespace ccci

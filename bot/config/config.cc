@@ -1,0 +1,295 @@
+#include "bot/config/config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <openssl/rand.h>
+
+#include "bot/config/ini_file.h"
+
+namespace ccci {
+namespace {
+
+const std::vector<ConfigKey> kKeys = {
+    {"server.listen", "127.0.0.1:8080", "address the dashboard, API and webhook intake listen on"},
+    {"server.public_url", "", "base URL of links cc-ci writes into PR comments; default http://<listen>"},
+    {"server.max_connections", "512", "connection threads; each keep-alive peer holds one while connected"},
+    {"server.max_queued", "1024", "accepted connections waiting for a free thread"},
+    {"server.keepalive_timeout", "5s", "idle keep-alive connections are closed after this"},
+    {"server.request_timeout", "10s", "a peer that stalls in the middle of a request is dropped after this"},
+    {"server.max_body_bytes", "1048576", "webhook bodies larger than this are refused with 413"},
+    {"storage.data_dir", "data", "SQLite database, logs and generated files live here"},
+    {"storage.driver", "sqlite", "sqlite, or memory (nothing persisted; for benchmarks only)"},
+    {"storage.synchronous", "normal", "normal survives a crash of cc-ci; full also survives power loss"},
+    {"gitea.url", "", "base URL of the Gitea forge, e.g. https://git.coopcloud.tech"},
+    {"gitea.token_file", "", "file holding the bot's API token (env CC_CI_GITEA_TOKEN takes precedence)"},
+    {"gitea.webhook_secret_file", "", "one webhook secret per line (several for rotation); default <data_dir>/webhook-secret, generated if missing; env CC_CI_WEBHOOK_SECRET takes precedence"},
+    {"gitea.bot_login", "cc-ci", "the bot's own Gitea login; its comments are ignored"},
+    {"gitea.dry_run", "", "true: send nothing to Gitea, only log and show it; default true when no token is set"},
+    {"gitea.trusted_users", "", "comma-separated logins allowed to command without write permission"},
+    {"gitea.repos", "", "comma-separated owner/name repos the reconciler watches (plus those seen in deliveries)"},
+    {"gitea.reconcile_interval", "5m", "how often the reconciler looks for missed PRs and comments"},
+    {"gitea.pass_level", "1", "the commit status is success at or above this level"},
+    {"log.level", "info", "debug, info, warn or error"},
+};
+
+std::string Trim(std::string s) {
+  s.erase(0, s.find_first_not_of(" \t\r\n"));
+  size_t e = s.find_last_not_of(" \t\r\n");
+  s.erase(e == std::string::npos ? 0 : e + 1);
+  return s;
+}
+
+std::vector<std::string> SplitList(const std::string& v, const char* seps) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t end = v.find_first_of(seps, start);
+    if (end == std::string::npos) end = v.size();
+    std::string item = Trim(v.substr(start, end - start));
+    if (!item.empty()) out.push_back(item);
+    start = end + 1;
+  }
+  return out;
+}
+
+bool ParseInt64(const std::string& v, int64_t* out) {
+  if (v.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  long long n = strtoll(v.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0') return false;
+  *out = n;
+  return true;
+}
+
+// "90", "90s", "5m", "2h" -> seconds.
+bool ParseDurationSeconds(const std::string& v, int* out) {
+  if (v.empty()) return false;
+  int64_t mult = 1;
+  std::string num = v;
+  switch (v.back()) {
+    case 's': num.pop_back(); break;
+    case 'm': mult = 60; num.pop_back(); break;
+    case 'h': mult = 3600; num.pop_back(); break;
+    default: break;
+  }
+  int64_t n;
+  if (!ParseInt64(num, &n) || n < 0 || n * mult > 7 * 24 * 3600) return false;
+  *out = static_cast<int>(n * mult);
+  return true;
+}
+
+bool ParseBool(const std::string& v, bool* out) {
+  std::string l = v;
+  std::transform(l.begin(), l.end(), l.begin(), ::tolower);
+  if (l == "true" || l == "yes" || l == "on" || l == "1") *out = true;
+  else if (l == "false" || l == "no" || l == "off" || l == "0") *out = false;
+  else return false;
+  return true;
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound(path + ": " + strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Applies one key; returns an error reason (empty on success).
+std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
+  auto int_in = [&](int* field, int64_t lo, int64_t hi) -> std::string {
+    int64_t n;
+    if (!ParseInt64(v, &n)) return "not a whole number: '" + v + "'";
+    if (n < lo || n > hi) {
+      return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+    }
+    *field = static_cast<int>(n);
+    return "";
+  };
+  auto duration = [&](int* field) -> std::string {
+    if (!ParseDurationSeconds(v, field)) {
+      return "not a duration (like 30s, 5m, 1h): '" + v + "'";
+    }
+    return "";
+  };
+  if (key == "server.listen") c->listen = v;
+  else if (key == "server.public_url") c->public_url = v;
+  else if (key == "server.max_connections") return int_in(&c->max_connections, 4, 10000);
+  else if (key == "server.max_queued") return int_in(&c->max_queued, 1, 100000);
+  else if (key == "server.keepalive_timeout") return duration(&c->keepalive_timeout_s);
+  else if (key == "server.request_timeout") return duration(&c->request_timeout_s);
+  else if (key == "server.max_body_bytes") {
+    int64_t n;
+    if (!ParseInt64(v, &n) || n < 1024 || n > (64 << 20)) {
+      return "must be a byte count between 1024 and 67108864";
+    }
+    c->max_body_bytes = n;
+  } else if (key == "storage.data_dir") c->data_dir = v;
+  else if (key == "storage.driver") c->driver = v;
+  else if (key == "storage.synchronous") c->synchronous = v;
+  else if (key == "gitea.url") c->gitea_url = v;
+  else if (key == "gitea.token_file") c->token_file = v;
+  else if (key == "gitea.webhook_secret_file") c->webhook_secret_file = v;
+  else if (key == "gitea.bot_login") c->bot_login = v;
+  else if (key == "gitea.dry_run") {
+    if (v.empty()) {
+      c->dry_run.reset();
+      return "";
+    }
+    bool b;
+    if (!ParseBool(v, &b)) return "not a boolean (true or false): '" + v + "'";
+    c->dry_run = b;
+  } else if (key == "gitea.trusted_users") c->trusted_users = SplitList(v, ",");
+  else if (key == "gitea.repos") c->repos = SplitList(v, ",");
+  else if (key == "gitea.reconcile_interval") return duration(&c->reconcile_interval_s);
+  else if (key == "gitea.pass_level") return int_in(&c->pass_level, 0, 5);
+  else if (key == "log.level") c->log_level = v;
+  else return "unknown key";
+  return "";
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& ConfigKeys() { return kKeys; }
+
+std::string Config::EffectivePublicUrl() const {
+  if (!public_url.empty()) {
+    std::string u = public_url;
+    while (!u.empty() && u.back() == '/') u.pop_back();
+    return u;
+  }
+  return "http://" + listen;
+}
+
+Status ApplyIni(const std::string& text, const std::string& source_name, Config* config) {
+  auto parsed = ParseIni(text, source_name);
+  if (!parsed.ok()) return parsed.status();
+  for (const auto& [key, iv] : *parsed) {
+    std::string reason = ApplyKey(key, iv.value, config);
+    if (!reason.empty()) {
+      return InvalidArgument(source_name + ":" + std::to_string(iv.line) + ": " + key + ": " +
+                             reason);
+    }
+  }
+  return Status::Ok();
+}
+
+Status Config::Validate() const {
+  auto bad = [](const std::string& key, const std::string& why) {
+    return InvalidArgument(key + ": " + why);
+  };
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return bad("server.listen", "expected host:port, got '" + listen + "'");
+  }
+  int64_t port;
+  if (!ParseInt64(listen.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return bad("server.listen", "port must be 0-65535 in '" + listen + "'");
+  }
+  if (!public_url.empty() && public_url.rfind("http://", 0) != 0 &&
+      public_url.rfind("https://", 0) != 0) {
+    return bad("server.public_url", "must start with http:// or https://");
+  }
+  if (data_dir.empty()) return bad("storage.data_dir", "must not be empty");
+  if (driver != "sqlite" && driver != "memory") {
+    return bad("storage.driver", "must be sqlite or memory, got '" + driver + "'");
+  }
+  if (synchronous != "normal" && synchronous != "full") {
+    return bad("storage.synchronous", "must be normal or full, got '" + synchronous + "'");
+  }
+  if (!gitea_url.empty() && gitea_url.rfind("http://", 0) != 0 &&
+      gitea_url.rfind("https://", 0) != 0) {
+    return bad("gitea.url", "must start with http:// or https://, got '" + gitea_url + "'");
+  }
+  if (dry_run.has_value() && !*dry_run && gitea_url.empty()) {
+    return bad("gitea.dry_run", "false needs gitea.url");
+  }
+  if (dry_run.has_value() && !*dry_run && gitea_token.empty() && token_file.empty()) {
+    return bad("gitea.dry_run", "false needs a token (gitea.token_file or CC_CI_GITEA_TOKEN)");
+  }
+  if (bot_login.empty()) return bad("gitea.bot_login", "must not be empty");
+  for (const std::string& r : repos) {
+    size_t slash = r.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == r.size() ||
+        r.find('/', slash + 1) != std::string::npos) {
+      return bad("gitea.repos", "'" + r + "' is not owner/name");
+    }
+  }
+  if (reconcile_interval_s < 10) return bad("gitea.reconcile_interval", "must be at least 10s");
+  if (log_level != "debug" && log_level != "info" && log_level != "warn" &&
+      log_level != "error") {
+    return bad("log.level", "must be debug, info, warn or error");
+  }
+  return Status::Ok();
+}
+
+Result<Config> LoadConfig(const std::optional<std::string>& path) {
+  Config config;
+  if (path) {
+    auto text = ReadFile(*path);
+    if (!text.ok()) return InvalidArgument("cannot read config file " + text.status().message());
+    CCCI_RETURN_IF_ERROR(ApplyIni(*text, *path, &config));
+  }
+  if (const char* t = getenv("CC_CI_GITEA_TOKEN"); t && *t) config.gitea_token = Trim(t);
+  if (const char* s = getenv("CC_CI_WEBHOOK_SECRET"); s && *s) {
+    config.webhook_secrets = SplitList(s, ",\n");
+    config.webhook_secret_source = "env CC_CI_WEBHOOK_SECRET";
+  }
+  CCCI_RETURN_IF_ERROR(config.Validate());
+  return config;
+}
+
+Status LoadSecrets(Config* config) {
+  if (config->gitea_token.empty() && !config->token_file.empty()) {
+    auto t = ReadFile(config->token_file);
+    if (!t.ok()) return InvalidArgument("gitea.token_file: cannot read " + t.status().message());
+    config->gitea_token = Trim(*t);
+    if (config->gitea_token.empty()) {
+      return InvalidArgument("gitea.token_file: " + config->token_file + " is empty");
+    }
+  }
+  if (!config->webhook_secrets.empty()) return Status::Ok();
+  std::string path = config->webhook_secret_file;
+  bool explicit_file = !path.empty();
+  if (!explicit_file) path = config->data_dir + "/webhook-secret";
+  auto text = ReadFile(path);
+  if (!text.ok() && explicit_file) {
+    return InvalidArgument("gitea.webhook_secret_file: cannot read " + text.status().message());
+  }
+  if (!text.ok()) {
+    unsigned char raw[32];
+    if (RAND_bytes(raw, sizeof(raw)) != 1) return Internal("cannot generate a webhook secret");
+    std::string hex;
+    static const char* kHex = "0123456789abcdef";
+    for (unsigned char b : raw) {
+      hex.push_back(kHex[b >> 4]);
+      hex.push_back(kHex[b & 15]);
+    }
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) return Internal("cannot create " + path + ": " + strerror(errno));
+    std::string line = hex + "\n";
+    bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    ok = fsync(fd) == 0 && ok;
+    close(fd);
+    if (!ok) return Internal("cannot write " + path);
+    text = line;
+  }
+  config->webhook_secrets = SplitList(*text, "\n");
+  config->webhook_secret_source = path;
+  if (config->webhook_secrets.empty()) {
+    return InvalidArgument("gitea.webhook_secret_file: " + path + " holds no secret");
+  }
+  return Status::Ok();
+}
+
+}  // namespace ccci

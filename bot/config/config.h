@@ -1,0 +1,79 @@
+#pragma once
+// cc-ci's configuration: one struct with documented defaults, filled from an INI file
+// (`cc-ci serve --config FILE`), then from the environment (secrets), then validated.
+// Every key is documented, with its default, in cc-ci.example.ini at the repo root; a test
+// keeps that file and kKeys in step.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace ccci {
+
+struct Config {
+  // [server]
+  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+  std::string public_url;                 // base of links in comments; default http://<listen>
+  int max_connections = 512;              // connection threads (each keep-alive peer holds one)
+  int max_queued = 1024;                  // accepted connections waiting for a thread
+  int keepalive_timeout_s = 5;            // idle keep-alive connections are closed after this
+  int request_timeout_s = 10;             // a peer that stalls mid-request is dropped
+  int64_t max_body_bytes = 1 << 20;       // webhook bodies above this get 413
+
+  // [storage]
+  std::string data_dir = "data";
+  std::string driver = "sqlite";       // sqlite | memory (no persistence; benchmarks only)
+  std::string synchronous = "normal";  // normal (survives a crash of cc-ci) | full (power loss)
+
+  // [gitea]
+  std::string gitea_url;                  // e.g. https://git.coopcloud.tech
+  std::string token_file;                 // file holding the API token (env CC_CI_GITEA_TOKEN wins)
+  std::string webhook_secret_file;        // one secret per line; default <data_dir>/webhook-secret
+  std::string bot_login = "cc-ci";        // the bot's own Gitea login; its comments are ignored
+  std::optional<bool> dry_run;            // default: true when no token is configured
+  std::vector<std::string> trusted_users; // logins allowed to command without write permission
+  std::vector<std::string> repos;         // watched repos (owner/name) for the reconciler
+  int reconcile_interval_s = 300;
+  int pass_level = 1;                     // commit status is success at or above this level
+
+  // [log]
+  std::string log_level = "info";
+
+  // Loaded secrets: never printed, never taken from argv.
+  std::vector<std::string> webhook_secrets;
+  std::string gitea_token;
+  // Where the webhook secrets came from (a path or "env CC_CI_WEBHOOK_SECRET"), for the log.
+  std::string webhook_secret_source;
+
+  bool EffectiveDryRun() const { return dry_run.value_or(gitea_token.empty()); }
+  std::string EffectivePublicUrl() const;
+  Status Validate() const;
+};
+
+// One documented key. `def` is the default as written in the INI file.
+struct ConfigKey {
+  const char* name;  // "server.listen"
+  const char* def;
+  const char* doc;
+};
+const std::vector<ConfigKey>& ConfigKeys();
+
+// Applies INI text to `config`. Unknown keys and bad values are refused with
+// "<source>:<line>: <key>: <reason>".
+Status ApplyIni(const std::string& text, const std::string& source_name, Config* config);
+
+// Loads the file, applies it, reads the environment overrides (CC_CI_GITEA_TOKEN,
+// CC_CI_WEBHOOK_SECRET: one or more secrets separated by commas or newlines) and validates.
+// Does not touch the file system beyond reading `path`; secrets are read by LoadSecrets.
+Result<Config> LoadConfig(const std::optional<std::string>& path);
+
+// Reads the token and webhook secrets from their files or the environment. When no secret is
+// configured anywhere, generates one into <data_dir>/webhook-secret (mode 0600) so a fresh
+// server is usable and never unauthenticated. Requires the data dir to exist.
+Status LoadSecrets(Config* config);
+
+}  // namespace ccci

@@ -1,0 +1,109 @@
+#include "bot/http/api_json.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "base/clock.h"
+
+namespace ccci {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void Str(Writer& w, const char* key, const std::string& v) {
+  w.Key(key);
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+void Time(Writer& w, const char* key, std::optional<int64_t> ms) {
+  w.Key(key);
+  if (ms) {
+    std::string t = FormatRfc3339Millis(*ms);
+    w.String(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+  } else {
+    w.Null();
+  }
+}
+
+void WriteRun(Writer& w, const Run& r) {
+  w.StartObject();
+  w.Key("id");
+  w.Int64(r.id);
+  Str(w, "repo", r.repo);
+  w.Key("pr");
+  w.Int64(r.pr);
+  Str(w, "head_sha", r.head_sha);
+  Str(w, "head_ref", r.head_ref);
+  Str(w, "base_ref", r.base_ref);
+  Str(w, "title", r.title);
+  Str(w, "author", r.author);
+  Str(w, "trigger", r.trigger);
+  Str(w, "delivery", r.delivery_id);
+  Str(w, "state", r.state);
+  w.Key("level");
+  if (r.level) {
+    w.Int64(*r.level);
+  } else {
+    w.Null();
+  }
+  Str(w, "reason", r.reason);
+  w.Key("cancel_requested");
+  w.Bool(r.cancel_requested);
+  w.Key("superseded_by");
+  if (r.superseded_by) {
+    w.Int64(r.superseded_by);
+  } else {
+    w.Null();
+  }
+  w.Key("attempts");
+  w.Int64(r.attempts);
+  Time(w, "created_at", r.created_at_ms);
+  Time(w, "updated_at", r.updated_at_ms);
+  Time(w, "started_at", r.started_at_ms);
+  Time(w, "finished_at", r.finished_at_ms);
+  Str(w, "url", "/api/runs/" + std::to_string(r.id));
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string RunToJson(const Run& run) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  WriteRun(w, run);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string RunPageToJson(const RunPage& page, const RunQuery& q) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("runs");
+  w.StartArray();
+  for (const Run& r : page.runs) WriteRun(w, r);
+  w.EndArray();
+  w.Key("next");
+  if (page.next_before_id) {
+    std::string next = "/api/runs?before=" + std::to_string(page.next_before_id) +
+                       "&limit=" + std::to_string(q.limit);
+    if (!q.repo.empty()) next += "&repo=" + q.repo;
+    if (q.pr) next += "&pr=" + std::to_string(*q.pr);
+    if (!q.state.empty()) next += "&state=" + q.state;
+    w.String(next.data(), static_cast<rapidjson::SizeType>(next.size()));
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string ErrorJson(const std::string& message) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  Str(w, "error", message);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace ccci

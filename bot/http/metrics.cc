@@ -1,0 +1,64 @@
+#include "bot/http/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <set>
+
+namespace ccci {
+namespace {
+
+const std::string& NormalizeEvent(const std::string& event) {
+  static const std::set<std::string> kKnown = {
+      "pull_request", "issue_comment", "push", "issues", "create", "delete", "fork", "release",
+      "repository", "wiki", "package", "status", "pull_request_approved",
+      "pull_request_rejected", "pull_request_comment", "workflow_run", "workflow_job"};
+  static const std::string kOther = "other";
+  static const std::string kUnknown = "unknown";
+  if (event.empty() || event == kUnknown) return kUnknown;
+  return kKnown.count(event) ? event : kOther;
+}
+
+}  // namespace
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  deliveries_ = &prometheus::BuildCounter()
+                     .Name("ccci_webhook_deliveries_total")
+                     .Help("Webhook deliveries answered, by event and outcome")
+                     .Register(*registry_);
+  http_requests_ = &prometheus::BuildCounter()
+                        .Name("ccci_http_requests_total")
+                        .Help("HTTP requests answered, by route and status code")
+                        .Register(*registry_);
+  auto& latency = prometheus::BuildHistogram()
+                      .Name("ccci_webhook_intake_seconds")
+                      .Help("Time from reading a webhook to answering it (verify, parse, commit)")
+                      .Register(*registry_);
+  intake_latency_ = &latency.Add(
+      {}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                  0.05, 0.1, 0.25, 0.5, 1, 2.5, 5});
+  queue_ = &prometheus::BuildGauge()
+                .Name("ccci_queue_depth")
+                .Help("Runs and commands waiting, by state")
+                .Register(*registry_);
+}
+
+void Metrics::ObserveDelivery(const std::string& event, const std::string& outcome,
+                              double seconds) {
+  deliveries_->Add({{"event", NormalizeEvent(event)}, {"outcome", outcome}}).Increment();
+  intake_latency_->Observe(seconds);
+}
+
+void Metrics::ObserveHttpRequest(const std::string& route, int status) {
+  http_requests_->Add({{"route", route}, {"code", std::to_string(status)}}).Increment();
+}
+
+std::string Metrics::Render(const QueueCounts& counts) {
+  queue_->Add({{"state", "queued"}}).Set(static_cast<double>(counts.queued));
+  queue_->Add({{"state", "waiting"}}).Set(static_cast<double>(counts.waiting));
+  queue_->Add({{"state", "running"}}).Set(static_cast<double>(counts.running));
+  queue_->Add({{"state", "pending_command"}}).Set(static_cast<double>(counts.pending_commands));
+  prometheus::TextSerializer serializer;
+  return serializer.Serialize(registry_->Collect());
+}
+
+}  // namespace ccci

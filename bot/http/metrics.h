@@ -1,0 +1,39 @@
+#pragma once
+// Prometheus metrics for GET /metrics (prometheus-cpp core: counters and histograms are
+// lock-free on the hot path, and its text serializer is the reference format).
+
+#include <memory>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "bot/store/store.h"
+
+namespace ccci {
+
+class Metrics {
+ public:
+  Metrics();
+
+  // One webhook answered: its event (normalized, so a peer cannot mint label values),
+  // outcome (accepted, duplicate, ignored, unauthorized, ...) and seconds from first byte
+  // read to answer.
+  void ObserveDelivery(const std::string& event, const std::string& outcome, double seconds);
+  void ObserveHttpRequest(const std::string& route, int status);
+
+  // The text exposition, with the queue gauges set from `counts` at scrape time.
+  std::string Render(const QueueCounts& counts);
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* deliveries_;
+  prometheus::Family<prometheus::Counter>* http_requests_;
+  prometheus::Histogram* intake_latency_;
+  prometheus::Family<prometheus::Gauge>* queue_;
+};
+
+}  // namespace ccci

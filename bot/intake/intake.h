@@ -1,0 +1,61 @@
+#pragma once
+// Webhook intake: validate (method, signature) -> parse -> decide the work -> persist ->
+// answer. Persist first, answer second: a 2xx is returned only after the delivery and the
+// work it causes are committed. Every outcome is an HTTP status plus a one-line reason.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "bot/intake/gitea_event.h"
+#include "bot/intake/signature.h"
+#include "bot/store/store.h"
+
+namespace ccci {
+
+// A webhook request as the HTTP layer saw it. The body is the raw bytes, not re-encoded.
+struct WebhookRequest {
+  std::string method = "POST";
+  std::string content_type;
+  std::string event;       // X-Gitea-Event (or X-Gogs-Event)
+  std::string event_type;  // X-Gitea-Event-Type
+  std::string delivery;    // X-Gitea-Delivery
+  std::string signature;   // X-Gitea-Signature
+  std::string hub_signature_256;
+  std::string body;
+};
+
+struct IntakeResponse {
+  int status = 500;
+  std::string message;  // one line, also the response body
+  std::string outcome;  // metrics label: accepted, duplicate, ignored, unauthorized, ...
+  std::string event;    // metrics label: the event name, or "unknown"
+};
+
+// Decides what a parsed event causes. Pure: no I/O. Comments by `bot_login` are ignored.
+Work PlanWork(const GiteaEvent& event, const std::string& bot_login);
+
+// True when some line of `body`, trimmed, starts with "!cc-ci" (any case). A cheap filter:
+// the full grammar (code blocks, quotes) is applied when the command is handled.
+bool MentionsCommand(const std::string& body);
+
+class Intake {
+ public:
+  struct Options {
+    std::vector<std::string> secrets;
+    std::string bot_login = "cc-ci";
+    Clock* clock = RealClock();
+  };
+  // `store` must outlive the Intake. Thread-safe.
+  Intake(Store* store, Options options);
+
+  IntakeResponse Handle(const WebhookRequest& request) const;
+
+ private:
+  Store* store_;
+  Options options_;
+  SignatureVerifier verifier_;
+};
+
+}  // namespace ccci

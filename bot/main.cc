@@ -1,0 +1,44 @@
+// cc-ci: the server and its tools. Each subcommand lives in its own library; this file only
+// dispatches.
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "bot/cli/serve_command.h"
+#include "bot/version.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "cc-ci: continuous integration for Co-op Cloud recipes.\n"
+    "\n"
+    "Usage: cc-ci <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  serve        run the server: webhook intake, JSON API, /healthz, /metrics\n"
+    "  version      print the version\n"
+    "  help         this help\n"
+    "\n"
+    "Run 'cc-ci <command> --help' for a command's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    fputs(kUsage, stdout);
+    return 0;
+  }
+  if (cmd == "--version" || cmd == "version") {
+    printf("cc-ci %s\n", ccci::kVersion);
+    return 0;
+  }
+  if (cmd == "serve") return ccci::RunServeCommand(argc - 1, argv + 1);
+  fprintf(stderr, "cc-ci: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
+  return 2;
+}

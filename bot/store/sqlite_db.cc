@@ -1,0 +1,106 @@
+#include "bot/store/sqlite_db.h"
+
+namespace ccci {
+
+SqliteStmt& SqliteStmt::Bind(int i, int64_t v) {
+  sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+
+SqliteStmt& SqliteStmt::Bind(int i, std::string_view v) {
+  sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+SqliteStmt& SqliteStmt::Bind(int i, std::optional<int64_t> v) {
+  return v ? Bind(i, *v) : BindNull(i);
+}
+
+SqliteStmt& SqliteStmt::BindNull(int i) {
+  sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+Result<bool> SqliteStmt::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return Internal(std::string("sqlite: ") + sqlite3_errmsg(db_));
+}
+
+Status SqliteStmt::Run() {
+  for (;;) {
+    auto r = Step();
+    if (!r.ok()) return r.status();
+    if (!*r) return Status::Ok();
+  }
+}
+
+std::string SqliteStmt::Text(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  if (!p) return "";
+  return std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col));
+}
+
+void SqliteStmt::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const Options& options) {
+  sqlite3* raw = nullptr;
+  int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  flags |= SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(options.path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    sqlite3_close(raw);
+    return Unavailable("cannot open database " + options.path + ": " + msg);
+  }
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
+  // Readers wait for a writer's checkpoint instead of failing with SQLITE_BUSY.
+  sqlite3_busy_timeout(raw, 5000);
+  bool memory = options.path == ":memory:";
+  if (!options.read_only) {
+    CCCI_RETURN_IF_ERROR(db->Exec(memory ? "PRAGMA journal_mode=MEMORY" : "PRAGMA journal_mode=WAL"));
+    CCCI_RETURN_IF_ERROR(db->Exec(options.synchronous_full ? "PRAGMA synchronous=FULL"
+                                                           : "PRAGMA synchronous=NORMAL"));
+  }
+  CCCI_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
+  CCCI_RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-8000"));
+  return db;
+}
+
+SqliteDb::~SqliteDb() {
+  for (auto& [sql, entry] : cache_) sqlite3_finalize(entry.first);
+  sqlite3_close_v2(db_);
+}
+
+Status SqliteDb::Exec(const std::string& sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    return Internal("sqlite: " + msg);
+  }
+  return Status::Ok();
+}
+
+Result<SqliteStmt*> SqliteDb::Prepare(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) {
+    it->second.second->Reset();
+    return it->second.second.get();
+  }
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return Internal(std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
+  auto wrapper = std::make_unique<SqliteStmt>(stmt, db_);
+  SqliteStmt* p = wrapper.get();
+  cache_.emplace(sql, std::make_pair(stmt, std::move(wrapper)));
+  return p;
+}
+
+}  // namespace ccci

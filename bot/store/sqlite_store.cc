@@ -1,0 +1,378 @@
+#include "bot/store/sqlite_store.h"
+
+#include "base/log.h"
+#include "bot/store/migrations.h"
+
+namespace ccci {
+namespace {
+
+constexpr const char* kRunColumns =
+    "id, repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, trigger, "
+    "delivery_id, state, level, reason, cancel_requested, superseded_by, attempts, created_at, "
+    "updated_at, started_at, finished_at";
+
+Run ReadRun(const SqliteStmt& s) {
+  Run r;
+  r.id = s.Int(0);
+  r.repo = s.Text(1);
+  r.pr = s.Int(2);
+  r.head_sha = s.Text(3);
+  r.head_ref = s.Text(4);
+  r.base_ref = s.Text(5);
+  r.clone_url = s.Text(6);
+  r.title = s.Text(7);
+  r.author = s.Text(8);
+  r.trigger = s.Text(9);
+  r.delivery_id = s.Text(10);
+  r.state = s.Text(11);
+  if (!s.IsNull(12)) r.level = s.Int(12);
+  r.reason = s.Text(13);
+  r.cancel_requested = s.Int(14) != 0;
+  r.superseded_by = s.Int(15);
+  r.attempts = s.Int(16);
+  r.created_at_ms = s.Int(17);
+  r.updated_at_ms = s.Int(18);
+  if (!s.IsNull(19)) r.started_at_ms = s.Int(19);
+  if (!s.IsNull(20)) r.finished_at_ms = s.Int(20);
+  return r;
+}
+
+// Collects the ids an UPDATE ... RETURNING id yields.
+Result<std::vector<int64_t>> CollectIds(SqliteStmt* s) {
+  std::vector<int64_t> ids;
+  for (;;) {
+    auto row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return ids;
+    ids.push_back(s->Int(0));
+  }
+}
+
+Status QueueRun(SqliteDb& db, const Delivery& d, const RunRequest& req, int64_t now,
+                RecordOutcome* out, std::string* outcome) {
+  auto find = db.Prepare(
+      "SELECT id FROM runs WHERE repo = ?1 AND pr = ?2 AND head_sha = ?3 "
+      "AND state IN ('queued', 'waiting', 'running') ORDER BY id DESC LIMIT 1");
+  if (!find.ok()) return find.status();
+  (*find)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, req.head_sha);
+  auto row = (*find)->Step();
+  if (!row.ok()) return row.status();
+  if (*row) {
+    out->run_id = (*find)->Int(0);
+    out->coalesced = true;
+    *outcome = "coalesced";
+    return Status::Ok();
+  }
+  auto ins = db.Prepare(
+      "INSERT INTO runs (repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, "
+      "trigger, delivery_id, state, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?11)");
+  if (!ins.ok()) return ins.status();
+  (*ins)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, req.head_sha).Bind(4, req.head_ref);
+  (*ins)->Bind(5, req.base_ref).Bind(6, req.clone_url).Bind(7, req.title).Bind(8, req.author);
+  (*ins)->Bind(9, req.trigger).Bind(10, d.id).Bind(11, now);
+  CCCI_RETURN_IF_ERROR((*ins)->Run());
+  out->run_id = db.LastInsertId();
+  *outcome = "queued";
+
+  auto sup = db.Prepare(
+      "UPDATE runs SET state = 'superseded', superseded_by = ?3, updated_at = ?4, "
+      "finished_at = ?4, reason = 'superseded by run ' || ?3 "
+      "WHERE repo = ?1 AND pr = ?2 AND state IN ('queued', 'waiting') AND id != ?3 RETURNING id");
+  if (!sup.ok()) return sup.status();
+  (*sup)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, out->run_id).Bind(4, now);
+  auto superseded = CollectIds(*sup);
+  if (!superseded.ok()) return superseded.status();
+  out->superseded = std::move(*superseded);
+
+  auto stop = db.Prepare(
+      "UPDATE runs SET cancel_requested = 1, updated_at = ?4, superseded_by = ?3 "
+      "WHERE repo = ?1 AND pr = ?2 AND state = 'running' AND id != ?3 RETURNING id");
+  if (!stop.ok()) return stop.status();
+  (*stop)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, out->run_id).Bind(4, now);
+  auto stopped = CollectIds(*stop);
+  if (!stopped.ok()) return stopped.status();
+  out->cancel_requested = std::move(*stopped);
+  return Status::Ok();
+}
+
+Status CancelRuns(SqliteDb& db, const Work& work, int64_t now, RecordOutcome* out) {
+  auto cancel = db.Prepare(
+      "UPDATE runs SET state = 'cancelled', reason = ?3, updated_at = ?4, finished_at = ?4 "
+      "WHERE repo = ?1 AND pr = ?2 AND state IN ('queued', 'waiting') RETURNING id");
+  if (!cancel.ok()) return cancel.status();
+  (*cancel)->Bind(1, work.cancel_repo).Bind(2, work.cancel_pr).Bind(3, work.cancel_reason);
+  (*cancel)->Bind(4, now);
+  auto cancelled = CollectIds(*cancel);
+  if (!cancelled.ok()) return cancelled.status();
+  out->cancelled = std::move(*cancelled);
+  auto stop = db.Prepare(
+      "UPDATE runs SET cancel_requested = 1, reason = ?3, updated_at = ?4 "
+      "WHERE repo = ?1 AND pr = ?2 AND state = 'running' RETURNING id");
+  if (!stop.ok()) return stop.status();
+  (*stop)->Bind(1, work.cancel_repo).Bind(2, work.cancel_pr).Bind(3, work.cancel_reason);
+  (*stop)->Bind(4, now);
+  auto stopped = CollectIds(*stop);
+  if (!stopped.ok()) return stopped.status();
+  out->cancel_requested = std::move(*stopped);
+  return Status::Ok();
+}
+
+Status AddCommand(SqliteDb& db, const Delivery& d, const CommandRequest& c, int64_t now,
+                  RecordOutcome* out) {
+  auto ins = db.Prepare(
+      "INSERT INTO commands (delivery_id, repo, pr, comment_id, author, body, author_can_push, "
+      "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+      "ON CONFLICT (repo, comment_id) DO NOTHING");
+  if (!ins.ok()) return ins.status();
+  (*ins)->Bind(1, d.id).Bind(2, c.repo).Bind(3, c.pr).Bind(4, c.comment_id).Bind(5, c.author);
+  (*ins)->Bind(6, c.body);
+  if (c.author_can_push) {
+    (*ins)->Bind(7, static_cast<int64_t>(*c.author_can_push));
+  } else {
+    (*ins)->BindNull(7);
+  }
+  (*ins)->Bind(8, now);
+  CCCI_RETURN_IF_ERROR((*ins)->Run());
+  out->command_id = db.Changes() > 0 ? db.LastInsertId() : 0;
+  return Status::Ok();
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const Options& options) : options_(options) {}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& options) {
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options));
+  CCCI_RETURN_IF_ERROR(store->Init());
+  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  return store;
+}
+
+Status SqliteStore::Init() {
+  SqliteDb::Options o;
+  o.path = options_.path;
+  o.synchronous_full = options_.synchronous_full;
+  auto db = SqliteDb::Open(o);
+  if (!db.ok()) return db.status();
+  write_db_ = std::move(*db);
+  int version = SchemaVersion();
+  for (const Migration& m : Migrations()) {
+    if (m.version <= version) continue;
+    CCCI_RETURN_IF_ERROR(write_db_->Exec("BEGIN IMMEDIATE"));
+    Status s = write_db_->Exec(m.sql);
+    if (s.ok()) s = write_db_->Exec("PRAGMA user_version = " + std::to_string(m.version));
+    if (!s.ok()) {
+      (void)write_db_->Exec("ROLLBACK");
+      return Internal(std::string("migration ") + m.name + " failed: " + s.message());
+    }
+    CCCI_RETURN_IF_ERROR(write_db_->Exec("COMMIT"));
+    LogInfo("store.migrated", {{"version", m.version}, {"name", m.name}});
+  }
+  if (options_.path != ":memory:") {
+    o.read_only = true;
+    auto rdb = SqliteDb::Open(o);
+    if (!rdb.ok()) return rdb.status();
+    read_db_ = std::move(*rdb);
+  }
+  return Status::Ok();
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+int SqliteStore::SchemaVersion() {
+  std::lock_guard<std::mutex> lock(write_db_mu_);
+  auto s = write_db_->Prepare("PRAGMA user_version");
+  if (!s.ok()) return 0;
+  auto row = (*s)->Step();
+  return row.ok() && *row ? static_cast<int>((*s)->Int(0)) : 0;
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<Job*> batch;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is drained
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    std::vector<Status> results(batch.size());
+    Status commit;
+    {
+      std::lock_guard<std::mutex> lock(write_db_mu_);
+      commit = write_db_->Exec("BEGIN IMMEDIATE");
+      for (size_t i = 0; commit.ok() && i < batch.size(); ++i) {
+        commit = write_db_->Exec("SAVEPOINT job");
+        if (!commit.ok()) break;
+        results[i] = batch[i]->fn(*write_db_);
+        if (!results[i].ok()) commit = write_db_->Exec("ROLLBACK TO job");
+        if (commit.ok()) commit = write_db_->Exec("RELEASE job");
+      }
+      if (commit.ok()) commit = write_db_->Exec("COMMIT");
+      if (!commit.ok()) {
+        (void)write_db_->Exec("ROLLBACK");
+        LogError("store.commit_failed", {{"reason", commit.message()}, {"jobs", batch.size()}});
+      }
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->done.set_value(commit.ok() ? results[i] : Unavailable(commit.message()));
+    }
+    batch.clear();
+  }
+}
+
+Status SqliteStore::Write(std::function<Status(SqliteDb&)> fn) {
+  Job job{std::move(fn), {}};
+  std::future<Status> done = job.done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (stopping_) return Unavailable("store is shutting down");
+    queue_.push_back(&job);
+  }
+  queue_cv_.notify_one();
+  return done.get();
+}
+
+Result<RecordOutcome> SqliteStore::RecordDelivery(const Delivery& delivery, const Work& work) {
+  RecordOutcome out;
+  int64_t now = options_.clock->NowUnixMillis();
+  Status s = Write([&](SqliteDb& db) -> Status {
+    out = RecordOutcome();
+    auto seen = db.Prepare("SELECT 1 FROM deliveries WHERE id = ?1");
+    if (!seen.ok()) return seen.status();
+    (*seen)->Bind(1, delivery.id);
+    auto row = (*seen)->Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      out.duplicate = true;
+      return Status::Ok();
+    }
+    std::string outcome = "ignored";
+    std::string detail = work.ignored_reason;
+    switch (work.kind) {
+      case Work::Kind::kNone:
+        break;
+      case Work::Kind::kQueueRun:
+        CCCI_RETURN_IF_ERROR(QueueRun(db, delivery, work.run, now, &out, &outcome));
+        detail = "run " + std::to_string(out.run_id);
+        break;
+      case Work::Kind::kCancel:
+        CCCI_RETURN_IF_ERROR(CancelRuns(db, work, now, &out));
+        outcome = "cancel";
+        break;
+      case Work::Kind::kCommand:
+        CCCI_RETURN_IF_ERROR(AddCommand(db, delivery, work.command, now, &out));
+        outcome = "command";
+        detail = "command " + std::to_string(out.command_id);
+        break;
+    }
+    auto ins = db.Prepare(
+        "INSERT INTO deliveries (id, event, event_type, action, repo, pr, head_sha, sender, "
+        "received_at, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    if (!ins.ok()) return ins.status();
+    (*ins)->Bind(1, delivery.id).Bind(2, delivery.event).Bind(3, delivery.event_type);
+    (*ins)->Bind(4, delivery.action).Bind(5, delivery.repo).Bind(6, delivery.pr);
+    (*ins)->Bind(7, delivery.head_sha).Bind(8, delivery.sender).Bind(9, delivery.received_at_ms);
+    (*ins)->Bind(10, outcome).Bind(11, detail);
+    return (*ins)->Run();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+template <typename T>
+Result<T> SqliteStore::Read(const std::function<Result<T>(SqliteDb&)>& fn) {
+  if (read_db_) {
+    std::lock_guard<std::mutex> lock(read_db_mu_);
+    return fn(*read_db_);
+  }
+  std::lock_guard<std::mutex> lock(write_db_mu_);
+  return fn(*write_db_);
+}
+
+Result<bool> SqliteStore::HasDelivery(const std::string& id) {
+  return Read<bool>([&](SqliteDb& db) -> Result<bool> {
+    auto s = db.Prepare("SELECT 1 FROM deliveries WHERE id = ?1");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, id);
+    return (*s)->Step();
+  });
+}
+
+Result<Run> SqliteStore::GetRun(int64_t id) {
+  return Read<Run>([&](SqliteDb& db) -> Result<Run> {
+    auto s = db.Prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?1");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, id);
+    auto row = (*s)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return NotFound("no run " + std::to_string(id));
+    return ReadRun(**s);
+  });
+}
+
+Result<RunPage> SqliteStore::ListRuns(const RunQuery& q) {
+  return Read<RunPage>([&](SqliteDb& db) -> Result<RunPage> {
+    // One statement shape for every filter combination, so it is prepared once; unset
+    // filters compare against themselves.
+    auto s = db.Prepare(std::string("SELECT ") + kRunColumns +
+                        " FROM runs WHERE id < ?1 AND (?2 = '' OR repo = ?2) "
+                        "AND (?3 IS NULL OR pr = ?3) AND (?4 = '' OR state = ?4) "
+                        "ORDER BY id DESC LIMIT ?5");
+    if (!s.ok()) return s.status();
+    int limit = q.limit < 1 ? 1 : (q.limit > 500 ? 500 : q.limit);
+    (*s)->Bind(1, q.before_id > 0 ? q.before_id : INT64_MAX).Bind(2, q.repo);
+    (*s)->Bind(3, q.pr).Bind(4, q.state).Bind(5, static_cast<int64_t>(limit + 1));
+    RunPage page;
+    for (;;) {
+      auto row = (*s)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      page.runs.push_back(ReadRun(**s));
+    }
+    if (static_cast<int>(page.runs.size()) > limit) {
+      page.runs.pop_back();
+      page.next_before_id = page.runs.back().id;
+    }
+    return page;
+  });
+}
+
+Result<QueueCounts> SqliteStore::CountQueue() {
+  return Read<QueueCounts>([&](SqliteDb& db) -> Result<QueueCounts> {
+    auto s = db.Prepare(
+        "SELECT state, count(*) FROM runs WHERE state IN ('queued', 'waiting', 'running') "
+        "GROUP BY state");
+    if (!s.ok()) return s.status();
+    QueueCounts c;
+    for (;;) {
+      auto row = (*s)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      std::string state = (*s)->Text(0);
+      int64_t n = (*s)->Int(1);
+      if (state == kRunQueued) c.queued = n;
+      else if (state == kRunWaiting) c.waiting = n;
+      else if (state == kRunRunning) c.running = n;
+    }
+    auto p = db.Prepare("SELECT count(*) FROM commands WHERE state = 'pending'");
+    if (!p.ok()) return p.status();
+    auto row = (*p)->Step();
+    if (!row.ok()) return row.status();
+    if (*row) c.pending_commands = (*p)->Int(0);
+    return c;
+  });
+}
+
+}  // namespace ccci

@@ -1,0 +1,143 @@
+#pragma once
+// The Store: cc-ci's persistent state (deliveries, runs, pending commands) behind one
+// interface, so SQLite (the embedded default) and PostgreSQL (multi-host, later) are
+// interchangeable. Logs are files, not rows.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace ccci {
+
+// Run states. A run moves queued -> running -> finished | error | cancelled; a queued run
+// may instead become superseded (a newer push) or cancelled (PR closed); waiting means it
+// needs a trusted user's `!cc-ci ok-to-test` first.
+inline constexpr const char* kRunQueued = "queued";
+inline constexpr const char* kRunWaiting = "waiting";
+inline constexpr const char* kRunRunning = "running";
+inline constexpr const char* kRunFinished = "finished";
+inline constexpr const char* kRunError = "error";
+inline constexpr const char* kRunCancelled = "cancelled";
+inline constexpr const char* kRunSuperseded = "superseded";
+
+struct Delivery {
+  std::string id;  // X-Gitea-Delivery
+  std::string event;
+  std::string event_type;
+  std::string action;
+  std::string repo;
+  int64_t pr = 0;
+  std::string head_sha;
+  std::string sender;
+  int64_t received_at_ms = 0;
+};
+
+// What a new run should test. pr == 0 is a branch run (a push to the default branch).
+struct RunRequest {
+  std::string repo;
+  int64_t pr = 0;
+  std::string head_sha;
+  std::string head_ref;
+  std::string base_ref;
+  std::string clone_url;
+  std::string title;
+  std::string author;
+  std::string trigger;  // opened | reopened | synchronized | push | retest | reconcile
+};
+
+struct CommandRequest {
+  std::string repo;
+  int64_t pr = 0;
+  int64_t comment_id = 0;
+  std::string author;
+  std::string body;
+  std::optional<bool> author_can_push;  // from the payload's repository.permissions
+};
+
+// The work a delivery causes, decided by the intake before anything is stored.
+struct Work {
+  enum class Kind { kNone, kQueueRun, kCancel, kCommand };
+  Kind kind = Kind::kNone;
+  std::string ignored_reason;  // kNone: why nothing is done ("ignored: ...")
+  RunRequest run;              // kQueueRun
+  CommandRequest command;      // kCommand
+  std::string cancel_repo;     // kCancel
+  int64_t cancel_pr = 0;
+  std::string cancel_reason;
+};
+
+// What recording a delivery did. Exactly one of the effects applies.
+struct RecordOutcome {
+  bool duplicate = false;          // the delivery id was seen before; nothing was done
+  int64_t run_id = 0;              // the queued run (new, or the one it coalesced into)
+  bool coalesced = false;          // a run for this head was already queued or running
+  std::vector<int64_t> superseded;       // queued runs of the PR this one replaced
+  std::vector<int64_t> cancel_requested;  // running runs asked to stop
+  std::vector<int64_t> cancelled;         // queued runs cancelled (PR closed)
+  int64_t command_id = 0;          // the pending command (0 if it was a duplicate comment)
+};
+
+struct Run {
+  int64_t id = 0;
+  std::string repo;
+  int64_t pr = 0;
+  std::string head_sha;
+  std::string head_ref;
+  std::string base_ref;
+  std::string clone_url;
+  std::string title;
+  std::string author;
+  std::string trigger;
+  std::string delivery_id;
+  std::string state;
+  std::optional<int64_t> level;
+  std::string reason;
+  bool cancel_requested = false;
+  int64_t superseded_by = 0;
+  int64_t attempts = 0;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+  std::optional<int64_t> started_at_ms;
+  std::optional<int64_t> finished_at_ms;
+};
+
+struct RunQuery {
+  std::string repo;       // empty: any
+  std::optional<int64_t> pr;
+  std::string state;      // empty: any
+  int64_t before_id = 0;  // cursor: only runs with id < before_id (0: from the newest)
+  int limit = 50;
+};
+
+struct RunPage {
+  std::vector<Run> runs;      // newest first
+  int64_t next_before_id = 0;  // 0 when this is the last page
+};
+
+struct QueueCounts {
+  int64_t queued = 0;
+  int64_t waiting = 0;
+  int64_t running = 0;
+  int64_t pending_commands = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Atomically records `delivery` and the work it causes. Returns only after the
+  // transaction is durable (committed), so the caller may acknowledge the webhook.
+  // A delivery id seen before returns duplicate=true and changes nothing.
+  // Thread-safe; concurrent calls are committed together (group commit).
+  virtual Result<RecordOutcome> RecordDelivery(const Delivery& delivery, const Work& work) = 0;
+
+  virtual Result<bool> HasDelivery(const std::string& id) = 0;
+  virtual Result<Run> GetRun(int64_t id) = 0;  // NotFound if there is none
+  virtual Result<RunPage> ListRuns(const RunQuery& query) = 0;
+  virtual Result<QueueCounts> CountQueue() = 0;
+};
+
+}  // namespace ccci

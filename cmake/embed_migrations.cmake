@@ -1,0 +1,16 @@
+# Writes OUT, a C++ source holding every migration file in FILES (NNN_name.sql, in order) as
+# a raw string, so the binary carries its schema. Run by add_custom_command in bot/.
+set(body "// Generated from bot/store/migrations by cmake/embed_migrations.cmake. Do not edit.\n")
+string(APPEND body "#include \"bot/store/migrations.h\"\n\nnamespace ccci {\n\n")
+string(APPEND body "const std::vector<Migration>& Migrations() {\n  static const std::vector<Migration> kAll = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" num ${name})
+  math(EXPR num "${num}")
+  file(READ ${f} sql)
+  string(APPEND body "      {${num}, \"${name}\", R\"ccci_sql(${sql})ccci_sql\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kAll;\n}\n\n}  // namespace ccci\n")
+file(WRITE ${OUT}.tmp "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})
