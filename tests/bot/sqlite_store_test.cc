@@ -1,0 +1,138 @@
+#include "bot/store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "bot/store/migrations.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/test_files.h"
+
+namespace ccci {
+namespace {
+
+std::unique_ptr<SqliteStore> OpenAt(const std::string& path, Clock* clock = RealClock()) {
+  SqliteStore::Options o;
+  o.path = path;
+  o.clock = clock;
+  auto s = SqliteStore::Open(o);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+Work QueueWork(const std::string& repo, int64_t pr, const std::string& sha) {
+  Work w;
+  w.kind = Work::Kind::kQueueRun;
+  w.run.repo = repo;
+  w.run.pr = pr;
+  w.run.head_sha = sha;
+  w.run.trigger = "opened";
+  return w;
+}
+
+Delivery D(const std::string& id) {
+  Delivery d;
+  d.id = id;
+  d.event = "pull_request";
+  return d;
+}
+
+TEST(SqliteStoreTest, MigratesOnceAndReopens) {
+  testing::TempDir dir;
+  {
+    auto s = OpenAt(dir.File("db"));
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->SchemaVersion(), Migrations().back().version);
+    ASSERT_TRUE(s->RecordDelivery(D("a"), QueueWork("o/r", 1, "s1")).ok());
+  }
+  auto s = OpenAt(dir.File("db"));
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->HasDelivery("a").value());
+  EXPECT_EQ(s->ListRuns({}).value().runs.size(), 1u);
+}
+
+TEST(SqliteStoreTest, ConcurrentWritersAreAllCommitted) {
+  testing::TempDir dir;
+  auto s = OpenAt(dir.File("db"));
+  constexpr int kThreads = 16, kEach = 50;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        std::string id = std::to_string(t) + "-" + std::to_string(i);
+        auto r = s->RecordDelivery(D(id), QueueWork("o/r", t * 1000 + i, "sha" + id));
+        if (!r.ok() || r->run_id == 0) failures++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(s->CountQueue().value().queued, kThreads * kEach);
+}
+
+TEST(SqliteStoreTest, AFailedWriteRollsBackOnlyItself) {
+  testing::TempDir dir;
+  auto s = OpenAt(dir.File("db"));
+  Status bad = s->Write([](SqliteDb& db) -> Status {
+    CCCI_RETURN_IF_ERROR(db.Exec("INSERT INTO runs (repo, pr, head_sha, trigger, state, "
+                                 "created_at, updated_at) VALUES ('x', 1, 's', 't', 'queued', 0, 0)"));
+    return Internal("boom");
+  });
+  EXPECT_FALSE(bad.ok());
+  ASSERT_TRUE(s->RecordDelivery(D("ok"), QueueWork("o/r", 2, "s")).ok());
+  auto runs = s->ListRuns({}).value().runs;
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].repo, "o/r");
+}
+
+TEST(SqliteStoreTest, ListRunsPagesNewestFirstWithFilters) {
+  testing::TempDir dir;
+  auto s = OpenAt(dir.File("db"));
+  for (int i = 1; i <= 7; ++i) {
+    ASSERT_TRUE(s->RecordDelivery(D("d" + std::to_string(i)),
+                                  QueueWork(i % 2 ? "a/odd" : "a/even", i, "s"))
+                    .ok());
+  }
+  RunQuery q;
+  q.limit = 3;
+  auto p1 = s->ListRuns(q).value();
+  ASSERT_EQ(p1.runs.size(), 3u);
+  EXPECT_EQ(p1.runs[0].id, 7);
+  EXPECT_EQ(p1.next_before_id, 5);
+  q.before_id = p1.next_before_id;
+  auto p2 = s->ListRuns(q).value();
+  EXPECT_EQ(p2.runs[0].id, 4);
+  q.before_id = 2;
+  auto last = s->ListRuns(q).value();
+  ASSERT_EQ(last.runs.size(), 1u);
+  EXPECT_EQ(last.next_before_id, 0);
+  RunQuery odd;
+  odd.repo = "a/odd";
+  EXPECT_EQ(s->ListRuns(odd).value().runs.size(), 4u);
+  RunQuery pr3;
+  pr3.pr = 3;
+  EXPECT_EQ(s->ListRuns(pr3).value().runs.size(), 1u);
+  EXPECT_EQ(s->GetRun(99).status().code(), Code::kNotFound);
+}
+
+TEST(SqliteStoreTest, InMemoryDriverBehavesTheSame) {
+  auto s = OpenAt(":memory:");
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->RecordDelivery(D("a"), QueueWork("o/r", 1, "s1")).ok());
+  EXPECT_TRUE(s->RecordDelivery(D("a"), QueueWork("o/r", 1, "s1")).value().duplicate);
+  EXPECT_EQ(s->GetRun(1).value().head_sha, "s1");
+}
+
+TEST(SqliteStoreTest, TimestampsComeFromTheClock) {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  auto s = OpenAt(dir.File("db"), &clock);
+  ASSERT_TRUE(s->RecordDelivery(D("a"), QueueWork("o/r", 1, "s1")).ok());
+  EXPECT_EQ(s->GetRun(1).value().created_at_ms, clock.NowUnixMillis());
+}
+
+}  // namespace
+}  // namespace ccci
