@@ -1,0 +1,221 @@
+// The real server on port 0, talked to over real sockets: signed, forged, replayed,
+// oversized, malformed and concurrent deliveries; idle keep-alive peers; the JSON API.
+
+#include <gtest/gtest.h>
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "bot/http/metrics.h"
+#include "bot/http/server.h"
+#include "bot/intake/intake.h"
+#include "bot/store/sqlite_store.h"
+#include "tests/fakes/test_files.h"
+#include "tests/fakes/webhook_client.h"
+
+namespace ccci {
+namespace {
+
+using testing::Get;
+using testing::PostWebhook;
+using testing::ReadShared;
+
+constexpr const char* kSecret = "test-secret";
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void Start(HttpServerOptions o = {}) {
+    SqliteStore::Options so;
+    so.path = dir_.File("cc-ci.db");
+    store_ = std::move(SqliteStore::Open(so).value());
+    intake_ = std::make_unique<Intake>(store_.get(), Intake::Options{{kSecret}, "cc-ci", RealClock()});
+    o.listen = "127.0.0.1:0";
+    server_ = std::make_unique<HttpServer>(o, HttpServices{intake_.get(), store_.get(), &metrics_, "test"});
+    ASSERT_TRUE(server_->Start().ok());
+    port_ = server_->port();
+  }
+  void TearDown() override {
+    if (server_) server_->Stop(1000);
+  }
+
+  // Sends raw bytes and reads until the peer closes or `max` bytes arrive.
+  std::string Raw(const std::string& bytes, size_t max = 1 << 16) {
+    Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port_));
+    s.setReceiveTimeout(Poco::Timespan(10, 0));
+    s.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+    std::string out;
+    char buf[4096];
+    while (out.size() < max) {
+      int n = 0;
+      try {
+        n = s.receiveBytes(buf, sizeof(buf));
+      } catch (const Poco::Exception&) {
+        break;  // reset by peer after the answer is fine
+      }
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Intake> intake_;
+  Metrics metrics_;
+  std::unique_ptr<HttpServer> server_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(ServerTest, SignedDeliveryIsPersistedBeforeThe202) {
+  Start();
+  auto r = PostWebhook(port_, "pull_request", ReadShared("gitea/payloads/pull_request_opened.json"),
+                       "d-1", kSecret);
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(r.body, "accepted: run 1 queued for coop-cloud/nextcloud#17 at 9b2e7c4\n");
+  // Persisted, not just queued in memory: visible through a fresh connection to the file.
+  SqliteStore::Options so;
+  so.path = dir_.File("cc-ci.db");
+  auto other = SqliteStore::Open(so);
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE((*other)->HasDelivery("d-1").value());
+}
+
+TEST_F(ServerTest, ForgedReplayedMalformedAndWrongMethod) {
+  Start();
+  std::string body = ReadShared("gitea/payloads/pull_request_opened.json");
+  EXPECT_EQ(PostWebhook(port_, "pull_request", body, "d-1", "forged").status, 401);
+  EXPECT_EQ(PostWebhook(port_, "pull_request", body, "d-1", kSecret).status, 202);
+  auto replay = PostWebhook(port_, "pull_request", body, "d-1", kSecret);
+  EXPECT_EQ(replay.status, 200);
+  EXPECT_EQ(replay.body, "duplicate: delivery d-1 was already received\n");
+  auto bad = PostWebhook(port_, "pull_request", body.substr(0, 100), "d-2", kSecret);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body.find('\n'), bad.body.size() - 1) << "one line";
+  EXPECT_EQ(Get(port_, "/hooks/gitea").status, 405);
+  EXPECT_EQ(Get(port_, "/nope").status, 404);
+  auto ignored = PostWebhook(port_, "issues", "{}", "d-3", kSecret);
+  EXPECT_EQ(ignored.status, 200);
+  EXPECT_EQ(ignored.body, "ignored: event 'issues' is not used by cc-ci\n");
+  EXPECT_EQ(store_->ListRuns({}).value().runs.size(), 1u);
+}
+
+TEST_F(ServerTest, OversizedBodyIs413WithoutReadingItAll) {
+  Start();
+  // Declares 10 MB but sends only the headers and 10 bytes: the answer must come anyway.
+  std::string req =
+      "POST /hooks/gitea HTTP/1.1\r\nHost: x\r\nX-Gitea-Event: pull_request\r\n"
+      "X-Gitea-Signature: 00\r\nContent-Type: application/json\r\n"
+      "Content-Length: 10485760\r\n\r\n{\"a\":1234}";
+  std::string resp = Raw(req);
+  EXPECT_EQ(resp.rfind("HTTP/1.1 413", 0), 0u) << resp;
+  EXPECT_NE(resp.find("payload too large"), std::string::npos);
+}
+
+TEST_F(ServerTest, OversizedChunkedBodyIs413) {
+  HttpServerOptions o;
+  o.max_body_bytes = 4096;
+  Start(o);
+  std::string chunk(3000, 'x');
+  char size[16];
+  snprintf(size, sizeof(size), "%zx", chunk.size());
+  std::string req =
+      "POST /hooks/gitea HTTP/1.1\r\nHost: x\r\nX-Gitea-Event: pull_request\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) req += std::string(size) + "\r\n" + chunk + "\r\n";
+  req += "0\r\n\r\n";
+  std::string resp = Raw(req);
+  EXPECT_EQ(resp.rfind("HTTP/1.1 413", 0), 0u) << resp.substr(0, 200);
+}
+
+TEST_F(ServerTest, ConcurrentDeliveriesAreAllStored) {
+  Start();
+  std::string fixture = ReadShared("gitea/payloads/pull_request_synchronized.json");
+  constexpr int kThreads = 32, kEach = 10;
+  std::atomic<int> accepted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Poco::Net::HTTPClientSession s("127.0.0.1", port_);  // keep-alive, like a busy Gitea
+      s.setTimeout(Poco::Timespan(10, 0));
+      for (int i = 0; i < kEach; ++i) {
+        int pr = t * 100 + i + 1;
+        char sha[41];
+        snprintf(sha, sizeof(sha), "%040d", pr);
+        auto r = PostWebhook(s, "pull_request", testing::SyncBody(fixture, pr, sha),
+                             "c-" + std::to_string(pr), kSecret);
+        if (r.status == 202) accepted++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(accepted.load(), kThreads * kEach);
+  EXPECT_EQ(store_->CountQueue().value().queued, kThreads * kEach);
+}
+
+TEST_F(ServerTest, IdleKeepAlivePeersDoNotStarveANewDelivery) {
+  HttpServerOptions o;
+  o.keepalive_timeout_s = 60;  // starvation would last longer than Gitea's 5 s timeout
+  Start(o);
+  std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> idle;
+  for (int i = 0; i < 200; ++i) {
+    auto s = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", port_);
+    s->setKeepAlive(true);
+    s->setTimeout(Poco::Timespan(10, 0));
+    ASSERT_EQ(Get(*s, "/healthz").status, 200) << i;
+    idle.push_back(std::move(s));  // connected, holding a server thread, silent
+  }
+  Poco::Net::HTTPClientSession fresh("127.0.0.1", port_);
+  fresh.setTimeout(Poco::Timespan(5, 0));  // Gitea's delivery timeout
+  auto r = testing::PostWebhook(fresh, "pull_request",
+                                ReadShared("gitea/payloads/pull_request_opened.json"), "late",
+                                kSecret);
+  EXPECT_EQ(r.status, 202);
+}
+
+TEST_F(ServerTest, ApiListsRunsNewestFirstWithPaging) {
+  Start();
+  std::string fixture = ReadShared("gitea/payloads/pull_request_synchronized.json");
+  for (int pr = 1; pr <= 5; ++pr) {
+    char sha[41];
+    snprintf(sha, sizeof(sha), "%040d", pr);
+    ASSERT_EQ(PostWebhook(port_, "pull_request", testing::SyncBody(fixture, pr, sha),
+                          "p" + std::to_string(pr), kSecret)
+                  .status,
+              202);
+  }
+  auto page = Get(port_, "/api/runs?limit=2");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("\"id\":5"), std::string::npos);
+  EXPECT_NE(page.body.find("\"next\":\"/api/runs?before=4&limit=2\""), std::string::npos)
+      << page.body;
+  auto one = Get(port_, "/api/runs/3");
+  EXPECT_EQ(one.status, 200);
+  EXPECT_NE(one.body.find("\"pr\":3"), std::string::npos);
+  EXPECT_EQ(Get(port_, "/api/runs/99").status, 404);
+  EXPECT_EQ(Get(port_, "/api/runs/abc").status, 404);
+  EXPECT_EQ(Get(port_, "/api/runs?bogus=1").status, 400);
+}
+
+TEST_F(ServerTest, MetricsAndHealth) {
+  Start();
+  PostWebhook(port_, "pull_request", ReadShared("gitea/payloads/pull_request_opened.json"), "m1",
+              kSecret);
+  PostWebhook(port_, "pull_request", "{}", "m2", "forged");
+  EXPECT_EQ(Get(port_, "/healthz").body, "ok\n");
+  auto m = Get(port_, "/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("ccci_webhook_deliveries_total{event=\"pull_request\",outcome=\"accepted\"} 1"),
+            std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("outcome=\"unauthorized\"} 1"), std::string::npos);
+  EXPECT_NE(m.body.find("ccci_queue_depth{state=\"queued\"} 1"), std::string::npos);
+  EXPECT_NE(m.body.find("ccci_webhook_intake_seconds_bucket"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ccci

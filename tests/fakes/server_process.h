@@ -1,0 +1,70 @@
+#pragma once
+// Runs build/bin/cc-ci serve as a real child process on port 0 and reads the port from the
+// line it prints ("cc-ci X listening on http://127.0.0.1:PORT").
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ccci::testing {
+
+class ServerProcess {
+ public:
+  // Extra environment entries are "NAME=value".
+  ServerProcess(const std::string& binary, const std::string& data_dir,
+                const std::vector<std::string>& env) {
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      close(out[1]);
+      for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
+      if (!getenv("CCCI_TEST_SHOW_SERVER_LOG")) {
+        FILE* f = freopen((data_dir + ".log").c_str(), "a", stderr);
+        (void)f;
+      }
+      execl(binary.c_str(), binary.c_str(), "serve", "--listen", "127.0.0.1:0", "--data-dir",
+            data_dir.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    out_ = fdopen(out[0], "r");
+    char line[512];
+    if (!fgets(line, sizeof(line), out_)) throw std::runtime_error("server printed nothing");
+    std::string s = line;
+    size_t colon = s.rfind(':');
+    if (s.find("listening on") == std::string::npos || colon == std::string::npos) {
+      throw std::runtime_error("unexpected first line: " + s);
+    }
+    port_ = static_cast<uint16_t>(std::stoi(s.substr(colon + 1)));
+  }
+  ~ServerProcess() {
+    if (pid_ > 0) Kill(SIGKILL);
+    if (out_) fclose(out_);
+  }
+
+  uint16_t port() const { return port_; }
+  // Sends `sig` and reaps the child. Returns its wait status.
+  int Kill(int sig) {
+    if (pid_ <= 0) return 0;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+  uint16_t port_ = 0;
+};
+
+}  // namespace ccci::testing
