@@ -145,7 +145,6 @@ SqliteStore::SqliteStore(const Options& options) : options_(options) {}
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& options) {
   std::unique_ptr<SqliteStore> store(new SqliteStore(options));
   CCCI_RETURN_IF_ERROR(store->Init());
-  store->writer_ = std::thread([s = store.get()] { s->WriterLoop(); });
   return store;
 }
 
@@ -178,14 +177,7 @@ Status SqliteStore::Init() {
   return Status::Ok();
 }
 
-SqliteStore::~SqliteStore() {
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    stopping_ = true;
-  }
-  queue_cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
-}
+SqliteStore::~SqliteStore() = default;
 
 int SqliteStore::SchemaVersion() {
   std::lock_guard<std::mutex> lock(write_db_mu_);
@@ -195,53 +187,66 @@ int SqliteStore::SchemaVersion() {
   return row.ok() && *row ? static_cast<int>((*s)->Int(0)) : 0;
 }
 
-void SqliteStore::WriterLoop() {
-  std::vector<Job*> batch;
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(queue_mu_);
-      queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything is drained
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
-      }
-    }
-    std::vector<Status> results(batch.size());
-    Status commit;
-    {
-      std::lock_guard<std::mutex> lock(write_db_mu_);
-      commit = write_db_->Exec("BEGIN IMMEDIATE");
-      for (size_t i = 0; commit.ok() && i < batch.size(); ++i) {
-        commit = write_db_->Exec("SAVEPOINT job");
-        if (!commit.ok()) break;
-        results[i] = batch[i]->fn(*write_db_);
-        if (!results[i].ok()) commit = write_db_->Exec("ROLLBACK TO job");
-        if (commit.ok()) commit = write_db_->Exec("RELEASE job");
-      }
-      if (commit.ok()) commit = write_db_->Exec("COMMIT");
-      if (!commit.ok()) {
-        (void)write_db_->Exec("ROLLBACK");
-        LogError("store.commit_failed", {{"reason", commit.message()}, {"jobs", batch.size()}});
-      }
-    }
-    for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->done.set_value(commit.ok() ? results[i] : Unavailable(commit.message()));
-    }
-    batch.clear();
+namespace {
+
+// Runs a cached statement without rows (transaction control is prepared once, not parsed
+// on every job).
+Status RunCached(SqliteDb& db, const char* sql) {
+  auto s = db.Prepare(sql);
+  if (!s.ok()) return s.status();
+  return (*s)->Run();
+}
+
+}  // namespace
+
+void SqliteStore::CommitBatch(const std::vector<Job*>& batch) {
+  std::lock_guard<std::mutex> lock(write_db_mu_);
+  SqliteDb& db = *write_db_;
+  Status commit = RunCached(db, "BEGIN IMMEDIATE");
+  for (size_t i = 0; commit.ok() && i < batch.size(); ++i) {
+    commit = RunCached(db, "SAVEPOINT job");
+    if (!commit.ok()) break;
+    batch[i]->result = batch[i]->fn(db);
+    if (!batch[i]->result.ok()) commit = RunCached(db, "ROLLBACK TO job");
+    if (commit.ok()) commit = RunCached(db, "RELEASE job");
+  }
+  if (commit.ok()) commit = RunCached(db, "COMMIT");
+  if (!commit.ok()) {
+    (void)write_db_->Exec("ROLLBACK");
+    LogError("store.commit_failed", {{"reason", commit.message()}, {"jobs", batch.size()}});
+    for (Job* job : batch) job->result = Unavailable(commit.message());
   }
 }
 
 Status SqliteStore::Write(std::function<Status(SqliteDb&)> fn) {
-  Job job{std::move(fn), {}};
-  std::future<Status> done = job.done.get_future();
-  {
-    std::lock_guard<std::mutex> lock(queue_mu_);
-    if (stopping_) return Unavailable("store is shutting down");
-    queue_.push_back(&job);
+  Job job;
+  job.fn = std::move(fn);
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  queue_.push_back(&job);
+  while (!job.done) {
+    if (committing_) {
+      job.cv.wait(lock);
+      continue;
+    }
+    // Lead: take everything pending (this job included) and commit it.
+    committing_ = true;
+    std::vector<Job*> batch;
+    while (!queue_.empty() && batch.size() < options_.max_batch) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    CommitBatch(batch);
+    lock.lock();
+    committing_ = false;
+    for (Job* j : batch) {
+      j->done = true;
+      if (j != &job) j->cv.notify_one();
+    }
+    // Hand the lead to the oldest waiting write, if any.
+    if (!queue_.empty()) queue_.front()->cv.notify_one();
   }
-  queue_cv_.notify_one();
-  return done.get();
+  return job.result;
 }
 
 Result<RecordOutcome> SqliteStore::RecordDelivery(const Delivery& delivery, const Work& work) {

@@ -1,17 +1,19 @@
 #pragma once
-// The embedded Store: one SQLite file in WAL mode. All writes go through one writer thread
-// that commits whatever is pending in a single transaction (group commit): a delivery is
-// acknowledged only after its transaction is durable, yet 32 concurrent webhooks cost one
-// commit, not 32. Reads use their own connection and never wait for the writer (WAL).
+// The embedded Store: one SQLite file in WAL mode. Writes are group-committed: a writer that
+// finds no commit in progress becomes the leader and commits every write pending at that
+// moment, its own included, in one transaction; the others wait for it and are woken one by
+// one. A delivery is acknowledged only after its transaction is durable, yet 32 concurrent
+// webhooks cost one commit, not 32, and no thread hop is added (context switches are costly
+// on virtual machines: a dedicated writer thread halved throughput here). Reads use their own
+// connection and never wait for the writer (WAL).
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "base/clock.h"
 #include "bot/store/sqlite_db.h"
@@ -28,9 +30,9 @@ class SqliteStore : public Store {
     size_t max_batch = 512;  // most writes committed in one transaction
   };
 
-  // Opens (creating if needed) and migrates the database, then starts the writer.
+  // Opens (creating if needed) and migrates the database.
   static Result<std::unique_ptr<SqliteStore>> Open(const Options& options);
-  ~SqliteStore() override;  // drains pending writes, then stops the writer
+  ~SqliteStore() override;  // REQUIRES: no call in progress
 
   Result<RecordOutcome> RecordDelivery(const Delivery& delivery, const Work& work) override;
   Result<bool> HasDelivery(const std::string& id) override;
@@ -49,12 +51,15 @@ class SqliteStore : public Store {
  private:
   struct Job {
     std::function<Status(SqliteDb&)> fn;
-    std::promise<Status> done;
+    Status result;
+    bool done = false;
+    std::condition_variable cv;  // signalled when done, or when this job should lead
   };
 
   explicit SqliteStore(const Options& options);
   Status Init();
-  void WriterLoop();
+  // Commits `batch` in one transaction; sets each job's result. Called by the leader only.
+  void CommitBatch(const std::vector<Job*>& batch);
   // Runs `fn` against the read connection under its lock.
   template <typename T>
   Result<T> Read(const std::function<Result<T>(SqliteDb&)>& fn);
@@ -67,9 +72,8 @@ class SqliteStore : public Store {
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<Job*> queue_;
-  bool stopping_ = false;
-  std::thread writer_;
+  std::deque<Job*> queue_;  // pending, not yet taken by a leader
+  bool committing_ = false;
 };
 
 }  // namespace ccci
