@@ -87,12 +87,9 @@ Status SqliteDb::Exec(const std::string& sql) {
   return Status::Ok();
 }
 
-Result<SqliteStmt*> SqliteDb::Prepare(const std::string& sql) {
+Result<StmtRef> SqliteDb::Prepare(const std::string& sql) {
   auto it = cache_.find(sql);
-  if (it != cache_.end()) {
-    it->second.second->Reset();
-    return it->second.second.get();
-  }
+  if (it != cache_.end()) return StmtRef(it->second.second.get());
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
@@ -100,7 +97,7 @@ Result<SqliteStmt*> SqliteDb::Prepare(const std::string& sql) {
   auto wrapper = std::make_unique<SqliteStmt>(stmt, db_);
   SqliteStmt* p = wrapper.get();
   cache_.emplace(sql, std::make_pair(stmt, std::move(wrapper)));
-  return p;
+  return StmtRef(p);
 }
 
 }  // namespace ccci

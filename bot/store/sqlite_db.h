@@ -48,6 +48,27 @@ class SqliteStmt {
   sqlite3* db_;
 };
 
+// A borrowed cached statement that is reset when it goes out of scope, so no statement is
+// left mid-step holding a read transaction open (which would stall WAL checkpoints).
+class StmtRef {
+ public:
+  explicit StmtRef(SqliteStmt* stmt) : stmt_(stmt) {}
+  StmtRef(StmtRef&& o) noexcept : stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  StmtRef& operator=(StmtRef&& o) noexcept {
+    std::swap(stmt_, o.stmt_);
+    return *this;
+  }
+  StmtRef(const StmtRef&) = delete;
+  ~StmtRef() {
+    if (stmt_) stmt_->Reset();
+  }
+  SqliteStmt* operator->() const { return stmt_; }
+  SqliteStmt& operator*() const { return *stmt_; }
+
+ private:
+  SqliteStmt* stmt_;
+};
+
 class SqliteDb {
  public:
   struct Options {
@@ -61,8 +82,9 @@ class SqliteDb {
   SqliteDb& operator=(const SqliteDb&) = delete;
 
   Status Exec(const std::string& sql);
-  // A cached statement, reset and ready to bind. Valid until the next Prepare of the same SQL.
-  Result<SqliteStmt*> Prepare(const std::string& sql);
+  // A cached statement, ready to bind; reset again when the StmtRef goes away.
+  // REQUIRES: the same SQL is not prepared twice at once.
+  Result<StmtRef> Prepare(const std::string& sql);
   int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
   int Changes() const { return sqlite3_changes(db_); }
   sqlite3* raw() { return db_; }

@@ -1,5 +1,7 @@
 #include "bot/store/sqlite_store.h"
 
+#include <sys/stat.h>
+
 #include "base/log.h"
 #include "bot/store/migrations.h"
 
@@ -38,7 +40,7 @@ Run ReadRun(const SqliteStmt& s) {
 }
 
 // Collects the ids an UPDATE ... RETURNING id yields.
-Result<std::vector<int64_t>> CollectIds(SqliteStmt* s) {
+Result<std::vector<int64_t>> CollectIds(const StmtRef& s) {
   std::vector<int64_t> ids;
   for (;;) {
     auto row = s->Step();
@@ -145,6 +147,9 @@ SqliteStore::SqliteStore(const Options& options) : options_(options) {}
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& options) {
   std::unique_ptr<SqliteStore> store(new SqliteStore(options));
   CCCI_RETURN_IF_ERROR(store->Init());
+  if (store->checkpoint_db_) {
+    store->checkpointer_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
+  }
   return store;
 }
 
@@ -169,6 +174,13 @@ Status SqliteStore::Init() {
     LogInfo("store.migrated", {{"version", m.version}, {"name", m.name}});
   }
   if (options_.path != ":memory:") {
+    // Writers never checkpoint; the checkpointer thread does (see the header).
+    CCCI_RETURN_IF_ERROR(write_db_->Exec("PRAGMA wal_autocheckpoint=0"));
+    // A rewound WAL is truncated to this size, so a burst does not hold disk forever.
+    CCCI_RETURN_IF_ERROR(write_db_->Exec("PRAGMA journal_size_limit=" + std::to_string(16 << 20)));
+    auto cdb = SqliteDb::Open(o);
+    if (!cdb.ok()) return cdb.status();
+    checkpoint_db_ = std::move(*cdb);
     o.read_only = true;
     auto rdb = SqliteDb::Open(o);
     if (!rdb.ok()) return rdb.status();
@@ -177,7 +189,33 @@ Status SqliteStore::Init() {
   return Status::Ok();
 }
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+  if (checkpoint_db_) (void)checkpoint_db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+void SqliteStore::CheckpointLoop() {
+  std::unique_lock<std::mutex> lock(checkpoint_mu_);
+  while (!stopping_) {
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250));
+    if (stopping_) break;
+    lock.unlock();
+    // PASSIVE never blocks writers: it copies what it can and tries again next time. Under
+    // sustained writes it never catches up completely, so the WAL would grow without end;
+    // past 64 MB a RESTART briefly holds writers back so the next one rewinds the WAL.
+    struct stat st;
+    bool large = stat((options_.path + "-wal").c_str(), &st) == 0 && st.st_size > (64 << 20);
+    Status s = checkpoint_db_->Exec(large ? "PRAGMA wal_checkpoint(RESTART)"
+                                          : "PRAGMA wal_checkpoint(PASSIVE)");
+    if (!s.ok()) LogWarn("store.checkpoint_failed", {{"reason", s.message()}});
+    lock.lock();
+  }
+}
 
 int SqliteStore::SchemaVersion() {
   std::lock_guard<std::mutex> lock(write_db_mu_);
