@@ -125,6 +125,7 @@ int RunServeCommand(int argc, char** argv) {
   SqliteStore::Options so;
   so.path = config.driver == "memory" ? ":memory:" : config.data_dir + "/cc-ci.db";
   so.synchronous_full = config.synchronous == "full";
+  so.delivery_retention_ms = static_cast<int64_t>(config.delivery_retention_s) * 1000;
   auto store = SqliteStore::Open(so);
   if (!store.ok()) return Fail(1, store.status().message());
 

@@ -29,6 +29,7 @@ const std::vector<ConfigKey> kKeys = {
     {"storage.data_dir", "data", "SQLite database, logs and generated files live here"},
     {"storage.driver", "sqlite", "sqlite, or memory (nothing persisted; for benchmarks only)"},
     {"storage.synchronous", "normal", "normal survives a crash of cc-ci; full also survives power loss"},
+    {"storage.delivery_retention", "30d", "webhook deliveries older than this are pruned (runs are kept); 0 keeps them forever"},
     {"gitea.url", "", "base URL of the Gitea forge, e.g. https://git.coopcloud.tech"},
     {"gitea.token_file", "", "file holding the bot's API token (env CC_CI_GITEA_TOKEN takes precedence)"},
     {"gitea.webhook_secret_file", "", "one webhook secret per line (several for rotation); default <data_dir>/webhook-secret, generated if missing; env CC_CI_WEBHOOK_SECRET takes precedence"},
@@ -71,7 +72,7 @@ bool ParseInt64(const std::string& v, int64_t* out) {
   return true;
 }
 
-// "90", "90s", "5m", "2h" -> seconds.
+// "90", "90s", "5m", "2h", "30d" -> seconds (at most a year).
 bool ParseDurationSeconds(const std::string& v, int* out) {
   if (v.empty()) return false;
   int64_t mult = 1;
@@ -80,10 +81,11 @@ bool ParseDurationSeconds(const std::string& v, int* out) {
     case 's': num.pop_back(); break;
     case 'm': mult = 60; num.pop_back(); break;
     case 'h': mult = 3600; num.pop_back(); break;
+    case 'd': mult = 86400; num.pop_back(); break;
     default: break;
   }
   int64_t n;
-  if (!ParseInt64(num, &n) || n < 0 || n * mult > 7 * 24 * 3600) return false;
+  if (!ParseInt64(num, &n) || n < 0 || n * mult > 366LL * 86400) return false;
   *out = static_cast<int>(n * mult);
   return true;
 }
@@ -118,7 +120,7 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   };
   auto duration = [&](int* field) -> std::string {
     if (!ParseDurationSeconds(v, field)) {
-      return "not a duration (like 30s, 5m, 1h): '" + v + "'";
+      return "not a duration (like 30s, 5m, 1h, 30d): '" + v + "'";
     }
     return "";
   };
@@ -137,6 +139,7 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   } else if (key == "storage.data_dir") c->data_dir = v;
   else if (key == "storage.driver") c->driver = v;
   else if (key == "storage.synchronous") c->synchronous = v;
+  else if (key == "storage.delivery_retention") return duration(&c->delivery_retention_s);
   else if (key == "gitea.url") c->gitea_url = v;
   else if (key == "gitea.token_file") c->token_file = v;
   else if (key == "gitea.webhook_secret_file") c->webhook_secret_file = v;

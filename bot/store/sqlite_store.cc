@@ -199,12 +199,34 @@ SqliteStore::~SqliteStore() {
   if (checkpoint_db_) (void)checkpoint_db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
+Result<int64_t> SqliteStore::PruneDeliveries(int64_t retention_ms) {
+  int64_t cutoff = options_.clock->NowUnixMillis() - retention_ms;
+  int64_t deleted = 0;
+  Status s = Write([&](SqliteDb& db) -> Status {
+    auto del = db.Prepare("DELETE FROM deliveries WHERE received_at < ?1");
+    if (!del.ok()) return del.status();
+    (*del)->Bind(1, cutoff);
+    CCCI_RETURN_IF_ERROR((*del)->Run());
+    deleted = db.Changes();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return deleted;
+}
+
 void SqliteStore::CheckpointLoop() {
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
+  auto next_prune = std::chrono::steady_clock::now();
   while (!stopping_) {
     checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(250));
     if (stopping_) break;
     lock.unlock();
+    if (options_.delivery_retention_ms > 0 && std::chrono::steady_clock::now() >= next_prune) {
+      next_prune = std::chrono::steady_clock::now() + std::chrono::hours(1);
+      auto n = PruneDeliveries(options_.delivery_retention_ms);
+      if (!n.ok()) LogWarn("store.prune_failed", {{"reason", n.status().message()}});
+      else if (*n > 0) LogInfo("store.pruned", {{"deliveries", static_cast<long long>(*n)}});
+    }
     // PASSIVE never blocks writers: it copies what it can and tries again next time. Under
     // sustained writes it never catches up completely, so the WAL would grow without end;
     // past 64 MB a RESTART briefly holds writers back so the next one rewinds the WAL.

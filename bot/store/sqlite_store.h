@@ -30,6 +30,7 @@ class SqliteStore : public Store {
     bool synchronous_full = false;
     Clock* clock = RealClock();
     size_t max_batch = 512;  // most writes committed in one transaction
+    int64_t delivery_retention_ms = 0;  // prune older deliveries hourly; 0 keeps them
   };
 
   // Opens (creating if needed) and migrates the database.
@@ -46,6 +47,10 @@ class SqliteStore : public Store {
   // only its changes are rolled back). Returns once committed. For other components'
   // writes, so every write shares the group commit.
   Status Write(std::function<Status(SqliteDb&)> fn);
+
+  // Deletes deliveries received before now - retention. Returns how many. Runs and
+  // commands are kept (a delivery id is needed only to recognise a redelivery).
+  Result<int64_t> PruneDeliveries(int64_t retention_ms);
 
   // The schema version the database is at.
   int SchemaVersion();

@@ -126,6 +126,25 @@ TEST(SqliteStoreTest, InMemoryDriverBehavesTheSame) {
   EXPECT_EQ(s->GetRun(1).value().head_sha, "s1");
 }
 
+TEST(SqliteStoreTest, PrunesOldDeliveriesButKeepsRuns) {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  auto s = OpenAt(dir.File("db"), &clock);
+  Delivery old = D("old");
+  old.received_at_ms = clock.NowUnixMillis();
+  ASSERT_TRUE(s->RecordDelivery(old, QueueWork("o/r", 1, "s1")).ok());
+  clock.Advance(std::chrono::hours(24 * 31));
+  Delivery fresh = D("fresh");
+  fresh.received_at_ms = clock.NowUnixMillis();
+  ASSERT_TRUE(s->RecordDelivery(fresh, QueueWork("o/r", 2, "s2")).ok());
+  auto n = s->PruneDeliveries(30LL * 86400 * 1000);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_FALSE(s->HasDelivery("old").value());
+  EXPECT_TRUE(s->HasDelivery("fresh").value());
+  EXPECT_EQ(s->ListRuns({}).value().runs.size(), 2u);
+}
+
 TEST(SqliteStoreTest, TimestampsComeFromTheClock) {
   testing::TempDir dir;
   testing::FakeClock clock;

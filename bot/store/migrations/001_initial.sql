@@ -12,6 +12,7 @@ CREATE TABLE deliveries (
   outcome     TEXT NOT NULL,           -- queued | coalesced | cancel | command | ignored
   detail      TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
+CREATE INDEX deliveries_by_time ON deliveries (received_at);  -- retention pruning
 
 CREATE TABLE runs (
   id               INTEGER PRIMARY KEY AUTOINCREMENT,
