@@ -195,7 +195,13 @@ IntakeResponse Intake::Handle(const WebhookRequest& req) const {
 
   Work work;
   if (!IsSupportedEvent(ev)) {
-    work = Ignore("ignored: event '" + ev + "' is not used by cc-ci");
+    // A review (X-Gitea-Event pull_request_comment/approved/rejected) is not a PR comment;
+    // say so, since the names invite the mistake (FACTS 2.1).
+    bool review = ev == "pull_request_comment" || ev == "pull_request_approved" ||
+                  ev == "pull_request_rejected";
+    work = Ignore(review ? "ignored: '" + ev +
+                               "' is a review event; commands are read from plain PR comments"
+                         : "ignored: event '" + ev + "' is not used by cc-ci");
   } else {
     auto parsed = ParseGiteaEvent(ev, *json);
     if (!parsed.ok()) {

@@ -134,6 +134,9 @@ TEST_F(IntakeTest, IgnoredEventsAre200WithTheReason) {
        with(pr_comment, "\"login\": \"bob\"", "\"login\": \"CC-CI-bot\""),
        "ignored: the bot's own comment"},
       {"issues", "{}", "ignored: event 'issues' is not used by cc-ci"},
+      {"pull_request_comment", "{}",
+       "ignored: 'pull_request_comment' is a review event; commands are read from plain PR "
+       "comments"},
       {"pull_request",
        with(ReadShared("gitea/payloads/pull_request_opened.json"), "\"action\": \"opened\"",
             "\"action\": \"label_updated\""),
