@@ -58,8 +58,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const Options& options) {
     return Unavailable("cannot open database " + options.path + ": " + msg);
   }
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
-  // Readers wait for a writer's checkpoint instead of failing with SQLITE_BUSY.
-  sqlite3_busy_timeout(raw, 5000);
+  sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   bool memory = options.path == ":memory:";
   if (!options.read_only) {
     CCCI_RETURN_IF_ERROR(db->Exec(memory ? "PRAGMA journal_mode=MEMORY" : "PRAGMA journal_mode=WAL"));

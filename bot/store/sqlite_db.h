@@ -75,6 +75,9 @@ class SqliteDb {
     std::string path;                // a file, or ":memory:"
     bool synchronous_full = false;   // FULL (power loss) instead of NORMAL (process crash)
     bool read_only = false;
+    // How long to wait for a lock another process holds before failing with Unavailable.
+    // Kept under Gitea's 5 s delivery timeout so a stuck lock yields a 503, not a timeout.
+    int busy_timeout_ms = 2000;
   };
   static Result<std::unique_ptr<SqliteDb>> Open(const Options& options);
   ~SqliteDb();
