@@ -1,6 +1,7 @@
 #include "bot/intake/intake.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
@@ -224,6 +225,20 @@ TEST_F(IntakeTest, MissingDeliveryIdFallsBackToTheBodyHash) {
   WebhookRequest r = Fixture("pull_request", "pull_request_opened.json", "");
   EXPECT_EQ(intake_->Handle(r).status, 202);
   EXPECT_EQ(intake_->Handle(r).outcome, "duplicate");
+}
+
+TEST_F(IntakeTest, LockedDatabaseAnswers503AndTheRedeliveryLands) {
+  // Another process (an operator's sqlite3 shell, say) holds the write lock.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.File("cc-ci.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  IntakeResponse r = intake_->Handle(Fixture("pull_request", "pull_request_opened.json", "d1"));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.outcome, "store_error");
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_FALSE(store_->HasDelivery("d1").value());
+  EXPECT_EQ(intake_->Handle(Fixture("pull_request", "pull_request_opened.json", "d1")).status, 202);
 }
 
 TEST(MentionsCommandTest, FindsCommandLines) {
