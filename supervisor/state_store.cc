@@ -1,0 +1,165 @@
+#include "supervisor/state_store.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <rapidjson/document.h>
+#include <rapidjson/writer.h>
+#include <rapidjson/stringbuffer.h>
+
+namespace ccci::supervisor {
+
+Status WriteFileAtomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Internal("open " + tmp + ": " + strerror(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      close(fd);
+      unlink(tmp.c_str());
+      return Internal("write " + tmp + ": " + strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  fsync(fd);
+  close(fd);
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return Internal("rename " + tmp + ": " + strerror(errno));
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound("cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status StateStore::Init() const {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_ + "/logs", ec);
+  if (ec) return Internal("mkdir " + dir_ + "/logs: " + ec.message());
+  return Status::Ok();
+}
+
+Status StateStore::SaveLoop(const LoopState& s) const {
+  return WriteFileAtomically(LoopPath(s.name), LoopStateToJson(s));
+}
+
+Result<LoopState> StateStore::LoadLoop(const std::string& loop) const {
+  Result<std::string> text = ReadWholeFile(LoopPath(loop));
+  if (!text.ok()) return text.status();
+  Result<LoopState> s = LoopStateFromJson(*text);
+  if (s.ok()) s->name = loop;
+  return s;
+}
+
+Want StateStore::ReadWant(const std::string& loop) const {
+  Want w;
+  Result<std::string> text = ReadWholeFile(dir_ + "/" + loop + ".want");
+  if (!text.ok()) return w;
+  std::istringstream in(*text);
+  std::string verb;
+  in >> verb >> w.generation;
+  w.run = verb == "run";
+  return w;
+}
+
+Status StateStore::WriteWant(const std::string& loop, bool run) const {
+  Want old = ReadWant(loop);
+  return WriteFileAtomically(dir_ + "/" + loop + ".want",
+                             std::string(run ? "run " : "stop ") +
+                                 std::to_string(old.generation + 1) + "\n");
+}
+
+Status StateStore::SaveWatchdog(const WatchdogInfo& info) const {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("pid"); w.Int(info.pid);
+  w.Key("phase_file"); w.String(info.phase_file.c_str());
+  w.Key("phase_index"); w.Int(info.phase_index);
+  w.Key("phase_count"); w.Int(info.phase_count);
+  w.Key("all_done"); w.Bool(info.all_done);
+  w.Key("checked_at_ms"); w.Int64(info.checked_at_ms);
+  w.Key("last_commit"); w.String(info.last_commit.c_str());
+  w.EndObject();
+  return WriteFileAtomically(dir_ + "/watchdog.json", std::string(buf.GetString()) + "\n");
+}
+
+WatchdogInfo StateStore::LoadWatchdog() const {
+  WatchdogInfo info;
+  Result<std::string> text = ReadWholeFile(dir_ + "/watchdog.json");
+  if (!text.ok()) return info;
+  rapidjson::Document d;
+  d.Parse(text->c_str());
+  if (d.HasParseError() || !d.IsObject()) return info;
+  auto get_int = [&](const char* k) -> int64_t {
+    auto it = d.FindMember(k);
+    return it != d.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+  };
+  auto get_str = [&](const char* k) -> std::string {
+    auto it = d.FindMember(k);
+    return it != d.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+  };
+  info.pid = static_cast<int>(get_int("pid"));
+  info.phase_file = get_str("phase_file");
+  info.phase_index = static_cast<int>(get_int("phase_index"));
+  info.phase_count = static_cast<int>(get_int("phase_count"));
+  auto done = d.FindMember("all_done");
+  info.all_done = done != d.MemberEnd() && done->value.IsBool() && done->value.GetBool();
+  info.checked_at_ms = get_int("checked_at_ms");
+  info.last_commit = get_str("last_commit");
+  return info;
+}
+
+Result<std::unique_ptr<WatchdogLock>> WatchdogLock::Acquire(const std::string& path) {
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Internal("open " + path + ": " + strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    std::optional<int> holder = Holder(path);
+    return FailedPrecondition("another watchdog is running (pid " +
+                              std::to_string(holder.value_or(0)) + ")");
+  }
+  std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    close(fd);
+    return Internal("cannot write " + path);
+  }
+  return std::unique_ptr<WatchdogLock>(new WatchdogLock(fd));
+}
+
+std::optional<int> WatchdogLock::Holder(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  // A shared lock succeeds only when nobody holds the exclusive one.
+  if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+    flock(fd, LOCK_UN);
+    close(fd);
+    return std::nullopt;
+  }
+  char buf[32] = {};
+  ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+  close(fd);
+  int pid = n > 0 ? std::atoi(buf) : 0;
+  return pid;
+}
+
+WatchdogLock::~WatchdogLock() { close(fd_); }
+
+}  // namespace ccci::supervisor

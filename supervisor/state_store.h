@@ -1,0 +1,80 @@
+#pragma once
+// The supervisor's state directory (default <repo>/.cc-ci-supervisor/):
+//   watchdog.lock       flock held by the one running watchdog; holds its pid
+//   watchdog.json       plan progress as last seen by the watchdog
+//   <loop>.json         LoopState, written atomically
+//   <loop>.want         "run N" / "stop N", written by the CLI, read by the watchdog; N grows
+//                       with every `start`, so a fatal loop is retried once per `start`
+//   <loop>.out          the running agent's raw stdout+stderr (replaced per session)
+//   logs/<loop>.log     timestamped agent output, rotated by size (logs/<loop>.log.1 ...)
+//   logs/watchdog.log   the watchdog's own logfmt events, rotated by size
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+#include "supervisor/loop_state.h"
+
+namespace ccci::supervisor {
+
+// Writes `text` to a temp file beside `path`, fsyncs it and renames it over `path`.
+Status WriteFileAtomically(const std::string& path, const std::string& text);
+Result<std::string> ReadWholeFile(const std::string& path);
+
+struct Want {
+  bool run = false;
+  int generation = 0;
+};
+
+struct WatchdogInfo {
+  int pid = 0;
+  std::string phase_file;   // current phase; empty when none
+  int phase_index = 0;      // 1-based
+  int phase_count = 0;
+  bool all_done = false;
+  int64_t checked_at_ms = 0;  // last successful plan check
+  std::string last_commit;    // "<sha> <subject>"
+};
+
+class StateStore {
+ public:
+  explicit StateStore(std::string dir) : dir_(std::move(dir)) {}
+  // Creates the directory and logs/ if missing.
+  Status Init() const;
+  const std::string& dir() const { return dir_; }
+  std::string LoopPath(const std::string& loop) const { return dir_ + "/" + loop + ".json"; }
+  std::string OutputPath(const std::string& loop) const { return dir_ + "/" + loop + ".out"; }
+  std::string LogPath(const std::string& name) const { return dir_ + "/logs/" + name + ".log"; }
+  std::string LockPath() const { return dir_ + "/watchdog.lock"; }
+
+  Status SaveLoop(const LoopState& s) const;
+  // NotFound when the loop has never been saved.
+  Result<LoopState> LoadLoop(const std::string& loop) const;
+  Want ReadWant(const std::string& loop) const;
+  Status WriteWant(const std::string& loop, bool run) const;  // bumps the generation
+  Status SaveWatchdog(const WatchdogInfo& info) const;
+  WatchdogInfo LoadWatchdog() const;
+
+ private:
+  std::string dir_;
+};
+
+// The single-watchdog lock: flock(LOCK_EX|LOCK_NB) on watchdog.lock, released when the
+// object dies or the process exits (so a crashed watchdog never leaves it stale).
+class WatchdogLock {
+ public:
+  // FailedPrecondition("... held by pid N") when another watchdog runs.
+  static Result<std::unique_ptr<WatchdogLock>> Acquire(const std::string& path);
+  // The pid of the watchdog holding the lock, or nullopt when none holds it.
+  static std::optional<int> Holder(const std::string& path);
+  ~WatchdogLock();
+  WatchdogLock(const WatchdogLock&) = delete;
+  WatchdogLock& operator=(const WatchdogLock&) = delete;
+
+ private:
+  explicit WatchdogLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace ccci::supervisor
