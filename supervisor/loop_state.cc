@@ -63,6 +63,7 @@ std::string LoopStateToJson(const LoopState& s) {
   w.Key("rate_limit_until_ms"); w.Int64(s.rate_limit_until_ms);
   w.Key("wait_until_ms"); w.Int64(s.wait_until_ms);
   w.Key("resume_next"); w.Bool(s.resume_next);
+  w.Key("restart_pending"); w.Bool(s.restart_pending);
   w.Key("want_generation"); w.Int(s.want_generation);
   w.Key("last_output"); w.String(s.last_output.c_str());
   w.Key("last_reason"); w.String(s.last_reason.c_str());
@@ -108,6 +109,7 @@ Result<LoopState> LoopStateFromJson(const std::string& json) {
   s.rate_limit_until_ms = I64(d, "rate_limit_until_ms");
   s.wait_until_ms = I64(d, "wait_until_ms");
   s.resume_next = Bool(d, "resume_next");
+  s.restart_pending = Bool(d, "restart_pending");
   s.want_generation = static_cast<int>(I64(d, "want_generation"));
   s.last_output = Str(d, "last_output");
   s.last_reason = Str(d, "last_reason");

@@ -39,6 +39,7 @@ struct LoopState {
   int64_t rate_limit_until_ms = 0;  // set by a blocking rate_limit_event in this session
   int64_t wait_until_ms = 0;     // end of backoff or rate-limit sleep
   bool resume_next = false;      // next session resumes session_id (claude)
+  bool restart_pending = false;  // next launch follows a crash, heal or rate limit
   int want_generation = 0;       // last `start` generation acted on
   std::string last_output;       // one-line summary of the last output line
   std::string last_reason;       // why the loop last stopped, restarted or went fatal

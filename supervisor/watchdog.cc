@@ -74,6 +74,7 @@ void Watchdog::Recover() {
     if (s.phase == LoopPhase::kRunning) {
       s.phase = LoopPhase::kStopped;
       s.resume_next = !s.session_id.empty();
+      s.restart_pending = true;
       s.last_reason = "agent gone while the supervisor was down";
     }
   }
@@ -158,11 +159,11 @@ void Watchdog::TickLoop(LoopState& s, int64_t now) {
     case LoopPhase::kDone:
       return;
     case LoopPhase::kStopped:
-      Launch(s, now, s.resume_next);
+      Launch(s, now);
       return;
     case LoopPhase::kBackoff:
     case LoopPhase::kRateLimited:
-      if (now >= s.wait_until_ms) Launch(s, now, true);
+      if (now >= s.wait_until_ms) Launch(s, now);
       return;
     case LoopPhase::kRunning:
       Supervise(s, now);
@@ -225,7 +226,6 @@ void Watchdog::Consume(LoopState& s, const std::vector<std::string>& lines, int6
     } else if (ev.kind == StreamEvent::Kind::kResult) {
       s.result_at_ms = now;
       s.result_is_error = ev.is_error;
-      if (!ev.session_id.empty()) s.session_id = ev.session_id;
     } else if (ev.Blocks()) {
       int64_t until = ev.resets_at_unix ? *ev.resets_at_unix * 1000
                                         : now + Ms(config_.rate_limit_fallback);
@@ -235,12 +235,12 @@ void Watchdog::Consume(LoopState& s, const std::vector<std::string>& lines, int6
   }
 }
 
-void Watchdog::Launch(LoopState& s, int64_t now, bool restart) {
+void Watchdog::Launch(LoopState& s, int64_t now) {
   Result<std::string> role =
       ReadWholeFile(config_.repo + "/" + config_.prompts_dir + "/" + s.name + ".md");
   SessionRequest req;
   req.loop = s.name;
-  bool resume = restart && s.resume_next && !s.session_id.empty();
+  bool resume = s.resume_next && !s.session_id.empty();
   if (config_.backend == Backend::kClaude && resume) req.resume_id = s.session_id;
   req.title = "cc-ci " + s.name + " #" + std::to_string(s.iteration + 1);
   req.prompt = ComposePrompt(role.ok() ? *role : "", s.name, info_.phase_file,
@@ -259,7 +259,8 @@ void Watchdog::Launch(LoopState& s, int64_t now, bool restart) {
   s.agent = *h;
   s.phase = LoopPhase::kRunning;
   ++s.iteration;
-  if (restart) ++s.restarts;
+  if (s.restart_pending) ++s.restarts;
+  s.restart_pending = false;
   s.last_output_at_ms = now;
   s.result_at_ms = 0;
   s.result_is_error = false;
@@ -278,6 +279,7 @@ void Watchdog::OnExit(LoopState& s, int64_t now, bool clean) {
     s.phase = LoopPhase::kRateLimited;
     s.wait_until_ms = s.rate_limit_until_ms;
     s.resume_next = !s.session_id.empty();
+    s.restart_pending = true;
     s.last_reason = "rate limited until " + FormatRfc3339Millis(s.wait_until_ms);
     return;
   }
@@ -290,7 +292,7 @@ void Watchdog::OnExit(LoopState& s, int64_t now, bool clean) {
     s.resume_next = false;
     if (s.last_reason.rfind("killed", 0) != 0) s.last_reason = "iteration finished";
     LogInfo("loop.iteration_done", {{"loop", s.name}, {"iteration", s.iteration}});
-    if (now >= s.wait_until_ms) Launch(s, now, false);
+    if (now >= s.wait_until_ms) Launch(s, now);
     return;
   }
   RecordCrash(s, now, s.last_reason.empty() ? "crashed" : s.last_reason);
@@ -320,6 +322,7 @@ void Watchdog::RecordCrash(LoopState& s, int64_t now, const std::string& reason)
                                        jitter);
   delay = std::clamp<int64_t>(delay, 1, Ms(config_.backoff_max));
   ++s.backoff_level;
+  s.restart_pending = true;
   s.phase = LoopPhase::kBackoff;
   s.wait_until_ms = now + delay;
   s.resume_next = !s.session_id.empty();
@@ -333,7 +336,8 @@ void Watchdog::Heal(LoopState& s, int64_t now, const std::string& reason) {
   s.last_reason = reason;
   s.resume_next = !s.session_id.empty();
   s.phase = LoopPhase::kStopped;
-  Launch(s, now, true);
+  s.restart_pending = true;
+  Launch(s, now);
 }
 
 void Watchdog::StopAgent(LoopState& s) {

@@ -75,7 +75,7 @@ class Watchdog {
   void TickLoop(LoopState& s, int64_t now);
   void Supervise(LoopState& s, int64_t now);
   void Consume(LoopState& s, const std::vector<std::string>& lines, int64_t now);
-  void Launch(LoopState& s, int64_t now, bool restart);
+  void Launch(LoopState& s, int64_t now);
   void OnExit(LoopState& s, int64_t now, bool clean);
   void RecordCrash(LoopState& s, int64_t now, const std::string& reason);
   void Heal(LoopState& s, int64_t now, const std::string& reason);

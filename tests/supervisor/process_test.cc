@@ -1,0 +1,242 @@
+// Real processes: the fake agent scripts in tests/supervisor/fakes, the real launcher, the
+// real lock and the real cc-ci-supervisor binary. Time is still the fake clock wherever
+// the watchdog decides; real waiting is only "until a condition holds", bounded.
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <thread>
+
+#include <rapidjson/document.h>
+
+#include "supervisor/process_launcher.h"
+#include "supervisor/repo_probe.h"
+#include "supervisor/rotating_log.h"
+#include "supervisor/stream_event.h"
+#include "supervisor/state_store.h"
+#include "supervisor/watchdog.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/test_files.h"
+#include "tests/supervisor/fake_launcher.h"
+
+namespace ccci::supervisor {
+namespace {
+
+using ::ccci::testing::ReadFileOrDie;
+using ::ccci::testing::TempDir;
+using ::ccci::testing::WriteFile;
+
+const std::string kFakes = std::string(CCCI_SOURCE_DIR) + "/tests/supervisor/fakes";
+
+bool WaitFor(const std::function<bool()>& cond, int seconds = 15) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return cond();
+}
+
+int CountCalls(const std::string& dir) {
+  std::ifstream in(dir + "/calls");
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) n += line == "--";
+  return n;
+}
+
+class ProcessTest : public ::testing::Test {
+ protected:
+  ProcessTest() : agent_dir_(dir_.File("agent")), store_(dir_.File("state")) {
+    std::filesystem::create_directories(agent_dir_);
+    std::filesystem::create_directories(dir_.File("repo/prompts"));
+    WriteFile(dir_.File("repo/prompts/builder.md"), "You are the Builder.\n");
+    WriteFile(dir_.File("repo/prompts/reviewer.md"), "You are the Reviewer.\n");
+    setenv("FAKE_AGENT_DIR", agent_dir_.c_str(), 1);
+    config_ = *LoadConfig(dir_.File("repo"), "", {});
+    config_.state_dir = store_.dir();
+    config_.claude_bin = kFakes + "/claude";
+    config_.opencode_bin = kFakes + "/opencode";
+    config_.stop_grace = Seconds(1);
+    EXPECT_TRUE(store_.Init().ok());
+  }
+  ~ProcessTest() override {
+    for (int pid : to_kill_) kill(-pid, SIGKILL);
+  }
+  void Mode(const std::string& m) { WriteFile(agent_dir_ + "/mode", m + "\n"); }
+  std::unique_ptr<Watchdog> MakeWatchdog(ProcessLauncher* launcher) {
+    return std::make_unique<Watchdog>(config_, &clock_, launcher, &repo_, &store_,
+                                      [] { return 0.5; }, CurrentEnvironment());
+  }
+  // Ticks (without moving the fake clock) until `cond` holds.
+  bool TickUntil(Watchdog& wd, const std::function<bool()>& cond) {
+    return WaitFor([&] {
+      wd.Tick();
+      return cond();
+    });
+  }
+
+  TempDir dir_;
+  std::string agent_dir_;
+  StateStore store_;
+  SupervisorConfig config_;
+  ccci::testing::FakeClock clock_;
+  testing::FakeRepoProbe repo_;
+  std::vector<int> to_kill_;
+};
+
+TEST_F(ProcessTest, StopLeavesNoProcessOfTheGroupBehind) {
+  Mode("spawn_child");
+  PosixProcessLauncher launcher;
+  AgentCommand cmd{{config_.claude_bin, "-p", "go"}, CurrentEnvironment(), dir_.path()};
+  Result<AgentHandle> h = launcher.Launch(cmd, dir_.File("out"));
+  ASSERT_TRUE(h.ok());
+  to_kill_.push_back(h->pid);
+  ASSERT_TRUE(WaitFor([&] { return LiveGroupMembers(h->pid).size() >= 2; }));
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(agent_dir_ + "/child.pid"); }));
+  int child = std::atoi(ReadFileOrDie(agent_dir_ + "/child.pid").c_str());
+  ASSERT_GT(child, 0);
+  EXPECT_TRUE(ProcessStartTicks(child).has_value());
+
+  launcher.StopGroup(*h, Seconds(1));  // the child ignores SIGTERM: it takes the SIGKILL
+  EXPECT_TRUE(LiveGroupMembers(h->pid).empty());
+  EXPECT_FALSE(ProcessStartTicks(child).has_value()) << "the SIGTERM-ignoring child survived";
+  EXPECT_FALSE(launcher.Poll(*h).running);
+}
+
+TEST_F(ProcessTest, OutputAndExitStatusOfARealAgent) {
+  Mode("crash");
+  PosixProcessLauncher launcher;
+  AgentCommand cmd{{config_.claude_bin, "-p", "go"}, CurrentEnvironment(), dir_.path()};
+  Result<AgentHandle> h = launcher.Launch(cmd, dir_.File("out"));
+  ASSERT_TRUE(h.ok());
+  PollResult r;
+  ASSERT_TRUE(WaitFor([&] { return !(r = launcher.Poll(*h)).running; }));
+  EXPECT_EQ(r.exit_code, 3);
+  std::vector<std::string> lines = launcher.ReadLines(*h, true);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(ParseStreamLine(lines[0]).session_id, "sess-1");
+  EXPECT_EQ(lines[1], "Error: something broke");
+  EXPECT_TRUE(launcher.ReadLines(*h, true).empty()) << "the offset moved past what was read";
+}
+
+TEST_F(ProcessTest, StalledRealSessionIsResumedWithTheSessionIdFromItsStream) {
+  Mode("hang");
+  PosixProcessLauncher launcher;
+  auto wd = MakeWatchdog(&launcher);
+  ASSERT_TRUE(store_.WriteWant("builder", true).ok());
+  ASSERT_TRUE(TickUntil(*wd, [&] { return wd->loop("builder").session_id == "sess-1"; }));
+  int first = wd->loop("builder").agent.pid;
+  to_kill_.push_back(first);
+  EXPECT_EQ(ReadFileOrDie(agent_dir_ + "/env.1").find("CLAUDECODE="), std::string::npos);
+
+  clock_.Advance(config_.stall_after);
+  wd->Tick();
+  EXPECT_TRUE(LiveGroupMembers(first).empty());
+  int second = wd->loop("builder").agent.pid;
+  to_kill_.push_back(second);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(wd->loop("builder").heals, 1);
+  ASSERT_TRUE(WaitFor([&] { return CountCalls(agent_dir_) == 2; }));
+  std::string calls = ReadFileOrDie(agent_dir_ + "/calls");
+  EXPECT_NE(calls.find("--resume\nsess-1\n--\n"), std::string::npos) << calls;
+
+  ASSERT_TRUE(store_.WriteWant("builder", false).ok());
+  wd->Tick();
+  EXPECT_TRUE(LiveGroupMembers(second).empty());
+  EXPECT_EQ(wd->loop("builder").phase, LoopPhase::kStopped);
+}
+
+TEST_F(ProcessTest, RestartedSupervisorReadoptsItsRunningLoops) {
+  Mode("hang");
+  ASSERT_TRUE(store_.WriteWant("builder", true).ok());
+  ASSERT_TRUE(store_.WriteWant("reviewer", true).ok());
+  int builder_pid = 0;
+  int reviewer_pid = 0;
+  {
+    PosixProcessLauncher launcher;
+    auto wd = MakeWatchdog(&launcher);
+    ASSERT_TRUE(TickUntil(*wd, [&] {
+      return !wd->loop("builder").session_id.empty() && !wd->loop("reviewer").session_id.empty();
+    }));
+    builder_pid = wd->loop("builder").agent.pid;
+    reviewer_pid = wd->loop("reviewer").agent.pid;
+    to_kill_ = {builder_pid, reviewer_pid};
+  }  // the first supervisor is gone; its agents are not
+  // The reviewer dies while no supervisor watches.
+  kill(-reviewer_pid, SIGKILL);
+  waitpid(reviewer_pid, nullptr, 0);
+
+  PosixProcessLauncher launcher;
+  auto wd = MakeWatchdog(&launcher);
+  wd->Recover();
+  EXPECT_EQ(wd->loop("builder").phase, LoopPhase::kRunning);
+  EXPECT_EQ(wd->loop("builder").agent.pid, builder_pid);
+  std::string reviewer_session = wd->loop("reviewer").session_id;
+  wd->Tick();
+  EXPECT_EQ(wd->loop("builder").agent.pid, builder_pid) << "a live loop must not be restarted";
+  EXPECT_EQ(wd->loop("builder").iteration, 1);
+  int new_reviewer = wd->loop("reviewer").agent.pid;
+  to_kill_.push_back(new_reviewer);
+  EXPECT_NE(new_reviewer, 0);
+  EXPECT_NE(new_reviewer, reviewer_pid);
+  ASSERT_TRUE(WaitFor([&] { return CountCalls(agent_dir_) == 3; }));
+  EXPECT_NE(ReadFileOrDie(agent_dir_ + "/calls").find("--resume\n" + reviewer_session + "\n"),
+            std::string::npos);
+
+  ASSERT_TRUE(store_.WriteWant("builder", false).ok());
+  ASSERT_TRUE(store_.WriteWant("reviewer", false).ok());
+  wd->Tick();
+  EXPECT_TRUE(LiveGroupMembers(builder_pid).empty());
+  EXPECT_TRUE(LiveGroupMembers(new_reviewer).empty());
+}
+
+TEST_F(ProcessTest, RecycledPidIsNotAdopted) {
+  AgentHandle h;
+  h.pid = getpid();
+  h.start_ticks = *ProcessStartTicks(getpid()) + 1;  // same pid, another process
+  EXPECT_FALSE(PosixProcessLauncher().Adopt(h));
+  h.start_ticks -= 1;
+  EXPECT_TRUE(PosixProcessLauncher().Adopt(h));
+}
+
+TEST_F(ProcessTest, SecondWatchdogIsRefused) {
+  Result<std::unique_ptr<WatchdogLock>> first = WatchdogLock::Acquire(store_.LockPath());
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(WatchdogLock::Holder(store_.LockPath()), getpid());
+  Result<std::unique_ptr<WatchdogLock>> second = WatchdogLock::Acquire(store_.LockPath());
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Code::kFailedPrecondition);
+
+  std::string cmd = "CC_CI_SUPERVISOR_STATE_DIR='" + store_.dir() + "' " + CCCI_SUPERVISOR_BIN +
+                    " --repo '" + dir_.File("repo") + "' watchdog 2>'" + dir_.File("err") + "'";
+  int status = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(ReadFileOrDie(dir_.File("err")).find("another watchdog is running"),
+            std::string::npos);
+
+  first->reset();
+  EXPECT_FALSE(WatchdogLock::Holder(store_.LockPath()).has_value());
+  EXPECT_TRUE(WatchdogLock::Acquire(store_.LockPath()).ok());
+}
+
+TEST_F(ProcessTest, RotatingLogKeepsBoundedFiles) {
+  RotatingLog log(dir_.File("x.log"), 100, 2);
+  for (int i = 0; i < 50; ++i) log.Append("line " + std::to_string(i) + " of the log");
+  EXPECT_LE(std::filesystem::file_size(dir_.File("x.log")), 100u);
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("x.log.1")));
+  EXPECT_TRUE(std::filesystem::exists(dir_.File("x.log.2")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("x.log.3")));
+  EXPECT_NE(ReadFileOrDie(dir_.File("x.log")).find("line 49"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ccci::supervisor
