@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "supervisor/config.h"
+#include "supervisor/journal.h"
 #include "supervisor/process_launcher.h"
 #include "supervisor/repo_probe.h"
 #include "supervisor/rotating_log.h"
@@ -395,6 +396,9 @@ int CmdWatchdog(const Context& ctx) {
   GitRepoProbe repo(ctx.config.repo, ctx.config.plans_dir, ctx.config.main_ref);
   Watchdog wd(ctx.config, RealClock(), &launcher, &repo, &store, [&] { return dist(gen); },
               CurrentEnvironment());
+  if (Status s = EnsureJournal(ctx.config.repo); !s.ok()) {
+    LogWarn("journal.create_failed", {{"reason", s.ToString()}});
+  }
   LogInfo("watchdog.started", {{"pid", static_cast<int>(getpid())},
                                {"repo", ctx.config.repo},
                                {"backend", BackendName(ctx.config.backend)}});

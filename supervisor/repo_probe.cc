@@ -83,27 +83,6 @@ std::vector<std::string> PhaseFiles(const std::vector<std::string>& names) {
   return phases;
 }
 
-std::string LastJournalEntry(const std::string& journal_text, size_t max_lines) {
-  std::istringstream in(journal_text);
-  std::string line;
-  std::vector<std::string> entry;
-  bool in_entry = false;
-  while (std::getline(in, line)) {
-    if (line.rfind("## ", 0) == 0) {
-      entry.clear();
-      in_entry = true;
-    }
-    if (in_entry) entry.push_back(line);
-  }
-  while (!entry.empty() && entry.back().find_first_not_of(" \t\r") == std::string::npos) {
-    entry.pop_back();
-  }
-  std::string out;
-  for (size_t i = 0; i < entry.size() && i < max_lines; ++i) out += entry[i] + "\n";
-  if (entry.size() > max_lines) out += "...\n";
-  return out;
-}
-
 GitRepoProbe::GitRepoProbe(std::string repo, std::string plans_dir, std::string ref)
     : repo_(std::move(repo)), plans_dir_(std::move(plans_dir)), ref_(std::move(ref)) {}
 

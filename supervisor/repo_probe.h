@@ -47,8 +47,6 @@ class GitRepoProbe : public RepoProbe {
 bool HasDoneMarker(const std::string& plan_text);
 // Which of `names` (file names inside the plans dir) are phases, in order.
 std::vector<std::string> PhaseFiles(const std::vector<std::string>& names);
-// The last `## ` section of JOURNAL.md, at most `max_lines` lines; "" when there is none.
-std::string LastJournalEntry(const std::string& journal_text, size_t max_lines = 12);
 
 // Runs argv (PATH lookup), returns its stdout when it exits 0. stderr is discarded.
 Result<std::string> RunAndCapture(const std::vector<std::string>& argv);

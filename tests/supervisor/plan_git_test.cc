@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "supervisor/journal.h"
 #include "supervisor/repo_probe.h"
 #include "supervisor/watchdog.h"
 #include "tests/fakes/fake_clock.h"
@@ -127,6 +128,17 @@ TEST(JournalTest, LastEntryIsTheLastSection) {
   EXPECT_EQ(LastJournalEntry(j), "## 2026-11-25 reviewer\nre-opened item 3\nsee tests\n");
   EXPECT_EQ(LastJournalEntry("no entries\n"), "");
   EXPECT_EQ(LastJournalEntry("## a\n1\n2\n3\n", 2), "## a\n1\n...\n");
+}
+
+TEST(JournalTest, CreatedWithItsFormatButNeverOverwritten) {
+  TempDir dir;
+  ASSERT_TRUE(EnsureJournal(dir.path()).ok());
+  std::string text = ccci::testing::ReadFileOrDie(dir.File("JOURNAL.md"));
+  EXPECT_EQ(text, kJournalHeader);
+  EXPECT_EQ(LastJournalEntry(text), "") << "the header must not look like an entry";
+  WriteFile(dir.File("JOURNAL.md"), "mine\n");
+  ASSERT_TRUE(EnsureJournal(dir.path()).ok());
+  EXPECT_EQ(ccci::testing::ReadFileOrDie(dir.File("JOURNAL.md")), "mine\n");
 }
 
 }  // namespace
