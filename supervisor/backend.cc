@@ -5,8 +5,7 @@
 namespace ccci::supervisor {
 
 const std::vector<std::string> kNestedAgentEnv = {
-    "CLAUDECODE", "CLAUDE_CODE_ENTRYPOINT", "CLAUDE_CODE_SSE_PORT", "OPENCODE",
-    "OPENCODE_CALLER",
+    "CLAUDECODE", "CLAUDE_CODE_ENTRYPOINT", "CLAUDE_CODE_SSE_PORT", "OPENCODE", "OPENCODE_CALLER",
 };
 
 AgentCommand BuildAgentCommand(const SupervisorConfig& config, const SessionRequest& req,
@@ -17,15 +16,21 @@ AgentCommand BuildAgentCommand(const SupervisorConfig& config, const SessionRequ
   for (const std::string& name : kNestedAgentEnv) cmd.env.erase(name);
   for (const std::string& name : config.unset_env) cmd.env.erase(name);
   if (config.backend == Backend::kClaude) {
-    cmd.argv = {config.claude_bin, "-p",      req.prompt, "--output-format", "stream-json",
-                "--verbose",       "--model", config.model};
+    cmd.argv = {config.claude_bin, "-p",        req.prompt, "--output-format",
+                "stream-json",     "--verbose", "--model",  config.model};
     if (!req.resume_id.empty()) {
       cmd.argv.push_back("--resume");
       cmd.argv.push_back(req.resume_id);
     }
   } else {
-    cmd.argv = {config.opencode_bin, "run", "--attach", config.opencode_url, "--title",
-                req.title.empty() ? "cc-ci " + req.loop : req.title, "-m", config.model,
+    cmd.argv = {config.opencode_bin,
+                "run",
+                "--attach",
+                config.opencode_url,
+                "--title",
+                req.title.empty() ? "cc-ci " + req.loop : req.title,
+                "-m",
+                config.model,
                 req.prompt};
   }
   return cmd;
@@ -36,8 +41,8 @@ std::string ComposePrompt(const std::string& role_prompt, const std::string& loo
   std::string p = role_prompt;
   if (!p.empty() && p.back() != '\n') p += '\n';
   p += "\n---\nSupervisor note: you are the " + loop + " loop, iteration " +
-       std::to_string(iteration) + ". Current phase file: " +
-       (phase_file.empty() ? "(none)" : phase_file) + ".\n";
+       std::to_string(iteration) +
+       ". Current phase file: " + (phase_file.empty() ? "(none)" : phase_file) + ".\n";
   if (resumed) {
     p += "Your previous session was interrupted by the supervisor (stalled, crashed or made "
          "no progress). Re-read the last entries of JOURNAL.md, check `git status` and "

@@ -26,10 +26,10 @@ struct AgentCommand {
 };
 
 struct SessionRequest {
-  std::string loop;        // "builder" or "reviewer"
+  std::string loop;  // "builder" or "reviewer"
   std::string prompt;
-  std::string resume_id;   // claude only; empty = new session
-  std::string title;       // opencode session title
+  std::string resume_id;  // claude only; empty = new session
+  std::string title;      // opencode session title
 };
 
 AgentCommand BuildAgentCommand(const SupervisorConfig& config, const SessionRequest& req,

@@ -1,6 +1,8 @@
 #include "supervisor/cli.h"
 
 #include <fcntl.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,9 +15,6 @@
 #include <iostream>
 #include <random>
 #include <thread>
-
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
 
 #include "base/log.h"
 #include "supervisor/config.h"
@@ -157,8 +156,8 @@ int CmdStop(const Context& ctx, const std::vector<std::string>& rest) {
     }
   }
   std::optional<int> holder = WatchdogLock::Holder(store.LockPath());
-  auto deadline = std::chrono::steady_clock::now() + ctx.config.stop_grace +
-                  ctx.config.tick * 2 + std::chrono::seconds(10);
+  auto deadline = std::chrono::steady_clock::now() + ctx.config.stop_grace + ctx.config.tick * 2 +
+                  std::chrono::seconds(10);
   bool all_stopped = false;
   while (holder && std::chrono::steady_clock::now() < deadline) {
     all_stopped = true;
@@ -191,25 +190,33 @@ int CmdStop(const Context& ctx, const std::vector<std::string>& rest) {
   return 0;
 }
 
-void WriteStatusJson(const StateStore& store, const WatchdogInfo& info,
-                     std::optional<int> holder, const std::string& journal, int64_t now) {
+void WriteStatusJson(const StateStore& store, const WatchdogInfo& info, std::optional<int> holder,
+                     const std::string& journal, int64_t now) {
   rapidjson::StringBuffer buf;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
   w.StartObject();
   w.Key("watchdog");
   w.StartObject();
-  w.Key("running"); w.Bool(holder.has_value());
-  w.Key("pid"); w.Int(holder.value_or(0));
+  w.Key("running");
+  w.Bool(holder.has_value());
+  w.Key("pid");
+  w.Int(holder.value_or(0));
   w.EndObject();
   w.Key("plan");
   w.StartObject();
-  w.Key("phase_file"); w.String(info.phase_file.c_str());
-  w.Key("phase_index"); w.Int(info.phase_index);
-  w.Key("phase_count"); w.Int(info.phase_count);
-  w.Key("all_done"); w.Bool(info.all_done);
-  w.Key("checked_at"); w.String(info.checked_at_ms ? FormatRfc3339Millis(info.checked_at_ms).c_str() : "");
+  w.Key("phase_file");
+  w.String(info.phase_file.c_str());
+  w.Key("phase_index");
+  w.Int(info.phase_index);
+  w.Key("phase_count");
+  w.Int(info.phase_count);
+  w.Key("all_done");
+  w.Bool(info.all_done);
+  w.Key("checked_at");
+  w.String(info.checked_at_ms ? FormatRfc3339Millis(info.checked_at_ms).c_str() : "");
   w.EndObject();
-  w.Key("last_commit"); w.String(info.last_commit.c_str());
+  w.Key("last_commit");
+  w.String(info.last_commit.c_str());
   w.Key("loops");
   w.StartArray();
   for (const std::string& name : LoopNames()) {
@@ -217,24 +224,39 @@ void WriteStatusJson(const StateStore& store, const WatchdogInfo& info,
     LoopState s = r.ok() ? *r : LoopState{};
     s.name = name;
     w.StartObject();
-    w.Key("name"); w.String(name.c_str());
-    w.Key("state"); w.String(LoopPhaseName(s.phase));
-    w.Key("wanted"); w.Bool(store.ReadWant(name).run);
-    w.Key("pid"); w.Int(s.agent.pid);
-    w.Key("iteration"); w.Int(s.iteration);
-    w.Key("uptime_s"); w.Int64(s.agent.pid ? (now - s.started_at_ms) / 1000 : 0);
-    w.Key("restarts"); w.Int(s.restarts);
-    w.Key("heals"); w.Int(s.heals);
-    w.Key("session_id"); w.String(s.session_id.c_str());
-    w.Key("last_output"); w.String(s.last_output.c_str());
-    w.Key("last_output_age_s"); w.Int64(s.last_output_at_ms ? (now - s.last_output_at_ms) / 1000 : -1);
-    w.Key("wait_until"); w.String(s.wait_until_ms ? FormatRfc3339Millis(s.wait_until_ms).c_str() : "");
-    w.Key("wait_s"); w.Int64(s.wait_until_ms > now ? (s.wait_until_ms - now) / 1000 : 0);
-    w.Key("last_reason"); w.String(s.last_reason.c_str());
+    w.Key("name");
+    w.String(name.c_str());
+    w.Key("state");
+    w.String(LoopPhaseName(s.phase));
+    w.Key("wanted");
+    w.Bool(store.ReadWant(name).run);
+    w.Key("pid");
+    w.Int(s.agent.pid);
+    w.Key("iteration");
+    w.Int(s.iteration);
+    w.Key("uptime_s");
+    w.Int64(s.agent.pid ? (now - s.started_at_ms) / 1000 : 0);
+    w.Key("restarts");
+    w.Int(s.restarts);
+    w.Key("heals");
+    w.Int(s.heals);
+    w.Key("session_id");
+    w.String(s.session_id.c_str());
+    w.Key("last_output");
+    w.String(s.last_output.c_str());
+    w.Key("last_output_age_s");
+    w.Int64(s.last_output_at_ms ? (now - s.last_output_at_ms) / 1000 : -1);
+    w.Key("wait_until");
+    w.String(s.wait_until_ms ? FormatRfc3339Millis(s.wait_until_ms).c_str() : "");
+    w.Key("wait_s");
+    w.Int64(s.wait_until_ms > now ? (s.wait_until_ms - now) / 1000 : 0);
+    w.Key("last_reason");
+    w.String(s.last_reason.c_str());
     w.EndObject();
   }
   w.EndArray();
-  w.Key("journal_last_entry"); w.String(journal.c_str());
+  w.Key("journal_last_entry");
+  w.String(journal.c_str());
   w.EndObject();
   std::cout << buf.GetString() << "\n";
 }
@@ -245,7 +267,8 @@ int CmdStatus(const Context& ctx, const std::vector<std::string>& rest) {
   std::optional<int> holder = WatchdogLock::Holder(store.LockPath());
   Result<std::string> journal_text = ReadWholeFile(ctx.config.repo + "/JOURNAL.md");
   std::string journal = journal_text.ok() ? LastJournalEntry(*journal_text) : "";
-  if (info.last_commit.empty()) info.last_commit = GitRepoProbe(ctx.config.repo, "", "").LastCommit();
+  if (info.last_commit.empty())
+    info.last_commit = GitRepoProbe(ctx.config.repo, "", "").LastCommit();
   int64_t now = RealClock()->NowUnixMillis();
   if (!rest.empty() && rest[0] == "--json") {
     WriteStatusJson(store, info, holder, journal, now);
@@ -267,7 +290,8 @@ int CmdStatus(const Context& ctx, const std::vector<std::string>& rest) {
   for (const std::string& name : LoopNames()) {
     Result<LoopState> r = store.LoadLoop(name);
     LoopState s = r.ok() ? *r : LoopState{};
-    std::cout << "\n" << name << ": " << LoopPhaseName(s.phase)
+    std::cout << "\n"
+              << name << ": " << LoopPhaseName(s.phase)
               << (store.ReadWant(name).run ? "" : " (not wanted)");
     if (s.agent.pid) {
       std::cout << "  pid " << s.agent.pid << "  uptime " << Age(now - s.started_at_ms);
@@ -394,8 +418,9 @@ int CmdWatchdog(const Context& ctx) {
   std::uniform_real_distribution<double> dist(0.0, 1.0);
   PosixProcessLauncher launcher;
   GitRepoProbe repo(ctx.config.repo, ctx.config.plans_dir, ctx.config.main_ref);
-  Watchdog wd(ctx.config, RealClock(), &launcher, &repo, &store, [&] { return dist(gen); },
-              CurrentEnvironment());
+  Watchdog wd(
+      ctx.config, RealClock(), &launcher, &repo, &store, [&] { return dist(gen); },
+      CurrentEnvironment());
   if (Status s = EnsureJournal(ctx.config.repo); !s.ok()) {
     LogWarn("journal.create_failed", {{"reason", s.ToString()}});
   }

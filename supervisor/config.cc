@@ -99,10 +99,14 @@ Status Apply(const std::string& key, const std::string& v, SupervisorConfig* c) 
     return Status::Ok();
   }
   std::map<std::string, std::string*> strings = {
-      {"model", &c->model},           {"opencode_url", &c->opencode_url},
-      {"claude_bin", &c->claude_bin}, {"opencode_bin", &c->opencode_bin},
-      {"state_dir", &c->state_dir},   {"plans_dir", &c->plans_dir},
-      {"prompts_dir", &c->prompts_dir}, {"main_ref", &c->main_ref},
+      {"model", &c->model},
+      {"opencode_url", &c->opencode_url},
+      {"claude_bin", &c->claude_bin},
+      {"opencode_bin", &c->opencode_bin},
+      {"state_dir", &c->state_dir},
+      {"plans_dir", &c->plans_dir},
+      {"prompts_dir", &c->prompts_dir},
+      {"main_ref", &c->main_ref},
   };
   if (auto it = strings.find(key); it != strings.end()) {
     *it->second = v;
@@ -150,7 +154,8 @@ Result<std::map<std::string, std::string>> ParseIni(const std::string& text) {
     line = Trim(line);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line.front() == '[') {
-      if (line.back() != ']') return InvalidArgument("ini line " + std::to_string(n) + ": bad section");
+      if (line.back() != ']')
+        return InvalidArgument("ini line " + std::to_string(n) + ": bad section");
       section = Trim(line.substr(1, line.size() - 2));
       continue;
     }
@@ -182,9 +187,9 @@ Result<SupervisorConfig> LoadConfig(const std::string& repo, const std::string& 
     }
   }
   const std::pair<const char*, const char*> env_keys[] = {
-      {"LOOP_BACKEND", "backend"},  {"LOOP_MODEL", "model"},
+      {"LOOP_BACKEND", "backend"},           {"LOOP_MODEL", "model"},
       {"LOOP_OPENCODE_URL", "opencode_url"}, {"CC_CI_SUPERVISOR_STATE_DIR", "state_dir"},
-      {"CLAUDE_BIN", "claude_bin"}, {"OPENCODE_BIN", "opencode_bin"},
+      {"CLAUDE_BIN", "claude_bin"},          {"OPENCODE_BIN", "opencode_bin"},
   };
   for (const auto& [name, key] : env_keys) {
     auto it = env.find(name);

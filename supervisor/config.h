@@ -29,8 +29,8 @@ enum class Backend { kClaude, kOpencode };
 const char* BackendName(Backend b);
 
 struct SupervisorConfig {
-  std::string repo;       // the git work tree the loops work in (absolute)
-  std::string state_dir;  // default <repo>/.cc-ci-supervisor
+  std::string repo;                     // the git work tree the loops work in (absolute)
+  std::string state_dir;                // default <repo>/.cc-ci-supervisor
   std::string plans_dir = "plans";      // relative to repo
   std::string prompts_dir = "prompts";  // relative to repo
   std::string main_ref = "main";        // where "## DONE" is read from
@@ -42,19 +42,19 @@ struct SupervisorConfig {
   std::string opencode_bin = "opencode";
   std::vector<std::string> unset_env;  // extra variables removed from the agent's env
 
-  Seconds tick{1};                 // watchdog period
-  Seconds progress_every{30};      // how often git/journal progress and the plan are read
-  Seconds stall_after{900};        // no output for this long -> kill + resume
+  Seconds tick{1};                  // watchdog period
+  Seconds progress_every{30};       // how often git/journal progress and the plan are read
+  Seconds stall_after{900};         // no output for this long -> kill + resume
   Seconds no_progress_after{7200};  // no commit and no JOURNAL.md change -> kill + resume
-  Seconds result_grace{60};        // final `result` printed but still running -> kill
-  Seconds stop_grace{10};          // SIGTERM -> SIGKILL
+  Seconds result_grace{60};         // final `result` printed but still running -> kill
+  Seconds stop_grace{10};           // SIGTERM -> SIGKILL
   Seconds backoff_initial{10};
   Seconds backoff_max{900};
-  double backoff_jitter = 0.2;     // +- fraction of the delay
-  Seconds stable_after{600};       // a run this long resets the backoff
-  int fatal_crashes = 5;           // this many crashes...
-  Seconds fatal_window{600};       // ...within this window -> state fatal
-  Seconds rate_limit_min{60};      // clamp of a rate-limit sleep
+  double backoff_jitter = 0.2;  // +- fraction of the delay
+  Seconds stable_after{600};    // a run this long resets the backoff
+  int fatal_crashes = 5;        // this many crashes...
+  Seconds fatal_window{600};    // ...within this window -> state fatal
+  Seconds rate_limit_min{60};   // clamp of a rate-limit sleep
   Seconds rate_limit_max{21600};
   Seconds rate_limit_fallback{300};  // rejected event without a usable resetsAt
   long long log_max_bytes = 10 * 1024 * 1024;

@@ -7,8 +7,8 @@
 namespace ccci::supervisor {
 namespace {
 
-const LoopPhase kPhases[] = {LoopPhase::kStopped, LoopPhase::kRunning, LoopPhase::kBackoff,
-                             LoopPhase::kRateLimited, LoopPhase::kFatal, LoopPhase::kDone};
+const LoopPhase kPhases[] = {LoopPhase::kStopped,     LoopPhase::kRunning, LoopPhase::kBackoff,
+                             LoopPhase::kRateLimited, LoopPhase::kFatal,   LoopPhase::kDone};
 
 int64_t I64(const rapidjson::Value& v, const char* k) {
   auto it = v.FindMember(k);
@@ -27,12 +27,18 @@ bool Bool(const rapidjson::Value& v, const char* k) {
 
 const char* LoopPhaseName(LoopPhase p) {
   switch (p) {
-    case LoopPhase::kStopped: return "stopped";
-    case LoopPhase::kRunning: return "running";
-    case LoopPhase::kBackoff: return "backoff";
-    case LoopPhase::kRateLimited: return "rate_limited";
-    case LoopPhase::kFatal: return "fatal";
-    case LoopPhase::kDone: return "done";
+    case LoopPhase::kStopped:
+      return "stopped";
+    case LoopPhase::kRunning:
+      return "running";
+    case LoopPhase::kBackoff:
+      return "backoff";
+    case LoopPhase::kRateLimited:
+      return "rate_limited";
+    case LoopPhase::kFatal:
+      return "fatal";
+    case LoopPhase::kDone:
+      return "done";
   }
   return "unknown";
 }
@@ -41,32 +47,58 @@ std::string LoopStateToJson(const LoopState& s) {
   rapidjson::StringBuffer buf;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
   w.StartObject();
-  w.Key("name"); w.String(s.name.c_str());
-  w.Key("state"); w.String(LoopPhaseName(s.phase));
-  w.Key("pid"); w.Int(s.agent.pid);
-  w.Key("start_ticks"); w.Uint64(s.agent.start_ticks);
-  w.Key("output_path"); w.String(s.agent.output_path.c_str());
-  w.Key("output_offset"); w.Int64(s.agent.offset);
-  w.Key("session_id"); w.String(s.session_id.c_str());
-  w.Key("iteration"); w.Int(s.iteration);
-  w.Key("restarts"); w.Int(s.restarts);
-  w.Key("heals"); w.Int(s.heals);
-  w.Key("backoff_level"); w.Int(s.backoff_level);
+  w.Key("name");
+  w.String(s.name.c_str());
+  w.Key("state");
+  w.String(LoopPhaseName(s.phase));
+  w.Key("pid");
+  w.Int(s.agent.pid);
+  w.Key("start_ticks");
+  w.Uint64(s.agent.start_ticks);
+  w.Key("output_path");
+  w.String(s.agent.output_path.c_str());
+  w.Key("output_offset");
+  w.Int64(s.agent.offset);
+  w.Key("session_id");
+  w.String(s.session_id.c_str());
+  w.Key("iteration");
+  w.Int(s.iteration);
+  w.Key("restarts");
+  w.Int(s.restarts);
+  w.Key("heals");
+  w.Int(s.heals);
+  w.Key("backoff_level");
+  w.Int(s.backoff_level);
   w.Key("crash_times_ms");
   w.StartArray();
   for (int64_t t : s.crash_times_ms) w.Int64(t);
   w.EndArray();
-  w.Key("started_at_ms"); w.Int64(s.started_at_ms);
-  w.Key("last_output_at_ms"); w.Int64(s.last_output_at_ms);
-  w.Key("result_at_ms"); w.Int64(s.result_at_ms);
-  w.Key("result_is_error"); w.Bool(s.result_is_error);
-  w.Key("rate_limit_until_ms"); w.Int64(s.rate_limit_until_ms);
-  w.Key("wait_until_ms"); w.Int64(s.wait_until_ms);
-  w.Key("resume_next"); w.Bool(s.resume_next);
-  w.Key("restart_pending"); w.Bool(s.restart_pending);
-  w.Key("want_generation"); w.Int(s.want_generation);
-  w.Key("last_output"); w.String(s.last_output.c_str());
-  w.Key("last_reason"); w.String(s.last_reason.c_str());
+  w.Key("started_at_ms");
+  w.Int64(s.started_at_ms);
+  w.Key("last_output_at_ms");
+  w.Int64(s.last_output_at_ms);
+  w.Key("result_at_ms");
+  w.Int64(s.result_at_ms);
+  w.Key("result_is_error");
+  w.Bool(s.result_is_error);
+  w.Key("rate_limit_until_ms");
+  w.Int64(s.rate_limit_until_ms);
+  w.Key("wait_until_ms");
+  w.Int64(s.wait_until_ms);
+  w.Key("resume_next");
+  w.Bool(s.resume_next);
+  w.Key("restart_pending");
+  w.Bool(s.restart_pending);
+  w.Key("resumed");
+  w.Bool(s.resumed);
+  w.Key("init_seen");
+  w.Bool(s.init_seen);
+  w.Key("want_generation");
+  w.Int(s.want_generation);
+  w.Key("last_output");
+  w.String(s.last_output.c_str());
+  w.Key("last_reason");
+  w.String(s.last_reason.c_str());
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
@@ -110,6 +142,8 @@ Result<LoopState> LoopStateFromJson(const std::string& json) {
   s.wait_until_ms = I64(d, "wait_until_ms");
   s.resume_next = Bool(d, "resume_next");
   s.restart_pending = Bool(d, "restart_pending");
+  s.resumed = Bool(d, "resumed");
+  s.init_seen = Bool(d, "init_seen");
   s.want_generation = static_cast<int>(I64(d, "want_generation"));
   s.last_output = Str(d, "last_output");
   s.last_reason = Str(d, "last_reason");

@@ -21,7 +21,7 @@ struct AgentHandle {
   int pid = 0;               // also the process group id
   uint64_t start_ticks = 0;  // /proc/<pid>/stat starttime; 0 = unknown
   std::string output_path;
-  int64_t offset = 0;        // bytes of output already consumed
+  int64_t offset = 0;  // bytes of output already consumed
 };
 
 struct PollResult {

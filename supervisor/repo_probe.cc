@@ -87,8 +87,8 @@ GitRepoProbe::GitRepoProbe(std::string repo, std::string plans_dir, std::string 
     : repo_(std::move(repo)), plans_dir_(std::move(plans_dir)), ref_(std::move(ref)) {}
 
 Result<PlanStatus> GitRepoProbe::ReadPlan() {
-  Result<std::string> listing = RunAndCapture(
-      {"git", "-C", repo_, "ls-tree", "--name-only", ref_ + ":" + plans_dir_});
+  Result<std::string> listing =
+      RunAndCapture({"git", "-C", repo_, "ls-tree", "--name-only", ref_ + ":" + plans_dir_});
   if (!listing.ok()) return Unavailable("cannot list " + ref_ + ":" + plans_dir_);
   std::vector<std::string> names;
   std::istringstream in(*listing);
@@ -124,8 +124,7 @@ Result<std::string> GitRepoProbe::ProgressStamp() {
 }
 
 std::string GitRepoProbe::LastCommit() {
-  Result<std::string> out =
-      RunAndCapture({"git", "-C", repo_, "log", "-1", "--format=%h %s"});
+  Result<std::string> out = RunAndCapture({"git", "-C", repo_, "log", "-1", "--format=%h %s"});
   if (!out.ok()) return "";
   std::string s = *out;
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();

@@ -1,6 +1,9 @@
 #include "supervisor/state_store.h"
 
 #include <fcntl.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,10 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <rapidjson/document.h>
-#include <rapidjson/writer.h>
-#include <rapidjson/stringbuffer.h>
 
 namespace ccci::supervisor {
 
@@ -81,22 +80,29 @@ Want StateStore::ReadWant(const std::string& loop) const {
 
 Status StateStore::WriteWant(const std::string& loop, bool run) const {
   Want old = ReadWant(loop);
-  return WriteFileAtomically(dir_ + "/" + loop + ".want",
-                             std::string(run ? "run " : "stop ") +
-                                 std::to_string(old.generation + 1) + "\n");
+  return WriteFileAtomically(
+      dir_ + "/" + loop + ".want",
+      std::string(run ? "run " : "stop ") + std::to_string(old.generation + 1) + "\n");
 }
 
 Status StateStore::SaveWatchdog(const WatchdogInfo& info) const {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
-  w.Key("pid"); w.Int(info.pid);
-  w.Key("phase_file"); w.String(info.phase_file.c_str());
-  w.Key("phase_index"); w.Int(info.phase_index);
-  w.Key("phase_count"); w.Int(info.phase_count);
-  w.Key("all_done"); w.Bool(info.all_done);
-  w.Key("checked_at_ms"); w.Int64(info.checked_at_ms);
-  w.Key("last_commit"); w.String(info.last_commit.c_str());
+  w.Key("pid");
+  w.Int(info.pid);
+  w.Key("phase_file");
+  w.String(info.phase_file.c_str());
+  w.Key("phase_index");
+  w.Int(info.phase_index);
+  w.Key("phase_count");
+  w.Int(info.phase_count);
+  w.Key("all_done");
+  w.Bool(info.all_done);
+  w.Key("checked_at_ms");
+  w.Int64(info.checked_at_ms);
+  w.Key("last_commit");
+  w.String(info.last_commit.c_str());
   w.EndObject();
   return WriteFileAtomically(dir_ + "/watchdog.json", std::string(buf.GetString()) + "\n");
 }

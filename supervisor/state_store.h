@@ -29,8 +29,8 @@ struct Want {
 
 struct WatchdogInfo {
   int pid = 0;
-  std::string phase_file;   // current phase; empty when none
-  int phase_index = 0;      // 1-based
+  std::string phase_file;  // current phase; empty when none
+  int phase_index = 0;     // 1-based
   int phase_count = 0;
   bool all_done = false;
   int64_t checked_at_ms = 0;  // last successful plan check

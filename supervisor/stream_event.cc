@@ -88,9 +88,9 @@ std::string SummarizeLine(std::string_view line, size_t max_chars) {
     case StreamEvent::Kind::kUser:
       return "user: tool result";
     case StreamEvent::Kind::kResult:
-      return OneLine("result " + ev.subtype + (ev.is_error ? " (error): " : ": ") +
-                         Str(doc, "result"),
-                     max_chars);
+      return OneLine(
+          "result " + ev.subtype + (ev.is_error ? " (error): " : ": ") + Str(doc, "result"),
+          max_chars);
     case StreamEvent::Kind::kRateLimit:
       return "rate limit " + ev.rate_limit_status +
              (ev.resets_at_unix ? " resets_at=" + std::to_string(*ev.resets_at_unix) : "");

@@ -187,7 +187,8 @@ void Watchdog::Supervise(LoopState& s, int64_t now) {
     return;
   }
   if (s.rate_limit_until_ms > now) {
-    LogWarn("loop.rate_limited", {{"loop", s.name}, {"until", FormatRfc3339Millis(s.rate_limit_until_ms)}});
+    LogWarn("loop.rate_limited",
+            {{"loop", s.name}, {"until", FormatRfc3339Millis(s.rate_limit_until_ms)}});
     StopAgent(s);
     OnExit(s, now, false);
     return;
@@ -223,14 +224,15 @@ void Watchdog::Consume(LoopState& s, const std::vector<std::string>& lines, int6
     StreamEvent ev = ParseStreamLine(line);
     if (ev.kind == StreamEvent::Kind::kInit && !ev.session_id.empty()) {
       s.session_id = ev.session_id;
+      s.init_seen = true;
     } else if (ev.kind == StreamEvent::Kind::kResult) {
       s.result_at_ms = now;
       s.result_is_error = ev.is_error;
     } else if (ev.Blocks()) {
-      int64_t until = ev.resets_at_unix ? *ev.resets_at_unix * 1000
-                                        : now + Ms(config_.rate_limit_fallback);
-      s.rate_limit_until_ms = std::clamp(until, now + Ms(config_.rate_limit_min),
-                                         now + Ms(config_.rate_limit_max));
+      int64_t until =
+          ev.resets_at_unix ? *ev.resets_at_unix * 1000 : now + Ms(config_.rate_limit_fallback);
+      s.rate_limit_until_ms =
+          std::clamp(until, now + Ms(config_.rate_limit_min), now + Ms(config_.rate_limit_max));
     }
   }
 }
@@ -243,15 +245,15 @@ void Watchdog::Launch(LoopState& s, int64_t now) {
   bool resume = s.resume_next && !s.session_id.empty();
   if (config_.backend == Backend::kClaude && resume) req.resume_id = s.session_id;
   req.title = "cc-ci " + s.name + " #" + std::to_string(s.iteration + 1);
-  req.prompt = ComposePrompt(role.ok() ? *role : "", s.name, info_.phase_file,
-                             s.iteration + 1, s.resume_next);
+  req.prompt = ComposePrompt(role.ok() ? *role : "", s.name, info_.phase_file, s.iteration + 1,
+                             s.resume_next);
   s.started_at_ms = now;
   if (!role.ok()) {
     RecordCrash(s, now, "missing prompt file: " + role.status().message());
     return;
   }
-  Result<AgentHandle> h = launcher_->Launch(BuildAgentCommand(config_, req, env_),
-                                            store_->OutputPath(s.name));
+  Result<AgentHandle> h =
+      launcher_->Launch(BuildAgentCommand(config_, req, env_), store_->OutputPath(s.name));
   if (!h.ok()) {
     RecordCrash(s, now, "launch failed: " + h.status().message());
     return;
@@ -267,6 +269,8 @@ void Watchdog::Launch(LoopState& s, int64_t now) {
   s.rate_limit_until_ms = 0;
   s.wait_until_ms = 0;
   s.resume_next = false;
+  s.resumed = !req.resume_id.empty();
+  s.init_seen = false;
   LogInfo("loop.launched", {{"loop", s.name},
                             {"pid", s.agent.pid},
                             {"iteration", s.iteration},
@@ -295,6 +299,13 @@ void Watchdog::OnExit(LoopState& s, int64_t now, bool clean) {
     if (now >= s.wait_until_ms) Launch(s, now);
     return;
   }
+  if (s.resumed && !s.init_seen) {
+    // claude refused the resume (e.g. "No conversation found"): resuming the same id again
+    // would only crash again, so the next session starts fresh, oriented by the journal.
+    LogWarn("loop.resume_refused", {{"loop", s.name}, {"session", s.session_id}});
+    s.session_id.clear();
+    s.last_reason += "; resume of the previous session failed, next session starts fresh";
+  }
   RecordCrash(s, now, s.last_reason.empty() ? "crashed" : s.last_reason);
 }
 
@@ -306,8 +317,7 @@ void Watchdog::RecordCrash(LoopState& s, int64_t now, const std::string& reason)
     s.crash_times_ms.clear();
   }
   s.crash_times_ms.push_back(now);
-  std::erase_if(s.crash_times_ms,
-                [&](int64_t t) { return now - t >= Ms(config_.fatal_window); });
+  std::erase_if(s.crash_times_ms, [&](int64_t t) { return now - t >= Ms(config_.fatal_window); });
   if (static_cast<int>(s.crash_times_ms.size()) >= config_.fatal_crashes) {
     s.phase = LoopPhase::kFatal;
     s.last_reason = std::to_string(s.crash_times_ms.size()) + " crashes within " +
@@ -318,15 +328,16 @@ void Watchdog::RecordCrash(LoopState& s, int64_t now, const std::string& reason)
   double base = static_cast<double>(Ms(config_.backoff_initial)) *
                 std::pow(2.0, std::min(s.backoff_level, 30));
   double jitter = 1.0 + config_.backoff_jitter * (2.0 * rng_() - 1.0);
-  int64_t delay = static_cast<int64_t>(std::min(base, static_cast<double>(Ms(config_.backoff_max))) *
-                                       jitter);
+  int64_t delay =
+      static_cast<int64_t>(std::min(base, static_cast<double>(Ms(config_.backoff_max))) * jitter);
   delay = std::clamp<int64_t>(delay, 1, Ms(config_.backoff_max));
   ++s.backoff_level;
   s.restart_pending = true;
   s.phase = LoopPhase::kBackoff;
   s.wait_until_ms = now + delay;
   s.resume_next = !s.session_id.empty();
-  LogWarn("loop.crashed", {{"loop", s.name}, {"reason", reason}, {"backoff_ms", static_cast<long long>(delay)}});
+  LogWarn("loop.crashed",
+          {{"loop", s.name}, {"reason", reason}, {"backoff_ms", static_cast<long long>(delay)}});
 }
 
 void Watchdog::Heal(LoopState& s, int64_t now, const std::string& reason) {

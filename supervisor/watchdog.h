@@ -51,8 +51,8 @@ class Watchdog {
 
   // All pointers must outlive the Watchdog. `rng` returns uniform values in [0, 1) and
   // drives the backoff jitter. `env` is the environment agents start from (then cleaned).
-  Watchdog(const SupervisorConfig& config, Clock* clock, ProcessLauncher* launcher,
-           RepoProbe* repo, const StateStore* store, std::function<double()> rng,
+  Watchdog(const SupervisorConfig& config, Clock* clock, ProcessLauncher* launcher, RepoProbe* repo,
+           const StateStore* store, std::function<double()> rng,
            std::map<std::string, std::string> env);
 
   // Loads each loop's saved state. A recorded agent that is still alive (same pid and start

@@ -2,18 +2,16 @@
 // spawns a detached watchdog that runs both loops, status reports them, stop leaves nothing
 // behind, and a plan marked DONE on main ends the watchdog by itself.
 
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
 #include <signal.h>
 #include <sys/wait.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <thread>
-
-#include <rapidjson/document.h>
 
 #include "supervisor/process_launcher.h"
 #include "supervisor/state_store.h"
@@ -64,14 +62,14 @@ class CliTest : public ::testing::Test {
     }
   }
   void Git(const std::string& args) {
-    std::string cmd = "git -C '" + repo_ + "' -c user.name=t -c user.email=t@example.org " +
-                      args + " >/dev/null 2>&1";
+    std::string cmd = "git -C '" + repo_ + "' -c user.name=t -c user.email=t@example.org " + args +
+                      " >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   }
   // Runs the binary; returns its exit status, stdout in *out.
   int Cli(const std::string& args, std::string* out = nullptr) {
-    std::string cmd = std::string(CCCI_SUPERVISOR_BIN) + " --repo '" + repo_ + "' " + args +
-                      " >'" + dir_.File("cli.out") + "' 2>&1";
+    std::string cmd = std::string(CCCI_SUPERVISOR_BIN) + " --repo '" + repo_ + "' " + args + " >'" +
+                      dir_.File("cli.out") + "' 2>&1";
     int status = std::system(cmd.c_str());
     if (out) *out = ReadFileOrDie(dir_.File("cli.out"));
     return WEXITSTATUS(status);

@@ -55,10 +55,13 @@ TEST(ConfigTest, BadValuesAreRejectedWithTheKey) {
 TEST(BackendTest, NestedAgentVariablesAreRemoved) {
   SupervisorConfig c = *LoadConfig("/r", "", {});
   c.unset_env = {"SECRET_FOR_HUMANS"};
-  AgentCommand cmd = BuildAgentCommand(
-      c, {"builder", "go", "", ""},
-      {{"CLAUDECODE", "1"}, {"CLAUDE_CODE_ENTRYPOINT", "cli"}, {"CLAUDE_CODE_SSE_PORT", "1"},
-       {"OPENCODE", "1"}, {"SECRET_FOR_HUMANS", "x"}, {"ANTHROPIC_API_KEY", "k"}});
+  AgentCommand cmd = BuildAgentCommand(c, {"builder", "go", "", ""},
+                                       {{"CLAUDECODE", "1"},
+                                        {"CLAUDE_CODE_ENTRYPOINT", "cli"},
+                                        {"CLAUDE_CODE_SSE_PORT", "1"},
+                                        {"OPENCODE", "1"},
+                                        {"SECRET_FOR_HUMANS", "x"},
+                                        {"ANTHROPIC_API_KEY", "k"}});
   EXPECT_EQ(cmd.env.size(), 1u);
   EXPECT_EQ(cmd.env.count("ANTHROPIC_API_KEY"), 1u);
 }

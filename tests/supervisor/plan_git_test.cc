@@ -27,8 +27,8 @@ class PlanGitTest : public ::testing::Test {
     Commit("plans");
   }
   void Git(const std::string& args) {
-    std::string cmd = "git -C '" + repo_ + "' -c user.name=t -c user.email=t@example.org " +
-                      args + " >/dev/null 2>&1";
+    std::string cmd = "git -C '" + repo_ + "' -c user.name=t -c user.email=t@example.org " + args +
+                      " >/dev/null 2>&1";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   }
   void Commit(const std::string& msg) {

@@ -2,26 +2,24 @@
 // real lock and the real cc-ci-supervisor binary. Time is still the fake clock wherever
 // the watchdog decides; real waiting is only "until a condition holds", bounded.
 
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <thread>
-
-#include <rapidjson/document.h>
 
 #include "supervisor/process_launcher.h"
 #include "supervisor/repo_probe.h"
 #include "supervisor/rotating_log.h"
-#include "supervisor/stream_event.h"
 #include "supervisor/state_store.h"
+#include "supervisor/stream_event.h"
 #include "supervisor/watchdog.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
@@ -73,8 +71,8 @@ class ProcessTest : public ::testing::Test {
   }
   void Mode(const std::string& m) { WriteFile(agent_dir_ + "/mode", m + "\n"); }
   std::unique_ptr<Watchdog> MakeWatchdog(ProcessLauncher* launcher) {
-    return std::make_unique<Watchdog>(config_, &clock_, launcher, &repo_, &store_,
-                                      [] { return 0.5; }, CurrentEnvironment());
+    return std::make_unique<Watchdog>(
+        config_, &clock_, launcher, &repo_, &store_, [] { return 0.5; }, CurrentEnvironment());
   }
   // Ticks (without moving the fake clock) until `cond` holds.
   bool TickUntil(Watchdog& wd, const std::function<bool()>& cond) {
@@ -220,8 +218,7 @@ TEST_F(ProcessTest, SecondWatchdogIsRefused) {
                     " --repo '" + dir_.File("repo") + "' watchdog 2>'" + dir_.File("err") + "'";
   int status = std::system(cmd.c_str());
   EXPECT_EQ(WEXITSTATUS(status), 1);
-  EXPECT_NE(ReadFileOrDie(dir_.File("err")).find("another watchdog is running"),
-            std::string::npos);
+  EXPECT_NE(ReadFileOrDie(dir_.File("err")).find("another watchdog is running"), std::string::npos);
 
   first->reset();
   EXPECT_FALSE(WatchdogLock::Holder(store_.LockPath()).has_value());

@@ -16,12 +16,12 @@ namespace {
 using ::ccci::testing::FakeClock;
 using ::ccci::testing::TempDir;
 using ::ccci::testing::WriteFile;
+using testing::AssistantLine;
 using ::testing::Contains;
-using ::testing::Not;
 using testing::FakeLauncher;
 using testing::FakeRepoProbe;
-using testing::AssistantLine;
 using testing::InitLine;
+using ::testing::Not;
 using testing::RateLimitLine;
 using testing::ResultLine;
 
@@ -67,7 +67,9 @@ class WatchdogTest : public ::testing::Test {
     }
     return *wd_;
   }
-  void Want(const std::string& loop, bool run = true) { ASSERT_TRUE(store_.WriteWant(loop, run).ok()); }
+  void Want(const std::string& loop, bool run = true) {
+    ASSERT_TRUE(store_.WriteWant(loop, run).ok());
+  }
   Watchdog::Outcome AdvanceAndTick(int seconds) {
     clock_.Advance(std::chrono::seconds(seconds));
     return wd().Tick();
@@ -210,6 +212,23 @@ TEST_F(WatchdogTest, CrashedSessionResumesTheSessionFromTheStream) {
   AdvanceAndTick(10);
   ASSERT_EQ(launcher_.launches.size(), 3u);
   EXPECT_FALSE(Has(launcher_.LastArgv(), "--resume")) << "a finished iteration starts fresh";
+}
+
+TEST_F(WatchdogTest, RefusedResumeStartsAFreshSessionNext) {
+  Want("builder");
+  wd().Tick();
+  launcher_.Emit(InitLine("gone-session"));
+  launcher_.Exit(1);
+  AdvanceAndTick(1);
+  AdvanceAndTick(10);
+  EXPECT_EQ(After(launcher_.LastArgv(), "--resume"), "gone-session");
+  launcher_.Emit("No conversation found with session ID: gone-session");
+  launcher_.Exit(1);
+  AdvanceAndTick(1);
+  EXPECT_TRUE(builder().session_id.empty());
+  AdvanceAndTick(20);
+  ASSERT_EQ(launcher_.launches.size(), 3u);
+  EXPECT_FALSE(Has(launcher_.LastArgv(), "--resume"));
 }
 
 TEST_F(WatchdogTest, SessionHangingAfterResultIsKilledAfterGrace) {
@@ -373,7 +392,7 @@ TEST_F(WatchdogTest, RestartedWatchdogReadoptsLiveAgentAndRelaunchesDeadOne) {
   AdvanceAndTick(1);
   int builder_pid = wd().loop("builder").agent.pid;
   int reviewer_pid = wd().loop("reviewer").agent.pid;
-  wd_.reset();  // the supervisor goes away; the agents do not
+  wd_.reset();                                     // the supervisor goes away; the agents do not
   launcher_.agents[reviewer_pid].running = false;  // ...but the reviewer dies meanwhile
 
   wd().Recover();
