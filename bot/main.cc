@@ -7,6 +7,7 @@
 
 #include "bot/cli/serve_command.h"
 #include "bot/version.h"
+#include "renderer/cli.h"
 
 namespace {
 
@@ -16,7 +17,8 @@ constexpr const char* kUsage =
     "Usage: cc-ci <command> [options]\n"
     "\n"
     "Commands:\n"
-    "  serve        run the server: webhook intake, JSON API, /healthz, /metrics\n"
+    "  serve        run the server: webhook intake, JSON API, badges, /healthz, /metrics\n"
+    "  render       render a badge (SVG or PNG) from the command line\n"
     "  version      print the version\n"
     "  help         this help\n"
     "\n"
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "serve") return ccci::RunServeCommand(argc - 1, argv + 1);
+  if (cmd == "render") return ccci::render::RunRenderCommand(argc - 1, argv + 1);
   fprintf(stderr, "cc-ci: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

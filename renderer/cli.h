@@ -1,0 +1,9 @@
+#pragma once
+// `cc-ci render ...`: renders images from the command line, for operators and maintainers.
+
+namespace ccci::render {
+
+// argv[0] is "render". Returns the exit code: 0 done, 1 failed, 2 bad usage.
+int RunRenderCommand(int argc, char** argv);
+
+}  // namespace ccci::render
