@@ -17,6 +17,7 @@
 
 #include "base/log.h"
 #include "bot/http/api_json.h"
+#include "bot/http/badges.h"
 #include "bot/http/metrics.h"
 #include "bot/intake/intake.h"
 #include "bot/store/store.h"
@@ -217,6 +218,8 @@ class IndexHandler : public HTTPRequestHandler {
         "<p>Continuous integration for Co-op Cloud recipes.</p><ul>"
         "<li><a href=\"/api/runs\">/api/runs</a>: queued and finished runs (JSON)</li>"
         "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics</li>"
+        "<li>/badge/{owner}/{repo}.svg|.png|.json, /badge/{owner}/{repo}/pulls/{n}.svg|.png, "
+        "/runs/{id}/badge.svg|.png: level badges</li>"
         "<li><a href=\"/healthz\">/healthz</a>: health</li>"
         "<li>POST /hooks/gitea: Gitea webhook intake</li></ul></body></html>";
     Send(resp, 200, "text/html; charset=utf-8", html);
@@ -245,6 +248,11 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
     if (path.rfind(prefix, 0) == 0 && path.size() > prefix.size() &&
         path.find('/', prefix.size()) == std::string::npos) {
       return get ? new RunsApiHandler(&s_, path.substr(prefix.size())) : NotAllowed();
+    }
+    if (path.rfind("/badge/", 0) == 0 || path.rfind("/runs/", 0) == 0) {
+      if (auto* h = MakeBadgeHandler(path, s_.store, s_.metrics)) {
+        return get ? h : (delete h, NotAllowed());
+      }
     }
     return new FixedHandler(&s_, 404, "not found: " + path.substr(0, 200));
   }

@@ -201,6 +201,61 @@ TEST_F(ServerTest, ApiListsRunsNewestFirstWithPaging) {
   EXPECT_EQ(Get(port_, "/api/runs?bogus=1").status, 400);
 }
 
+TEST_F(ServerTest, BadgesForRunsPullsAndRepos) {
+  Start();
+  // A repo never seen: a grey "unknown" badge, not a broken image.
+  auto unknown = Get(port_, "/badge/nobody/nothing.svg");
+  EXPECT_EQ(unknown.status, 200);
+  EXPECT_NE(unknown.body.find(">unknown</text>"), std::string::npos);
+  EXPECT_NE(unknown.body.find("#9f9f9f"), std::string::npos);
+
+  ASSERT_EQ(PostWebhook(port_, "pull_request", ReadShared("gitea/payloads/pull_request_opened.json"),
+                        "b1", kSecret)
+                .status,
+            202);
+  auto queued = Get(port_, "/runs/1/badge.svg");
+  EXPECT_EQ(queued.status, 200);
+  EXPECT_NE(queued.body.find(">queued</text>"), std::string::npos);
+  EXPECT_NE(queued.body.find("#007ec6"), std::string::npos);
+  EXPECT_NE(Get(port_, "/badge/coop-cloud/nextcloud/pulls/17.svg").body.find(">queued</text>"),
+            std::string::npos);
+
+  // The run finishes at level 4 (written the way the runner will).
+  ASSERT_TRUE(store_->Write([](SqliteDb& db) {
+    return db.Exec("UPDATE runs SET state = 'finished', level = 4 WHERE id = 1");
+  }).ok());
+  auto pr = Get(port_, "/badge/coop-cloud/nextcloud/pulls/17.svg");
+  EXPECT_NE(pr.body.find(">level 4</text>"), std::string::npos) << pr.body;
+  auto png = Get(port_, "/runs/1/badge.png");
+  EXPECT_EQ(png.status, 200);
+  EXPECT_EQ(png.body.substr(1, 3), "PNG");
+  // The default-branch badge has no branch runs yet: unknown. Its JSON is shields' endpoint.
+  auto json = Get(port_, "/badge/coop-cloud/nextcloud.json");
+  EXPECT_EQ(json.body,
+            "{\"schemaVersion\":1,\"label\":\"cc-ci\",\"message\":\"unknown\",\"color\":\"9f9f9f\"}");
+
+  // ETag round trip.
+  Poco::Net::HTTPClientSession s("127.0.0.1", port_);
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/runs/1/badge.svg",
+                             Poco::Net::HTTPMessage::HTTP_1_1);
+  s.sendRequest(req);
+  Poco::Net::HTTPResponse resp;
+  s.receiveResponse(resp).ignore(1 << 20);
+  std::string etag = resp.get("ETag");
+  EXPECT_EQ(resp.get("Cache-Control"), "public, max-age=86400");
+  Poco::Net::HTTPRequest again(Poco::Net::HTTPRequest::HTTP_GET, "/runs/1/badge.svg",
+                               Poco::Net::HTTPMessage::HTTP_1_1);
+  again.set("If-None-Match", etag);
+  s.sendRequest(again);
+  Poco::Net::HTTPResponse resp2;
+  s.receiveResponse(resp2).ignore(1 << 20);
+  EXPECT_EQ(resp2.getStatus(), 304);
+
+  EXPECT_EQ(Get(port_, "/badge/a/b/c.svg").status, 404);
+  EXPECT_EQ(Get(port_, "/runs/x/badge.svg").status, 404);
+  EXPECT_EQ(Get(port_, "/badge/a/b.gif").status, 404);
+}
+
 TEST_F(ServerTest, MetricsAndHealth) {
   Start();
   PostWebhook(port_, "pull_request", ReadShared("gitea/payloads/pull_request_opened.json"), "m1",

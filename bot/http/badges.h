@@ -1,0 +1,35 @@
+#pragma once
+// Badge routes: what a run's or a repo's badge says, and the HTTP handler serving
+// /badge/{owner}/{repo}.svg|.png|.json, /badge/{owner}/{repo}/pulls/{n}.svg|.png and
+// /runs/{id}/badge.svg|.png, with ETags and cache lifetimes that fit how final the answer is.
+
+#include <optional>
+#include <string>
+
+#include "bot/store/store.h"
+#include "renderer/badge.h"
+
+namespace Poco::Net {
+class HTTPRequestHandler;
+}
+
+namespace ccci {
+
+class Metrics;
+
+struct BadgeAnswer {
+  render::BadgeSpec spec;
+  int max_age_s = 60;  // how long caches may keep it
+};
+
+// The badge for one run: "level N" when finished, "ci error", or its state (queued, ...).
+BadgeAnswer BadgeForRun(const Run& run);
+// The badge of the newest finished run matching repo/pr (pr 0: the default branch); while
+// there is none, the newest run's state; "unknown" (grey) for a repo never seen.
+BadgeAnswer BadgeForLatest(Store* store, const std::string& repo, int64_t pr);
+
+// A handler for `path` if it is a badge route, else nullptr.
+Poco::Net::HTTPRequestHandler* MakeBadgeHandler(const std::string& path, Store* store,
+                                                Metrics* metrics);
+
+}  // namespace ccci
