@@ -25,13 +25,20 @@ struct ProcStat {
 };
 
 std::optional<ProcStat> ReadProcStat(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  if (!in) return std::nullopt;
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Plain read(2): the process may vanish mid-read (ESRCH), which an ifstream turns into
+  // an exception.
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[1024];
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0) return std::nullopt;
+  std::string text(buf, static_cast<size_t>(n));
   // The command name (field 2) may hold spaces and parens; fields resume after the last ')'.
-  size_t close = text.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream rest(text.substr(close + 2));
+  size_t paren = text.rfind(')');
+  if (paren == std::string::npos || paren + 2 > text.size()) return std::nullopt;
+  std::istringstream rest(text.substr(paren + 2));
   ProcStat st;
   std::string field;
   // Field 3 is state; 5 is pgrp; 22 is starttime.
@@ -88,11 +95,22 @@ Result<AgentHandle> PosixProcessLauncher::Launch(const AgentCommand& cmd,
     return Internal(std::string("open /dev/null: ") + strerror(errno));
   }
   const char* cwd = cmd.cwd.empty() ? nullptr : cmd.cwd.c_str();
+  // The child reports a failed chdir/exec through this pipe; a successful exec closes it.
+  // Waiting for that also means the child has called setsid() before Launch returns, so an
+  // immediate StopGroup() cannot miss it.
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) {
+    close(out);
+    close(null_in);
+    return Internal(std::string("pipe: ") + strerror(errno));
+  }
 
   pid_t pid = fork();
   if (pid < 0) {
     close(out);
     close(null_in);
+    close(report[0]);
+    close(report[1]);
     return Internal(std::string("fork: ") + strerror(errno));
   }
   if (pid == 0) {
@@ -106,18 +124,29 @@ Result<AgentHandle> PosixProcessLauncher::Launch(const AgentCommand& cmd,
     dup2(null_in, 0);
     dup2(out, 1);
     dup2(out, 2);
+    int err = 0;
     if (cwd && chdir(cwd) != 0) {
-      static const char kMsg[] = "cc-ci-supervisor: chdir failed\n";
-      (void)!write(2, kMsg, sizeof(kMsg) - 1);
-      _exit(126);
+      err = errno;
+    } else {
+      execvpe(argv[0], argv.data(), envp.data());
+      err = errno;
     }
-    execvpe(argv[0], argv.data(), envp.data());
-    static const char kMsg[] = "cc-ci-supervisor: exec failed\n";
-    (void)!write(2, kMsg, sizeof(kMsg) - 1);
+    (void)!write(report[1], &err, sizeof(err));
     _exit(127);
   }
   close(out);
   close(null_in);
+  close(report[1]);
+  int child_errno = 0;
+  ssize_t got;
+  do {
+    got = read(report[0], &child_errno, sizeof(child_errno));
+  } while (got < 0 && errno == EINTR);
+  close(report[0]);
+  if (got == static_cast<ssize_t>(sizeof(child_errno))) {
+    waitpid(pid, nullptr, 0);
+    return Unavailable("cannot start " + cmd.argv[0] + ": " + strerror(child_errno));
+  }
   AgentHandle h;
   h.pid = pid;
   h.start_ticks = ProcessStartTicks(pid).value_or(0);
@@ -183,21 +212,29 @@ void PosixProcessLauncher::StopGroup(const AgentHandle& h, Seconds grace) {
     while (waitpid(h.pid, &status, WNOHANG) > 0) {
     }
   };
+  // Empty twice in a row, 20 ms apart: a member caught mid-fork or mid-exit must not make
+  // the group look gone for a moment.
   auto wait_empty = [&](std::chrono::milliseconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
+    int empty_in_a_row = 0;
     while (true) {
       reap();
-      if (LiveGroupMembers(h.pid).empty()) return true;
+      empty_in_a_row = LiveGroupMembers(h.pid).empty() ? empty_in_a_row + 1 : 0;
+      if (empty_in_a_row >= 2) return true;
       if (std::chrono::steady_clock::now() >= deadline) return false;
       SleepMs(20);
     }
   };
+  // A group with no member left is not signalled at all: after a long time its number may
+  // belong to someone else.
   if (LiveGroupMembers(h.pid).empty()) {
     reap();
     return;
   }
   kill(-h.pid, SIGTERM);
-  if (wait_empty(std::chrono::duration_cast<std::chrono::milliseconds>(grace))) return;
+  wait_empty(std::chrono::duration_cast<std::chrono::milliseconds>(grace));
+  // Unconditionally, right after our own SIGTERM (so the number is still this group's):
+  // whatever ignored SIGTERM or was missed dies here.
   kill(-h.pid, SIGKILL);
   wait_empty(std::chrono::seconds(5));
 }

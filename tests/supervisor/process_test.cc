@@ -197,6 +197,28 @@ TEST_F(ProcessTest, RestartedSupervisorReadoptsItsRunningLoops) {
   EXPECT_TRUE(LiveGroupMembers(new_reviewer).empty());
 }
 
+TEST_F(ProcessTest, MissingAgentBinaryIsALaunchError) {
+  PosixProcessLauncher launcher;
+  AgentCommand cmd{{dir_.File("no-such-claude"), "-p", "go"}, CurrentEnvironment(), dir_.path()};
+  Result<AgentHandle> h = launcher.Launch(cmd, dir_.File("out"));
+  ASSERT_FALSE(h.ok());
+  EXPECT_NE(h.status().message().find("No such file"), std::string::npos) << h.status().ToString();
+}
+
+TEST_F(ProcessTest, StopRightAfterLaunchCatchesTheNewGroup) {
+  Mode("spawn_child");
+  PosixProcessLauncher launcher;
+  for (int i = 0; i < 5; ++i) {
+    AgentCommand cmd{{config_.claude_bin, "-p", "go"}, CurrentEnvironment(), dir_.path()};
+    Result<AgentHandle> h = launcher.Launch(cmd, dir_.File("out"));
+    ASSERT_TRUE(h.ok());
+    to_kill_.push_back(h->pid);
+    launcher.StopGroup(*h, Seconds(1));
+    EXPECT_TRUE(LiveGroupMembers(h->pid).empty());
+    EXPECT_FALSE(launcher.Poll(*h).running);
+  }
+}
+
 TEST_F(ProcessTest, RecycledPidIsNotAdopted) {
   AgentHandle h;
   h.pid = getpid();
