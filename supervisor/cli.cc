@@ -42,9 +42,10 @@ commands:
   status [--json]            state of each loop, the plan phase, last commit, journal entry
   logs [builder|reviewer|watchdog] [-f] [-n N]
                              last N (default 40) lines; -f follows, across rotation
-  watchdog                   run the watchdog in the foreground (for systemd); exits 0 when
-                             every plan phase carries "## DONE" on the main branch, 1 when
-                             another watchdog already holds the lock
+  watchdog [--no-stderr]     run the watchdog in the foreground (for systemd); logs to
+                             <state>/logs/watchdog.log and, unless --no-stderr, to stderr;
+                             exits 0 when every plan phase carries "## DONE" on the main
+                             branch or on SIGTERM, 1 when another watchdog holds the lock
 
 options:
   --repo DIR      the cc-ci work tree (default: the git top level of the current directory)
@@ -105,6 +106,7 @@ Result<int> SpawnWatchdog(const Context& ctx, const StateStore& store) {
     args.push_back(ctx.config_path);
   }
   args.push_back("watchdog");
+  args.push_back("--no-stderr");  // its log file has every line already
   AgentCommand cmd;
   cmd.argv = args;
   cmd.env = CurrentEnvironment();
@@ -392,7 +394,12 @@ int CmdLogs(const Context& ctx, const std::vector<std::string>& rest) {
   return 0;
 }
 
-int CmdWatchdog(const Context& ctx) {
+int CmdWatchdog(const Context& ctx, const std::vector<std::string>& rest) {
+  bool echo_stderr = !(rest.size() == 1 && rest[0] == "--no-stderr");
+  if (rest.size() > 1 || (!rest.empty() && echo_stderr)) {
+    std::cerr << "watchdog: unknown argument " << rest.back() << "\n";
+    return 2;
+  }
   StateStore store(ctx.config.state_dir);
   if (Status s = store.Init(); !s.ok()) {
     std::cerr << s.ToString() << "\n";
@@ -405,9 +412,9 @@ int CmdWatchdog(const Context& ctx) {
   }
   auto log = std::make_shared<RotatingLog>(store.LogPath("watchdog"), ctx.config.log_max_bytes,
                                            ctx.config.log_keep);
-  SetLogSink([log](const std::string& line) {
+  SetLogSink([log, echo_stderr](const std::string& line) {
     log->Append(line);
-    std::cerr << line << "\n";
+    if (echo_stderr) std::cerr << line << "\n";
   });
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
@@ -509,7 +516,7 @@ int RunCli(const std::vector<std::string>& args) {
   }
   if (command == "status") return CmdStatus(ctx, rest);
   if (command == "logs") return CmdLogs(ctx, rest);
-  if (command == "watchdog") return CmdWatchdog(ctx);
+  if (command == "watchdog") return CmdWatchdog(ctx, rest);
   std::cerr << "unknown command: " << command << "\n" << kUsage;
   return 2;
 }

@@ -9,7 +9,7 @@
 //     status [--json]            per loop: state, pid, iteration, uptime, restarts, heals,
 //                                session, last output, wait; plan phase; last commit; journal
 //     logs [LOOP|watchdog] [-f] [-n N]
-//     watchdog                   the supervising process, in the foreground (systemd)
+//     watchdog [--no-stderr]     the supervising process, in the foreground (systemd)
 //
 // Exit codes: 0 ok, 1 runtime failure (e.g. a watchdog already runs), 2 usage error.
 

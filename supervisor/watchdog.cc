@@ -177,8 +177,12 @@ void Watchdog::Supervise(LoopState& s, int64_t now) {
   if (!poll.running) {
     Consume(s, launcher_->ReadLines(s.agent, true), now);
     launcher_->StopGroup(s.agent, config_.stop_grace);  // whatever it left behind
-    bool clean = s.result_at_ms != 0 && !s.result_is_error &&
-                 (!poll.exit_code.has_value() || *poll.exit_code == 0);
+    bool exit_ok = !poll.exit_code.has_value() || *poll.exit_code == 0;
+    // claude says how a session ended in its final `result`; opencode prints plain text, so
+    // its exit status is all there is (unknown for an adopted process: given the benefit).
+    bool clean = config_.backend == Backend::kOpencode
+                     ? exit_ok
+                     : s.result_at_ms != 0 && !s.result_is_error && exit_ok;
     if (!clean) {
       s.last_reason = "exited" + (poll.exit_code ? " with status " + std::to_string(*poll.exit_code)
                                                  : std::string(" (adopted, status unknown)"));

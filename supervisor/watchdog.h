@@ -7,7 +7,8 @@
 // Per loop (builder, reviewer), while its .want says "run":
 //   stopped      -> launch a session (resuming the last claude session if it was cut short)
 //   running      -> read new output; then, in this order:
-//                   exited: printed a successful `result` -> next iteration (fresh session,
+//                   exited: printed a successful `result` (opencode: exit status 0)
+//                     -> next iteration (fresh session,
 //                     at most one per backoff_initial); a blocking rate_limit_event was seen
 //                     -> rate_limited until its resetsAt (clamped), not a crash;
 //                     otherwise a crash -> backoff (initial*2^n, +-jitter, capped at

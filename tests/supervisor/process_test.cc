@@ -219,6 +219,32 @@ TEST_F(ProcessTest, StopRightAfterLaunchCatchesTheNewGroup) {
   }
 }
 
+TEST_F(ProcessTest, OpencodeRealSessionsAreNewAndTitledEachTime) {
+  config_.backend = Backend::kOpencode;
+  config_.opencode_url = "http://127.0.0.1:4096";
+  Mode("ok");
+  PosixProcessLauncher launcher;
+  auto wd = MakeWatchdog(&launcher);
+  ASSERT_TRUE(store_.WriteWant("reviewer", true).ok());
+  ASSERT_TRUE(TickUntil(*wd, [&] {
+    return wd->loop("reviewer").iteration == 1 && wd->loop("reviewer").agent.pid == 0;
+  }));
+  EXPECT_EQ(wd->loop("reviewer").last_reason, "iteration finished");
+  EXPECT_EQ(wd->loop("reviewer").last_output, "Done.");
+  clock_.Advance(config_.backoff_initial);
+  ASSERT_TRUE(TickUntil(*wd, [&] { return wd->loop("reviewer").iteration == 2; }));
+  ASSERT_TRUE(WaitFor([&] { return CountCalls(agent_dir_) == 2; }));
+  std::string calls = ReadFileOrDie(agent_dir_ + "/calls");
+  EXPECT_NE(calls.find("run\n--attach\nhttp://127.0.0.1:4096\n--title\ncc-ci reviewer #1\n-m\n"
+                       "sonnet\nYou are the Reviewer.\n--\n"),
+            std::string::npos)
+      << calls;
+  EXPECT_NE(calls.find("--title\ncc-ci reviewer #2\n"), std::string::npos) << calls;
+  EXPECT_EQ(calls.find("--resume"), std::string::npos);
+  ASSERT_TRUE(store_.WriteWant("reviewer", false).ok());
+  wd->Tick();
+}
+
 TEST_F(ProcessTest, RecycledPidIsNotAdopted) {
   AgentHandle h;
   h.pid = getpid();
