@@ -136,7 +136,14 @@ WatchdogInfo StateStore::LoadWatchdog() const {
 Result<std::unique_ptr<WatchdogLock>> WatchdogLock::Acquire(const std::string& path) {
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Internal("open " + path + ": " + strerror(errno));
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  // A `status` probing Holder() holds a shared lock for a moment: retry briefly so that
+  // does not look like a second watchdog.
+  bool locked = false;
+  for (int attempt = 0; attempt < 10 && !locked; ++attempt) {
+    locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (!locked) usleep(20000);
+  }
+  if (!locked) {
     close(fd);
     std::optional<int> holder = Holder(path);
     return FailedPrecondition("another watchdog is running (pid " +
