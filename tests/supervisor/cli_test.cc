@@ -135,6 +135,37 @@ TEST_F(CliTest, PlanDoneOnMainEndsTheWatchdog) {
   EXPECT_NE(ReadFileOrDie(store_.LogPath("watchdog")).find("event=plan.done"), std::string::npos);
 }
 
+TEST_F(CliTest, KilledWatchdogsAgentsAreReadoptedAndStoppableWithoutOne) {
+  ASSERT_EQ(Cli("start"), 0);
+  ASSERT_TRUE(WaitFor([&] { return LoopPid("builder") && LoopPid("reviewer"); }));
+  int builder = LoopPid("builder");
+  int reviewer = LoopPid("reviewer");
+  std::optional<int> first = WatchdogLock::Holder(store_.LockPath());
+  ASSERT_TRUE(first.has_value());
+  kill(*first, SIGKILL);  // the supervisor dies hard; its agents do not
+  ASSERT_TRUE(WaitFor([&] { return !WatchdogLock::Holder(store_.LockPath()).has_value(); }));
+  EXPECT_TRUE(ProcessStartTicks(builder).has_value());
+
+  std::string out;
+  ASSERT_EQ(Cli("start", &out), 0) << out;
+  ASSERT_TRUE(WaitFor([&] {
+    std::string log = ReadFileOrDie(store_.LogPath("watchdog"));
+    return log.find("event=loop.adopted loop=reviewer") != std::string::npos;
+  }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a tick or two later...
+  EXPECT_EQ(LoopPid("builder"), builder) << "re-adopted, not restarted";
+  EXPECT_EQ(store_.LoadLoop("builder")->iteration, 1);
+
+  std::optional<int> second = WatchdogLock::Holder(store_.LockPath());
+  ASSERT_TRUE(second.has_value());
+  kill(*second, SIGKILL);
+  ASSERT_TRUE(WaitFor([&] { return !WatchdogLock::Holder(store_.LockPath()).has_value(); }));
+  ASSERT_EQ(Cli("stop", &out), 0) << out;  // no watchdog: stop does it itself
+  EXPECT_TRUE(LiveGroupMembers(builder).empty());
+  EXPECT_TRUE(LiveGroupMembers(reviewer).empty());
+  EXPECT_EQ(store_.LoadLoop("reviewer")->phase, LoopPhase::kStopped);
+}
+
 TEST_F(CliTest, HelpAndUsageErrors) {
   std::string out;
   EXPECT_EQ(Cli("--help", &out), 0);
