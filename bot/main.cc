@@ -18,7 +18,7 @@ constexpr const char* kUsage =
     "\n"
     "Commands:\n"
     "  serve        run the server: webhook intake, JSON API, badges, /healthz, /metrics\n"
-    "  render       render a badge (SVG or PNG) from the command line\n"
+    "  render       render a badge (SVG or PNG) or a run's summary card from the command line\n"
     "  version      print the version\n"
     "  help         this help\n"
     "\n"

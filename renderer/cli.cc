@@ -6,12 +6,18 @@
 #include <string>
 
 #include "renderer/badge.h"
+#include "renderer/card.h"
+#include <sstream>
 
 namespace ccci::render {
 namespace {
 
 constexpr const char* kUsage =
     "Usage: cc-ci render badge --label TEXT --message TEXT [--color C | --level N] --out FILE\n"
+    "       cc-ci render card --run FILE.json --out FILE.png\n"
+    "\n"
+    "card: the 1200x630 summary card of a run, from a results JSON file (recipe, repo, pr,\n"
+    "sha, state, previous_level, screenshot, stages[{name, status, reason, duration_ms}]).\n"
     "\n"
     "Renders a badge in shields.io's flat style with the bundled DejaVu Sans. The format comes\n"
     "from FILE's extension: .svg (text, readable by screen readers) or .png (add --scale 2 for\n"
@@ -106,6 +112,50 @@ int RenderBadge(int argc, char** argv) {
   return 0;
 }
 
+int RenderCard(int argc, char** argv) {
+  std::optional<std::string> run_file, out;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      fputs(kUsage, stdout);
+      return 0;
+    }
+    if (i + 1 >= argc) return Usage(a + " needs a value");
+    std::string v = argv[++i];
+    if (a == "--run") run_file = v;
+    else if (a == "--out") out = v;
+    else return Usage("unknown option '" + a + "'");
+  }
+  if (!run_file || !out) return Usage("card needs --run FILE.json and --out FILE.png");
+  std::ifstream in(*run_file, std::ios::binary);
+  if (!in) {
+    fprintf(stderr, "cc-ci render: cannot read %s\n", run_file->c_str());
+    return 1;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string dir = run_file->find('/') == std::string::npos
+                        ? "."
+                        : run_file->substr(0, run_file->rfind('/'));
+  auto run = ParseRunJson(text.str(), dir);
+  if (!run.ok()) {
+    fprintf(stderr, "cc-ci render: %s: %s\n", run_file->c_str(), run.status().message().c_str());
+    return 1;
+  }
+  auto png = RenderCardPng(*run);
+  if (!png.ok()) {
+    fprintf(stderr, "cc-ci render: %s\n", png.status().message().c_str());
+    return 1;
+  }
+  std::ofstream f(*out, std::ios::binary);
+  f.write(png->data(), static_cast<std::streamsize>(png->size()));
+  if (!f.good()) {
+    fprintf(stderr, "cc-ci render: cannot write %s\n", out->c_str());
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunRenderCommand(int argc, char** argv) {
@@ -115,7 +165,8 @@ int RunRenderCommand(int argc, char** argv) {
   }
   std::string what = argv[1];
   if (what == "badge") return RenderBadge(argc - 1, argv + 1);
-  return Usage("unknown target '" + what + "' (render badge)");
+  if (what == "card") return RenderCard(argc - 1, argv + 1);
+  return Usage("unknown target '" + what + "' (render badge | render card)");
 }
 
 }  // namespace ccci::render

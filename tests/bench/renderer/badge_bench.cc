@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include "renderer/badge.h"
+#include "renderer/card.h"
 
 namespace ccci::render {
 namespace {
@@ -30,6 +31,26 @@ void BM_BadgePng2x(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_BadgePng2x);
+
+void BM_SummaryCard(benchmark::State& state) {
+  RunSummary r;
+  r.recipe = "nextcloud";
+  r.repo = "coop-cloud/nextcloud";
+  r.pr = 17;
+  r.short_sha = "c3a1f7e";
+  r.state = "finished";
+  r.previous_level = 3;
+  for (const char* n : {"install", "upgrade", "backup", "restore", "functional", "lint",
+                        "screenshot", "teardown"}) {
+    StageResult s;
+    s.name = n;
+    s.status = StageStatus::kPass;
+    s.duration_ms = 12345;
+    r.stages.push_back(s);
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(RenderCardPng(r));
+}
+BENCHMARK(BM_SummaryCard)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace ccci::render
