@@ -217,6 +217,7 @@ Result<std::string> RenderCardPng(const RunSummary& run) {
 
   // Level block on the right.
   LevelResult level = ComputeLevel(run.stages);
+  if (run.level && !level.ci_error) level.level = *run.level;
   bool finished = run.state == "finished" || run.state == "error";
   std::string color, big, small = "LEVEL";
   if (!finished) {

@@ -20,6 +20,7 @@ struct RunSummary {
   std::string short_sha;  // 7+ chars
   std::string state;      // queued | waiting | running | finished | error | cancelled
   std::vector<StageResult> stages;
+  std::optional<int> level;  // when set, shown instead of the level computed from the stages
   std::optional<int> previous_level;  // the target branch's latest level, if known
   std::string screenshot_png;         // PNG bytes, empty when there is none
 };

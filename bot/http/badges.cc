@@ -9,11 +9,12 @@
 
 #include "bot/http/metrics.h"
 #include "bot/intake/signature.h"
+#include "renderer/card.h"
 
 namespace ccci {
 namespace {
 
-enum class Format { kSvg, kPng, kJson };
+enum class Format { kSvg, kPng, kJson, kCard };
 
 bool IsActive(const std::string& state) {
   return state == kRunQueued || state == kRunWaiting || state == kRunRunning;
@@ -57,6 +58,7 @@ class BadgeHandler : public Poco::Net::HTTPRequestHandler {
 
   void handleRequest(Poco::Net::HTTPServerRequest& req,
                      Poco::Net::HTTPServerResponse& resp) override {
+    if (format_ == Format::kCard) return ServeCard(req, resp);
     BadgeAnswer a;
     if (run_id_ > 0) {
       auto run = store_->GetRun(run_id_);
@@ -85,10 +87,41 @@ class BadgeHandler : public Poco::Net::HTTPRequestHandler {
         body = ShieldsJson(a.spec);
         type = "application/json";
         break;
+      case Format::kCard:
+        break;
     }
+    Send(req, resp, body, type, a.max_age_s);
+  }
+
+ private:
+  // The run's summary card; a run not finished yet gets a card that says so, cached briefly,
+  // so a PR comment can link it at queue time.
+  void ServeCard(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+    auto run = store_->GetRun(run_id_);
+    if (!run.ok()) {
+      resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
+      resp.setContentType("text/plain");
+      resp.send() << "no run " << run_id_ << "\n";
+      metrics_->ObserveHttpRequest("card", 404);
+      return;
+    }
+    render::RunSummary sum;
+    sum.repo = run->repo;
+    sum.recipe = run->repo.substr(run->repo.find('/') + 1);
+    sum.pr = run->pr;
+    sum.short_sha = run->head_sha.substr(0, 7);
+    sum.state = run->state;
+    if (run->level) sum.level = static_cast<int>(*run->level);  // stages are not stored yet
+    auto png = render::RenderCardPng(sum);
+    bool final = run->state == kRunFinished || run->state == kRunError;
+    Send(req, resp, png.ok() ? *png : "", "image/png", final ? 86400 : 10);
+  }
+
+  void Send(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+            const std::string& body, const std::string& type, int max_age_s) {
     std::string etag = "\"" + Sha256Hex(body).substr(0, 20) + "\"";
     resp.set("ETag", etag);
-    resp.set("Cache-Control", "public, max-age=" + std::to_string(a.max_age_s));
+    resp.set("Cache-Control", "public, max-age=" + std::to_string(max_age_s));
     resp.set("X-Content-Type-Options", "nosniff");
     if (req.get("If-None-Match", "") == etag) {
       resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_MODIFIED);
@@ -104,7 +137,6 @@ class BadgeHandler : public Poco::Net::HTTPRequestHandler {
     metrics_->ObserveHttpRequest("badge", 200);
   }
 
- private:
   Store* store_;
   Metrics* metrics_;
   Format format_;
@@ -188,9 +220,9 @@ Poco::Net::HTTPRequestHandler* MakeBadgeHandler(const std::string& path, Store* 
     if (slash == std::string::npos) return nullptr;
     std::string tail = rest.substr(slash + 1);
     int64_t id;
-    if (!StripFormat(&tail, &f, false) || tail != "badge" || !ParseId(rest.substr(0, slash), &id)) {
-      return nullptr;
-    }
+    if (!ParseId(rest.substr(0, slash), &id)) return nullptr;
+    if (tail == "card.png") return new BadgeHandler(store, metrics, Format::kCard, "", 0, id);
+    if (!StripFormat(&tail, &f, false) || tail != "badge") return nullptr;
     return new BadgeHandler(store, metrics, f, "", 0, id);
   }
   // /badge/{owner}/{repo}.svg|png|json and /badge/{owner}/{repo}/pulls/{n}.svg|png

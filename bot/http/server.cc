@@ -220,6 +220,7 @@ class IndexHandler : public HTTPRequestHandler {
         "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics</li>"
         "<li>/badge/{owner}/{repo}.svg|.png|.json, /badge/{owner}/{repo}/pulls/{n}.svg|.png, "
         "/runs/{id}/badge.svg|.png: level badges</li>"
+        "<li>/runs/{id}/card.png: a run's summary card</li>"
         "<li><a href=\"/healthz\">/healthz</a>: health</li>"
         "<li>POST /hooks/gitea: Gitea webhook intake</li></ul></body></html>";
     Send(resp, 200, "text/html; charset=utf-8", html);

@@ -251,6 +251,10 @@ TEST_F(ServerTest, BadgesForRunsPullsAndRepos) {
   s.receiveResponse(resp2).ignore(1 << 20);
   EXPECT_EQ(resp2.getStatus(), 304);
 
+  auto card = Get(port_, "/runs/1/card.png");
+  EXPECT_EQ(card.status, 200);
+  EXPECT_EQ(card.body.substr(1, 3), "PNG");
+  EXPECT_EQ(Get(port_, "/runs/99/card.png").status, 404);
   EXPECT_EQ(Get(port_, "/badge/a/b/c.svg").status, 404);
   EXPECT_EQ(Get(port_, "/runs/x/badge.svg").status, 404);
   EXPECT_EQ(Get(port_, "/badge/a/b.gif").status, 404);
