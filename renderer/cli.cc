@@ -7,6 +7,7 @@
 
 #include "renderer/badge.h"
 #include "renderer/card.h"
+#include "renderer/screenshotter.h"
 #include <sstream>
 
 namespace ccci::render {
@@ -156,7 +157,67 @@ int RenderCard(int argc, char** argv) {
   return 0;
 }
 
+constexpr const char* kScreenshotUsage =
+    "Usage: cc-ci screenshot URL --out FILE.png [--timeout SECONDS]\n"
+    "\n"
+    "Loads URL (http or https) in headless Chromium (/usr/bin/chromium) at 1280x800, waits for\n"
+    "its load event and writes a PNG. Requests to other origins than URL's fail, as in CI.\n"
+    "\n"
+    "Options:\n"
+    "  --out FILE.png     where to write\n"
+    "  --timeout SECONDS  give up after this long, browser start included (default 30)\n";
+
+int ScreenshotUsage(const std::string& error) {
+  fprintf(stderr, "cc-ci screenshot: %s\n(see cc-ci screenshot --help)\n", error.c_str());
+  return 2;
+}
+
 }  // namespace
+
+int RunScreenshotCommand(int argc, char** argv) {
+  std::optional<std::string> url, out;
+  double timeout_s = 30;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      fputs(kScreenshotUsage, stdout);
+      return 0;
+    }
+    if (a.rfind("--", 0) != 0) {
+      if (url) return ScreenshotUsage("more than one URL");
+      url = a;
+      continue;
+    }
+    if (i + 1 >= argc) return ScreenshotUsage(a + " needs a value");
+    std::string v = argv[++i];
+    if (a == "--out") {
+      out = v;
+    } else if (a == "--timeout") {
+      char* end = nullptr;
+      timeout_s = strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || !(timeout_s > 0) || timeout_s > 3600) {
+        return ScreenshotUsage("--timeout needs a number of seconds (0-3600)");
+      }
+    } else {
+      return ScreenshotUsage("unknown option '" + a + "'");
+    }
+  }
+  if (!url) return ScreenshotUsage("needs a URL");
+  if (!out) return ScreenshotUsage("needs --out FILE.png");
+  ChromiumScreenshotter shooter;
+  auto png = shooter.Capture(*url, std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)));
+  if (!png.ok()) {
+    fprintf(stderr, "cc-ci screenshot: %s\n", png.status().ToString().c_str());
+    return png.status().code() == Code::kInvalidArgument ? 2 : 1;
+  }
+  std::ofstream f(*out, std::ios::binary);
+  f.write(png->data(), static_cast<std::streamsize>(png->size()));
+  if (!f.good()) {
+    fprintf(stderr, "cc-ci screenshot: cannot write %s\n", out->c_str());
+    return 1;
+  }
+  return 0;
+}
 
 int RunRenderCommand(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {

@@ -1,0 +1,474 @@
+#include "renderer/screenshotter.h"
+
+#include <Poco/Base64Decoder.h>
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/WebSocket.h>
+#include <Poco/URI.h>
+#include <cairo.h>
+#include <fcntl.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "base/log.h"
+#include "renderer/font.h"
+#include "renderer/png_writer.h"
+#include "renderer/text_painter.h"
+
+namespace ccci::render {
+
+using Clock = std::chrono::steady_clock;
+
+struct ChromiumScreenshotter::Browser {
+  pid_t pid = 0;
+  std::string profile_dir;
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  std::unique_ptr<Poco::Net::WebSocket> ws;
+  int next_id = 1;
+  bool broken = false;  // the connection is in an unknown state; restart before reuse
+};
+
+namespace {
+
+std::string Quote(const std::string& s) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  return buf.GetString();
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// "scheme://host:port" with the scheme's default port filled in; empty for non-http(s).
+std::string OriginOf(const std::string& url) {
+  try {
+    Poco::URI uri(url);
+    std::string scheme = uri.getScheme();
+    if (scheme != "http" && scheme != "https") return "";
+    std::string host = uri.getHost();
+    std::transform(host.begin(), host.end(), host.begin(), ::tolower);
+    return scheme + "://" + host + ":" + std::to_string(uri.getPort());
+  } catch (const Poco::Exception&) {
+    return "";
+  }
+}
+
+// One DevTools conversation over the browser's WebSocket, flattened sessions.
+class Cdp {
+ public:
+  using EventHandler = std::function<void(const rapidjson::Document&)>;
+
+  Cdp(ChromiumScreenshotter::Browser* b, Clock::time_point deadline)
+      : b_(b), deadline_(deadline) {}
+
+  Result<int> Send(const std::string& method, const std::string& params,
+                   const std::string& session_id = "") {
+    int id = b_->next_id++;
+    std::string msg = "{\"id\":" + std::to_string(id) + ",\"method\":" + Quote(method) +
+                      ",\"params\":" + (params.empty() ? "{}" : params);
+    if (!session_id.empty()) msg += ",\"sessionId\":" + Quote(session_id);
+    msg += "}";
+    try {
+      b_->ws->sendFrame(msg.data(), static_cast<int>(msg.size()),
+                        Poco::Net::WebSocket::FRAME_TEXT);
+    } catch (const Poco::Exception& e) {
+      b_->broken = true;
+      return Unavailable("devtools send: " + e.displayText());
+    }
+    return id;
+  }
+
+  // Reads the next message (a response or an event) before the deadline.
+  Result<rapidjson::Document> Next() {
+    std::string text;
+    Poco::Buffer<char> buf(0);
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline_ - Clock::now());
+      if (left.count() <= 0) return Status(Code::kDeadlineExceeded, "screenshot timed out");
+      int flags = 0;
+      int n = 0;
+      try {
+        b_->ws->setReceiveTimeout(Poco::Timespan(left.count()));
+        buf.resize(0);
+        n = b_->ws->receiveFrame(buf, flags);
+      } catch (const Poco::TimeoutException&) {
+        return Status(Code::kDeadlineExceeded, "screenshot timed out");
+      } catch (const Poco::Exception& e) {
+        b_->broken = true;
+        return Unavailable("devtools receive: " + e.displayText());
+      }
+      int op = flags & Poco::Net::WebSocket::FRAME_OP_BITMASK;
+      if (op == Poco::Net::WebSocket::FRAME_OP_CLOSE || (n == 0 && flags == 0)) {
+        b_->broken = true;
+        return Unavailable("browser closed the devtools connection");
+      }
+      if (op == Poco::Net::WebSocket::FRAME_OP_PING || op == Poco::Net::WebSocket::FRAME_OP_PONG) {
+        continue;
+      }
+      text.append(buf.begin(), static_cast<size_t>(n));
+      if (flags & Poco::Net::WebSocket::FRAME_FLAG_FIN) break;
+    }
+    rapidjson::Document doc;
+    doc.Parse(text.data(), text.size());
+    if (doc.HasParseError() || !doc.IsObject()) {
+      b_->broken = true;
+      return Internal("devtools sent a message that is not a JSON object");
+    }
+    return doc;
+  }
+
+  // Sends a command and returns its "result", passing events that arrive meanwhile to `on_event`.
+  Result<rapidjson::Document> Call(const std::string& method, const std::string& params,
+                                   const std::string& session_id = "",
+                                   const EventHandler& on_event = nullptr) {
+    auto id = Send(method, params, session_id);
+    if (!id.ok()) return id.status();
+    for (;;) {
+      auto msg = Next();
+      if (!msg.ok()) return msg.status();
+      rapidjson::Document& d = *msg;
+      if (d.HasMember("id") && d["id"].IsInt()) {
+        if (d["id"].GetInt() != *id) continue;  // a reply to a fire-and-forget command
+        if (d.HasMember("error")) {
+          std::string m = d["error"].HasMember("message") && d["error"]["message"].IsString()
+                              ? d["error"]["message"].GetString()
+                              : "error";
+          return Internal(method + ": " + m);
+        }
+        rapidjson::Document result;
+        if (d.HasMember("result")) result.CopyFrom(d["result"], result.GetAllocator());
+        else result.SetObject();
+        return result;
+      }
+      if (on_event) on_event(d);
+    }
+  }
+
+ private:
+  ChromiumScreenshotter::Browser* b_;
+  Clock::time_point deadline_;
+};
+
+std::string StringField(const rapidjson::Value& v, const char* name) {
+  if (!v.IsObject()) return "";
+  auto it = v.FindMember(name);
+  return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+Result<std::string> DecodeBase64(const std::string& b64) {
+  std::istringstream in(b64);
+  Poco::Base64Decoder dec(in);
+  std::string out;
+  try {
+    out.assign(std::istreambuf_iterator<char>(dec), std::istreambuf_iterator<char>());
+  } catch (const Poco::Exception& e) {
+    return Internal("screenshot is not base64: " + e.displayText());
+  }
+  return out;
+}
+
+}  // namespace
+
+ChromiumScreenshotter::ChromiumScreenshotter(ChromiumOptions options)
+    : options_(std::move(options)) {}
+
+ChromiumScreenshotter::~ChromiumScreenshotter() {
+  std::lock_guard<std::mutex> lock(mu_);
+  StopLocked();
+}
+
+pid_t ChromiumScreenshotter::browser_pid() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return browser_ ? browser_->pid : 0;
+}
+
+Status ChromiumScreenshotter::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (AliveLocked()) return Status::Ok();
+  return StartLocked(Clock::now() + options_.startup_timeout);
+}
+
+bool ChromiumScreenshotter::AliveLocked() {
+  if (!browser_) return false;
+  if (browser_->broken) return false;
+  int st = 0;
+  if (waitpid(browser_->pid, &st, WNOHANG) != 0) {
+    browser_->pid = 0;  // reaped (or gone): nothing left to kill
+    return false;
+  }
+  return true;
+}
+
+void ChromiumScreenshotter::StopLocked() {
+  if (!browser_) return;
+  try {
+    browser_->ws.reset();
+  } catch (...) {
+  }
+  if (browser_->pid > 0) {
+    // The browser leads its own process group; its zygote and renderers go with it.
+    kill(-browser_->pid, SIGKILL);
+    waitpid(browser_->pid, nullptr, 0);
+  }
+  if (!browser_->profile_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(browser_->profile_dir, ec);
+  }
+  browser_.reset();
+}
+
+Status ChromiumScreenshotter::StartLocked(Clock::time_point deadline) {
+  StopLocked();
+  auto b = std::make_unique<Browser>();
+  char tmpl[] = "/tmp/ccci-chromium-XXXXXX";
+  if (!mkdtemp(tmpl)) return Internal("cannot create a chromium profile dir");
+  b->profile_dir = tmpl;
+  std::string log_path = b->profile_dir + "/stderr.log";
+  std::string profile = b->profile_dir + "/profile";
+
+  std::vector<std::string> args = {options_.binary,
+                                   "--headless",
+                                   "--no-sandbox",
+                                   "--disable-gpu",
+                                   "--disable-background-networking",
+                                   "--disable-component-update",
+                                   "--disable-sync",
+                                   "--disable-quic",
+                                   "--disable-extensions",
+                                   "--disable-default-apps",
+                                   "--no-first-run",
+                                   "--no-default-browser-check",
+                                   "--hide-scrollbars",
+                                   "--mute-audio",
+                                   "--user-data-dir=" + profile,
+                                   "--remote-debugging-address=127.0.0.1",
+                                   "--remote-debugging-port=0",
+                                   "about:blank"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (log_fd < 0 || null_fd < 0) {
+    if (log_fd >= 0) close(log_fd);
+    if (null_fd >= 0) close(null_fd);
+    browser_ = std::move(b);
+    StopLocked();
+    return Internal("cannot open chromium's log file");
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    // Only async-signal-safe calls between fork and exec.
+    setpgid(0, 0);
+    dup2(null_fd, 0);
+    dup2(null_fd, 1);
+    dup2(log_fd, 2);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(log_fd);
+  close(null_fd);
+  if (pid < 0) {
+    browser_ = std::move(b);
+    StopLocked();
+    return Internal("fork failed");
+  }
+  b->pid = pid;
+  browser_ = std::move(b);
+
+  // Chromium prints "DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID" once up.
+  static const std::string kMarker = "DevTools listening on ";
+  std::string ws_url;
+  for (;;) {
+    std::string log = ReadFile(log_path);
+    size_t at = log.find(kMarker);
+    if (at != std::string::npos) {
+      size_t end = log.find('\n', at);
+      if (end != std::string::npos) {
+        ws_url = log.substr(at + kMarker.size(), end - at - kMarker.size());
+        break;
+      }
+    }
+    if (waitpid(pid, nullptr, WNOHANG) != 0) {
+      browser_->pid = 0;
+      std::string tail = log.size() > 300 ? log.substr(log.size() - 300) : log;
+      StopLocked();
+      return Unavailable("chromium exited during start: " + tail);
+    }
+    if (Clock::now() >= deadline) {
+      StopLocked();
+      return Status(Code::kDeadlineExceeded, "chromium did not start in time");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+
+  try {
+    Poco::URI uri(ws_url);
+    browser_->session =
+        std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, uri.getPathEtc(),
+                               Poco::Net::HTTPRequest::HTTP_1_1);
+    Poco::Net::HTTPResponse resp;
+    browser_->ws = std::make_unique<Poco::Net::WebSocket>(*browser_->session, req, resp);
+    browser_->ws->setMaxPayloadSize(64 << 20);
+  } catch (const Poco::Exception& e) {
+    StopLocked();
+    return Unavailable("cannot connect to chromium's devtools: " + e.displayText());
+  }
+  LogInfo("screenshot.browser_started", {{"pid", std::to_string(pid)}});
+  return Status::Ok();
+}
+
+Result<std::string> ChromiumScreenshotter::Capture(const std::string& url,
+                                                   std::chrono::milliseconds timeout) {
+  const std::string origin = OriginOf(url);
+  if (origin.empty()) return InvalidArgument("not an http(s) URL: " + url);
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto deadline = Clock::now() + timeout;
+  if (!AliveLocked()) {
+    CCCI_RETURN_IF_ERROR(StartLocked(std::min(deadline, Clock::now() + options_.startup_timeout)));
+  }
+
+  // A browser killed since the last capture may not be reaped yet; then the first command
+  // fails on the dead connection, and one restart is worth it.
+  Result<rapidjson::Document> target = Internal("unreachable");
+  for (int attempt = 0;; ++attempt) {
+    target = Cdp(browser_.get(), deadline).Call("Target.createTarget", "{\"url\":\"about:blank\"}");
+    if (target.ok()) break;
+    bool dead = browser_->broken;
+    if (dead || target.status().code() == Code::kDeadlineExceeded) StopLocked();
+    if (!dead || attempt > 0) return target.status();
+    CCCI_RETURN_IF_ERROR(StartLocked(std::min(deadline, Clock::now() + options_.startup_timeout)));
+  }
+  Cdp cdp(browser_.get(), deadline);
+  const std::string target_id = StringField(*target, "targetId");
+
+  std::string session;
+  bool loaded = false;
+  std::string failure;
+  // Events for this tab: requests to pause-check, the load event, a crash.
+  Cdp::EventHandler on_event = [&](const rapidjson::Document& ev) {
+    if (StringField(ev, "sessionId") != session || session.empty()) return;
+    const std::string method = StringField(ev, "method");
+    if (method == "Page.loadEventFired") {
+      loaded = true;
+    } else if (method == "Fetch.requestPaused") {
+      const rapidjson::Value& p = ev["params"];
+      std::string request_id = StringField(p, "requestId");
+      std::string req_url = p.HasMember("request") ? StringField(p["request"], "url") : "";
+      if (OriginOf(req_url) == origin) {
+        (void)cdp.Send("Fetch.continueRequest", "{\"requestId\":" + Quote(request_id) + "}",
+                       session);
+      } else {
+        (void)cdp.Send("Fetch.failRequest",
+                       "{\"requestId\":" + Quote(request_id) +
+                           ",\"errorReason\":\"BlockedByClient\"}",
+                       session);
+      }
+    } else if (method == "Inspector.targetCrashed") {
+      failure = "the page crashed";
+    }
+  };
+
+  auto run = [&]() -> Result<std::string> {
+    auto attached = cdp.Call("Target.attachToTarget",
+                             "{\"targetId\":" + Quote(target_id) + ",\"flatten\":true}");
+    if (!attached.ok()) return attached.status();
+    session = StringField(*attached, "sessionId");
+    auto call = [&](const std::string& m, const std::string& params) {
+      return cdp.Call(m, params, session, on_event);
+    };
+    for (auto [m, params] : std::vector<std::pair<std::string, std::string>>{
+             {"Emulation.setDeviceMetricsOverride",
+              "{\"width\":" + std::to_string(kScreenshotWidth) +
+                  ",\"height\":" + std::to_string(kScreenshotHeight) +
+                  ",\"deviceScaleFactor\":1,\"mobile\":false}"},
+             {"Page.enable", "{}"},
+             {"Inspector.enable", "{}"}}) {
+      auto r = call(m, params);
+      if (!r.ok()) return r.status();
+    }
+    if (options_.same_origin_only) {
+      auto r = call("Fetch.enable", "{\"patterns\":[{\"urlPattern\":\"*\"}]}");
+      if (!r.ok()) return r.status();
+    }
+    auto nav = call("Page.navigate", "{\"url\":" + Quote(url) + "}");
+    if (!nav.ok()) return nav.status();
+    std::string error_text = StringField(*nav, "errorText");
+    if (!error_text.empty()) return Unavailable("cannot load " + url + ": " + error_text);
+    while (!loaded && failure.empty()) {
+      auto ev = cdp.Next();
+      if (!ev.ok()) return ev.status();
+      if (!ev->HasMember("id")) on_event(*ev);
+    }
+    if (!failure.empty()) return Unavailable(failure);
+    auto shot = call("Page.captureScreenshot", "{\"format\":\"png\"}");
+    if (!shot.ok()) return shot.status();
+    return DecodeBase64(StringField(*shot, "data"));
+  };
+  Result<std::string> png = run();
+
+  // Close the tab, even after a timeout (a short grace period of its own).
+  if (!browser_->broken) {
+    Cdp closer(browser_.get(), Clock::now() + std::chrono::seconds(2));
+    auto closed = closer.Call("Target.closeTarget", "{\"targetId\":" + Quote(target_id) + "}");
+    if (!closed.ok()) browser_->broken = true;
+  }
+  if (browser_->broken) StopLocked();
+  return png;
+}
+
+Result<std::string> PlaceholderScreenshotPng(const std::string& message) {
+  cairo_surface_t* surface =
+      cairo_image_surface_create(CAIRO_FORMAT_RGB24, kScreenshotWidth, kScreenshotHeight);
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 0xee / 255.0, 0xee / 255.0, 0xee / 255.0);
+  cairo_paint(cr);
+  // Cut the message to fit, with an ellipsis.
+  const double px = 28;
+  const auto& metrics = FontMetrics::Get(FontFace::kRegular);
+  std::string text = SanitizeUtf8(message);
+  const double max_width = kScreenshotWidth - 80;
+  if (metrics.TextWidth(text, px) > max_width) {
+    while (!text.empty() && metrics.TextWidth(text + "\u2026", px) > max_width) {
+      text.pop_back();
+      while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) {
+        text.pop_back();  // do not leave half a UTF-8 sequence
+      }
+      if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
+    }
+    text += "\u2026";
+  }
+  cairo_set_source_rgb(cr, 0.4, 0.4, 0.4);
+  TextPainter(cr, FontFace::kRegular, px)
+      .Draw((kScreenshotWidth - metrics.TextWidth(text, px)) / 2, kScreenshotHeight / 2 + px / 3,
+            text);
+  cairo_destroy(cr);
+  auto png = EncodePng(surface);
+  cairo_surface_destroy(surface);
+  return png;
+}
+
+}  // namespace ccci::render

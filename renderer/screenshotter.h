@@ -1,0 +1,78 @@
+#pragma once
+// Screenshots of a deployed app's front page, for the summary card and the run page.
+//
+// ChromiumScreenshotter keeps ONE headless Chromium running between captures (starting it
+// costs about a second; a capture in a warm browser is a few tens of milliseconds) and drives
+// it over the DevTools protocol on a loopback WebSocket. Per capture it opens a fresh tab
+// (Target.createTarget), sets a 1280x800 viewport, navigates, waits for the load event, takes a
+// PNG and closes the tab. Captures are serialized: Capture() is thread-safe, and a second caller
+// waits for the first to finish.
+//
+// Network: with `same_origin_only` (the default), every request the page makes to another
+// origin than the URL's (scheme, host, port) fails (Fetch.enable + Fetch.failRequest), so a
+// recipe's front page cannot make the CI host fetch arbitrary third-party content. Chromium's
+// own background traffic is switched off by its flags.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "base/status.h"
+
+namespace ccci::render {
+
+inline constexpr int kScreenshotWidth = 1280;
+inline constexpr int kScreenshotHeight = 800;
+
+class Screenshotter {
+ public:
+  virtual ~Screenshotter() = default;
+  // PNG bytes of `url` rendered at 1280x800 once its load event fired. Errors:
+  // kDeadlineExceeded past `timeout` (browser start included), kUnavailable when the page or
+  // the browser cannot be reached, kInvalidArgument for a URL that is not http(s).
+  virtual Result<std::string> Capture(const std::string& url,
+                                      std::chrono::milliseconds timeout) = 0;
+};
+
+struct ChromiumOptions {
+  std::string binary = "/usr/bin/chromium";
+  bool same_origin_only = true;
+  // How long a (re)start may take to print its DevTools address.
+  std::chrono::milliseconds startup_timeout{30000};
+};
+
+class ChromiumScreenshotter : public Screenshotter {
+ public:
+  explicit ChromiumScreenshotter(ChromiumOptions options = {});
+  ~ChromiumScreenshotter() override;  // stops the browser and removes its profile dir
+  ChromiumScreenshotter(const ChromiumScreenshotter&) = delete;
+  ChromiumScreenshotter& operator=(const ChromiumScreenshotter&) = delete;
+
+  // Starts the browser now rather than on the first capture.
+  Status Start();
+  // A browser that died (or was killed) is restarted by the next capture.
+  Result<std::string> Capture(const std::string& url, std::chrono::milliseconds timeout) override;
+
+  // The browser's process id, 0 when none is running (for tests and diagnostics).
+  pid_t browser_pid() const;
+
+  struct Browser;  // the running process and its DevTools connection (screenshotter.cc)
+
+ private:
+  Status StartLocked(std::chrono::steady_clock::time_point deadline);
+  void StopLocked();
+  bool AliveLocked();
+
+  ChromiumOptions options_;
+  mutable std::mutex mu_;
+  std::unique_ptr<Browser> browser_;
+};
+
+// A 1280x800 grey PNG saying `message` (e.g. "no screenshot: connection refused"), for a run
+// whose capture failed.
+Result<std::string> PlaceholderScreenshotPng(const std::string& message);
+
+}  // namespace ccci::render

@@ -1,0 +1,147 @@
+#include "renderer/screenshotter.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "renderer/png_writer.h"
+#include "tests/renderer/page_server.h"
+
+namespace ccci::render {
+namespace {
+
+using std::chrono::seconds;
+
+std::string Pixel(const DecodedPng& img, int x, int y) {
+  const auto* p = reinterpret_cast<const unsigned char*>(
+      &img.rgba[(static_cast<size_t>(y) * img.width + x) * 4]);
+  char buf[8];
+  snprintf(buf, sizeof(buf), "#%02x%02x%02x", p[0], p[1], p[2]);
+  return buf;
+}
+
+// One warm browser for the suite, as in production.
+class ScreenshotterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { shooter_ = new ChromiumScreenshotter(); }
+  static void TearDownTestSuite() {
+    delete shooter_;
+    shooter_ = nullptr;
+  }
+  static ChromiumScreenshotter* shooter_;
+};
+ChromiumScreenshotter* ScreenshotterTest::shooter_ = nullptr;
+
+TEST_F(ScreenshotterTest, CapturesThePageAt1280x800InItsColour) {
+  testing::PageServer page("#3366cc");
+  auto png = shooter_->Capture(page.url("/"), seconds(30));
+  ASSERT_TRUE(png.ok()) << png.status().ToString();
+  auto img = DecodePng(*png);
+  ASSERT_TRUE(img.ok());
+  EXPECT_EQ(img->width, kScreenshotWidth);
+  EXPECT_EQ(img->height, kScreenshotHeight);
+  EXPECT_EQ(Pixel(*img, 640, 400), "#3366cc");
+  EXPECT_EQ(Pixel(*img, 1279, 799), "#3366cc");
+  EXPECT_EQ(Pixel(*img, 1, 1), "#ffffff");  // the same-origin image loaded
+  EXPECT_EQ(page.hits("/pixel.svg"), 1);
+}
+
+TEST_F(ScreenshotterTest, WarmBrowserServesConsecutiveCapturesOfDifferentPages) {
+  testing::PageServer red("#cc0000");
+  testing::PageServer green("#00aa00");
+  auto a = shooter_->Capture(red.url(), seconds(30));
+  pid_t pid = shooter_->browser_pid();
+  auto b = shooter_->Capture(green.url(), seconds(30));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(shooter_->browser_pid(), pid);
+  EXPECT_EQ(Pixel(*DecodePng(*a), 640, 400), "#cc0000");
+  EXPECT_EQ(Pixel(*DecodePng(*b), 640, 400), "#00aa00");
+}
+
+TEST_F(ScreenshotterTest, RequestsToOtherOriginsFail) {
+  testing::PageServer foreign("#000000");
+  testing::PageServer page("#3366cc", foreign.origin());
+  auto png = shooter_->Capture(page.url(), seconds(30));
+  ASSERT_TRUE(png.ok()) << png.status().ToString();
+  EXPECT_EQ(page.hits("/"), 1);
+  EXPECT_EQ(page.hits("/pixel.svg"), 1);
+  EXPECT_EQ(foreign.hits("/foreign.svg"), 0);
+}
+
+TEST_F(ScreenshotterTest, OtherOriginsLoadWhenNotRestricted) {
+  ChromiumOptions options;
+  options.same_origin_only = false;
+  ChromiumScreenshotter open(options);
+  testing::PageServer foreign("#000000");
+  testing::PageServer page("#3366cc", foreign.origin());
+  auto png = open.Capture(page.url(), seconds(30));
+  ASSERT_TRUE(png.ok()) << png.status().ToString();
+  EXPECT_EQ(foreign.hits("/foreign.svg"), 1);  // proves the test above can fail
+}
+
+TEST_F(ScreenshotterTest, APageThatNeverLoadsTimesOutAndTheBrowserStaysUsable) {
+  testing::PageServer page;
+  auto png = shooter_->Capture(page.url("/slow"), std::chrono::milliseconds(1500));
+  EXPECT_EQ(png.status().code(), Code::kDeadlineExceeded) << png.status().ToString();
+  page.Release();
+  auto next = shooter_->Capture(page.url("/"), seconds(30));
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(Pixel(*DecodePng(*next), 640, 400), "#3366cc");
+}
+
+TEST_F(ScreenshotterTest, AnUnreachableAppIsUnavailable) {
+  std::string url;
+  {
+    testing::PageServer gone;
+    url = gone.url();
+  }  // the port is closed now
+  auto png = shooter_->Capture(url, seconds(30));
+  EXPECT_EQ(png.status().code(), Code::kUnavailable) << png.status().ToString();
+}
+
+TEST_F(ScreenshotterTest, RejectsNonHttpUrls) {
+  EXPECT_EQ(shooter_->Capture("file:///etc/passwd", seconds(5)).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(shooter_->Capture("javascript:alert(1)", seconds(5)).status().code(),
+            Code::kInvalidArgument);
+}
+
+TEST(ChromiumScreenshotter, RestartsABrowserThatDied) {
+  ChromiumScreenshotter shooter;
+  ASSERT_TRUE(shooter.Start().ok());
+  pid_t first = shooter.browser_pid();
+  ASSERT_GT(first, 0);
+  kill(-first, SIGKILL);
+  testing::PageServer page("#123456");
+  auto png = shooter.Capture(page.url(), seconds(30));
+  ASSERT_TRUE(png.ok()) << png.status().ToString();
+  EXPECT_EQ(Pixel(*DecodePng(*png), 640, 400), "#123456");
+  EXPECT_NE(shooter.browser_pid(), first);
+}
+
+TEST(ChromiumScreenshotter, AMissingBinaryIsAnError) {
+  ChromiumOptions options;
+  options.binary = "/nonexistent/chromium";
+  ChromiumScreenshotter shooter(options);
+  testing::PageServer page;
+  auto png = shooter.Capture(page.url(), seconds(10));
+  EXPECT_EQ(png.status().code(), Code::kUnavailable) << png.status().ToString();
+}
+
+TEST(PlaceholderScreenshot, IsA1280x800PngEvenForALongMessage) {
+  auto png = PlaceholderScreenshotPng("no screenshot: " + std::string(500, 'x') + " \xff");
+  ASSERT_TRUE(png.ok());
+  auto img = DecodePng(*png);
+  ASSERT_TRUE(img.ok());
+  EXPECT_EQ(img->width, kScreenshotWidth);
+  EXPECT_EQ(img->height, kScreenshotHeight);
+  EXPECT_EQ(Pixel(*img, 10, 10), "#eeeeee");
+  EXPECT_EQ(Pixel(*img, 10, 400), "#eeeeee");  // the text stays inside its margins
+  bool has_text = false;
+  for (int x = 40; x < 1240 && !has_text; ++x) has_text = Pixel(*img, x, 403) != "#eeeeee";
+  EXPECT_TRUE(has_text);
+}
+
+}  // namespace
+}  // namespace ccci::render
