@@ -2,13 +2,7 @@
 
 #include <stdexcept>
 
-// The fonts are linked in with .incbin, so there is no file to find at run time.
-#define CCCI_INCBIN(sym, path)                                      \
-  __asm__(".section .rodata\n.global " #sym "\n.balign 16\n" #sym   \
-          ":\n.incbin \"" path "\"\n.global " #sym "_end\n" #sym    \
-          "_end:\n.byte 0\n.previous\n");                           \
-  extern "C" const char sym[];                                      \
-  extern "C" const char sym##_end[];
+#include "base/incbin.h"
 
 CCCI_INCBIN(ccci_dejavu_sans, CCCI_ASSETS_DIR "/fonts/DejaVuSans.ttf")
 CCCI_INCBIN(ccci_dejavu_sans_bold, CCCI_ASSETS_DIR "/fonts/DejaVuSans-Bold.ttf")

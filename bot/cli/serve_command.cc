@@ -142,7 +142,8 @@ int RunServeCommand(int argc, char** argv) {
   ho.keepalive_timeout_s = config.keepalive_timeout_s;
   ho.request_timeout_s = config.request_timeout_s;
   ho.max_body_bytes = config.max_body_bytes;
-  HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion});
+  HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion,
+                                   config.EffectivePublicUrl()});
   if (Status s = server.Start(); !s.ok()) return Fail(1, s.message());
 
   std::string host = config.listen.substr(0, config.listen.rfind(':'));

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "bot/http/api_json.h"
 #include "bot/http/badges.h"
+#include "bot/http/dashboard.h"
 #include "bot/http/metrics.h"
 #include "bot/intake/intake.h"
 #include "bot/store/store.h"
@@ -208,29 +209,6 @@ class RunsApiHandler : public HTTPRequestHandler {
   std::string id_text_;
 };
 
-class IndexHandler : public HTTPRequestHandler {
- public:
-  explicit IndexHandler(HttpServices* s) : s_(s) {}
-  void handleRequest(HTTPServerRequest&, HTTPServerResponse& resp) override {
-    std::string html =
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>cc-ci</title></head><body>"
-        "<h1>cc-ci " + s_->version + "</h1>"
-        "<p>Continuous integration for Co-op Cloud recipes.</p><ul>"
-        "<li><a href=\"/api/runs\">/api/runs</a>: queued and finished runs (JSON)</li>"
-        "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics</li>"
-        "<li>/badge/{owner}/{repo}.svg|.png|.json, /badge/{owner}/{repo}/pulls/{n}.svg|.png, "
-        "/runs/{id}/badge.svg|.png: level badges</li>"
-        "<li>/runs/{id}/card.png: a run's summary card</li>"
-        "<li><a href=\"/healthz\">/healthz</a>: health</li>"
-        "<li>POST /hooks/gitea: Gitea webhook intake</li></ul></body></html>";
-    Send(resp, 200, "text/html; charset=utf-8", html);
-    s_->metrics->ObserveHttpRequest("index", 200);
-  }
-
- private:
-  HttpServices* s_;
-};
-
 class Router : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   Router(HttpServices services, int64_t max_body) : s_(std::move(services)), max_body_(max_body) {}
@@ -241,9 +219,8 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
     const std::string& method = req.getMethod();
     bool get = method == "GET" || method == "HEAD";
     if (path == "/hooks/gitea") return new HookHandler(&s_, max_body_);
-    if (path == "/healthz") return get ? Get(new HealthHandler(&s_)) : NotAllowed();
-    if (path == "/metrics") return get ? Get(new MetricsHandler(&s_)) : NotAllowed();
-    if (path == "/") return get ? Get(new IndexHandler(&s_)) : NotAllowed();
+    if (path == "/healthz") return get ? new HealthHandler(&s_) : NotAllowed();
+    if (path == "/metrics") return get ? new MetricsHandler(&s_) : NotAllowed();
     if (path == "/api/runs") return get ? new RunsApiHandler(&s_, "") : NotAllowed();
     const std::string prefix = "/api/runs/";
     if (path.rfind(prefix, 0) == 0 && path.size() > prefix.size() &&
@@ -255,11 +232,13 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
         return get ? h : (delete h, NotAllowed());
       }
     }
+    if (auto* h = MakeDashboardHandler(path, s_.store, s_.metrics, s_.public_url, s_.version)) {
+      return get ? h : (delete h, NotAllowed());
+    }
     return new FixedHandler(&s_, 404, "not found: " + path.substr(0, 200));
   }
 
  private:
-  HTTPRequestHandler* Get(HTTPRequestHandler* h) { return h; }
   HTTPRequestHandler* NotAllowed() {
     return new FixedHandler(&s_, 405, "method not allowed: use GET", "GET, HEAD");
   }

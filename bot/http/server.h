@@ -41,6 +41,7 @@ struct HttpServices {
   Store* store = nullptr;
   Metrics* metrics = nullptr;
   std::string version;
+  std::string public_url;  // base of absolute links (badge URLs to copy)
 };
 
 class HttpServer {

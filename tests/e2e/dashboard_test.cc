@@ -1,0 +1,106 @@
+// The dashboard served by the real server, checked over HTTP and in real headless Chromium,
+// including script injection through a PR title.
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "bot/http/metrics.h"
+#include "bot/http/server.h"
+#include "bot/intake/intake.h"
+#include "bot/store/sqlite_store.h"
+#include "tests/fakes/test_files.h"
+#include "tests/fakes/webhook_client.h"
+
+namespace ccci {
+namespace {
+
+using testing::Get;
+using testing::ReadShared;
+
+constexpr const char* kSecret = "test-secret";
+constexpr const char* kEvilTitle =
+    "<script>document.title='pwned'</script><img src=x onerror=\\\"document.title='pwned'\\\">";
+
+std::string RunCommand(const std::string& cmd) {
+  std::string out;
+  std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p.get())) > 0) out.append(buf, n);
+  return out;
+}
+
+std::string Chromium(const std::string& args) {
+  return RunCommand(
+      "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+      "--disable-component-update --disable-sync --disable-quic --no-first-run "
+      "--user-data-dir=$(mktemp -d) " + args + " 2>/dev/null");
+}
+
+class DashboardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SqliteStore::Options so;
+    so.path = dir_.File("cc-ci.db");
+    store_ = std::move(SqliteStore::Open(so).value());
+    intake_ = std::make_unique<Intake>(store_.get(), Intake::Options{{kSecret}, "cc-ci", RealClock()});
+    HttpServerOptions o;
+    o.listen = "127.0.0.1:0";
+    server_ = std::make_unique<HttpServer>(
+        o, HttpServices{intake_.get(), store_.get(), &metrics_, "test", "http://ci.example"});
+    ASSERT_TRUE(server_->Start().ok());
+    port_ = server_->port();
+    std::string body = ReadShared("gitea/payloads/pull_request_opened.json");
+    body.replace(body.find("\"Bump Nextcloud to 30.0.4\""), 26, std::string("\"") + kEvilTitle + "\"");
+    ASSERT_EQ(testing::PostWebhook(port_, "pull_request", body, "x1", kSecret).status, 202);
+  }
+  void TearDown() override { server_->Stop(1000); }
+  std::string Url(const std::string& path) { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Intake> intake_;
+  Metrics metrics_;
+  std::unique_ptr<HttpServer> server_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(DashboardTest, PagesRenderAndEscapeEverything) {
+  for (const char* path : {"/", "/runs/1", "/recipes/coop-cloud/nextcloud", "/badges/coop-cloud/nextcloud"}) {
+    auto page = Get(port_, path);
+    EXPECT_EQ(page.status, 200) << path;
+    EXPECT_EQ(page.body.find("<script>"), std::string::npos) << path;
+    EXPECT_EQ(page.body.find("<img src=x"), std::string::npos) << path;
+  }
+  auto list = Get(port_, "/");
+  EXPECT_NE(list.body.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_NE(list.body.find("coop-cloud/nextcloud"), std::string::npos);
+  EXPECT_NE(Get(port_, "/badges/coop-cloud/nextcloud").body.find("http://ci.example/badge/coop-cloud/nextcloud/pulls/17.svg"),
+            std::string::npos);
+  EXPECT_EQ(Get(port_, "/runs/42").status, 404);
+  EXPECT_EQ(Get(port_, "/recipes/not-a-repo").status, 404);
+  auto css = Get(port_, "/assets/style.css");
+  EXPECT_EQ(css.status, 200);
+  EXPECT_NE(css.body.find("--accent"), std::string::npos);
+}
+
+TEST_F(DashboardTest, RealChromiumShowsTheRunAndRunsNoInjectedScript) {
+  std::string dom = Chromium("--dump-dom " + Url("/runs/1"));
+  ASSERT_NE(dom.find("Run #1"), std::string::npos) << dom.substr(0, 500);
+  // The title is shown as text; no element came out of it and no script ran.
+  EXPECT_NE(dom.find("&lt;script&gt;document.title='pwned'&lt;/script&gt;"), std::string::npos);
+  EXPECT_EQ(dom.find("<title>pwned"), std::string::npos);
+  EXPECT_EQ(dom.find("<img src=\"x\""), std::string::npos);
+  testing::TempDir shots;
+  std::string png = shots.File("list.png");
+  Chromium("--window-size=1280,800 --screenshot=" + png + " " + Url("/"));
+  std::string bytes = testing::ReadFileOrDie(png);
+  EXPECT_EQ(bytes.substr(1, 3), "PNG");
+  EXPECT_GT(bytes.size(), 5000u);
+}
+
+}  // namespace
+}  // namespace ccci
