@@ -85,6 +85,8 @@ struct Variant {
   const char* expect;  // a substring of the error, or of a checked field when ok
 };
 
+void PrintTo(const Variant& v, std::ostream* os) { *os << v.name; }
+
 class GiteaEventVariantTest : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(GiteaEventVariantTest, Parses) {

@@ -30,6 +30,8 @@ struct Case {
   int level;
 };
 
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class LevelTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(LevelTest, Computes) {
