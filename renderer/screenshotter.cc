@@ -42,6 +42,10 @@ struct ChromiumScreenshotter::Browser {
   std::unique_ptr<Poco::Net::WebSocket> ws;
   int next_id = 1;
   bool broken = false;  // the connection is in an unknown state; restart before reuse
+  // The tab kept between captures (a new tab costs a renderer start and a viewport setup,
+  // hundreds of milliseconds); empty when there is none.
+  std::string target_id;
+  std::string session_id;
 };
 
 namespace {
@@ -352,92 +356,111 @@ Result<std::string> ChromiumScreenshotter::Capture(const std::string& url,
   }
 
   // A browser killed since the last capture may not be reaped yet; then the first command
-  // fails on the dead connection, and one restart is worth it.
-  Result<rapidjson::Document> target = Internal("unreachable");
+  // fails on the dead connection, and one restart (and retry) is worth it.
   for (int attempt = 0;; ++attempt) {
-    target = Cdp(browser_.get(), deadline).Call("Target.createTarget", "{\"url\":\"about:blank\"}");
-    if (target.ok()) break;
+    auto png = CaptureLocked(url, origin, deadline);
+    if (png.ok()) return png;
     bool dead = browser_->broken;
-    if (dead || target.status().code() == Code::kDeadlineExceeded) StopLocked();
-    if (!dead || attempt > 0) return target.status();
+    if (dead || !browser_->target_id.empty()) {
+      // The tab may be stuck in the failed page: close it (a short grace period of its own).
+      Cdp closer(browser_.get(), Clock::now() + std::chrono::seconds(2));
+      if (!dead && !closer
+                        .Call("Target.closeTarget",
+                              "{\"targetId\":" + Quote(browser_->target_id) + "}")
+                        .ok()) {
+        browser_->broken = true;
+      }
+      browser_->target_id.clear();
+      browser_->session_id.clear();
+    }
+    if (browser_->broken) StopLocked();
+    if (!dead || attempt > 0 || Clock::now() >= deadline) return png;
     CCCI_RETURN_IF_ERROR(StartLocked(std::min(deadline, Clock::now() + options_.startup_timeout)));
   }
-  Cdp cdp(browser_.get(), deadline);
-  const std::string target_id = StringField(*target, "targetId");
+}
 
-  std::string session;
-  bool loaded = false;
+Result<std::string> ChromiumScreenshotter::CaptureLocked(const std::string& url,
+                                                         const std::string& origin,
+                                                         Clock::time_point deadline) {
+  Browser* b = browser_.get();
+  Cdp cdp(b, deadline);
+  std::string frame_id, loader_id;  // of our navigation, once Page.navigate answered
+  std::vector<std::pair<std::string, std::string>> loads;  // (frame, loader) that fired "load"
   std::string failure;
-  // Events for this tab: requests to pause-check, the load event, a crash.
+  // Events for the tab: requests to check, lifecycle events, a crash.
   Cdp::EventHandler on_event = [&](const rapidjson::Document& ev) {
-    if (StringField(ev, "sessionId") != session || session.empty()) return;
+    if (b->session_id.empty() || StringField(ev, "sessionId") != b->session_id) return;
     const std::string method = StringField(ev, "method");
-    if (method == "Page.loadEventFired") {
-      loaded = true;
+    const rapidjson::Value& p = ev.HasMember("params") ? ev["params"] : ev;
+    if (method == "Page.lifecycleEvent") {
+      if (StringField(p, "name") == "load") {
+        loads.emplace_back(StringField(p, "frameId"), StringField(p, "loaderId"));
+      }
     } else if (method == "Fetch.requestPaused") {
-      const rapidjson::Value& p = ev["params"];
       std::string request_id = StringField(p, "requestId");
       std::string req_url = p.HasMember("request") ? StringField(p["request"], "url") : "";
       if (OriginOf(req_url) == origin) {
         (void)cdp.Send("Fetch.continueRequest", "{\"requestId\":" + Quote(request_id) + "}",
-                       session);
+                       b->session_id);
       } else {
         (void)cdp.Send("Fetch.failRequest",
                        "{\"requestId\":" + Quote(request_id) +
                            ",\"errorReason\":\"BlockedByClient\"}",
-                       session);
+                       b->session_id);
       }
     } else if (method == "Inspector.targetCrashed") {
       failure = "the page crashed";
     }
   };
+  auto call = [&](const std::string& m, const std::string& params) {
+    return cdp.Call(m, params, b->session_id, on_event);
+  };
 
-  auto run = [&]() -> Result<std::string> {
+  if (b->target_id.empty()) {
+    auto target = cdp.Call("Target.createTarget", "{\"url\":\"about:blank\"}");
+    if (!target.ok()) return target.status();
+    b->target_id = StringField(*target, "targetId");
     auto attached = cdp.Call("Target.attachToTarget",
-                             "{\"targetId\":" + Quote(target_id) + ",\"flatten\":true}");
+                             "{\"targetId\":" + Quote(b->target_id) + ",\"flatten\":true}");
     if (!attached.ok()) return attached.status();
-    session = StringField(*attached, "sessionId");
-    auto call = [&](const std::string& m, const std::string& params) {
-      return cdp.Call(m, params, session, on_event);
-    };
-    for (auto [m, params] : std::vector<std::pair<std::string, std::string>>{
-             {"Emulation.setDeviceMetricsOverride",
-              "{\"width\":" + std::to_string(kScreenshotWidth) +
-                  ",\"height\":" + std::to_string(kScreenshotHeight) +
-                  ",\"deviceScaleFactor\":1,\"mobile\":false}"},
-             {"Page.enable", "{}"},
-             {"Inspector.enable", "{}"}}) {
+    b->session_id = StringField(*attached, "sessionId");
+    std::vector<std::pair<std::string, std::string>> setup = {
+        {"Emulation.setDeviceMetricsOverride",
+         "{\"width\":" + std::to_string(kScreenshotWidth) +
+             ",\"height\":" + std::to_string(kScreenshotHeight) +
+             ",\"deviceScaleFactor\":1,\"mobile\":false}"},
+        {"Page.enable", "{}"},
+        {"Page.setLifecycleEventsEnabled", "{\"enabled\":true}"},
+        {"Inspector.enable", "{}"}};
+    if (options_.same_origin_only) {
+      setup.push_back({"Fetch.enable", "{\"patterns\":[{\"urlPattern\":\"*\"}]}"});
+    }
+    for (const auto& [m, params] : setup) {
       auto r = call(m, params);
       if (!r.ok()) return r.status();
     }
-    if (options_.same_origin_only) {
-      auto r = call("Fetch.enable", "{\"patterns\":[{\"urlPattern\":\"*\"}]}");
-      if (!r.ok()) return r.status();
-    }
-    auto nav = call("Page.navigate", "{\"url\":" + Quote(url) + "}");
-    if (!nav.ok()) return nav.status();
-    std::string error_text = StringField(*nav, "errorText");
-    if (!error_text.empty()) return Unavailable("cannot load " + url + ": " + error_text);
-    while (!loaded && failure.empty()) {
-      auto ev = cdp.Next();
-      if (!ev.ok()) return ev.status();
-      if (!ev->HasMember("id")) on_event(*ev);
-    }
-    if (!failure.empty()) return Unavailable(failure);
-    auto shot = call("Page.captureScreenshot", "{\"format\":\"png\"}");
-    if (!shot.ok()) return shot.status();
-    return DecodeBase64(StringField(*shot, "data"));
-  };
-  Result<std::string> png = run();
-
-  // Close the tab, even after a timeout (a short grace period of its own).
-  if (!browser_->broken) {
-    Cdp closer(browser_.get(), Clock::now() + std::chrono::seconds(2));
-    auto closed = closer.Call("Target.closeTarget", "{\"targetId\":" + Quote(target_id) + "}");
-    if (!closed.ok()) browser_->broken = true;
   }
-  if (browser_->broken) StopLocked();
-  return png;
+
+  auto nav = call("Page.navigate", "{\"url\":" + Quote(url) + "}");
+  if (!nav.ok()) return nav.status();
+  std::string error_text = StringField(*nav, "errorText");
+  if (!error_text.empty()) return Unavailable("cannot load " + url + ": " + error_text);
+  frame_id = StringField(*nav, "frameId");
+  loader_id = StringField(*nav, "loaderId");
+  // The load event of THIS navigation (a previous page's late events carry other loader ids).
+  auto loaded = [&] {
+    return std::find(loads.begin(), loads.end(), std::make_pair(frame_id, loader_id)) !=
+           loads.end();
+  };
+  while (!loaded() && failure.empty()) {
+    auto ev = cdp.Next();
+    if (!ev.ok()) return ev.status();
+    if (!ev->HasMember("id")) on_event(*ev);
+  }
+  if (!failure.empty()) return Unavailable(failure);
+  auto shot = call("Page.captureScreenshot", "{\"format\":\"png\",\"optimizeForSpeed\":true}");
+  if (!shot.ok()) return shot.status();
+  return DecodeBase64(StringField(*shot, "data"));
 }
 
 Result<std::string> PlaceholderScreenshotPng(const std::string& message) {

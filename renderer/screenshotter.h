@@ -3,9 +3,11 @@
 //
 // ChromiumScreenshotter keeps ONE headless Chromium running between captures (starting it
 // costs about a second; a capture in a warm browser is a few tens of milliseconds) and drives
-// it over the DevTools protocol on a loopback WebSocket. Per capture it opens a fresh tab
-// (Target.createTarget), sets a 1280x800 viewport, navigates, waits for the load event, takes a
-// PNG and closes the tab. Captures are serialized: Capture() is thread-safe, and a second caller
+// it over the DevTools protocol on a loopback WebSocket, and keeps one 1280x800 tab open too
+// (opening a tab and sizing it costs a few hundred milliseconds): per capture it navigates the
+// tab, waits for that navigation's load event and takes a PNG. After a failed capture the tab
+// is closed and the next capture opens a fresh one. Cookies and storage persist in the
+// browser's (temporary) profile between captures. Captures are serialized: Capture() is thread-safe, and a second caller
 // waits for the first to finish.
 //
 // Network: with `same_origin_only` (the default), every request the page makes to another
@@ -65,6 +67,8 @@ class ChromiumScreenshotter : public Screenshotter {
   Status StartLocked(std::chrono::steady_clock::time_point deadline);
   void StopLocked();
   bool AliveLocked();
+  Result<std::string> CaptureLocked(const std::string& url, const std::string& origin,
+                                    std::chrono::steady_clock::time_point deadline);
 
   ChromiumOptions options_;
   mutable std::mutex mu_;
