@@ -3,12 +3,12 @@
 #include <cstdio>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include "renderer/badge.h"
 #include "renderer/card.h"
 #include "renderer/screenshotter.h"
-#include <sstream>
 
 namespace ccci::render {
 namespace {
@@ -39,7 +39,8 @@ int Usage(const std::string& error) {
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 int RenderBadge(int argc, char** argv) {
@@ -123,9 +124,12 @@ int RenderCard(int argc, char** argv) {
     }
     if (i + 1 >= argc) return Usage(a + " needs a value");
     std::string v = argv[++i];
-    if (a == "--run") run_file = v;
-    else if (a == "--out") out = v;
-    else return Usage("unknown option '" + a + "'");
+    if (a == "--run")
+      run_file = v;
+    else if (a == "--out")
+      out = v;
+    else
+      return Usage("unknown option '" + a + "'");
   }
   if (!run_file || !out) return Usage("card needs --run FILE.json and --out FILE.png");
   std::ifstream in(*run_file, std::ios::binary);
@@ -135,9 +139,8 @@ int RenderCard(int argc, char** argv) {
   }
   std::ostringstream text;
   text << in.rdbuf();
-  std::string dir = run_file->find('/') == std::string::npos
-                        ? "."
-                        : run_file->substr(0, run_file->rfind('/'));
+  std::string dir =
+      run_file->find('/') == std::string::npos ? "." : run_file->substr(0, run_file->rfind('/'));
   auto run = ParseRunJson(text.str(), dir);
   if (!run.ok()) {
     fprintf(stderr, "cc-ci render: %s: %s\n", run_file->c_str(), run.status().message().c_str());
@@ -205,7 +208,8 @@ int RunScreenshotCommand(int argc, char** argv) {
   if (!url) return ScreenshotUsage("needs a URL");
   if (!out) return ScreenshotUsage("needs --out FILE.png");
   ChromiumScreenshotter shooter;
-  auto png = shooter.Capture(*url, std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)));
+  auto png =
+      shooter.Capture(*url, std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)));
   if (!png.ok()) {
     fprintf(stderr, "cc-ci screenshot: %s\n", png.status().ToString().c_str());
     return png.status().code() == Code::kInvalidArgument ? 2 : 1;

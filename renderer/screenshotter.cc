@@ -83,8 +83,7 @@ class Cdp {
  public:
   using EventHandler = std::function<void(const rapidjson::Document&)>;
 
-  Cdp(ChromiumScreenshotter::Browser* b, Clock::time_point deadline)
-      : b_(b), deadline_(deadline) {}
+  Cdp(ChromiumScreenshotter::Browser* b, Clock::time_point deadline) : b_(b), deadline_(deadline) {}
 
   Result<int> Send(const std::string& method, const std::string& params,
                    const std::string& session_id = "") {
@@ -94,8 +93,7 @@ class Cdp {
     if (!session_id.empty()) msg += ",\"sessionId\":" + Quote(session_id);
     msg += "}";
     try {
-      b_->ws->sendFrame(msg.data(), static_cast<int>(msg.size()),
-                        Poco::Net::WebSocket::FRAME_TEXT);
+      b_->ws->sendFrame(msg.data(), static_cast<int>(msg.size()), Poco::Net::WebSocket::FRAME_TEXT);
     } catch (const Poco::Exception& e) {
       b_->broken = true;
       return Unavailable("devtools send: " + e.displayText());
@@ -161,8 +159,10 @@ class Cdp {
           return Internal(method + ": " + m);
         }
         rapidjson::Document result;
-        if (d.HasMember("result")) result.CopyFrom(d["result"], result.GetAllocator());
-        else result.SetObject();
+        if (d.HasMember("result"))
+          result.CopyFrom(d["result"], result.GetAllocator());
+        else
+          result.SetObject();
         return result;
       }
       if (on_event) on_event(d);
@@ -364,10 +364,9 @@ Result<std::string> ChromiumScreenshotter::Capture(const std::string& url,
     if (dead || !browser_->target_id.empty()) {
       // The tab may be stuck in the failed page: close it (a short grace period of its own).
       Cdp closer(browser_.get(), Clock::now() + std::chrono::seconds(2));
-      if (!dead && !closer
-                        .Call("Target.closeTarget",
-                              "{\"targetId\":" + Quote(browser_->target_id) + "}")
-                        .ok()) {
+      if (!dead &&
+          !closer.Call("Target.closeTarget", "{\"targetId\":" + Quote(browser_->target_id) + "}")
+               .ok()) {
         browser_->broken = true;
       }
       browser_->target_id.clear();
@@ -403,10 +402,10 @@ Result<std::string> ChromiumScreenshotter::CaptureLocked(const std::string& url,
         (void)cdp.Send("Fetch.continueRequest", "{\"requestId\":" + Quote(request_id) + "}",
                        b->session_id);
       } else {
-        (void)cdp.Send("Fetch.failRequest",
-                       "{\"requestId\":" + Quote(request_id) +
-                           ",\"errorReason\":\"BlockedByClient\"}",
-                       b->session_id);
+        (void)cdp.Send(
+            "Fetch.failRequest",
+            "{\"requestId\":" + Quote(request_id) + ",\"errorReason\":\"BlockedByClient\"}",
+            b->session_id);
       }
     } else if (method == "Inspector.targetCrashed") {
       failure = "the page crashed";
@@ -426,9 +425,8 @@ Result<std::string> ChromiumScreenshotter::CaptureLocked(const std::string& url,
     b->session_id = StringField(*attached, "sessionId");
     std::vector<std::pair<std::string, std::string>> setup = {
         {"Emulation.setDeviceMetricsOverride",
-         "{\"width\":" + std::to_string(kScreenshotWidth) +
-             ",\"height\":" + std::to_string(kScreenshotHeight) +
-             ",\"deviceScaleFactor\":1,\"mobile\":false}"},
+         "{\"width\":" + std::to_string(kScreenshotWidth) + ",\"height\":" +
+             std::to_string(kScreenshotHeight) + ",\"deviceScaleFactor\":1,\"mobile\":false}"},
         {"Page.enable", "{}"},
         {"Page.setLifecycleEventsEnabled", "{\"enabled\":true}"},
         {"Inspector.enable", "{}"}};

@@ -7,8 +7,8 @@
 // (opening a tab and sizing it costs a few hundred milliseconds): per capture it navigates the
 // tab, waits for that navigation's load event and takes a PNG. After a failed capture the tab
 // is closed and the next capture opens a fresh one. Cookies and storage persist in the
-// browser's (temporary) profile between captures. Captures are serialized: Capture() is thread-safe, and a second caller
-// waits for the first to finish.
+// browser's (temporary) profile between captures. Captures are serialized: Capture() is
+// thread-safe, and a second caller waits for the first to finish.
 //
 // Network: with `same_origin_only` (the default), every request the page makes to another
 // origin than the URL's (scheme, host, port) fails (Fetch.enable + Fetch.failRequest), so a

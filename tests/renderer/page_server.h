@@ -84,10 +84,12 @@ class PageServer {
             "<rect width='4' height='4' fill='#fff'/></svg>";
       } else {
         resp.setContentType("text/html; charset=utf-8");
-        body = "<!doctype html><html><head><title>test</title><style>html,body{margin:0;"
-               "height:100%;background:" +
-               s_->color + "}img{position:absolute;left:0;top:0}</style></head><body>"
-                           "<img src='/pixel.svg'>";
+        body =
+            "<!doctype html><html><head><title>test</title><style>html,body{margin:0;"
+            "height:100%;background:" +
+            s_->color +
+            "}img{position:absolute;left:0;top:0}</style></head><body>"
+            "<img src='/pixel.svg'>";
         if (!s_->foreign_origin.empty()) {
           body += "<img src='" + s_->foreign_origin + "/foreign.svg'>";
         }

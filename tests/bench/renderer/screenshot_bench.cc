@@ -32,7 +32,8 @@ BENCHMARK(BM_WarmScreenshot)->Unit(benchmark::kMillisecond)->Iterations(1)->UseR
 void BM_ColdChromiumScreenshot(benchmark::State& state) {
   static testing::PageServer page("#3366cc");
   const std::string cmd =
-      "d=$(mktemp -d) && /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
+      "d=$(mktemp -d) && /usr/bin/chromium --headless --no-sandbox --disable-gpu "
+      "--disable-background-networking "
       "--disable-component-update --disable-sync --disable-quic --no-first-run "
       "--hide-scrollbars --user-data-dir=$d --window-size=1280,800 "
       "--screenshot=/tmp/ccci-cold-shot.png " +
