@@ -1,0 +1,303 @@
+#include "bot/forge/gitea_client.h"
+
+#include <curl/curl.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <mutex>
+#include <thread>
+
+#include "base/log.h"
+
+namespace ccci {
+namespace {
+
+constexpr int kPageLimit = 50;  // Gitea's MAX_RESPONSE_ITEMS default
+constexpr int kMaxPages = 200;  // a bound, in case a server never returns a short page
+
+size_t Collect(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+std::string Json(std::initializer_list<std::pair<const char*, std::string>> fields) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  for (const auto& [k, v] : fields) {
+    w.Key(k);
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  }
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string RepoPath(const std::string& repo) {
+  size_t slash = repo.find('/');
+  return "/repos/" + EscapePathSegment(repo.substr(0, slash)) + "/" +
+         EscapePathSegment(slash == std::string::npos ? "" : repo.substr(slash + 1));
+}
+
+std::string Str(const rapidjson::Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+int64_t Int(const rapidjson::Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+}
+
+const rapidjson::Value* Obj(const rapidjson::Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() && it->value.IsObject() ? &it->value : nullptr;
+}
+
+ForgeComment ReadComment(const rapidjson::Value& c) {
+  ForgeComment out;
+  out.id = Int(c, "id");
+  out.body = Str(c, "body");
+  out.created_at = Str(c, "created_at");
+  if (const auto* u = Obj(c, "user")) out.author = Str(*u, "login");
+  // …/pulls/17#issuecomment-9012 or …/issues/15#issuecomment-9020
+  std::string url = Str(c, "html_url");
+  size_t hash = url.find('#');
+  size_t slash = url.rfind('/', hash);
+  if (hash != std::string::npos && slash != std::string::npos) {
+    std::string n = url.substr(slash + 1, hash - slash - 1);
+    if (!n.empty() && n.find_first_not_of("0123456789") == std::string::npos) {
+      out.issue_number = std::stoll(n);
+    }
+  }
+  return out;
+}
+
+ForgePull ReadPull(const rapidjson::Value& p) {
+  ForgePull out;
+  out.number = Int(p, "number");
+  out.state = Str(p, "state");
+  out.title = Str(p, "title");
+  if (const auto* u = Obj(p, "user")) out.author = Str(*u, "login");
+  if (const auto* h = Obj(p, "head")) {
+    out.head_sha = Str(*h, "sha");
+    out.head_ref = Str(*h, "ref");
+  }
+  if (const auto* b = Obj(p, "base")) out.base_ref = Str(*b, "ref");
+  auto m = p.FindMember("merged");
+  out.merged = m != p.MemberEnd() && m->value.IsBool() && m->value.GetBool();
+  return out;
+}
+
+Status ErrorFor(long status, const std::string& body, const std::string& what) {
+  rapidjson::Document d;
+  d.Parse(body.data(), body.size());
+  std::string msg = !d.HasParseError() && d.IsObject() ? Str(d, "message") : "";
+  std::string text = what + ": HTTP " + std::to_string(status) + (msg.empty() ? "" : ": " + msg);
+  switch (status) {
+    case 400:
+    case 422: return {Code::kInvalidArgument, text};
+    case 401: return {Code::kUnauthenticated, text};
+    case 403: return {Code::kPermissionDenied, text};
+    case 404: return {Code::kNotFound, text};
+    case 409:
+    case 423: return {Code::kFailedPrecondition, text};
+    case 429: return {Code::kResourceExhausted, text};
+    default: return {status >= 500 ? Code::kUnavailable : Code::kInternal, text};
+  }
+}
+
+}  // namespace
+
+std::string EscapePathSegment(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+GiteaClient::GiteaClient(Options options) : options_(std::move(options)) {
+  while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
+  if (!options_.sleep) {
+    options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  }
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+Result<GiteaClient::Response> GiteaClient::CallOnce(const std::string& method,
+                                                    const std::string& url,
+                                                    const std::string& json) {
+  CURL* curl = curl_easy_init();
+  if (!curl) return Internal("curl_easy_init failed");
+  Response resp;
+  struct curl_slist* headers = nullptr;
+  std::string auth = "Authorization: token " + options_.token;
+  headers = curl_slist_append(headers, auth.c_str());
+  headers = curl_slist_append(headers, "Accept: application/json");
+  if (!json.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  if (!json.empty()) {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(json.size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::min(5000L, static_cast<long>(options_.timeout.count())));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "cc-ci");
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp.body);
+  curl_easy_setopt(curl, CURLOPT_MAXFILESIZE, 32L << 20);
+  CURLcode rc = curl_easy_perform(curl);
+  if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) return Unavailable(std::string("cannot reach Gitea: ") + curl_easy_strerror(rc));
+  return resp;
+}
+
+Result<GiteaClient::Response> GiteaClient::Call(const std::string& method, const std::string& path,
+                                                const std::string& json) {
+  std::string url = options_.base_url + "/api/v1" + path;
+  std::chrono::milliseconds backoff = options_.first_backoff;
+  Status last;
+  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    auto r = CallOnce(method, url, json);
+    bool retry;
+    if (!r.ok()) {
+      last = r.status();
+      retry = true;
+    } else if (r->status >= 200 && r->status < 300) {
+      return r;
+    } else {
+      last = ErrorFor(r->status, r->body, method + " " + path);
+      retry = r->status >= 500 || r->status == 429;
+    }
+    if (!retry || attempt == options_.max_attempts) break;
+    LogWarn("gitea.retry", {{"method", method}, {"path", path}, {"attempt", attempt},
+                            {"reason", last.message()}});
+    options_.sleep(backoff);
+    backoff *= 2;
+  }
+  return last;
+}
+
+Result<int64_t> GiteaClient::CreateComment(const std::string& repo, int64_t issue,
+                                           const std::string& body) {
+  auto r = Call("POST", RepoPath(repo) + "/issues/" + std::to_string(issue) + "/comments",
+                Json({{"body", body}}));
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  if (d.HasParseError() || !d.IsObject() || Int(d, "id") == 0) {
+    return Internal("create comment: Gitea answered without a comment id");
+  }
+  return Int(d, "id");
+}
+
+Status GiteaClient::EditComment(const std::string& repo, int64_t comment_id,
+                                const std::string& body) {
+  auto r = Call("PATCH", RepoPath(repo) + "/issues/comments/" + std::to_string(comment_id),
+                Json({{"body", body}}));
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<std::vector<ForgeComment>> GiteaClient::ListComments(const std::string& repo,
+                                                            int64_t issue) {
+  // Not paginated by Gitea: one call returns every comment (FACTS 4.2).
+  auto r = Call("GET", RepoPath(repo) + "/issues/" + std::to_string(issue) + "/comments", "");
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  if (d.HasParseError() || !d.IsArray()) return Internal("list comments: not a JSON array");
+  std::vector<ForgeComment> out;
+  for (const auto& c : d.GetArray()) {
+    if (c.IsObject()) out.push_back(ReadComment(c));
+  }
+  return out;
+}
+
+Status GiteaClient::CreateStatus(const std::string& repo, const std::string& sha,
+                                 const CommitStatusRequest& s) {
+  auto r = Call("POST", RepoPath(repo) + "/statuses/" + EscapePathSegment(sha),
+                Json({{"state", s.state},
+                      {"target_url", s.target_url},
+                      {"description", s.description},
+                      {"context", s.context}}));
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<std::string> GiteaClient::GetPermission(const std::string& repo, const std::string& login) {
+  auto r = Call("GET", RepoPath(repo) + "/collaborators/" + EscapePathSegment(login) + "/permission", "");
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  if (d.HasParseError() || !d.IsObject()) return Internal("permission: not a JSON object");
+  std::string p = Str(d, "permission");
+  return p.empty() ? "none" : p;
+}
+
+Status GiteaClient::AddReaction(const std::string& repo, int64_t comment_id,
+                                const std::string& content) {
+  auto r = Call("POST",
+                RepoPath(repo) + "/issues/comments/" + std::to_string(comment_id) + "/reactions",
+                Json({{"content", content}}));
+  return r.ok() ? Status::Ok() : r.status();  // 200 (already there) and 201 both count
+}
+
+Result<ForgePull> GiteaClient::GetPullRequest(const std::string& repo, int64_t number) {
+  auto r = Call("GET", RepoPath(repo) + "/pulls/" + std::to_string(number), "");
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  if (d.HasParseError() || !d.IsObject()) return Internal("get pull: not a JSON object");
+  return ReadPull(d);
+}
+
+Result<std::vector<ForgePull>> GiteaClient::ListOpenPullRequests(const std::string& repo) {
+  std::vector<ForgePull> out;
+  for (int page = 1; page <= kMaxPages; ++page) {
+    auto r = Call("GET", RepoPath(repo) + "/pulls?state=open&page=" + std::to_string(page) +
+                             "&limit=" + std::to_string(kPageLimit), "");
+    if (!r.ok()) return r.status();
+    rapidjson::Document d;
+    d.Parse(r->body.data(), r->body.size());
+    if (d.HasParseError() || !d.IsArray()) return Internal("list pulls: not a JSON array");
+    for (const auto& p : d.GetArray()) {
+      if (p.IsObject()) out.push_back(ReadPull(p));
+    }
+    if (d.Size() < static_cast<rapidjson::SizeType>(kPageLimit)) break;
+  }
+  return out;
+}
+
+Result<std::vector<ForgeComment>> GiteaClient::ListRepoComments(const std::string& repo,
+                                                                const std::string& since) {
+  std::vector<ForgeComment> out;
+  for (int page = 1; page <= kMaxPages; ++page) {
+    std::string q = "?page=" + std::to_string(page) + "&limit=" + std::to_string(kPageLimit);
+    if (!since.empty()) q += "&since=" + EscapePathSegment(since);
+    auto r = Call("GET", RepoPath(repo) + "/issues/comments" + q, "");
+    if (!r.ok()) return r.status();
+    rapidjson::Document d;
+    d.Parse(r->body.data(), r->body.size());
+    if (d.HasParseError() || !d.IsArray()) return Internal("list repo comments: not a JSON array");
+    for (const auto& c : d.GetArray()) {
+      if (c.IsObject()) out.push_back(ReadComment(c));
+    }
+    if (d.Size() < static_cast<rapidjson::SizeType>(kPageLimit)) break;
+  }
+  return out;
+}
+
+}  // namespace ccci

@@ -1,0 +1,59 @@
+#pragma once
+// GiteaClient: ForgeClient over Gitea's REST API with libcurl and RapidJSON. Every call has a
+// timeout; connection errors, 5xx and 429 are retried with exponential backoff; other 4xx are
+// returned at once as a Status carrying Gitea's message. The token goes only into the
+// Authorization header (`token <T>`), never into a log line or an error.
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "bot/forge/forge_client.h"
+
+namespace ccci {
+
+class GiteaClient : public ForgeClient {
+ public:
+  struct Options {
+    std::string base_url;  // https://git.coopcloud.tech (the API lives at /api/v1)
+    std::string token;
+    std::chrono::milliseconds timeout{10000};
+    int max_attempts = 4;
+    std::chrono::milliseconds first_backoff{500};
+    // Waits between attempts; tests pass one that returns at once.
+    std::function<void(std::chrono::milliseconds)> sleep;
+  };
+  explicit GiteaClient(Options options);
+
+  Result<int64_t> CreateComment(const std::string& repo, int64_t issue,
+                                const std::string& body) override;
+  Status EditComment(const std::string& repo, int64_t comment_id, const std::string& body) override;
+  Result<std::vector<ForgeComment>> ListComments(const std::string& repo, int64_t issue) override;
+  Status CreateStatus(const std::string& repo, const std::string& sha,
+                      const CommitStatusRequest& status) override;
+  Result<std::string> GetPermission(const std::string& repo, const std::string& login) override;
+  Status AddReaction(const std::string& repo, int64_t comment_id,
+                     const std::string& content) override;
+  Result<ForgePull> GetPullRequest(const std::string& repo, int64_t number) override;
+  Result<std::vector<ForgePull>> ListOpenPullRequests(const std::string& repo) override;
+  Result<std::vector<ForgeComment>> ListRepoComments(const std::string& repo,
+                                                     const std::string& since) override;
+
+  struct Response {
+    long status = 0;
+    std::string body;
+  };
+  // One API call with retries. `path` starts with /repos/...; `json` empty for no body.
+  Result<Response> Call(const std::string& method, const std::string& path,
+                        const std::string& json);
+
+ private:
+  Result<Response> CallOnce(const std::string& method, const std::string& url,
+                            const std::string& json);
+  Options options_;
+};
+
+// Gitea's path escaping for one segment (owner, repo, login, sha).
+std::string EscapePathSegment(const std::string& s);
+
+}  // namespace ccci

@@ -1,0 +1,288 @@
+#include "tests/fakes/fake_gitea.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <sstream>
+
+#include "tests/fakes/test_files.h"
+
+namespace ccci::testing {
+
+struct FakeGitea::Spec {
+  rapidjson::Document doc;
+};
+
+namespace {
+
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : path) {
+    if (c == '/') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+class Handler : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit Handler(FakeGitea* g) : g_(g) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& resp) override {
+    std::ostringstream body;
+    Poco::StreamCopier::copyStream(req.stream(), body);
+    std::string out;
+    int status = g_->Handle(req.getMethod(), req.getURI(), req.get("Authorization", ""),
+                            body.str(), &out);
+    resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    resp.setContentType("application/json");
+    resp.setContentLength64(static_cast<Poco::Int64>(out.size()));
+    resp.send() << out;
+  }
+
+ private:
+  FakeGitea* g_;
+};
+
+class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit Factory(FakeGitea* g) : g_(g) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    return new Handler(g_);
+  }
+
+ private:
+  FakeGitea* g_;
+};
+
+std::string CommentJson(const FakeGitea::Comment& c) {
+  std::string kind = "pulls";
+  return "{\"id\":" + std::to_string(c.id) + ",\"html_url\":\"https://git.example/o/r/" + kind +
+         "/" + std::to_string(c.issue) + "#issuecomment-" + std::to_string(c.id) +
+         "\",\"user\":{\"login\":\"" + c.author + "\"},\"body\":" + [&] {
+           rapidjson::StringBuffer b;
+           rapidjson::Writer<rapidjson::StringBuffer> w(b);
+           w.String(c.body.c_str());
+           return std::string(b.GetString());
+         }() + ",\"created_at\":\"2026-07-20T11:30:12Z\"}";
+}
+
+}  // namespace
+
+FakeGitea::FakeGitea(const std::string& token) : spec_(new Spec), token_(token) {
+  std::string text = ReadShared("gitea/swagger.v1.json");
+  spec_->doc.Parse(text.data(), text.size());
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  port_ = socket.address().port();
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(8);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(this), socket, params);
+  server_->start();
+}
+
+FakeGitea::~FakeGitea() { server_->stopAll(true); }
+
+void FakeGitea::FailNext(int n, int status) {
+  std::lock_guard<std::mutex> l(mu_);
+  fail_n_ = n;
+  fail_status_ = status;
+}
+void FakeGitea::SetPermission(const std::string& login, const std::string& p) {
+  std::lock_guard<std::mutex> l(mu_);
+  permissions_[login] = p;
+}
+void FakeGitea::AddComment(int64_t issue, const std::string& author, const std::string& body) {
+  std::lock_guard<std::mutex> l(mu_);
+  comments_.push_back({next_id_++, issue, author, body});
+}
+void FakeGitea::AddOpenPulls(int n) {
+  std::lock_guard<std::mutex> l(mu_);
+  open_pulls_ = n;
+}
+std::vector<std::string> FakeGitea::requests() {
+  std::lock_guard<std::mutex> l(mu_);
+  return requests_;
+}
+std::vector<std::string> FakeGitea::violations() {
+  std::lock_guard<std::mutex> l(mu_);
+  return violations_;
+}
+std::vector<FakeGitea::Comment> FakeGitea::comments() {
+  std::lock_guard<std::mutex> l(mu_);
+  return comments_;
+}
+std::vector<FakeGitea::StatusRow> FakeGitea::statuses() {
+  std::lock_guard<std::mutex> l(mu_);
+  return statuses_;
+}
+std::vector<std::string> FakeGitea::reactions() {
+  std::lock_guard<std::mutex> l(mu_);
+  return reactions_;
+}
+
+bool FakeGitea::CheckSpec(const std::string& method, const std::string& path,
+                          const std::string& body, std::string* why) {
+  const std::string prefix = "/api/v1";
+  if (path.rfind(prefix, 0) != 0) {
+    *why = "not under /api/v1";
+    return false;
+  }
+  std::vector<std::string> segs = Split(path.substr(prefix.size()));
+  const auto& paths = spec_->doc["paths"];
+  for (auto it = paths.MemberBegin(); it != paths.MemberEnd(); ++it) {
+    std::vector<std::string> tpl = Split(it->name.GetString());
+    if (tpl.size() != segs.size()) continue;
+    bool match = true;
+    for (size_t i = 0; i < tpl.size() && match; ++i) {
+      match = tpl[i].front() == '{' || tpl[i] == segs[i];
+    }
+    if (!match) continue;
+    std::string m = method;
+    for (char& c : m) c = static_cast<char>(tolower(c));
+    if (!it->value.HasMember(m.c_str())) continue;  // another template may allow it
+    const auto& op = it->value[m.c_str()];
+    if (!op.HasMember("parameters")) return true;
+    for (const auto& p : op["parameters"].GetArray()) {
+      if (std::string(p["in"].GetString()) != "body") continue;
+      rapidjson::Document b;
+      b.Parse(body.data(), body.size());
+      if (b.HasParseError() || !b.IsObject()) {
+        *why = "body is not a JSON object";
+        return false;
+      }
+      std::string ref = p["schema"]["$ref"].GetString();  // #/definitions/X
+      const auto& def = spec_->doc["definitions"][ref.substr(ref.rfind('/') + 1).c_str()];
+      if (def.HasMember("required")) {
+        for (const auto& r : def["required"].GetArray()) {
+          if (!b.HasMember(r.GetString())) {
+            *why = std::string("missing required field ") + r.GetString();
+            return false;
+          }
+        }
+      }
+      for (auto f = b.MemberBegin(); f != b.MemberEnd(); ++f) {
+        if (!def["properties"].HasMember(f->name.GetString())) {
+          *why = std::string("field not in the schema: ") + f->name.GetString();
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+  *why = "no such path and method in swagger.v1.json";
+  return false;
+}
+
+int FakeGitea::Handle(const std::string& method, const std::string& uri, const std::string& auth,
+                      const std::string& body, std::string* out) {
+  std::lock_guard<std::mutex> l(mu_);
+  Poco::URI u(uri);
+  std::string path = u.getPath();
+  requests_.push_back(method + " " + path + (body.empty() ? "" : " " + body));
+  std::string why;
+  if (!CheckSpec(method, path, body, &why)) violations_.push_back(method + " " + path + ": " + why);
+  if (auth != "token " + token_) {
+    *out = "{\"message\":\"token is required\",\"url\":\"x\"}";
+    return 401;
+  }
+  if (fail_n_ > 0) {
+    --fail_n_;
+    *out = "{\"message\":\"\",\"url\":\"x\"}";
+    return fail_status_;
+  }
+  std::vector<std::string> s = Split(path);  // api v1 repos o r ...
+  if (s.size() < 5) return 404;
+  rapidjson::Document b;
+  if (!body.empty()) b.Parse(body.data(), body.size());
+  auto field = [&](const char* k) {
+    return !b.HasParseError() && b.IsObject() && b.HasMember(k) && b[k].IsString()
+               ? std::string(b[k].GetString()) : "";
+  };
+  // /api/v1/repos/o/r/issues/{n}/comments
+  if (s.size() == 8 && s[5] == "issues" && s[7] == "comments") {
+    int64_t issue = std::stoll(s[6]);
+    if (method == "POST") {
+      comments_.push_back({next_id_++, issue, "cc-ci", field("body")});
+      *out = CommentJson(comments_.back());
+      return 201;
+    }
+    *out = "[";
+    for (const Comment& c : comments_) {
+      if (c.issue != issue) continue;
+      if (out->size() > 1) *out += ",";
+      *out += CommentJson(c);
+    }
+    *out += "]";
+    return 200;
+  }
+  // /api/v1/repos/o/r/issues/comments/{id}[/reactions]
+  if (s.size() >= 8 && s[5] == "issues" && s[6] == "comments") {
+    int64_t id = std::stoll(s[7]);
+    for (Comment& c : comments_) {
+      if (c.id != id) continue;
+      if (s.size() == 9 && s[8] == "reactions") {
+        reactions_.push_back(std::to_string(id) + ":" + field("content"));
+        *out = "{\"content\":\"" + field("content") + "\"}";
+        return 201;
+      }
+      c.body = field("body");
+      *out = CommentJson(c);
+      return 200;
+    }
+    *out = "{\"message\":\"not found\",\"url\":\"x\",\"errors\":[]}";
+    return 404;
+  }
+  if (s.size() == 7 && s[5] == "statuses") {
+    statuses_.push_back({s[6], field("state"), field("context"), field("description"), field("target_url")});
+    *out = "{\"id\":" + std::to_string(statuses_.size()) + ",\"status\":\"" + field("state") + "\"}";
+    return 201;
+  }
+  if (s.size() == 8 && s[5] == "collaborators" && s[7] == "permission") {
+    auto it = permissions_.find(s[6]);
+    if (it == permissions_.end()) {
+      *out = "{\"message\":\"not found\",\"url\":\"x\",\"errors\":[]}";
+      return 404;
+    }
+    *out = "{\"permission\":\"" + it->second + "\",\"role_name\":\"" + it->second + "\"}";
+    return 200;
+  }
+  if (s.size() == 6 && s[5] == "pulls") {
+    int page = 1, limit = 30;
+    for (const auto& [k, v] : u.getQueryParameters()) {
+      if (k == "page") page = std::stoi(v);
+      if (k == "limit") limit = std::min(50, std::stoi(v));
+    }
+    *out = "[";
+    for (int n = (page - 1) * limit + 1; n <= std::min(open_pulls_, page * limit); ++n) {
+      if (out->size() > 1) *out += ",";
+      *out += "{\"number\":" + std::to_string(n) + ",\"state\":\"open\",\"title\":\"t\",\"user\":{\"login\":\"alice\"},\"head\":{\"sha\":\"sha" +
+              std::to_string(n) + "\",\"ref\":\"b\"},\"base\":{\"ref\":\"main\"},\"merged\":false}";
+    }
+    *out += "]";
+    return 200;
+  }
+  if (s.size() == 7 && s[5] == "pulls") {
+    *out = ReadShared("gitea/api-examples/get_pull.response.200.json");
+    return 200;
+  }
+  *out = "{\"message\":\"not found\",\"url\":\"x\",\"errors\":[]}";
+  return 404;
+}
+
+}  // namespace ccci::testing

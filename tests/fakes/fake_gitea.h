@@ -1,0 +1,75 @@
+#pragma once
+// A fake Gitea API server for tests: a real Poco HTTP server on port 0 that checks every
+// request against Gitea's own swagger.v1.json (path template, method, required body fields,
+// `Authorization: token ...`), records it as "METHOD /path body", keeps the state the calls
+// change (comments, statuses, reactions) and can be told to fail.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace Poco::Net {
+class HTTPServer;
+}
+
+namespace ccci::testing {
+
+class FakeGitea {
+ public:
+  struct Comment {
+    int64_t id;
+    int64_t issue;
+    std::string author;
+    std::string body;
+  };
+  struct StatusRow {
+    std::string sha, state, context, description, target_url;
+  };
+
+  // Loads the spec from shared/gitea/swagger.v1.json; `token` is the one accepted.
+  explicit FakeGitea(const std::string& token);
+  ~FakeGitea();
+
+  uint16_t port() const { return port_; }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  // The next `n` requests get HTTP `status` (e.g. 503) instead of an answer.
+  void FailNext(int n, int status);
+  void SetPermission(const std::string& login, const std::string& permission);
+  void AddComment(int64_t issue, const std::string& author, const std::string& body);
+  void AddOpenPulls(int n);  // pulls numbered 1..n, head sha "sha<N>"
+
+  std::vector<std::string> requests();    // "POST /api/v1/repos/o/r/issues/17/comments {...}"
+  std::vector<std::string> violations();  // requests the spec does not allow; must stay empty
+  std::vector<Comment> comments();
+  std::vector<StatusRow> statuses();
+  std::vector<std::string> reactions();  // "<comment id>:<content>"
+
+  // Handles one request; returns the status and fills `out`. Public for the handler.
+  int Handle(const std::string& method, const std::string& uri, const std::string& auth,
+             const std::string& body, std::string* out);
+
+ private:
+  bool CheckSpec(const std::string& method, const std::string& path, const std::string& body,
+                 std::string* why);
+
+  std::mutex mu_;
+  struct Spec;
+  std::unique_ptr<Spec> spec_;
+  std::string token_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  uint16_t port_ = 0;
+  int fail_n_ = 0, fail_status_ = 0;
+  int64_t next_id_ = 9100;
+  std::map<std::string, std::string> permissions_;
+  std::vector<Comment> comments_;
+  std::vector<StatusRow> statuses_;
+  std::vector<std::string> reactions_;
+  int open_pulls_ = 0;
+  std::vector<std::string> requests_, violations_;
+};
+
+}  // namespace ccci::testing

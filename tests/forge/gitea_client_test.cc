@@ -1,0 +1,142 @@
+#include "bot/forge/gitea_client.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/fakes/fake_gitea.h"
+
+namespace ccci {
+namespace {
+
+class GiteaClientTest : public ::testing::Test {
+ protected:
+  GiteaClientTest() : gitea_("s3cret-token"), client_(Opts()) {}
+  GiteaClient::Options Opts() {
+    GiteaClient::Options o;
+    o.base_url = gitea_.base_url() + "/";
+    o.token = "s3cret-token";
+    o.timeout = std::chrono::milliseconds(5000);
+    o.sleep = [this](std::chrono::milliseconds d) { slept_.push_back(d.count()); };
+    return o;
+  }
+  void TearDown() override {
+    EXPECT_TRUE(gitea_.violations().empty()) << gitea_.violations()[0];
+  }
+
+  testing::FakeGitea gitea_;
+  std::vector<int64_t> slept_;
+  GiteaClient client_;
+};
+
+TEST_F(GiteaClientTest, CommentsAreCreatedEditedAndListedByIssueNumber) {
+  auto id = client_.CreateComment("coop-cloud/nextcloud", 17, "queued <!-- cc-ci:sticky -->");
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  ASSERT_TRUE(client_.EditComment("coop-cloud/nextcloud", *id, "finished").ok());
+  auto list = client_.ListComments("coop-cloud/nextcloud", 17);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].body, "finished");
+  EXPECT_EQ((*list)[0].issue_number, 17);
+  EXPECT_EQ((*list)[0].author, "cc-ci");
+  auto reqs = gitea_.requests();
+  EXPECT_EQ(reqs[0], "POST /api/v1/repos/coop-cloud/nextcloud/issues/17/comments "
+                     "{\"body\":\"queued <!-- cc-ci:sticky -->\"}");
+  EXPECT_EQ(reqs[1].rfind("PATCH /api/v1/repos/coop-cloud/nextcloud/issues/comments/", 0), 0u);
+}
+
+TEST_F(GiteaClientTest, StatusReactionPermissionAndPull) {
+  ASSERT_TRUE(client_.CreateStatus("o/r", "c3a1f7e9", {"pending", "http://ci/runs/1", "queued", "cc-ci/recipe"}).ok());
+  EXPECT_EQ(gitea_.statuses().at(0).context, "cc-ci/recipe");
+  gitea_.AddComment(17, "bob", "!cc-ci retest");
+  ASSERT_TRUE(client_.AddReaction("o/r", gitea_.comments()[0].id, "eyes").ok());
+  EXPECT_EQ(gitea_.reactions().at(0), std::to_string(gitea_.comments()[0].id) + ":eyes");
+  gitea_.SetPermission("bob", "write");
+  EXPECT_EQ(client_.GetPermission("o/r", "bob").value(), "write");
+  EXPECT_EQ(client_.GetPermission("o/r", "mallory").status().code(), Code::kNotFound);
+  auto pr = client_.GetPullRequest("coop-cloud/nextcloud", 17);
+  ASSERT_TRUE(pr.ok());
+  EXPECT_EQ(pr->number, 17);
+  EXPECT_FALSE(pr->head_sha.empty());
+}
+
+TEST_F(GiteaClientTest, OpenPullsArePaged) {
+  gitea_.AddOpenPulls(120);
+  auto pulls = client_.ListOpenPullRequests("o/r");
+  ASSERT_TRUE(pulls.ok());
+  EXPECT_EQ(pulls->size(), 120u);
+  EXPECT_EQ(pulls->back().head_sha, "sha120");
+  EXPECT_EQ(gitea_.requests().size(), 3u);  // 50 + 50 + 20
+}
+
+TEST_F(GiteaClientTest, ServerErrorsAreRetriedWithGrowingBackoff) {
+  gitea_.FailNext(2, 503);
+  ASSERT_TRUE(client_.CreateStatus("o/r", "abc", {"success", "", "level 3", "cc-ci/recipe"}).ok());
+  EXPECT_EQ(slept_, (std::vector<int64_t>{500, 1000}));
+  EXPECT_EQ(gitea_.statuses().size(), 1u);
+}
+
+TEST_F(GiteaClientTest, GivesUpAfterMaxAttemptsAsUnavailable) {
+  gitea_.FailNext(10, 500);
+  Status s = client_.EditComment("o/r", 1, "x");
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  EXPECT_EQ(slept_.size(), 3u);
+}
+
+TEST_F(GiteaClientTest, ClientErrorsAreNotRetried) {
+  gitea_.FailNext(1, 422);
+  Status s = client_.EditComment("o/r", 1, "x");
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_TRUE(slept_.empty());
+  EXPECT_EQ(s.message().find("s3cret-token"), std::string::npos);
+}
+
+TEST_F(GiteaClientTest, WrongTokenIsUnauthenticated) {
+  GiteaClient::Options o = Opts();
+  o.token = "wrong";
+  GiteaClient bad(o);
+  Status s = bad.CreateStatus("o/r", "abc", {"success", "", "", "cc-ci/recipe"});
+  EXPECT_EQ(s.code(), Code::kUnauthenticated);
+  EXPECT_EQ(s.message().find("wrong"), std::string::npos) << "the token is never in errors";
+}
+
+TEST(GiteaClientDownTest, ConnectionRefusedIsRetriedThenUnavailable) {
+  std::vector<int64_t> slept;
+  GiteaClient::Options o;
+  o.base_url = "http://127.0.0.1:1";
+  o.token = "t";
+  o.sleep = [&](std::chrono::milliseconds d) { slept.push_back(d.count()); };
+  GiteaClient c(o);
+  Status s = c.CreateStatus("o/r", "abc", {"success", "", "", "cc-ci/recipe"});
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  EXPECT_EQ(slept.size(), 3u);
+}
+
+TEST(EscapePathSegmentTest, Escapes) {
+  EXPECT_EQ(EscapePathSegment("coop-cloud"), "coop-cloud");
+  EXPECT_EQ(EscapePathSegment("a b/c"), "a%20b%2Fc");
+}
+
+}  // namespace
+}  // namespace ccci
+
+namespace ccci {
+namespace {
+
+// The fake's spec check itself must be able to fail, or the clean runs above prove nothing.
+TEST(FakeGiteaTest, FlagsRequestsTheSpecDoesNotAllow) {
+  testing::FakeGitea g("t");
+  GiteaClient::Options o;
+  o.base_url = g.base_url();
+  o.token = "t";
+  o.max_attempts = 1;
+  GiteaClient c(o);
+  (void)c.Call("POST", "/repos/o/r/issues/17/comments", "{\"text\":\"no body field\"}");
+  (void)c.Call("PUT", "/repos/o/r/statuses/abc", "{\"state\":\"success\"}");
+  (void)c.Call("GET", "/repos/o/r/no-such-thing", "");
+  auto v = g.violations();
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_NE(v[0].find("missing required field body"), std::string::npos);
+  EXPECT_NE(v[1].find("no such path and method"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ccci
