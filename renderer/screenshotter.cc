@@ -289,6 +289,9 @@ Status ChromiumScreenshotter::StartLocked(Clock::time_point deadline) {
     dup2(null_fd, 0);
     dup2(null_fd, 1);
     dup2(log_fd, 2);
+    // The server's sockets lack close-on-exec; a browser holding the listening socket would
+    // keep the port bound after cc-ci exits.
+    close_range(3, ~0U, 0);
     execv(argv[0], argv.data());
     _exit(127);
   }

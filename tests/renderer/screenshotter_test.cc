@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "renderer/png_writer.h"
@@ -118,6 +120,29 @@ TEST(ChromiumScreenshotter, RestartsABrowserThatDied) {
   ASSERT_TRUE(png.ok()) << png.status().ToString();
   EXPECT_EQ(Pixel(*DecodePng(*png), 640, 400), "#123456");
   EXPECT_NE(shooter.browser_pid(), first);
+}
+
+TEST(ChromiumScreenshotter, TheBrowserInheritsNoDescriptorsOfTheServer) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);  // no O_CLOEXEC, like Poco's sockets
+  auto link = [](const std::string& path) {
+    char buf[256];
+    ssize_t n = readlink(path.c_str(), buf, sizeof(buf));
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  };
+  const std::string pipe_name = link("/proc/self/fd/" + std::to_string(fds[0]));
+  ASSERT_FALSE(pipe_name.empty());
+  ChromiumScreenshotter shooter;
+  ASSERT_TRUE(shooter.Start().ok());
+  const std::string dir = "/proc/" + std::to_string(shooter.browser_pid()) + "/fd";
+  int seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    ++seen;
+    EXPECT_NE(link(entry.path().string()), pipe_name) << entry.path();
+  }
+  EXPECT_GT(seen, 2);
+  close(fds[0]);
+  close(fds[1]);
 }
 
 TEST(ChromiumScreenshotter, AMissingBinaryIsAnError) {
