@@ -13,6 +13,7 @@ CCCI_INCBIN(ccci_tpl_runs, CCCI_SOURCE_ROOT "/templates/runs.mustache")
 CCCI_INCBIN(ccci_tpl_run, CCCI_SOURCE_ROOT "/templates/run.mustache")
 CCCI_INCBIN(ccci_tpl_recipe, CCCI_SOURCE_ROOT "/templates/recipe.mustache")
 CCCI_INCBIN(ccci_tpl_badges, CCCI_SOURCE_ROOT "/templates/badges.mustache")
+CCCI_INCBIN(ccci_tpl_pr_comment, CCCI_SOURCE_ROOT "/templates/pr_comment.md.mustache")
 CCCI_INCBIN(ccci_style_css, CCCI_SOURCE_ROOT "/assets/style.css")
 
 namespace ccci::render {
@@ -129,6 +130,34 @@ std::string RenderBadgesPage(const std::string& repo, const std::string& base_ur
   for (int64_t pr : prs) add("PR #" + std::to_string(pr), "/badge/" + repo + "/pulls/" + std::to_string(pr) + ".svg");
   d.set("badges", list);
   return Page("Badges for " + repo, Template(ccci_tpl_badges, ccci_tpl_badges_end).render(d), version);
+}
+
+std::string RenderPrComment(const PrCommentView& v) {
+  data d;
+  d.set("recipe", v.recipe);
+  d.set("run_id", std::to_string(v.run_id));
+  d.set("short_sha", v.sha.substr(0, 7));
+  d.set("result", v.result);
+  SetIf(d, "stage", v.stage);
+  SetIf(d, "run_url", v.run_url);
+  SetIf(d, "badge_url", v.badge_url);
+  SetIf(d, "card_url", v.card_url);
+  bool queued = v.state == "queued" || v.state == "waiting";
+  d.set("queued", data(queued));
+  d.set("running", data(v.state == "running"));
+  d.set("done", data(!queued && v.state != "running"));
+  data list{data::type::list};
+  for (const auto& s : v.stages) {
+    data row;
+    row.set("name", s.name);
+    row.set("status", s.status);
+    SetIf(row, "reason", s.reason);
+    row.set("duration", s.duration);
+    list.push_back(row);
+  }
+  d.set("stages", list);
+  d.set("has_stages", data(!v.stages.empty()));
+  return Template(ccci_tpl_pr_comment, ccci_tpl_pr_comment_end).render(d);
 }
 
 std::string_view StyleSheet() {

@@ -39,6 +39,22 @@ std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>
 std::string RenderBadgesPage(const std::string& repo, const std::string& base_url,
                              const std::vector<int64_t>& prs, const std::string& version);
 
+// The sticky PR comment (Markdown), from templates/pr_comment.md.mustache.
+struct PrCommentView {
+  std::string recipe;
+  int64_t run_id = 0;
+  std::string state;  // queued | waiting | running | finished | error | cancelled
+  std::string sha;
+  std::string result;  // "level 3", "ci error", ...
+  std::string stage;   // the running stage, if any
+  std::string run_url, badge_url, card_url;
+  struct Stage {
+    std::string name, status, reason, duration;
+  };
+  std::vector<Stage> stages;
+};
+std::string RenderPrComment(const PrCommentView& view);
+
 // The dashboard's stylesheet (assets/style.css).
 std::string_view StyleSheet();
 

@@ -13,6 +13,9 @@
 
 #include "base/log.h"
 #include "bot/config/config.h"
+#include "bot/forge/gitea_client.h"
+#include "bot/forge/outbox.h"
+#include "bot/report/reporter.h"
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
@@ -130,9 +133,37 @@ int RunServeCommand(int argc, char** argv) {
   if (!store.ok()) return Fail(1, store.status().message());
 
   Metrics metrics;
+  std::unique_ptr<GiteaClient> gitea;
+  if (!config.EffectiveDryRun()) {
+    GiteaClient::Options go;
+    go.base_url = config.gitea_url;
+    go.token = config.gitea_token;
+    gitea = std::make_unique<GiteaClient>(go);
+  }
+  Outbox::Options oo;
+  oo.dry_run = config.EffectiveDryRun();
+  oo.bot_login = config.bot_login;
+  Outbox outbox(store->get(), gitea.get(), oo);
+  Reporter::Options ro;
+  ro.public_url = config.EffectivePublicUrl();
+  ro.pass_level = config.pass_level;
+  Reporter reporter(&outbox, ro);
+
   Intake::Options io;
   io.secrets = config.webhook_secrets;
   io.bot_login = config.bot_login;
+  SqliteStore* st = store->get();
+  io.on_recorded = [st, &reporter](const Work& work, const RecordOutcome& out) {
+    std::vector<int64_t> changed = out.cancelled;
+    if (work.kind == Work::Kind::kQueueRun && !out.coalesced && out.run_id) {
+      changed.push_back(out.run_id);
+    }
+    for (int64_t id : changed) {
+      auto run = st->GetRun(id);
+      Status s = run.ok() ? reporter.RunChanged(*run) : run.status();
+      if (!s.ok()) LogError("report.failed", {{"run", id}, {"reason", s.message()}});
+    }
+  };
   Intake intake(store->get(), io);
 
   HttpServerOptions ho;
@@ -143,8 +174,9 @@ int RunServeCommand(int argc, char** argv) {
   ho.request_timeout_s = config.request_timeout_s;
   ho.max_body_bytes = config.max_body_bytes;
   HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion,
-                                   config.EffectivePublicUrl()});
+                                   config.EffectivePublicUrl(), store->get()});
   if (Status s = server.Start(); !s.ok()) return Fail(1, s.message());
+  outbox.Start();
 
   std::string host = config.listen.substr(0, config.listen.rfind(':'));
   std::string url = "http://" + host + ":" + std::to_string(server.port());
@@ -167,6 +199,7 @@ int RunServeCommand(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   LogInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop();
+  outbox.Stop();
   store->reset();
   LogInfo("server.stopped");
   return 0;

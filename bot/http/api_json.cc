@@ -97,6 +97,34 @@ std::string RunPageToJson(const RunPage& page, const RunQuery& q) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+std::string OutboxToJson(const std::vector<OutboxMessage>& messages) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("messages");
+  w.StartArray();
+  for (const OutboxMessage& m : messages) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64(m.id);
+    Str(w, "repo", m.repo);
+    w.Key("pr");
+    w.Int64(m.pr);
+    Str(w, "kind", m.kind);
+    Str(w, "state", m.state);
+    w.Key("attempts");
+    w.Int64(m.attempts);
+    Str(w, "last_error", m.last_error);
+    Time(w, "created_at", m.created_at_ms);
+    w.Key("payload");
+    w.RawValue(m.payload.data(), m.payload.size(), rapidjson::kObjectType);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
 std::string ErrorJson(const std::string& message) {
   rapidjson::StringBuffer buf;
   Writer w(buf);

@@ -19,6 +19,7 @@
 #include "bot/http/api_json.h"
 #include "bot/http/badges.h"
 #include "bot/http/dashboard.h"
+#include "bot/forge/outbox_store.h"
 #include "bot/http/metrics.h"
 #include "bot/intake/intake.h"
 #include "bot/store/store.h"
@@ -209,6 +210,26 @@ class RunsApiHandler : public HTTPRequestHandler {
   std::string id_text_;
 };
 
+// GET /api/outbox: the newest messages for Gitea, delivered or not (in dry-run: what would
+// have been sent).
+class OutboxApiHandler : public HTTPRequestHandler {
+ public:
+  explicit OutboxApiHandler(HttpServices* s) : s_(s) {}
+  void handleRequest(HTTPServerRequest&, HTTPServerResponse& resp) override {
+    auto msgs = s_->outbox ? s_->outbox->RecentMessages(100)
+                           : Result<std::vector<OutboxMessage>>(std::vector<OutboxMessage>{});
+    if (!msgs.ok()) {
+      Send(resp, 503, "application/json", ErrorJson(msgs.status().message()));
+      return;
+    }
+    Send(resp, 200, "application/json", OutboxToJson(*msgs));
+    s_->metrics->ObserveHttpRequest("api_outbox", 200);
+  }
+
+ private:
+  HttpServices* s_;
+};
+
 class Router : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   Router(HttpServices services, int64_t max_body) : s_(std::move(services)), max_body_(max_body) {}
@@ -222,6 +243,7 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
     if (path == "/healthz") return get ? new HealthHandler(&s_) : NotAllowed();
     if (path == "/metrics") return get ? new MetricsHandler(&s_) : NotAllowed();
     if (path == "/api/runs") return get ? new RunsApiHandler(&s_, "") : NotAllowed();
+    if (path == "/api/outbox") return get ? new OutboxApiHandler(&s_) : NotAllowed();
     const std::string prefix = "/api/runs/";
     if (path.rfind(prefix, 0) == 0 && path.size() > prefix.size() &&
         path.find('/', prefix.size()) == std::string::npos) {

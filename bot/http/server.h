@@ -25,6 +25,7 @@ namespace ccci {
 class Intake;
 class Metrics;
 class Store;
+class OutboxStore;
 
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8080";
@@ -42,6 +43,7 @@ struct HttpServices {
   Metrics* metrics = nullptr;
   std::string version;
   std::string public_url;  // base of absolute links (badge URLs to copy)
+  OutboxStore* outbox = nullptr;  // for GET /api/outbox; may be null
 };
 
 class HttpServer {

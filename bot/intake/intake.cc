@@ -241,6 +241,7 @@ IntakeResponse Intake::Handle(const WebhookRequest& req) const {
     return Respond(200, "duplicate", ev, "duplicate: delivery " + d.id + " was already received");
   }
   std::string where = d.repo + "#" + std::to_string(d.pr);
+  if (work.kind != Work::Kind::kNone && options_.on_recorded) options_.on_recorded(work, out);
   switch (work.kind) {
     case Work::Kind::kNone:
       LogInfo("delivery.ignored", {{"delivery", d.id}, {"event", ev}, {"repo", d.repo},

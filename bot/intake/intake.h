@@ -4,6 +4,7 @@
 // work it causes are committed. Every outcome is an HTTP status plus a one-line reason.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ class Intake {
     std::vector<std::string> secrets;
     std::string bot_login = "cc-ci";
     Clock* clock = RealClock();
+    // Called after a delivery that caused work was committed (not for duplicates), e.g. to
+    // report a queued run. Must not throw; runs on the request thread.
+    std::function<void(const Work&, const RecordOutcome&)> on_recorded;
   };
   // `store` must outlive the Intake. Thread-safe.
   Intake(Store* store, Options options);

@@ -356,16 +356,6 @@ Result<RecordOutcome> SqliteStore::RecordDelivery(const Delivery& delivery, cons
   return out;
 }
 
-template <typename T>
-Result<T> SqliteStore::Read(const std::function<Result<T>(SqliteDb&)>& fn) {
-  if (read_db_) {
-    std::lock_guard<std::mutex> lock(read_db_mu_);
-    return fn(*read_db_);
-  }
-  std::lock_guard<std::mutex> lock(write_db_mu_);
-  return fn(*write_db_);
-}
-
 Result<bool> SqliteStore::HasDelivery(const std::string& id) {
   return Read<bool>([&](SqliteDb& db) -> Result<bool> {
     auto s = db.Prepare("SELECT 1 FROM deliveries WHERE id = ?1");

@@ -19,11 +19,12 @@
 
 #include "base/clock.h"
 #include "bot/store/sqlite_db.h"
+#include "bot/forge/outbox_store.h"
 #include "bot/store/store.h"
 
 namespace ccci {
 
-class SqliteStore : public Store {
+class SqliteStore : public Store, public OutboxStore {
  public:
   struct Options {
     std::string path;  // database file, or ":memory:" for no persistence (benchmarks)
@@ -42,6 +43,15 @@ class SqliteStore : public Store {
   Result<Run> GetRun(int64_t id) override;
   Result<RunPage> ListRuns(const RunQuery& query) override;
   Result<QueueCounts> CountQueue() override;
+
+  // OutboxStore (sqlite_outbox.cc).
+  Result<int64_t> EnqueueMessage(const OutboxMessage& m) override;
+  Result<std::vector<OutboxMessage>> DueMessages(int64_t now_ms, int limit) override;
+  Status FinishMessage(int64_t id, const std::string& state, const std::string& error) override;
+  Status RetryMessage(int64_t id, int64_t next_attempt_at_ms, const std::string& error) override;
+  Result<std::vector<OutboxMessage>> RecentMessages(int limit) override;
+  Result<std::optional<int64_t>> StickyComment(const std::string& repo, int64_t pr) override;
+  Status SetStickyComment(const std::string& repo, int64_t pr, int64_t comment_id) override;
 
   // Runs `fn` inside the writer's next transaction (in a savepoint of its own: if it fails,
   // only its changes are rolled back). Returns once committed. For other components'
@@ -70,7 +80,14 @@ class SqliteStore : public Store {
   void CheckpointLoop();
   // Runs `fn` against the read connection under its lock.
   template <typename T>
-  Result<T> Read(const std::function<Result<T>(SqliteDb&)>& fn);
+  Result<T> Read(const std::function<Result<T>(SqliteDb&)>& fn) {
+    if (read_db_) {
+      std::lock_guard<std::mutex> lock(read_db_mu_);
+      return fn(*read_db_);
+    }
+    std::lock_guard<std::mutex> lock(write_db_mu_);
+    return fn(*write_db_);
+  }
 
   Options options_;
   std::unique_ptr<SqliteDb> write_db_;

@@ -22,7 +22,7 @@ class IntakeTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
     intake_ = std::make_unique<Intake>(store_.get(),
-                                       Intake::Options{{"test-secret"}, "cc-ci-bot", &clock_});
+                                       Intake::Options{{"test-secret"}, "cc-ci-bot", &clock_, {}});
   }
 
   WebhookRequest Signed(const std::string& event, const std::string& body,

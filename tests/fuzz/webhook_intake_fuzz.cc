@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ccci::SetLogSink([](const std::string&) {});
     return new AcceptingStore();
   }();
-  static ccci::Intake* intake = new ccci::Intake(store, {{"fuzz-secret"}, "cc-ci", ccci::RealClock()});
+  static ccci::Intake* intake = new ccci::Intake(store, {{"fuzz-secret"}, "cc-ci", ccci::RealClock(), {}});
   if (size == 0) return 0;
   static const char* kEvents[] = {"pull_request", "issue_comment", "push", "issues"};
   ccci::WebhookRequest req;

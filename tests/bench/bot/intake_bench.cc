@@ -36,7 +36,7 @@ void HandleLoop(benchmark::State& state, const std::string& path) {
   SqliteStore::Options o;
   o.path = path;
   auto store = std::move(SqliteStore::Open(o).value());
-  Intake intake(store.get(), Intake::Options{{"s"}, "cc-ci", RealClock()});
+  Intake intake(store.get(), Intake::Options{{"s"}, "cc-ci", RealClock(), {}});
   int64_t i = 0;
   for (auto _ : state) {
     ++i;

@@ -1,0 +1,200 @@
+#include "bot/forge/outbox.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+
+#include "base/log.h"
+
+namespace ccci {
+namespace {
+
+std::string ToJson(std::initializer_list<std::pair<const char*, std::string>> fields) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  for (const auto& [k, v] : fields) {
+    w.Key(k);
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  }
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string Field(const rapidjson::Document& d, const char* k) {
+  auto it = d.FindMember(k);
+  return it != d.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+bool Retryable(Code c) {
+  return c == Code::kUnavailable || c == Code::kResourceExhausted || c == Code::kDeadlineExceeded ||
+         c == Code::kInternal;
+}
+
+}  // namespace
+
+Outbox::Outbox(OutboxStore* store, ForgeClient* forge, Options options)
+    : store_(store), forge_(forge), options_(std::move(options)) {
+  if (!forge_) options_.dry_run = true;
+}
+
+Outbox::~Outbox() { Stop(); }
+
+Status Outbox::Enqueue(const std::string& repo, int64_t pr, const std::string& kind,
+                       const std::string& key, const std::string& payload) {
+  OutboxMessage m;
+  m.repo = repo;
+  m.pr = pr;
+  m.kind = kind;
+  m.coalesce_key = key;
+  m.payload = payload;
+  auto id = store_->EnqueueMessage(m);
+  if (!id.ok()) return id.status();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    kicked_ = true;
+  }
+  cv_.notify_one();
+  return Status::Ok();
+}
+
+Status Outbox::UpsertSticky(const std::string& repo, int64_t pr, const std::string& body) {
+  return Enqueue(repo, pr, "sticky", "sticky:" + repo + "#" + std::to_string(pr),
+                 ToJson({{"body", body}}));
+}
+
+Status Outbox::SetStatus(const std::string& repo, int64_t pr, const std::string& sha,
+                         const CommitStatusRequest& s) {
+  return Enqueue(repo, pr, "status", "status:" + repo + "@" + sha + ":" + s.context,
+                 ToJson({{"sha", sha}, {"state", s.state}, {"target_url", s.target_url},
+                         {"description", s.description}, {"context", s.context}}));
+}
+
+Status Outbox::React(const std::string& repo, int64_t pr, int64_t comment_id,
+                     const std::string& content) {
+  std::string id = std::to_string(comment_id);
+  return Enqueue(repo, pr, "reaction", "reaction:" + repo + ":" + id + ":" + content,
+                 ToJson({{"comment_id", id}, {"content", content}}));
+}
+
+Status Outbox::Reply(const std::string& repo, int64_t pr, const std::string& body) {
+  // Replies never coalesce: each answers something.
+  static std::atomic<int64_t> seq{0};
+  return Enqueue(repo, pr, "reply",
+                 "reply:" + std::to_string(options_.clock->NowUnixMillis()) + ":" +
+                     std::to_string(seq++),
+                 ToJson({{"body", body}}));
+}
+
+Status Outbox::DeliverSticky(const OutboxMessage& m, const std::string& body) {
+  std::string full = std::string(kStickyMarker) + "\n" + body;
+  auto known = store_->StickyComment(m.repo, m.pr);
+  if (!known.ok()) return known.status();
+  std::optional<int64_t> id = *known;
+  if (!id) {
+    // Found again by its marker, e.g. after the database was lost.
+    auto comments = forge_->ListComments(m.repo, m.pr);
+    if (!comments.ok()) return comments.status();
+    for (const ForgeComment& c : *comments) {
+      if (c.author == options_.bot_login && c.body.find(kStickyMarker) != std::string::npos) {
+        id = c.id;
+      }
+    }
+  }
+  if (id) {
+    Status s = forge_->EditComment(m.repo, *id, full);
+    if (s.code() != Code::kNotFound) {
+      if (s.ok()) (void)store_->SetStickyComment(m.repo, m.pr, *id);
+      return s;
+    }
+    // Deleted by someone: write a new one.
+  }
+  auto created = forge_->CreateComment(m.repo, m.pr, full);
+  if (!created.ok()) return created.status();
+  return store_->SetStickyComment(m.repo, m.pr, *created);
+}
+
+Status Outbox::Deliver(const OutboxMessage& m) {
+  rapidjson::Document d;
+  d.Parse(m.payload.c_str());
+  if (d.HasParseError() || !d.IsObject()) return InvalidArgument("bad outbox payload");
+  if (m.kind == "sticky") return DeliverSticky(m, Field(d, "body"));
+  if (m.kind == "status") {
+    return forge_->CreateStatus(m.repo, Field(d, "sha"),
+                                {Field(d, "state"), Field(d, "target_url"),
+                                 Field(d, "description"), Field(d, "context")});
+  }
+  if (m.kind == "reaction") {
+    return forge_->AddReaction(m.repo, std::stoll(Field(d, "comment_id")), Field(d, "content"));
+  }
+  if (m.kind == "reply") {
+    auto r = forge_->CreateComment(m.repo, m.pr, Field(d, "body"));
+    return r.ok() ? Status::Ok() : r.status();
+  }
+  return InvalidArgument("unknown outbox kind " + m.kind);
+}
+
+int Outbox::DeliverDue() {
+  std::lock_guard<std::mutex> lock(deliver_mu_);
+  int attempted = 0;
+  for (;;) {
+    auto due = store_->DueMessages(options_.clock->NowUnixMillis(), 50);
+    if (!due.ok() || due->empty()) return attempted;
+    bool progressed = false;
+    for (const OutboxMessage& m : *due) {
+      ++attempted;
+      if (options_.dry_run) {
+        LogInfo("outbox.dry_run", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
+                                   {"message", m.payload}});
+        (void)store_->FinishMessage(m.id, "dry-run", "");
+        progressed = true;
+        continue;
+      }
+      Status s = Deliver(m);
+      if (s.ok()) {
+        (void)store_->FinishMessage(m.id, "delivered", "");
+        LogInfo("outbox.delivered", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind}});
+        progressed = true;
+      } else if (Retryable(s.code())) {
+        int64_t backoff = options_.first_backoff_ms << std::min<int64_t>(m.attempts, 20);
+        backoff = std::min(backoff, options_.max_backoff_ms);
+        (void)store_->RetryMessage(m.id, options_.clock->NowUnixMillis() + backoff, s.message());
+        LogWarn("outbox.retry", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
+                                 {"attempt", m.attempts + 1}, {"reason", s.message()}});
+      } else {
+        (void)store_->FinishMessage(m.id, "failed", s.message());
+        LogError("outbox.failed", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
+                                   {"reason", s.message()}});
+        progressed = true;
+      }
+    }
+    if (!progressed) return attempted;  // everything due is waiting for Gitea
+  }
+}
+
+void Outbox::Start() {
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_ || kicked_; });
+      if (stop_) break;
+      kicked_ = false;
+      lock.unlock();
+      DeliverDue();
+      lock.lock();
+    }
+  });
+}
+
+void Outbox::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace ccci

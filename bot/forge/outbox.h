@@ -1,0 +1,67 @@
+#pragma once
+// The outbox: every message to Gitea (sticky comment, commit status, reaction, reply) is
+// written to the store first and delivered after, in order per PR, retried with growing
+// backoff while Gitea is down (nothing is dropped for a 5xx or a refused connection), and
+// coalesced while pending (a newer sticky body or status for the same key replaces the
+// older one, so after an outage the PR shows the latest state once, not a replay).
+// In dry-run nothing is sent: messages are logged and marked "dry-run" (GET /api/outbox).
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/clock.h"
+#include "bot/forge/forge_client.h"
+#include "bot/forge/outbox_store.h"
+
+namespace ccci {
+
+inline constexpr const char* kStickyMarker = "<!-- cc-ci:sticky -->";
+
+class Outbox {
+ public:
+  struct Options {
+    bool dry_run = true;
+    std::string bot_login = "cc-ci";
+    Clock* clock = RealClock();
+    int64_t first_backoff_ms = 2000;
+    int64_t max_backoff_ms = 5 * 60 * 1000;
+  };
+  // `forge` may be null in dry-run. Both must outlive the Outbox.
+  Outbox(OutboxStore* store, ForgeClient* forge, Options options);
+  ~Outbox();
+
+  // Queue messages (persisted before returning).
+  Status UpsertSticky(const std::string& repo, int64_t pr, const std::string& body);
+  Status SetStatus(const std::string& repo, int64_t pr, const std::string& sha,
+                   const CommitStatusRequest& status);
+  Status React(const std::string& repo, int64_t pr, int64_t comment_id, const std::string& content);
+  Status Reply(const std::string& repo, int64_t pr, const std::string& body);
+
+  // Delivers what is due now; returns how many messages were attempted. Thread-safe.
+  int DeliverDue();
+
+  // A background thread calling DeliverDue every second, and at once after a new message.
+  void Start();
+  void Stop();
+
+ private:
+  Status Enqueue(const std::string& repo, int64_t pr, const std::string& kind,
+                 const std::string& key, const std::string& payload);
+  Status Deliver(const OutboxMessage& m);
+  Status DeliverSticky(const OutboxMessage& m, const std::string& body);
+
+  OutboxStore* store_;
+  ForgeClient* forge_;
+  Options options_;
+  std::mutex deliver_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool kicked_ = false;
+  std::thread thread_;
+};
+
+}  // namespace ccci

@@ -1,0 +1,45 @@
+#pragma once
+// The persistent outbox's storage slice: what the Outbox needs from the Store.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace ccci {
+
+struct OutboxMessage {
+  int64_t id = 0;
+  std::string repo;
+  int64_t pr = 0;
+  std::string kind;          // sticky | status | reaction | reply
+  std::string coalesce_key;  // e.g. "sticky:o/r#17", "status:o/r@<sha>:cc-ci/recipe"
+  std::string payload;       // JSON
+  std::string state = "pending";
+  int64_t attempts = 0;
+  int64_t next_attempt_at_ms = 0;
+  std::string last_error;
+  int64_t created_at_ms = 0;
+};
+
+class OutboxStore {
+ public:
+  virtual ~OutboxStore() = default;
+  // Adds `m`, or, when a pending message with the same coalesce key exists, replaces its
+  // payload (it keeps its place in line): after an outage the PR gets the latest state once.
+  virtual Result<int64_t> EnqueueMessage(const OutboxMessage& m) = 0;
+  // Pending messages due by `now_ms`, oldest first, at most one per PR (its oldest pending
+  // one), so each PR's messages go out in order.
+  virtual Result<std::vector<OutboxMessage>> DueMessages(int64_t now_ms, int limit) = 0;
+  // state: delivered | failed | dry-run.
+  virtual Status FinishMessage(int64_t id, const std::string& state, const std::string& error) = 0;
+  virtual Status RetryMessage(int64_t id, int64_t next_attempt_at_ms, const std::string& error) = 0;
+  // Newest first, for GET /api/outbox.
+  virtual Result<std::vector<OutboxMessage>> RecentMessages(int limit) = 0;
+  virtual Result<std::optional<int64_t>> StickyComment(const std::string& repo, int64_t pr) = 0;
+  virtual Status SetStickyComment(const std::string& repo, int64_t pr, int64_t comment_id) = 0;
+};
+
+}  // namespace ccci

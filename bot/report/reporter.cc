@@ -1,0 +1,56 @@
+#include "bot/report/reporter.h"
+
+#include "renderer/pages.h"
+
+namespace ccci {
+
+Reporter::Reporter(Outbox* outbox, Options options)
+    : outbox_(outbox), options_(std::move(options)) {
+  while (!options_.public_url.empty() && options_.public_url.back() == '/') {
+    options_.public_url.pop_back();
+  }
+}
+
+CommitStatusRequest Reporter::StatusFor(const Run& run) const {
+  CommitStatusRequest s;
+  s.context = options_.context;
+  s.target_url = options_.public_url + "/runs/" + std::to_string(run.id);
+  if (run.state == kRunQueued || run.state == kRunWaiting || run.state == kRunRunning) {
+    s.state = "pending";
+    s.description = run.state == kRunWaiting ? "waiting for a trusted !cc-ci ok-to-test"
+                                             : "cc-ci run " + std::to_string(run.id) + " " + run.state;
+  } else if (run.state == kRunFinished && run.level) {
+    s.state = *run.level >= options_.pass_level ? "success" : "failure";
+    s.description = "level " + std::to_string(*run.level);
+  } else if (run.state == kRunCancelled || run.state == kRunSuperseded) {
+    s.state = "error";
+    s.description = run.reason.empty() ? run.state : run.reason;
+  } else {
+    s.state = "error";
+    s.description = "ci error" + (run.reason.empty() ? "" : ": " + run.reason);
+  }
+  if (s.description.size() > 140) s.description.resize(140);
+  return s;
+}
+
+Status Reporter::RunChanged(const Run& run, const std::string& stage) {
+  CCCI_RETURN_IF_ERROR(outbox_->SetStatus(run.repo, run.pr, run.head_sha, StatusFor(run)));
+  if (run.pr <= 0) return Status::Ok();
+  render::PrCommentView v;
+  v.recipe = run.repo.substr(run.repo.find('/') + 1);
+  v.run_id = run.id;
+  v.state = run.state;
+  v.sha = run.head_sha;
+  v.stage = stage;
+  render::RunView rv;
+  rv.state = run.state;
+  if (run.level) rv.level = static_cast<int>(*run.level);
+  v.result = render::ResultText(rv);
+  std::string run_url = options_.public_url + "/runs/" + std::to_string(run.id);
+  v.run_url = run_url;
+  v.badge_url = run_url + "/badge.svg";
+  v.card_url = run_url + "/card.png";
+  return outbox_->UpsertSticky(run.repo, run.pr, render::RenderPrComment(v));
+}
+
+}  // namespace ccci

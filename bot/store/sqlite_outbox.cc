@@ -1,0 +1,139 @@
+// SqliteStore's OutboxStore half: the outbox and sticky-comment tables (migration 002).
+
+#include "bot/store/sqlite_store.h"
+
+namespace ccci {
+namespace {
+
+constexpr const char* kColumns =
+    "id, repo, pr, kind, coalesce_key, payload, state, attempts, next_attempt_at, last_error, "
+    "created_at";
+
+OutboxMessage ReadMessage(const SqliteStmt& s) {
+  OutboxMessage m;
+  m.id = s.Int(0);
+  m.repo = s.Text(1);
+  m.pr = s.Int(2);
+  m.kind = s.Text(3);
+  m.coalesce_key = s.Text(4);
+  m.payload = s.Text(5);
+  m.state = s.Text(6);
+  m.attempts = s.Int(7);
+  m.next_attempt_at_ms = s.Int(8);
+  m.last_error = s.Text(9);
+  m.created_at_ms = s.Int(10);
+  return m;
+}
+
+Result<std::vector<OutboxMessage>> Collect(const StmtRef& s) {
+  std::vector<OutboxMessage> out;
+  for (;;) {
+    auto row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(ReadMessage(*s));
+  }
+}
+
+}  // namespace
+
+Result<int64_t> SqliteStore::EnqueueMessage(const OutboxMessage& m) {
+  int64_t id = 0;
+  int64_t now = options_.clock->NowUnixMillis();
+  Status s = Write([&](SqliteDb& db) -> Status {
+    auto upd = db.Prepare(
+        "UPDATE outbox SET payload = ?2, updated_at = ?3 WHERE id = "
+        "(SELECT id FROM outbox WHERE coalesce_key = ?1 AND state = 'pending' ORDER BY id LIMIT 1) "
+        "RETURNING id");
+    if (!upd.ok()) return upd.status();
+    (*upd)->Bind(1, m.coalesce_key).Bind(2, m.payload).Bind(3, now);
+    auto row = (*upd)->Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      id = (*upd)->Int(0);
+      return Status::Ok();
+    }
+    auto ins = db.Prepare(
+        "INSERT INTO outbox (repo, pr, kind, coalesce_key, payload, next_attempt_at, created_at, "
+        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)");
+    if (!ins.ok()) return ins.status();
+    (*ins)->Bind(1, m.repo).Bind(2, m.pr).Bind(3, m.kind).Bind(4, m.coalesce_key);
+    (*ins)->Bind(5, m.payload).Bind(6, now);
+    CCCI_RETURN_IF_ERROR((*ins)->Run());
+    id = db.LastInsertId();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return id;
+}
+
+Result<std::vector<OutboxMessage>> SqliteStore::DueMessages(int64_t now_ms, int limit) {
+  return Read<std::vector<OutboxMessage>>([&](SqliteDb& db) -> Result<std::vector<OutboxMessage>> {
+    // The oldest pending message of each PR, if it is due.
+    auto s = db.Prepare(std::string("SELECT ") + kColumns +
+                        " FROM outbox o WHERE state = 'pending' AND next_attempt_at <= ?1 "
+                        "AND id = (SELECT min(id) FROM outbox p WHERE p.state = 'pending' "
+                        "AND p.repo = o.repo AND p.pr = o.pr) ORDER BY id LIMIT ?2");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit));
+    return Collect(*s);
+  });
+}
+
+Status SqliteStore::FinishMessage(int64_t id, const std::string& state, const std::string& error) {
+  int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqliteDb& db) -> Status {
+    auto s = db.Prepare(
+        "UPDATE outbox SET state = ?2, last_error = ?3, attempts = attempts + 1, updated_at = ?4 "
+        "WHERE id = ?1");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, id).Bind(2, state).Bind(3, error).Bind(4, now);
+    return (*s)->Run();
+  });
+}
+
+Status SqliteStore::RetryMessage(int64_t id, int64_t next_attempt_at_ms, const std::string& error) {
+  int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqliteDb& db) -> Status {
+    auto s = db.Prepare(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3, "
+        "updated_at = ?4 WHERE id = ?1");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, id).Bind(2, next_attempt_at_ms).Bind(3, error).Bind(4, now);
+    return (*s)->Run();
+  });
+}
+
+Result<std::vector<OutboxMessage>> SqliteStore::RecentMessages(int limit) {
+  return Read<std::vector<OutboxMessage>>([&](SqliteDb& db) -> Result<std::vector<OutboxMessage>> {
+    auto s = db.Prepare(std::string("SELECT ") + kColumns + " FROM outbox ORDER BY id DESC LIMIT ?1");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, static_cast<int64_t>(limit));
+    return Collect(*s);
+  });
+}
+
+Result<std::optional<int64_t>> SqliteStore::StickyComment(const std::string& repo, int64_t pr) {
+  return Read<std::optional<int64_t>>([&](SqliteDb& db) -> Result<std::optional<int64_t>> {
+    auto s = db.Prepare("SELECT comment_id FROM sticky_comments WHERE repo = ?1 AND pr = ?2");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, repo).Bind(2, pr);
+    auto row = (*s)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::optional<int64_t>();
+    return std::optional<int64_t>((*s)->Int(0));
+  });
+}
+
+Status SqliteStore::SetStickyComment(const std::string& repo, int64_t pr, int64_t comment_id) {
+  return Write([&](SqliteDb& db) -> Status {
+    auto s = db.Prepare(
+        "INSERT INTO sticky_comments (repo, pr, comment_id) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (repo, pr) DO UPDATE SET comment_id = excluded.comment_id");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, repo).Bind(2, pr).Bind(3, comment_id);
+    return (*s)->Run();
+  });
+}
+
+}  // namespace ccci
