@@ -19,6 +19,7 @@ constexpr const char* kUsage =
     "Commands:\n"
     "  serve        run the server: webhook intake, JSON API, badges, /healthz, /metrics\n"
     "  render       render a badge (SVG or PNG) or a run's summary card from the command line\n"
+    "  screenshot   capture a page in headless Chromium (1280x800 PNG)\n"
     "  version      print the version\n"
     "  help         this help\n"
     "\n"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "serve") return ccci::RunServeCommand(argc - 1, argv + 1);
   if (cmd == "render") return ccci::render::RunRenderCommand(argc - 1, argv + 1);
+  if (cmd == "screenshot") return ccci::render::RunScreenshotCommand(argc - 1, argv + 1);
   fprintf(stderr, "cc-ci: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

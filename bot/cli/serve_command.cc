@@ -15,6 +15,7 @@
 #include "bot/config/config.h"
 #include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
+#include "bot/report/command_handler.h"
 #include "bot/report/reporter.h"
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
@@ -149,11 +150,16 @@ int RunServeCommand(int argc, char** argv) {
   ro.pass_level = config.pass_level;
   Reporter reporter(&outbox, ro);
 
+  CommandHandler::Options cho;
+  cho.trusted_users = config.trusted_users;
+  CommandHandler commands(store->get(), store->get(), gitea.get(), &outbox, &reporter, cho);
+
   Intake::Options io;
   io.secrets = config.webhook_secrets;
   io.bot_login = config.bot_login;
   SqliteStore* st = store->get();
-  io.on_recorded = [st, &reporter](const Work& work, const RecordOutcome& out) {
+  io.on_recorded = [st, &reporter, &commands](const Work& work, const RecordOutcome& out) {
+    if (work.kind == Work::Kind::kCommand) commands.Kick();
     std::vector<int64_t> changed = out.cancelled;
     if (work.kind == Work::Kind::kQueueRun && !out.coalesced && out.run_id) {
       changed.push_back(out.run_id);
@@ -177,6 +183,7 @@ int RunServeCommand(int argc, char** argv) {
                                    config.EffectivePublicUrl(), store->get()});
   if (Status s = server.Start(); !s.ok()) return Fail(1, s.message());
   outbox.Start();
+  commands.Start();
 
   std::string host = config.listen.substr(0, config.listen.rfind(':'));
   std::string url = "http://" + host + ":" + std::to_string(server.port());
@@ -199,6 +206,7 @@ int RunServeCommand(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   LogInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop();
+  commands.Stop();
   outbox.Stop();
   store->reset();
   LogInfo("server.stopped");

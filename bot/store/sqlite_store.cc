@@ -144,6 +144,11 @@ Status AddCommand(SqliteDb& db, const Delivery& d, const CommandRequest& c, int6
 
 SqliteStore::SqliteStore(const Options& options) : options_(options) {}
 
+Status SqliteStore::CancelRunsInTxn(SqliteDb& db, const Work& work, int64_t now,
+                                    RecordOutcome* out) {
+  return CancelRuns(db, work, now, out);
+}
+
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& options) {
   std::unique_ptr<SqliteStore> store(new SqliteStore(options));
   CCCI_RETURN_IF_ERROR(store->Init());

@@ -19,12 +19,13 @@
 
 #include "base/clock.h"
 #include "bot/store/sqlite_db.h"
+#include "bot/chatops/command_store.h"
 #include "bot/forge/outbox_store.h"
 #include "bot/store/store.h"
 
 namespace ccci {
 
-class SqliteStore : public Store, public OutboxStore {
+class SqliteStore : public Store, public OutboxStore, public CommandStore {
  public:
   struct Options {
     std::string path;  // database file, or ":memory:" for no persistence (benchmarks)
@@ -53,6 +54,13 @@ class SqliteStore : public Store, public OutboxStore {
   Result<std::optional<int64_t>> StickyComment(const std::string& repo, int64_t pr) override;
   Status SetStickyComment(const std::string& repo, int64_t pr, int64_t comment_id) override;
 
+  // CommandStore (sqlite_commands.cc).
+  Result<std::vector<PendingCommand>> PendingCommands(int limit) override;
+  Status FinishCommand(int64_t id, const std::string& state, const std::string& note) override;
+  Result<int64_t> RetestPr(const std::string& repo, int64_t pr, const std::string& by) override;
+  Result<std::vector<int64_t>> CancelPr(const std::string& repo, int64_t pr,
+                                        const std::string& reason) override;
+
   // Runs `fn` inside the writer's next transaction (in a savepoint of its own: if it fails,
   // only its changes are rolled back). Returns once committed. For other components'
   // writes, so every write shares the group commit.
@@ -74,6 +82,7 @@ class SqliteStore : public Store, public OutboxStore {
   };
 
   explicit SqliteStore(const Options& options);
+  static Status CancelRunsInTxn(SqliteDb& db, const Work& work, int64_t now, RecordOutcome* out);
   Status Init();
   // Commits `batch` in one transaction; sets each job's result. Called by the leader only.
   void CommitBatch(const std::vector<Job*>& batch);

@@ -11,6 +11,7 @@
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
+#include "bot/report/command_handler.h"
 #include "bot/report/reporter.h"
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
@@ -48,6 +49,59 @@ class ReportingTest : public ::testing::Test {
       }
     };
     intake_ = std::make_unique<Intake>(store_.get(), io);
+    CommandHandler::Options co;
+    co.clock = &clock_;
+    co.trusted_users = {"dana"};
+    commands_ = std::make_unique<CommandHandler>(store_.get(), store_.get(),
+                                                 dry_run ? nullptr : client_.get(),
+                                                 outbox_.get(), reporter_.get(), co);
+  }
+  // A new PR comment, built from the real payload. `push`: the payload's permission, or
+  // absent (then the permission API decides).
+  int PostComment(const std::string& author, const std::string& body, int64_t comment_id,
+                  std::optional<bool> push) {
+    std::string s = testing::ReadShared("gitea/payloads/issue_comment_created_on_pr.json");
+    auto replace = [&](const std::string& from, const std::string& to) {
+      size_t p = s.find(from);
+      if (p != std::string::npos) s.replace(p, from.size(), to);
+    };
+    std::string escaped;
+    for (char ch : body) {
+      if (ch == '\n') escaped += "\\n";
+      else if (ch == '"') escaped += "\\\"";
+      else escaped.push_back(ch);
+    }
+    replace("\"body\": \"!cc-ci retest\"", "\"body\": \"" + escaped + "\"");
+    replace("\"id\": 9012", "\"id\": " + std::to_string(comment_id));
+    for (size_t p = s.find("\"login\": \"bob\""); p != std::string::npos; p = s.find("\"login\": \"bob\"", p + 1)) {
+      s.replace(p, 14, "\"login\": \"" + author + "\"");
+    }
+    replace("\"permissions\": {\n      \"admin\": false,\n      \"push\": true,",
+            push ? "\"permissions\": {\n      \"admin\": false,\n      \"push\": " +
+                       std::string(*push ? "true" : "false") + ","
+                 : "\"no_permissions\": {\n      \"admin\": false,\n      \"push\": true,");
+    gitea_.AddCommentWithId(comment_id, 17, author, body);
+    WebhookRequest r;
+    r.event = "issue_comment";
+    r.delivery = "c" + std::to_string(comment_id);
+    r.body = s;
+    r.signature = HmacSha256Hex(kSecret, r.body);
+    return intake_->Handle(r).status;
+  }
+  void FinishRun(int64_t id, int level) {
+    ASSERT_TRUE(store_->Write([&](SqliteDb& db) {
+      return db.Exec("UPDATE runs SET state = 'finished', level = " + std::to_string(level) +
+                     " WHERE id = " + std::to_string(id));
+    }).ok());
+  }
+  std::vector<std::string> Replies() {
+    std::vector<std::string> out;
+    for (const auto& c : gitea_.comments()) {
+      if (c.body.find(kStickyMarker) == std::string::npos && c.author == "cc-ci") {
+        out.push_back(c.body);
+      }
+    }
+    return out;
   }
   void Post(const std::string& fixture, const std::string& delivery) {
     WebhookRequest r;
@@ -70,6 +124,7 @@ class ReportingTest : public ::testing::Test {
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Reporter> reporter_;
   std::unique_ptr<Intake> intake_;
+  std::unique_ptr<CommandHandler> commands_;
 };
 
 TEST_F(ReportingTest, OneStickyCommentEditedInPlaceAndAPendingStatusPerHead) {
@@ -172,6 +227,90 @@ TEST_F(ReportingTest, DryRunSendsNothingAndShowsTheMessages) {
   EXPECT_EQ(api.status, 200);
   EXPECT_NE(api.body.find("\"kind\":\"sticky\""), std::string::npos) << api.body;
   EXPECT_NE(api.body.find("\"state\":\"dry-run\""), std::string::npos);
+}
+
+TEST_F(ReportingTest, TrustedRetestQueuesARunReactsAndUpdatesTheSticky) {
+  Open(false);
+  Post("pull_request_opened.json", "d1");
+  FinishRun(1, 3);
+  ASSERT_EQ(PostComment("bob", "!cc-ci retest", 9012, true), 202);
+  commands_->ProcessPending();
+  outbox_->DeliverDue();
+  ccci::Run run = store_->GetRun(2).value();
+  EXPECT_EQ(run.state, "queued");
+  EXPECT_EQ(run.trigger, "retest");
+  EXPECT_EQ(run.head_sha, "9b2e7c4d1a0f3e5b6c8d7a9e0f1b2c3d4e5f6a7b");
+  EXPECT_EQ(gitea_.reactions(), (std::vector<std::string>{"9012:eyes"}));
+  EXPECT_TRUE(Replies().empty());
+  // A second retest while that run is queued coalesces.
+  ASSERT_EQ(PostComment("bob", "!cc-ci retest", 9013, true), 202);
+  commands_->ProcessPending();
+  EXPECT_EQ(store_->ListRuns({}).value().runs.size(), 2u);
+}
+
+TEST_F(ReportingTest, UntrustedCommandsAreRefusedOnce) {
+  Open(false);
+  Post("pull_request_opened.json", "d1");
+  ASSERT_EQ(PostComment("mallory", "!cc-ci cancel\n!cc-ci retest", 9020, false), 202);
+  commands_->ProcessPending();
+  outbox_->DeliverDue();
+  EXPECT_EQ(store_->GetRun(1).value().state, "queued");
+  auto replies = Replies();
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_NE(replies[0].find("@mallory: `!cc-ci cancel` needs write access"), std::string::npos);
+  EXPECT_TRUE(gitea_.reactions().empty());
+}
+
+TEST_F(ReportingTest, PermissionApiAndAllowlistDecideWhenThePayloadDoesNot) {
+  Open(false);
+  Post("pull_request_opened.json", "d1");
+  gitea_.SetPermission("carol", "write");
+  ASSERT_EQ(PostComment("carol", "!cc-ci cancel", 9030, std::nullopt), 202);
+  commands_->ProcessPending();
+  EXPECT_EQ(store_->GetRun(1).value().state, "cancelled");
+  EXPECT_EQ(store_->GetRun(1).value().reason, "cancelled by carol");
+  Post("pull_request_synchronized.json", "d2");
+  ASSERT_EQ(PostComment("dana", "!cc-ci cancel", 9031, std::nullopt), 202);  // allowlisted
+  commands_->ProcessPending();
+  EXPECT_EQ(store_->GetRun(2).value().state, "cancelled");
+  ASSERT_EQ(PostComment("erin", "!cc-ci cancel", 9032, std::nullopt), 202);  // 404 from the API
+  commands_->ProcessPending();
+  outbox_->DeliverDue();
+  EXPECT_NE(Replies().back().find("@erin"), std::string::npos);
+}
+
+TEST_F(ReportingTest, HelpUnknownAndCommandsInCodeOrQuotes) {
+  Open(false);
+  Post("pull_request_opened.json", "d1");
+  ASSERT_EQ(PostComment("mallory", "!cc-ci help", 9040, false), 202);
+  ASSERT_EQ(PostComment("bob", "!cc-ci retset", 9041, true), 202);
+  ASSERT_EQ(PostComment("bob", "> !cc-ci cancel", 9042, true), 200);  // ignored at intake
+  ASSERT_EQ(PostComment("bob", "```\n!cc-ci cancel\n```", 9043, true), 202);
+  commands_->ProcessPending();
+  outbox_->DeliverDue();
+  auto replies = Replies();
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_NE(replies[0].find("cc-ci understands these commands"), std::string::npos);
+  EXPECT_NE(replies[1].find("unknown command `!cc-ci retset`"), std::string::npos);
+  EXPECT_EQ(store_->GetRun(1).value().state, "queued");
+}
+
+TEST_F(ReportingTest, AFloodOfCommandsGetsOneReply) {
+  Open(false);
+  Post("pull_request_opened.json", "d1");
+  for (int i = 0; i < 12; ++i) ASSERT_EQ(PostComment("mallory", "!cc-ci help", 9100 + i, false), 202);
+  commands_->ProcessPending();
+  outbox_->DeliverDue();
+  auto replies = Replies();
+  EXPECT_EQ(replies.size(), 6u);  // five answered, then one "too many"
+  EXPECT_NE(replies.back().find("too many"), std::string::npos);
+  // After the window, the user is heard again.
+  clock_.Advance(std::chrono::minutes(11));
+  ASSERT_EQ(PostComment("mallory", "!cc-ci help", 9200, false), 202);
+  commands_->ProcessPending();
+  clock_.Advance(std::chrono::minutes(1));
+  outbox_->DeliverDue();
+  EXPECT_EQ(Replies().size(), 7u);
 }
 
 }  // namespace

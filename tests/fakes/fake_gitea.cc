@@ -111,6 +111,11 @@ void FakeGitea::AddComment(int64_t issue, const std::string& author, const std::
   std::lock_guard<std::mutex> l(mu_);
   comments_.push_back({next_id_++, issue, author, body});
 }
+void FakeGitea::AddCommentWithId(int64_t id, int64_t issue, const std::string& author,
+                                 const std::string& body) {
+  std::lock_guard<std::mutex> l(mu_);
+  comments_.push_back({id, issue, author, body});
+}
 void FakeGitea::AddOpenPulls(int n) {
   std::lock_guard<std::mutex> l(mu_);
   open_pulls_ = n;

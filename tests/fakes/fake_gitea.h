@@ -40,6 +40,8 @@ class FakeGitea {
   void FailNext(int n, int status);
   void SetPermission(const std::string& login, const std::string& permission);
   void AddComment(int64_t issue, const std::string& author, const std::string& body);
+  // A comment with a given id, e.g. one a webhook payload in the test describes.
+  void AddCommentWithId(int64_t id, int64_t issue, const std::string& author, const std::string& body);
   void AddOpenPulls(int n);  // pulls numbered 1..n, head sha "sha<N>"
 
   std::vector<std::string> requests();    // "POST /api/v1/repos/o/r/issues/17/comments {...}"
