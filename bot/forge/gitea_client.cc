@@ -2,13 +2,12 @@
 
 #include <curl/curl.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <mutex>
 #include <thread>
 
 #include "base/log.h"
+#include "bot/forge/json_object.h"
 
 namespace ccci {
 namespace {
@@ -21,17 +20,6 @@ size_t Collect(char* data, size_t size, size_t n, void* out) {
   return size * n;
 }
 
-std::string Json(std::initializer_list<std::pair<const char*, std::string>> fields) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  for (const auto& [k, v] : fields) {
-    w.Key(k);
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-  }
-  w.EndObject();
-  return buf.GetString();
-}
 
 std::string RepoPath(const std::string& repo) {
   size_t slash = repo.find('/');
@@ -195,7 +183,7 @@ Result<GiteaClient::Response> GiteaClient::Call(const std::string& method, const
 Result<int64_t> GiteaClient::CreateComment(const std::string& repo, int64_t issue,
                                            const std::string& body) {
   auto r = Call("POST", RepoPath(repo) + "/issues/" + std::to_string(issue) + "/comments",
-                Json({{"body", body}}));
+                JsonObject({{"body", body}}));
   if (!r.ok()) return r.status();
   rapidjson::Document d;
   d.Parse(r->body.data(), r->body.size());
@@ -208,7 +196,7 @@ Result<int64_t> GiteaClient::CreateComment(const std::string& repo, int64_t issu
 Status GiteaClient::EditComment(const std::string& repo, int64_t comment_id,
                                 const std::string& body) {
   auto r = Call("PATCH", RepoPath(repo) + "/issues/comments/" + std::to_string(comment_id),
-                Json({{"body", body}}));
+                JsonObject({{"body", body}}));
   return r.ok() ? Status::Ok() : r.status();
 }
 
@@ -230,7 +218,7 @@ Result<std::vector<ForgeComment>> GiteaClient::ListComments(const std::string& r
 Status GiteaClient::CreateStatus(const std::string& repo, const std::string& sha,
                                  const CommitStatusRequest& s) {
   auto r = Call("POST", RepoPath(repo) + "/statuses/" + EscapePathSegment(sha),
-                Json({{"state", s.state},
+                JsonObject({{"state", s.state},
                       {"target_url", s.target_url},
                       {"description", s.description},
                       {"context", s.context}}));
@@ -251,7 +239,7 @@ Status GiteaClient::AddReaction(const std::string& repo, int64_t comment_id,
                                 const std::string& content) {
   auto r = Call("POST",
                 RepoPath(repo) + "/issues/comments/" + std::to_string(comment_id) + "/reactions",
-                Json({{"content", content}}));
+                JsonObject({{"content", content}}));
   return r.ok() ? Status::Ok() : r.status();  // 200 (already there) and 201 both count
 }
 

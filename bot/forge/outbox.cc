@@ -1,27 +1,16 @@
 #include "bot/forge/outbox.h"
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "base/log.h"
+#include "bot/forge/json_object.h"
 
 namespace ccci {
 namespace {
 
-std::string ToJson(std::initializer_list<std::pair<const char*, std::string>> fields) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  for (const auto& [k, v] : fields) {
-    w.Key(k);
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-  }
-  w.EndObject();
-  return buf.GetString();
-}
 
 std::string Field(const rapidjson::Document& d, const char* k) {
   auto it = d.FindMember(k);
@@ -52,23 +41,19 @@ Status Outbox::Enqueue(const std::string& repo, int64_t pr, const std::string& k
   m.payload = payload;
   auto id = store_->EnqueueMessage(m);
   if (!id.ok()) return id.status();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    kicked_ = true;
-  }
-  cv_.notify_one();
+  worker_.Kick();
   return Status::Ok();
 }
 
 Status Outbox::UpsertSticky(const std::string& repo, int64_t pr, const std::string& body) {
   return Enqueue(repo, pr, "sticky", "sticky:" + repo + "#" + std::to_string(pr),
-                 ToJson({{"body", body}}));
+                 JsonObject({{"body", body}}));
 }
 
 Status Outbox::SetStatus(const std::string& repo, int64_t pr, const std::string& sha,
                          const CommitStatusRequest& s) {
   return Enqueue(repo, pr, "status", "status:" + repo + "@" + sha + ":" + s.context,
-                 ToJson({{"sha", sha}, {"state", s.state}, {"target_url", s.target_url},
+                 JsonObject({{"sha", sha}, {"state", s.state}, {"target_url", s.target_url},
                          {"description", s.description}, {"context", s.context}}));
 }
 
@@ -76,7 +61,7 @@ Status Outbox::React(const std::string& repo, int64_t pr, int64_t comment_id,
                      const std::string& content) {
   std::string id = std::to_string(comment_id);
   return Enqueue(repo, pr, "reaction", "reaction:" + repo + ":" + id + ":" + content,
-                 ToJson({{"comment_id", id}, {"content", content}}));
+                 JsonObject({{"comment_id", id}, {"content", content}}));
 }
 
 Status Outbox::Reply(const std::string& repo, int64_t pr, const std::string& body) {
@@ -85,7 +70,7 @@ Status Outbox::Reply(const std::string& repo, int64_t pr, const std::string& bod
   return Enqueue(repo, pr, "reply",
                  "reply:" + std::to_string(options_.clock->NowUnixMillis()) + ":" +
                      std::to_string(seq++),
-                 ToJson({{"body", body}}));
+                 JsonObject({{"body", body}}));
 }
 
 Status Outbox::DeliverSticky(const OutboxMessage& m, const std::string& body) {
@@ -174,27 +159,8 @@ int Outbox::DeliverDue() {
   }
 }
 
-void Outbox::Start() {
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stop_) {
-      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_ || kicked_; });
-      if (stop_) break;
-      kicked_ = false;
-      lock.unlock();
-      DeliverDue();
-      lock.lock();
-    }
-  });
-}
+void Outbox::Start() { worker_.Start(); }
 
-void Outbox::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void Outbox::Stop() { worker_.Stop(); }
 
 }  // namespace ccci

@@ -6,13 +6,11 @@
 // older one, so after an outage the PR shows the latest state once, not a replay).
 // In dry-run nothing is sent: messages are logged and marked "dry-run" (GET /api/outbox).
 
-#include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "base/clock.h"
+#include "base/periodic_worker.h"
 #include "bot/forge/forge_client.h"
 #include "bot/forge/outbox_store.h"
 
@@ -57,11 +55,7 @@ class Outbox {
   ForgeClient* forge_;
   Options options_;
   std::mutex deliver_mu_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  bool kicked_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_{std::chrono::seconds(1), [this] { DeliverDue(); }};
 };
 
 }  // namespace ccci

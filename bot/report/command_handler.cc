@@ -128,35 +128,10 @@ int CommandHandler::ProcessPending() {
   return static_cast<int>(pending->size());
 }
 
-void CommandHandler::Start() {
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stop_) {
-      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stop_ || kicked_; });
-      if (stop_) break;
-      kicked_ = false;
-      lock.unlock();
-      ProcessPending();
-      lock.lock();
-    }
-  });
-}
+void CommandHandler::Start() { worker_.Start(); }
 
-void CommandHandler::Kick() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    kicked_ = true;
-  }
-  cv_.notify_one();
-}
+void CommandHandler::Kick() { worker_.Kick(); }
 
-void CommandHandler::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void CommandHandler::Stop() { worker_.Stop(); }
 
 }  // namespace ccci

@@ -5,15 +5,14 @@
 // help and unknown commands with the help text, and rate-limits a flood to one reply.
 
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/periodic_worker.h"
 #include "bot/chatops/command_store.h"
 #include "bot/forge/forge_client.h"
 #include "bot/forge/outbox.h"
@@ -56,10 +55,7 @@ class CommandHandler {
   std::mutex process_mu_;
   std::map<std::string, std::vector<int64_t>> recent_;  // user -> command times (ms)
   std::set<std::string> told_;                          // users told they are limited
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false, kicked_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_{std::chrono::seconds(1), [this] { ProcessPending(); }};
 };
 
 }  // namespace ccci

@@ -1,0 +1,60 @@
+#pragma once
+// A background thread that calls a function every `period`, and at once when kicked.
+// Stop() (also run by the destructor) wakes it and waits for the call in progress.
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace ccci {
+
+class PeriodicWorker {
+ public:
+  PeriodicWorker(std::chrono::milliseconds period, std::function<void()> fn)
+      : period_(period), fn_(std::move(fn)) {}
+  ~PeriodicWorker() { Stop(); }
+  PeriodicWorker(const PeriodicWorker&) = delete;
+  PeriodicWorker& operator=(const PeriodicWorker&) = delete;
+
+  void Start() {
+    thread_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (!stop_) {
+        cv_.wait_for(lock, period_, [&] { return stop_ || kicked_; });
+        if (stop_) break;
+        kicked_ = false;
+        lock.unlock();
+        fn_();
+        lock.lock();
+      }
+    });
+  }
+  void Kick() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      kicked_ = true;
+    }
+    cv_.notify_one();
+  }
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::chrono::milliseconds period_;
+  std::function<void()> fn_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool kicked_ = false;
+  std::thread thread_;
+};
+
+}  // namespace ccci
