@@ -132,6 +132,17 @@ std::string RenderBadgesPage(const std::string& repo, const std::string& base_ur
   return Page("Badges for " + repo, Template(ccci_tpl_badges, ccci_tpl_badges_end).render(d), version);
 }
 
+// A Markdown table cell: a '|' would end the cell, a newline the row.
+static std::string TableCell(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out.push_back(c);
+  }
+  return out;
+}
+
 std::string RenderPrComment(const PrCommentView& v) {
   data d;
   d.set("recipe", v.recipe);
@@ -149,9 +160,9 @@ std::string RenderPrComment(const PrCommentView& v) {
   data list{data::type::list};
   for (const auto& s : v.stages) {
     data row;
-    row.set("name", s.name);
+    row.set("name", TableCell(s.name));
     row.set("status", s.status);
-    SetIf(row, "reason", s.reason);
+    SetIf(row, "reason", TableCell(s.reason));
     row.set("duration", s.duration);
     list.push_back(row);
   }
