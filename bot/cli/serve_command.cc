@@ -150,7 +150,7 @@ int RunServeCommand(int argc, char** argv) {
   Reporter::Options ro;
   ro.public_url = config.EffectivePublicUrl();
   ro.pass_level = config.pass_level;
-  Reporter reporter(&outbox, ro);
+  Reporter reporter(store->get(), store->get(), &outbox, ro);
 
   CommandHandler::Options cho;
   cho.trusted_users = config.trusted_users;
@@ -159,18 +159,11 @@ int RunServeCommand(int argc, char** argv) {
   Intake::Options io;
   io.secrets = config.webhook_secrets;
   io.bot_login = config.bot_login;
-  SqliteStore* st = store->get();
-  io.on_recorded = [st, &reporter, &commands](const Work& work, const RecordOutcome& out) {
+  // Reports and commands are picked up from the store right after the commit (and every
+  // second, which also covers anything left over from before a restart).
+  io.on_recorded = [&reporter, &commands](const Work& work, const RecordOutcome&) {
     if (work.kind == Work::Kind::kCommand) commands.Kick();
-    std::vector<int64_t> changed = out.cancelled;
-    if (work.kind == Work::Kind::kQueueRun && !out.coalesced && out.run_id) {
-      changed.push_back(out.run_id);
-    }
-    for (int64_t id : changed) {
-      auto run = st->GetRun(id);
-      Status s = run.ok() ? reporter.RunChanged(*run) : run.status();
-      if (!s.ok()) LogError("report.failed", {{"run", id}, {"reason", s.message()}});
-    }
+    reporter.Kick();
   };
   Intake intake(store->get(), io);
 
@@ -185,6 +178,7 @@ int RunServeCommand(int argc, char** argv) {
                                    config.EffectivePublicUrl(), store->get()});
   if (Status s = server.Start(); !s.ok()) return Fail(1, s.message());
   outbox.Start();
+  reporter.Start();
   commands.Start();
 
   std::string host = config.listen.substr(0, config.listen.rfind(':'));
@@ -209,6 +203,7 @@ int RunServeCommand(int argc, char** argv) {
   LogInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop();
   commands.Stop();
+  reporter.Stop();
   outbox.Stop();
   store->reset();
   LogInfo("server.stopped");

@@ -31,46 +31,63 @@ Outbox::Outbox(OutboxStore* store, ForgeClient* forge, Options options)
 
 Outbox::~Outbox() { Stop(); }
 
-Status Outbox::Enqueue(const std::string& repo, int64_t pr, const std::string& kind,
-                       const std::string& key, const std::string& payload) {
+namespace {
+
+OutboxMessage Message(const std::string& repo, int64_t pr, const std::string& kind,
+                      const std::string& key, const std::string& payload) {
   OutboxMessage m;
   m.repo = repo;
   m.pr = pr;
   m.kind = kind;
   m.coalesce_key = key;
   m.payload = payload;
+  return m;
+}
+
+}  // namespace
+
+Status Outbox::Enqueue(const OutboxMessage& m) {
   auto id = store_->EnqueueMessage(m);
   if (!id.ok()) return id.status();
   worker_.Kick();
   return Status::Ok();
 }
 
-Status Outbox::UpsertSticky(const std::string& repo, int64_t pr, const std::string& body) {
-  return Enqueue(repo, pr, "sticky", "sticky:" + repo + "#" + std::to_string(pr),
+OutboxMessage Outbox::StickyMessage(const std::string& repo, int64_t pr, const std::string& body) {
+  return Message(repo, pr, "sticky", "sticky:" + repo + "#" + std::to_string(pr),
                  JsonObject({{"body", body}}));
+}
+
+OutboxMessage Outbox::StatusMessage(const std::string& repo, int64_t pr, const std::string& sha,
+                                    const CommitStatusRequest& s) {
+  return Message(repo, pr, "status", "status:" + repo + "@" + sha + ":" + s.context,
+                 JsonObject({{"sha", sha}, {"state", s.state}, {"target_url", s.target_url},
+                             {"description", s.description}, {"context", s.context}}));
+}
+
+Status Outbox::UpsertSticky(const std::string& repo, int64_t pr, const std::string& body) {
+  return Enqueue(StickyMessage(repo, pr, body));
 }
 
 Status Outbox::SetStatus(const std::string& repo, int64_t pr, const std::string& sha,
                          const CommitStatusRequest& s) {
-  return Enqueue(repo, pr, "status", "status:" + repo + "@" + sha + ":" + s.context,
-                 JsonObject({{"sha", sha}, {"state", s.state}, {"target_url", s.target_url},
-                         {"description", s.description}, {"context", s.context}}));
+  return Enqueue(StatusMessage(repo, pr, sha, s));
 }
 
 Status Outbox::React(const std::string& repo, int64_t pr, int64_t comment_id,
                      const std::string& content) {
   std::string id = std::to_string(comment_id);
-  return Enqueue(repo, pr, "reaction", "reaction:" + repo + ":" + id + ":" + content,
-                 JsonObject({{"comment_id", id}, {"content", content}}));
+  return Enqueue(Message(repo, pr, "reaction", "reaction:" + repo + ":" + id + ":" + content,
+                         JsonObject({{"comment_id", id}, {"content", content}})));
 }
 
 Status Outbox::Reply(const std::string& repo, int64_t pr, const std::string& body) {
   // Replies never coalesce: each answers something.
   static std::atomic<int64_t> seq{0};
-  return Enqueue(repo, pr, "reply",
-                 "reply:" + std::to_string(options_.clock->NowUnixMillis()) + ":" +
-                     std::to_string(seq++),
-                 JsonObject({{"body", body}}));
+  return Enqueue(Message(repo, pr, "reply",
+                         "reply:" + std::to_string(options_.clock->NowUnixMillis()) + ":" +
+                             std::to_string(seq++),
+                         JsonObject({{"body", body}})));
 }
 
 Status Outbox::DeliverSticky(const OutboxMessage& m, const std::string& body) {

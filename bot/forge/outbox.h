@@ -31,6 +31,13 @@ class Outbox {
   Outbox(OutboxStore* store, ForgeClient* forge, Options options);
   ~Outbox();
 
+  // Messages, built but not queued (for OutboxStore::EnqueueRunReport).
+  static OutboxMessage StickyMessage(const std::string& repo, int64_t pr, const std::string& body);
+  static OutboxMessage StatusMessage(const std::string& repo, int64_t pr, const std::string& sha,
+                                     const CommitStatusRequest& status);
+  // Wakes the delivery thread (after messages were queued elsewhere).
+  void Kick() { worker_.Kick(); }
+
   // Queue messages (persisted before returning).
   Status UpsertSticky(const std::string& repo, int64_t pr, const std::string& body);
   Status SetStatus(const std::string& repo, int64_t pr, const std::string& sha,
@@ -46,8 +53,7 @@ class Outbox {
   void Stop();
 
  private:
-  Status Enqueue(const std::string& repo, int64_t pr, const std::string& kind,
-                 const std::string& key, const std::string& payload);
+  Status Enqueue(const OutboxMessage& m);
   Status Deliver(const OutboxMessage& m);
   Status DeliverSticky(const OutboxMessage& m, const std::string& body);
 

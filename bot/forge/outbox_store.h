@@ -30,6 +30,11 @@ class OutboxStore {
   // Adds `m`, or, when a pending message with the same coalesce key exists, replaces its
   // payload (it keeps its place in line): after an outage the PR gets the latest state once.
   virtual Result<int64_t> EnqueueMessage(const OutboxMessage& m) = 0;
+  // Enqueues `messages` (each as EnqueueMessage does) and records that run `run_id` was
+  // reported in `state`, in one transaction; if the run has moved on meanwhile it stays
+  // unreported, so its newer state is reported next.
+  virtual Status EnqueueRunReport(int64_t run_id, const std::string& state,
+                                  const std::vector<OutboxMessage>& messages) = 0;
   // Pending messages due by `now_ms`, oldest first, at most one per PR (its oldest pending
   // one), so each PR's messages go out in order.
   virtual Result<std::vector<OutboxMessage>> DueMessages(int64_t now_ms, int limit) = 0;

@@ -1,11 +1,12 @@
 #include "bot/report/reporter.h"
 
+#include "base/log.h"
 #include "renderer/pages.h"
 
 namespace ccci {
 
-Reporter::Reporter(Outbox* outbox, Options options)
-    : outbox_(outbox), options_(std::move(options)) {
+Reporter::Reporter(Store* runs, OutboxStore* outbox_store, Outbox* outbox, Options options)
+    : runs_(runs), outbox_store_(outbox_store), outbox_(outbox), options_(std::move(options)) {
   while (!options_.public_url.empty() && options_.public_url.back() == '/') {
     options_.public_url.pop_back();
   }
@@ -33,9 +34,31 @@ CommitStatusRequest Reporter::StatusFor(const Run& run) const {
   return s;
 }
 
+int Reporter::ReportPending() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto runs = runs_->UnreportedRuns(100);
+  if (!runs.ok()) return 0;
+  for (const Run& run : *runs) {
+    Status s = RunChanged(run);
+    if (!s.ok()) LogError("report.failed", {{"run", run.id}, {"reason", s.message()}});
+  }
+  return static_cast<int>(runs->size());
+}
+
 Status Reporter::RunChanged(const Run& run, const std::string& stage) {
-  CCCI_RETURN_IF_ERROR(outbox_->SetStatus(run.repo, run.pr, run.head_sha, StatusFor(run)));
-  if (run.pr <= 0) return Status::Ok();
+  std::vector<OutboxMessage> messages;
+  if (run.state != kRunSuperseded) {
+    messages.push_back(Outbox::StatusMessage(run.repo, run.pr, run.head_sha, StatusFor(run)));
+  }
+  if (run.pr > 0 && run.state != kRunSuperseded) {
+    messages.push_back(Outbox::StickyMessage(run.repo, run.pr, StickyBody(run, stage)));
+  }
+  CCCI_RETURN_IF_ERROR(outbox_store_->EnqueueRunReport(run.id, run.state, messages));
+  outbox_->Kick();
+  return Status::Ok();
+}
+
+std::string Reporter::StickyBody(const Run& run, const std::string& stage) const {
   render::PrCommentView v;
   v.recipe = run.repo.substr(run.repo.find('/') + 1);
   v.run_id = run.id;
@@ -50,7 +73,7 @@ Status Reporter::RunChanged(const Run& run, const std::string& stage) {
   v.run_url = run_url;
   v.badge_url = run_url + "/badge.svg";
   v.card_url = run_url + "/card.png";
-  return outbox_->UpsertSticky(run.repo, run.pr, render::RenderPrComment(v));
+  return render::RenderPrComment(v);
 }
 
 }  // namespace ccci

@@ -1,9 +1,13 @@
 #pragma once
 // The reporter: turns what happens to runs into messages for the PR (one sticky comment,
-// edited in place, and the `cc-ci/recipe` commit status), through the Outbox.
+// edited in place, and the `cc-ci/recipe` commit status). It works from the store's state, not
+// from events: a run whose state was not reported yet is reported, and the messages are queued
+// in the same transaction that marks it reported, so a crash loses no report.
 
+#include <mutex>
 #include <string>
 
+#include "base/periodic_worker.h"
 #include "bot/forge/outbox.h"
 #include "bot/store/store.h"
 
@@ -16,18 +20,33 @@ class Reporter {
     int pass_level = 1;
     std::string context = "cc-ci/recipe";
   };
-  Reporter(Outbox* outbox, Options options);
+  // All must outlive the Reporter.
+  Reporter(Store* runs, OutboxStore* outbox_store, Outbox* outbox, Options options);
 
-  // A run's state changed (queued, running, finished, error, cancelled): update the PR.
-  // Branch runs (pr == 0) get only the commit status.
+  // Reports every run whose state is not reported yet; returns how many. Thread-safe.
+  int ReportPending();
+  // A thread running ReportPending every second, and at once after Kick().
+  void Start() { worker_.Start(); }
+  void Kick() { worker_.Kick(); }
+  void Stop() { worker_.Stop(); }
+
+  // Reports `run` as it is now (a running run may name its `stage`). Branch runs (pr == 0)
+  // get only the commit status; superseded runs nothing (the newer run's report replaces
+  // theirs).
   Status RunChanged(const Run& run, const std::string& stage = "");
 
   // The commit status a run's state maps to (pending/success/failure/error + description).
   CommitStatusRequest StatusFor(const Run& run) const;
 
  private:
+  std::string StickyBody(const Run& run, const std::string& stage) const;
+
+  Store* runs_;
+  OutboxStore* outbox_store_;
   Outbox* outbox_;
   Options options_;
+  std::mutex mu_;
+  PeriodicWorker worker_{std::chrono::seconds(1), [this] { ReportPending(); }};
 };
 
 }  // namespace ccci

@@ -37,34 +37,52 @@ Result<std::vector<OutboxMessage>> Collect(const StmtRef& s) {
 
 }  // namespace
 
+Status SqliteStore::EnqueueInTxn(SqliteDb& db, const OutboxMessage& m, int64_t now,
+                                 int64_t* id) {
+  auto upd = db.Prepare(
+      "UPDATE outbox SET payload = ?2, updated_at = ?3 WHERE id = "
+      "(SELECT id FROM outbox WHERE coalesce_key = ?1 AND state = 'pending' ORDER BY id LIMIT 1) "
+      "RETURNING id");
+  if (!upd.ok()) return upd.status();
+  (*upd)->Bind(1, m.coalesce_key).Bind(2, m.payload).Bind(3, now);
+  auto row = (*upd)->Step();
+  if (!row.ok()) return row.status();
+  if (*row) {
+    *id = (*upd)->Int(0);
+    return Status::Ok();
+  }
+  auto ins = db.Prepare(
+      "INSERT INTO outbox (repo, pr, kind, coalesce_key, payload, next_attempt_at, created_at, "
+      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)");
+  if (!ins.ok()) return ins.status();
+  (*ins)->Bind(1, m.repo).Bind(2, m.pr).Bind(3, m.kind).Bind(4, m.coalesce_key);
+  (*ins)->Bind(5, m.payload).Bind(6, now);
+  CCCI_RETURN_IF_ERROR((*ins)->Run());
+  *id = db.LastInsertId();
+  return Status::Ok();
+}
+
 Result<int64_t> SqliteStore::EnqueueMessage(const OutboxMessage& m) {
   int64_t id = 0;
   int64_t now = options_.clock->NowUnixMillis();
-  Status s = Write([&](SqliteDb& db) -> Status {
-    auto upd = db.Prepare(
-        "UPDATE outbox SET payload = ?2, updated_at = ?3 WHERE id = "
-        "(SELECT id FROM outbox WHERE coalesce_key = ?1 AND state = 'pending' ORDER BY id LIMIT 1) "
-        "RETURNING id");
-    if (!upd.ok()) return upd.status();
-    (*upd)->Bind(1, m.coalesce_key).Bind(2, m.payload).Bind(3, now);
-    auto row = (*upd)->Step();
-    if (!row.ok()) return row.status();
-    if (*row) {
-      id = (*upd)->Int(0);
-      return Status::Ok();
-    }
-    auto ins = db.Prepare(
-        "INSERT INTO outbox (repo, pr, kind, coalesce_key, payload, next_attempt_at, created_at, "
-        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)");
-    if (!ins.ok()) return ins.status();
-    (*ins)->Bind(1, m.repo).Bind(2, m.pr).Bind(3, m.kind).Bind(4, m.coalesce_key);
-    (*ins)->Bind(5, m.payload).Bind(6, now);
-    CCCI_RETURN_IF_ERROR((*ins)->Run());
-    id = db.LastInsertId();
-    return Status::Ok();
-  });
+  Status s = Write([&](SqliteDb& db) { return EnqueueInTxn(db, m, now, &id); });
   if (!s.ok()) return s;
   return id;
+}
+
+Status SqliteStore::EnqueueRunReport(int64_t run_id, const std::string& state,
+                                     const std::vector<OutboxMessage>& messages) {
+  int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqliteDb& db) -> Status {
+    for (const OutboxMessage& m : messages) {
+      int64_t id;
+      CCCI_RETURN_IF_ERROR(EnqueueInTxn(db, m, now, &id));
+    }
+    auto mark = db.Prepare("UPDATE runs SET reported_state = ?2 WHERE id = ?1 AND state = ?2");
+    if (!mark.ok()) return mark.status();
+    (*mark)->Bind(1, run_id).Bind(2, state);
+    return (*mark)->Run();
+  });
 }
 
 Result<std::vector<OutboxMessage>> SqliteStore::DueMessages(int64_t now_ms, int limit) {

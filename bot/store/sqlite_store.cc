@@ -409,6 +409,22 @@ Result<RunPage> SqliteStore::ListRuns(const RunQuery& q) {
   });
 }
 
+Result<std::vector<Run>> SqliteStore::UnreportedRuns(int limit) {
+  return Read<std::vector<Run>>([&](SqliteDb& db) -> Result<std::vector<Run>> {
+    auto s = db.Prepare(std::string("SELECT ") + kRunColumns +
+                        " FROM runs WHERE reported_state != state ORDER BY id LIMIT ?1");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, static_cast<int64_t>(limit));
+    std::vector<Run> out;
+    for (;;) {
+      auto row = (*s)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back(ReadRun(**s));
+    }
+  });
+}
+
 Result<QueueCounts> SqliteStore::CountQueue() {
   return Read<QueueCounts>([&](SqliteDb& db) -> Result<QueueCounts> {
     auto s = db.Prepare(

@@ -44,9 +44,12 @@ class SqliteStore : public Store, public OutboxStore, public CommandStore {
   Result<Run> GetRun(int64_t id) override;
   Result<RunPage> ListRuns(const RunQuery& query) override;
   Result<QueueCounts> CountQueue() override;
+  Result<std::vector<Run>> UnreportedRuns(int limit) override;
 
   // OutboxStore (sqlite_outbox.cc).
   Result<int64_t> EnqueueMessage(const OutboxMessage& m) override;
+  Status EnqueueRunReport(int64_t run_id, const std::string& state,
+                          const std::vector<OutboxMessage>& messages) override;
   Result<std::vector<OutboxMessage>> DueMessages(int64_t now_ms, int limit) override;
   Status FinishMessage(int64_t id, const std::string& state, const std::string& error) override;
   Status RetryMessage(int64_t id, int64_t next_attempt_at_ms, const std::string& error) override;
@@ -82,6 +85,7 @@ class SqliteStore : public Store, public OutboxStore, public CommandStore {
   };
 
   explicit SqliteStore(const Options& options);
+  Status EnqueueInTxn(SqliteDb& db, const OutboxMessage& m, int64_t now, int64_t* id);
   static Status CancelRunsInTxn(SqliteDb& db, const Work& work, int64_t now, RecordOutcome* out);
   Status Init();
   // Commits `batch` in one transaction; sets each job's result. Called by the leader only.

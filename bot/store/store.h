@@ -138,6 +138,8 @@ class Store {
   virtual Result<Run> GetRun(int64_t id) = 0;  // NotFound if there is none
   virtual Result<RunPage> ListRuns(const RunQuery& query) = 0;
   virtual Result<QueueCounts> CountQueue() = 0;
+  // Runs whose current state has not been reported to the forge yet, oldest first.
+  virtual Result<std::vector<Run>> UnreportedRuns(int limit) = 0;
 };
 
 }  // namespace ccci

@@ -41,13 +41,9 @@ class ReportingTest : public ::testing::Test {
     oo.dry_run = dry_run;
     oo.clock = &clock_;
     outbox_ = std::make_unique<Outbox>(store_.get(), dry_run ? nullptr : client_.get(), oo);
-    reporter_ = std::make_unique<Reporter>(outbox_.get(), Reporter::Options{"http://ci.example", 1, "cc-ci/recipe"});
+    reporter_ = std::make_unique<Reporter>(store_.get(), store_.get(), outbox_.get(),
+                                           Reporter::Options{"http://ci.example", 1, "cc-ci/recipe"});
     Intake::Options io{{kSecret}, "cc-ci", &clock_, {}};
-    io.on_recorded = [this](const Work& w, const RecordOutcome& out) {
-      if (w.kind == Work::Kind::kQueueRun && !out.coalesced) {
-        ASSERT_TRUE(reporter_->RunChanged(store_->GetRun(out.run_id).value()).ok());
-      }
-    };
     intake_ = std::make_unique<Intake>(store_.get(), io);
     CommandHandler::Options co;
     co.clock = &clock_;
@@ -110,6 +106,7 @@ class ReportingTest : public ::testing::Test {
     r.body = testing::ReadShared("gitea/payloads/" + fixture);
     r.signature = HmacSha256Hex(kSecret, r.body);
     ASSERT_EQ(intake_->Handle(r).status, 202);
+    reporter_->ReportPending();  // what serve's reporter thread does right after the commit
   }
   void TearDown() override {
     auto v = gitea_.violations();
@@ -198,6 +195,26 @@ TEST_F(ReportingTest, AFullOutboxSurvivesARestart) {
   EXPECT_EQ(gitea_.statuses().size(), 1u);
 }
 
+TEST_F(ReportingTest, ARunQueuedJustBeforeACrashIsStillReported) {
+  Open(false);
+  WebhookRequest r;
+  r.event = "pull_request";
+  r.delivery = "d1";
+  r.body = testing::ReadShared("gitea/payloads/pull_request_opened.json");
+  r.signature = HmacSha256Hex(kSecret, r.body);
+  ASSERT_EQ(intake_->Handle(r).status, 202);  // committed; cc-ci dies before reporting
+  intake_.reset();
+  reporter_.reset();
+  outbox_.reset();
+  store_.reset();
+  Open(false);
+  EXPECT_EQ(reporter_->ReportPending(), 1);
+  EXPECT_EQ(reporter_->ReportPending(), 0) << "reported once";
+  outbox_->DeliverDue();
+  EXPECT_EQ(gitea_.comments().size(), 1u);
+  EXPECT_EQ(gitea_.statuses().size(), 1u);
+}
+
 TEST_F(ReportingTest, ADeletedStickyCommentIsWrittenAgain) {
   Open(false);
   Post("pull_request_opened.json", "d1");
@@ -235,6 +252,7 @@ TEST_F(ReportingTest, TrustedRetestQueuesARunReactsAndUpdatesTheSticky) {
   FinishRun(1, 3);
   ASSERT_EQ(PostComment("bob", "!cc-ci retest", 9012, true), 202);
   commands_->ProcessPending();
+  reporter_->ReportPending();
   outbox_->DeliverDue();
   ccci::Run run = store_->GetRun(2).value();
   EXPECT_EQ(run.state, "queued");

@@ -28,6 +28,9 @@ class AcceptingStore : public ccci::Store {
   ccci::Result<ccci::Run> GetRun(int64_t) override { return ccci::NotFound("x"); }
   ccci::Result<ccci::RunPage> ListRuns(const ccci::RunQuery&) override { return ccci::RunPage{}; }
   ccci::Result<ccci::QueueCounts> CountQueue() override { return ccci::QueueCounts{}; }
+  ccci::Result<std::vector<ccci::Run>> UnreportedRuns(int) override {
+    return std::vector<ccci::Run>{};
+  }
 };
 
 }  // namespace
