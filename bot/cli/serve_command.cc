@@ -189,6 +189,7 @@ int RunServeCommand(int argc, char** argv) {
            {"reporting", config.EffectiveDryRun() ? "dry-run" : "gitea"},
            {"version", kVersion}});
   printf("cc-ci %s listening on %s\n", kVersion, url.c_str());
+  printf("  dashboard: %s/\n", url.c_str());
   printf("  webhook:   POST %s/hooks/gitea (secret: %s)\n", url.c_str(),
          config.webhook_secret_source.c_str());
   printf("  api:       %s/api/runs   metrics: %s/metrics   health: %s/healthz\n", url.c_str(),
