@@ -16,6 +16,7 @@
 #include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
 #include "bot/report/command_handler.h"
+#include "bot/report/reconciler.h"
 #include "bot/report/reporter.h"
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
@@ -167,6 +168,13 @@ int RunServeCommand(int argc, char** argv) {
   };
   Intake intake(store->get(), io);
 
+  Reconciler::Options rco;
+  rco.repos = config.repos;
+  rco.bot_login = config.bot_login;
+  rco.interval = std::chrono::seconds(config.reconcile_interval_s);
+  std::unique_ptr<Reconciler> reconciler;
+  if (gitea) reconciler = std::make_unique<Reconciler>(store->get(), gitea.get(), rco);
+
   HttpServerOptions ho;
   ho.listen = config.listen;
   ho.max_connections = config.max_connections;
@@ -180,6 +188,7 @@ int RunServeCommand(int argc, char** argv) {
   outbox.Start();
   reporter.Start();
   commands.Start();
+  if (reconciler) reconciler->Start();
 
   std::string host = config.listen.substr(0, config.listen.rfind(':'));
   std::string url = "http://" + host + ":" + std::to_string(server.port());
@@ -203,6 +212,7 @@ int RunServeCommand(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   LogInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop();
+  if (reconciler) reconciler->Stop();
   commands.Stop();
   reporter.Stop();
   outbox.Stop();

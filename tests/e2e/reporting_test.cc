@@ -12,6 +12,7 @@
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
 #include "bot/report/command_handler.h"
+#include "bot/report/reconciler.h"
 #include "bot/report/reporter.h"
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
@@ -213,6 +214,28 @@ TEST_F(ReportingTest, ARunQueuedJustBeforeACrashIsStillReported) {
   outbox_->DeliverDue();
   EXPECT_EQ(gitea_.comments().size(), 1u);
   EXPECT_EQ(gitea_.statuses().size(), 1u);
+}
+
+TEST_F(ReportingTest, ReconcilerRecordsWhatLostDeliveriesMissedOnce) {
+  Open(false);
+  gitea_.AddOpenPulls(20);  // PRs 1..20, none of them delivered
+  Post("pull_request_opened.json", "d1");  // #17 of coop-cloud/nextcloud came by webhook
+  ASSERT_EQ(PostComment("bob", "!cc-ci help", 9300, true), 202);
+  gitea_.AddCommentWithId(9301, 17, "bob", "!cc-ci retest");  // its webhook was lost
+  gitea_.AddCommentWithId(9302, 17, "cc-ci", "!cc-ci retest");  // the bot's own
+  gitea_.AddCommentWithId(9303, 17, "bob", "just a remark");
+  Reconciler::Options o;
+  o.clock = &clock_;
+  Reconciler rec(store_.get(), client_.get(), o);  // watches the repo seen in runs
+  Reconciler::Pass first = rec.ReconcileOnce();
+  EXPECT_EQ(first.errors, 0);
+  // The fake serves 20 PRs with heads sha1..sha20; #17's head differs from the delivered one,
+  // so all 20 are new heads.
+  EXPECT_EQ(first.runs_queued, 20);
+  EXPECT_EQ(first.commands_added, 1);  // 9301 only: 9300 came by webhook, 9302 is the bot's
+  Reconciler::Pass second = rec.ReconcileOnce();
+  EXPECT_EQ(second.runs_queued, 0);
+  EXPECT_EQ(second.commands_added, 0);
 }
 
 TEST_F(ReportingTest, ADeletedStickyCommentIsWrittenAgain) {

@@ -236,6 +236,21 @@ int FakeGitea::Handle(const std::string& method, const std::string& uri, const s
     *out += "]";
     return 200;
   }
+  // /api/v1/repos/o/r/issues/comments (repo-wide, paginated: everything on page 1)
+  if (s.size() == 7 && s[5] == "issues" && s[6] == "comments") {
+    bool first = true;
+    for (const auto& [k, v] : u.getQueryParameters()) {
+      if (k == "page" && v != "1") first = false;
+    }
+    *out = "[";
+    for (const Comment& c : comments_) {
+      if (!first) break;
+      if (out->size() > 1) *out += ",";
+      *out += CommentJson(c);
+    }
+    *out += "]";
+    return 200;
+  }
   // /api/v1/repos/o/r/issues/comments/{id}[/reactions]
   if (s.size() >= 8 && s[5] == "issues" && s[6] == "comments") {
     int64_t id = std::stoll(s[7]);

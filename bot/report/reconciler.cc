@@ -1,0 +1,100 @@
+#include "bot/report/reconciler.h"
+
+#include <set>
+
+#include "base/log.h"
+#include "bot/intake/intake.h"
+
+namespace ccci {
+
+Reconciler::Reconciler(Store* store, ForgeClient* forge, Options options)
+    : store_(store), forge_(forge), options_(std::move(options)),
+      worker_(std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval),
+              [this] { ReconcileOnce(); }) {}
+
+std::vector<std::string> Reconciler::Repos() {
+  std::set<std::string> repos(options_.repos.begin(), options_.repos.end());
+  RunQuery q;
+  q.limit = 500;
+  auto page = store_->ListRuns(q);
+  if (page.ok()) {
+    for (const Run& r : page->runs) repos.insert(r.repo);
+  }
+  return {repos.begin(), repos.end()};
+}
+
+Reconciler::Pass Reconciler::ReconcileOnce() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Pass pass;
+  int64_t now = options_.clock->NowUnixMillis();
+  int64_t since_ms = last_pass_ms_ ? last_pass_ms_ - 60000  // overlap: clocks differ
+                                   : now - options_.first_lookback.count() * 1000;
+  std::string since = FormatRfc3339Millis(since_ms);
+  since = since.substr(0, 19) + "Z";  // Gitea wants RFC 3339 without fractions
+  for (const std::string& repo : Repos()) {
+    auto pulls = forge_->ListOpenPullRequests(repo);
+    if (!pulls.ok()) {
+      ++pass.errors;
+      LogWarn("reconcile.failed", {{"repo", repo}, {"reason", pulls.status().message()}});
+      continue;
+    }
+    for (const ForgePull& p : *pulls) {
+      Delivery d;
+      d.id = "reconcile:" + repo + "#" + std::to_string(p.number) + "@" + p.head_sha;
+      d.event = "reconcile";
+      d.repo = repo;
+      d.pr = p.number;
+      d.head_sha = p.head_sha;
+      d.received_at_ms = now;
+      Work w;
+      w.kind = Work::Kind::kQueueRun;
+      w.run = RunRequest{repo, p.number, p.head_sha, p.head_ref, p.base_ref, "", p.title, p.author,
+                         "reconcile"};
+      // A head that already had a run (any state) needs nothing: only a missed one does.
+      RunQuery q;
+      q.repo = repo;
+      q.pr = p.number;
+      q.limit = 50;
+      auto runs = store_->ListRuns(q);
+      bool seen = false;
+      if (runs.ok()) {
+        for (const Run& r : runs->runs) seen |= r.head_sha == p.head_sha;
+      }
+      if (seen) continue;
+      auto out = store_->RecordDelivery(d, w);
+      if (out.ok() && !out->duplicate && !out->coalesced) {
+        ++pass.runs_queued;
+        LogInfo("reconcile.run_queued", {{"repo", repo}, {"pr", p.number}, {"run", out->run_id}});
+      }
+    }
+    auto comments = forge_->ListRepoComments(repo, since);
+    if (!comments.ok()) {
+      ++pass.errors;
+      continue;
+    }
+    for (const ForgeComment& c : *comments) {
+      if (c.issue_number == 0 || c.author == options_.bot_login || !MentionsCommand(c.body)) continue;
+      bool open_pr = false;
+      for (const ForgePull& p : *pulls) open_pr |= p.number == c.issue_number;
+      if (!open_pr) continue;  // an issue, or a closed PR
+      Delivery d;
+      d.id = "reconcile-comment:" + repo + ":" + std::to_string(c.id);
+      d.event = "reconcile";
+      d.repo = repo;
+      d.pr = c.issue_number;
+      d.received_at_ms = now;
+      Work w;
+      w.kind = Work::Kind::kCommand;
+      w.command = CommandRequest{repo, c.issue_number, c.id, c.author, c.body, std::nullopt};
+      auto out = store_->RecordDelivery(d, w);
+      if (out.ok() && !out->duplicate && out->command_id) {
+        ++pass.commands_added;
+        LogInfo("reconcile.command_added", {{"repo", repo}, {"pr", c.issue_number}, {"comment", c.id}});
+      }
+    }
+  }
+  last_pass_ms_ = now;
+  return pass;
+}
+
+}  // namespace ccci

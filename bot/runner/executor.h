@@ -1,0 +1,87 @@
+#pragma once
+// Executor seam: runs one command under a pseudo-terminal (abra refuses to work without a
+// tty), in its own process group, with a timeout and cancellation. On timeout or cancel the
+// whole group gets SIGTERM, then SIGKILL after `grace`, so no descendant outlives the call.
+// Output is streamed, as it arrives, to an OutputSink.
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace ccci::runner {
+
+// Set from any thread; the executor polls it while the command runs.
+class CancelToken {
+ public:
+  void Cancel() { cancelled_.store(true); }
+  bool cancelled() const { return cancelled_.load(); }
+
+ private:
+  std::atomic<bool> cancelled_{false};
+};
+
+class OutputSink {
+ public:
+  virtual ~OutputSink() = default;
+  virtual void Write(std::string_view chunk) = 0;
+  // Called once after the command ended; flushes held-back bytes.
+  virtual void Close() {}
+};
+
+struct Command {
+  std::vector<std::string> argv;  // argv[0] is looked up on PATH
+  std::vector<std::string> env;   // "K=V", added to (and overriding) the parent's environment
+  std::string cwd;                // empty: inherit
+  std::chrono::milliseconds timeout{std::chrono::minutes(10)};
+  std::chrono::milliseconds grace{std::chrono::seconds(5)};
+};
+
+struct ExecResult {
+  int exit_code = -1;  // valid when !signaled
+  int signal = 0;      // terminating signal, 0 if exited normally
+  bool timed_out = false;
+  bool cancelled = false;
+  bool ok() const { return !timed_out && !cancelled && signal == 0 && exit_code == 0; }
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  // Error Status only when the command could not be started (e.g. not found: kNotFound).
+  virtual Result<ExecResult> Run(const Command& cmd, OutputSink& sink, const CancelToken& cancel) = 0;
+};
+
+// forkpty-based real executor.
+class PtyExecutor : public Executor {
+ public:
+  Result<ExecResult> Run(const Command& cmd, OutputSink& sink, const CancelToken& cancel) override;
+};
+
+// Appends to a file, at most `cap_bytes` (then one truncation marker), replacing every
+// occurrence of each secret with "***" even when a secret is split across Write() calls
+// (the tail that could start a secret is held back until the next chunk or Close()).
+class RedactingFileSink : public OutputSink {
+ public:
+  RedactingFileSink(std::string path, std::vector<std::string> secrets, size_t cap_bytes);
+  ~RedactingFileSink() override;
+  void Write(std::string_view chunk) override;
+  void Close() override;
+  const Status& status() const { return status_; }
+
+ private:
+  void Emit(std::string_view text);
+  std::string path_;
+  std::vector<std::string> secrets_;
+  size_t cap_;
+  size_t written_ = 0;
+  bool truncated_ = false;
+  bool closed_ = false;
+  std::string pending_;
+  int fd_ = -1;
+  Status status_;
+};
+
+}  // namespace ccci::runner
