@@ -1,0 +1,180 @@
+#include "bot/runner/executor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+namespace ccci::runner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool GroupAlive(pid_t pgid) { return kill(-pgid, 0) == 0; }
+
+}  // namespace
+
+Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
+                                    const CancelToken& cancel) {
+  if (cmd.argv.empty()) return InvalidArgument("empty argv");
+  // Prepare everything before fork: the child only calls async-signal-safe functions.
+  std::vector<char*> argv;
+  for (const auto& a : cmd.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) {
+    std::string kv(*e);
+    std::string key = kv.substr(0, kv.find('='));
+    bool overridden = std::any_of(cmd.env.begin(), cmd.env.end(), [&](const std::string& o) {
+      return o.compare(0, key.size() + 1, key + "=") == 0;
+    });
+    if (!overridden) env_strings.push_back(std::move(kv));
+  }
+  env_strings.insert(env_strings.end(), cmd.env.begin(), cmd.env.end());
+  std::vector<char*> envp;
+  for (auto& kv : env_strings) envp.push_back(kv.data());
+  envp.push_back(nullptr);
+  int err_pipe[2];
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) return Internal("pipe2 failed");
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) {
+    close(err_pipe[0]);
+    close(err_pipe[1]);
+    return Internal(std::string("forkpty: ") + strerror(errno));
+  }
+  if (pid == 0) {
+    // forkpty made us a session (and process group) leader with the pty as our tty.
+    close(err_pipe[0]);
+    if (!cmd.cwd.empty() && chdir(cmd.cwd.c_str()) != 0) {
+      int e = errno;
+      (void)!write(err_pipe[1], &e, sizeof e);
+      _exit(127);
+    }
+    signal(SIGPIPE, SIG_DFL);
+    execvpe(argv[0], argv.data(), envp.data());
+    int e = errno;
+    (void)!write(err_pipe[1], &e, sizeof e);
+    _exit(127);
+  }
+  close(err_pipe[1]);
+  int child_errno = 0;
+  ssize_t n_err = read(err_pipe[0], &child_errno, sizeof child_errno);
+  close(err_pipe[0]);
+  if (n_err == sizeof child_errno) {
+    waitpid(pid, nullptr, 0);
+    close(master);
+    Status s(child_errno == ENOENT ? Code::kNotFound : Code::kInternal,
+             "cannot start " + cmd.argv[0] + ": " + strerror(child_errno));
+    return s;
+  }
+
+  ExecResult result;
+  const auto deadline = Clock::now() + cmd.timeout;
+  Clock::time_point kill_at{};
+  bool terminating = false, exited = false, eof = false;
+  int wstatus = 0;
+  char buf[4096];
+  while (true) {
+    if (!eof) {
+      pollfd p{master, POLLIN, 0};
+      if (poll(&p, 1, 20) > 0) {
+        ssize_t n = read(master, buf, sizeof buf);
+        if (n > 0) {
+          sink.Write(std::string_view(buf, static_cast<size_t>(n)));
+          continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        eof = true;  // EIO: every holder of the pty slave is gone
+      }
+    } else {
+      usleep(20000);
+    }
+    if (!exited && waitpid(pid, &wstatus, WNOHANG) == pid) exited = true;
+    auto now = Clock::now();
+    if (!terminating && !exited) {
+      if (cancel.cancelled()) result.cancelled = true;
+      else if (now >= deadline) result.timed_out = true;
+      if (result.cancelled || result.timed_out) {
+        kill(-pid, SIGTERM);
+        terminating = true;
+        kill_at = now + cmd.grace;
+      }
+    }
+    if (terminating && now >= kill_at && GroupAlive(pid)) kill(-pid, SIGKILL);
+    if (exited) {
+      // The leader is gone; descendants in its group that still hold the pty would keep us
+      // reading forever, and the run is over either way: end the whole group.
+      if (eof || !GroupAlive(pid)) break;
+      if (!terminating) {
+        kill(-pid, SIGTERM);
+        terminating = true;
+        kill_at = now + cmd.grace;
+      }
+    }
+  }
+  close(master);
+  sink.Close();
+  if (WIFEXITED(wstatus)) result.exit_code = WEXITSTATUS(wstatus);
+  if (WIFSIGNALED(wstatus)) result.signal = WTERMSIG(wstatus);
+  return result;
+}
+
+RedactingFileSink::RedactingFileSink(std::string path, std::vector<std::string> secrets,
+                                     size_t cap_bytes)
+    : path_(std::move(path)), cap_(cap_bytes) {
+  for (auto& s : secrets)
+    if (!s.empty()) secrets_.push_back(std::move(s));
+  fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd_ < 0) status_ = Internal("open " + path_ + ": " + strerror(errno));
+}
+
+RedactingFileSink::~RedactingFileSink() {
+  Close();
+  if (fd_ >= 0) close(fd_);
+}
+
+void RedactingFileSink::Write(std::string_view chunk) {
+  if (closed_) return;
+  pending_.append(chunk);
+  size_t hold = 0;
+  for (const auto& s : secrets_) {
+    for (size_t at = pending_.find(s); at != std::string::npos; at = pending_.find(s, at + 3))
+      pending_.replace(at, s.size(), "***");
+    hold = std::max(hold, s.size() - 1);
+  }
+  // A secret not yet complete can only start in the last (longest secret - 1) bytes.
+  if (pending_.size() <= hold) return;
+  size_t emit = pending_.size() - hold;
+  Emit(std::string_view(pending_).substr(0, emit));
+  pending_.erase(0, emit);
+}
+
+void RedactingFileSink::Close() {
+  if (closed_) return;
+  Emit(pending_);
+  pending_.clear();
+  closed_ = true;
+}
+
+void RedactingFileSink::Emit(std::string_view text) {
+  if (fd_ < 0 || truncated_ || text.empty()) return;
+  size_t room = cap_ > written_ ? cap_ - written_ : 0;
+  std::string_view part = text.substr(0, room);
+  if (!part.empty() && write(fd_, part.data(), part.size()) < 0) status_ = Internal("write log");
+  written_ += part.size();
+  if (part.size() < text.size()) {
+    static constexpr std::string_view kMarker = "\n[cc-ci: log truncated at size cap]\n";
+    (void)!write(fd_, kMarker.data(), kMarker.size());
+    truncated_ = true;
+  }
+}
+
+}  // namespace ccci::runner

@@ -1,0 +1,132 @@
+#include "bot/runner/executor.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace ccci::runner {
+namespace {
+
+class StringSink : public OutputSink {
+ public:
+  void Write(std::string_view c) override { out.append(c); }
+  std::string out;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Alive and not a zombie.
+bool Running(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  if (!f) return false;
+  std::string line;
+  std::getline(f, line);
+  auto close = line.rfind(')');
+  return close != std::string::npos && line.size() > close + 2 && line[close + 2] != 'Z';
+}
+
+TEST(PtyExecutor, RunsWithTerminalEnvAndCwd) {
+  PtyExecutor ex;
+  StringSink sink;
+  CancelToken cancel;
+  Command cmd;
+  cmd.argv = {"bash", "-c", "test -t 0 && test -t 1 && echo tty:$FOO:$(pwd); exit 3"};
+  cmd.env = {"FOO=bar"};
+  cmd.cwd = "/tmp";
+  auto r = ex.Run(cmd, sink, cancel);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->exit_code, 3);
+  EXPECT_FALSE(r->timed_out);
+  EXPECT_NE(sink.out.find("tty:bar:/tmp"), std::string::npos) << sink.out;
+}
+
+TEST(PtyExecutor, MissingProgramIsNotFound) {
+  PtyExecutor ex;
+  StringSink sink;
+  CancelToken cancel;
+  Command cmd;
+  cmd.argv = {"/nonexistent/abra"};
+  auto r = ex.Run(cmd, sink, cancel);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kNotFound);
+}
+
+TEST(PtyExecutor, TimeoutKillsWholeTreeIgnoringSigterm) {
+  PtyExecutor ex;
+  StringSink sink;
+  CancelToken cancel;
+  Command cmd;
+  std::string pidfile = "/tmp/ccci-runner-exec-" + std::to_string(getpid());
+  cmd.argv = {"bash", "-c",
+              "trap '' TERM; (trap '' TERM; sleep 300 & echo $! > " + pidfile +
+                  "; wait) & sleep 300"};
+  cmd.timeout = std::chrono::milliseconds(300);
+  cmd.grace = std::chrono::milliseconds(200);
+  auto r = ex.Run(cmd, sink, cancel);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->timed_out);
+  EXPECT_EQ(r->signal, SIGKILL);
+  pid_t grandchild = std::stoi(ReadFile(pidfile));
+  unlink(pidfile.c_str());
+  bool gone = false;
+  for (int i = 0; i < 500 && !gone; ++i) {  // bounded wait for init to reap
+    gone = !Running(grandchild);
+    if (!gone) usleep(10000);
+  }
+  EXPECT_TRUE(gone) << "orphan " << grandchild;
+}
+
+TEST(PtyExecutor, CancelStopsCommand) {
+  PtyExecutor ex;
+  StringSink sink;
+  CancelToken cancel;
+  cancel.Cancel();
+  Command cmd;
+  cmd.argv = {"sleep", "300"};
+  cmd.grace = std::chrono::milliseconds(200);
+  auto r = ex.Run(cmd, sink, cancel);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->cancelled);
+  EXPECT_FALSE(r->ok());
+}
+
+TEST(RedactingFileSink, RedactsSecretsSplitAcrossWrites) {
+  std::string path = "/tmp/ccci-runner-sink-" + std::to_string(getpid());
+  unlink(path.c_str());
+  {
+    RedactingFileSink sink(path, {"hunter2", "s3cr3t-token"}, 1 << 20);
+    sink.Write("password=hun");
+    sink.Write("ter2 and s3c");
+    sink.Write("r3t-tok");
+    sink.Write("en end hunter");
+    sink.Close();
+  }
+  EXPECT_EQ(ReadFile(path), "password=*** and *** end hunter");
+  unlink(path.c_str());
+}
+
+TEST(RedactingFileSink, CapsSize) {
+  std::string path = "/tmp/ccci-runner-cap-" + std::to_string(getpid());
+  unlink(path.c_str());
+  {
+    RedactingFileSink sink(path, {}, 10);
+    sink.Write("0123456789abcdef");
+  }
+  std::string got = ReadFile(path);
+  EXPECT_EQ(got.substr(0, 10), "0123456789");
+  EXPECT_NE(got.find("truncated"), std::string::npos);
+  unlink(path.c_str());
+}
+
+}  // namespace
+}  // namespace ccci::runner
