@@ -31,7 +31,7 @@ class OutboxStore {
   // payload (it keeps its place in line): after an outage the PR gets the latest state once.
   virtual Result<int64_t> EnqueueMessage(const OutboxMessage& m) = 0;
   // Enqueues `messages` (each as EnqueueMessage does) and records that run `run_id` was
-  // reported in `state`, in one transaction; if the run has moved on meanwhile it stays
+  // reported at `state` (its ReportKey), in one transaction; if the run has moved on meanwhile it stays
   // unreported, so its newer state is reported next.
   virtual Status EnqueueRunReport(int64_t run_id, const std::string& state,
                                   const std::vector<OutboxMessage>& messages) = 0;

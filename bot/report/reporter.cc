@@ -51,9 +51,9 @@ Status Reporter::RunChanged(const Run& run, const std::string& stage) {
     messages.push_back(Outbox::StatusMessage(run.repo, run.pr, run.head_sha, StatusFor(run)));
   }
   if (run.pr > 0 && run.state != kRunSuperseded) {
-    messages.push_back(Outbox::StickyMessage(run.repo, run.pr, StickyBody(run, stage)));
+    messages.push_back(Outbox::StickyMessage(run.repo, run.pr, StickyBody(run, stage.empty() ? run.stage : stage)));
   }
-  CCCI_RETURN_IF_ERROR(outbox_store_->EnqueueRunReport(run.id, run.state, messages));
+  CCCI_RETURN_IF_ERROR(outbox_store_->EnqueueRunReport(run.id, ReportKey(run), messages));
   outbox_->Kick();
   return Status::Ok();
 }

@@ -1,6 +1,7 @@
 // SqliteStore's OutboxStore half: the outbox and sticky-comment tables (migration 002).
 
 #include "bot/store/sqlite_store.h"
+#include "bot/store/run_rows.h"
 
 namespace ccci {
 namespace {
@@ -78,7 +79,8 @@ Status SqliteStore::EnqueueRunReport(int64_t run_id, const std::string& state,
       int64_t id;
       CCCI_RETURN_IF_ERROR(EnqueueInTxn(db, m, now, &id));
     }
-    auto mark = db.Prepare("UPDATE runs SET reported_state = ?2 WHERE id = ?1 AND state = ?2");
+    auto mark = db.Prepare(std::string("UPDATE runs SET reported_state = ?2 WHERE id = ?1 AND ") +
+                           kReportKeySql + " = ?2");
     if (!mark.ok()) return mark.status();
     (*mark)->Bind(1, run_id).Bind(2, state);
     return (*mark)->Run();

@@ -1,4 +1,5 @@
 #include "bot/store/sqlite_store.h"
+#include "bot/store/run_rows.h"
 
 #include <sys/stat.h>
 
@@ -8,36 +9,6 @@
 namespace ccci {
 namespace {
 
-constexpr const char* kRunColumns =
-    "id, repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, trigger, "
-    "delivery_id, state, level, reason, cancel_requested, superseded_by, attempts, created_at, "
-    "updated_at, started_at, finished_at";
-
-Run ReadRun(const SqliteStmt& s) {
-  Run r;
-  r.id = s.Int(0);
-  r.repo = s.Text(1);
-  r.pr = s.Int(2);
-  r.head_sha = s.Text(3);
-  r.head_ref = s.Text(4);
-  r.base_ref = s.Text(5);
-  r.clone_url = s.Text(6);
-  r.title = s.Text(7);
-  r.author = s.Text(8);
-  r.trigger = s.Text(9);
-  r.delivery_id = s.Text(10);
-  r.state = s.Text(11);
-  if (!s.IsNull(12)) r.level = s.Int(12);
-  r.reason = s.Text(13);
-  r.cancel_requested = s.Int(14) != 0;
-  r.superseded_by = s.Int(15);
-  r.attempts = s.Int(16);
-  r.created_at_ms = s.Int(17);
-  r.updated_at_ms = s.Int(18);
-  if (!s.IsNull(19)) r.started_at_ms = s.Int(19);
-  if (!s.IsNull(20)) r.finished_at_ms = s.Int(20);
-  return r;
-}
 
 // Collects the ids an UPDATE ... RETURNING id yields.
 Result<std::vector<int64_t>> CollectIds(const StmtRef& s) {
@@ -412,7 +383,7 @@ Result<RunPage> SqliteStore::ListRuns(const RunQuery& q) {
 Result<std::vector<Run>> SqliteStore::UnreportedRuns(int limit) {
   return Read<std::vector<Run>>([&](SqliteDb& db) -> Result<std::vector<Run>> {
     auto s = db.Prepare(std::string("SELECT ") + kRunColumns +
-                        " FROM runs WHERE reported_state != state ORDER BY id LIMIT ?1");
+                        " FROM runs WHERE reported_state != " + std::string(kReportKeySql) + " ORDER BY id LIMIT ?1");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, static_cast<int64_t>(limit));
     std::vector<Run> out;

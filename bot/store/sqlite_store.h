@@ -46,6 +46,16 @@ class SqliteStore : public Store, public OutboxStore, public CommandStore {
   Result<QueueCounts> CountQueue() override;
   Result<std::vector<Run>> UnreportedRuns(int limit) override;
 
+  // The runner's side (sqlite_runs.cc).
+  Result<std::vector<Run>> QueuedRuns(int limit) override;
+  Result<bool> ClaimRun(int64_t id) override;
+  Status HoldRun(int64_t id, const std::string& reason) override;
+  Status RecordStage(const StageRecord& stage) override;
+  Result<std::vector<StageRecord>> ListStages(int64_t run_id) override;
+  Status FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,
+                   const std::string& reason) override;
+  Status RequeueRun(int64_t id, const std::string& reason) override;
+
   // OutboxStore (sqlite_outbox.cc).
   Result<int64_t> EnqueueMessage(const OutboxMessage& m) override;
   Status EnqueueRunReport(int64_t run_id, const std::string& state,

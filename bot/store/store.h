@@ -102,6 +102,36 @@ struct Run {
   int64_t updated_at_ms = 0;
   std::optional<int64_t> started_at_ms;
   std::optional<int64_t> finished_at_ms;
+  std::string stage;  // the stage a running run is in ("" when not running)
+};
+
+// What a run's report reflects: its state, and for a running run the stage it is in. The
+// reporter reports a run whenever this differs from what it last reported.
+inline std::string ReportKey(const Run& run) {
+  if (run.state == kRunRunning && !run.stage.empty()) return "running:" + run.stage;
+  return run.state;
+}
+
+// Stage statuses (DESIGN.md "Stages of one run"); running while it runs.
+inline constexpr const char* kStageRunning = "running";
+inline constexpr const char* kStagePass = "pass";
+inline constexpr const char* kStageFail = "fail";
+inline constexpr const char* kStageSkip = "skip";
+inline constexpr const char* kStageUnverified = "unverified";
+inline constexpr const char* kStageError = "error";
+
+// One stage of a run, as the runner records it. Logs are files: log_path is relative to
+// the data dir (runs/<id>/<stage>.log).
+struct StageRecord {
+  int64_t run_id = 0;
+  int seq = 0;  // position in the suite, for ordering
+  std::string name;
+  std::string status;  // kStage*
+  std::string reason;
+  std::optional<int64_t> exit_code;
+  int64_t started_at_ms = 0;
+  int64_t duration_ms = 0;
+  std::string log_path;
 };
 
 struct RunQuery {
@@ -140,6 +170,24 @@ class Store {
   virtual Result<QueueCounts> CountQueue() = 0;
   // Runs whose current state has not been reported to the forge yet, oldest first.
   virtual Result<std::vector<Run>> UnreportedRuns(int limit) = 0;
+
+  // --- The runner's side (sqlite_runs.cc) ---
+  // Queued runs, oldest first.
+  virtual Result<std::vector<Run>> QueuedRuns(int limit) = 0;
+  // queued -> running (attempts + 1, started_at). False when the run is no longer queued
+  // (superseded, cancelled or claimed meanwhile): the caller must not run it.
+  virtual Result<bool> ClaimRun(int64_t id) = 0;
+  // queued -> waiting, with the reason (the trust gate).
+  virtual Status HoldRun(int64_t id, const std::string& reason) = 0;
+  // Inserts or replaces the stage (run_id, name); a running stage also becomes the run's
+  // current stage.
+  virtual Status RecordStage(const StageRecord& stage) = 0;
+  virtual Result<std::vector<StageRecord>> ListStages(int64_t run_id) = 0;  // by seq
+  // running -> finished | error | cancelled, with the level (finished only) and reason.
+  virtual Status FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,
+                           const std::string& reason) = 0;
+  // running -> queued again (after cc-ci restarted under it); its stages are cleared.
+  virtual Status RequeueRun(int64_t id, const std::string& reason) = 0;
 };
 
 }  // namespace ccci

@@ -1,0 +1,133 @@
+// The runner's side of the SQLite store: claiming queued runs, stage records, finishing.
+#include "bot/store/run_rows.h"
+#include "bot/store/sqlite_store.h"
+
+namespace ccci {
+
+Result<std::vector<Run>> SqliteStore::QueuedRuns(int limit) {
+  return Read<std::vector<Run>>([&](SqliteDb& db) -> Result<std::vector<Run>> {
+    auto s = db.Prepare(std::string("SELECT ") + kRunColumns +
+                        " FROM runs WHERE state = 'queued' ORDER BY id LIMIT ?1");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, static_cast<int64_t>(limit));
+    std::vector<Run> out;
+    for (;;) {
+      auto row = (*s)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      out.push_back(ReadRun(**s));
+    }
+  });
+}
+
+Result<bool> SqliteStore::ClaimRun(int64_t id) {
+  int64_t now = options_.clock->NowUnixMillis();
+  bool claimed = false;
+  Status st = Write([&](SqliteDb& db) -> Status {
+    auto s = db.Prepare(
+        "UPDATE runs SET state = 'running', stage = '', attempts = attempts + 1, "
+        "started_at = ?2, updated_at = ?2, reason = '' WHERE id = ?1 AND state = 'queued' "
+        "RETURNING id");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, id).Bind(2, now);
+    auto row = (*s)->Step();
+    if (!row.ok()) return row.status();
+    claimed = *row;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return claimed;
+}
+
+Status SqliteStore::HoldRun(int64_t id, const std::string& reason) {
+  int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqliteDb& db) -> Status {
+    auto s = db.Prepare(
+        "UPDATE runs SET state = 'waiting', reason = ?2, updated_at = ?3 "
+        "WHERE id = ?1 AND state = 'queued'");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, id).Bind(2, reason).Bind(3, now);
+    return (*s)->Run();
+  });
+}
+
+Status SqliteStore::RecordStage(const StageRecord& st) {
+  int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqliteDb& db) -> Status {
+    auto s = db.Prepare(
+        "INSERT OR REPLACE INTO stages (run_id, seq, name, status, reason, exit_code, "
+        "started_at, duration_ms, log_path) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, st.run_id).Bind(2, st.seq).Bind(3, st.name).Bind(4, st.status);
+    (*s)->Bind(5, st.reason).Bind(6, st.exit_code).Bind(7, st.started_at_ms);
+    (*s)->Bind(8, st.duration_ms).Bind(9, st.log_path);
+    CCCI_RETURN_IF_ERROR((*s)->Run());
+    if (st.status != kStageRunning) return Status::Ok();
+    auto cur = db.Prepare(
+        "UPDATE runs SET stage = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'running'");
+    if (!cur.ok()) return cur.status();
+    (*cur)->Bind(1, st.run_id).Bind(2, st.name).Bind(3, now);
+    return (*cur)->Run();
+  });
+}
+
+Result<std::vector<StageRecord>> SqliteStore::ListStages(int64_t run_id) {
+  return Read<std::vector<StageRecord>>([&](SqliteDb& db) -> Result<std::vector<StageRecord>> {
+    auto s = db.Prepare(
+        "SELECT run_id, seq, name, status, reason, exit_code, started_at, duration_ms, log_path "
+        "FROM stages WHERE run_id = ?1 ORDER BY seq, started_at");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, run_id);
+    std::vector<StageRecord> out;
+    for (;;) {
+      auto row = (*s)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      StageRecord r;
+      r.run_id = (*s)->Int(0);
+      r.seq = static_cast<int>((*s)->Int(1));
+      r.name = (*s)->Text(2);
+      r.status = (*s)->Text(3);
+      r.reason = (*s)->Text(4);
+      if (!(*s)->IsNull(5)) r.exit_code = (*s)->Int(5);
+      r.started_at_ms = (*s)->Int(6);
+      r.duration_ms = (*s)->Int(7);
+      r.log_path = (*s)->Text(8);
+      out.push_back(std::move(r));
+    }
+  });
+}
+
+Status SqliteStore::FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,
+                              const std::string& reason) {
+  int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqliteDb& db) -> Status {
+    auto s = db.Prepare(
+        "UPDATE runs SET state = ?2, level = ?3, reason = ?4, stage = '', finished_at = ?5, "
+        "updated_at = ?5 WHERE id = ?1 AND state = 'running' RETURNING id");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, id).Bind(2, state).Bind(3, level).Bind(4, reason).Bind(5, now);
+    auto row = (*s)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return FailedPrecondition("run " + std::to_string(id) + " is not running");
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::RequeueRun(int64_t id, const std::string& reason) {
+  int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqliteDb& db) -> Status {
+    auto s = db.Prepare(
+        "UPDATE runs SET state = 'queued', stage = '', reason = ?2, started_at = NULL, "
+        "updated_at = ?3 WHERE id = ?1 AND state = 'running'");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, id).Bind(2, reason).Bind(3, now);
+    CCCI_RETURN_IF_ERROR((*s)->Run());
+    auto del = db.Prepare("DELETE FROM stages WHERE run_id = ?1");
+    if (!del.ok()) return del.status();
+    (*del)->Bind(1, id);
+    return (*del)->Run();
+  });
+}
+
+}  // namespace ccci

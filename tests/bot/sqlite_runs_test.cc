@@ -1,0 +1,150 @@
+// The runner's side of the SQLite store: claim, stages, report keys, finish, requeue, hold.
+#include <gtest/gtest.h>
+
+#include "bot/store/sqlite_store.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/test_files.h"
+
+namespace ccci {
+namespace {
+
+class SqliteRunsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SqliteStore::Options o;
+    o.path = dir_.path() + "/cc-ci.db";
+    o.clock = &clock_;
+    auto s = SqliteStore::Open(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+  }
+  int64_t Queue(int64_t pr, const std::string& sha) {
+    Delivery d;
+    d.id = "d-" + std::to_string(pr) + sha;
+    d.event = "pull_request";
+    Work w;
+    w.kind = Work::Kind::kQueueRun;
+    w.run.repo = "coop-cloud/bonfire";
+    w.run.pr = pr;
+    w.run.head_sha = sha;
+    w.run.trigger = "opened";
+    auto out = store_->RecordDelivery(d, w);
+    EXPECT_TRUE(out.ok()) << out.status().ToString();
+    return out.ok() ? out->run_id : 0;
+  }
+  ccci::Run Get(int64_t id) {
+    auto r = store_->GetRun(id);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : ccci::Run{};
+  }
+  std::vector<int64_t> UnreportedIds() {
+    std::vector<int64_t> ids;
+    auto runs = store_->UnreportedRuns(100);
+    EXPECT_TRUE(runs.ok());
+    if (runs.ok()) {
+      for (const ccci::Run& r : *runs) ids.push_back(r.id);
+    }
+    return ids;
+  }
+  void MarkReported(const ccci::Run& run) {
+    ASSERT_TRUE(store_->EnqueueRunReport(run.id, ReportKey(run), {}).ok());
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(SqliteRunsTest, ClaimsAQueuedRunOnceAndOldestFirst) {
+  int64_t a = Queue(1, "aaa");
+  int64_t b = Queue(2, "bbb");
+  auto queued = store_->QueuedRuns(10);
+  ASSERT_TRUE(queued.ok());
+  ASSERT_EQ(queued->size(), 2u);
+  EXPECT_EQ((*queued)[0].id, a);
+  EXPECT_TRUE(*store_->ClaimRun(a));
+  EXPECT_FALSE(*store_->ClaimRun(a)) << "a run is claimed once";
+  ccci::Run run = Get(a);
+  EXPECT_EQ(run.state, kRunRunning);
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_TRUE(run.started_at_ms.has_value());
+  ASSERT_EQ(store_->QueuedRuns(10)->size(), 1u);
+  EXPECT_EQ((*store_->QueuedRuns(10))[0].id, b);
+}
+
+TEST_F(SqliteRunsTest, ASupersededRunCannotBeClaimed) {
+  int64_t a = Queue(1, "aaa");
+  Queue(1, "bbb");  // a newer push supersedes the queued run
+  EXPECT_EQ(Get(a).state, kRunSuperseded);
+  EXPECT_FALSE(*store_->ClaimRun(a));
+}
+
+TEST_F(SqliteRunsTest, StagesAreRecordedInOrderAndTheRunningOneIsReported) {
+  int64_t a = Queue(1, "aaa");
+  MarkReported(Get(a));
+  EXPECT_TRUE(UnreportedIds().empty());
+  ASSERT_TRUE(*store_->ClaimRun(a));
+  MarkReported(Get(a));
+  StageRecord install{a, 0, "install", kStageRunning, "", std::nullopt, 1000, 0, "runs/1/install.log"};
+  ASSERT_TRUE(store_->RecordStage(install).ok());
+  EXPECT_EQ(Get(a).stage, "install");
+  EXPECT_EQ(ReportKey(Get(a)), "running:install");
+  EXPECT_EQ(UnreportedIds(), std::vector<int64_t>{a}) << "a new stage is news for the PR";
+  MarkReported(Get(a));
+  EXPECT_TRUE(UnreportedIds().empty());
+
+  install.status = kStagePass;
+  install.exit_code = 0;
+  install.duration_ms = 4200;
+  ASSERT_TRUE(store_->RecordStage(install).ok());
+  StageRecord lint{a, 5, "lint", kStageFail, "R014 failed", 0, 9000, 300, "runs/1/lint.log"};
+  ASSERT_TRUE(store_->RecordStage(lint).ok());
+  StageRecord upgrade{a, 1, "upgrade", kStageSkip, "no previous release", std::nullopt, 5000, 0, ""};
+  ASSERT_TRUE(store_->RecordStage(upgrade).ok());
+  auto stages = store_->ListStages(a);
+  ASSERT_TRUE(stages.ok());
+  ASSERT_EQ(stages->size(), 3u);
+  EXPECT_EQ((*stages)[0].name, "install");
+  EXPECT_EQ((*stages)[0].status, kStagePass);
+  EXPECT_EQ((*stages)[0].duration_ms, 4200);
+  EXPECT_EQ((*stages)[0].exit_code, 0);
+  EXPECT_EQ((*stages)[1].name, "upgrade");
+  EXPECT_FALSE((*stages)[1].exit_code.has_value());
+  EXPECT_EQ((*stages)[2].reason, "R014 failed");
+
+  ASSERT_TRUE(store_->FinishRun(a, kRunFinished, 1, "").ok());
+  ccci::Run done = Get(a);
+  EXPECT_EQ(done.state, kRunFinished);
+  EXPECT_EQ(done.level, 1);
+  EXPECT_EQ(done.stage, "");
+  EXPECT_TRUE(done.finished_at_ms.has_value());
+  EXPECT_EQ(UnreportedIds(), std::vector<int64_t>{a});
+  EXPECT_EQ(store_->FinishRun(a, kRunFinished, 2, "").code(), Code::kFailedPrecondition)
+      << "a finished run stays finished";
+}
+
+TEST_F(SqliteRunsTest, RequeueClearsStagesAndKeepsTheAttemptCount) {
+  int64_t a = Queue(1, "aaa");
+  ASSERT_TRUE(*store_->ClaimRun(a));
+  ASSERT_TRUE(store_->RecordStage({a, 0, "install", kStageRunning, "", {}, 1, 0, ""}).ok());
+  ASSERT_TRUE(store_->RequeueRun(a, "cc-ci restarted during the run").ok());
+  ccci::Run run = Get(a);
+  EXPECT_EQ(run.state, kRunQueued);
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_EQ(run.reason, "cc-ci restarted during the run");
+  EXPECT_TRUE(store_->ListStages(a)->empty());
+  ASSERT_TRUE(*store_->ClaimRun(a));
+  EXPECT_EQ(Get(a).attempts, 2);
+}
+
+TEST_F(SqliteRunsTest, HoldMovesOnlyAQueuedRunToWaiting) {
+  int64_t a = Queue(1, "aaa");
+  ASSERT_TRUE(store_->HoldRun(a, "waiting for ok-to-test").ok());
+  EXPECT_EQ(Get(a).state, kRunWaiting);
+  EXPECT_EQ(Get(a).reason, "waiting for ok-to-test");
+  EXPECT_FALSE(*store_->ClaimRun(a));
+  EXPECT_TRUE(store_->QueuedRuns(10)->empty());
+}
+
+}  // namespace
+}  // namespace ccci
