@@ -183,7 +183,8 @@ int RunServeCommand(int argc, char** argv) {
   ho.request_timeout_s = config.request_timeout_s;
   ho.max_body_bytes = config.max_body_bytes;
   HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion,
-                                   config.EffectivePublicUrl(), store->get()});
+                                   config.EffectivePublicUrl(), store->get(),
+                                   config.storage.data_dir});
   if (Status s = server.Start(); !s.ok()) return Fail(1, s.message());
   outbox.Start();
   reporter.Start();

@@ -44,6 +44,7 @@ struct HttpServices {
   std::string version;
   std::string public_url;  // base of absolute links (badge URLs to copy)
   OutboxStore* outbox = nullptr;  // for GET /api/outbox; may be null
+  std::string data_dir;  // stage logs live under it (StageRecord::log_path); empty: no logs
 };
 
 class HttpServer {
