@@ -184,7 +184,7 @@ int RunServeCommand(int argc, char** argv) {
   ho.max_body_bytes = config.max_body_bytes;
   HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion,
                                    config.EffectivePublicUrl(), store->get(),
-                                   config.storage.data_dir});
+                                   config.data_dir});
   if (Status s = server.Start(); !s.ok()) return Fail(1, s.message());
   outbox.Start();
   reporter.Start();
