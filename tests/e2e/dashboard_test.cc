@@ -50,7 +50,7 @@ class DashboardTest : public ::testing::Test {
     HttpServerOptions o;
     o.listen = "127.0.0.1:0";
     server_ = std::make_unique<HttpServer>(
-        o, HttpServices{intake_.get(), store_.get(), &metrics_, "test", "http://ci.example", nullptr});
+        o, HttpServices{intake_.get(), store_.get(), &metrics_, "test", "http://ci.example", nullptr, ""});
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
     std::string body = ReadShared("gitea/payloads/pull_request_opened.json");

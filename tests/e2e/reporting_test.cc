@@ -260,7 +260,7 @@ TEST_F(ReportingTest, DryRunSendsNothingAndShowsTheMessages) {
   Metrics metrics;
   HttpServerOptions o;
   o.listen = "127.0.0.1:0";
-  HttpServer server(o, HttpServices{intake_.get(), store_.get(), &metrics, "t", "http://x", store_.get()});
+  HttpServer server(o, HttpServices{intake_.get(), store_.get(), &metrics, "t", "http://x", store_.get(), ""});
   ASSERT_TRUE(server.Start().ok());
   auto api = testing::Get(server.port(), "/api/outbox");
   server.Stop(500);

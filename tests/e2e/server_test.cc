@@ -35,7 +35,7 @@ class ServerTest : public ::testing::Test {
     store_ = std::move(SqliteStore::Open(so).value());
     intake_ = std::make_unique<Intake>(store_.get(), Intake::Options{{kSecret}, "cc-ci", RealClock(), {}});
     o.listen = "127.0.0.1:0";
-    server_ = std::make_unique<HttpServer>(o, HttpServices{intake_.get(), store_.get(), &metrics_, "test", "http://127.0.0.1", nullptr});
+    server_ = std::make_unique<HttpServer>(o, HttpServices{intake_.get(), store_.get(), &metrics_, "test", "http://127.0.0.1", nullptr, ""});
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
   }
