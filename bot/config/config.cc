@@ -13,7 +13,7 @@
 
 #include <openssl/rand.h>
 
-#include "bot/config/ini_file.h"
+#include "base/ini.h"
 
 namespace ccci {
 namespace {
@@ -41,63 +41,6 @@ const std::vector<ConfigKey> kKeys = {
     {"gitea.pass_level", "1", "the commit status is success at or above this level"},
     {"log.level", "info", "debug, info, warn or error"},
 };
-
-std::string Trim(std::string s) {
-  s.erase(0, s.find_first_not_of(" \t\r\n"));
-  size_t e = s.find_last_not_of(" \t\r\n");
-  s.erase(e == std::string::npos ? 0 : e + 1);
-  return s;
-}
-
-std::vector<std::string> SplitList(const std::string& v, const char* seps) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= v.size()) {
-    size_t end = v.find_first_of(seps, start);
-    if (end == std::string::npos) end = v.size();
-    std::string item = Trim(v.substr(start, end - start));
-    if (!item.empty()) out.push_back(item);
-    start = end + 1;
-  }
-  return out;
-}
-
-bool ParseInt64(const std::string& v, int64_t* out) {
-  if (v.empty()) return false;
-  char* end = nullptr;
-  errno = 0;
-  long long n = strtoll(v.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0') return false;
-  *out = n;
-  return true;
-}
-
-// "90", "90s", "5m", "2h", "30d" -> seconds (at most a year).
-bool ParseDurationSeconds(const std::string& v, int* out) {
-  if (v.empty()) return false;
-  int64_t mult = 1;
-  std::string num = v;
-  switch (v.back()) {
-    case 's': num.pop_back(); break;
-    case 'm': mult = 60; num.pop_back(); break;
-    case 'h': mult = 3600; num.pop_back(); break;
-    case 'd': mult = 86400; num.pop_back(); break;
-    default: break;
-  }
-  int64_t n;
-  if (!ParseInt64(num, &n) || n < 0 || n * mult > 366LL * 86400) return false;
-  *out = static_cast<int>(n * mult);
-  return true;
-}
-
-bool ParseBool(const std::string& v, bool* out) {
-  std::string l = v;
-  std::transform(l.begin(), l.end(), l.begin(), ::tolower);
-  if (l == "true" || l == "yes" || l == "on" || l == "1") *out = true;
-  else if (l == "false" || l == "no" || l == "off" || l == "0") *out = false;
-  else return false;
-  return true;
-}
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
