@@ -1,0 +1,598 @@
+#include "bot/runner/suite.h"
+
+#include <rapidjson/document.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "bot/runner/backup_labels.h"
+#include "bot/runner/lint_report.h"
+#include "bot/runner/readiness_probe.h"
+#include "bot/runner/release_tag.h"
+#include "bot/runner/stage_log.h"
+
+namespace ccci::runner {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+// What one command did. `started` is false when it could not be started at all.
+struct Step {
+  bool started = true;
+  Status start_error;
+  ExecResult result;
+  std::string output;  // only when captured
+  bool ok() const { return started && result.ok(); }
+  std::string Describe() const {
+    if (!started) return start_error.message();
+    if (result.cancelled) return "cancelled";
+    if (result.timed_out) return "timed out";
+    if (result.signal) return "killed by signal " + std::to_string(result.signal);
+    return "exited " + std::to_string(result.exit_code);
+  }
+};
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+std::string LastLine(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+  size_t nl = t.find_last_of("\r\n");
+  std::string line = nl == std::string::npos ? t : t.substr(nl + 1);
+  if (line.size() > 200) line = line.substr(0, 200) + "...";
+  return line;
+}
+
+// Removes ANSI escape sequences (colours, cursor moves) from output read by the runner.
+std::string StripAnsi(const std::string& in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '\x1b') {
+      out += in[i];
+      continue;
+    }
+    if (i + 1 < in.size() && in[i + 1] == '[') {
+      i += 2;
+      while (i < in.size() && !(in[i] >= 0x40 && in[i] <= 0x7e)) ++i;
+    } else {
+      ++i;
+    }
+  }
+  return out;
+}
+
+class SuiteRun {
+ public:
+  SuiteRun(const SuiteSpec& spec, const SuiteDeps& deps, const CancelToken& cancel)
+      : spec_(spec), deps_(deps), cancel_(cancel) {
+    abra_dir_ = spec_.work_dir + "/abra";
+    recipe_dir_ = abra_dir_ + "/recipes/" + spec_.recipe;
+    env_file_ = abra_dir_ + "/servers/" + spec_.server + "/" + spec_.domain + ".env";
+  }
+
+  SuiteResult Run() {
+    bool prepared = Install();
+    Upgrade(prepared);
+    Backup(prepared);
+    Restore();
+    Functional();
+    Lint(prepared);
+    Screenshot();
+    result_.stages.push_back(Teardown());
+    return std::move(result_);
+  }
+
+  StageRecord Teardown() {
+    StageRecord st = Begin("teardown", 7);
+    // Never cancelled: teardown must finish even when the run was.
+    CancelToken never;
+    const CancelToken* saved = cancel_override_;
+    cancel_override_ = &never;
+    std::string problems;
+    if (fs::exists(abra_dir_)) {
+      Step un = Abra(st, {"app", "undeploy", spec_.domain, "--no-input"});
+      if (!un.started) problems = un.Describe();
+      if (fs::exists(env_file_)) {
+        Step rm = Abra(st, {"app", "remove", spec_.domain, "--force", "--no-input"});
+        if (!rm.ok()) problems = "abra app remove " + rm.Describe();
+      }
+    } else {
+      log_->Note("nothing was set up for this run");
+    }
+    std::error_code ec;
+    fs::remove_all(spec_.work_dir, ec);
+    if (ec) problems = "cannot delete " + spec_.work_dir + ": " + ec.message();
+    cancel_override_ = saved;
+    if (problems.empty()) return End(st, kStagePass, "");
+    return End(st, kStageFail, problems);
+  }
+
+ private:
+  const CancelToken& cancel() const { return cancel_override_ ? *cancel_override_ : cancel_; }
+
+  // --- stage bookkeeping ---
+  StageRecord Begin(const std::string& name, int seq) {
+    StageRecord st;
+    st.run_id = spec_.run_id;
+    st.seq = seq;
+    st.name = name;
+    st.status = kStageRunning;
+    st.started_at_ms = deps_.clock->NowUnixMillis();
+    st.log_path = spec_.log_rel_dir + "/" + name + ".log";
+    log_ = std::make_unique<StageLog>(spec_.log_dir + "/" + name + ".log", spec_.secrets,
+                                      spec_.log_cap_bytes);
+    if (deps_.observer) deps_.observer->StageStarted(st);
+    return st;
+  }
+
+  StageRecord End(StageRecord st, const char* status, std::string reason,
+                  std::optional<int64_t> exit_code = std::nullopt) {
+    st.status = status;
+    st.reason = std::move(reason);
+    st.exit_code = exit_code;
+    st.duration_ms = deps_.clock->NowUnixMillis() - st.started_at_ms;
+    if (!st.reason.empty()) log_->Note(std::string(status) + ": " + st.reason);
+    if (deps_.observer) deps_.observer->StageFinished(st);
+    return st;
+  }
+
+  // Records a stage that does not run at all (skip or unverified) without a log file.
+  void Record(const std::string& name, int seq, const char* status, const std::string& reason) {
+    StageRecord st = Begin(name, seq);
+    stages_status_[name] = status;
+    result_.stages.push_back(End(st, status, reason));
+  }
+  void Push(const StageRecord& st) {
+    stages_status_[st.name] = st.status;
+    result_.stages.push_back(st);
+  }
+  bool Passed(const std::string& name) const {
+    auto it = stages_status_.find(name);
+    return it != stages_status_.end() && it->second == kStagePass;
+  }
+  // Stops the suite: every later stage except teardown is left out.
+  bool Stopped() const { return result_.cancelled || result_.ci_error; }
+
+  // An error that is cc-ci's, not the recipe's: the run has no level.
+  StageRecord CiError(StageRecord st, const std::string& reason) {
+    result_.ci_error = true;
+    if (result_.ci_error_reason.empty()) result_.ci_error_reason = reason;
+    return End(st, kStageError, reason);
+  }
+  // The common ending of a failed step: cancelled and missing tools are errors.
+  std::optional<StageRecord> Broke(StageRecord& st, const Step& step, const std::string& what) {
+    if (step.started && step.result.cancelled) {
+      result_.cancelled = true;
+      return End(st, kStageError, "cancelled");
+    }
+    if (!step.started) return CiError(st, what + ": " + step.Describe());
+    return std::nullopt;
+  }
+
+  // --- commands ---
+  Step Exec(std::vector<std::string> argv, bool capture, const std::string& cwd = "",
+            std::vector<std::string> extra_env = {}) {
+    Command cmd;
+    cmd.argv = std::move(argv);
+    cmd.env = {"ABRA_DIR=" + abra_dir_, "PAGER=cat", "GIT_PAGER=cat", "GIT_TERMINAL_PROMPT=0"};
+    cmd.env.insert(cmd.env.end(), extra_env.begin(), extra_env.end());
+    cmd.cwd = cwd;
+    cmd.timeout = spec_.overlay.stage_timeout.value_or(spec_.stage_timeout);
+    auto sink = log_->ForCommand(cmd.argv);
+    CaptureSink capture_sink(sink.get());
+    Step step;
+    auto r = deps_.executor->Run(cmd, capture ? static_cast<OutputSink&>(capture_sink) : *sink,
+                                 cancel());
+    if (!r.ok()) {
+      step.started = false;
+      step.start_error = r.status();
+      log_->Note("could not start " + cmd.argv[0] + ": " + r.status().message());
+      return step;
+    }
+    step.result = *r;
+    if (capture) step.output = StripAnsi(capture_sink.text());
+    if (!step.result.ok()) log_->Note(cmd.argv[0] + " " + step.Describe());
+    return step;
+  }
+  Step Abra(StageRecord&, std::vector<std::string> args) {
+    args.insert(args.begin(), spec_.abra);
+    return Exec(std::move(args), true);
+  }
+  Step Git(std::vector<std::string> args, bool capture = false) {
+    // Under a pty git would page and colour its output.
+    args.insert(args.begin(), {"git", "--no-pager", "-c", "color.ui=never", "-C", recipe_dir_});
+    return Exec(std::move(args), capture);
+  }
+
+  // Checks out spec_.ref in the recipe dir (fetching fetch_ref if the ref is not there).
+  Step CheckoutHead() {
+    Step s = Git({"checkout", "--quiet", "--force", spec_.ref});
+    if (s.ok() || !s.started || s.result.cancelled || spec_.fetch_ref.empty()) return s;
+    Step f = Git({"fetch", "--quiet", "origin", spec_.fetch_ref});
+    if (!f.ok()) return f;
+    return Git({"checkout", "--quiet", "--force", spec_.ref});
+  }
+
+  std::string AppUrl(const std::string& path) const {
+    return Replace(Replace(spec_.app_url, "{domain}", spec_.domain), "{health_path}", path);
+  }
+
+  // Polls the app until it answers; the reason when it does not.
+  std::optional<std::string> WaitReady() {
+    ProbeOptions o;
+    o.url = AppUrl(spec_.overlay.health_path);
+    o.connect_to = spec_.connect_to;
+    o.expected_codes = spec_.overlay.expected_codes;
+    o.verify_tls = spec_.verify_tls;
+    o.timeout = spec_.overlay.ready_timeout.value_or(spec_.ready_timeout);
+    o.interval = spec_.probe_interval;
+    log_->Note("waiting for " + o.url + " to answer (up to " +
+               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(o.timeout).count()) + " s)");
+    auto r = WaitReady_(o);
+    if (r.ok()) {
+      log_->Note("ready: HTTP " + std::to_string(r->last_code) + " after " +
+                 std::to_string(r->attempts) + " attempt(s)");
+      return std::nullopt;
+    }
+    return "the app did not answer " + o.url + ": " + r.status().message();
+  }
+  Result<ProbeResult> WaitReady_(const ProbeOptions& o) {
+    const CancelToken& c = cancel();
+    return runner::WaitReady(o, [&](milliseconds d) {
+      if (!c.cancelled()) deps_.sleep(d);
+    });
+  }
+
+  // --- stages ---
+  bool Install() {
+    StageRecord st = Begin("install", 0);
+    std::error_code ec;
+    fs::create_directories(abra_dir_ + "/servers/" + spec_.server, ec);
+    if (ec) {
+      Push(CiError(st, "cannot create " + abra_dir_ + ": " + ec.message()));
+      return false;
+    }
+    // Is the server there at all? A missing abra or an unreachable server is cc-ci's trouble.
+    Step pre = Abra(st, {"app", "ls", "--server", spec_.server, "--no-input"});
+    if (auto b = Broke(st, pre, "abra")) return Push(*b), false;
+    if (!pre.ok()) {
+      Push(CiError(st, "server " + spec_.server + " unreachable: abra app ls " + pre.Describe() +
+                           ": " + LastLine(pre.output)));
+      return false;
+    }
+    Step clone = Exec({"git", "clone", "--quiet", spec_.source, recipe_dir_}, false);
+    if (auto b = Broke(st, clone, "git")) return Push(*b), false;
+    if (!clone.ok()) {
+      Push(CiError(st, "cannot clone " + spec_.source + ": git " + clone.Describe()));
+      return false;
+    }
+    Step head = CheckoutHead();
+    if (auto b = Broke(st, head, "git")) return Push(*b), false;
+    if (!head.ok()) {
+      Push(CiError(st, "cannot check out " + spec_.ref + ": git " + head.Describe()));
+      return false;
+    }
+    bool prepared = true;  // the recipe is there: lint can run whatever happens next
+    Step made = Abra(st, {"app", "new", spec_.recipe, "--server", spec_.server, "--domain",
+                          spec_.domain, "--secrets", "--no-input"});
+    if (auto b = Broke(st, made, "abra")) return Push(*b), prepared;
+    if (!made.ok()) {
+      Push(End(st, kStageFail, "abra app new " + made.Describe() + ": " + LastLine(made.output),
+               made.result.exit_code));
+      return prepared;
+    }
+    // `abra app new` moves the checkout to the newest release tag: back to the PR head.
+    Step again = CheckoutHead();
+    if (auto b = Broke(st, again, "git")) return Push(*b), prepared;
+    if (!again.ok()) return Push(CiError(st, "cannot check out " + spec_.ref + " again")), prepared;
+    if (!spec_.overlay.env.empty()) {
+      std::ofstream env(env_file_, std::ios::app);
+      if (!env) return Push(End(st, kStageFail, "abra app new made no env file " + env_file_)), prepared;
+      env << "\n# added by the cc-ci overlay\n";
+      for (const auto& kv : spec_.overlay.env) env << kv << "\n";
+    }
+    Step deploy = Abra(st, {"app", "deploy", spec_.domain, "--chaos", "--no-domain-checks",
+                            "--no-input"});
+    if (auto b = Broke(st, deploy, "abra")) return Push(*b), prepared;
+    if (!deploy.ok()) {
+      Push(End(st, kStageFail, "abra app deploy " + deploy.Describe() + ": " +
+                                   LastLine(deploy.output), deploy.result.exit_code));
+      return prepared;
+    }
+    if (auto why = WaitReady()) {
+      if (cancel().cancelled()) return Push(Cancelled(st)), prepared;
+      Push(End(st, kStageFail, *why, 0));
+      return prepared;
+    }
+    Push(End(st, kStagePass, "", 0));
+    return prepared;
+  }
+
+  StageRecord Cancelled(StageRecord st) {
+    result_.cancelled = true;
+    return End(st, kStageError, "cancelled");
+  }
+
+  // Skip/unverified decisions shared by the stages that need a running app.
+  bool SkippedUpFront(const std::string& name, int seq, bool generic_only = true) {
+    if (Stopped()) return true;
+    if (generic_only && !spec_.overlay.generic) {
+      Record(name, seq, kStageSkip, "the recipe's overlay opts out of the generic suite");
+      return true;
+    }
+    if (auto it = spec_.overlay.skips.find(name); it != spec_.overlay.skips.end()) {
+      Record(name, seq, kStageSkip, "declared in the overlay: " + it->second);
+      return true;
+    }
+    return false;
+  }
+
+  void Upgrade(bool prepared) {
+    if (SkippedUpFront("upgrade", 1)) return;
+    if (!Passed("install")) return Record("upgrade", 1, kStageUnverified, "install did not pass");
+    StageRecord st = Begin("upgrade", 1);
+    (void)prepared;
+    std::string base = spec_.overlay.upgrade_base;
+    if (base.empty()) {
+      Step tags = Git({"tag", "--list"}, true);
+      Step at = Git({"tag", "--points-at", spec_.ref}, true);
+      if (auto b = Broke(st, tags, "git")) return Push(*b);
+      std::vector<std::string> all, own;
+      std::istringstream a(tags.output), o(at.output);
+      for (std::string l; std::getline(a, l);) all.push_back(Replace(l, "\r", ""));
+      std::optional<ReleaseTag> head;
+      for (std::string l; std::getline(o, l);) {
+        if (auto t = ParseReleaseTag(Replace(l, "\r", ""))) head = t;
+      }
+      auto prev = PreviousRelease(all, head);
+      if (!prev) return Push(End(st, kStageSkip, "no previous release to upgrade from (no x.y.z+upstream tag)"));
+      base = prev->raw;
+    }
+    log_->Note("upgrading from " + base + " to " + spec_.ref);
+    // The previous release, on fresh volumes.
+    Step un = Abra(st, {"app", "undeploy", spec_.domain, "--no-input"});
+    if (auto b = Broke(st, un, "abra")) return Push(*b);
+    Step vol = Abra(st, {"app", "volume", "remove", spec_.domain, "--force", "--no-input"});
+    if (auto b = Broke(st, vol, "abra")) return Push(*b);
+    Step old = Git({"checkout", "--quiet", "--force", base});
+    if (auto b = Broke(st, old, "git")) return Push(*b);
+    if (!old.ok()) return Push(End(st, kStageUnverified, "cannot check out the upgrade base " + base));
+    Step d1 = Abra(st, {"app", "deploy", spec_.domain, base, "--force", "--no-domain-checks",
+                        "--no-input"});
+    if (auto b = Broke(st, d1, "abra")) return Push(*b);
+    if (!d1.ok()) {
+      return Push(End(st, kStageUnverified, "the previous release " + base + " did not deploy: " +
+                                               d1.Describe()));
+    }
+    if (auto why = WaitReady()) {
+      if (cancel().cancelled()) return Push(Cancelled(st));
+      return Push(End(st, kStageUnverified, "the previous release " + base + " did not come up: " + *why));
+    }
+    // Then the PR head over it.
+    Step head = CheckoutHead();
+    if (auto b = Broke(st, head, "git")) return Push(*b);
+    if (!head.ok()) return Push(CiError(st, "cannot check out " + spec_.ref));
+    Step d2 = Abra(st, {"app", "deploy", spec_.domain, "--chaos", "--force", "--no-domain-checks",
+                        "--no-input"});
+    if (auto b = Broke(st, d2, "abra")) return Push(*b);
+    if (!d2.ok()) {
+      return Push(End(st, kStageFail, "abra app deploy " + d2.Describe() + ": " + LastLine(d2.output),
+                      d2.result.exit_code));
+    }
+    if (auto why = WaitReady()) {
+      if (cancel().cancelled()) return Push(Cancelled(st));
+      return Push(End(st, kStageFail, "after the upgrade " + *why, 0));
+    }
+    // Does the stack really run the PR head? A swarm rollback silently reverts an upgrade.
+    std::string stack = StackName(spec_.domain);
+    Step inspect = Exec({spec_.docker, "--context", spec_.server, "service", "inspect",
+                         stack + "_app", "--format",
+                         "{\"labels\":{{json .Spec.Labels}},\"update\":{{json .UpdateStatus}}}"},
+                        true);
+    if (auto b = Broke(st, inspect, "docker")) return Push(*b);
+    if (!inspect.ok()) {
+      return Push(End(st, kStageUnverified, "cannot read the stack's labels: docker " + inspect.Describe()));
+    }
+    std::string why = CheckChaosVersion(inspect.output, stack);
+    if (!why.empty()) return Push(End(st, kStageFail, why, 0));
+    Push(End(st, kStagePass, "upgraded from " + base, 0));
+  }
+
+  // Empty when the inspected service runs the PR head; else why not.
+  std::string CheckChaosVersion(const std::string& output, const std::string& stack) {
+    std::string json = output.substr(std::min(output.find('{'), output.size()));
+    rapidjson::Document doc;
+    doc.Parse(json.c_str());
+    if (doc.HasParseError() || !doc.IsObject()) return "cannot parse docker service inspect output";
+    if (doc.HasMember("update") && doc["update"].IsObject() && doc["update"].HasMember("State") &&
+        doc["update"]["State"].IsString()) {
+      std::string state = doc["update"]["State"].GetString();
+      if (state.rfind("rollback", 0) == 0) return "the swarm rolled the upgrade back (" + state + ")";
+    }
+    std::string key = "coop-cloud." + stack + ".chaos-version";
+    if (!doc.HasMember("labels") || !doc["labels"].IsObject() ||
+        !doc["labels"].HasMember(key.c_str()) || !doc["labels"][key.c_str()].IsString()) {
+      return "the stack has no " + key + " label: it is not running a chaos deploy of the PR head";
+    }
+    std::string version = doc["labels"][key.c_str()].GetString();
+    std::string v = version.substr(0, version.find('+'));  // "+U": uncommitted changes
+    if (v.size() < 7 || spec_.ref.rfind(v, 0) != 0) {
+      return "the stack runs " + version + ", not the PR head " + spec_.ref.substr(0, 8);
+    }
+    return "";
+  }
+
+  void Backup(bool prepared) {
+    if (SkippedUpFront("backup", 2)) return;
+    if (!prepared) return Record("backup", 2, kStageUnverified, "the recipe could not be prepared");
+    auto scan = ScanBackupLabels(recipe_dir_);
+    if (!scan.ok()) return Record("backup", 2, kStageFail, scan.status().message());
+    if (!scan->has_backup_label) {
+      no_backup_ = true;
+      return Record("backup", 2, kStageSkip, "no backupbot.backup label in compose*.yml");
+    }
+    if (!Passed("install")) return Record("backup", 2, kStageUnverified, "install did not pass");
+    if (stages_status_.count("upgrade") && stages_status_["upgrade"] != std::string(kStagePass) &&
+        stages_status_["upgrade"] != std::string(kStageSkip)) {
+      return Record("backup", 2, kStageUnverified, "the upgrade left the app in an unknown state");
+    }
+    StageRecord st = Begin("backup", 2);
+    // Right after a deploy a backup can fail (409) until the app is really up: retry.
+    Step b;
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+      b = Abra(st, {"app", "backup", "create", spec_.domain, "--no-input"});
+      if (auto broke = Broke(st, b, "abra")) return Push(*broke);
+      if (b.ok()) return Push(End(st, kStagePass, "", 0));
+      if (b.result.timed_out || b.result.signal) break;  // a hang is not worth repeating
+      if (attempt < 3) {
+        log_->Note("backup attempt " + std::to_string(attempt) + " failed; retrying");
+        deps_.sleep(spec_.backup_retry_delay);
+      }
+    }
+    Push(End(st, kStageFail, "abra app backup create " + b.Describe() + ": " + LastLine(b.output),
+             b.result.exit_code));
+  }
+
+  void Restore() {
+    if (SkippedUpFront("restore", 3)) return;
+    if (no_backup_) return Record("restore", 3, kStageSkip, "no backupbot.backup label in compose*.yml");
+    if (!Passed("backup")) return Record("restore", 3, kStageUnverified, "backup did not pass");
+    StageRecord st = Begin("restore", 3);
+    Step r = Abra(st, {"app", "restore", spec_.domain, "--no-input"});
+    if (auto b = Broke(st, r, "abra")) return Push(*b);
+    if (!r.ok()) {
+      return Push(End(st, kStageFail, "abra app restore " + r.Describe() + ": " + LastLine(r.output),
+                      r.result.exit_code));
+    }
+    if (auto why = WaitReady()) {
+      if (cancel().cancelled()) return Push(Cancelled(st));
+      return Push(End(st, kStageFail, "after the restore " + *why, 0));
+    }
+    Push(End(st, kStagePass, "", 0));
+  }
+
+  void Functional() {
+    if (SkippedUpFront("functional", 4, /*generic_only=*/false)) return;
+    std::vector<std::pair<std::string, std::string>> checks = spec_.overlay.checks;
+    std::string not_approved;
+    if (!spec_.overlay.recipe_checks.empty()) {
+      if (spec_.recipe_approved) {
+        checks.push_back({spec_.overlay.recipe_checks, "./" + spec_.overlay.recipe_checks});
+      } else {
+        not_approved = "the recipe's own checks (" + spec_.overlay.recipe_checks +
+                       ") did not run: " + spec_.recipe + " is not in runner.approved_recipes";
+      }
+    }
+    if (checks.empty()) {
+      return Record("functional", 4, kStageSkip,
+                    not_approved.empty() ? "no functional checks declared" : not_approved);
+    }
+    if (!Passed("install")) return Record("functional", 4, kStageUnverified, "install did not pass");
+    StageRecord st = Begin("functional", 4);
+    if (!not_approved.empty()) log_->Note(not_approved);
+    std::string connect = spec_.connect_to.empty() ? "" : spec_.connect_to.front();
+    for (const auto& [name, command] : checks) {
+      Step c = Exec({"sh", "-c", command}, true, recipe_dir_,
+                    {"APP_URL=" + AppUrl(""), "DOMAIN=" + spec_.domain, "CC_CI_CONNECT_TO=" + connect});
+      if (auto b = Broke(st, c, "sh")) return Push(*b);
+      if (!c.ok()) {
+        return Push(End(st, kStageFail, "check " + name + " " + c.Describe() + ": " + LastLine(c.output),
+                        c.result.exit_code));
+      }
+    }
+    Push(End(st, kStagePass, std::to_string(checks.size()) + " check(s) passed", 0));
+  }
+
+  void Lint(bool prepared) {
+    if (SkippedUpFront("lint", 5)) return;
+    if (!prepared) return Record("lint", 5, kStageUnverified, "the recipe could not be prepared");
+    StageRecord st = Begin("lint", 5);
+    Step l = Abra(st, {"recipe", "lint", spec_.recipe, "--no-input"});
+    if (auto b = Broke(st, l, "abra")) return Push(*b);
+    auto report = ParseLintOutput(l.output);
+    if (!report.ok()) {
+      return Push(End(st, kStageUnverified, "abra recipe lint " + l.Describe() +
+                                                " without a lint table: " + LastLine(l.output),
+                      l.result.exit_code));
+    }
+    if (report->passed()) {
+      return Push(End(st, kStagePass, std::to_string(report->rules.size()) + " rules checked",
+                      l.result.exit_code));
+    }
+    std::string refs;
+    for (const auto& r : report->failed_errors()) refs += (refs.empty() ? "" : ", ") + r;
+    Push(End(st, kStageFail, "error rules not satisfied: " + refs, l.result.exit_code));
+  }
+
+  void Screenshot() {
+    if (SkippedUpFront("screenshot", 6, /*generic_only=*/false)) return;
+    if (!deps_.screenshot) return Record("screenshot", 6, kStageSkip, "no browser configured");
+    if (!Passed("install")) return Record("screenshot", 6, kStageUnverified, "install did not pass");
+    StageRecord st = Begin("screenshot", 6);
+    std::string url = AppUrl("/");
+    Status s = deps_.screenshot(url, spec_.log_dir + "/screenshot.png");
+    if (!s.ok()) return Push(End(st, kStageUnverified, "no screenshot of " + url + ": " + s.message()));
+    log_->Note("captured " + url);
+    Push(End(st, kStagePass, ""));
+  }
+
+  const SuiteSpec& spec_;
+  const SuiteDeps& deps_;
+  const CancelToken& cancel_;
+  const CancelToken* cancel_override_ = nullptr;
+  std::string abra_dir_, recipe_dir_, env_file_;
+  std::unique_ptr<StageLog> log_;
+  std::map<std::string, std::string> stages_status_;
+  bool no_backup_ = false;
+  SuiteResult result_;
+};
+
+}  // namespace
+
+SuiteResult RunSuite(const SuiteSpec& spec, const SuiteDeps& deps, const CancelToken& cancel) {
+  std::error_code ec;
+  fs::create_directories(spec.log_dir, ec);
+  SuiteRun run(spec, deps, cancel);
+  return run.Run();
+}
+
+StageRecord RunTeardown(const SuiteSpec& spec, const SuiteDeps& deps) {
+  std::error_code ec;
+  fs::create_directories(spec.log_dir, ec);
+  CancelToken never;
+  SuiteRun run(spec, deps, never);
+  return run.Teardown();
+}
+
+std::string StackName(const std::string& domain) {
+  std::string s = Replace(domain, ".", "_");
+  if (s.size() > 45) s.resize(45);
+  return s;
+}
+
+std::string RunDomain(const std::string& recipe, int64_t pr, int64_t run_id,
+                      const std::string& suffix) {
+  std::string tail = "-" + std::to_string(pr) + "-" + std::to_string(run_id);
+  std::string name;
+  for (char c : recipe) {
+    char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if ((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9')) name += l;
+    else if (!name.empty() && name.back() != '-') name += '-';
+  }
+  while (!name.empty() && name.back() == '-') name.pop_back();
+  if (name.empty()) name = "recipe";
+  if (name.size() + tail.size() > 63) name.resize(63 - tail.size());
+  while (!name.empty() && name.back() == '-') name.pop_back();
+  return name + tail + (suffix.empty() ? "" : "." + suffix);
+}
+
+}  // namespace ccci::runner

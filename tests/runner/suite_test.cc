@@ -1,0 +1,314 @@
+// The generic suite end to end against the scripted fake abra (tests/fakes/bin/abra) on PATH,
+// the real PtyExecutor, real git repos built from ../shared/recipes, a fake app process per
+// deploy and a fake proxy that routes by Host header, reached through connect_to.
+#include "bot/runner/suite.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "bot/runner/suite_level.h"
+#include "tests/fakes/fake_proxy.h"
+#include "tests/fakes/recipe_repo.h"
+#include "tests/fakes/test_files.h"
+
+namespace ccci::runner {
+namespace {
+
+using ccci::testing::FakeProxy;
+using ccci::testing::RecipeRepo;
+using ccci::testing::Sh;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Dead: gone, or a zombie (killed; the container's init may not reap orphans at once).
+bool Dead(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+class Recorder : public SuiteObserver {
+ public:
+  void StageStarted(const StageRecord& s) override { events.push_back("start " + s.name); }
+  void StageFinished(const StageRecord& s) override {
+    events.push_back(s.name + " " + s.status);
+  }
+  std::vector<std::string> events;
+};
+
+class SuiteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    swarm_ = dir_.path() + "/swarm";
+    Sh("mkdir -p '" + swarm_ + "'");
+    setenv("FAKE_SWARM_DIR", swarm_.c_str(), 1);
+    setenv("FAKE_APP_BIN", CCCI_BIN_DIR "/fake_app", 1);
+    std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
+    setenv("PATH", path.c_str(), 1);
+    for (const char* k : {"FAKE_ABRA_FAIL", "FAKE_ABRA_FAIL_ONCE", "FAKE_ABRA_HANG",
+                          "FAKE_ABRA_SECRET", "FAKE_ABRA_NEED_TTY", "FAKE_ABRA_LINT",
+                          "FAKE_ABRA_ROLLBACK", "FAKE_ABRA_UNREACHABLE"}) {
+      unsetenv(k);
+    }
+    proxy_ = std::make_unique<FakeProxy>(swarm_);
+    deps_.executor = &executor_;
+    deps_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+    deps_.observer = &recorder_;
+  }
+  void TearDown() override {
+    // No app may outlive the suite: teardown undeploys everything it deployed.
+    Sh("ls '" + swarm_ + "/pids' | wc -l > '" + swarm_ + "/left'");
+    EXPECT_EQ(Slurp(swarm_ + "/left"), "0\n") << "apps left running";
+  }
+
+  SuiteSpec Spec(const std::string& recipe) {
+    repo_ = RecipeRepo::FromShared(recipe, dir_.path() + "/src-" + recipe);
+    SuiteSpec s;
+    s.run_id = 7;
+    s.recipe = recipe;
+    s.source = repo_.dir;
+    s.ref = repo_.head;
+    s.domain = RunDomain(recipe, 12, 7, "ci.test");
+    s.work_dir = dir_.path() + "/work";
+    s.log_dir = dir_.path() + "/logs";
+    s.log_rel_dir = "runs/7";
+    s.app_url = "http://{domain}{health_path}";
+    s.connect_to = {"::127.0.0.1:" + std::to_string(proxy_->port())};
+    s.ready_timeout = std::chrono::seconds(5);
+    s.probe_interval = std::chrono::milliseconds(50);
+    s.backup_retry_delay = std::chrono::seconds(0);
+    s.stage_timeout = std::chrono::seconds(30);
+    return s;
+  }
+
+  std::map<std::string, StageRecord> ByName(const SuiteResult& r) {
+    std::map<std::string, StageRecord> m;
+    for (const auto& s : r.stages) m[s.name] = s;
+    return m;
+  }
+
+  ccci::testing::TempDir dir_;
+  std::string swarm_;
+  std::unique_ptr<FakeProxy> proxy_;
+  PtyExecutor executor_;
+  Recorder recorder_;
+  SuiteDeps deps_;
+  RecipeRepo repo_;
+  CancelToken cancel_;
+};
+
+TEST_F(SuiteTest, GreenRunOnBonfireReachesLevelFive) {
+  setenv("FAKE_ABRA_NEED_TTY", "1", 1);  // abra wants a terminal: the pty gives it one
+  SuiteSpec spec = Spec("bonfire");
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  auto s = ByName(r);
+  EXPECT_FALSE(r.ci_error) << r.ci_error_reason;
+  EXPECT_EQ(s["install"].status, kStagePass) << s["install"].reason << Slurp(spec.log_dir + "/install.log");
+  EXPECT_EQ(s["upgrade"].status, kStagePass) << s["upgrade"].reason << Slurp(spec.log_dir + "/upgrade.log");
+  EXPECT_EQ(s["upgrade"].reason, "upgraded from 2.0.1+1.0.6-social-amd64");
+  EXPECT_EQ(s["backup"].status, kStagePass) << s["backup"].reason;
+  EXPECT_EQ(s["restore"].status, kStagePass) << s["restore"].reason;
+  EXPECT_EQ(s["functional"].status, kStageSkip);
+  EXPECT_EQ(s["lint"].status, kStagePass) << s["lint"].reason;
+  EXPECT_EQ(s["screenshot"].status, kStageSkip);
+  EXPECT_EQ(s["teardown"].status, kStagePass) << s["teardown"].reason;
+  ASSERT_EQ(r.stages.size(), 8u);
+  EXPECT_EQ(r.stages.back().name, "teardown");
+  auto level = LevelOf(r.stages);
+  EXPECT_FALSE(level.ci_error);
+  EXPECT_EQ(level.level, 5);
+
+  // The install deployed the PR head (a chaos deploy), after `app new` moved the checkout.
+  std::string calls = Slurp(swarm_ + "/calls.log");
+  EXPECT_NE(calls.find("abra app new bonfire --server default --domain " + spec.domain +
+                       " --secrets --no-input"), std::string::npos) << calls;
+  EXPECT_NE(calls.find("abra app deploy " + spec.domain + " 2.0.1+1.0.6-social-amd64 --force"),
+            std::string::npos) << calls;
+  EXPECT_NE(calls.find("abra app remove " + spec.domain + " --force"), std::string::npos);
+  // Logs: one per stage, each command introduced; the observer heard every stage.
+  EXPECT_NE(Slurp(spec.log_dir + "/install.log").find("$ abra app deploy " + spec.domain + " --chaos"),
+            std::string::npos);
+  EXPECT_EQ(s["install"].log_path, "runs/7/install.log");
+  EXPECT_EQ(recorder_.events.front(), "start install");
+  EXPECT_EQ(recorder_.events.back(), "teardown pass");
+  EXPECT_FALSE(Exists(spec.work_dir)) << "teardown deletes the run's dir";
+}
+
+TEST_F(SuiteTest, TraefikHasNoReleaseAndNoBackupLabels) {
+  SuiteResult r = RunSuite(Spec("traefik"), deps_, cancel_);
+  auto s = ByName(r);
+  EXPECT_EQ(s["install"].status, kStagePass) << s["install"].reason;
+  EXPECT_EQ(s["upgrade"].status, kStageSkip);
+  EXPECT_NE(s["upgrade"].reason.find("no previous release"), std::string::npos);
+  EXPECT_EQ(s["backup"].status, kStageSkip);
+  EXPECT_EQ(s["backup"].reason, "no backupbot.backup label in compose*.yml");
+  EXPECT_EQ(s["restore"].status, kStageSkip);
+  EXPECT_EQ(LevelOf(r.stages).level, 5) << "structural skips count as intentional";
+}
+
+TEST_F(SuiteTest, AFailedDeployIsLevelZeroAndLaterStagesAreUnverified) {
+  setenv("FAKE_ABRA_FAIL", "deploy", 1);
+  SuiteResult r = RunSuite(Spec("bonfire"), deps_, cancel_);
+  auto s = ByName(r);
+  EXPECT_EQ(s["install"].status, kStageFail);
+  EXPECT_EQ(s["install"].reason, "abra app deploy exited 1: FATA deploy failed (FAKE_ABRA_FAIL)");
+  EXPECT_EQ(s["install"].exit_code, 1);
+  EXPECT_EQ(s["upgrade"].status, kStageUnverified);
+  EXPECT_EQ(s["backup"].status, kStageUnverified);
+  EXPECT_EQ(s["lint"].status, kStagePass) << "lint reads the recipe, not the app";
+  EXPECT_EQ(s["teardown"].status, kStagePass) << s["teardown"].reason;
+  auto level = LevelOf(r.stages);
+  EXPECT_FALSE(level.ci_error);
+  EXPECT_EQ(level.level, 0);
+}
+
+TEST_F(SuiteTest, LintTableWithAFailedErrorRuleFailsLint) {
+  setenv("FAKE_ABRA_LINT", "fail", 1);
+  SuiteSpec spec = Spec("traefik");
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  auto s = ByName(r);
+  EXPECT_EQ(s["lint"].status, kStageFail);
+  EXPECT_EQ(s["lint"].reason, "error rules not satisfied: R014");
+  EXPECT_EQ(s["lint"].exit_code, 0) << "abra exits 0 even when error rules fail";
+  EXPECT_NE(Slurp(spec.log_dir + "/lint.log").find("R014"), std::string::npos) << "the table is kept";
+  EXPECT_EQ(LevelOf(r.stages).level, 4);
+}
+
+TEST_F(SuiteTest, ABackupThatFailsOnceIsRetried) {
+  setenv("FAKE_ABRA_FAIL_ONCE", "backup", 1);
+  SuiteResult r = RunSuite(Spec("bonfire"), deps_, cancel_);
+  auto s = ByName(r);
+  EXPECT_EQ(s["backup"].status, kStagePass) << s["backup"].reason;
+  EXPECT_EQ(s["restore"].status, kStagePass) << s["restore"].reason;
+}
+
+TEST_F(SuiteTest, AFailedRestoreStopsTheLadderAtUpgrade) {
+  setenv("FAKE_ABRA_FAIL", "restore", 1);
+  SuiteResult r = RunSuite(Spec("bonfire"), deps_, cancel_);
+  auto s = ByName(r);
+  EXPECT_EQ(s["restore"].status, kStageFail);
+  EXPECT_EQ(LevelOf(r.stages).level, 2);
+}
+
+TEST_F(SuiteTest, ASwarmRollbackFailsTheUpgrade) {
+  setenv("FAKE_ABRA_ROLLBACK", "1", 1);
+  SuiteResult r = RunSuite(Spec("bonfire"), deps_, cancel_);
+  auto s = ByName(r);
+  EXPECT_EQ(s["upgrade"].status, kStageFail);
+  EXPECT_EQ(s["upgrade"].reason, "the swarm rolled the upgrade back (rollback_completed)");
+  EXPECT_EQ(LevelOf(r.stages).level, 1);
+}
+
+TEST_F(SuiteTest, AHangingCommandIsKilledWithItsWholeGroupAtTheTimeout) {
+  setenv("FAKE_ABRA_HANG", "backup", 1);
+  SuiteSpec spec = Spec("bonfire");
+  spec.stage_timeout = std::chrono::seconds(2);
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  auto s = ByName(r);
+  EXPECT_EQ(s["backup"].status, kStageFail);
+  EXPECT_NE(s["backup"].reason.find("timed out"), std::string::npos) << s["backup"].reason;
+  pid_t child = std::stoi(Slurp(swarm_ + "/hang-child.pid"));
+  EXPECT_TRUE(Dead(child)) << "the hanging command's child outlived the timeout";
+  EXPECT_EQ(s["teardown"].status, kStagePass);
+}
+
+TEST_F(SuiteTest, CancelStopsTheRunAndTeardownStillRuns) {
+  setenv("FAKE_ABRA_HANG", "backup", 1);
+  SuiteSpec spec = Spec("bonfire");
+  std::thread canceller([&] {
+    for (int i = 0; i < 600 && !Exists(swarm_ + "/hang-child.pid"); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    cancel_.Cancel();
+  });
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  canceller.join();
+  auto s = ByName(r);
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_EQ(s["backup"].status, kStageError);
+  EXPECT_EQ(s["backup"].reason, "cancelled");
+  EXPECT_EQ(s.count("restore"), 0u) << "nothing runs after a cancel but teardown";
+  EXPECT_EQ(s["teardown"].status, kStagePass);
+}
+
+TEST_F(SuiteTest, SecretsNeverReachTheLog) {
+  setenv("FAKE_ABRA_SECRET", "hunter2-very-secret", 1);
+  SuiteSpec spec = Spec("traefik");
+  spec.secrets = {"hunter2-very-secret"};
+  RunSuite(spec, deps_, cancel_);
+  std::string log = Slurp(spec.log_dir + "/install.log");
+  EXPECT_EQ(log.find("hunter2"), std::string::npos);
+  EXPECT_NE(log.find("db_password ***"), std::string::npos) << log;
+}
+
+TEST_F(SuiteTest, MissingAbraIsACiErrorNotLevelZero) {
+  SuiteSpec spec = Spec("traefik");
+  spec.abra = "/nonexistent/abra";
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  EXPECT_TRUE(r.ci_error);
+  EXPECT_EQ(ByName(r)["install"].status, kStageError);
+  EXPECT_TRUE(LevelOf(r.stages).ci_error);
+}
+
+TEST_F(SuiteTest, AnUnreachableServerIsACiError) {
+  setenv("FAKE_ABRA_UNREACHABLE", "1", 1);
+  SuiteResult r = RunSuite(Spec("traefik"), deps_, cancel_);
+  EXPECT_TRUE(r.ci_error);
+  EXPECT_NE(r.ci_error_reason.find("server default unreachable"), std::string::npos)
+      << r.ci_error_reason;
+}
+
+TEST_F(SuiteTest, OverlayChecksDeclaredSkipsAndUnapprovedRecipeCode) {
+  SuiteSpec spec = Spec("traefik");
+  auto o = ParseOverlay(
+      "[app]\nhealth_path = /health\nenv = EXTRA=1\n"
+      "[skip]\nlint = upstream lint is broken\n"
+      "[suite]\nrecipe_checks = tests/check.sh\n"
+      "[functional]\nhome = curl -fsS --connect-to \"$CC_CI_CONNECT_TO\" \"$APP_URL/\" | grep -q 'fake app'\n"
+      "env = grep -q EXTRA=1 \"$ABRA_DIR/servers/default/$DOMAIN.env\"\n",
+      "traefik.ini");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  spec.overlay = *o;
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  auto s = ByName(r);
+  EXPECT_EQ(s["functional"].status, kStagePass) << s["functional"].reason
+                                                 << Slurp(spec.log_dir + "/functional.log");
+  EXPECT_NE(Slurp(spec.log_dir + "/functional.log").find("not in runner.approved_recipes"),
+            std::string::npos);
+  EXPECT_EQ(s["lint"].status, kStageSkip);
+  EXPECT_EQ(s["lint"].reason, "declared in the overlay: upstream lint is broken");
+
+  spec.overlay.checks = {{"broken", "exit 3"}};
+  SuiteResult r2 = RunSuite(spec, deps_, cancel_);
+  EXPECT_EQ(ByName(r2)["functional"].status, kStageFail);
+  EXPECT_EQ(ByName(r2)["functional"].reason, "check broken exited 3: ");
+}
+
+TEST(RunDomain, IsAValidDnsLabel) {
+  EXPECT_EQ(RunDomain("bonfire", 12, 7, "ci.test"), "bonfire-12-7.ci.test");
+  EXPECT_EQ(RunDomain("My_Recipe..X", 1, 2, ""), "my-recipe-x-1-2");
+  std::string d = RunDomain(std::string(80, 'a'), 123456, 999999, "x");
+  EXPECT_EQ(d.find('.'), 63u);
+  EXPECT_EQ(StackName("a.b.c"), "a_b_c");
+}
+
+}  // namespace
+}  // namespace ccci::runner
