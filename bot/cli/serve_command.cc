@@ -21,6 +21,9 @@
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
+#include "bot/store/run_gate.h"
+#include "bot/runner/scheduler.h"
+#include "bot/cli/runner_setup.h"
 #include "bot/store/sqlite_store.h"
 #include "bot/version.h"
 
@@ -34,7 +37,8 @@ constexpr const char* kServeUsage =
     "intake (POST /hooks/gitea), the dashboard (/), badges and cards (/badge/..., /runs/...),\n"
     "the JSON API (/api/runs, /api/outbox), /healthz and /metrics. Queued runs are reported\n"
     "on the PR (one sticky comment, a cc-ci/recipe commit status) and !cc-ci commands in PR\n"
-    "comments are answered. State lives in SQLite under the data dir (default ./data).\n"
+    "comments are answered. Queued runs are tested through abra ([runner] keys), stage logs\n"
+    "under <data dir>/runs/<id>/. State lives in SQLite under the data dir (default ./data).\n"
     "\n"
     "Options:\n"
     "  --config FILE        INI configuration; every key is documented with its default\n"
@@ -157,14 +161,23 @@ int RunServeCommand(int argc, char** argv) {
   cho.trusted_users = config.trusted_users;
   CommandHandler commands(store->get(), store->get(), gitea.get(), &outbox, &reporter, cho);
 
+  // The runner: queued runs are tested through abra, `runner.concurrency` at a time.
+  runner::PtyExecutor executor;
+  OpenGate gate;
+  RunnerSetup runner_setup(config);
+  runner::Scheduler scheduler(store->get(), &gate, &executor, runner_setup.options(),
+                              runner_setup.deps(), [&reporter] { reporter.Kick(); });
+  if (Status s = scheduler.Recover(); !s.ok()) return Fail(1, "recovering runs: " + s.message());
+
   Intake::Options io;
   io.secrets = config.webhook_secrets;
   io.bot_login = config.bot_login;
   // Reports and commands are picked up from the store right after the commit (and every
   // second, which also covers anything left over from before a restart).
-  io.on_recorded = [&reporter, &commands](const Work& work, const RecordOutcome&) {
+  io.on_recorded = [&reporter, &commands, &scheduler](const Work& work, const RecordOutcome&) {
     if (work.kind == Work::Kind::kCommand) commands.Kick();
     reporter.Kick();
+    scheduler.Kick();
   };
   Intake intake(store->get(), io);
 
@@ -190,6 +203,7 @@ int RunServeCommand(int argc, char** argv) {
   reporter.Start();
   commands.Start();
   if (reconciler) reconciler->Start();
+  scheduler.Start();
 
   std::string host = config.listen.substr(0, config.listen.rfind(':'));
   std::string url = "http://" + host + ":" + std::to_string(server.port());
@@ -204,6 +218,7 @@ int RunServeCommand(int argc, char** argv) {
          config.webhook_secret_source.c_str());
   printf("  api:       %s/api/runs   metrics: %s/metrics   health: %s/healthz\n", url.c_str(),
          url.c_str(), url.c_str());
+  printf("  runner:    %s\n", runner_setup.Describe().c_str());
   printf("  reporting: %s\n", config.EffectiveDryRun()
                                   ? "dry-run (no Gitea token; nothing is sent to Gitea)"
                                   : ("to " + config.gitea_url).c_str());
@@ -213,6 +228,7 @@ int RunServeCommand(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   LogInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop();
+  scheduler.Stop();  // running suites are cancelled, torn down and queued again
   if (reconciler) reconciler->Stop();
   commands.Stop();
   reporter.Stop();

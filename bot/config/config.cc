@@ -39,6 +39,20 @@ const std::vector<ConfigKey> kKeys = {
     {"gitea.repos", "", "comma-separated owner/name repos the reconciler watches (plus those seen in deliveries)"},
     {"gitea.reconcile_interval", "5m", "how often the reconciler looks for missed PRs and comments"},
     {"gitea.pass_level", "1", "the commit status is success at or above this level"},
+    {"runner.concurrency", "1", "runs tested at the same time"},
+    {"runner.abra", "abra", "the abra executable (looked up on PATH)"},
+    {"runner.docker", "docker", "the docker executable, used to read the deployed stack's labels"},
+    {"runner.server", "default", "abra server apps are deployed to (default: the local swarm)"},
+    {"runner.domain", "ci.localhost", "apps under test get <recipe>-<pr>-<run id>.<domain>"},
+    {"runner.app_url", "https://{domain}{health_path}", "the URL probed until the app answers"},
+    {"runner.connect_to", "", "comma-separated HOST:PORT:CONNECT-HOST:CONNECT-PORT like curl --connect-to; ::127.0.0.1:443 reaches a local proxy without DNS"},
+    {"runner.verify_tls", "false", "check the app's TLS certificate (test deployments are usually self-signed)"},
+    {"runner.stage_timeout", "20m", "longest one abra command may take (overlays may raise it; heavy apps need up to 60m)"},
+    {"runner.ready_timeout", "10m", "longest the app may take to answer after a deploy"},
+    {"runner.overlay_dir", "", "per-recipe overlay INI files (<recipe>.ini); default <data_dir>/overlays"},
+    {"runner.approved_recipes", "", "comma-separated recipes whose own repo code (overlay recipe_checks) may run"},
+    {"runner.log_max_bytes", "10485760", "each stage log is cut at this size"},
+    {"runner.screenshots", "true", "take a screenshot of each app in headless Chromium"},
     {"log.level", "info", "debug, info, warn or error"},
 };
 
@@ -99,6 +113,28 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   else if (key == "gitea.repos") c->repos = SplitList(v, ",");
   else if (key == "gitea.reconcile_interval") return duration(&c->reconcile_interval_s);
   else if (key == "gitea.pass_level") return int_in(&c->pass_level, 0, 5);
+  else if (key == "runner.concurrency") return int_in(&c->runner_concurrency, 1, 64);
+  else if (key == "runner.abra") c->runner_abra = v;
+  else if (key == "runner.docker") c->runner_docker = v;
+  else if (key == "runner.server") c->runner_server = v;
+  else if (key == "runner.domain") c->runner_domain = v;
+  else if (key == "runner.app_url") c->runner_app_url = v;
+  else if (key == "runner.connect_to") c->runner_connect_to = SplitList(v, ",");
+  else if (key == "runner.verify_tls") {
+    if (!ParseBool(v, &c->runner_verify_tls)) return "not a boolean (true or false): '" + v + "'";
+  } else if (key == "runner.stage_timeout") return duration(&c->runner_stage_timeout_s);
+  else if (key == "runner.ready_timeout") return duration(&c->runner_ready_timeout_s);
+  else if (key == "runner.overlay_dir") c->runner_overlay_dir = v;
+  else if (key == "runner.approved_recipes") c->runner_approved_recipes = SplitList(v, ",");
+  else if (key == "runner.log_max_bytes") {
+    int64_t n;
+    if (!ParseInt64(v, &n) || n < 4096 || n > (1LL << 32)) {
+      return "must be a byte count between 4096 and 4294967296";
+    }
+    c->runner_log_max_bytes = n;
+  } else if (key == "runner.screenshots") {
+    if (!ParseBool(v, &c->runner_screenshots)) return "not a boolean (true or false): '" + v + "'";
+  }
   else if (key == "log.level") c->log_level = v;
   else return "unknown key";
   return "";
@@ -172,6 +208,21 @@ Status Config::Validate() const {
     }
   }
   if (reconcile_interval_s < 10) return bad("gitea.reconcile_interval", "must be at least 10s");
+  if (runner_abra.empty()) return bad("runner.abra", "must not be empty");
+  if (runner_server.empty()) return bad("runner.server", "must not be empty");
+  if (runner_domain.empty() || runner_domain.front() == '.' || runner_domain.back() == '.') {
+    return bad("runner.domain", "must be a domain like ci.example.org");
+  }
+  if (runner_app_url.find("{domain}") == std::string::npos) {
+    return bad("runner.app_url", "must contain {domain}");
+  }
+  for (const std::string& c : runner_connect_to) {
+    if (std::count(c.begin(), c.end(), ':') < 3) {
+      return bad("runner.connect_to", "'" + c + "' is not HOST:PORT:CONNECT-HOST:CONNECT-PORT");
+    }
+  }
+  if (runner_stage_timeout_s < 1) return bad("runner.stage_timeout", "must be at least 1s");
+  if (runner_ready_timeout_s < 1) return bad("runner.ready_timeout", "must be at least 1s");
   if (log_level != "debug" && log_level != "info" && log_level != "warn" &&
       log_level != "error") {
     return bad("log.level", "must be debug, info, warn or error");

@@ -41,6 +41,22 @@ struct Config {
   int reconcile_interval_s = 300;
   int pass_level = 1;                     // commit status is success at or above this level
 
+  // [runner]
+  int runner_concurrency = 1;                 // runs at a time
+  std::string runner_abra = "abra";           // the abra executable (PATH lookup)
+  std::string runner_docker = "docker";       // reads the deployed stack's labels
+  std::string runner_server = "default";      // abra server the apps are deployed to
+  std::string runner_domain = "ci.localhost"; // apps get <recipe>-<pr>-<run>.<domain>
+  std::string runner_app_url = "https://{domain}{health_path}";
+  std::vector<std::string> runner_connect_to; // like curl --connect-to, e.g. ::127.0.0.1:443
+  bool runner_verify_tls = false;
+  int runner_stage_timeout_s = 20 * 60;
+  int runner_ready_timeout_s = 10 * 60;
+  std::string runner_overlay_dir;             // default <data_dir>/overlays
+  std::vector<std::string> runner_approved_recipes;
+  int64_t runner_log_max_bytes = 10 << 20;
+  bool runner_screenshots = true;             // headless Chromium screenshot of each app
+
   // [log]
   std::string log_level = "info";
 

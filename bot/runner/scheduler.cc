@@ -1,0 +1,271 @@
+#include "bot/runner/scheduler.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "bot/runner/suite_level.h"
+
+namespace ccci::runner {
+namespace {
+
+// Records stages in the store as the suite reports them.
+class StoreObserver : public SuiteObserver {
+ public:
+  StoreObserver(Store* store, std::function<void()> on_change)
+      : store_(store), on_change_(std::move(on_change)) {}
+  void StageStarted(const StageRecord& s) override { Save(s); }
+  void StageFinished(const StageRecord& s) override { Save(s); }
+
+ private:
+  void Save(const StageRecord& s) {
+    if (Status st = store_->RecordStage(s); !st.ok()) {
+      LogError("runner.stage_not_recorded", {{"run", s.run_id}, {"stage", s.name}, {"reason", st.message()}});
+    }
+    if (on_change_) on_change_();
+  }
+  Store* store_;
+  std::function<void()> on_change_;
+};
+
+}  // namespace
+
+Scheduler::Scheduler(Store* store, RunGate* gate, Executor* executor, SchedulerOptions options,
+                     SuiteDeps deps, std::function<void()> on_change)
+    : store_(store),
+      gate_(gate),
+      executor_(executor),
+      options_(std::move(options)),
+      deps_(std::move(deps)),
+      on_change_(std::move(on_change)) {
+  if (options_.concurrency < 1) options_.concurrency = 1;
+  if (!deps_.sleep) deps_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+}
+
+Scheduler::~Scheduler() { Stop(); }
+
+Result<SuiteSpec> Scheduler::SpecFor(const Run& run) const {
+  SuiteSpec s = options_.defaults;
+  s.run_id = run.id;
+  s.recipe = run.repo.substr(run.repo.find('/') + 1);
+  if (s.recipe.empty()) return InvalidArgument("run " + std::to_string(run.id) + " has no repo");
+  if (run.clone_url.empty()) return InvalidArgument("run " + std::to_string(run.id) + " has no clone URL");
+  s.source = run.clone_url;
+  s.ref = run.head_sha.empty() ? run.head_ref : run.head_sha;
+  s.fetch_ref = run.pr > 0 ? "refs/pull/" + std::to_string(run.pr) + "/head" : run.head_ref;
+  s.domain = RunDomain(s.recipe, run.pr, run.id, options_.domain_suffix);
+  std::string id = std::to_string(run.id);
+  s.work_dir = options_.data_dir + "/work/" + id;
+  s.log_dir = options_.data_dir + "/runs/" + id;
+  s.log_rel_dir = "runs/" + id;
+  auto overlay = LoadOverlay(options_.overlay_dir, s.recipe);
+  if (!overlay.ok()) return overlay.status();
+  s.overlay = *overlay;
+  const auto& ok = options_.approved_recipes;
+  s.recipe_approved = std::find(ok.begin(), ok.end(), s.recipe) != ok.end() ||
+                      std::find(ok.begin(), ok.end(), run.repo) != ok.end();
+  return s;
+}
+
+Status Scheduler::Recover() {
+  RunQuery q;
+  q.state = kRunRunning;
+  q.limit = 500;
+  auto page = store_->ListRuns(q);
+  if (!page.ok()) return page.status();
+  for (const Run& run : page->runs) {
+    LogWarn("runner.interrupted", {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr},
+                                   {"attempts", run.attempts}});
+    if (auto spec = SpecFor(run); spec.ok()) {
+      SuiteDeps deps = deps_;
+      deps.executor = executor_;
+      deps.observer = nullptr;
+      StageRecord st = RunTeardown(*spec, deps);
+      if (st.status != std::string(kStagePass)) {
+        LogWarn("runner.recovery_teardown_failed", {{"run", run.id}, {"reason", st.reason}});
+      }
+    }
+    Status s = run.attempts >= options_.max_attempts
+                   ? store_->FinishRun(run.id, kRunError, std::nullopt,
+                                       "interrupted by cc-ci restarts " +
+                                           std::to_string(run.attempts) + " times")
+                   : store_->RequeueRun(run.id, "queued again: cc-ci restarted during the run");
+    if (!s.ok()) return s;
+  }
+  if (!page->runs.empty() && on_change_) on_change_();
+  return Status::Ok();
+}
+
+void Scheduler::Start() {
+  std::lock_guard<std::mutex> l(mu_);
+  if (loop_.joinable()) return;
+  stopping_ = false;
+  loop_ = std::thread([this] { Loop(); });
+}
+
+void Scheduler::Kick() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    kicked_ = true;
+  }
+  cv_.notify_all();
+}
+
+int Scheduler::active() const {
+  std::lock_guard<std::mutex> l(mu_);
+  int n = 0;
+  for (const auto& [id, a] : active_) n += a->done ? 0 : 1;
+  return n;
+}
+
+void Scheduler::Stop() {
+  std::thread loop;
+  std::map<int64_t, std::unique_ptr<Active>> active;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stopping_ = true;
+    for (auto& [id, a] : active_) a->cancel.Cancel();
+    loop.swap(loop_);
+  }
+  cv_.notify_all();
+  if (loop.joinable()) loop.join();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    active.swap(active_);
+  }
+  for (auto& [id, a] : active) {
+    if (a->thread.joinable()) a->thread.join();
+  }
+}
+
+void Scheduler::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    Dispatch();
+    lock.lock();
+    cv_.wait_for(lock, options_.poll, [&] { return stopping_ || kicked_; });
+    kicked_ = false;
+  }
+}
+
+void Scheduler::Dispatch() {
+  // Reap finished workers; pass cancel requests on to running suites.
+  std::vector<int64_t> running;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto it = active_.begin(); it != active_.end();) {
+      if (it->second->done) {
+        it->second->thread.join();
+        it = active_.erase(it);
+      } else {
+        running.push_back(it->first);
+        ++it;
+      }
+    }
+  }
+  for (int64_t id : running) {
+    auto run = store_->GetRun(id);
+    if (run.ok() && run->cancel_requested) {
+      std::lock_guard<std::mutex> l(mu_);
+      if (auto it = active_.find(id); it != active_.end()) it->second->cancel.Cancel();
+    }
+  }
+  int free = options_.concurrency - static_cast<int>(running.size());
+  if (free <= 0) return;
+  auto queued = store_->QueuedRuns(free + 32);
+  if (!queued.ok()) {
+    LogError("runner.queue_unreadable", {{"reason", queued.status().message()}});
+    return;
+  }
+  for (const Run& run : *queued) {
+    if (free <= 0) break;
+    auto decision = gate_->Admit(run);
+    if (!decision.ok()) {
+      LogWarn("runner.gate_unavailable", {{"run", run.id}, {"reason", decision.status().message()}});
+      continue;  // asked again on the next pass
+    }
+    if (!decision->admit) {
+      if (Status s = store_->HoldRun(run.id, decision->reason); !s.ok()) {
+        LogError("runner.hold_failed", {{"run", run.id}, {"reason", s.message()}});
+      }
+      LogInfo("runner.held", {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"reason", decision->reason}});
+      if (on_change_) on_change_();
+      continue;
+    }
+    auto claimed = store_->ClaimRun(run.id);
+    if (!claimed.ok() || !*claimed) continue;  // superseded or cancelled meanwhile
+    LogInfo("runner.started", {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"sha", run.head_sha}});
+    if (on_change_) on_change_();
+    --free;
+    std::lock_guard<std::mutex> l(mu_);
+    auto slot = std::make_unique<Active>();
+    Active* a = slot.get();
+    active_[run.id] = std::move(slot);
+    a->thread = std::thread([this, run, a] { Execute(run, a); });
+  }
+}
+
+void Scheduler::Execute(Run run, Active* slot) {
+  auto spec = SpecFor(run);
+  if (!spec.ok()) {
+    (void)store_->FinishRun(run.id, kRunError, std::nullopt, spec.status().message());
+    LogError("runner.no_spec", {{"run", run.id}, {"reason", spec.status().message()}});
+  } else {
+    StoreObserver observer(store_, on_change_);
+    SuiteDeps deps = deps_;
+    deps.executor = executor_;
+    deps.observer = &observer;
+    SuiteResult result = RunSuite(*spec, deps, slot->cancel);
+    Finish(run, result);
+  }
+  if (on_change_) on_change_();
+  std::lock_guard<std::mutex> l(mu_);
+  slot->done = true;
+  cv_.notify_all();
+}
+
+void Scheduler::Finish(const Run& run, const SuiteResult& result) {
+  bool stopping;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stopping = stopping_;
+  }
+  Status s;
+  std::string outcome;
+  if (result.cancelled && stopping) {
+    s = store_->RequeueRun(run.id, "queued again: cc-ci was stopped during the run");
+    outcome = "requeued";
+  } else if (result.cancelled) {
+    auto now = store_->GetRun(run.id);
+    std::string reason = "cancelled";
+    if (now.ok() && now->superseded_by > 0) {
+      reason = "superseded by run " + std::to_string(now->superseded_by) + " (a newer push)";
+    } else if (now.ok() && !now->reason.empty()) {
+      reason = now->reason;
+    }
+    s = store_->FinishRun(run.id, kRunCancelled, std::nullopt, reason);
+    outcome = kRunCancelled;
+  } else {
+    auto level = LevelOf(result.stages);
+    if (result.ci_error || level.ci_error) {
+      std::string reason = result.ci_error_reason;
+      if (reason.empty()) {
+        for (const auto& st : result.stages) {
+          if (st.status == std::string(kStageError)) {
+            reason = st.name + ": " + st.reason;
+            break;
+          }
+        }
+      }
+      s = store_->FinishRun(run.id, kRunError, std::nullopt, reason);
+      outcome = kRunError;
+    } else {
+      s = store_->FinishRun(run.id, kRunFinished, level.level, "");
+      outcome = "level " + std::to_string(level.level);
+    }
+  }
+  if (!s.ok()) LogError("runner.finish_failed", {{"run", run.id}, {"reason", s.message()}});
+  LogInfo("runner.finished", {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"outcome", outcome}});
+}
+
+}  // namespace ccci::runner

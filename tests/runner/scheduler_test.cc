@@ -1,0 +1,207 @@
+// The scheduler against the real SQLite store: dispatch, stage records, level, cancel,
+// the gate, restart recovery and a clean stop.
+#include "bot/runner/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "bot/store/sqlite_store.h"
+#include "tests/fakes/fake_executor.h"
+#include "tests/fakes/fake_proxy.h"
+#include "tests/fakes/recipe_repo.h"
+#include "tests/fakes/test_files.h"
+
+namespace ccci::runner {
+namespace {
+
+using ccci::testing::Sh;
+
+class HoldAll : public RunGate {
+ public:
+  Result<GateDecision> Admit(const ccci::Run&) override {
+    return GateDecision{false, "waiting for a trusted `!cc-ci ok-to-test`"};
+  }
+};
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SqliteStore::Options o;
+    o.path = dir_.path() + "/cc-ci.db";
+    auto opened = SqliteStore::Open(o);
+    ASSERT_TRUE(opened.ok());
+    store_ = std::move(*opened);
+    swarm_ = dir_.path() + "/swarm";
+    Sh("mkdir -p '" + swarm_ + "'");
+    setenv("FAKE_SWARM_DIR", swarm_.c_str(), 1);
+    setenv("FAKE_APP_BIN", CCCI_BIN_DIR "/fake_app", 1);
+    std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
+    setenv("PATH", path.c_str(), 1);
+    unsetenv("FAKE_ABRA_HANG");
+    proxy_ = std::make_unique<ccci::testing::FakeProxy>(swarm_);
+    repo_ = ccci::testing::RecipeRepo::FromShared("traefik", dir_.path() + "/traefik");
+    options_.data_dir = dir_.path() + "/data";
+    options_.domain_suffix = "ci.test";
+    options_.poll = std::chrono::milliseconds(50);
+    options_.defaults.app_url = "http://{domain}{health_path}";
+    options_.defaults.connect_to = {"::127.0.0.1:" + std::to_string(proxy_->port())};
+    options_.defaults.probe_interval = std::chrono::milliseconds(50);
+    options_.defaults.ready_timeout = std::chrono::seconds(5);
+  }
+
+  int64_t Queue(int64_t pr, const std::string& sha, const std::string& delivery) {
+    Delivery d;
+    d.id = delivery;
+    d.event = "pull_request";
+    Work w;
+    w.kind = Work::Kind::kQueueRun;
+    w.run.repo = "coop-cloud/traefik";
+    w.run.pr = pr;
+    w.run.head_sha = sha;
+    w.run.clone_url = repo_.dir;
+    w.run.trigger = "opened";
+    auto out = store_->RecordDelivery(d, w);
+    EXPECT_TRUE(out.ok());
+    return out->run_id;
+  }
+
+  // Waits (bounded) until the run is in `state`.
+  ccci::Run WaitFor(int64_t id, const std::string& state) {
+    for (int i = 0; i < 600; ++i) {
+      auto r = store_->GetRun(id);
+      if (r.ok() && r->state == state) return *r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    auto r = store_->GetRun(id);
+    ADD_FAILURE() << "run " << id << " never became " << state << "; it is " << r->state
+                  << " (" << r->reason << ")";
+    return *r;
+  }
+
+  ccci::testing::TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+  std::string swarm_;
+  std::unique_ptr<ccci::testing::FakeProxy> proxy_;
+  ccci::testing::RecipeRepo repo_;
+  SchedulerOptions options_;
+  PtyExecutor executor_;
+  OpenGate open_;
+  std::atomic<int> changes_{0};
+};
+
+TEST_F(SchedulerTest, ARunGoesFromQueuedToFinishedWithItsStagesAndLevel) {
+  int64_t id = Queue(3, repo_.head, "d1");
+  Scheduler s(store_.get(), &open_, &executor_, options_, {}, [&] { ++changes_; });
+  s.Start();
+  s.Kick();
+  ccci::Run run = WaitFor(id, kRunFinished);
+  s.Stop();
+  EXPECT_EQ(run.level, 5) << run.reason;
+  EXPECT_EQ(run.attempts, 1);
+  auto stages = store_->ListStages(id);
+  ASSERT_TRUE(stages.ok());
+  ASSERT_EQ(stages->size(), 8u);
+  EXPECT_EQ((*stages)[0].name, "install");
+  EXPECT_EQ((*stages)[0].status, kStagePass);
+  EXPECT_EQ((*stages)[0].log_path, "runs/" + std::to_string(id) + "/install.log");
+  EXPECT_EQ((*stages)[7].name, "teardown");
+  EXPECT_GT(changes_.load(), 8) << "the reporter hears of every stage";
+  std::string calls = testing::ReadFileOrDie(swarm_ + "/calls.log");
+  EXPECT_NE(calls.find("--domain traefik-3-" + std::to_string(id) + ".ci.test"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, ACancelRequestStopsTheRunAndTeardownRuns) {
+  setenv("FAKE_ABRA_HANG", "lint", 1);
+  int64_t id = Queue(3, repo_.head, "d1");
+  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  s.Start();
+  WaitFor(id, kRunRunning);
+  for (int i = 0; i < 600 && access((swarm_ + "/hang-child.pid").c_str(), F_OK) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto touched = store_->CancelPr("coop-cloud/traefik", 3, "cancelled by alice (!cc-ci cancel)");
+  ASSERT_TRUE(touched.ok());
+  ccci::Run run = WaitFor(id, kRunCancelled);
+  s.Stop();
+  EXPECT_EQ(run.reason, "cancelled by alice (!cc-ci cancel)");
+  auto stages = *store_->ListStages(id);
+  EXPECT_EQ(stages.back().name, "teardown");
+  EXPECT_EQ(stages.back().status, kStagePass);
+  EXPECT_EQ(Sh("ls '" + swarm_ + "/pids' | wc -l"), "0\n") << "no app left deployed";
+}
+
+TEST_F(SchedulerTest, ANewerPushSupersedesTheRunningRun) {
+  setenv("FAKE_ABRA_HANG", "lint", 1);
+  int64_t first = Queue(3, repo_.head, "d1");
+  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  s.Start();
+  WaitFor(first, kRunRunning);
+  int64_t second = Queue(3, "0123456789abcdef0123456789abcdef01234567", "d2");
+  ccci::Run run = WaitFor(first, kRunCancelled);
+  EXPECT_EQ(run.reason, "superseded by run " + std::to_string(second) + " (a newer push)");
+  s.Stop();
+}
+
+TEST_F(SchedulerTest, TheGateHoldsARunAsWaiting) {
+  int64_t id = Queue(3, repo_.head, "d1");
+  HoldAll hold;
+  Scheduler s(store_.get(), &hold, &executor_, options_, {}, nullptr);
+  s.Start();
+  ccci::Run run = WaitFor(id, kRunWaiting);
+  s.Stop();
+  EXPECT_EQ(run.reason, "waiting for a trusted `!cc-ci ok-to-test`");
+  EXPECT_EQ(run.attempts, 0);
+}
+
+TEST_F(SchedulerTest, RecoverTearsDownInterruptedRunsAndRequeuesThemOnce) {
+  int64_t id = Queue(3, repo_.head, "d1");
+  ASSERT_TRUE(*store_->ClaimRun(id));  // a previous process took it and died
+  ccci::testing::FakeExecutor fake;
+  {
+    Scheduler s(store_.get(), &open_, &fake, options_, {}, nullptr);
+    ASSERT_TRUE(s.Recover().ok());
+  }
+  ccci::Run run = *store_->GetRun(id);
+  EXPECT_EQ(run.state, kRunQueued);
+  EXPECT_EQ(run.reason, "queued again: cc-ci restarted during the run");
+  ASSERT_TRUE(*store_->ClaimRun(id));  // and it was interrupted again
+  {
+    Scheduler s(store_.get(), &open_, &fake, options_, {}, nullptr);
+    ASSERT_TRUE(s.Recover().ok());
+  }
+  run = *store_->GetRun(id);
+  EXPECT_EQ(run.state, kRunError);
+  EXPECT_EQ(run.reason, "interrupted by cc-ci restarts 2 times");
+  EXPECT_FALSE(run.level.has_value()) << "a CI error has no level";
+}
+
+TEST_F(SchedulerTest, StopCancelsRunningSuitesAndQueuesThemAgain) {
+  setenv("FAKE_ABRA_HANG", "lint", 1);
+  int64_t id = Queue(3, repo_.head, "d1");
+  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  s.Start();
+  WaitFor(id, kRunRunning);
+  for (int i = 0; i < 600 && access((swarm_ + "/hang-child.pid").c_str(), F_OK) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  s.Stop();
+  ccci::Run run = *store_->GetRun(id);
+  EXPECT_EQ(run.state, kRunQueued);
+  EXPECT_EQ(run.reason, "queued again: cc-ci was stopped during the run");
+  EXPECT_EQ(Sh("ls '" + swarm_ + "/pids' | wc -l"), "0\n") << "teardown ran before the stop returned";
+}
+
+TEST_F(SchedulerTest, AMissingAbraIsACiError) {
+  options_.defaults.abra = "/nonexistent/abra";
+  int64_t id = Queue(3, repo_.head, "d1");
+  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  s.Start();
+  ccci::Run run = WaitFor(id, kRunError);
+  s.Stop();
+  EXPECT_FALSE(run.level.has_value());
+  EXPECT_NE(run.reason.find("/nonexistent/abra"), std::string::npos) << run.reason;
+}
+
+}  // namespace
+}  // namespace ccci::runner
