@@ -2,9 +2,12 @@
 
 #include <cairo.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <mutex>
+#include <vector>
 
 #include "renderer/font.h"
 #include "renderer/png_writer.h"
@@ -15,14 +18,103 @@ namespace {
 
 constexpr double kFontPx = 11;
 constexpr int kPad = 5;
+constexpr int kHeight = 20;
+constexpr int kRadius = 3;
+constexpr int kMaxScale = 4;
+constexpr size_t kKeptPixels = 256 << 10;  // a thread keeps a buffer this big between badges
 
-struct Rgb {
-  double r, g, b;
+// Opaque ARGB from a normalized "#rrggbb".
+uint32_t ParseArgb(const std::string& hex) {
+  return 0xff000000u | static_cast<uint32_t>(std::stoul(hex.substr(1), nullptr, 16));
+}
+
+// pixman's rounding multiplication of two 8-bit fractions.
+uint32_t MulUn8(uint32_t a, uint32_t b) {
+  uint32_t t = a * b + 0x80;
+  return (t + (t >> 8)) >> 8;
+}
+
+// Premultiplied `src` OVER opaque `dst`.
+uint32_t Over(uint32_t src, uint32_t dst) {
+  uint32_t inv = 255 - (src >> 24), out = 0;
+  for (int shift = 0; shift < 32; shift += 8) {
+    uint32_t v = ((src >> shift) & 255) + MulUn8((dst >> shift) & 255, inv);
+    out |= (v > 255 ? 255 : v) << shift;
+  }
+  return out;
+}
+
+// The light overlay at `t` (0 top, 1 bottom): #bbb to #000, both at opacity .1, premultiplied
+// and rounded as pixman's gradient walker does.
+uint32_t OverlayAt(double t) {
+  const double a = (0.1 * 65535 + 0.5) / 257;  // Cairo's 16-bit stop alpha, in 0..255
+  const double grey = 0xbb * (1 - t) * a / 255;
+  uint32_t a8 = static_cast<uint32_t>(a + 0.5), c8 = static_cast<uint32_t>(grey + 0.5);
+  return a8 << 24 | c8 << 16 | c8 << 8 | c8;
+}
+
+// Text colours as Cairo hands them to pixman: white, and #010101 at opacity .3 (premultiplied,
+// the colour rounds to 0).
+constexpr uint32_t kTextColor = 0xffffffff;
+constexpr uint32_t kShadowColor = 0x4c000000;
+
+void RoundedRectPath(cairo_t* cr, double width) {
+  double r = kRadius;
+  cairo_new_sub_path(cr);
+  cairo_arc(cr, width - r, r, r, -M_PI / 2, 0);
+  cairo_arc(cr, width - r, kHeight - r, r, 0, M_PI / 2);
+  cairo_arc(cr, r, kHeight - r, r, M_PI / 2, M_PI);
+  cairo_arc(cr, r, r, r, M_PI, 3 * M_PI / 2);
+  cairo_close_path(cr);
+}
+
+// Cairo's coverage of a narrow rounded badge, (2r + 2) x 20 at `scale`: every badge's corners
+// are these columns, since the arcs sit at whole pixels from either end. Drawn once per scale.
+struct CornerMask {
+  int width = 0;
+  std::vector<uint8_t> coverage;  // width * height
 };
+const CornerMask& CornersAt(int scale) {  // REQUIRES: 1 <= scale <= kMaxScale
+  static std::array<std::once_flag, kMaxScale> once;
+  static std::array<CornerMask, kMaxScale> masks;
+  std::call_once(once[scale - 1], [scale] {
+    CornerMask& m = masks[scale - 1];
+    m.width = (2 * kRadius + 2) * scale;
+    const int h = kHeight * scale;
+    cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_A8, m.width, h);
+    cairo_t* cr = cairo_create(s);
+    cairo_scale(cr, scale, scale);
+    RoundedRectPath(cr, 2 * kRadius + 2);
+    cairo_fill(cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(s);
+    const unsigned char* data = cairo_image_surface_get_data(s);
+    const int stride = cairo_image_surface_get_stride(s);
+    m.coverage.resize(static_cast<size_t>(m.width) * h);
+    for (int y = 0; y < h; ++y) {
+      std::copy(data + y * stride, data + y * stride + m.width, &m.coverage[y * m.width]);
+    }
+    cairo_surface_destroy(s);
+  });
+  return masks[scale - 1];
+}
 
-Rgb ParseRgb(const std::string& hex) {  // REQUIRES: normalized "#rrggbb"
-  unsigned v = static_cast<unsigned>(std::stoul(hex.substr(1), nullptr, 16));
-  return {((v >> 16) & 255) / 255.0, ((v >> 8) & 255) / 255.0, (v & 255) / 255.0};
+// Clips the finished badge to its rounded outline (the SVG's clip-path on the whole group).
+void RoundCorners(uint32_t* px, int w, int h, int scale) {
+  const CornerMask& m = CornersAt(scale);
+  const int edge = kRadius * scale;
+  for (int y = 0; y < h; ++y) {
+    const uint8_t* cov = &m.coverage[static_cast<size_t>(y) * m.width];
+    uint32_t* row = px + static_cast<size_t>(y) * w;
+    auto clip = [&](int x, uint8_t c) {
+      if (c == 255) return;
+      uint32_t p = row[x];
+      row[x] = MulUn8(p >> 24, c) << 24 | MulUn8((p >> 16) & 255, c) << 16 |
+               MulUn8((p >> 8) & 255, c) << 8 | MulUn8(p & 255, c);
+    };
+    for (int x = 0; x < edge; ++x) clip(x, cov[x]);
+    for (int x = w - edge; x < w; ++x) clip(x, cov[x - (w - m.width)]);
+  }
 }
 
 std::string Fmt(double v) {
@@ -136,50 +228,33 @@ std::string RenderBadgeSvg(const BadgeSpec& spec) {
 }
 
 Result<std::string> RenderBadgePng(const BadgeSpec& spec, int scale) {
-  if (scale < 1 || scale > 4) return InvalidArgument("badge scale must be 1-4");
+  if (scale < 1 || scale > kMaxScale) return InvalidArgument("badge scale must be 1-4");
   BadgeGeometry g = MeasureBadge(spec);
-  int w = g.width() * scale, h = 20 * scale;
-  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
-  cairo_t* cr = cairo_create(surface);
-  cairo_scale(cr, scale, scale);
+  const int w = g.width() * scale, h = kHeight * scale, split = g.label_width * scale;
+  // Flat fills and a per-row overlay need no rasterizer: each row is two colours.
+  thread_local std::vector<uint32_t> pixels;
+  pixels.resize(static_cast<size_t>(w) * h);
+  const uint32_t label = ParseArgb(NormalizeColor(spec.label_color).value_or("#555555"));
+  const uint32_t message = ParseArgb(NormalizeColor(spec.color).value_or(kColorUnknown));
+  for (int y = 0; y < h; ++y) {
+    uint32_t overlay = OverlayAt((y + 0.5) / h);
+    uint32_t* row = pixels.data() + static_cast<size_t>(y) * w;
+    std::fill(row, row + split, Over(overlay, label));
+    std::fill(row + split, row + w, Over(overlay, message));
+  }
 
-  // Rounded clip, the two backgrounds, then the light gradient overlay.
-  double r = 3, bw = g.width();
-  cairo_new_sub_path(cr);
-  cairo_arc(cr, bw - r, r, r, -M_PI / 2, 0);
-  cairo_arc(cr, bw - r, 20 - r, r, 0, M_PI / 2);
-  cairo_arc(cr, r, 20 - r, r, M_PI / 2, M_PI);
-  cairo_arc(cr, r, r, r, M_PI, 3 * M_PI / 2);
-  cairo_close_path(cr);
-  cairo_clip(cr);
-  Rgb lc = ParseRgb(NormalizeColor(spec.label_color).value_or("#555555"));
-  Rgb mc = ParseRgb(NormalizeColor(spec.color).value_or(kColorUnknown));
-  cairo_set_source_rgb(cr, lc.r, lc.g, lc.b);
-  cairo_rectangle(cr, 0, 0, g.label_width, 20);
-  cairo_fill(cr);
-  cairo_set_source_rgb(cr, mc.r, mc.g, mc.b);
-  cairo_rectangle(cr, g.label_width, 0, g.message_width, 20);
-  cairo_fill(cr);
-  cairo_pattern_t* grad = cairo_pattern_create_linear(0, 0, 0, 20);
-  cairo_pattern_add_color_stop_rgba(grad, 0, 0xbb / 255.0, 0xbb / 255.0, 0xbb / 255.0, 0.1);
-  cairo_pattern_add_color_stop_rgba(grad, 1, 0, 0, 0, 0.1);
-  cairo_set_source(cr, grad);
-  cairo_paint(cr);
-  cairo_pattern_destroy(grad);
-
-  TextPainter painter(cr, FontFace::kRegular, kFontPx);
+  ArgbCanvas canvas{pixels.data(), w, h, w};
+  PixelTextPainter painter(FontFace::kRegular, kFontPx * scale);
   auto text = [&](double center, double text_width, const std::string& t) {
-    double x = center - text_width / 2;
-    cairo_set_source_rgba(cr, 1 / 255.0, 1 / 255.0, 1 / 255.0, 0.3);
-    painter.Draw(x, 15, t);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    painter.Draw(x, 14, t);
+    double x = (center - text_width / 2) * scale;
+    painter.Draw(canvas, x, 15 * scale, t, kShadowColor);
+    painter.Draw(canvas, x, 14 * scale, t, kTextColor);
   };
   text(g.label_width / 2.0, g.label_text_width, spec.label);
   text(g.label_width + g.message_width / 2.0, g.message_text_width, spec.message);
-  cairo_destroy(cr);
-  auto png = EncodePng(surface);
-  cairo_surface_destroy(surface);
+  RoundCorners(pixels.data(), w, h, scale);
+  auto png = EncodePng(ArgbPixels{pixels.data(), w, h, w, true});
+  if (pixels.size() > kKeptPixels) std::vector<uint32_t>().swap(pixels);
   return png;
 }
 

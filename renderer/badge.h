@@ -1,8 +1,9 @@
 #pragma once
 // Badges in shields.io's "flat" style (DESIGN.md): 20 px high, corner radius 3, 5 px of
 // padding each side of each text, DejaVu Sans 11 px, white text over a dark shadow. The SVG is
-// small real text (a screen reader reads it); the PNG is drawn with Cairo from the same
-// geometry and the same bundled font.
+// small real text (a screen reader reads it); the PNG has the same geometry and font, drawn
+// without a Cairo context per badge (flat fills, and glyph masks Cairo rasterized once: see
+// PixelTextPainter), so a server renders tens of thousands a second.
 
 #include <optional>
 #include <string>
