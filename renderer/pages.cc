@@ -1,20 +1,23 @@
 #include "renderer/pages.h"
 
 #include <kainjow/mustache.hpp>
-
 #include <map>
 #include <memory>
 #include <string_view>
 
 #include "base/incbin.h"
+#include "renderer/card.h"
+#include "renderer/level.h"
 
 CCCI_INCBIN(ccci_tpl_layout, CCCI_SOURCE_ROOT "/templates/layout.mustache")
 CCCI_INCBIN(ccci_tpl_runs, CCCI_SOURCE_ROOT "/templates/runs.mustache")
 CCCI_INCBIN(ccci_tpl_run, CCCI_SOURCE_ROOT "/templates/run.mustache")
+CCCI_INCBIN(ccci_tpl_log, CCCI_SOURCE_ROOT "/templates/log.mustache")
 CCCI_INCBIN(ccci_tpl_recipe, CCCI_SOURCE_ROOT "/templates/recipe.mustache")
 CCCI_INCBIN(ccci_tpl_badges, CCCI_SOURCE_ROOT "/templates/badges.mustache")
 CCCI_INCBIN(ccci_tpl_pr_comment, CCCI_SOURCE_ROOT "/templates/pr_comment.md.mustache")
 CCCI_INCBIN(ccci_style_css, CCCI_SOURCE_ROOT "/assets/style.css")
+CCCI_INCBIN(ccci_log_js, CCCI_SOURCE_ROOT "/assets/log.js")
 
 namespace ccci::render {
 namespace {
@@ -31,11 +34,25 @@ mustache& Template(const char* begin, const char* end) {
   return *slot;
 }
 
-std::string Page(const std::string& title, const std::string& body, const std::string& version) {
+// What a page adds to <head>: a refresh for pages that change (always, or only without
+// JavaScript, where a script keeps the page live instead) and a script from /assets.
+struct Head {
+  int refresh_s = 0;
+  bool refresh_only_without_script = false;
+  std::string script;
+};
+
+std::string Page(const std::string& title, const std::string& body, const std::string& version,
+                 const Head& head = {}) {
   data d;
   d.set("title", title);
   d.set("body", body);
   d.set("version", version);
+  if (head.refresh_s > 0) {
+    d.set(head.refresh_only_without_script ? "noscript_refresh" : "refresh",
+          std::to_string(head.refresh_s));
+  }
+  if (!head.script.empty()) d.set("script", head.script);
   return Template(ccci_tpl_layout, ccci_tpl_layout_end).render(d);
 }
 
@@ -71,7 +88,55 @@ data RunData(const RunView& r) {
   d.set("result", ResultText(r));
   bool active = r.state == "queued" || r.state == "running" || r.state == "waiting";
   d.set("level_class", r.level ? std::to_string(*r.level) : active ? "active" : "none");
-  d.set("bar", std::to_string(r.level ? 10 + *r.level * 18 : 6));
+  SetIf(d, "stage", r.stage);
+  return d;
+}
+
+StageStatus StatusOf(const std::string& name) {
+  StageStatus s = StageStatus::kPending;
+  return ParseStageStatus(name, &s) ? s : StageStatus::kError;
+}
+
+data StageData(const StageView& v) {
+  const StageResult& r = v.result;
+  data d;
+  d.set("name", r.name);
+  d.set("status", StageStatusName(r.status));
+  d.set("icon", StatusIcon(r.status));
+  SetIf(d, "reason", r.reason);
+  bool running = r.status == StageStatus::kRunning;
+  bool timed = r.status != StageStatus::kPending;
+  d.set("duration", timed ? FormatDuration(r.duration_ms) + (running ? " so far" : "") : "");
+  SetIf(d, "exit_code", v.has_exit_code ? std::to_string(r.exit_code) : "");
+  SetIf(d, "started", v.started);
+  SetIf(d, "log_url", v.log_url);
+  return d;
+}
+
+// The ladder from the stage records, through the one level function.
+data LadderData(const std::vector<StageView>& stages) {
+  std::vector<StageResult> results;
+  for (const StageView& v : stages) results.push_back(v.result);
+  LevelResult level = ComputeLevel(results);
+  data d;
+  d.set("ci_error", data(level.ci_error));
+  data rungs{data::type::list};
+  for (const RungOutcome& r : level.rungs) {
+    data x;
+    x.set("rung", std::to_string(r.rung));
+    x.set("name", r.name);
+    StageStatus s = r.present ? r.status : StageStatus::kPending;
+    x.set("status", r.present ? StageStatusName(s) : "not run");
+    x.set("status_class", StageStatusName(s));
+    x.set("icon", StatusIcon(s));
+    SetIf(x, "reason", r.reason);
+    x.set("counted", data(r.counted));
+    bool good = r.present && (s == StageStatus::kPass || s == StageStatus::kSkip);
+    SetIf(x, "note",
+          good && !r.counted && !level.ci_error ? "not counted: a rung below it did not pass" : "");
+    rungs.push_back(x);
+  }
+  d.set("rungs", rungs);
   return d;
 }
 
@@ -95,9 +160,48 @@ std::string RenderRunListPage(const std::vector<RunView>& runs, const std::strin
   return Page("Runs", Template(ccci_tpl_runs, ccci_tpl_runs_end).render(d), version);
 }
 
-std::string RenderRunPage(const RunView& run, const std::string& version) {
-  return Page("Run #" + std::to_string(run.id),
-              Template(ccci_tpl_run, ccci_tpl_run_end).render(RunData(run)), version);
+std::string RenderRunPage(const RunView& run, const std::vector<StageView>& stages,
+                          const std::string& version) {
+  data d = RunData(run);
+  data list{data::type::list};
+  for (const StageView& v : stages) {
+    data row = StageData(v);
+    if (run.state == "running" && v.result.name == run.stage) d.set("current", row);
+    list.push_back(row);
+  }
+  d.set("stages", list);
+  d.set("has_stages", data(!stages.empty()));
+  d.set("ladder", LadderData(stages));
+  Head head;
+  if (run.state == "queued" || run.state == "running") head.refresh_s = 10;
+  return Page("Run #" + std::to_string(run.id), Template(ccci_tpl_run, ccci_tpl_run_end).render(d),
+              version, head);
+}
+
+std::string RenderLogPage(const LogView& v, const std::string& version) {
+  data d;
+  d.set("run_id", std::to_string(v.run_id));
+  d.set("repo", v.repo);
+  d.set("stage", v.stage);
+  d.set("status", StageStatusName(v.status));
+  d.set("icon", StatusIcon(v.status));
+  SetIf(d, "reason", v.reason);
+  d.set("log", v.log_html);
+  SetIf(d, "partial", v.partial_html);
+  d.set("sgr", v.sgr);
+  d.set("offset", std::to_string(v.offset));
+  d.set("cut", data(v.cut));
+  d.set("missing", data(v.missing));
+  d.set("raw_url", v.raw_url);
+  SetIf(d, "events_url", v.events_url);
+  Head head;
+  if (!v.events_url.empty()) {
+    head.refresh_s = 5;
+    head.refresh_only_without_script = true;
+    head.script = "/assets/log.js";
+  }
+  return Page(v.stage + " log · run #" + std::to_string(v.run_id),
+              Template(ccci_tpl_log, ccci_tpl_log_end).render(d), version, head);
 }
 
 std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>& runs,
@@ -153,6 +257,7 @@ std::string RenderPrComment(const PrCommentView& v) {
   SetIf(d, "run_url", v.run_url);
   SetIf(d, "badge_url", v.badge_url);
   SetIf(d, "card_url", v.card_url);
+  SetIf(d, "stage_log_url", v.stage_log_url);
   bool queued = v.state == "queued" || v.state == "waiting";
   d.set("queued", data(queued));
   d.set("running", data(v.state == "running"));
@@ -162,8 +267,10 @@ std::string RenderPrComment(const PrCommentView& v) {
     data row;
     row.set("name", TableCell(s.name));
     row.set("status", s.status);
+    row.set("icon", StatusEmoji(StatusOf(s.status)));
     SetIf(row, "reason", TableCell(s.reason));
     row.set("duration", s.duration);
+    SetIf(row, "log_url", s.log_url);
     list.push_back(row);
   }
   d.set("stages", list);
@@ -173,6 +280,50 @@ std::string RenderPrComment(const PrCommentView& v) {
 
 std::string_view StyleSheet() {
   return {ccci_style_css, static_cast<size_t>(ccci_style_css_end - ccci_style_css)};
+}
+
+std::string_view LogScript() {
+  return {ccci_log_js, static_cast<size_t>(ccci_log_js_end - ccci_log_js)};
+}
+
+const char* StatusIcon(StageStatus s) {
+  switch (s) {
+    case StageStatus::kPass:
+      return "\u2714";  // heavy check mark
+    case StageStatus::kFail:
+      return "\u2718";  // heavy ballot x
+    case StageStatus::kSkip:
+      return "\u21b7";  // clockwise arrow: stepped over
+    case StageStatus::kUnverified:
+      return "?";
+    case StageStatus::kError:
+      return "\u26a0";  // warning sign
+    case StageStatus::kRunning:
+      return "\u25cf";  // black circle
+    case StageStatus::kPending:
+      return "\u25cb";  // white circle
+  }
+  return "?";
+}
+
+const char* StatusEmoji(StageStatus s) {
+  switch (s) {
+    case StageStatus::kPass:
+      return "\u2705";
+    case StageStatus::kFail:
+      return "\u274c";
+    case StageStatus::kSkip:
+      return "\u23ed\ufe0f";
+    case StageStatus::kUnverified:
+      return "\u2754";
+    case StageStatus::kError:
+      return "\u26a0\ufe0f";
+    case StageStatus::kRunning:
+      return "\U0001f504";
+    case StageStatus::kPending:
+      return "\u23f3";
+  }
+  return "\u2754";
 }
 
 }  // namespace ccci::render

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "renderer/stage.h"
+
 namespace ccci::render {
 
 struct RunView {
@@ -25,6 +27,32 @@ struct RunView {
   std::string created;  // RFC 3339
   std::string started;
   std::string finished;
+  std::string stage;  // the stage a running run is in, "" otherwise
+};
+
+// One row of a run's stage table.
+struct StageView {
+  StageResult result;  // name, status, reason, duration (for a running stage: so far), exit code
+  bool has_exit_code = false;
+  std::string started;  // RFC 3339, "" if unknown
+  std::string log_url;  // "" when the stage has no log
+};
+
+// A stage's log page. The log is rendered by LogHtml (renderer/log_html.h).
+struct LogView {
+  int64_t run_id = 0;
+  std::string repo;
+  std::string stage;
+  StageStatus status = StageStatus::kPending;
+  std::string reason;
+  std::string log_html;      // LogHtml::Html() of the bytes shown
+  std::string sgr;           // LogHtml::SgrState() after them
+  int64_t offset = 0;        // where in the file the bytes of log_html end
+  std::string partial_html;  // the unfinished last line of a running stage, after offset
+  bool cut = false;          // only the end of a long log is shown
+  bool missing = false;      // there is no log file (yet)
+  std::string raw_url;
+  std::string events_url;  // the live stream (set only while the stage runs)
 };
 
 // "level 3", "ci error", or the state ("queued", "running", ...).
@@ -32,7 +60,13 @@ std::string ResultText(const RunView& run);
 
 std::string RenderRunListPage(const std::vector<RunView>& runs, const std::string& next_url,
                               const std::string& version);
-std::string RenderRunPage(const RunView& run, const std::string& version);
+// The run page: facts, the current stage, the level ladder (ComputeLevel over `stages`, per
+// rung) and the stage table. While the run is queued or running it refreshes itself.
+std::string RenderRunPage(const RunView& run, const std::vector<StageView>& stages,
+                          const std::string& version);
+// A stage's log. While the stage runs, the page names the live stream for assets/log.js and,
+// for browsers without JavaScript, refreshes itself.
+std::string RenderLogPage(const LogView& log, const std::string& version);
 std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>& runs,
                              const std::string& version);
 // `base_url` prefixes the copyable URLs; `prs` are the PR numbers to list badges for.
@@ -48,8 +82,9 @@ struct PrCommentView {
   std::string result;  // "level 3", "ci error", ...
   std::string stage;   // the running stage, if any
   std::string run_url, badge_url, card_url;
+  std::string stage_log_url;  // the running stage's log
   struct Stage {
-    std::string name, status, reason, duration;
+    std::string name, status, reason, duration, log_url;
   };
   std::vector<Stage> stages;
 };
@@ -57,5 +92,11 @@ std::string RenderPrComment(const PrCommentView& view);
 
 // The dashboard's stylesheet (assets/style.css).
 std::string_view StyleSheet();
+// The live log script (assets/log.js).
+std::string_view LogScript();
+
+// A status as a symbol for HTML ("✔" for pass, ...) and as an emoji for Markdown.
+const char* StatusIcon(StageStatus s);
+const char* StatusEmoji(StageStatus s);
 
 }  // namespace ccci::render

@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "bot/http/metrics.h"
+#include "bot/report/stage_views.h"
 #include "bot/store/store.h"
 #include "renderer/pages.h"
 
@@ -31,7 +32,22 @@ render::RunView ToView(const Run& r) {
   v.created = FormatRfc3339Millis(r.created_at_ms);
   if (r.started_at_ms) v.started = FormatRfc3339Millis(*r.started_at_ms);
   if (r.finished_at_ms) v.finished = FormatRfc3339Millis(*r.finished_at_ms);
+  if (r.state == kRunRunning) v.stage = r.stage;
   return v;
+}
+
+std::vector<render::StageView> StageViews(const std::vector<StageRecord>& records, bool logs_kept) {
+  int64_t now = RealClock()->NowUnixMillis();
+  std::vector<render::StageView> out;
+  for (const StageRecord& r : records) {
+    render::StageView v;
+    v.result = ToStageResult(r, now);
+    v.has_exit_code = r.exit_code.has_value();
+    if (r.started_at_ms > 0) v.started = FormatRfc3339Millis(r.started_at_ms);
+    if (logs_kept && !r.log_path.empty()) v.log_url = StageLogPath(r.run_id, r.name);
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 bool ValidRepo(const std::string& repo) {
@@ -43,14 +59,19 @@ bool ValidRepo(const std::string& repo) {
              std::string::npos;
 }
 
-enum class Page { kList, kRun, kRecipe, kBadges, kStyle };
+enum class Page { kList, kRun, kRecipe, kBadges, kStyle, kScript };
 
 class DashboardHandler : public Poco::Net::HTTPRequestHandler {
  public:
   DashboardHandler(Page page, std::string arg, Store* store, Metrics* metrics,
-                   std::string public_url, std::string version)
-      : page_(page), arg_(std::move(arg)), store_(store), metrics_(metrics),
-        public_url_(std::move(public_url)), version_(std::move(version)) {}
+                   std::string public_url, std::string version, bool logs_kept)
+      : page_(page),
+        arg_(std::move(arg)),
+        store_(store),
+        metrics_(metrics),
+        public_url_(std::move(public_url)),
+        version_(std::move(version)),
+        logs_kept_(logs_kept) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& req,
                      Poco::Net::HTTPServerResponse& resp) override {
@@ -60,6 +81,11 @@ class DashboardHandler : public Poco::Net::HTTPRequestHandler {
       case Page::kStyle:
         body = std::string(render::StyleSheet());
         type = "text/css; charset=utf-8";
+        resp.set("Cache-Control", "public, max-age=3600");
+        break;
+      case Page::kScript:
+        body = std::string(render::LogScript());
+        type = "text/javascript; charset=utf-8";
         resp.set("Cache-Control", "public, max-age=3600");
         break;
       case Page::kList: {
@@ -91,7 +117,14 @@ class DashboardHandler : public Poco::Net::HTTPRequestHandler {
           type = "text/plain; charset=utf-8";
           break;
         }
-        body = render::RenderRunPage(ToView(*run), version_);
+        auto stages = store_->ListStages(run->id);
+        if (!stages.ok()) {
+          status = 503;
+          body = "store unavailable";
+          type = "text/plain; charset=utf-8";
+          break;
+        }
+        body = render::RenderRunPage(ToView(*run), StageViews(*stages, logs_kept_), version_);
         break;
       }
       case Page::kRecipe:
@@ -123,8 +156,7 @@ class DashboardHandler : public Poco::Net::HTTPRequestHandler {
     resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     resp.setContentType(type);
     resp.set("X-Content-Type-Options", "nosniff");
-    // Pages are plain HTML: no inline script is ever needed, so forbid all.
-    resp.set("Content-Security-Policy", "default-src 'self'; script-src 'none'; style-src 'self'");
+    resp.set("Content-Security-Policy", kDashboardCsp);
     resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
     resp.send().write(body.data(), static_cast<std::streamsize>(body.size()));
     metrics_->ObserveHttpRequest("dashboard", status);
@@ -137,19 +169,20 @@ class DashboardHandler : public Poco::Net::HTTPRequestHandler {
   Metrics* metrics_;
   std::string public_url_;
   std::string version_;
+  bool logs_kept_;
 };
 
 }  // namespace
 
 Poco::Net::HTTPRequestHandler* MakeDashboardHandler(const std::string& path, Store* store,
-                                                    Metrics* metrics,
-                                                    const std::string& public_url,
-                                                    const std::string& version) {
+                                                    Metrics* metrics, const std::string& public_url,
+                                                    const std::string& version, bool logs_kept) {
   auto make = [&](Page p, std::string arg) {
-    return new DashboardHandler(p, std::move(arg), store, metrics, public_url, version);
+    return new DashboardHandler(p, std::move(arg), store, metrics, public_url, version, logs_kept);
   };
   if (path == "/") return make(Page::kList, "");
   if (path == "/assets/style.css") return make(Page::kStyle, "");
+  if (path == "/assets/log.js") return make(Page::kScript, "");
   const std::string runs = "/runs/";
   if (path.rfind(runs, 0) == 0) {
     std::string id = path.substr(runs.size());

@@ -16,11 +16,13 @@
 #include <thread>
 
 #include "base/log.h"
+#include "bot/forge/outbox_store.h"
 #include "bot/http/api_json.h"
 #include "bot/http/badges.h"
 #include "bot/http/dashboard.h"
-#include "bot/forge/outbox_store.h"
+#include "bot/http/log_stream.h"
 #include "bot/http/metrics.h"
+#include "bot/http/stage_logs.h"
 #include "bot/intake/intake.h"
 #include "bot/store/store.h"
 
@@ -254,7 +256,11 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
         return get ? h : (delete h, NotAllowed());
       }
     }
-    if (auto* h = MakeDashboardHandler(path, s_.store, s_.metrics, s_.public_url, s_.version)) {
+    if (auto* h = MakeStageLogHandler(path, &s_, &log_streams_)) {
+      return get ? h : (delete h, NotAllowed());
+    }
+    if (auto* h = MakeDashboardHandler(path, s_.store, s_.metrics, s_.public_url, s_.version,
+                                       !s_.data_dir.empty())) {
       return get ? h : (delete h, NotAllowed());
     }
     return new FixedHandler(&s_, 404, "not found: " + path.substr(0, 200));
@@ -267,6 +273,7 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
 
   HttpServices s_;
   int64_t max_body_;
+  LogStreams log_streams_;  // the cap on live log streams of this server
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "bot/report/reporter.h"
 
 #include "base/log.h"
+#include "bot/report/stage_views.h"
+#include "renderer/card.h"
 #include "renderer/pages.h"
 
 namespace ccci {
@@ -73,6 +75,25 @@ std::string Reporter::StickyBody(const Run& run, const std::string& stage) const
   v.run_url = run_url;
   v.badge_url = run_url + "/badge.svg";
   v.card_url = run_url + "/card.png";
+  // The stage table; without it (a store error) the comment still says where the run is.
+  auto stages = runs_->ListStages(run.id);
+  if (!stages.ok()) {
+    LogWarn("report.stages_unavailable", {{"run", run.id}, {"reason", stages.status().message()}});
+  } else {
+    for (const StageRecord& rec : *stages) {
+      render::StageResult r = ToStageResult(rec);
+      render::PrCommentView::Stage s;
+      s.name = rec.name;
+      s.status = render::StageStatusName(r.status);
+      s.reason = rec.reason;
+      // A running stage's time is stale as soon as the comment is posted: none is shown.
+      s.duration =
+          r.status == render::StageStatus::kRunning ? "" : render::FormatDuration(r.duration_ms);
+      if (!rec.log_path.empty()) s.log_url = options_.public_url + StageLogPath(run.id, rec.name);
+      if (rec.name == stage) v.stage_log_url = s.log_url;
+      v.stages.push_back(std::move(s));
+    }
+  }
   return render::RenderPrComment(v);
 }
 

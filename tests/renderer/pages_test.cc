@@ -45,7 +45,7 @@ TEST(PagesTest, ResultText) {
 }
 
 TEST(PagesTest, RunPageEscapesEveryPayloadString) {
-  std::string html = RenderRunPage(EvilRun(), "v<1>");
+  std::string html = RenderRunPage(EvilRun(), {}, "v<1>");
   ExpectEscaped(html);
   EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
   EXPECT_NE(html.find("level 3"), std::string::npos);
@@ -88,10 +88,10 @@ TEST(PagesTest, PrCommentStatesAndEscaping) {
   EXPECT_NE(RenderPrComment(v).find("**running** on `abcdef0`: install"), std::string::npos);
   v.state = "finished";
   v.result = "level 4";
-  v.stages = {{"lint", "fail", kEvil, "3s"}};
+  v.stages = {{"lint", "fail", kEvil, "3s", ""}};
   std::string md = RenderPrComment(v);
   EXPECT_NE(md.find("**level 4**"), std::string::npos);
-  EXPECT_NE(md.find("| lint | fail: "), std::string::npos);
+  EXPECT_NE(md.find("| lint | \u274c fail: "), std::string::npos);
   ExpectEscaped(md);
 }
 

@@ -1,0 +1,112 @@
+// The sticky PR comment's stage table, as the reporter builds it from the real store's stage
+// records while a run is running and after it finished.
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <memory>
+
+#include "bot/forge/outbox.h"
+#include "bot/report/reporter.h"
+#include "bot/store/sqlite_store.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/test_files.h"
+
+namespace ccci {
+namespace {
+
+class StickyStagesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SqliteStore::Options so;
+    so.path = dir_.File("cc-ci.db");
+    so.clock = &clock_;
+    store_ = std::move(SqliteStore::Open(so).value());
+    Outbox::Options oo;
+    oo.clock = &clock_;
+    outbox_ = std::make_unique<Outbox>(store_.get(), nullptr, oo);  // dry-run: nothing sent
+    Reporter::Options ro;
+    ro.public_url = "https://ci.example/";
+    reporter_ = std::make_unique<Reporter>(store_.get(), store_.get(), outbox_.get(), ro);
+
+    Delivery d;
+    d.id = "d1";
+    d.event = "pull_request";
+    Work w;
+    w.kind = Work::Kind::kQueueRun;
+    w.run.repo = "coop-cloud/bonfire";
+    w.run.pr = 3;
+    w.run.head_sha = "0123456789abcdef0123456789abcdef01234567";
+    w.run.trigger = "opened";
+    run_ = store_->RecordDelivery(d, w).value().run_id;
+    ASSERT_TRUE(store_->ClaimRun(run_).value());
+  }
+
+  // The body of the newest sticky comment queued for the PR, after reporting.
+  std::string Sticky() {
+    reporter_->ReportPending();
+    auto msgs = store_->RecentMessages(50);
+    EXPECT_TRUE(msgs.ok());
+    if (!msgs.ok()) return "";
+    for (const OutboxMessage& m : *msgs) {  // newest first
+      if (m.kind != "sticky") continue;
+      rapidjson::Document d;
+      d.Parse(m.payload.c_str());
+      return d.HasMember("body") ? d["body"].GetString() : "";
+    }
+    return "";
+  }
+
+  void Record(int seq, const std::string& name, const char* status, int64_t ms,
+              const std::string& reason = "", bool log = true) {
+    StageRecord r{run_,   seq,    name,
+                  status, reason, std::nullopt,
+                  1000,   ms,     log ? "runs/1/" + name + ".log" : ""};
+    ASSERT_TRUE(store_->RecordStage(r).ok());
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<Reporter> reporter_;
+  int64_t run_ = 0;
+};
+
+TEST_F(StickyStagesTest, RunningRunShowsItsStagesAndTheLiveLog) {
+  Record(0, "install", kStagePass, 4200);
+  Record(1, "upgrade", kStageRunning, 0);
+  std::string md = Sticky();
+  EXPECT_NE(md.find("is **running** on `0123456`: upgrade "
+                    "([live log](https://ci.example/runs/1/logs/upgrade))."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(
+      md.find("| [install](https://ci.example/runs/1/logs/install) | \u2705 pass | 4.2 s |\n"
+              "| [upgrade](https://ci.example/runs/1/logs/upgrade) | \U0001f504 running |  |\n"),
+      std::string::npos)
+      << md;
+  EXPECT_NE(md.find("[#1](https://ci.example/runs/1)"), std::string::npos);
+  EXPECT_NE(md.find("`!cc-ci retest`"), std::string::npos);
+}
+
+TEST_F(StickyStagesTest, FinishedRunShowsEveryStageWithEscapedReasons) {
+  Record(0, "install", kStagePass, 4200);
+  Record(1, "upgrade", kStageSkip, 0, "no previous release", false);
+  Record(2, "backup", kStageFail, 65000, "exit 1 | 409 Conflict\nretry later");
+  ASSERT_TRUE(store_->FinishRun(run_, kRunFinished, 2, "").ok());
+  std::string md = Sticky();
+  EXPECT_NE(md.find("on `0123456`: **level 2**."), std::string::npos) << md;
+  EXPECT_NE(md.find("| upgrade | \u23ed\ufe0f skip: no previous release | 0.0 s |\n"),
+            std::string::npos)
+      << "a stage without a log is not a link\n"
+      << md;
+  EXPECT_NE(md.find("| [backup](https://ci.example/runs/1/logs/backup) | \u274c fail: "
+                    "exit 1 \\| 409 Conflict retry later | 1 min 5 s |\n"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("live log"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ccci

@@ -1,0 +1,229 @@
+// The run page's stage table and level ladder, the log page, and the PR comment's stages.
+#include <gtest/gtest.h>
+
+#include "renderer/pages.h"
+
+namespace ccci::render {
+namespace {
+
+constexpr const char* kEvil = "<img src=x onerror=alert(1)>|x\ny";
+
+StageView Stage(const std::string& name, StageStatus status, int64_t ms,
+                const std::string& reason = "", std::optional<int> exit_code = std::nullopt) {
+  StageView v;
+  v.result.name = name;
+  v.result.status = status;
+  v.result.duration_ms = ms;
+  v.result.reason = reason;
+  if (exit_code) {
+    v.result.exit_code = *exit_code;
+    v.has_exit_code = true;
+  }
+  v.started = "2026-11-25T08:00:00.000Z";
+  v.log_url = "/runs/9/logs/" + name;
+  return v;
+}
+
+RunView RunIn(const std::string& state) {
+  RunView r;
+  r.id = 9;
+  r.repo = "coop-cloud/bonfire";
+  r.pr = 3;
+  r.sha = "0123456789abcdef0123456789abcdef01234567";
+  r.title = "t";
+  r.author = "a";
+  r.state = state;
+  r.trigger = "opened";
+  r.created = "2026-11-25T08:00:00.000Z";
+  return r;
+}
+
+// The text between the first `from` after `start` and the next `to`.
+std::string Between(const std::string& s, const std::string& from, const std::string& to,
+                    size_t start = 0) {
+  size_t a = s.find(from, start);
+  if (a == std::string::npos) return "";
+  a += from.size();
+  size_t b = s.find(to, a);
+  return s.substr(a, b == std::string::npos ? std::string::npos : b - a);
+}
+
+TEST(RunPageTest, StageTableWithStatusReasonDurationExitCodeAndLogLinks) {
+  RunView run = RunIn("finished");
+  run.level = 1;
+  std::vector<StageView> stages = {
+      Stage("install", StageStatus::kPass, 4200, "", 0),
+      Stage("upgrade", StageStatus::kFail, 65000, "rolled back to 1.0.2", 1),
+      Stage("lint", StageStatus::kPass, 800, "", 0),
+  };
+  stages[2].log_url = "";  // a stage without a log gets no link
+  std::string html = RenderRunPage(run, stages, "v1");
+  std::string table = Between(html, "<table class=\"stages\">", "</table>");
+  ASSERT_FALSE(table.empty()) << html;
+  std::string upgrade = Between(table, "<tr class=\"stage-fail\">", "</tr>");
+  EXPECT_NE(upgrade.find(">upgrade<"), std::string::npos) << upgrade;
+  EXPECT_NE(upgrade.find("status-fail"), std::string::npos);
+  EXPECT_NE(upgrade.find("\u2718</span> fail"), std::string::npos);
+  EXPECT_NE(upgrade.find("rolled back to 1.0.2"), std::string::npos);
+  EXPECT_NE(upgrade.find("1 min 5 s"), std::string::npos);
+  EXPECT_NE(upgrade.find("<code>1</code>"), std::string::npos);
+  EXPECT_NE(upgrade.find("href=\"/runs/9/logs/upgrade\""), std::string::npos);
+  EXPECT_NE(table.find("4.2 s"), std::string::npos);
+  EXPECT_EQ(table.find("/runs/9/logs/lint"), std::string::npos);
+  // A finished run's page does not refresh itself.
+  EXPECT_EQ(html.find("http-equiv=\"refresh\""), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+}
+
+TEST(RunPageTest, LadderShowsEveryRungAndWhatCounts) {
+  std::vector<StageView> stages = {Stage("install", StageStatus::kPass, 1),
+                                   Stage("upgrade", StageStatus::kSkip, 0, "no previous release"),
+                                   Stage("backup", StageStatus::kFail, 1, "409 Conflict"),
+                                   Stage("restore", StageStatus::kPass, 1),
+                                   Stage("lint", StageStatus::kPass, 1)};
+  std::string html = RenderRunPage(RunIn("finished"), stages, "v1");
+  std::string ladder = Between(html, "<ol class=\"ladder\">", "</ol>");
+  ASSERT_FALSE(ladder.empty());
+  // The <li> of the rung labelled `label`.
+  auto rung = [&](const std::string& label) {
+    size_t at = ladder.find("<span class=\"rung-name\">" + label + "</span>");
+    if (at == std::string::npos) return std::string();
+    size_t li = ladder.rfind("<li", at);
+    return ladder.substr(li, ladder.find("</li>", at) - li);
+  };
+  EXPECT_NE(rung("1 install").find("counted"), std::string::npos);
+  EXPECT_NE(rung("2 upgrade").find("status-skip counted"), std::string::npos);
+  EXPECT_NE(rung("2 upgrade").find("no previous release"), std::string::npos);
+  std::string backup = rung("3 backup+restore");
+  EXPECT_NE(backup.find("status-fail\""), std::string::npos) << backup;
+  EXPECT_NE(backup.find("409 Conflict"), std::string::npos);
+  std::string functional = rung("4 functional");
+  EXPECT_NE(functional.find("not run"), std::string::npos) << functional;
+  std::string lint = rung("5 lint");
+  EXPECT_NE(lint.find("not counted"), std::string::npos)
+      << "a pass above a failed rung is shown, not counted";
+  EXPECT_EQ(lint.find("counted-mark"), std::string::npos);
+}
+
+TEST(RunPageTest, InstallErrorIsCiErrorNotLevelZero) {
+  std::string html = RenderRunPage(
+      RunIn("error"), {Stage("install", StageStatus::kError, 5, "abra missing")}, "v1");
+  EXPECT_NE(html.find("CI error"), std::string::npos);
+  EXPECT_EQ(html.find("counted-mark"), std::string::npos);
+}
+
+TEST(RunPageTest, RunningRunNamesItsStageAndRefreshes) {
+  RunView run = RunIn("running");
+  run.stage = "upgrade";
+  std::vector<StageView> stages = {Stage("install", StageStatus::kPass, 4200),
+                                   Stage("upgrade", StageStatus::kRunning, 90000)};
+  std::string html = RenderRunPage(run, stages, "v1");
+  std::string now = Between(html, "<p class=\"now\"", "</p>");
+  EXPECT_NE(now.find("<strong>upgrade</strong>"), std::string::npos) << now;
+  EXPECT_NE(now.find("1 min 30 s so far"), std::string::npos);
+  EXPECT_NE(now.find("href=\"/runs/9/logs/upgrade\""), std::string::npos);
+  EXPECT_NE(html.find("<meta http-equiv=\"refresh\" content=\"10\">"), std::string::npos);
+  EXPECT_EQ(html.find("<noscript>"), std::string::npos);
+}
+
+TEST(RunPageTest, PayloadStringsInStagesAreEscaped) {
+  RunView run = RunIn("running");
+  run.stage = kEvil;
+  std::vector<StageView> stages = {Stage(kEvil, StageStatus::kRunning, 1, kEvil)};
+  stages[0].log_url = "/runs/9/logs/%3Cimg";
+  std::string html = RenderRunPage(run, stages, "v1");
+  EXPECT_EQ(html.find("<img src=x"), std::string::npos);
+  EXPECT_NE(html.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+}
+
+TEST(LogPageTest, RunningStageIsLiveWithAScriptAndRefreshesWithoutOne) {
+  LogView v;
+  v.run_id = 9;
+  v.repo = "coop-cloud/bonfire";
+  v.stage = "install";
+  v.status = StageStatus::kRunning;
+  v.log_html = "<span class=\"ansi-fg1\">x</span>\n";
+  v.partial_html = "50%";
+  v.sgr = "1;31";
+  v.offset = 123;
+  v.raw_url = "/runs/9/logs/install.txt";
+  v.events_url = "/runs/9/logs/install/events";
+  std::string html = RenderLogPage(v, "v1");
+  EXPECT_NE(html.find("<script src=\"/assets/log.js\" defer></script>"), std::string::npos);
+  EXPECT_NE(html.find("<noscript><meta http-equiv=\"refresh\" content=\"5\"></noscript>"),
+            std::string::npos);
+  std::string pre = Between(html, "<pre class=\"log\" id=\"log\"", "</pre>");
+  EXPECT_NE(pre.find("data-events=\"/runs/9/logs/install/events\""), std::string::npos) << pre;
+  EXPECT_NE(pre.find("data-offset=\"123\""), std::string::npos);
+  EXPECT_NE(pre.find("data-sgr=\"1;31\""), std::string::npos);
+  EXPECT_NE(
+      pre.find(
+          "><span class=\"ansi-fg1\">x</span>\n<span class=\"partial\" id=\"partial\">50%</span>"),
+      std::string::npos);
+  EXPECT_NE(html.find("href=\"/runs/9/logs/install.txt\""), std::string::npos);
+}
+
+TEST(LogPageTest, FinishedStageIsStatic) {
+  LogView v;
+  v.run_id = 9;
+  v.stage = "lint";
+  v.status = StageStatus::kFail;
+  v.reason = kEvil;
+  v.log_html = "done\n";
+  v.raw_url = "/runs/9/logs/lint.txt";
+  std::string html = RenderLogPage(v, "v1");
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("refresh"), std::string::npos);
+  EXPECT_EQ(html.find("data-events"), std::string::npos);
+  EXPECT_EQ(html.find("<img src=x"), std::string::npos);
+  EXPECT_NE(html.find("\u2718</span> fail"), std::string::npos);
+}
+
+PrCommentView Comment(const std::string& state) {
+  PrCommentView v;
+  v.recipe = "bonfire";
+  v.run_id = 9;
+  v.state = state;
+  v.sha = "0123456789abcdef";
+  v.run_url = "https://ci.example/runs/9";
+  return v;
+}
+
+TEST(PrCommentStagesTest, RunningCommentShowsTheStageTableAndTheLiveLog) {
+  PrCommentView v = Comment("running");
+  v.stage = "upgrade";
+  v.stage_log_url = "https://ci.example/runs/9/logs/upgrade";
+  v.stages = {{"install", "pass", "", "4.2 s", "https://ci.example/runs/9/logs/install"},
+              {"upgrade", "running", "", "", "https://ci.example/runs/9/logs/upgrade"}};
+  std::string md = RenderPrComment(v);
+  EXPECT_NE(md.find("is **running** on `0123456`: upgrade ([live "
+                    "log](https://ci.example/runs/9/logs/upgrade))."),
+            std::string::npos)
+      << md;
+  EXPECT_NE(
+      md.find("| stage | result | time |\n|---|---|---|\n"
+              "| [install](https://ci.example/runs/9/logs/install) | \u2705 pass | 4.2 s |\n"
+              "| [upgrade](https://ci.example/runs/9/logs/upgrade) | \U0001f504 running |  |\n"),
+      std::string::npos)
+      << md;
+  EXPECT_NE(md.find("`!cc-ci retest`"), std::string::npos);
+}
+
+TEST(PrCommentStagesTest, FinishedCommentEscapesCellsAndKeepsEveryRow) {
+  PrCommentView v = Comment("finished");
+  v.result = "level 1";
+  v.stages = {{"install", "pass", "", "4.2 s", ""},
+              {"upgrade", "skip", "no previous release", "0.0 s", ""},
+              {"lint", "fail", "rule R014 | failed\nsecond line", "0.8 s", ""}};
+  std::string md = RenderPrComment(v);
+  EXPECT_NE(md.find("on `0123456`: **level 1**."), std::string::npos) << md;
+  EXPECT_NE(md.find("| install | \u2705 pass | 4.2 s |\n"), std::string::npos) << md;
+  EXPECT_NE(md.find("| upgrade | \u23ed\ufe0f skip: no previous release | 0.0 s |\n"),
+            std::string::npos);
+  EXPECT_NE(md.find("| lint | \u274c fail: rule R014 \\| failed second line | 0.8 s |\n"),
+            std::string::npos);
+  EXPECT_EQ(md.find("live log"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ccci::render
