@@ -53,4 +53,60 @@ std::string ComposePrompt(const std::string& role_prompt, const std::string& loo
   return p;
 }
 
+std::string ComposeOrchestratorPrompt(const std::string& role_prompt, const std::string& phase_file,
+                                      const SessionStart& start) {
+  std::string phase = phase_file.empty() ? "(none)" : phase_file;
+  if (start.resume) {
+    std::string p = "Supervisor note: this is turn " + std::to_string(start.iteration) +
+                    " of your orchestrator conversation. Current phase file: " + phase + ".\n";
+    if (start.interrupted) {
+      p += "Your last turn was cut short by the supervisor (" +
+           (start.reason.empty() ? std::string("reason unknown") : start.reason) +
+           "). Check what you were doing when it stopped and carry on.\n";
+    } else {
+      p += "Check in: run `cc-ci-supervisor status`, read the JOURNAL.md entries added since "
+           "your last turn, steer the loops if they need it, and end the turn.\n";
+    }
+    return p;
+  }
+  std::string p = role_prompt;
+  if (!p.empty() && p.back() != '\n') p += '\n';
+  p += "\n---\nSupervisor note: you are the orchestrator session (start " +
+       std::to_string(start.iteration) + "). Current phase file: " + phase + ".\n";
+  if (!start.lost_session.empty()) {
+    p += "Your previous conversation (session " + start.lost_session +
+         ") is no longer known to the agent, so this is a fresh session: JOURNAL.md is "
+         "your memory.\n";
+  }
+  p += "Read JOURNAL.md first: its header documents the entry format, and its last entries "
+       "say where the Builder, the Reviewer and your previous sessions left off. When you "
+       "hand over, append your summary there as a new entry, in that format.\n";
+  return p;
+}
+
+std::string ComposeUpgradePrompt(const std::string& role_prompt,
+                                 const std::vector<std::string>& recipes,
+                                 const SessionStart& start) {
+  if (start.resume) {
+    return "Supervisor note: your session was interrupted (" +
+           (start.reason.empty() ? std::string("reason unknown") : start.reason) +
+           "). Carry on with the same upgrade job from where it stands; check `git status` in "
+           "each recipe you were working on before changing anything.\n";
+  }
+  std::string p = role_prompt;
+  if (!p.empty() && p.back() != '\n') p += '\n';
+  p += "\n---\nSupervisor note: this is a one-shot upgrade job";
+  if (start.interrupted) p += " (restarted after: " + start.reason + ")";
+  p += ".\nRecipes: ";
+  if (recipes.empty()) {
+    p += "every recipe you are responsible for (see above).\n";
+  } else {
+    for (size_t i = 0; i < recipes.size(); ++i) p += (i ? ", " : "") + recipes[i];
+    p += ".\n";
+  }
+  p += "End with a summary: for each recipe, the release you moved to and the PR you "
+       "opened, or why you did not.\n";
+  return p;
+}
+
 }  // namespace ccci::supervisor

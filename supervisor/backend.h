@@ -26,7 +26,7 @@ struct AgentCommand {
 };
 
 struct SessionRequest {
-  std::string loop;  // "builder" or "reviewer"
+  std::string loop;  // "builder", "reviewer", "orchestrator" or "upgrade"
   std::string prompt;
   std::string resume_id;  // claude only; empty = new session
   std::string title;      // opencode session title
@@ -35,8 +35,30 @@ struct SessionRequest {
 AgentCommand BuildAgentCommand(const SupervisorConfig& config, const SessionRequest& req,
                                const std::map<std::string, std::string>& base_env);
 
+// What kind of session is about to start; the prompt is made from it.
+struct SessionStart {
+  int iteration = 1;         // of the session about to start
+  bool resume = false;       // continues the previous conversation (claude --resume)
+  bool interrupted = false;  // the previous session was cut short (crash, heal, rate limit...)
+  std::string reason;        // why the previous session ended, when known
+  std::string lost_session;  // fresh because claude no longer knew this session id
+};
+
 // The prompt a loop starts with: the loop's prompt file, then where it stands.
 std::string ComposePrompt(const std::string& role_prompt, const std::string& loop,
                           const std::string& phase_file, int iteration, bool resumed);
+
+// The orchestrator's prompt. A fresh session (every opencode start, the first claude one,
+// and one whose conversation claude lost) gets the startup prompt: the role file, then
+// "read JOURNAL.md first, append your summary there when you hand over". A resumed claude
+// conversation already has all that and gets only a short note on why it continues.
+std::string ComposeOrchestratorPrompt(const std::string& role_prompt, const std::string& phase_file,
+                                      const SessionStart& start);
+
+// The one-shot upgrader's prompt: the role file, then the recipes asked for (all of them
+// when `recipes` is empty); a resumed session is told only to carry on.
+std::string ComposeUpgradePrompt(const std::string& role_prompt,
+                                 const std::vector<std::string>& recipes,
+                                 const SessionStart& start);
 
 }  // namespace ccci::supervisor

@@ -1,15 +1,12 @@
 #include "supervisor/cli.h"
 
 #include <fcntl.h>
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
-#include <ctime>
 #include <deque>
 #include <fstream>
 #include <iostream>
@@ -17,54 +14,32 @@
 #include <thread>
 
 #include "base/log.h"
+#include "supervisor/cli_common.h"
 #include "supervisor/config.h"
 #include "supervisor/journal.h"
 #include "supervisor/process_launcher.h"
 #include "supervisor/repo_probe.h"
 #include "supervisor/rotating_log.h"
 #include "supervisor/state_store.h"
+#include "supervisor/upgrade_job.h"
 #include "supervisor/watchdog.h"
 
 namespace ccci::supervisor {
-namespace {
-
-constexpr const char kUsage[] =
-    R"(usage: cc-ci-supervisor [--repo DIR] [--config FILE] COMMAND
-
-Runs and watches cc-ci's Builder and Reviewer agent loops.
-
-commands:
-  start [builder|reviewer]   mark the loop(s) wanted and start a detached watchdog if none
-                             runs (the watchdog launches and supervises the agents)
-  stop [builder|reviewer]    stop the loop(s): SIGTERM to the agent's process group, wait
-                             stop_grace, SIGKILL; without a loop also ends the watchdog
-  restart                    stop everything, then start both loops
-  status [--json]            state of each loop, the plan phase, last commit, journal entry
-  logs [builder|reviewer|watchdog] [-f] [-n N]
-                             last N (default 40) lines; -f follows, across rotation
-  watchdog [--no-stderr]     run the watchdog in the foreground (for systemd); logs to
-                             <state>/logs/watchdog.log and, unless --no-stderr, to stderr;
-                             exits 0 when every plan phase carries "## DONE" on the main
-                             branch or on SIGTERM, 1 when another watchdog holds the lock
-
-options:
-  --repo DIR      the cc-ci work tree (default: the git top level of the current directory)
-  --config FILE   INI config (default: <repo>/supervisor.ini when it exists)
-
-environment (wins over the INI file):
-  LOOP_BACKEND=claude|opencode   LOOP_MODEL=...   LOOP_OPENCODE_URL=http://host:port
-  CC_CI_SUPERVISOR_STATE_DIR=DIR (default <repo>/.cc-ci-supervisor)
-  CLAUDE_BIN, OPENCODE_BIN       agent executables (default: claude, opencode on PATH)
-See docs/supervisor.md for every INI key and what each status field means.
-)";
+namespace cli {
 
 std::atomic<bool> g_stop{false};
-void OnSignal(int) { g_stop.store(true); }
 
-struct Context {
-  SupervisorConfig config;
-  std::string config_path;
-};
+namespace {
+void OnSignal(int) { g_stop.store(true); }
+}  // namespace
+
+void InstallStopHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
 
 std::string Age(int64_t ms) {
   if (ms < 0) ms = 0;
@@ -82,17 +57,7 @@ std::string Age(int64_t ms) {
   return buf;
 }
 
-bool IsLoop(const std::string& name) {
-  for (const std::string& n : LoopNames()) {
-    if (n == name) return true;
-  }
-  return false;
-}
-
-std::vector<std::string> SelectLoops(const std::vector<std::string>& rest) {
-  if (rest.empty()) return LoopNames();
-  return {rest[0]};
-}
+namespace {
 
 // Starts `<self> --repo R [--config C] watchdog` in its own session, detached from us.
 Result<int> SpawnWatchdog(const Context& ctx, const StateStore& store) {
@@ -109,7 +74,7 @@ Result<int> SpawnWatchdog(const Context& ctx, const StateStore& store) {
   args.push_back("--no-stderr");  // its log file has every line already
   AgentCommand cmd;
   cmd.argv = args;
-  cmd.env = CurrentEnvironment();
+  cmd.env = ctx.env;
   cmd.cwd = ctx.config.repo;
   PosixProcessLauncher launcher;
   Result<AgentHandle> h = launcher.Launch(cmd, store.dir() + "/logs/watchdog.stderr");
@@ -117,20 +82,22 @@ Result<int> SpawnWatchdog(const Context& ctx, const StateStore& store) {
   return h->pid;
 }
 
-int CmdStart(const Context& ctx, const std::vector<std::string>& rest) {
+}  // namespace
+
+int StartAgents(const Context& ctx, const std::vector<std::string>& names) {
   StateStore store(ctx.config.state_dir);
   if (Status s = store.Init(); !s.ok()) {
     std::cerr << s.ToString() << "\n";
     return 1;
   }
-  for (const std::string& loop : SelectLoops(rest)) {
-    if (Status s = store.WriteWant(loop, true); !s.ok()) {
+  for (const std::string& name : names) {
+    if (Status s = store.WriteWant(name, true); !s.ok()) {
       std::cerr << s.ToString() << "\n";
       return 1;
     }
-    std::cout << "wanted: " << loop << "\n";
+    std::cout << "wanted: " << name << "\n";
   }
-  std::optional<int> holder = WatchdogLock::Holder(store.LockPath());
+  std::optional<int> holder = PidLock::Holder(store.LockPath());
   if (holder) {
     std::cout << "watchdog already running (pid " << *holder << ")\n";
     return 0;
@@ -144,27 +111,26 @@ int CmdStart(const Context& ctx, const std::vector<std::string>& rest) {
   return 0;
 }
 
-int CmdStop(const Context& ctx, const std::vector<std::string>& rest) {
+int StopAgents(const Context& ctx, const std::vector<std::string>& names, bool end_watchdog) {
   StateStore store(ctx.config.state_dir);
   if (Status s = store.Init(); !s.ok()) {
     std::cerr << s.ToString() << "\n";
     return 1;
   }
-  std::vector<std::string> loops = SelectLoops(rest);
-  for (const std::string& loop : loops) {
-    if (Status s = store.WriteWant(loop, false); !s.ok()) {
+  for (const std::string& name : names) {
+    if (Status s = store.WriteWant(name, false); !s.ok()) {
       std::cerr << s.ToString() << "\n";
       return 1;
     }
   }
-  std::optional<int> holder = WatchdogLock::Holder(store.LockPath());
+  std::optional<int> holder = PidLock::Holder(store.LockPath());
   auto deadline = std::chrono::steady_clock::now() + ctx.config.stop_grace + ctx.config.tick * 2 +
                   std::chrono::seconds(10);
   bool all_stopped = false;
   while (holder && std::chrono::steady_clock::now() < deadline) {
     all_stopped = true;
-    for (const std::string& loop : loops) {
-      Result<LoopState> s = store.LoadLoop(loop);
+    for (const std::string& name : names) {
+      Result<LoopState> s = store.LoadLoop(name);
       if (s.ok() && s->agent.pid != 0) all_stopped = false;
     }
     if (all_stopped) break;
@@ -173,8 +139,8 @@ int CmdStop(const Context& ctx, const std::vector<std::string>& rest) {
   if (!all_stopped) {
     // No watchdog (or it did not react): stop the recorded groups ourselves.
     PosixProcessLauncher launcher;
-    for (const std::string& loop : loops) {
-      Result<LoopState> s = store.LoadLoop(loop);
+    for (const std::string& name : names) {
+      Result<LoopState> s = store.LoadLoop(name);
       if (!s.ok() || s->agent.pid == 0) continue;
       launcher.StopGroup(s->agent, ctx.config.stop_grace);
       if (holder) continue;  // the watchdog owns the state file
@@ -184,136 +150,71 @@ int CmdStop(const Context& ctx, const std::vector<std::string>& rest) {
       (void)store.SaveLoop(*s);
     }
   }
-  for (const std::string& loop : loops) std::cout << "stopped: " << loop << "\n";
-  if (rest.empty() && holder && *holder > 0) {
+  for (const std::string& name : names) std::cout << "stopped: " << name << "\n";
+  if (end_watchdog && holder && *holder > 0) {
     kill(*holder, SIGTERM);
     std::cout << "watchdog (pid " << *holder << ") asked to exit\n";
   }
   return 0;
 }
 
-void WriteStatusJson(const StateStore& store, const WatchdogInfo& info, std::optional<int> holder,
-                     const std::string& journal, int64_t now) {
-  rapidjson::StringBuffer buf;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
-  w.StartObject();
-  w.Key("watchdog");
-  w.StartObject();
-  w.Key("running");
-  w.Bool(holder.has_value());
-  w.Key("pid");
-  w.Int(holder.value_or(0));
-  w.EndObject();
-  w.Key("plan");
-  w.StartObject();
-  w.Key("phase_file");
-  w.String(info.phase_file.c_str());
-  w.Key("phase_index");
-  w.Int(info.phase_index);
-  w.Key("phase_count");
-  w.Int(info.phase_count);
-  w.Key("all_done");
-  w.Bool(info.all_done);
-  w.Key("checked_at");
-  w.String(info.checked_at_ms ? FormatRfc3339Millis(info.checked_at_ms).c_str() : "");
-  w.EndObject();
-  w.Key("last_commit");
-  w.String(info.last_commit.c_str());
-  w.Key("loops");
-  w.StartArray();
-  for (const std::string& name : LoopNames()) {
-    Result<LoopState> r = store.LoadLoop(name);
-    LoopState s = r.ok() ? *r : LoopState{};
-    s.name = name;
-    w.StartObject();
-    w.Key("name");
-    w.String(name.c_str());
-    w.Key("state");
-    w.String(LoopPhaseName(s.phase));
-    w.Key("wanted");
-    w.Bool(store.ReadWant(name).run);
-    w.Key("pid");
-    w.Int(s.agent.pid);
-    w.Key("iteration");
-    w.Int(s.iteration);
-    w.Key("uptime_s");
-    w.Int64(s.agent.pid ? (now - s.started_at_ms) / 1000 : 0);
-    w.Key("restarts");
-    w.Int(s.restarts);
-    w.Key("heals");
-    w.Int(s.heals);
-    w.Key("session_id");
-    w.String(s.session_id.c_str());
-    w.Key("last_output");
-    w.String(s.last_output.c_str());
-    w.Key("last_output_age_s");
-    w.Int64(s.last_output_at_ms ? (now - s.last_output_at_ms) / 1000 : -1);
-    w.Key("wait_until");
-    w.String(s.wait_until_ms ? FormatRfc3339Millis(s.wait_until_ms).c_str() : "");
-    w.Key("wait_s");
-    w.Int64(s.wait_until_ms > now ? (s.wait_until_ms - now) / 1000 : 0);
-    w.Key("last_reason");
-    w.String(s.last_reason.c_str());
-    w.EndObject();
+namespace {
+
+constexpr const char kUsage[] =
+    R"(usage: cc-ci-supervisor [--repo DIR] [--config FILE] COMMAND
+
+Runs and watches cc-ci's Builder and Reviewer agent loops, the orchestrator session that
+steers them, and one-shot upgrade jobs.
+
+commands:
+  start [builder|reviewer]   mark the loop(s) wanted and start a detached watchdog if none
+                             runs (the watchdog launches and supervises the agents)
+  stop [builder|reviewer]    stop the loop(s): SIGTERM to the agent's process group, wait
+                             stop_grace, SIGKILL; without a loop also stops the orchestrator
+                             and ends the watchdog
+  restart                    stop everything, then start both loops (and the orchestrator
+                             if it was wanted)
+  status [--json]            each loop and the orchestrator, the plan phase and where and
+                             when it was last read, last commit, upgrade job, journal entry
+  logs [builder|reviewer|orchestrator|upgrade|watchdog] [-f] [-n N]
+                             last N (default 40) lines; -f follows, across rotation
+  orchestrator start|stop|status [--json]|attach-info
+                             the long-lived session that steers the loops (see
+                             `cc-ci-supervisor orchestrator --help`)
+  upgrade [--recipe NAME ...]
+                             run one upgrade agent job in the foreground, stream its
+                             output, exit with its result (see `upgrade --help`)
+  watchdog [--no-stderr]     run the watchdog in the foreground (for systemd); logs to
+                             <state>/logs/watchdog.log and, unless --no-stderr, to stderr;
+                             exits 0 when every plan phase carries "## DONE" on the main
+                             branch or on SIGTERM, 1 when another watchdog holds the lock
+
+options:
+  --repo DIR      the cc-ci work tree (default: the git top level of the current directory)
+  --config FILE   INI config (default: <repo>/supervisor.ini when it exists)
+
+environment (wins over the INI file):
+  LOOP_BACKEND=claude|opencode   LOOP_MODEL=...   LOOP_OPENCODE_URL=http://host:port
+  UPGRADER_BACKEND, UPGRADER_MODEL   for `upgrade`, unless LOOP_BACKEND / LOOP_MODEL are set
+  CC_CI_REPO=URL                 read "## DONE" from this git remote's main branch (fetched
+                                 on every check) instead of the local repository's
+  CC_CI_SUPERVISOR_STATE_DIR=DIR (default <repo>/.cc-ci-supervisor)
+  CLAUDE_BIN, OPENCODE_BIN       agent executables (default: claude, opencode on PATH)
+See docs/supervisor.md for every INI key and what each status field means.
+)";
+
+bool IsLoop(const std::string& name) {
+  for (const std::string& n : LoopNames()) {
+    if (n == name) return true;
   }
-  w.EndArray();
-  w.Key("journal_last_entry");
-  w.String(journal.c_str());
-  w.EndObject();
-  std::cout << buf.GetString() << "\n";
+  return false;
 }
 
-int CmdStatus(const Context& ctx, const std::vector<std::string>& rest) {
-  StateStore store(ctx.config.state_dir);
-  WatchdogInfo info = store.LoadWatchdog();
-  std::optional<int> holder = WatchdogLock::Holder(store.LockPath());
-  Result<std::string> journal_text = ReadWholeFile(ctx.config.repo + "/JOURNAL.md");
-  std::string journal = journal_text.ok() ? LastJournalEntry(*journal_text) : "";
-  if (info.last_commit.empty())
-    info.last_commit = GitRepoProbe(ctx.config.repo, "", "").LastCommit();
-  int64_t now = RealClock()->NowUnixMillis();
-  if (!rest.empty() && rest[0] == "--json") {
-    WriteStatusJson(store, info, holder, journal, now);
-    return 0;
+bool IsAgent(const std::string& name) {
+  for (const std::string& n : AgentNames()) {
+    if (n == name) return true;
   }
-  std::cout << "watchdog: "
-            << (holder ? "running (pid " + std::to_string(*holder) + ")" : "not running") << "\n";
-  std::cout << "backend:  " << BackendName(ctx.config.backend) << " model " << ctx.config.model
-            << "\n";
-  if (info.all_done) {
-    std::cout << "plan:     all " << info.phase_count << " phases DONE\n";
-  } else if (info.phase_count > 0) {
-    std::cout << "plan:     phase " << info.phase_index << "/" << info.phase_count << " "
-              << info.phase_file << " (checked " << Age(now - info.checked_at_ms) << " ago)\n";
-  } else {
-    std::cout << "plan:     not read yet\n";
-  }
-  std::cout << "commit:   " << info.last_commit << "\n";
-  for (const std::string& name : LoopNames()) {
-    Result<LoopState> r = store.LoadLoop(name);
-    LoopState s = r.ok() ? *r : LoopState{};
-    std::cout << "\n"
-              << name << ": " << LoopPhaseName(s.phase)
-              << (store.ReadWant(name).run ? "" : " (not wanted)");
-    if (s.agent.pid) {
-      std::cout << "  pid " << s.agent.pid << "  uptime " << Age(now - s.started_at_ms);
-    }
-    std::cout << "  iteration " << s.iteration << "  restarts " << s.restarts << "  heals "
-              << s.heals << "\n";
-    if (!s.session_id.empty()) std::cout << "  session:     " << s.session_id << "\n";
-    if (s.last_output_at_ms) {
-      std::cout << "  last output: " << Age(now - s.last_output_at_ms) << " ago: " << s.last_output
-                << "\n";
-    }
-    if ((s.phase == LoopPhase::kBackoff || s.phase == LoopPhase::kRateLimited) &&
-        s.wait_until_ms > now) {
-      std::cout << "  waiting:     " << Age(s.wait_until_ms - now) << " (until "
-                << FormatRfc3339Millis(s.wait_until_ms) << ")\n";
-    }
-    if (!s.last_reason.empty()) std::cout << "  last reason: " << s.last_reason << "\n";
-  }
-  if (!journal.empty()) std::cout << "\nJOURNAL.md, last entry:\n" << journal;
-  return 0;
+  return false;
 }
 
 struct Tail {
@@ -364,14 +265,14 @@ int CmdLogs(const Context& ctx, const std::vector<std::string>& rest) {
       follow = true;
     } else if (rest[i] == "-n" && i + 1 < rest.size()) {
       n = std::atoi(rest[++i].c_str());
-    } else if (IsLoop(rest[i]) || rest[i] == "watchdog") {
+    } else if (IsAgent(rest[i]) || rest[i] == kUpgrade || rest[i] == "watchdog") {
       names.push_back(rest[i]);
     } else {
       std::cerr << "logs: unknown argument " << rest[i] << "\n";
       return 2;
     }
   }
-  if (names.empty()) names = {"builder", "reviewer", "watchdog"};
+  if (names.empty()) names = {"builder", "reviewer", kOrchestrator, "watchdog"};
   std::vector<Tail> tails;
   for (const std::string& name : names) {
     Tail t{name, store.LogPath(name)};
@@ -385,8 +286,7 @@ int CmdLogs(const Context& ctx, const std::vector<std::string>& rest) {
     tails.push_back(t);
   }
   if (!follow) return 0;
-  signal(SIGINT, OnSignal);
-  signal(SIGTERM, OnSignal);
+  InstallStopHandlers();
   while (!g_stop.load()) {
     for (Tail& t : tails) Follow(t, tails.size() > 1 ? "[" + t.label + "] " : "");
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
@@ -405,7 +305,7 @@ int CmdWatchdog(const Context& ctx, const std::vector<std::string>& rest) {
     std::cerr << s.ToString() << "\n";
     return 1;
   }
-  Result<std::unique_ptr<WatchdogLock>> lock = WatchdogLock::Acquire(store.LockPath());
+  Result<std::unique_ptr<PidLock>> lock = PidLock::Acquire(store.LockPath(), "watchdog");
   if (!lock.ok()) {
     std::cerr << "cc-ci-supervisor: " << lock.status().message() << "\n";
     return 1;
@@ -416,23 +316,19 @@ int CmdWatchdog(const Context& ctx, const std::vector<std::string>& rest) {
     log->Append(line);
     if (echo_stderr) std::cerr << line << "\n";
   });
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  InstallStopHandlers();
   std::mt19937_64 gen(std::random_device{}());
   std::uniform_real_distribution<double> dist(0.0, 1.0);
   PosixProcessLauncher launcher;
-  GitRepoProbe repo(ctx.config.repo, ctx.config.plans_dir, ctx.config.main_ref);
+  std::unique_ptr<RepoProbe> repo = MakeRepoProbe(ctx.config, store.RemoteCachePath());
   Watchdog wd(
-      ctx.config, RealClock(), &launcher, &repo, &store, [&] { return dist(gen); },
-      CurrentEnvironment());
+      ctx.config, RealClock(), &launcher, repo.get(), &store, [&] { return dist(gen); }, ctx.env);
   if (Status s = EnsureJournal(ctx.config.repo); !s.ok()) {
     LogWarn("journal.create_failed", {{"reason", s.ToString()}});
   }
   LogInfo("watchdog.started", {{"pid", static_cast<int>(getpid())},
                                {"repo", ctx.config.repo},
+                               {"plan_source", repo->PlanSource()},
                                {"backend", BackendName(ctx.config.backend)}});
   int rc = wd.Run(g_stop, [](Seconds d) {
     auto until = std::chrono::steady_clock::now() + d;
@@ -457,8 +353,10 @@ std::string DefaultRepo() {
 }
 
 }  // namespace
+}  // namespace cli
 
 int RunCli(const std::vector<std::string>& args) {
+  using namespace cli;  // NOLINT: the CLI's own pieces
   std::string repo;
   std::string config_path;
   size_t i = 0;
@@ -486,7 +384,8 @@ int RunCli(const std::vector<std::string>& args) {
   if (config_path.empty() && access((repo + "/supervisor.ini").c_str(), R_OK) == 0) {
     config_path = repo + "/supervisor.ini";
   }
-  Result<SupervisorConfig> config = LoadConfig(repo, config_path, CurrentEnvironment());
+  std::map<std::string, std::string> env = CurrentEnvironment();
+  Result<SupervisorConfig> config = LoadConfig(repo, config_path, env);
   if (!config.ok()) {
     std::cerr << "cc-ci-supervisor: " << config.status().ToString() << "\n";
     return 2;
@@ -495,28 +394,34 @@ int RunCli(const std::vector<std::string>& args) {
     std::cerr << "cc-ci-supervisor: " << s.ToString() << "\n";
     return 2;
   }
-  Context ctx{*config, config_path};
+  Context ctx{*config, config_path, env};
   bool loop_arg_ok = rest.empty() || IsLoop(rest[0]);
   if (command == "start" || command == "stop") {
     if (!loop_arg_ok || rest.size() > 1) {
       std::cerr << command << ": expected builder or reviewer\n";
       return 2;
     }
-    return command == "start" ? CmdStart(ctx, rest) : CmdStop(ctx, rest);
+    if (command == "start") return StartAgents(ctx, rest.empty() ? LoopNames() : rest);
+    return rest.empty() ? StopAgents(ctx, AgentNames(), true) : StopAgents(ctx, rest, false);
   }
   if (command == "restart") {
-    int rc = CmdStop(ctx, {});
+    StateStore store(ctx.config.state_dir);
+    bool orchestrator = store.ReadWant(kOrchestrator).run;
+    int rc = StopAgents(ctx, AgentNames(), true);
     if (rc != 0) return rc;
     // The old watchdog releases its lock as it exits; wait for that before starting anew.
-    StateStore store(ctx.config.state_dir);
-    for (int k = 0; k < 200 && WatchdogLock::Holder(store.LockPath()); ++k) {
+    for (int k = 0; k < 200 && PidLock::Holder(store.LockPath()); ++k) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    return CmdStart(ctx, {});
+    std::vector<std::string> names = LoopNames();
+    if (orchestrator) names.push_back(kOrchestrator);
+    return StartAgents(ctx, names);
   }
   if (command == "status") return CmdStatus(ctx, rest);
   if (command == "logs") return CmdLogs(ctx, rest);
   if (command == "watchdog") return CmdWatchdog(ctx, rest);
+  if (command == "orchestrator") return CmdOrchestrator(ctx, rest);
+  if (command == "upgrade") return CmdUpgrade(ctx, rest);
   std::cerr << "unknown command: " << command << "\n" << kUsage;
   return 2;
 }

@@ -4,14 +4,17 @@
 //   cc-ci-supervisor [--repo DIR] [--config FILE] COMMAND
 //     start [builder|reviewer]   want the loop(s) running; spawns a detached watchdog if none
 //     stop [builder|reviewer]    stop the loop(s) (TERM, wait, KILL the group); with no loop
-//                                also ends the watchdog
+//                                also the orchestrator, then ends the watchdog
 //     restart                    stop everything, then start both loops
 //     status [--json]            per loop: state, pid, iteration, uptime, restarts, heals,
 //                                session, last output, wait; plan phase; last commit; journal
-//     logs [LOOP|watchdog] [-f] [-n N]
+//     logs [LOOP|orchestrator|upgrade|watchdog] [-f] [-n N]
 //     watchdog [--no-stderr]     the supervising process, in the foreground (systemd)
+//     orchestrator start|stop|status [--json]|attach-info     (cli_orchestrator.cc)
+//     upgrade [--recipe NAME ...]  one agent job in the foreground   (cli_upgrade.cc)
 //
-// Exit codes: 0 ok, 1 runtime failure (e.g. a watchdog already runs), 2 usage error.
+// Exit codes: 0 ok, 1 runtime failure (e.g. a watchdog already runs), 2 usage error;
+// `upgrade` has its own (UpgradeExit).
 
 #include <string>
 #include <vector>

@@ -68,18 +68,25 @@ Status Apply(const std::string& key, const std::string& v, SupervisorConfig* c) 
       {"rate_limit_min", &c->rate_limit_min},
       {"rate_limit_max", &c->rate_limit_max},
       {"rate_limit_fallback", &c->rate_limit_fallback},
+      {"remote_timeout", &c->remote_timeout},
+      {"orchestrator_stall_after", &c->orchestrator_stall_after},
+      {"orchestrator_interval", &c->orchestrator_interval},
+      {"upgrade_timeout", &c->upgrade_timeout},
   };
   for (const Dur& d : durations) {
     if (key == d.name) return ParseSeconds(key, v, d.field);
   }
-  if (key == "backend") {
+  if (key == "backend" || key == "upgrader_backend") {
+    Backend b;
     if (v == "claude") {
-      c->backend = Backend::kClaude;
+      b = Backend::kClaude;
     } else if (v == "opencode") {
-      c->backend = Backend::kOpencode;
+      b = Backend::kOpencode;
     } else {
-      return InvalidArgument("backend must be claude or opencode, not " + v);
+      return InvalidArgument(key + " must be claude or opencode, not " + v);
     }
+    if (key == "backend") c->backend = b;
+    if (key == "upgrader_backend") c->upgrader_backend = b;
     return Status::Ok();
   }
   long long n = 0;
@@ -107,6 +114,8 @@ Status Apply(const std::string& key, const std::string& v, SupervisorConfig* c) 
       {"plans_dir", &c->plans_dir},
       {"prompts_dir", &c->prompts_dir},
       {"main_ref", &c->main_ref},
+      {"remote_url", &c->remote_url},
+      {"upgrader_model", &c->upgrader_model},
   };
   if (auto it = strings.find(key); it != strings.end()) {
     *it->second = v;
@@ -140,7 +149,35 @@ Status SupervisorConfig::Validate() const {
     return InvalidArgument("log_max_bytes must be >= 4096 and log_keep >= 1");
   if (backend == Backend::kOpencode && opencode_url.empty())
     return InvalidArgument("opencode backend needs opencode_url");
+  if (orchestrator_stall_after.count() <= 0)
+    return InvalidArgument("orchestrator_stall_after must be > 0");
+  if (upgrade_timeout.count() <= 0) return InvalidArgument("upgrade_timeout must be > 0");
+  if (remote_timeout.count() <= 0) return InvalidArgument("remote_timeout must be > 0");
   return Status::Ok();
+}
+
+SupervisorConfig UpgraderConfig(const SupervisorConfig& config,
+                                const std::map<std::string, std::string>& env) {
+  auto set = [&](const char* name) {
+    auto it = env.find(name);
+    return it != env.end() && !it->second.empty();
+  };
+  // `config` already holds LOOP_* when they are set (LoadConfig applies the environment
+  // over the INI file), so keeping it is what "LOOP_* take precedence" means.
+  SupervisorConfig c = config;
+  if (!set("LOOP_BACKEND") && config.upgrader_backend) c.backend = *config.upgrader_backend;
+  if (!set("LOOP_MODEL") && !config.upgrader_model.empty()) c.model = config.upgrader_model;
+  return c;
+}
+
+std::string RedactUrl(const std::string& url) {
+  size_t scheme = url.find("://");
+  size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t end = url.find_first_of("/?#", start);
+  size_t at = url.rfind('@', end == std::string::npos ? url.size() : end);
+  // scp-like ssh URLs (git@host:path) name only a user: nothing secret to hide there.
+  if (at == std::string::npos || at < start || scheme == std::string::npos) return url;
+  return url.substr(0, start) + "***" + url.substr(at);
 }
 
 Result<std::map<std::string, std::string>> ParseIni(const std::string& text) {
@@ -190,6 +227,8 @@ Result<SupervisorConfig> LoadConfig(const std::string& repo, const std::string& 
       {"LOOP_BACKEND", "backend"},           {"LOOP_MODEL", "model"},
       {"LOOP_OPENCODE_URL", "opencode_url"}, {"CC_CI_SUPERVISOR_STATE_DIR", "state_dir"},
       {"CLAUDE_BIN", "claude_bin"},          {"OPENCODE_BIN", "opencode_bin"},
+      {"CC_CI_REPO", "remote_url"},          {"UPGRADER_BACKEND", "upgrader_backend"},
+      {"UPGRADER_MODEL", "upgrader_model"},
   };
   for (const auto& [name, key] : env_keys) {
     auto it = env.find(name);

@@ -14,12 +14,14 @@ namespace ccci::supervisor {
 const char kJournalHeader[] =
     "# JOURNAL\n"
     "\n"
-    "Handover log of the cc-ci Builder and Reviewer loops, created by cc-ci-supervisor.\n"
+    "Handover log of the cc-ci Builder and Reviewer loops and the orchestrator session,\n"
+    "created by cc-ci-supervisor.\n"
     "Append one entry per session at the end; never edit or delete earlier entries.\n"
     "An entry starts with a level-2 heading:\n"
-    "  `<UTC time> <builder|reviewer> — <phase file> — <one-line summary>`\n"
+    "  `<UTC time> <builder|reviewer|orchestrator> — <phase file> — <one-line summary>`\n"
     "then, for the Builder: Did, Check, State, Next, For the Reviewer;\n"
-    "for the Reviewer: Verified, Reopened, Not yet checked, For the Builder.\n"
+    "for the Reviewer: Verified, Reopened, Not yet checked, For the Builder;\n"
+    "for the Orchestrator: Saw, Steered, Watch next.\n"
     "`cc-ci-supervisor status` shows the last entry. A session that ends without an entry\n"
     "or a commit counts as no progress.\n";
 

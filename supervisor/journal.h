@@ -1,6 +1,6 @@
 #pragma once
-// JOURNAL.md: the handover log the loops append to (one `## ` entry per session; the
-// format is in the file's own header, which the supervisor writes when it creates it).
+// JOURNAL.md: the handover log the loops and the orchestrator append to (one `## ` entry per
+// session; the format is in the file's own header, which the supervisor writes when it creates it).
 
 #include <string>
 

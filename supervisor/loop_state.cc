@@ -8,7 +8,8 @@ namespace ccci::supervisor {
 namespace {
 
 const LoopPhase kPhases[] = {LoopPhase::kStopped,     LoopPhase::kRunning, LoopPhase::kBackoff,
-                             LoopPhase::kRateLimited, LoopPhase::kFatal,   LoopPhase::kDone};
+                             LoopPhase::kRateLimited, LoopPhase::kFatal,   LoopPhase::kDone,
+                             LoopPhase::kFinished,    LoopPhase::kFailed};
 
 int64_t I64(const rapidjson::Value& v, const char* k) {
   auto it = v.FindMember(k);
@@ -39,6 +40,10 @@ const char* LoopPhaseName(LoopPhase p) {
       return "fatal";
     case LoopPhase::kDone:
       return "done";
+    case LoopPhase::kFinished:
+      return "finished";
+    case LoopPhase::kFailed:
+      return "failed";
   }
   return "unknown";
 }
@@ -99,6 +104,14 @@ std::string LoopStateToJson(const LoopState& s) {
   w.String(s.last_output.c_str());
   w.Key("last_reason");
   w.String(s.last_reason.c_str());
+  w.Key("resume_refused");
+  w.Bool(s.resume_refused);
+  w.Key("session_note");
+  w.String(s.session_note.c_str());
+  w.Key("exit_code");
+  w.Int(s.exit_code);
+  w.Key("boot_id");
+  w.String(s.agent.boot_id.c_str());
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
@@ -147,6 +160,11 @@ Result<LoopState> LoopStateFromJson(const std::string& json) {
   s.want_generation = static_cast<int>(I64(d, "want_generation"));
   s.last_output = Str(d, "last_output");
   s.last_reason = Str(d, "last_reason");
+  s.resume_refused = Bool(d, "resume_refused");
+  s.session_note = Str(d, "session_note");
+  auto ec = d.FindMember("exit_code");
+  s.exit_code = ec != d.MemberEnd() && ec->value.IsInt() ? ec->value.GetInt() : -1;
+  s.agent.boot_id = Str(d, "boot_id");
   return s;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// What the supervisor knows about one loop, persisted as JSON in <state_dir>/<loop>.json
+// What the supervisor knows about one supervised agent (a loop, the orchestrator, or an
+// upgrade job), persisted as JSON in <state_dir>/<name>.json
 // (written atomically: temp file + rename) so a restarted watchdog carries on where the
 // last one stopped. All times are wall-clock Unix milliseconds from the injected Clock.
 
@@ -19,6 +20,8 @@ enum class LoopPhase {
   kRateLimited,  // the agent hit a rate limit; relaunch at wait_until_ms
   kFatal,        // too many fast crashes; waits for `cc-ci-supervisor start`
   kDone,         // the plan is done
+  kFinished,     // a job whose agent finished successfully
+  kFailed,       // a job whose agent failed, timed out or was interrupted
 };
 const char* LoopPhaseName(LoopPhase p);
 
@@ -45,6 +48,9 @@ struct LoopState {
   int want_generation = 0;          // last `start` generation acted on
   std::string last_output;          // one-line summary of the last output line
   std::string last_reason;          // why the loop last stopped, restarted or went fatal
+  bool resume_refused = false;      // the current session said "No conversation found"
+  std::string session_note;         // how the current conversation came to be, when notable
+  int exit_code = -1;               // of the last session that ended; -1 = unknown
 };
 
 std::string LoopStateToJson(const LoopState& s);

@@ -54,6 +54,20 @@ void SleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)
 
 }  // namespace
 
+const std::string& CurrentBootId() {
+  static const std::string kBootId = [] {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    std::getline(in, id);
+    return id;
+  }();
+  return kBootId;
+}
+
+bool PosixProcessLauncher::FromThisBoot(const AgentHandle& h) {
+  return h.boot_id.empty() || CurrentBootId().empty() || h.boot_id == CurrentBootId();
+}
+
 std::optional<uint64_t> ProcessStartTicks(int pid) {
   std::optional<ProcStat> st = ReadProcStat(pid);
   if (!st || st->state == 'Z' || st->state == 'X') return std::nullopt;
@@ -150,12 +164,13 @@ Result<AgentHandle> PosixProcessLauncher::Launch(const AgentCommand& cmd,
   AgentHandle h;
   h.pid = pid;
   h.start_ticks = ProcessStartTicks(pid).value_or(0);
+  h.boot_id = CurrentBootId();
   h.output_path = output_path;
   return h;
 }
 
 bool PosixProcessLauncher::Adopt(const AgentHandle& h) {
-  if (h.pid <= 0) return false;
+  if (h.pid <= 0 || !FromThisBoot(h)) return false;
   std::optional<uint64_t> ticks = ProcessStartTicks(h.pid);
   return ticks && (h.start_ticks == 0 || *ticks == h.start_ticks);
 }
@@ -206,7 +221,7 @@ std::vector<std::string> PosixProcessLauncher::ReadLines(AgentHandle& h, bool fl
 }
 
 void PosixProcessLauncher::StopGroup(const AgentHandle& h, Seconds grace) {
-  if (h.pid <= 0) return;
+  if (h.pid <= 0 || !FromThisBoot(h)) return;
   auto reap = [&] {
     int status;
     while (waitpid(h.pid, &status, WNOHANG) > 0) {

@@ -20,6 +20,7 @@ namespace ccci::supervisor {
 struct AgentHandle {
   int pid = 0;               // also the process group id
   uint64_t start_ticks = 0;  // /proc/<pid>/stat starttime; 0 = unknown
+  std::string boot_id;       // the machine boot it was started in; "" = unknown
   std::string output_path;
   int64_t offset = 0;  // bytes of output already consumed
 };
@@ -35,13 +36,18 @@ class ProcessLauncher {
   virtual ~ProcessLauncher() = default;
   // Starts `cmd` in a new process group, output truncated into `output_path`.
   virtual Result<AgentHandle> Launch(const AgentCommand& cmd, const std::string& output_path) = 0;
-  // True when the recorded process is still alive and is the same process (start time).
+  // True when the recorded process is still alive and is the same process (start time,
+  // and the same boot: after a reboot its pid and group number may belong to anyone).
   virtual bool Adopt(const AgentHandle& h) = 0;
+  // False when `h` was started before the machine last booted: nothing of it can be left,
+  // and its group number must not be signalled.
+  virtual bool FromThisBoot(const AgentHandle&) { return true; }
   virtual PollResult Poll(AgentHandle& h) = 0;
   // Complete new lines since h.offset (advancing it); with `flush`, also a final partial line.
   virtual std::vector<std::string> ReadLines(AgentHandle& h, bool flush) = 0;
   // SIGTERM to the whole group, wait up to `grace`, then SIGKILL; returns when no live
-  // member of the group is left (or after a further bounded wait).
+  // member of the group is left (or after a further bounded wait). Does nothing for a
+  // handle from an earlier boot.
   virtual void StopGroup(const AgentHandle& h, Seconds grace) = 0;
 };
 
@@ -52,7 +58,11 @@ class PosixProcessLauncher : public ProcessLauncher {
   PollResult Poll(AgentHandle& h) override;
   std::vector<std::string> ReadLines(AgentHandle& h, bool flush) override;
   void StopGroup(const AgentHandle& h, Seconds grace) override;
+  bool FromThisBoot(const AgentHandle& h) override;
 };
+
+// /proc/sys/kernel/random/boot_id, read once; "" when unreadable.
+const std::string& CurrentBootId();
 
 // /proc/<pid>/stat starttime, or nullopt when the process does not exist or is a zombie.
 std::optional<uint64_t> ProcessStartTicks(int pid);

@@ -1,61 +1,150 @@
 #include "supervisor/repo_probe.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <filesystem>
 #include <sstream>
+
+#include "supervisor/config.h"
+#include "supervisor/process_launcher.h"
 
 namespace ccci::supervisor {
 
-Result<std::string> RunAndCapture(const std::vector<std::string>& argv) {
+namespace {
+
+// "git fetch" for {"git", "-C", dir, "fetch", ...}: the program and its subcommand.
+std::string CommandLabel(const std::vector<std::string>& argv) {
+  for (size_t i = 1; i < argv.size(); ++i) {
+    if (argv[i] == "-C" || argv[i] == "-c") {
+      ++i;
+    } else if (argv[i].empty() || argv[i][0] != '-') {
+      return argv[0] + " " + argv[i];
+    }
+  }
+  return argv[0];
+}
+
+}  // namespace
+
+Result<std::string> RunAndCapture(const std::vector<std::string>& argv, const RunOptions& options) {
   if (argv.empty()) return InvalidArgument("empty argv");
+  // Everything the child needs is built before fork: after it only async-signal-safe calls.
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return Internal("pipe failed");
-  int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  std::map<std::string, std::string> env = CurrentEnvironment();
+  for (const auto& [k, v] : options.set_env) env[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  bool own_group = options.timeout.count() > 0;
+
+  int out[2];
+  int err[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return Internal("pipe failed");
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    close(out[0]);
+    close(out[1]);
+    return Internal("pipe failed");
+  }
+  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   pid_t pid = fork();
   if (pid < 0) {
-    close(fds[0]);
-    close(fds[1]);
-    if (null_fd >= 0) close(null_fd);
+    for (int fd : {out[0], out[1], err[0], err[1], null_fd}) {
+      if (fd >= 0) close(fd);
+    }
     return Internal("fork failed");
   }
   if (pid == 0) {
-    dup2(fds[1], 1);
-    if (null_fd >= 0) {
-      dup2(null_fd, 0);
-      dup2(null_fd, 2);
-    }
-    execvp(args[0], args.data());
+    if (own_group) setsid();
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    if (null_fd >= 0) dup2(null_fd, 0);
+    execvpe(args[0], args.data(), envp.data());
     _exit(127);
   }
-  close(fds[1]);
+  close(out[1]);
+  close(err[1]);
   if (null_fd >= 0) close(null_fd);
-  std::string out;
-  char buf[8192];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof(buf))) != 0) {
+  std::string stdout_text;
+  std::string stderr_text;
+  auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  bool timed_out = false;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    int wait_ms = -1;
+    if (own_group) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        timed_out = true;
+        break;
+      }
+      wait_ms = static_cast<int>(std::min<int64_t>(left.count(), 1 << 30));
+    }
+    int n = poll(fds, 2, wait_ms);
     if (n < 0) {
       if (errno == EINTR) continue;
       break;
     }
-    out.append(buf, static_cast<size_t>(n));
+    for (pollfd& p : fds) {
+      if (p.fd < 0 || !(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[8192];
+      ssize_t got = read(p.fd, buf, sizeof(buf));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        close(p.fd);
+        p.fd = -1;
+        --open_fds;
+        continue;
+      }
+      (p.fd == out[0] ? stdout_text : stderr_text).append(buf, static_cast<size_t>(got));
+    }
   }
-  close(fds[0]);
+  if (timed_out) kill(-pid, SIGKILL);  // the whole group: git's ssh or remote helper too
+  for (pollfd& p : fds) {
+    if (p.fd >= 0) close(p.fd);
+  }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Unavailable(argv[0] + " " + (argv.size() > 1 ? argv[1] : "") + " failed (status " +
-                       std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+  if (timed_out) {
+    // Members other than our child die on their own time (and are reaped by init): wait,
+    // bounded, so nothing of the command outlives the call.
+    auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!LiveGroupMembers(pid).empty() && std::chrono::steady_clock::now() < limit) {
+      kill(-pid, SIGKILL);
+      usleep(10000);
+    }
+    return Status(Code::kDeadlineExceeded, CommandLabel(argv) + " timed out after " +
+                                               std::to_string(options.timeout.count() / 1000) +
+                                               "s");
   }
-  return out;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string msg = CommandLabel(argv) + " failed (status " +
+                      std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")";
+    if (options.stderr_in_error) {
+      while (!stderr_text.empty() && std::isspace(static_cast<unsigned char>(stderr_text.back())))
+        stderr_text.pop_back();
+      size_t last_line = stderr_text.rfind('\n');
+      if (!stderr_text.empty())
+        msg += ": " +
+               (last_line == std::string::npos ? stderr_text : stderr_text.substr(last_line + 1));
+    }
+    return Unavailable(msg);
+  }
+  return stdout_text;
 }
 
 bool HasDoneMarker(const std::string& plan_text) {
@@ -121,6 +210,63 @@ Result<std::string> GitRepoProbe::ProgressStamp() {
              std::to_string(st.st_mtim.tv_nsec);
   }
   return stamp;
+}
+
+std::unique_ptr<RepoProbe> MakeRepoProbe(const SupervisorConfig& config,
+                                         const std::string& cache_dir) {
+  if (config.remote_url.empty()) {
+    return std::make_unique<GitRepoProbe>(config.repo, config.plans_dir, config.main_ref);
+  }
+  return std::make_unique<RemoteRepoProbe>(config.repo, config.plans_dir, config.remote_url,
+                                           config.main_ref, cache_dir, config.remote_timeout);
+}
+
+RemoteRepoProbe::RemoteRepoProbe(std::string repo, std::string plans_dir, std::string url,
+                                 std::string ref, std::string cache_dir,
+                                 std::chrono::seconds timeout)
+    : local_(repo, plans_dir, ref),
+      cache_(cache_dir, plans_dir, kCacheRef),
+      url_(std::move(url)),
+      ref_(std::move(ref)),
+      cache_dir_(std::move(cache_dir)),
+      timeout_(timeout) {}
+
+std::string RemoteRepoProbe::PlanSource() { return RedactUrl(url_) + " " + ref_; }
+
+Status RemoteRepoProbe::Fetch() {
+  RunOptions opt;
+  opt.timeout = timeout_;
+  opt.stderr_in_error = true;
+  // Never wait for a password on a terminal nobody watches.
+  opt.set_env = {{"GIT_TERMINAL_PROMPT", "0"}, {"GIT_ASKPASS", "true"}, {"SSH_ASKPASS", "true"}};
+  if (getenv("GIT_SSH_COMMAND") == nullptr) {
+    opt.set_env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=" +
+                                     std::to_string(std::max<long long>(1, timeout_.count()));
+  }
+  if (!std::filesystem::exists(cache_dir_ + "/HEAD")) {
+    Result<std::string> init = RunAndCapture({"git", "init", "--bare", "-q", cache_dir_}, opt);
+    if (!init.ok()) return Unavailable("cannot create fetch cache " + cache_dir_);
+  }
+  Result<std::string> fetched =
+      RunAndCapture({"git", "-C", cache_dir_, "fetch", "--quiet", "--no-tags", "--depth=1",
+                     "--no-write-fetch-head", url_, "+refs/heads/" + ref_ + ":" + kCacheRef},
+                    opt);
+  if (fetched.ok()) return Status::Ok();
+  // git may echo the URL, credentials and all: only the redacted form leaves this function.
+  std::string msg = fetched.status().code() == Code::kDeadlineExceeded
+                        ? "timed out after " + std::to_string(timeout_.count()) + "s"
+                        : fetched.status().message();
+  std::string redacted = RedactUrl(url_);
+  for (size_t at = msg.find(url_); !url_.empty() && at != std::string::npos;
+       at = msg.find(url_, at + redacted.size())) {
+    msg.replace(at, url_.size(), redacted);
+  }
+  return Status(fetched.status().code(), "fetch " + PlanSource() + ": " + msg);
+}
+
+Result<PlanStatus> RemoteRepoProbe::ReadPlan() {
+  CCCI_RETURN_IF_ERROR(Fetch());
+  return cache_.ReadPlan();
 }
 
 std::string GitRepoProbe::LastCommit() {

@@ -103,6 +103,14 @@ Status StateStore::SaveWatchdog(const WatchdogInfo& info) const {
   w.Int64(info.checked_at_ms);
   w.Key("last_commit");
   w.String(info.last_commit.c_str());
+  w.Key("plan_source");
+  w.String(info.plan_source.c_str());
+  w.Key("check_failures");
+  w.Int(info.check_failures);
+  w.Key("check_error");
+  w.String(info.check_error.c_str());
+  w.Key("next_check_ms");
+  w.Int64(info.next_check_ms);
   w.EndObject();
   return WriteFileAtomically(dir_ + "/watchdog.json", std::string(buf.GetString()) + "\n");
 }
@@ -130,10 +138,15 @@ WatchdogInfo StateStore::LoadWatchdog() const {
   info.all_done = done != d.MemberEnd() && done->value.IsBool() && done->value.GetBool();
   info.checked_at_ms = get_int("checked_at_ms");
   info.last_commit = get_str("last_commit");
+  info.plan_source = get_str("plan_source");
+  info.check_failures = static_cast<int>(get_int("check_failures"));
+  info.check_error = get_str("check_error");
+  info.next_check_ms = get_int("next_check_ms");
   return info;
 }
 
-Result<std::unique_ptr<WatchdogLock>> WatchdogLock::Acquire(const std::string& path) {
+Result<std::unique_ptr<PidLock>> PidLock::Acquire(const std::string& path,
+                                                  const std::string& what) {
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Internal("open " + path + ": " + strerror(errno));
   // A `status` probing Holder() holds a shared lock for a moment: retry briefly so that
@@ -146,7 +159,7 @@ Result<std::unique_ptr<WatchdogLock>> WatchdogLock::Acquire(const std::string& p
   if (!locked) {
     close(fd);
     std::optional<int> holder = Holder(path);
-    return FailedPrecondition("another watchdog is running (pid " +
+    return FailedPrecondition("another " + what + " is running (pid " +
                               std::to_string(holder.value_or(0)) + ")");
   }
   std::string pid = std::to_string(getpid()) + "\n";
@@ -154,10 +167,10 @@ Result<std::unique_ptr<WatchdogLock>> WatchdogLock::Acquire(const std::string& p
     close(fd);
     return Internal("cannot write " + path);
   }
-  return std::unique_ptr<WatchdogLock>(new WatchdogLock(fd));
+  return std::unique_ptr<PidLock>(new PidLock(fd));
 }
 
-std::optional<int> WatchdogLock::Holder(const std::string& path) {
+std::optional<int> PidLock::Holder(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   // A shared lock succeeds only when nobody holds the exclusive one.
@@ -173,6 +186,6 @@ std::optional<int> WatchdogLock::Holder(const std::string& path) {
   return pid;
 }
 
-WatchdogLock::~WatchdogLock() { close(fd_); }
+PidLock::~PidLock() { close(fd_); }
 
 }  // namespace ccci::supervisor

@@ -2,11 +2,13 @@
 // The supervisor's state directory (default <repo>/.cc-ci-supervisor/):
 //   watchdog.lock       flock held by the one running watchdog; holds its pid
 //   watchdog.json       plan progress as last seen by the watchdog
-//   <loop>.json         LoopState, written atomically
-//   <loop>.want         "run N" / "stop N", written by the CLI, read by the watchdog; N grows
+//   upgrade.lock        flock held by the one running `upgrade`; holds its pid
+//   <name>.json         LoopState of builder, reviewer, orchestrator, upgrade; atomic writes
+//   <name>.want         "run N" / "stop N", written by the CLI, read by the watchdog; N grows
 //                       with every `start`, so a fatal loop is retried once per `start`
-//   <loop>.out          the running agent's raw stdout+stderr (replaced per session)
-//   logs/<loop>.log     timestamped agent output, rotated by size (logs/<loop>.log.1 ...)
+//   <name>.out          the running agent's raw stdout+stderr (replaced per session)
+//   remote-main.git/    bare cache the remote's main is fetched into (with remote_url)
+//   logs/<name>.log     timestamped agent output, rotated by size (logs/<name>.log.1 ...)
 //   logs/watchdog.log   the watchdog's own logfmt events, rotated by size
 
 #include <memory>
@@ -35,6 +37,10 @@ struct WatchdogInfo {
   bool all_done = false;
   int64_t checked_at_ms = 0;  // last successful plan check
   std::string last_commit;    // "<sha> <subject>"
+  std::string plan_source;    // where the plan is read ("local main", "<remote url> main")
+  int check_failures = 0;     // failed plan checks since the last successful one
+  std::string check_error;    // why the last one failed; "" after a success
+  int64_t next_check_ms = 0;  // when the plan is read next
 };
 
 class StateStore {
@@ -47,6 +53,8 @@ class StateStore {
   std::string OutputPath(const std::string& loop) const { return dir_ + "/" + loop + ".out"; }
   std::string LogPath(const std::string& name) const { return dir_ + "/logs/" + name + ".log"; }
   std::string LockPath() const { return dir_ + "/watchdog.lock"; }
+  std::string UpgradeLockPath() const { return dir_ + "/upgrade.lock"; }
+  std::string RemoteCachePath() const { return dir_ + "/remote-main.git"; }
 
   Status SaveLoop(const LoopState& s) const;
   // NotFound when the loop has never been saved.
@@ -60,21 +68,24 @@ class StateStore {
   std::string dir_;
 };
 
-// The single-watchdog lock: flock(LOCK_EX|LOCK_NB) on watchdog.lock, released when the
-// object dies or the process exits (so a crashed watchdog never leaves it stale).
-class WatchdogLock {
+// A one-at-a-time lock: flock(LOCK_EX|LOCK_NB) on a file that holds the owner's pid,
+// released when the object dies or the process exits (so a crash never leaves it stale).
+// watchdog.lock keeps to one watchdog, upgrade.lock to one upgrade job.
+class PidLock {
  public:
-  // FailedPrecondition("... held by pid N") when another watchdog runs.
-  static Result<std::unique_ptr<WatchdogLock>> Acquire(const std::string& path);
-  // The pid of the watchdog holding the lock, or nullopt when none holds it.
+  // FailedPrecondition("another <what> is running (pid N)") when someone holds it.
+  static Result<std::unique_ptr<PidLock>> Acquire(const std::string& path,
+                                                  const std::string& what = "watchdog");
+  // The pid of the process holding the lock, or nullopt when none holds it.
   static std::optional<int> Holder(const std::string& path);
-  ~WatchdogLock();
-  WatchdogLock(const WatchdogLock&) = delete;
-  WatchdogLock& operator=(const WatchdogLock&) = delete;
+  ~PidLock();
+  PidLock(const PidLock&) = delete;
+  PidLock& operator=(const PidLock&) = delete;
 
  private:
-  explicit WatchdogLock(int fd) : fd_(fd) {}
+  explicit PidLock(int fd) : fd_(fd) {}
   int fd_;
 };
+using WatchdogLock = PidLock;
 
 }  // namespace ccci::supervisor

@@ -1,27 +1,17 @@
 #pragma once
-// The supervising state machine. Each Tick() looks at every loop once and decides, from the
-// injected Clock and what the ProcessLauncher and RepoProbe report, whether to launch,
-// keep, heal, back off from, or give up on its agent session. Nothing here sleeps: Run()
-// calls Tick() every config.tick through an injected sleeper, tests call Tick() directly.
+// The supervising state machine. Each Tick() looks at every agent once (the Builder and
+// Reviewer loops and the orchestrator session) and lets its AgentSupervisor decide, from the
+// injected Clock and what the ProcessLauncher and RepoProbe report, whether to launch, keep,
+// heal, back off from, or give up on its session (see agent_supervisor.h for the rules).
+// Nothing here sleeps: Run() calls Tick() every config.tick through an injected sleeper,
+// tests call Tick() directly.
 //
-// Per loop (builder, reviewer), while its .want says "run":
-//   stopped      -> launch a session (resuming the last claude session if it was cut short)
-//   running      -> read new output; then, in this order:
-//                   exited: printed a successful `result` (opencode: exit status 0)
-//                     -> next iteration (fresh session,
-//                     at most one per backoff_initial); a blocking rate_limit_event was seen
-//                     -> rate_limited until its resetsAt (clamped), not a crash;
-//                     otherwise a crash -> backoff (initial*2^n, +-jitter, capped at
-//                     backoff_max; a run longer than stable_after resets it), or fatal after
-//                     fatal_crashes fast crashes within fatal_window
-//                   blocking rate_limit_event -> kill the group, rate_limited
-//                   result printed but alive after result_grace -> kill, treat as exited
-//                   no output for stall_after -> kill, resume (a heal)
-//                   no commit / JOURNAL.md change for no_progress_after -> kill, resume
-//   backoff / rate_limited -> launch (resuming) once wait_until has passed
-//   fatal        -> nothing, until a new `start` (a new .want generation)
-// A loop whose .want says "stop" has its group stopped. Every progress_every the plan is
-// read from the main branch; when every phase carries `## DONE`, all loops are stopped and
+// An agent runs while its .want says "run"; "stop" has its group stopped; a new `start`
+// (a new .want generation) clears `fatal`. Every progress_every the progress stamp (HEAD,
+// JOURNAL.md) and the plan are read, the plan from the main branch (the local one, or the
+// remote's through RemoteRepoProbe). A failing plan read is never taken for DONE and never
+// ends the checking: it is logged, counted in WatchdogInfo, and retried at the next check,
+// while the agents carry on. When every phase carries `## DONE`, all agents are stopped and
 // Tick() returns kAllDone.
 //
 // Thread-compatible: one thread drives it.
@@ -34,6 +24,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "supervisor/agent_supervisor.h"
 #include "supervisor/config.h"
 #include "supervisor/loop_state.h"
 #include "supervisor/process_launcher.h"
@@ -45,6 +36,9 @@ namespace ccci::supervisor {
 
 // The loops the supervisor runs, in display order.
 const std::vector<std::string>& LoopNames();
+// Every agent the watchdog supervises: the loops, then the orchestrator.
+const std::vector<std::string>& AgentNames();
+inline constexpr char kOrchestrator[] = "orchestrator";
 
 class Watchdog {
  public:
@@ -56,9 +50,10 @@ class Watchdog {
            const StateStore* store, std::function<double()> rng,
            std::map<std::string, std::string> env);
 
-  // Loads each loop's saved state. A recorded agent that is still alive (same pid and start
-  // time) is re-adopted and its output read on from the saved offset; one that is gone has
-  // any leftovers of its process group stopped and is relaunched (resuming) on the next tick.
+  // Loads each agent's saved state. A recorded agent that is still alive (same pid, start
+  // time and boot) is re-adopted and its output read on from the saved offset; one that is
+  // gone has any leftovers of its process group stopped and is relaunched (resuming) on the
+  // next tick.
   void Recover();
 
   Outcome Tick();
@@ -67,34 +62,24 @@ class Watchdog {
   // or `stop` becomes true (returns 0, leaving the agents running to be re-adopted).
   int Run(const std::atomic<bool>& stop, const std::function<void(Seconds)>& sleep);
 
-  // REQUIRES: name is one of LoopNames().
-  const LoopState& loop(const std::string& name) const { return loops_.at(name); }
+  // REQUIRES: name is one of AgentNames().
+  const LoopState& loop(const std::string& name) const { return agents_.at(name)->state(); }
   const WatchdogInfo& info() const { return info_; }
 
  private:
   void CheckRepo(int64_t now);
-  void TickLoop(LoopState& s, int64_t now);
-  void Supervise(LoopState& s, int64_t now);
-  void Consume(LoopState& s, const std::vector<std::string>& lines, int64_t now);
-  void Launch(LoopState& s, int64_t now);
-  void OnExit(LoopState& s, int64_t now, bool clean);
-  void RecordCrash(LoopState& s, int64_t now, const std::string& reason);
-  void Heal(LoopState& s, int64_t now, const std::string& reason);
-  void StopAgent(LoopState& s);
-  void Save(const LoopState& s);
-  RotatingLog& LoopLog(const std::string& name);
+  void CheckPlan(int64_t now);
+  void TickAgent(AgentSupervisor& agent, int64_t now);
+  Result<std::string> LoopPrompt(const std::string& loop, const SessionStart& start);
+  Result<std::string> OrchestratorPrompt(const SessionStart& start);
 
   const SupervisorConfig& config_;
   Clock* clock_;
-  ProcessLauncher* launcher_;
   RepoProbe* repo_;
   const StateStore* store_;
-  std::function<double()> rng_;
-  std::map<std::string, std::string> env_;
+  AgentContext ctx_;
 
-  std::map<std::string, LoopState> loops_;
-  std::map<std::string, std::string> saved_json_;
-  std::map<std::string, std::unique_ptr<RotatingLog>> logs_;
+  std::map<std::string, std::unique_ptr<AgentSupervisor>> agents_;
   WatchdogInfo info_;
   bool all_done_ = false;
   int64_t last_repo_check_ms_ = -1;

@@ -52,6 +52,33 @@ TEST(ConfigTest, BadValuesAreRejectedWithTheKey) {
   EXPECT_FALSE(bad.Validate().ok());
 }
 
+TEST(ConfigTest, OrchestratorUpgraderAndRemoteKeys) {
+  TempDir dir;
+  WriteFile(dir.File("s.ini"),
+            "[orchestrator]\norchestrator_stall_after = 2400\norchestrator_interval = 300\n"
+            "[upgrader]\nupgrader_backend = opencode\nupgrader_model = m\nupgrade_timeout = 60\n"
+            "[paths]\nremote_url = /srv/git/cc-ci.git\nremote_timeout = 5\n");
+  Result<SupervisorConfig> c = LoadConfig("/r", dir.File("s.ini"), {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->orchestrator_stall_after, Seconds(2400));
+  EXPECT_EQ(c->orchestrator_interval, Seconds(300));
+  EXPECT_EQ(c->upgrader_backend, Backend::kOpencode);
+  EXPECT_EQ(c->upgrader_model, "m");
+  EXPECT_EQ(c->upgrade_timeout, Seconds(60));
+  EXPECT_EQ(c->remote_url, "/srv/git/cc-ci.git");
+  EXPECT_EQ(c->remote_timeout, Seconds(5));
+  EXPECT_TRUE(c->Validate().ok());
+  c = LoadConfig("/r", dir.File("s.ini"), {{"CC_CI_REPO", "https://git.example.org/cc-ci.git"}});
+  EXPECT_EQ(c->remote_url, "https://git.example.org/cc-ci.git") << "the environment wins";
+  EXPECT_TRUE(LoadConfig("/r", "", {})->remote_url.empty()) << "no remote unless asked";
+  SupervisorConfig bad = *LoadConfig("/r", "", {});
+  bad.upgrade_timeout = Seconds(0);
+  EXPECT_FALSE(bad.Validate().ok());
+  bad = *LoadConfig("/r", "", {});
+  bad.remote_timeout = Seconds(0);
+  EXPECT_FALSE(bad.Validate().ok());
+}
+
 TEST(BackendTest, NestedAgentVariablesAreRemoved) {
   SupervisorConfig c = *LoadConfig("/r", "", {});
   c.unset_env = {"SECRET_FOR_HUMANS"};

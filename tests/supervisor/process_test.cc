@@ -273,6 +273,132 @@ TEST_F(ProcessTest, SecondWatchdogIsRefused) {
   EXPECT_TRUE(WatchdogLock::Acquire(store_.LockPath()).ok());
 }
 
+// The orchestrator keeps one claude conversation: a restart of the supervisor re-adopts the
+// running session, and after a restart of the machine (simulated: the agent is gone and
+// its saved handle names another boot) the new session resumes the same id.
+TEST_F(ProcessTest, OrchestratorResumesTheSameSessionAcrossSupervisorAndMachineRestarts) {
+  WriteFile(dir_.File("repo/prompts/orchestrator.md"), "You are the Orchestrator.\n");
+  Mode("hang");
+  ASSERT_TRUE(store_.WriteWant(kOrchestrator, true).ok());
+  int first = 0;
+  {
+    PosixProcessLauncher launcher;
+    auto wd = MakeWatchdog(&launcher);
+    wd->Recover();
+    ASSERT_TRUE(TickUntil(*wd, [&] { return wd->loop(kOrchestrator).session_id == "sess-1"; }));
+    first = wd->loop(kOrchestrator).agent.pid;
+    to_kill_.push_back(first);
+  }
+  {
+    PosixProcessLauncher launcher;
+    auto wd = MakeWatchdog(&launcher);
+    wd->Recover();
+    wd->Tick();
+    EXPECT_EQ(wd->loop(kOrchestrator).agent.pid, first) << "a live session is re-adopted";
+    EXPECT_EQ(CountCalls(agent_dir_), 1);
+  }
+  kill(-first, SIGKILL);  // the machine goes down...
+  waitpid(first, nullptr, 0);
+  LoopState saved = *store_.LoadLoop(kOrchestrator);
+  saved.agent.boot_id = "an-earlier-boot";  // ...and comes back up
+  ASSERT_TRUE(store_.SaveLoop(saved).ok());
+
+  PosixProcessLauncher launcher;
+  auto wd = MakeWatchdog(&launcher);
+  wd->Recover();
+  EXPECT_EQ(wd->loop(kOrchestrator).last_reason, "the machine restarted while the agent ran");
+  wd->Tick();
+  int second = wd->loop(kOrchestrator).agent.pid;
+  to_kill_.push_back(second);
+  ASSERT_NE(second, 0);
+  ASSERT_TRUE(WaitFor([&] { return CountCalls(agent_dir_) == 2; }));
+  EXPECT_NE(ReadFileOrDie(agent_dir_ + "/calls").find("--resume\nsess-1\n--\n"), std::string::npos);
+  ASSERT_TRUE(TickUntil(*wd, [&] { return wd->loop(kOrchestrator).init_seen; }));
+  EXPECT_EQ(wd->loop(kOrchestrator).session_id, "sess-1") << "the same conversation goes on";
+  EXPECT_TRUE(wd->loop(kOrchestrator).crash_times_ms.empty());
+  EXPECT_NE(ReadFileOrDie(agent_dir_ + "/prompt.2").find("machine restarted"), std::string::npos);
+
+  ASSERT_TRUE(store_.WriteWant(kOrchestrator, false).ok());
+  wd->Tick();
+  EXPECT_TRUE(LiveGroupMembers(second).empty());
+}
+
+TEST_F(ProcessTest, OrchestratorWhoseSessionClaudeNoLongerKnowsStartsFresh) {
+  WriteFile(dir_.File("repo/prompts/orchestrator.md"), "You are the Orchestrator.\n");
+  Mode("hang");
+  LoopState saved;
+  saved.name = kOrchestrator;
+  saved.session_id = "sess-forgotten";  // not among the fake's sessions
+  ASSERT_TRUE(store_.SaveLoop(saved).ok());
+  ASSERT_TRUE(store_.WriteWant(kOrchestrator, true).ok());
+  PosixProcessLauncher launcher;
+  auto wd = MakeWatchdog(&launcher);
+  wd->Recover();
+  ASSERT_TRUE(TickUntil(*wd, [&] { return wd->loop(kOrchestrator).session_id == "sess-2"; }));
+  to_kill_.push_back(wd->loop(kOrchestrator).agent.pid);
+  std::string calls = ReadFileOrDie(agent_dir_ + "/calls");
+  EXPECT_NE(calls.find("--resume\nsess-forgotten\n--\n"), std::string::npos) << calls;
+  EXPECT_EQ(calls.find("--resume", calls.find("sess-forgotten")), std::string::npos)
+      << "the second start must not resume: " << calls;
+  std::string prompt = ReadFileOrDie(agent_dir_ + "/prompt.2");
+  EXPECT_NE(prompt.find("You are the Orchestrator."), std::string::npos);
+  EXPECT_NE(prompt.find("sess-forgotten"), std::string::npos);
+  EXPECT_NE(prompt.find("Read JOURNAL.md first"), std::string::npos);
+  EXPECT_NE(wd->loop(kOrchestrator).session_note.find("no longer knew session sess-forgotten"),
+            std::string::npos);
+  EXPECT_TRUE(wd->loop(kOrchestrator).crash_times_ms.empty());
+  EXPECT_NE(ReadFileOrDie(store_.LogPath(kOrchestrator)).find("No conversation found"),
+            std::string::npos);
+  ASSERT_TRUE(store_.WriteWant(kOrchestrator, false).ok());
+  wd->Tick();
+}
+
+TEST_F(ProcessTest, OpencodeOrchestratorGetsTheStartupPromptOnEveryStart) {
+  WriteFile(dir_.File("repo/prompts/orchestrator.md"), "You are the Orchestrator.\n");
+  config_.backend = Backend::kOpencode;
+  config_.opencode_url = "http://127.0.0.1:4096";
+  Mode("ok");
+  PosixProcessLauncher launcher;
+  auto wd = MakeWatchdog(&launcher);
+  ASSERT_TRUE(store_.WriteWant(kOrchestrator, true).ok());
+  for (int start = 1; start <= 2; ++start) {
+    ASSERT_TRUE(TickUntil(*wd, [&] {
+      return wd->loop(kOrchestrator).iteration == start && wd->loop(kOrchestrator).agent.pid == 0;
+    }));
+    std::string prompt = ReadFileOrDie(agent_dir_ + "/prompt." + std::to_string(start));
+    EXPECT_EQ(prompt.rfind("You are the Orchestrator.\n", 0), 0u) << prompt;
+    EXPECT_NE(prompt.find("Read JOURNAL.md first"), std::string::npos) << prompt;
+    clock_.Advance(config_.orchestrator_interval);
+  }
+  std::string calls = ReadFileOrDie(agent_dir_ + "/calls");
+  EXPECT_NE(calls.find("run\n--attach\nhttp://127.0.0.1:4096\n--title\ncc-ci orchestrator #1\n"
+                       "-m\nsonnet\nYou are the Orchestrator.\n--\n"),
+            std::string::npos)
+      << calls;
+  EXPECT_NE(calls.find("--title\ncc-ci orchestrator #2\n"), std::string::npos) << calls;
+  EXPECT_EQ(calls.find("--resume"), std::string::npos);
+  ASSERT_TRUE(store_.WriteWant(kOrchestrator, false).ok());
+  wd->Tick();
+}
+
+TEST_F(ProcessTest, AGroupRecordedBeforeTheLastBootIsNeverSignalled) {
+  Mode("hang");
+  PosixProcessLauncher launcher;
+  AgentCommand cmd{{config_.claude_bin, "-p", "go"}, CurrentEnvironment(), dir_.path()};
+  Result<AgentHandle> h = launcher.Launch(cmd, dir_.File("out"));
+  ASSERT_TRUE(h.ok());
+  to_kill_.push_back(h->pid);
+  EXPECT_EQ(h->boot_id, CurrentBootId());
+  AgentHandle stale = *h;  // the same numbers, recorded in an earlier boot
+  stale.boot_id = "an-earlier-boot";
+  EXPECT_FALSE(launcher.Adopt(stale));
+  EXPECT_FALSE(launcher.FromThisBoot(stale));
+  launcher.StopGroup(stale, Seconds(1));
+  EXPECT_FALSE(LiveGroupMembers(h->pid).empty()) << "a stranger's group was signalled";
+  launcher.StopGroup(*h, Seconds(1));
+  EXPECT_TRUE(LiveGroupMembers(h->pid).empty());
+}
+
 TEST_F(ProcessTest, RotatingLogKeepsBoundedFiles) {
   RotatingLog log(dir_.File("x.log"), 100, 2);
   for (int i = 0; i < 50; ++i) log.Append("line " + std::to_string(i) + " of the log");
