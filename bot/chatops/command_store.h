@@ -1,5 +1,5 @@
 #pragma once
-// What the chat-ops handler needs from the Store.
+// What the chat-ops handler needs from the Store (approvals included: approval_store.h).
 
 #include <cstdint>
 #include <optional>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "bot/chatops/approval_store.h"
 
 namespace ccci {
 
@@ -21,7 +22,7 @@ struct PendingCommand {
   int64_t created_at_ms = 0;
 };
 
-class CommandStore {
+class CommandStore : public ApprovalStore {
  public:
   virtual ~CommandStore() = default;
   virtual Result<std::vector<PendingCommand>> PendingCommands(int limit) = 0;
@@ -34,6 +35,10 @@ class CommandStore {
   // Cancels the PR's queued runs and asks running ones to stop; returns the runs touched.
   virtual Result<std::vector<int64_t>> CancelPr(const std::string& repo, int64_t pr,
                                                 const std::string& reason) = 0;
+  // A trusted user's retest of a run held for ok-to-test (RetestPr coalesces into it): the
+  // run goes back to `queued` as a retest by `by`, which the trust gate admits. Only that
+  // run: the PR's later pushes wait again. False when the run is not waiting.
+  virtual Result<bool> RetestWaitingRun(int64_t run_id, const std::string& by) = 0;
 };
 
 }  // namespace ccci

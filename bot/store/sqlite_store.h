@@ -74,6 +74,12 @@ class SqliteStore : public Store, public OutboxStore, public CommandStore {
   Result<std::vector<int64_t>> CancelPr(const std::string& repo, int64_t pr,
                                         const std::string& reason) override;
 
+  // Approvals and held runs released by chat-ops (sqlite_approvals.cc).
+  Result<std::vector<int64_t>> Approve(const std::string& repo, int64_t pr,
+                                       const std::string& by) override;
+  Result<bool> IsApproved(const std::string& repo, int64_t pr) override;
+  Result<bool> RetestWaitingRun(int64_t run_id, const std::string& by) override;
+
   // Runs `fn` inside the writer's next transaction (in a savepoint of its own: if it fails,
   // only its changes are rolled back). Returns once committed. For other components'
   // writes, so every write shares the group commit.
