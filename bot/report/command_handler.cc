@@ -100,22 +100,45 @@ int CommandHandler::ProcessPending() {
             state = "refused";
             break;
           }
-          acted = true;
           std::vector<int64_t> changed;
+          bool done = true;
           if (cmd.kind == CommandKind::kRetest) {
             auto id = commands_->RetestPr(c.repo, c.pr, c.author);
-            if (id.ok()) changed.push_back(*id);
-            else (void)outbox_->Reply(c.repo, c.pr, "@" + c.author + ": nothing to retest yet: " + id.status().message());
+            if (id.ok()) {
+              changed.push_back(*id);
+              // The retest may have coalesced into a run held for ok-to-test: a trusted
+              // user's retest runs it (that run only; the PR is not approved by it).
+              auto released = commands_->RetestWaitingRun(*id, c.author);
+              if (!released.ok()) {
+                LogError("command.retest_failed",
+                         {{"run", *id}, {"reason", released.status().message()}});
+              }
+            } else {
+              (void)outbox_->Reply(c.repo, c.pr, "@" + c.author + ": nothing to retest yet: " + id.status().message());
+            }
           } else if (cmd.kind == CommandKind::kCancel) {
             auto ids = commands_->CancelPr(c.repo, c.pr, "cancelled by " + c.author);
             if (ids.ok()) changed = *ids;
+          } else {
+            // ok-to-test: recorded even when nothing waits, so the PR's later pushes run.
+            auto ids = commands_->Approve(c.repo, c.pr, c.author);
+            if (ids.ok()) {
+              changed = *ids;
+            } else {
+              LogError("command.approve_failed", {{"repo", c.repo}, {"pr", c.pr},
+                                                  {"reason", ids.status().message()}});
+              (void)outbox_->Reply(c.repo, c.pr, "@" + c.author +
+                                                     ": could not record `!cc-ci ok-to-test`; "
+                                                     "please try again.");
+              done = false;
+            }
           }
-          // ok-to-test: runs are not held for untrusted authors yet, so there is nothing to
-          // release; the command is acknowledged.
           for (int64_t id : changed) {
             auto run = runs_->GetRun(id);
             if (run.ok()) (void)reporter_->RunChanged(*run);
           }
+          if (!done) break;
+          acted = true;
           LogInfo("command.accepted", {{"repo", c.repo}, {"pr", c.pr}, {"author", c.author},
                                        {"command", CommandName(cmd.kind)}});
           break;

@@ -3,6 +3,8 @@
 // payload, else Gitea's permission API, or gitea.trusted_users), acts (retest, cancel,
 // ok-to-test), acknowledges with an `eyes` reaction, refuses with one short reply, answers
 // help and unknown commands with the help text, and rate-limits a flood to one reply.
+// ok-to-test records an approval (CommandStore::Approve) that releases the PR's runs the
+// trust gate holds and admits its later pushes; a trusted retest of a held run runs it.
 
 #include <chrono>
 #include <map>
