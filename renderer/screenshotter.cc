@@ -251,6 +251,11 @@ Status ChromiumScreenshotter::StartLocked(Clock::time_point deadline) {
   std::string log_path = b->profile_dir + "/stderr.log";
   std::string profile = b->profile_dir + "/profile";
 
+  // The vsync, frame-rate and RenderDocument flags are for speed (measured with
+  // tests/bench/renderer/screenshot_bench): a capture waits for several frame hops (a forced
+  // redraw, its presentation, the copy), and frames made when needed instead of on a 60 Hz
+  // clock save 20-30 ms of ~215 here; a new RenderFrameHost per same-site navigation
+  // (RenderDocument) costs another 10-20 ms.
   std::vector<std::string> args = {options_.binary,
                                    "--headless",
                                    "--no-sandbox",
@@ -265,6 +270,9 @@ Status ChromiumScreenshotter::StartLocked(Clock::time_point deadline) {
                                    "--no-default-browser-check",
                                    "--hide-scrollbars",
                                    "--mute-audio",
+                                   "--disable-gpu-vsync",
+                                   "--disable-frame-rate-limit",
+                                   "--disable-features=RenderDocument",
                                    "--user-data-dir=" + profile,
                                    "--remote-debugging-address=127.0.0.1",
                                    "--remote-debugging-port=0",

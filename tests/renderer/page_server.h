@@ -2,6 +2,7 @@
 // A loopback HTTP server (Poco, port 0) serving a test page for the screenshotter:
 //   /         an HTML page with a solid background `color`, an image from this server
 //             (/pixel.svg) and one from `foreign_origin` (when set)
+//   /onload   a page that is #ff00ff until its load event handler paints it `color`
 //   /pixel.svg a small SVG
 //   /slow     answers only once Release() is called (or after 20 s)
 // Counts the requests per path.
@@ -42,6 +43,10 @@ class PageServer {
 
   std::string origin() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
   std::string url(const std::string& path = "/") const { return origin() + path; }
+  void SetColor(std::string color) {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->color = std::move(color);
+  }
   int hits(const std::string& path) const {
     std::lock_guard<std::mutex> lock(state_->mu);
     auto it = state_->hits.find(path);
@@ -76,8 +81,19 @@ class PageServer {
           s_->cv.wait_for(lock, std::chrono::seconds(20), [&] { return s_->released; });
         }
       }
-      std::string body;
-      if (path == "/pixel.svg") {
+      std::string body, color;
+      {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        color = s_->color;
+      }
+      if (path == "/onload") {
+        resp.setContentType("text/html; charset=utf-8");
+        body =
+            "<!doctype html><html><head><style>html,body{margin:0;height:100%;background:"
+            "#ff00ff}</style></head><body><script>addEventListener('load',()=>{"
+            "document.body.style.background='" +
+            color + "'})</script></body></html>";
+      } else if (path == "/pixel.svg") {
         resp.setContentType("image/svg+xml");
         body =
             "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'>"
@@ -87,7 +103,7 @@ class PageServer {
         body =
             "<!doctype html><html><head><title>test</title><style>html,body{margin:0;"
             "height:100%;background:" +
-            s_->color +
+            color +
             "}img{position:absolute;left:0;top:0}</style></head><body>"
             "<img src='/pixel.svg'>";
         if (!s_->foreign_origin.empty()) {

@@ -61,6 +61,26 @@ TEST_F(ScreenshotterTest, WarmBrowserServesConsecutiveCapturesOfDifferentPages) 
   EXPECT_EQ(Pixel(*DecodePng(*b), 640, 400), "#00aa00");
 }
 
+// The capture comes after the load event and shows what the page drew in it.
+TEST_F(ScreenshotterTest, CapturesThePageAsItIsAfterItsLoadEvent) {
+  testing::PageServer page("#00aa00");
+  auto png = shooter_->Capture(page.url("/onload"), seconds(30));
+  ASSERT_TRUE(png.ok()) << png.status().ToString();
+  EXPECT_EQ(Pixel(*DecodePng(*png), 640, 400), "#00aa00");
+}
+
+// The warm tab and its frame are reused: a second capture of the same URL must show the
+// page's new content, not the last frame of the first.
+TEST_F(ScreenshotterTest, RecapturingTheSameUrlShowsItsNewContent) {
+  testing::PageServer page("#cc0000");
+  auto first = shooter_->Capture(page.url(), seconds(30));
+  page.SetColor("#0000cc");
+  auto second = shooter_->Capture(page.url(), seconds(30));
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(Pixel(*DecodePng(*first), 640, 400), "#cc0000");
+  EXPECT_EQ(Pixel(*DecodePng(*second), 640, 400), "#0000cc");
+}
+
 TEST_F(ScreenshotterTest, RequestsToOtherOriginsFail) {
   testing::PageServer foreign("#000000");
   testing::PageServer page("#3366cc", foreign.origin());
