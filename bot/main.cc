@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "bot/cli/check_command.h"
 #include "bot/cli/serve_command.h"
 #include "bot/version.h"
 #include "renderer/cli.h"
@@ -17,7 +18,9 @@ constexpr const char* kUsage =
     "Usage: cc-ci <command> [options]\n"
     "\n"
     "Commands:\n"
-    "  serve        run the server: webhook intake, JSON API, badges, /healthz, /metrics\n"
+    "  serve        run the server: webhook intake, runner, dashboard, JSON API, badges,\n"
+    "               /healthz, /metrics\n"
+    "  check        run the recipe suite on a recipe dir or git URL, as a PR run would\n"
     "  render       render a badge (SVG or PNG) or a run's summary card from the command line\n"
     "  screenshot   capture a page in headless Chromium (1280x800 PNG)\n"
     "  version      print the version\n"
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "serve") return ccci::RunServeCommand(argc - 1, argv + 1);
+  if (cmd == "check") return ccci::RunCheckCommand(argc - 1, argv + 1);
   if (cmd == "render") return ccci::render::RunRenderCommand(argc - 1, argv + 1);
   if (cmd == "screenshot") return ccci::render::RunScreenshotCommand(argc - 1, argv + 1);
   fprintf(stderr, "cc-ci: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);

@@ -81,6 +81,7 @@ class SuiteRun {
 
   SuiteResult Run() {
     bool prepared = Install();
+    result_.sha = head_sha_;
     Upgrade(prepared);
     Backup(prepared);
     Restore();
@@ -215,6 +216,7 @@ class SuiteRun {
 
   // Checks out spec_.ref in the recipe dir (fetching fetch_ref if the ref is not there).
   Step CheckoutHead() {
+    if (!head_sha_.empty()) return Git({"checkout", "--quiet", "--force", head_sha_});
     Step s = Git({"checkout", "--quiet", "--force", spec_.ref});
     if (s.ok() || !s.started || s.result.cancelled || spec_.fetch_ref.empty()) return s;
     Step f = Git({"fetch", "--quiet", "origin", spec_.fetch_ref});
@@ -281,6 +283,13 @@ class SuiteRun {
       Push(CiError(st, "cannot check out " + spec_.ref + ": git " + head.Describe()));
       return false;
     }
+    // A branch or "HEAD" means something else once `abra app new` moved the checkout: pin
+    // the commit now.
+    Step sha = Git({"rev-parse", "HEAD"}, true);
+    if (auto b = Broke(st, sha, "git")) return Push(*b), false;
+    head_sha_ = LastLine(sha.output);
+    if (!sha.ok() || head_sha_.size() < 7) return Push(CiError(st, "cannot resolve " + spec_.ref)), false;
+    log_->Note("testing " + spec_.recipe + " at " + head_sha_);
     bool prepared = true;  // the recipe is there: lint can run whatever happens next
     Step made = Abra(st, {"app", "new", spec_.recipe, "--server", spec_.server, "--domain",
                           spec_.domain, "--secrets", "--no-input"});
@@ -344,7 +353,7 @@ class SuiteRun {
     std::string base = spec_.overlay.upgrade_base;
     if (base.empty()) {
       Step tags = Git({"tag", "--list"}, true);
-      Step at = Git({"tag", "--points-at", spec_.ref}, true);
+      Step at = Git({"tag", "--points-at", head_sha_}, true);
       if (auto b = Broke(st, tags, "git")) return Push(*b);
       std::vector<std::string> all, own;
       std::istringstream a(tags.output), o(at.output);
@@ -357,7 +366,7 @@ class SuiteRun {
       if (!prev) return Push(End(st, kStageSkip, "no previous release to upgrade from (no x.y.z+upstream tag)"));
       base = prev->raw;
     }
-    log_->Note("upgrading from " + base + " to " + spec_.ref);
+    log_->Note("upgrading from " + base + " to " + head_sha_);
     // The previous release, on fresh volumes.
     Step un = Abra(st, {"app", "undeploy", spec_.domain, "--no-input"});
     if (auto b = Broke(st, un, "abra")) return Push(*b);
@@ -380,7 +389,7 @@ class SuiteRun {
     // Then the PR head over it.
     Step head = CheckoutHead();
     if (auto b = Broke(st, head, "git")) return Push(*b);
-    if (!head.ok()) return Push(CiError(st, "cannot check out " + spec_.ref));
+    if (!head.ok()) return Push(CiError(st, "cannot check out " + head_sha_));
     Step d2 = Abra(st, {"app", "deploy", spec_.domain, "--chaos", "--force", "--no-domain-checks",
                         "--no-input"});
     if (auto b = Broke(st, d2, "abra")) return Push(*b);
@@ -425,8 +434,8 @@ class SuiteRun {
     }
     std::string version = doc["labels"][key.c_str()].GetString();
     std::string v = version.substr(0, version.find('+'));  // "+U": uncommitted changes
-    if (v.size() < 7 || spec_.ref.rfind(v, 0) != 0) {
-      return "the stack runs " + version + ", not the PR head " + spec_.ref.substr(0, 8);
+    if (v.size() < 7 || head_sha_.rfind(v, 0) != 0) {
+      return "the stack runs " + version + ", not the PR head " + head_sha_.substr(0, 8);
     }
     return "";
   }
@@ -550,6 +559,7 @@ class SuiteRun {
   const CancelToken& cancel_;
   const CancelToken* cancel_override_ = nullptr;
   std::string abra_dir_, recipe_dir_, env_file_;
+  std::string head_sha_;  // the commit under test, once resolved
   std::unique_ptr<StageLog> log_;
   std::map<std::string, std::string> stages_status_;
   bool no_backup_ = false;

@@ -74,6 +74,7 @@ struct SuiteResult {
   bool ci_error = false;            // cc-ci's own trouble: no level
   std::string ci_error_reason;
   bool cancelled = false;
+  std::string sha;  // the commit tested (spec.ref resolved); empty if it could not be fetched
 };
 
 SuiteResult RunSuite(const SuiteSpec& spec, const SuiteDeps& deps, const CancelToken& cancel);
