@@ -258,10 +258,12 @@ std::string RenderPrComment(const PrCommentView& v) {
   SetIf(d, "badge_url", v.badge_url);
   SetIf(d, "card_url", v.card_url);
   SetIf(d, "stage_log_url", v.stage_log_url);
-  bool queued = v.state == "queued" || v.state == "waiting";
+  bool waiting = v.state == "waiting";
+  bool queued = v.state == "queued";
   d.set("queued", data(queued));
+  d.set("waiting", data(waiting));
   d.set("running", data(v.state == "running"));
-  d.set("done", data(!queued && v.state != "running"));
+  d.set("done", data(!queued && !waiting && v.state != "running"));
   data list{data::type::list};
   for (const auto& s : v.stages) {
     data row;

@@ -18,10 +18,10 @@
 #include "bot/report/command_handler.h"
 #include "bot/report/reconciler.h"
 #include "bot/report/reporter.h"
+#include "bot/report/trust_gate.h"
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
-#include "bot/store/run_gate.h"
 #include "bot/runner/scheduler.h"
 #include "bot/cli/runner_setup.h"
 #include "bot/store/sqlite_store.h"
@@ -163,7 +163,12 @@ int RunServeCommand(int argc, char** argv) {
 
   // The runner: queued runs are tested through abra, `runner.concurrency` at a time.
   runner::PtyExecutor executor;
-  OpenGate gate;
+  // Runs of PRs whose author is not trusted wait for a trusted `!cc-ci ok-to-test`. Without
+  // a token (dry-run) permissions cannot be asked: only gitea.trusted_users, approvals and
+  // trusted retests let a PR run start.
+  TrustGate::Options tgo;
+  tgo.trusted_users = config.trusted_users;
+  TrustGate gate(store->get(), gitea.get(), tgo);
   RunnerSetup runner_setup(config);
   runner::Scheduler scheduler(store->get(), &gate, &executor, runner_setup.options(),
                               runner_setup.deps(), [&reporter] { reporter.Kick(); });

@@ -262,7 +262,7 @@ TEST_F(TrustTest, AnAuthorWithWriteStartsAtOnceAndAnOutageKeepsTheRunQueued) {
 // The sticky comment should tell people why nothing runs. Today the PR comment template
 // (renderer/pages.cc, templates/pr_comment.md.mustache) renders a waiting run as "queued";
 // only the commit status says what is awaited. Enable when the renderer has a waiting line.
-TEST_F(TrustTest, DISABLED_TheStickyCommentSaysTheRunWaitsForOkToTest) {
+TEST_F(TrustTest, TheStickyCommentSaysTheRunWaitsForOkToTest) {
   PostPr(Payload("pull_request_opened.json"), "d1");
   Schedule();
   ASSERT_EQ(Stickies().size(), 1u);
