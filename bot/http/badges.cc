@@ -7,14 +7,28 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <fstream>
+#include <sstream>
+
+#include "base/clock.h"
 #include "bot/http/metrics.h"
 #include "bot/intake/signature.h"
+#include "bot/report/stage_views.h"
+#include "renderer/screenshotter.h"
 #include "renderer/card.h"
 
 namespace ccci {
 namespace {
 
-enum class Format { kSvg, kPng, kJson, kCard };
+enum class Format { kSvg, kPng, kJson, kCard, kScreenshot };
+
+// The file's bytes, or empty when it cannot be read.
+std::string ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return in ? ss.str() : std::string();
+}
 
 bool IsActive(const std::string& state) {
   return state == kRunQueued || state == kRunWaiting || state == kRunRunning;
@@ -52,13 +66,14 @@ std::string ShieldsJson(const render::BadgeSpec& spec) {
 class BadgeHandler : public Poco::Net::HTTPRequestHandler {
  public:
   BadgeHandler(Store* store, Metrics* metrics, Format format, std::string repo, int64_t pr,
-               int64_t run_id)
+               int64_t run_id, std::string data_dir = "")
       : store_(store), metrics_(metrics), format_(format), repo_(std::move(repo)), pr_(pr),
-        run_id_(run_id) {}
+        run_id_(run_id), data_dir_(std::move(data_dir)) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& req,
                      Poco::Net::HTTPServerResponse& resp) override {
     if (format_ == Format::kCard) return ServeCard(req, resp);
+    if (format_ == Format::kScreenshot) return ServeScreenshot(req, resp);
     BadgeAnswer a;
     if (run_id_ > 0) {
       auto run = store_->GetRun(run_id_);
@@ -88,6 +103,7 @@ class BadgeHandler : public Poco::Net::HTTPRequestHandler {
         type = "application/json";
         break;
       case Format::kCard:
+      case Format::kScreenshot:
         break;
     }
     Send(req, resp, body, type, a.max_age_s);
@@ -111,10 +127,41 @@ class BadgeHandler : public Poco::Net::HTTPRequestHandler {
     sum.pr = run->pr;
     sum.short_sha = run->head_sha.substr(0, 7);
     sum.state = run->state;
-    if (run->level) sum.level = static_cast<int>(*run->level);  // stages are not stored yet
+    if (run->level) sum.level = static_cast<int>(*run->level);
+    int64_t now = RealClock()->NowUnixMillis();
+    if (auto stages = store_->ListStages(run_id_); stages.ok()) {
+      for (const StageRecord& st : *stages) sum.stages.push_back(ToStageResult(st, now));
+    }
+    if (!data_dir_.empty()) sum.screenshot_png = ReadWhole(ScreenshotPath());
     auto png = render::RenderCardPng(sum);
     bool final = run->state == kRunFinished || run->state == kRunError;
     Send(req, resp, png.ok() ? *png : "", "image/png", final ? 86400 : 10);
+  }
+
+  std::string ScreenshotPath() const {
+    return data_dir_ + "/runs/" + std::to_string(run_id_) + "/screenshot.png";
+  }
+
+  // The app's screenshot taken during the run; a placeholder until there is one.
+  void ServeScreenshot(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+    auto run = store_->GetRun(run_id_);
+    if (!run.ok()) {
+      resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
+      resp.setContentType("text/plain");
+      resp.send() << "no run " << run_id_ << "\n";
+      metrics_->ObserveHttpRequest("screenshot", 404);
+      return;
+    }
+    std::string png = data_dir_.empty() ? "" : ReadWhole(ScreenshotPath());
+    bool final = !IsActive(run->state);
+    if (png.empty()) {
+      auto placeholder = render::PlaceholderScreenshotPng(
+          final ? "no screenshot of this run" : "screenshot not taken yet");
+      png = placeholder.ok() ? *placeholder : "";
+      Send(req, resp, png, "image/png", final ? 3600 : 10);
+      return;
+    }
+    Send(req, resp, png, "image/png", final ? 86400 : 10);
   }
 
   void Send(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
@@ -143,6 +190,7 @@ class BadgeHandler : public Poco::Net::HTTPRequestHandler {
   std::string repo_;
   int64_t pr_;
   int64_t run_id_;
+  std::string data_dir_;  // stage logs and screenshots: <data_dir>/runs/<id>/
 };
 
 bool StripFormat(std::string* s, Format* f, bool allow_json) {
@@ -210,7 +258,7 @@ BadgeAnswer BadgeForLatest(Store* store, const std::string& repo, int64_t pr) {
 }
 
 Poco::Net::HTTPRequestHandler* MakeBadgeHandler(const std::string& path, Store* store,
-                                                Metrics* metrics) {
+                                                Metrics* metrics, const std::string& data_dir) {
   Format f;
   // /runs/{id}/badge.svg|png
   const std::string runs = "/runs/";
@@ -221,7 +269,10 @@ Poco::Net::HTTPRequestHandler* MakeBadgeHandler(const std::string& path, Store* 
     std::string tail = rest.substr(slash + 1);
     int64_t id;
     if (!ParseId(rest.substr(0, slash), &id)) return nullptr;
-    if (tail == "card.png") return new BadgeHandler(store, metrics, Format::kCard, "", 0, id);
+    if (tail == "card.png") return new BadgeHandler(store, metrics, Format::kCard, "", 0, id, data_dir);
+    if (tail == "screenshot.png") {
+      return new BadgeHandler(store, metrics, Format::kScreenshot, "", 0, id, data_dir);
+    }
     if (!StripFormat(&tail, &f, false) || tail != "badge") return nullptr;
     return new BadgeHandler(store, metrics, f, "", 0, id);
   }

@@ -28,8 +28,9 @@ BadgeAnswer BadgeForRun(const Run& run);
 // there is none, the newest run's state; "unknown" (grey) for a repo never seen.
 BadgeAnswer BadgeForLatest(Store* store, const std::string& repo, int64_t pr);
 
-// A handler for `path` if it is a badge route, else nullptr.
+// A handler for `path` if it is a badge, card or screenshot route, else nullptr. Cards and
+// screenshots read <data_dir>/runs/<id>/screenshot.png (empty data_dir: none).
 Poco::Net::HTTPRequestHandler* MakeBadgeHandler(const std::string& path, Store* store,
-                                                Metrics* metrics);
+                                                Metrics* metrics, const std::string& data_dir = "");
 
 }  // namespace ccci

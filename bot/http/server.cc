@@ -252,7 +252,7 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
       return get ? new RunsApiHandler(&s_, path.substr(prefix.size())) : NotAllowed();
     }
     if (path.rfind("/badge/", 0) == 0 || path.rfind("/runs/", 0) == 0) {
-      if (auto* h = MakeBadgeHandler(path, s_.store, s_.metrics)) {
+      if (auto* h = MakeBadgeHandler(path, s_.store, s_.metrics, s_.data_dir)) {
         return get ? h : (delete h, NotAllowed());
       }
     }

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "renderer/screenshotter.h"
+
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 
@@ -35,7 +39,7 @@ class ServerTest : public ::testing::Test {
     store_ = std::move(SqliteStore::Open(so).value());
     intake_ = std::make_unique<Intake>(store_.get(), Intake::Options{{kSecret}, "cc-ci", RealClock(), {}});
     o.listen = "127.0.0.1:0";
-    server_ = std::make_unique<HttpServer>(o, HttpServices{intake_.get(), store_.get(), &metrics_, "test", "http://127.0.0.1", nullptr, ""});
+    server_ = std::make_unique<HttpServer>(o, HttpServices{intake_.get(), store_.get(), &metrics_, "test", "http://127.0.0.1", nullptr, dir_.path()});
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
   }
@@ -258,6 +262,28 @@ TEST_F(ServerTest, BadgesForRunsPullsAndRepos) {
   EXPECT_EQ(Get(port_, "/badge/a/b/c.svg").status, 404);
   EXPECT_EQ(Get(port_, "/runs/x/badge.svg").status, 404);
   EXPECT_EQ(Get(port_, "/badge/a/b.gif").status, 404);
+}
+
+TEST_F(ServerTest, CardShowsStagesAndScreenshotIsServedFromTheRunDir) {
+  Start();
+  PostWebhook(port_, "pull_request", ReadShared("gitea/payloads/pull_request_opened.json"), "c1",
+              kSecret);
+  ASSERT_TRUE(*store_->ClaimRun(1));
+  auto before = Get(port_, "/runs/1/card.png");
+  auto shot = Get(port_, "/runs/1/screenshot.png");
+  EXPECT_EQ(shot.status, 200);
+  EXPECT_EQ(shot.body.substr(1, 3), "PNG") << "a placeholder until the screenshot is taken";
+  ASSERT_TRUE(store_->RecordStage({1, 0, "install", kStagePass, "", 0, 1000, 42000, "runs/1/install.log"}).ok());
+  auto after = Get(port_, "/runs/1/card.png");
+  EXPECT_EQ(after.status, 200);
+  EXPECT_NE(after.body, before.body) << "the card draws the recorded stages";
+
+  auto png = render::PlaceholderScreenshotPng("the app");
+  ASSERT_TRUE(png.ok());
+  ASSERT_EQ(system(("mkdir -p '" + dir_.path() + "/runs/1'").c_str()), 0);
+  std::ofstream(dir_.path() + "/runs/1/screenshot.png", std::ios::binary) << *png;
+  EXPECT_EQ(Get(port_, "/runs/1/screenshot.png").body, *png);
+  EXPECT_EQ(Get(port_, "/runs/99/screenshot.png").status, 404);
 }
 
 TEST_F(ServerTest, MetricsAndHealth) {
