@@ -9,7 +9,11 @@ secs=${1:-60}
 build=$root/build-fuzz
 cmake -S "$root" -B "$build" -G Ninja -DCC_CI_FUZZ_ONLY=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
-cmake --build "$build" --target webhook_intake_fuzz -j"$(nproc)" >/dev/null
+if ! cmake --build "$build" --target webhook_intake_fuzz -j"$(nproc)" >"$build/build.log" 2>&1; then
+  grep -E 'error|Error' "$build/build.log" | head -n 20
+  echo "fuzz: the fuzz target does not build (log: $build/build.log)"
+  exit 1
+fi
 
 corpus=$build/corpus
 mkdir -p "$corpus" "$build/artifacts"

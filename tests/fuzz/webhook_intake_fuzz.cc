@@ -31,6 +31,19 @@ class AcceptingStore : public ccci::Store {
   ccci::Result<std::vector<ccci::Run>> UnreportedRuns(int) override {
     return std::vector<ccci::Run>{};
   }
+  // The runner's side: never reached from the intake.
+  ccci::Result<std::vector<ccci::Run>> QueuedRuns(int) override { return std::vector<ccci::Run>{}; }
+  ccci::Result<bool> ClaimRun(int64_t) override { return false; }
+  ccci::Status HoldRun(int64_t, const std::string&) override { return ccci::Status::Ok(); }
+  ccci::Status RecordStage(const ccci::StageRecord&) override { return ccci::Status::Ok(); }
+  ccci::Result<std::vector<ccci::StageRecord>> ListStages(int64_t) override {
+    return std::vector<ccci::StageRecord>{};
+  }
+  ccci::Status FinishRun(int64_t, const std::string&, std::optional<int64_t>,
+                         const std::string&) override {
+    return ccci::Status::Ok();
+  }
+  ccci::Status RequeueRun(int64_t, const std::string&) override { return ccci::Status::Ok(); }
 };
 
 }  // namespace
