@@ -16,8 +16,15 @@ namespace ccci::testing {
 class ServerProcess {
  public:
   // Extra environment entries are "NAME=value".
+  // `extra_args` follow `serve --listen 127.0.0.1:0 --data-dir DIR` (e.g. --config FILE).
   ServerProcess(const std::string& binary, const std::string& data_dir,
-                const std::vector<std::string>& env) {
+                const std::vector<std::string>& env,
+                const std::vector<std::string>& extra_args = {}) {
+    std::vector<std::string> args = {binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe");
     pid_ = fork();
@@ -30,8 +37,7 @@ class ServerProcess {
         FILE* f = freopen((data_dir + ".log").c_str(), "a", stderr);
         (void)f;
       }
-      execl(binary.c_str(), binary.c_str(), "serve", "--listen", "127.0.0.1:0", "--data-dir",
-            data_dir.c_str(), static_cast<char*>(nullptr));
+      execv(binary.c_str(), argv.data());
       _exit(127);
     }
     close(out[1]);

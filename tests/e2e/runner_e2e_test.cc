@@ -1,0 +1,78 @@
+// The whole path through the real binary: a signed pull_request webhook -> the run queued ->
+// the trust gate (the author is allowlisted) -> the suite through the scripted fake abra ->
+// finished with its level -> the sticky comment and status in the (dry-run) outbox, the
+// stage log served over HTTP.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "tests/fakes/fake_proxy.h"
+#include "tests/fakes/recipe_repo.h"
+#include "tests/fakes/server_process.h"
+#include "tests/fakes/test_files.h"
+#include "tests/fakes/webhook_client.h"
+
+namespace ccci {
+namespace {
+
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+TEST(RunnerEndToEnd, AWebhookBecomesAFinishedRunReportedOnThePr) {
+  testing::TempDir dir;
+  std::string swarm = dir.File("swarm");
+  testing::Sh("mkdir -p '" + swarm + "'");
+  testing::FakeProxy proxy(swarm);
+  auto repo = testing::RecipeRepo::FromShared("traefik", dir.File("nextcloud"));
+  std::ofstream(dir.File("cc-ci.ini"))
+      << "[gitea]\ntrusted_users = alice\n"
+      << "[runner]\ndomain = ci.test\napp_url = http://{domain}{health_path}\n"
+      << "connect_to = ::127.0.0.1:" << proxy.port() << "\nready_timeout = 10s\n"
+      << "screenshots = false\n";
+  std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
+  testing::ServerProcess server(
+      CCCI_BIN_DIR "/cc-ci", dir.File("data"),
+      {"CC_CI_WEBHOOK_SECRET=test-secret", "PATH=" + path, "FAKE_SWARM_DIR=" + swarm,
+       "FAKE_APP_BIN=" CCCI_BIN_DIR "/fake_app"},
+      {"--config", dir.File("cc-ci.ini")});
+
+  std::string body = testing::ReadShared("gitea/payloads/pull_request_opened.json");
+  body = ReplaceAll(body, "9b2e7c4d1a0f3e5b6c8d7a9e0f1b2c3d4e5f6a7b", repo.head);
+  body = ReplaceAll(body, "https://git.coopcloud.tech/alice/nextcloud.git", repo.dir);
+  auto posted = testing::PostWebhook(server.port(), "pull_request", body, "e2e-1", "test-secret");
+  ASSERT_EQ(posted.status, 202) << posted.body;
+
+  std::string run;
+  for (int i = 0; i < 1200; ++i) {
+    run = testing::Get(server.port(), "/api/runs/1").body;
+    if (run.find("\"state\":\"finished\"") != std::string::npos ||
+        run.find("\"state\":\"error\"") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(run.find("\"state\":\"finished\""), std::string::npos) << run;
+  EXPECT_NE(run.find("\"level\":5"), std::string::npos) << run;
+
+  std::string log = testing::Get(server.port(), "/runs/1/logs/install.txt").body;
+  EXPECT_NE(log.find("$ abra app new nextcloud --server default --domain nextcloud-"),
+            std::string::npos) << log;
+  EXPECT_EQ(log.find("test-secret"), std::string::npos) << "the webhook secret never reaches a log";
+
+  std::string outbox;
+  for (int i = 0; i < 100; ++i) {
+    outbox = testing::Get(server.port(), "/api/outbox").body;
+    if (outbox.find("level 5") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(outbox.find("level 5"), std::string::npos) << outbox;
+  EXPECT_EQ(testing::Sh("ls '" + swarm + "/pids' | wc -l"), "0\n") << "torn down";
+}
+
+}  // namespace
+}  // namespace ccci
