@@ -250,6 +250,7 @@ static std::string TableCell(const std::string& s) {
 std::string RenderPrComment(const PrCommentView& v) {
   data d;
   d.set("recipe", v.recipe);
+  if (!v.level_change.empty()) d.set("level_change", v.level_change);
   d.set("run_id", std::to_string(v.run_id));
   d.set("short_sha", v.sha.substr(0, 7));
   d.set("result", v.result);

@@ -80,6 +80,7 @@ struct PrCommentView {
   std::string state;  // queued | waiting | running | finished | error | cancelled
   std::string sha;
   std::string result;  // "level 3", "ci error", ...
+  std::string level_change;  // against the default branch: "up from 2 on main"; empty: unknown
   std::string stage;   // the running stage, if any
   std::string run_url, badge_url, card_url;
   std::string stage_log_url;  // the running stage's log

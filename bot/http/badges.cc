@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "bot/http/metrics.h"
 #include "bot/intake/signature.h"
+#include "bot/report/reporter.h"
 #include "bot/report/stage_views.h"
 #include "renderer/screenshotter.h"
 #include "renderer/card.h"
@@ -133,6 +134,7 @@ class BadgeHandler : public Poco::Net::HTTPRequestHandler {
       for (const StageRecord& st : *stages) sum.stages.push_back(ToStageResult(st, now));
     }
     if (!data_dir_.empty()) sum.screenshot_png = ReadWhole(ScreenshotPath());
+    if (auto base = DefaultBranchLevel(store_, *run)) sum.previous_level = static_cast<int>(*base);
     auto png = render::RenderCardPng(sum);
     bool final = run->state == kRunFinished || run->state == kRunError;
     Send(req, resp, png.ok() ? *png : "", "image/png", final ? 86400 : 10);

@@ -7,6 +7,18 @@
 
 namespace ccci {
 
+std::optional<int64_t> DefaultBranchLevel(Store* store, const Run& run) {
+  if (run.pr == 0) return std::nullopt;
+  RunQuery q;
+  q.repo = run.repo;
+  q.pr = 0;
+  q.state = kRunFinished;
+  q.limit = 1;
+  auto page = store->ListRuns(q);
+  if (!page.ok() || page->runs.empty()) return std::nullopt;
+  return page->runs[0].level;
+}
+
 Reporter::Reporter(Store* runs, OutboxStore* outbox_store, Outbox* outbox, Options options)
     : runs_(runs), outbox_store_(outbox_store), outbox_(outbox), options_(std::move(options)) {
   while (!options_.public_url.empty() && options_.public_url.back() == '/') {
@@ -71,6 +83,13 @@ std::string Reporter::StickyBody(const Run& run, const std::string& stage) const
   rv.state = run.state;
   if (run.level) rv.level = static_cast<int>(*run.level);
   v.result = render::ResultText(rv);
+  if (auto base = DefaultBranchLevel(runs_, run); base && run.level && run.state == kRunFinished) {
+    std::string where = " on " + (run.base_ref.empty() ? std::string("the default branch") : run.base_ref);
+    int64_t now = *run.level;
+    v.level_change = now > *base   ? "up from " + std::to_string(*base) + where
+                     : now < *base ? "down from " + std::to_string(*base) + where
+                                   : "same as" + where;
+  }
   std::string run_url = options_.public_url + "/runs/" + std::to_string(run.id);
   v.run_url = run_url;
   v.badge_url = run_url + "/badge.svg";

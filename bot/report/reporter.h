@@ -5,6 +5,7 @@
 // in the same transaction that marks it reported, so a crash loses no report.
 
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "base/periodic_worker.h"
@@ -12,6 +13,10 @@
 #include "bot/store/store.h"
 
 namespace ccci {
+
+// The level of the repo's newest finished default-branch run, for a PR run's "level change";
+// nullopt for a branch run or when the branch has none.
+std::optional<int64_t> DefaultBranchLevel(Store* store, const Run& run);
 
 class Reporter {
  public:

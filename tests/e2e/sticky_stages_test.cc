@@ -110,3 +110,29 @@ TEST_F(StickyStagesTest, FinishedRunShowsEveryStageWithEscapedReasons) {
 
 }  // namespace
 }  // namespace ccci
+
+namespace ccci {
+namespace {
+
+TEST_F(StickyStagesTest, AFinishedPrRunSaysHowItComparesWithTheDefaultBranch) {
+  // A finished run of the default branch at level 3.
+  Delivery d;
+  d.id = "push-1";
+  d.event = "push";
+  Work w;
+  w.kind = Work::Kind::kQueueRun;
+  w.run.repo = "coop-cloud/bonfire";
+  w.run.pr = 0;
+  w.run.head_sha = "fedcba9876543210fedcba9876543210fedcba98";
+  w.run.trigger = "push";
+  int64_t branch = store_->RecordDelivery(d, w).value().run_id;
+  ASSERT_TRUE(store_->ClaimRun(branch).value());
+  ASSERT_TRUE(store_->FinishRun(branch, kRunFinished, 3, "").ok());
+
+  ASSERT_TRUE(store_->FinishRun(run_, kRunFinished, 2, "").ok());
+  std::string md = Sticky();
+  EXPECT_NE(md.find("**level 2** (down from 3 on the default branch)."), std::string::npos) << md;
+}
+
+}  // namespace
+}  // namespace ccci
