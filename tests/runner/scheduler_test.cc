@@ -79,6 +79,13 @@ class SchedulerTest : public ::testing::Test {
     return *r;
   }
 
+  // Waits (bounded) until the fake abra hangs (FAKE_ABRA_HANG) in the running suite.
+  void WaitForHang() {
+    for (int i = 0; i < 600 && access((swarm_ + "/hang-child.pid").c_str(), F_OK) != 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
   ccci::testing::TempDir dir_;
   std::unique_ptr<SqliteStore> store_;
   std::string swarm_;
@@ -117,9 +124,7 @@ TEST_F(SchedulerTest, ACancelRequestStopsTheRunAndTeardownRuns) {
   Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
   s.Start();
   WaitFor(id, kRunRunning);
-  for (int i = 0; i < 600 && access((swarm_ + "/hang-child.pid").c_str(), F_OK) != 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitForHang();
   auto touched = store_->CancelPr("coop-cloud/traefik", 3, "cancelled by alice (!cc-ci cancel)");
   ASSERT_TRUE(touched.ok());
   ccci::Run run = WaitFor(id, kRunCancelled);
@@ -182,9 +187,7 @@ TEST_F(SchedulerTest, StopCancelsRunningSuitesAndQueuesThemAgain) {
   Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
   s.Start();
   WaitFor(id, kRunRunning);
-  for (int i = 0; i < 600 && access((swarm_ + "/hang-child.pid").c_str(), F_OK) != 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitForHang();
   s.Stop();
   ccci::Run run = *store_->GetRun(id);
   EXPECT_EQ(run.state, kRunQueued);
