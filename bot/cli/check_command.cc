@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -198,11 +197,9 @@ int RunCheckCommand(int argc, char** argv) {
   spec.work_dir = out + "/work";
   spec.log_dir = out;
   spec.log_rel_dir = ".";
-  auto overlay = runner::LoadOverlay(setup.options().overlay_dir, recipe);
-  if (!overlay.ok()) return fprintf(stderr, "cc-ci check: %s\n", overlay.status().message().c_str()), 2;
-  spec.overlay = *overlay;
-  const auto& ok = setup.options().approved_recipes;
-  spec.recipe_approved = std::find(ok.begin(), ok.end(), recipe) != ok.end();
+  if (Status st = runner::ApplyRecipeSettings(setup.options(), recipe, &spec); !st.ok()) {
+    return fprintf(stderr, "cc-ci check: %s\n", st.message().c_str()), 2;
+  }
 
   runner::PtyExecutor executor;
   Progress progress(isatty(STDOUT_FILENO));

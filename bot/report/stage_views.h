@@ -1,18 +1,13 @@
 #pragma once
-// Stage records as the renderer's values, for the run page and the PR comment alike, so both
-// show a stage the same way and the level ladder is computed once, by renderer/level.h.
+// Links to stage logs, for the run page and the PR comment alike. (A stage record as the
+// renderer's value: ToStageResult in bot/runner/suite_level.h.)
 
 #include <cstdint>
 #include <string>
 
-#include "bot/store/store.h"
-#include "renderer/stage.h"
+#include "bot/runner/suite_level.h"
 
 namespace ccci {
-
-// The stage as the renderer sees it. A status the renderer does not know is an error; a
-// running stage's duration is the time since it started, as of `now_ms` (0: unknown).
-render::StageResult ToStageResult(const StageRecord& record, int64_t now_ms = 0);
 
 // The path of a stage's log page, /runs/{id}/logs/{stage} (the name percent-encoded); append
 // ".txt" for the raw text and "/events" for the live stream.

@@ -29,6 +29,17 @@ class StoreObserver : public SuiteObserver {
 
 }  // namespace
 
+Status ApplyRecipeSettings(const SchedulerOptions& options, const std::string& repo,
+                           SuiteSpec* spec) {
+  auto overlay = LoadOverlay(options.overlay_dir, spec->recipe);
+  if (!overlay.ok()) return overlay.status();
+  spec->overlay = *overlay;
+  const auto& ok = options.approved_recipes;
+  spec->recipe_approved = std::find(ok.begin(), ok.end(), spec->recipe) != ok.end() ||
+                          std::find(ok.begin(), ok.end(), repo) != ok.end();
+  return Status::Ok();
+}
+
 Scheduler::Scheduler(Store* store, RunGate* gate, Executor* executor, SchedulerOptions options,
                      SuiteDeps deps, std::function<void()> on_change)
     : store_(store),
@@ -57,12 +68,7 @@ Result<SuiteSpec> Scheduler::SpecFor(const Run& run) const {
   s.work_dir = options_.data_dir + "/work/" + id;
   s.log_dir = options_.data_dir + "/runs/" + id;
   s.log_rel_dir = "runs/" + id;
-  auto overlay = LoadOverlay(options_.overlay_dir, s.recipe);
-  if (!overlay.ok()) return overlay.status();
-  s.overlay = *overlay;
-  const auto& ok = options_.approved_recipes;
-  s.recipe_approved = std::find(ok.begin(), ok.end(), s.recipe) != ok.end() ||
-                      std::find(ok.begin(), ok.end(), run.repo) != ok.end();
+  CCCI_RETURN_IF_ERROR(ApplyRecipeSettings(options_, run.repo, &s));
   return s;
 }
 

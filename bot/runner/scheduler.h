@@ -34,6 +34,11 @@ struct SchedulerOptions {
   int max_attempts = 2;                 // a run interrupted by restarts runs at most this often
 };
 
+// The recipe's operator settings: its overlay and whether its own code may run (`repo` is
+// owner/name, or just the name for `cc-ci check`). Fails on a broken overlay file.
+Status ApplyRecipeSettings(const SchedulerOptions& options, const std::string& repo,
+                           SuiteSpec* spec);
+
 class Scheduler {
  public:
   // `deps` gives the clock, sleep and screenshot function (its executor and observer are

@@ -1,24 +1,30 @@
 #include "bot/runner/suite_level.h"
 
-namespace ccci::runner {
+namespace ccci {
 
-std::vector<render::StageResult> ToRenderStages(const std::vector<StageRecord>& stages) {
-  std::vector<render::StageResult> out;
-  for (const StageRecord& s : stages) {
-    render::StageResult r;
-    r.name = s.name;
-    if (!render::ParseStageStatus(s.status, &r.status)) r.status = render::StageStatus::kError;
-    r.reason = s.reason;
-    r.intentional = true;
-    r.duration_ms = s.duration_ms;
-    r.exit_code = s.exit_code ? static_cast<int>(*s.exit_code) : 0;
-    out.push_back(std::move(r));
+render::StageResult ToStageResult(const StageRecord& r, int64_t now_ms) {
+  render::StageResult s;
+  s.name = r.name;
+  if (!render::ParseStageStatus(r.status, &s.status)) s.status = render::StageStatus::kError;
+  s.reason = r.reason;
+  s.intentional = true;
+  s.duration_ms = r.duration_ms;
+  if (s.status == render::StageStatus::kRunning && now_ms > r.started_at_ms &&
+      r.started_at_ms > 0) {
+    s.duration_ms = now_ms - r.started_at_ms;
   }
-  return out;
+  s.exit_code = r.exit_code ? static_cast<int>(*r.exit_code) : 0;
+  return s;
 }
+
+namespace runner {
 
 render::LevelResult LevelOf(const std::vector<StageRecord>& stages) {
-  return render::ComputeLevel(ToRenderStages(stages));
+  std::vector<render::StageResult> results;
+  results.reserve(stages.size());
+  for (const StageRecord& s : stages) results.push_back(ToStageResult(s));
+  return render::ComputeLevel(results);
 }
 
-}  // namespace ccci::runner
+}  // namespace runner
+}  // namespace ccci

@@ -1,16 +1,24 @@
 #pragma once
-// The level of a run from its stage records (the ladder itself is renderer/level.h).
+// Stage records as the renderer's values, and the level of a run from them (the ladder itself
+// is renderer/level.h). Used by the scheduler, the run page, the card and the PR comment alike,
+// so a stage is shown one way and the level is computed once.
 
+#include <cstdint>
 #include <vector>
 
 #include "bot/store/store.h"
 #include "renderer/level.h"
 
-namespace ccci::runner {
+namespace ccci {
 
-// Skips are intentional: the suite records `skip` only for structural or declared reasons,
-// and `unverified` when an earlier failure kept a stage from being checked.
-std::vector<render::StageResult> ToRenderStages(const std::vector<StageRecord>& stages);
+// The stage as the renderer sees it. A status the renderer does not know is an error; a
+// running stage's duration is the time since it started, as of `now_ms` (0: unknown). Skips
+// are intentional: the suite records `skip` only for structural or declared reasons, and
+// `unverified` when an earlier failure kept a stage from being checked.
+render::StageResult ToStageResult(const StageRecord& record, int64_t now_ms = 0);
+
+namespace runner {
 render::LevelResult LevelOf(const std::vector<StageRecord>& stages);
+}  // namespace runner
 
-}  // namespace ccci::runner
+}  // namespace ccci
