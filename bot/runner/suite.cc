@@ -82,7 +82,7 @@ class SuiteRun {
   SuiteResult Run() {
     bool prepared = Install();
     result_.sha = head_sha_;
-    Upgrade(prepared);
+    Upgrade();
     Backup(prepared);
     Restore();
     Functional();
@@ -100,10 +100,10 @@ class SuiteRun {
     cancel_override_ = &never;
     std::string problems;
     if (fs::exists(abra_dir_)) {
-      Step un = Abra(st, {"app", "undeploy", spec_.domain, "--no-input"});
+      Step un = Abra({"app", "undeploy", spec_.domain, "--no-input"});
       if (!un.started) problems = un.Describe();
       if (fs::exists(env_file_)) {
-        Step rm = Abra(st, {"app", "remove", spec_.domain, "--force", "--no-input"});
+        Step rm = Abra({"app", "remove", spec_.domain, "--force", "--no-input"});
         if (!rm.ok()) problems = "abra app remove " + rm.Describe();
       }
     } else {
@@ -204,7 +204,7 @@ class SuiteRun {
     if (!step.result.ok()) log_->Note(cmd.argv[0] + " " + step.Describe());
     return step;
   }
-  Step Abra(StageRecord&, std::vector<std::string> args) {
+  Step Abra(std::vector<std::string> args) {
     args.insert(args.begin(), spec_.abra);
     return Exec(std::move(args), true);
   }
@@ -264,7 +264,7 @@ class SuiteRun {
       return false;
     }
     // Is the server there at all? A missing abra or an unreachable server is cc-ci's trouble.
-    Step pre = Abra(st, {"app", "ls", "--server", spec_.server, "--no-input"});
+    Step pre = Abra({"app", "ls", "--server", spec_.server, "--no-input"});
     if (auto b = Broke(st, pre, "abra")) return Push(*b), false;
     if (!pre.ok()) {
       Push(CiError(st, "server " + spec_.server + " unreachable: abra app ls " + pre.Describe() +
@@ -291,7 +291,7 @@ class SuiteRun {
     if (!sha.ok() || head_sha_.size() < 7) return Push(CiError(st, "cannot resolve " + spec_.ref)), false;
     log_->Note("testing " + spec_.recipe + " at " + head_sha_);
     bool prepared = true;  // the recipe is there: lint can run whatever happens next
-    Step made = Abra(st, {"app", "new", spec_.recipe, "--server", spec_.server, "--domain",
+    Step made = Abra({"app", "new", spec_.recipe, "--server", spec_.server, "--domain",
                           spec_.domain, "--secrets", "--no-input"});
     if (auto b = Broke(st, made, "abra")) return Push(*b), prepared;
     if (!made.ok()) {
@@ -309,7 +309,7 @@ class SuiteRun {
       env << "\n# added by the cc-ci overlay\n";
       for (const auto& kv : spec_.overlay.env) env << kv << "\n";
     }
-    Step deploy = Abra(st, {"app", "deploy", spec_.domain, "--chaos", "--no-domain-checks",
+    Step deploy = Abra({"app", "deploy", spec_.domain, "--chaos", "--no-domain-checks",
                             "--no-input"});
     if (auto b = Broke(st, deploy, "abra")) return Push(*b), prepared;
     if (!deploy.ok()) {
@@ -345,11 +345,10 @@ class SuiteRun {
     return false;
   }
 
-  void Upgrade(bool prepared) {
+  void Upgrade() {
     if (SkippedUpFront("upgrade", 1)) return;
     if (!Passed("install")) return Record("upgrade", 1, kStageUnverified, "install did not pass");
     StageRecord st = Begin("upgrade", 1);
-    (void)prepared;
     std::string base = spec_.overlay.upgrade_base;
     if (base.empty()) {
       Step tags = Git({"tag", "--list"}, true);
@@ -368,14 +367,14 @@ class SuiteRun {
     }
     log_->Note("upgrading from " + base + " to " + head_sha_);
     // The previous release, on fresh volumes.
-    Step un = Abra(st, {"app", "undeploy", spec_.domain, "--no-input"});
+    Step un = Abra({"app", "undeploy", spec_.domain, "--no-input"});
     if (auto b = Broke(st, un, "abra")) return Push(*b);
-    Step vol = Abra(st, {"app", "volume", "remove", spec_.domain, "--force", "--no-input"});
+    Step vol = Abra({"app", "volume", "remove", spec_.domain, "--force", "--no-input"});
     if (auto b = Broke(st, vol, "abra")) return Push(*b);
     Step old = Git({"checkout", "--quiet", "--force", base});
     if (auto b = Broke(st, old, "git")) return Push(*b);
     if (!old.ok()) return Push(End(st, kStageUnverified, "cannot check out the upgrade base " + base));
-    Step d1 = Abra(st, {"app", "deploy", spec_.domain, base, "--force", "--no-domain-checks",
+    Step d1 = Abra({"app", "deploy", spec_.domain, base, "--force", "--no-domain-checks",
                         "--no-input"});
     if (auto b = Broke(st, d1, "abra")) return Push(*b);
     if (!d1.ok()) {
@@ -390,7 +389,7 @@ class SuiteRun {
     Step head = CheckoutHead();
     if (auto b = Broke(st, head, "git")) return Push(*b);
     if (!head.ok()) return Push(CiError(st, "cannot check out " + head_sha_));
-    Step d2 = Abra(st, {"app", "deploy", spec_.domain, "--chaos", "--force", "--no-domain-checks",
+    Step d2 = Abra({"app", "deploy", spec_.domain, "--chaos", "--force", "--no-domain-checks",
                         "--no-input"});
     if (auto b = Broke(st, d2, "abra")) return Push(*b);
     if (!d2.ok()) {
@@ -458,7 +457,7 @@ class SuiteRun {
     // Right after a deploy a backup can fail (409) until the app is really up: retry.
     Step b;
     for (int attempt = 1; attempt <= 3; ++attempt) {
-      b = Abra(st, {"app", "backup", "create", spec_.domain, "--no-input"});
+      b = Abra({"app", "backup", "create", spec_.domain, "--no-input"});
       if (auto broke = Broke(st, b, "abra")) return Push(*broke);
       if (b.ok()) return Push(End(st, kStagePass, "", 0));
       if (b.result.timed_out || b.result.signal) break;  // a hang is not worth repeating
@@ -476,7 +475,7 @@ class SuiteRun {
     if (no_backup_) return Record("restore", 3, kStageSkip, "no backupbot.backup label in compose*.yml");
     if (!Passed("backup")) return Record("restore", 3, kStageUnverified, "backup did not pass");
     StageRecord st = Begin("restore", 3);
-    Step r = Abra(st, {"app", "restore", spec_.domain, "--no-input"});
+    Step r = Abra({"app", "restore", spec_.domain, "--no-input"});
     if (auto b = Broke(st, r, "abra")) return Push(*b);
     if (!r.ok()) {
       return Push(End(st, kStageFail, "abra app restore " + r.Describe() + ": " + LastLine(r.output),
@@ -525,7 +524,7 @@ class SuiteRun {
     if (SkippedUpFront("lint", 5)) return;
     if (!prepared) return Record("lint", 5, kStageUnverified, "the recipe could not be prepared");
     StageRecord st = Begin("lint", 5);
-    Step l = Abra(st, {"recipe", "lint", spec_.recipe, "--no-input"});
+    Step l = Abra({"recipe", "lint", spec_.recipe, "--no-input"});
     if (auto b = Broke(st, l, "abra")) return Push(*b);
     auto report = ParseLintOutput(l.output);
     if (!report.ok()) {
