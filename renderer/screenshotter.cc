@@ -275,8 +275,12 @@ Status ChromiumScreenshotter::StartLocked(Clock::time_point deadline) {
                                    "--disable-features=RenderDocument",
                                    "--user-data-dir=" + profile,
                                    "--remote-debugging-address=127.0.0.1",
-                                   "--remote-debugging-port=0",
-                                   "about:blank"};
+                                   "--remote-debugging-port=0"};
+  if (std::string rules = HostResolverRules(options_.connect_to); !rules.empty()) {
+    args.push_back("--host-resolver-rules=" + rules);
+  }
+  if (options_.ignore_certificate_errors) args.push_back("--ignore-certificate-errors");
+  args.push_back("about:blank");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -501,6 +505,44 @@ Result<std::string> PlaceholderScreenshotPng(const std::string& message) {
   auto png = EncodePng(surface);
   cairo_surface_destroy(surface);
   return png;
+}
+
+namespace {
+
+// Splits "a:b:c:d" into fields; a field in brackets ("[::1]") keeps its colons.
+std::vector<std::string> ConnectToFields(const std::string& entry) {
+  std::vector<std::string> fields(1);
+  bool bracket = false;
+  for (char c : entry) {
+    if (c == '[') bracket = true;
+    if (c == ']') bracket = false;
+    if (c == ':' && !bracket) {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  return fields;
+}
+
+}  // namespace
+
+std::string HostResolverRules(const std::vector<std::string>& connect_to,
+                              std::vector<std::string>* left_out) {
+  std::string rules;
+  for (const std::string& entry : connect_to) {
+    std::vector<std::string> f = ConnectToFields(entry);
+    if (f.size() != 4 || f[2].empty()) {
+      if (left_out) left_out->push_back(entry);
+      continue;
+    }
+    std::string pattern = f[0].empty() ? "*" : f[0];
+    if (!f[1].empty()) pattern += ":" + f[1];
+    std::string target = f[2];
+    if (!f[3].empty()) target += ":" + f[3];
+    rules += (rules.empty() ? "" : ",") + std::string("MAP ") + pattern + " " + target;
+  }
+  return rules;
 }
 
 }  // namespace ccci::render

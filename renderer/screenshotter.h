@@ -21,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 
@@ -44,7 +45,20 @@ struct ChromiumOptions {
   bool same_origin_only = true;
   // How long a (re)start may take to print its DevTools address.
   std::chrono::milliseconds startup_timeout{30000};
+  // Like curl's --connect-to ("HOST:PORT:CONNECT-HOST:CONNECT-PORT", empty HOST or PORT = any),
+  // as the readiness probe uses them: a single-node CI reaches its local proxy for an app
+  // domain no DNS knows. Given to Chromium as --host-resolver-rules (HostResolverRules).
+  std::vector<std::string> connect_to;
+  // Test deployments are usually self-signed (runner.verify_tls = false).
+  bool ignore_certificate_errors = false;
 };
+
+// Chromium's --host-resolver-rules value for curl --connect-to entries: "h:p:ch:cp" becomes
+// "MAP h:p ch:cp" (empty h -> "*", empty p -> any port, empty cp -> the same port). An entry
+// Chromium cannot express (no CONNECT-HOST: "the same host" has no MAP form) or one that is
+// not four fields is left out and appended to `left_out` when given.
+std::string HostResolverRules(const std::vector<std::string>& connect_to,
+                              std::vector<std::string>* left_out = nullptr);
 
 class ChromiumScreenshotter : public Screenshotter {
  public:

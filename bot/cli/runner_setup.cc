@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
+
+#include "base/log.h"
 
 namespace ccci {
 
@@ -33,6 +36,15 @@ RunnerSetup::RunnerSetup(const Config& c) {
     browser_binary_ = "/usr/bin/chromium";
     render::ChromiumOptions co;
     co.binary = browser_binary_;
+    // The browser reaches the app the way the readiness probe does.
+    co.connect_to = c.runner_connect_to;
+    co.ignore_certificate_errors = !c.runner_verify_tls;
+    std::vector<std::string> left_out;
+    render::HostResolverRules(co.connect_to, &left_out);
+    for (const std::string& e : left_out) {
+      LogWarn("runner.connect_to_not_for_browser",
+              {{"entry", e}, {"reason", "Chromium cannot map to the same host; give CONNECT-HOST"}});
+    }
     browser_ = std::make_shared<render::ChromiumScreenshotter>(co);
   }
 }

@@ -1,7 +1,8 @@
 // The whole path through the real binary: a signed pull_request webhook -> the run queued ->
 // the trust gate (the author is allowlisted) -> the suite through the scripted fake abra ->
 // finished with its level -> the sticky comment and status in the (dry-run) outbox, the
-// stage log served over HTTP.
+// stage log served over HTTP, the app's screenshot taken by Chromium through runner.connect_to
+// (the app domain is known to no DNS) and kept with the run.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -33,7 +34,7 @@ TEST(RunnerEndToEnd, AWebhookBecomesAFinishedRunReportedOnThePr) {
       << "[gitea]\ntrusted_users = alice\n"
       << "[runner]\ndomain = ci.test\napp_url = http://{domain}{health_path}\n"
       << "connect_to = ::127.0.0.1:" << proxy.port() << "\nready_timeout = 10s\n"
-      << "screenshots = false\n";
+      << "screenshots = true\n";
   std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
   testing::ServerProcess server(
       CCCI_BIN_DIR "/cc-ci", dir.File("data"),
@@ -63,6 +64,12 @@ TEST(RunnerEndToEnd, AWebhookBecomesAFinishedRunReportedOnThePr) {
   EXPECT_NE(log.find("$ abra app new nextcloud --server default --domain nextcloud-"),
             std::string::npos) << log;
   EXPECT_EQ(log.find("test-secret"), std::string::npos) << "the webhook secret never reaches a log";
+
+  std::ifstream shot(dir.File("data") + "/runs/1/screenshot.png", std::ios::binary);
+  std::string magic(8, '\0');
+  shot.read(magic.data(), 8);
+  EXPECT_EQ(magic, "\x89PNG\r\n\x1a\n") << "the screenshot stage captured the app";
+  EXPECT_EQ(testing::Get(server.port(), "/runs/1/screenshot.png").status, 200);
 
   std::string outbox;
   for (int i = 0; i < 100; ++i) {

@@ -102,6 +102,39 @@ TEST_F(ScreenshotterTest, OtherOriginsLoadWhenNotRestricted) {
   EXPECT_EQ(foreign.hits("/foreign.svg"), 1);  // proves the test above can fail
 }
 
+// An app domain no DNS knows is reached through runner.connect_to, as the readiness probe
+// reaches it; without the mapping the same URL cannot be captured.
+TEST_F(ScreenshotterTest, ReachesAnAppDomainThroughConnectTo) {
+  testing::PageServer page("#3366cc");
+  std::string port = page.origin().substr(page.origin().rfind(':') + 1);
+  ChromiumOptions options;
+  options.connect_to = {"app-1.ccci.test:80:127.0.0.1:" + port};
+  ChromiumScreenshotter mapped(options);
+  auto png = mapped.Capture("http://app-1.ccci.test/", seconds(30));
+  ASSERT_TRUE(png.ok()) << png.status().ToString();
+  EXPECT_EQ(Pixel(*DecodePng(*png), 640, 400), "#3366cc");
+  EXPECT_EQ(Pixel(*DecodePng(*png), 1, 1), "#ffffff");  // same origin (the app domain) loads
+  EXPECT_EQ(page.hits("/"), 1);
+
+  auto unmapped = shooter_->Capture("http://app-1.ccci.test/", seconds(20));
+  EXPECT_FALSE(unmapped.ok());
+  EXPECT_EQ(page.hits("/"), 1);
+}
+
+TEST(HostResolverRules, TranslatesCurlConnectToEntries) {
+  std::vector<std::string> left_out;
+  EXPECT_EQ(HostResolverRules({"::127.0.0.1:443", "app.ci.test:80:10.0.0.5:", "a.test::b.test:8443",
+                               "[::1]:443:[::1]:8443"},
+                              &left_out),
+            "MAP * 127.0.0.1:443,MAP app.ci.test:80 10.0.0.5,MAP a.test b.test:8443,"
+            "MAP [::1]:443 [::1]:8443");
+  EXPECT_TRUE(left_out.empty());
+  EXPECT_EQ(HostResolverRules({"a.test:443::8443", "not-an-entry", "::127.0.0.1:443"}, &left_out),
+            "MAP * 127.0.0.1:443");
+  EXPECT_EQ(left_out, (std::vector<std::string>{"a.test:443::8443", "not-an-entry"}));
+  EXPECT_EQ(HostResolverRules({}), "");
+}
+
 TEST_F(ScreenshotterTest, APageThatNeverLoadsTimesOutAndTheBrowserStaysUsable) {
   testing::PageServer page;
   auto png = shooter_->Capture(page.url("/slow"), std::chrono::milliseconds(1500));
