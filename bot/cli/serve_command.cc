@@ -133,6 +133,12 @@ int RunServeCommand(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // Bound first: with port 0 the picked port is known to everything built below (the links
+  // in PR comments, the badge URLs to copy), and an address in use fails before any work.
+  auto listener = Listener::Bind(config.listen);
+  if (!listener.ok()) return Fail(1, listener.status().message());
+  config.listen = (*listener)->address();
+
   SqliteStore::Options so;
   so.path = config.driver == "memory" ? ":memory:" : config.data_dir + "/cc-ci.db";
   so.synchronous_full = config.synchronous == "full";
@@ -203,7 +209,7 @@ int RunServeCommand(int argc, char** argv) {
   HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion,
                                    config.EffectivePublicUrl(), store->get(),
                                    config.data_dir});
-  if (Status s = server.Start(); !s.ok()) return Fail(1, s.message());
+  if (Status s = server.Start(std::move(*listener)); !s.ok()) return Fail(1, s.message());
   outbox.Start();
   reporter.Start();
   commands.Start();

@@ -302,13 +302,32 @@ HttpServer::HttpServer(HttpServerOptions options, HttpServices services)
 
 HttpServer::~HttpServer() { Stop(0); }
 
-Status HttpServer::Start() {
+Result<std::unique_ptr<Listener>> Listener::Bind(const std::string& listen) {
+  std::unique_ptr<Listener> l(new Listener);
   try {
-    Poco::Net::SocketAddress addr(options_.listen);
-    Poco::Net::ServerSocket socket;
-    socket.bind(addr, /*reuseAddress=*/true);
-    socket.listen(1024);
-    port_ = socket.address().port();
+    Poco::Net::SocketAddress addr(listen);
+    l->socket_ = std::make_unique<Poco::Net::ServerSocket>();
+    l->socket_->bind(addr, /*reuseAddress=*/true);
+    l->socket_->listen(1024);
+    l->port_ = l->socket_->address().port();
+  } catch (const Poco::Exception& e) {
+    return Unavailable("cannot listen on " + listen + ": " + e.displayText());
+  }
+  l->address_ = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(l->port_);
+  return l;
+}
+
+Listener::~Listener() = default;
+
+Status HttpServer::Start(std::unique_ptr<Listener> listener) {
+  if (!listener) {
+    auto bound = Listener::Bind(options_.listen);
+    if (!bound.ok()) return bound.status();
+    listener = std::move(*bound);
+  }
+  try {
+    Poco::Net::ServerSocket socket = *listener->socket_;
+    port_ = listener->port();
 
     auto* params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(options_.max_connections);

@@ -17,6 +17,7 @@ namespace Poco {
 class ThreadPool;
 namespace Net {
 class HTTPServer;
+class ServerSocket;
 }
 }  // namespace Poco
 
@@ -47,13 +48,33 @@ struct HttpServices {
   std::string data_dir;  // stage logs live under it (StageRecord::log_path); empty: no logs
 };
 
+// A listening socket bound before the server is built, so that what is built first knows the
+// real address: with port 0 the links cc-ci writes into PR comments name the picked port.
+class Listener {
+ public:
+  // Binds `listen` (HOST:PORT) and listens. Fails with Unavailable when it cannot be bound.
+  static Result<std::unique_ptr<Listener>> Bind(const std::string& listen);
+  ~Listener();
+  uint16_t port() const { return port_; }
+  // HOST:PORT with the bound port.
+  const std::string& address() const { return address_; }
+
+ private:
+  friend class HttpServer;
+  Listener() = default;
+  std::unique_ptr<Poco::Net::ServerSocket> socket_;
+  uint16_t port_ = 0;
+  std::string address_;
+};
+
 class HttpServer {
  public:
   HttpServer(HttpServerOptions options, HttpServices services);
   ~HttpServer();
 
-  // Binds and starts serving. Fails with Unavailable when the address cannot be bound.
-  Status Start();
+  // Starts serving on `listener`, or binds options.listen when none is given. Fails with
+  // Unavailable when the address cannot be bound.
+  Status Start(std::unique_ptr<Listener> listener = nullptr);
   // The bound port (useful with port 0).
   uint16_t port() const { return port_; }
   // Stops accepting, lets requests in flight finish (up to `grace_ms`), then closes the rest.

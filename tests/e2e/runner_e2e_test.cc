@@ -78,6 +78,9 @@ TEST(RunnerEndToEnd, AWebhookBecomesAFinishedRunReportedOnThePr) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_NE(outbox.find("level 5"), std::string::npos) << outbox;
+  // Started with --listen 127.0.0.1:0: links name the port picked, not 0.
+  EXPECT_NE(outbox.find("http://127.0.0.1:" + std::to_string(server.port()) + "/runs/1"),
+            std::string::npos) << outbox;
   EXPECT_EQ(testing::Sh("ls '" + swarm + "/pids' | wc -l"), "0\n") << "torn down";
 }
 
