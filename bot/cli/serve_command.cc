@@ -138,6 +138,12 @@ int RunServeCommand(int argc, char** argv) {
   auto listener = Listener::Bind(config.listen);
   if (!listener.ok()) return Fail(1, listener.status().message());
   config.listen = (*listener)->address();
+  if (config.public_url.empty() &&
+      (config.listen.rfind("0.0.0.0:", 0) == 0 || config.listen.rfind("[::]:", 0) == 0)) {
+    LogWarn("server.public_url_unset",
+            {{"listen", config.listen},
+             {"reason", "links in PR comments would name a wildcard address; set server.public_url"}});
+  }
 
   SqliteStore::Options so;
   so.path = config.driver == "memory" ? ":memory:" : config.data_dir + "/cc-ci.db";
