@@ -1,5 +1,6 @@
 #include "bot/report/reconciler.h"
 
+#include <map>
 #include <set>
 
 #include "base/log.h"
@@ -67,6 +68,7 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
         LogInfo("reconcile.run_queued", {{"repo", repo}, {"pr", p.number}, {"run", out->run_id}});
       }
     }
+    CancelClosed(repo, *pulls, now, &pass);
     auto comments = forge_->ListRepoComments(repo, since);
     if (!comments.ok()) {
       ++pass.errors;
@@ -95,6 +97,53 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
   }
   last_pass_ms_ = now;
   return pass;
+}
+
+void Reconciler::CancelClosed(const std::string& repo, const std::vector<ForgePull>& open,
+                              int64_t now, Pass* pass) {
+  std::set<int64_t> open_numbers;
+  for (const ForgePull& p : open) open_numbers.insert(p.number);
+  std::map<int64_t, int64_t> newest_active;  // PR -> its newest active run
+  for (const char* state : {kRunQueued, kRunWaiting, kRunRunning}) {
+    RunQuery q;
+    q.repo = repo;
+    q.state = state;
+    q.limit = 500;
+    auto runs = store_->ListRuns(q);
+    if (!runs.ok()) continue;
+    for (const Run& r : runs->runs) {
+      if (r.pr <= 0 || open_numbers.count(r.pr)) continue;
+      int64_t& newest = newest_active[r.pr];
+      newest = std::max(newest, r.id);
+    }
+  }
+  for (const auto& [pr, run_id] : newest_active) {
+    // Not in the open list: maybe closed, maybe opened after the list was taken. Ask.
+    auto pull = forge_->GetPullRequest(repo, pr);
+    if (!pull.ok()) {
+      ++pass->errors;
+      LogWarn("reconcile.failed", {{"repo", repo}, {"pr", pr}, {"reason", pull.status().message()}});
+      continue;
+    }
+    if (pull->state != "closed") continue;
+    Delivery d;
+    d.id = "reconcile-closed:" + repo + "#" + std::to_string(pr) + "@" + std::to_string(run_id);
+    d.event = "reconcile";
+    d.action = "closed";
+    d.repo = repo;
+    d.pr = pr;
+    d.received_at_ms = now;
+    Work w;
+    w.kind = Work::Kind::kCancel;
+    w.cancel_repo = repo;
+    w.cancel_pr = pr;
+    w.cancel_reason = pull->merged ? "pull request merged" : "pull request closed";
+    auto out = store_->RecordDelivery(d, w);
+    if (out.ok() && !out->duplicate) {
+      ++pass->closes_seen;
+      LogInfo("reconcile.closed", {{"repo", repo}, {"pr", pr}, {"reason", w.cancel_reason}});
+    }
+  }
 }
 
 }  // namespace ccci

@@ -4,6 +4,9 @@
 // head with no run, a `!cc-ci` comment with no command. It goes through the same
 // Store::RecordDelivery as webhooks, under synthetic delivery ids, so running both paths never
 // doubles work (a head already queued coalesces; a comment already stored is a duplicate).
+// A lost close is caught too: a PR with queued, waiting or running runs that is no longer
+// open (asked again of Gitea, so a PR opened during the pass is never taken for closed) has
+// them cancelled and its ok-to-test approval ended, as the close webhook would have done.
 
 #include <string>
 #include <vector>
@@ -29,6 +32,7 @@ class Reconciler {
   struct Pass {
     int runs_queued = 0;
     int commands_added = 0;
+    int closes_seen = 0;  // closed PRs whose active runs were cancelled
     int errors = 0;
   };
   // One pass over every watched repo. Thread-safe.
@@ -39,6 +43,8 @@ class Reconciler {
 
  private:
   std::vector<std::string> Repos();
+  void CancelClosed(const std::string& repo, const std::vector<ForgePull>& open, int64_t now,
+                    Pass* pass);
 
   Store* store_;
   ForgeClient* forge_;

@@ -238,6 +238,47 @@ TEST_F(ReportingTest, ReconcilerRecordsWhatLostDeliveriesMissedOnce) {
   EXPECT_EQ(second.commands_added, 0);
 }
 
+// The close of #17 was never delivered: the reconciler finds its queued run on a PR Gitea no
+// longer lists as open, confirms the close, cancels the run and ends its approval, once.
+TEST_F(ReportingTest, ReconcilerCancelsTheRunsOfAPullWhoseCloseWasLost) {
+  Open(false);
+  gitea_.AddOpenPulls(20);
+  Post("pull_request_opened.json", "d1");  // run 1, #17
+  ASSERT_TRUE(store_->Approve("coop-cloud/nextcloud", 17, "dana").ok());
+  gitea_.ClosePull(17, /*merged=*/true);
+  Reconciler::Options o;
+  o.clock = &clock_;
+  Reconciler rec(store_.get(), client_.get(), o);
+  Reconciler::Pass first = rec.ReconcileOnce();
+  EXPECT_EQ(first.errors, 0);
+  EXPECT_EQ(first.closes_seen, 1);
+  EXPECT_EQ(first.runs_queued, 19);  // the other open PRs' heads
+  ccci::Run run = store_->GetRun(1).value();
+  EXPECT_EQ(run.state, kRunCancelled);
+  EXPECT_EQ(run.reason, "pull request merged");
+  EXPECT_FALSE(store_->IsApproved("coop-cloud/nextcloud", 17).value());
+  EXPECT_EQ(rec.ReconcileOnce().closes_seen, 0) << "nothing active is left to cancel";
+}
+
+// A PR missing from the open list is not taken for closed on that alone: one opened after the
+// list was taken (here: beyond the listed ones) keeps its run.
+TEST_F(ReportingTest, ReconcilerAsksBeforeTakingAnUnlistedPullForClosed) {
+  Open(false);
+  gitea_.AddOpenPulls(10);  // #17 is not listed, but Gitea says it is open
+  Post("pull_request_opened.json", "d1");
+  Reconciler::Options o;
+  o.clock = &clock_;
+  Reconciler rec(store_.get(), client_.get(), o);
+  Reconciler::Pass pass = rec.ReconcileOnce();
+  EXPECT_EQ(pass.closes_seen, 0);
+  EXPECT_EQ(store_->GetRun(1).value().state, kRunQueued);
+  bool asked = false;
+  for (const std::string& r : gitea_.requests()) {
+    asked |= r.rfind("GET /api/v1/repos/coop-cloud/nextcloud/pulls/17", 0) == 0;
+  }
+  EXPECT_TRUE(asked);
+}
+
 TEST_F(ReportingTest, ADeletedStickyCommentIsWrittenAgain) {
   Open(false);
   Post("pull_request_opened.json", "d1");

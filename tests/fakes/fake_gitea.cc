@@ -116,6 +116,12 @@ void FakeGitea::AddCommentWithId(int64_t id, int64_t issue, const std::string& a
   std::lock_guard<std::mutex> l(mu_);
   comments_.push_back({id, issue, author, body});
 }
+
+void FakeGitea::ClosePull(int64_t n, bool merged) {
+  std::lock_guard<std::mutex> lock(mu_);
+  closed_[n] = merged;
+}
+
 void FakeGitea::AddOpenPulls(int n) {
   std::lock_guard<std::mutex> l(mu_);
   open_pulls_ = n;
@@ -289,7 +295,15 @@ int FakeGitea::Handle(const std::string& method, const std::string& uri, const s
       if (k == "limit") limit = std::min(50, std::stoi(v));
     }
     *out = "[";
-    for (int n = (page - 1) * limit + 1; n <= std::min(open_pulls_, page * limit); ++n) {
+    // Pages hold `limit` PRs of 1..open_pulls_ minus the closed ones, as Gitea pages the
+    // filtered list.
+    std::vector<int> open;
+    for (int n = 1; n <= open_pulls_; ++n) {
+      if (!closed_.count(n)) open.push_back(n);
+    }
+    for (size_t i = static_cast<size_t>((page - 1) * limit);
+         i < std::min(open.size(), static_cast<size_t>(page * limit)); ++i) {
+      int n = open[i];
       if (out->size() > 1) *out += ",";
       *out += "{\"number\":" + std::to_string(n) + ",\"state\":\"open\",\"title\":\"t\",\"user\":{\"login\":\"alice\"},\"head\":{\"sha\":\"sha" +
               std::to_string(n) + "\",\"ref\":\"b\"},\"base\":{\"ref\":\"main\"},\"merged\":false}";
@@ -298,7 +312,18 @@ int FakeGitea::Handle(const std::string& method, const std::string& uri, const s
     return 200;
   }
   if (s.size() == 7 && s[5] == "pulls") {
+    // Gitea's documented answer, renumbered, with the state this fake holds.
     *out = ReadShared("gitea/api-examples/get_pull.response.200.json");
+    auto set = [&](const std::string& from, const std::string& to) {
+      size_t at = out->find(from);
+      if (at != std::string::npos) out->replace(at, from.size(), to);
+    };
+    set("\"number\": 17", "\"number\": " + s[6]);
+    auto closed = closed_.find(std::strtoll(s[6].c_str(), nullptr, 10));
+    if (closed != closed_.end()) {
+      set("\"state\": \"open\"", "\"state\": \"closed\"");
+      if (closed->second) set("\"merged\": false", "\"merged\": true");
+    }
     return 200;
   }
   *out = "{\"message\":\"not found\",\"url\":\"x\",\"errors\":[]}";

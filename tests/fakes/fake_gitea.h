@@ -43,6 +43,8 @@ class FakeGitea {
   // A comment with a given id, e.g. one a webhook payload in the test describes.
   void AddCommentWithId(int64_t id, int64_t issue, const std::string& author, const std::string& body);
   void AddOpenPulls(int n);  // pulls numbered 1..n, head sha "sha<N>"
+  // PR `n` is closed (merged or not): left out of the open list, and GET .../pulls/n says so.
+  void ClosePull(int64_t n, bool merged);
 
   std::vector<std::string> requests();    // "POST /api/v1/repos/o/r/issues/17/comments {...}"
   std::vector<std::string> violations();  // requests the spec does not allow; must stay empty
@@ -71,6 +73,7 @@ class FakeGitea {
   std::vector<StatusRow> statuses_;
   std::vector<std::string> reactions_;
   int open_pulls_ = 0;
+  std::map<int64_t, bool> closed_;  // PR -> merged
   std::vector<std::string> requests_, violations_;
 };
 
