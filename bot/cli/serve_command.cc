@@ -22,6 +22,7 @@
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
+#include "bot/runner/log_retention.h"
 #include "bot/runner/scheduler.h"
 #include "bot/cli/runner_setup.h"
 #include "bot/store/sqlite_store.h"
@@ -185,6 +186,10 @@ int RunServeCommand(int argc, char** argv) {
   runner::Scheduler scheduler(store->get(), &gate, &executor, runner_setup.options(),
                               runner_setup.deps(), [&reporter] { reporter.Kick(); });
   if (Status s = scheduler.Recover(); !s.ok()) return Fail(1, "recovering runs: " + s.message());
+  runner::LogRetention::Options lro;
+  lro.data_dir = runner_setup.options().data_dir;
+  lro.retention = std::chrono::seconds(config.log_retention_s);
+  runner::LogRetention log_retention(store->get(), lro);
 
   Intake::Options io;
   io.secrets = config.webhook_secrets;
@@ -221,6 +226,7 @@ int RunServeCommand(int argc, char** argv) {
   commands.Start();
   if (reconciler) reconciler->Start();
   scheduler.Start();
+  log_retention.Start();
 
   std::string host = config.listen.substr(0, config.listen.rfind(':'));
   std::string url = "http://" + host + ":" + std::to_string(server.port());
@@ -245,6 +251,7 @@ int RunServeCommand(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   LogInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop();
+  log_retention.Stop();
   scheduler.Stop();  // running suites are cancelled, torn down and queued again
   if (reconciler) reconciler->Stop();
   commands.Stop();

@@ -30,6 +30,7 @@ const std::vector<ConfigKey> kKeys = {
     {"storage.driver", "sqlite", "sqlite, or memory (nothing persisted; for benchmarks only)"},
     {"storage.synchronous", "normal", "normal survives a crash of cc-ci; full also survives power loss"},
     {"storage.delivery_retention", "30d", "webhook deliveries older than this are pruned (runs are kept); 0 keeps them forever"},
+    {"storage.log_retention", "90d", "stage logs and screenshots of runs that ended longer ago are removed (runs and levels are kept); 0 keeps them forever"},
     {"gitea.url", "", "base URL of the Gitea forge, e.g. https://git.coopcloud.tech"},
     {"gitea.token_file", "", "file holding the bot's API token (env CC_CI_GITEA_TOKEN takes precedence)"},
     {"gitea.webhook_secret_file", "", "one webhook secret per line (several for rotation); default <data_dir>/webhook-secret, generated if missing; env CC_CI_WEBHOOK_SECRET takes precedence"},
@@ -97,6 +98,7 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   else if (key == "storage.driver") c->driver = v;
   else if (key == "storage.synchronous") c->synchronous = v;
   else if (key == "storage.delivery_retention") return duration(&c->delivery_retention_s);
+  else if (key == "storage.log_retention") return duration(&c->log_retention_s);
   else if (key == "gitea.url") c->gitea_url = v;
   else if (key == "gitea.token_file") c->token_file = v;
   else if (key == "gitea.webhook_secret_file") c->webhook_secret_file = v;

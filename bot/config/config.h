@@ -29,6 +29,7 @@ struct Config {
   std::string driver = "sqlite";       // sqlite | memory (no persistence; benchmarks only)
   std::string synchronous = "normal";  // normal (survives a crash of cc-ci) | full (power loss)
   int delivery_retention_s = 30 * 86400;  // older deliveries are pruned; 0 keeps them
+  int log_retention_s = 90 * 86400;  // stage logs/screenshots of runs ended before are removed; 0 keeps them
 
   // [gitea]
   std::string gitea_url;                  // e.g. https://git.coopcloud.tech

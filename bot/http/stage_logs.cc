@@ -122,7 +122,7 @@ class StageLogHandler : public Poco::Net::HTTPRequestHandler {
     bool exists = false;
     int64_t size = FileSize(file, &exists);
     if (!exists && rec.status != kStageRunning) {
-      return Text(resp, 404, "the log of stage " + rec.name + " is gone");
+      return Text(resp, 404, "the log of stage " + rec.name + " is gone (stage logs are kept for storage.log_retention)");
     }
     resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_OK);
     resp.setContentType("text/plain; charset=utf-8");
