@@ -6,6 +6,7 @@
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/test_store.h"
 
 namespace ccci {
 namespace {
@@ -15,12 +16,8 @@ using testing::ReadShared;
 class IntakeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteStore::Options o;
-    o.path = dir_.File("cc-ci.db");
-    o.clock = &clock_;
-    auto s = SqliteStore::Open(o);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
+    store_ = testing::OpenTestStore(dir_.File("cc-ci.db"), &clock_);
+    ASSERT_TRUE(store_);
     intake_ = std::make_unique<Intake>(store_.get(),
                                        Intake::Options{{"test-secret"}, "cc-ci-bot", &clock_, {}});
   }

@@ -5,6 +5,7 @@
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/test_store.h"
 
 namespace ccci {
 namespace {
@@ -17,12 +18,8 @@ class SqliteApprovalsTest : public ::testing::Test {
   void SetUp() override { Open(); }
   void Open() {
     store_.reset();
-    SqliteStore::Options o;
-    o.path = dir_.path() + "/cc-ci.db";
-    o.clock = &clock_;
-    auto s = SqliteStore::Open(o);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
+    store_ = testing::OpenTestStore(dir_.path() + "/cc-ci.db", &clock_);
+    ASSERT_TRUE(store_);
   }
   // A push to repo#pr, as the intake records it; returns the run.
   int64_t Push(int64_t pr, const std::string& sha, const std::string& repo = kRepo) {

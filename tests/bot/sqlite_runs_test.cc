@@ -4,6 +4,7 @@
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/test_store.h"
 
 namespace ccci {
 namespace {
@@ -11,26 +12,11 @@ namespace {
 class SqliteRunsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteStore::Options o;
-    o.path = dir_.path() + "/cc-ci.db";
-    o.clock = &clock_;
-    auto s = SqliteStore::Open(o);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    store_ = std::move(*s);
+    store_ = testing::OpenTestStore(dir_.path() + "/cc-ci.db", &clock_);
+    ASSERT_TRUE(store_);
   }
   int64_t Queue(int64_t pr, const std::string& sha) {
-    Delivery d;
-    d.id = "d-" + std::to_string(pr) + sha;
-    d.event = "pull_request";
-    Work w;
-    w.kind = Work::Kind::kQueueRun;
-    w.run.repo = "coop-cloud/bonfire";
-    w.run.pr = pr;
-    w.run.head_sha = sha;
-    w.run.trigger = "opened";
-    auto out = store_->RecordDelivery(d, w);
-    EXPECT_TRUE(out.ok()) << out.status().ToString();
-    return out.ok() ? out->run_id : 0;
+    return testing::QueueRun(store_.get(), testing::PrRun("coop-cloud/bonfire", pr, sha));
   }
   ccci::Run Get(int64_t id) {
     auto r = store_->GetRun(id);

@@ -8,6 +8,7 @@
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/test_store.h"
 
 namespace ccci {
 namespace {
@@ -55,12 +56,7 @@ constexpr const char* kRepo = "coop-cloud/nextcloud";
 
 class TrustGateTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    SqliteStore::Options o;
-    o.path = dir_.path() + "/cc-ci.db";
-    o.clock = &clock_;
-    store_ = std::move(SqliteStore::Open(o).value());
-  }
+  void SetUp() override { store_ = testing::OpenTestStore(dir_.path() + "/cc-ci.db", &clock_); }
   TrustGate Gate(ForgeClient* forge) {
     TrustGate::Options o;
     o.trusted_users = {"Dana"};

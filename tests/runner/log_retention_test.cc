@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/test_store.h"
 
 namespace ccci::runner {
 namespace {
@@ -19,23 +19,10 @@ using std::chrono::hours;
 
 class LogRetentionTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    SqliteStore::Options o;
-    o.path = dir_.path() + "/cc-ci.db";
-    o.clock = &clock_;
-    store_ = std::move(SqliteStore::Open(o).value());
-  }
+  void SetUp() override { store_ = testing::OpenTestStore(dir_.path() + "/cc-ci.db", &clock_); }
   int64_t Queue(int64_t pr) {
-    Delivery d;
-    d.id = "d-" + std::to_string(pr);
-    d.event = "pull_request";
-    Work w;
-    w.kind = Work::Kind::kQueueRun;
-    w.run.repo = "coop-cloud/bonfire";
-    w.run.pr = pr;
-    w.run.head_sha = "sha" + std::to_string(pr);
-    w.run.trigger = "opened";
-    return store_->RecordDelivery(d, w).value().run_id;
+    return testing::QueueRun(store_.get(),
+                             testing::PrRun("coop-cloud/bonfire", pr, "sha" + std::to_string(pr)));
   }
   void End(int64_t id, const char* state) {
     ASSERT_TRUE(store_->ClaimRun(id).value());

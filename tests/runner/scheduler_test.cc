@@ -11,6 +11,7 @@
 #include "tests/fakes/fake_proxy.h"
 #include "tests/fakes/recipe_repo.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/test_store.h"
 
 namespace ccci::runner {
 namespace {
@@ -27,11 +28,8 @@ class HoldAll : public RunGate {
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteStore::Options o;
-    o.path = dir_.path() + "/cc-ci.db";
-    auto opened = SqliteStore::Open(o);
-    ASSERT_TRUE(opened.ok());
-    store_ = std::move(*opened);
+    store_ = ccci::testing::OpenTestStore(dir_.path() + "/cc-ci.db");
+    ASSERT_TRUE(store_);
     swarm_ = dir_.path() + "/swarm";
     Sh("mkdir -p '" + swarm_ + "'");
     setenv("FAKE_SWARM_DIR", swarm_.c_str(), 1);
@@ -51,19 +49,9 @@ class SchedulerTest : public ::testing::Test {
   }
 
   int64_t Queue(int64_t pr, const std::string& sha, const std::string& delivery) {
-    Delivery d;
-    d.id = delivery;
-    d.event = "pull_request";
-    Work w;
-    w.kind = Work::Kind::kQueueRun;
-    w.run.repo = "coop-cloud/traefik";
-    w.run.pr = pr;
-    w.run.head_sha = sha;
-    w.run.clone_url = repo_.dir;
-    w.run.trigger = "opened";
-    auto out = store_->RecordDelivery(d, w);
-    EXPECT_TRUE(out.ok());
-    return out->run_id;
+    RunRequest run = ccci::testing::PrRun("coop-cloud/traefik", pr, sha);
+    run.clone_url = repo_.dir;
+    return ccci::testing::QueueRun(store_.get(), run, delivery);
   }
 
   // Waits (bounded) until the run is in `state`.
