@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 namespace ccci::runner {
@@ -10,7 +11,26 @@ namespace {
 
 constexpr std::string_view kLabel = "backupbot.backup";
 
-bool Enabled(const std::string& value) { return value != "false" && value != "\"false\""; }
+// backupbot backs a stack up only when the label is `true`. A compose variable counts by its
+// default (`${ENABLE_BACKUPS:-true}`); one without a default is the operator's switch and
+// counts as on (a backup that then fails says so, a skip would hide it).
+bool Enabled(std::string value) {
+  auto lower = [](std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+  };
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+      value.back() == value.front()) {
+    value = value.substr(1, value.size() - 2);
+  }
+  if (value.rfind("${", 0) == 0 && value.back() == '}') {
+    std::string inner = value.substr(2, value.size() - 3);
+    size_t dash = inner.find('-');
+    if (dash == std::string::npos) return inner.find_first_of(":?+") == std::string::npos;
+    value = inner.substr(dash + 1);
+  }
+  return lower(value) == "true";
+}
 
 bool LabelsHaveBackup(const YAML::Node& labels) {
   if (!labels) return false;  // absent keys of a const node are invalid, not null
@@ -54,10 +74,10 @@ Result<BackupLabelScan> ScanBackupLabels(const std::string& recipe_dir) {
       for (const auto& svc : services) {
         const YAML::Node& body = svc.second;
         if (!body.IsMap()) continue;
-        bool found = LabelsHaveBackup(body["labels"]);
+        // Service labels (deploy.labels) only: backupbot reads the swarm service, never the
+        // container labels of `services.X.labels`.
         const YAML::Node deploy = body["deploy"];
-        if (!found && deploy && deploy.IsMap()) found = LabelsHaveBackup(deploy["labels"]);
-        if (found) {
+        if (deploy && deploy.IsMap() && LabelsHaveBackup(deploy["labels"])) {
           scan.has_backup_label = true;
           scan.services.push_back(f.filename().string() + ":" + svc.first.Scalar());
         }

@@ -1,8 +1,10 @@
 #pragma once
 // Structural fact for the backup/restore stages: does any service in the recipe's
-// compose*.yml files carry the `backupbot.backup` label (under `deploy.labels` or
-// `labels`, in list form "backupbot.backup=..." or map form `backupbot.backup: ...`)?
-// A literal value "false" does not count; `${ENABLE_BACKUPS:-true}` does.
+// compose*.yml files carry the `backupbot.backup` label as backupbot reads it: a service
+// label (under `deploy.labels`; container `labels` are not seen by backupbot), in list form
+// "backupbot.backup=..." or map form `backupbot.backup: ...`, with the value true. A compose
+// variable counts by its default (`${ENABLE_BACKUPS:-true}` does, `${X:-false}` does not);
+// one without a default counts.
 
 #include <string>
 #include <vector>

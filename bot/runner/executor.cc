@@ -44,7 +44,11 @@ Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
   int err_pipe[2];
   if (pipe2(err_pipe, O_CLOEXEC) != 0) return Internal("pipe2 failed");
   int master = -1;
-  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  // A terminal of a size: a 0x0 one makes abra's tables (lint) wrap or truncate to nothing.
+  struct winsize size = {};
+  size.ws_row = kPtyRows;
+  size.ws_col = kPtyColumns;
+  pid_t pid = forkpty(&master, nullptr, nullptr, &size);
   if (pid < 0) {
     close(err_pipe[0]);
     close(err_pipe[1]);

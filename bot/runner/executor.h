@@ -54,6 +54,10 @@ class Executor {
   virtual Result<ExecResult> Run(const Command& cmd, OutputSink& sink, const CancelToken& cancel) = 0;
 };
 
+// The terminal the real executor gives a command (wide: logs, not screens, read it).
+inline constexpr unsigned short kPtyColumns = 200;
+inline constexpr unsigned short kPtyRows = 50;
+
 // forkpty-based real executor.
 class PtyExecutor : public Executor {
  public:

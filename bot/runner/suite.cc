@@ -180,8 +180,9 @@ class SuiteRun {
   }
 
   // --- commands ---
+  // `logged` false: the command line is logged, its output only captured (it holds secrets).
   Step Exec(std::vector<std::string> argv, bool capture, const std::string& cwd = "",
-            std::vector<std::string> extra_env = {}) {
+            std::vector<std::string> extra_env = {}, bool logged = true) {
     Command cmd;
     cmd.argv = std::move(argv);
     cmd.env = {"ABRA_DIR=" + abra_dir_, "PAGER=cat", "GIT_PAGER=cat", "GIT_TERMINAL_PROMPT=0"};
@@ -189,7 +190,8 @@ class SuiteRun {
     cmd.cwd = cwd;
     cmd.timeout = spec_.overlay.stage_timeout.value_or(spec_.stage_timeout);
     auto sink = log_->ForCommand(cmd.argv);
-    CaptureSink capture_sink(sink.get());
+    if (!logged) log_->Note("output not logged: it holds the generated secrets");
+    CaptureSink capture_sink(logged ? sink.get() : nullptr);
     Step step;
     auto r = deps_.executor->Run(cmd, capture ? static_cast<OutputSink&>(capture_sink) : *sink,
                                  cancel());
@@ -200,13 +202,13 @@ class SuiteRun {
       return step;
     }
     step.result = *r;
-    if (capture) step.output = StripAnsi(capture_sink.text());
+    if (capture || !logged) step.output = StripAnsi(capture_sink.text());
     if (!step.result.ok()) log_->Note(cmd.argv[0] + " " + step.Describe());
     return step;
   }
-  Step Abra(std::vector<std::string> args) {
+  Step Abra(std::vector<std::string> args, bool logged = true) {
     args.insert(args.begin(), spec_.abra);
-    return Exec(std::move(args), true);
+    return Exec(std::move(args), true, "", {}, logged);
   }
   Step Git(std::vector<std::string> args, bool capture = false) {
     // Under a pty git would page and colour its output.
@@ -292,11 +294,26 @@ class SuiteRun {
     log_->Note("testing " + spec_.recipe + " at " + head_sha_);
     bool prepared = true;  // the recipe is there: lint can run whatever happens next
     Step made = Abra({"app", "new", spec_.recipe, "--server", spec_.server, "--domain",
-                          spec_.domain, "--secrets", "--no-input"});
+                          spec_.domain, "--no-input"});
     if (auto b = Broke(st, made, "abra")) return Push(*b), prepared;
     if (!made.ok()) {
       Push(End(st, kStageFail, "abra app new " + made.Describe() + ": " + LastLine(made.output),
                made.result.exit_code));
+      return prepared;
+    }
+    // Not `app new --secrets`: abra prints the values it generates, which no redaction list
+    // knows in advance. Generated in a step of their own whose output never reaches the log.
+    Step secrets = Abra({"app", "secret", "generate", spec_.domain, "--all", "--no-input"},
+                        /*logged=*/false);
+    if (auto b = Broke(st, secrets, "abra")) return Push(*b), prepared;
+    if (!secrets.ok()) {
+      // Only abra's own error line is shown; anything else could be a generated value.
+      std::string last = LastLine(secrets.output);
+      bool error_line = last.rfind("FATA", 0) == 0 || last.rfind("ERRO", 0) == 0 ||
+                        last.rfind("Error:", 0) == 0;
+      Push(End(st, kStageFail, "abra app secret generate " + secrets.Describe() +
+                                   (error_line ? ": " + last : std::string()),
+               secrets.result.exit_code));
       return prepared;
     }
     // `abra app new` moves the checkout to the newest release tag: back to the PR head.
@@ -369,8 +386,19 @@ class SuiteRun {
     // The previous release, on fresh volumes.
     Step un = Abra({"app", "undeploy", spec_.domain, "--no-input"});
     if (auto b = Broke(st, un, "abra")) return Push(*b);
-    Step vol = Abra({"app", "volume", "remove", spec_.domain, "--force", "--no-input"});
-    if (auto b = Broke(st, vol, "abra")) return Push(*b);
+    // Swarm lets go of a volume only once the undeployed tasks are gone: retry a while.
+    Step vol;
+    for (int attempt = 1; attempt <= 5; ++attempt) {
+      vol = Abra({"app", "volume", "remove", spec_.domain, "--force", "--no-input"});
+      if (auto b = Broke(st, vol, "abra")) return Push(*b);
+      if (vol.ok() || vol.result.timed_out || vol.result.signal) break;
+      if (attempt < 5) deps_.sleep(spec_.retry_delay);
+    }
+    if (!vol.ok()) {
+      return Push(End(st, kStageUnverified, "the volumes could not be removed for a fresh "
+                                            "install of the previous release: abra app volume "
+                                            "remove " + vol.Describe() + ": " + LastLine(vol.output)));
+    }
     Step old = Git({"checkout", "--quiet", "--force", base});
     if (auto b = Broke(st, old, "git")) return Push(*b);
     if (!old.ok()) return Push(End(st, kStageUnverified, "cannot check out the upgrade base " + base));
@@ -463,7 +491,7 @@ class SuiteRun {
       if (b.result.timed_out || b.result.signal) break;  // a hang is not worth repeating
       if (attempt < 3) {
         log_->Note("backup attempt " + std::to_string(attempt) + " failed; retrying");
-        deps_.sleep(spec_.backup_retry_delay);
+        deps_.sleep(spec_.retry_delay);
       }
     }
     Push(End(st, kStageFail, "abra app backup create " + b.Describe() + ": " + LastLine(b.output),
@@ -524,7 +552,12 @@ class SuiteRun {
     if (SkippedUpFront("lint", 5)) return;
     if (!prepared) return Record("lint", 5, kStageUnverified, "the recipe could not be prepared");
     StageRecord st = Begin("lint", 5);
-    Step l = Abra({"recipe", "lint", spec_.recipe, "--no-input"});
+    // The PR head, as is: without --chaos abra first moves the checkout to the latest commit
+    // of the default branch and would lint that instead.
+    Step head = CheckoutHead();
+    if (auto b = Broke(st, head, "git")) return Push(*b);
+    if (!head.ok()) return Push(CiError(st, "cannot check out " + head_sha_ + " to lint it"));
+    Step l = Abra({"recipe", "lint", spec_.recipe, "--chaos", "--no-input"});
     if (auto b = Broke(st, l, "abra")) return Push(*b);
     auto report = ParseLintOutput(l.output);
     if (!report.ok()) {

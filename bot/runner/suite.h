@@ -45,7 +45,9 @@ struct SuiteSpec {
   std::chrono::seconds stage_timeout{20 * 60};  // each abra command
   std::chrono::seconds ready_timeout{10 * 60};  // the app answering after a deploy
   std::chrono::milliseconds probe_interval{2000};
-  std::chrono::seconds backup_retry_delay{10};
+  // Between retries of a backup (409 right after a deploy) or a volume removal (the
+  // undeployed tasks still hold it).
+  std::chrono::seconds retry_delay{10};
   bool recipe_approved = false;  // may the recipe's own checks (overlay recipe_checks) run?
   Overlay overlay;
   std::vector<std::string> secrets;  // redacted from logs

@@ -33,7 +33,7 @@ TEST(BackupLabels, TraefikHasNone) {
   EXPECT_TRUE(scan->services.empty());
 }
 
-TEST(BackupLabels, FalseAndHookOnlyDoNotCountAndBadYamlIsAnError) {
+TEST(BackupLabels, OnlyTrueServiceLabelsCountAndBadYamlIsAnError) {
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / ("ccci-labels-" + std::to_string(getpid()));
   fs::create_directories(dir);
@@ -43,6 +43,26 @@ TEST(BackupLabels, FalseAndHookOnlyDoNotCountAndBadYamlIsAnError) {
   auto scan = ScanBackupLabels(dir.string());
   ASSERT_TRUE(scan.ok());
   EXPECT_FALSE(scan->has_backup_label);
+  // Container labels are not what backupbot reads; values other than true do not count.
+  std::ofstream(dir / "compose.yml") << "services:\n  app:\n    labels:\n"
+                                        "      backupbot.backup: \"true\"\n"
+                                        "  db:\n    deploy:\n      labels:\n"
+                                        "        - backupbot.backup=${ENABLE_BACKUPS:-false}\n"
+                                        "  web:\n    deploy:\n      labels:\n"
+                                        "        backupbot.backup: \"no\"\n";
+  scan = ScanBackupLabels(dir.string());
+  ASSERT_TRUE(scan.ok());
+  EXPECT_FALSE(scan->has_backup_label) << scan->services.front();
+  std::ofstream(dir / "compose.yml") << "services:\n  app:\n    deploy:\n      labels:\n"
+                                        "        - backupbot.backup=True\n"
+                                        "  db:\n    deploy:\n      labels:\n"
+                                        "        backupbot.backup: ${BACKUPS}\n"
+                                        "  web:\n    deploy:\n      labels:\n"
+                                        "        backupbot.backup: '${ON-true}'\n";
+  scan = ScanBackupLabels(dir.string());
+  ASSERT_TRUE(scan.ok());
+  EXPECT_EQ(scan->services, (std::vector<std::string>{"compose.yml:app", "compose.yml:db",
+                                                       "compose.yml:web"}));
   std::ofstream(dir / "compose.bad.yml") << "services: [\n";
   auto bad = ScanBackupLabels(dir.string());
   EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);

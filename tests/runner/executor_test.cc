@@ -50,6 +50,19 @@ TEST(PtyExecutor, RunsWithTerminalEnvAndCwd) {
   EXPECT_NE(sink.out.find("tty:bar:/tmp"), std::string::npos) << sink.out;
 }
 
+// Table printers (abra's lint) size themselves by the terminal: it must have a size.
+TEST(PtyExecutor, TheTerminalHasASize) {
+  PtyExecutor ex;
+  StringSink sink;
+  CancelToken cancel;
+  Command cmd;
+  cmd.argv = {"stty", "size"};
+  auto r = ex.Run(cmd, sink, cancel);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(sink.out.find(std::to_string(kPtyRows) + " " + std::to_string(kPtyColumns)),
+            std::string::npos) << sink.out;
+}
+
 TEST(PtyExecutor, MissingProgramIsNotFound) {
   PtyExecutor ex;
   StringSink sink;

@@ -94,7 +94,7 @@ class SuiteTest : public ::testing::Test {
     s.connect_to = {"::127.0.0.1:" + std::to_string(proxy_->port())};
     s.ready_timeout = std::chrono::seconds(5);
     s.probe_interval = std::chrono::milliseconds(50);
-    s.backup_retry_delay = std::chrono::seconds(0);
+    s.retry_delay = std::chrono::seconds(0);
     s.stage_timeout = std::chrono::seconds(30);
     return s;
   }
@@ -139,7 +139,8 @@ TEST_F(SuiteTest, GreenRunOnBonfireReachesLevelFive) {
   // The install deployed the PR head (a chaos deploy), after `app new` moved the checkout.
   std::string calls = Slurp(swarm_ + "/calls.log");
   EXPECT_NE(calls.find("abra app new bonfire --server default --domain " + spec.domain +
-                       " --secrets --no-input"), std::string::npos) << calls;
+                       " --no-input\nabra app secret generate " + spec.domain +
+                       " --all --no-input\n"), std::string::npos) << calls;
   EXPECT_NE(calls.find("abra app deploy " + spec.domain + " 2.0.1+1.0.6-social-amd64 --force"),
             std::string::npos) << calls;
   EXPECT_NE(calls.find("abra app remove " + spec.domain + " --force"), std::string::npos);
@@ -249,14 +250,37 @@ TEST_F(SuiteTest, CancelStopsTheRunAndTeardownStillRuns) {
   EXPECT_EQ(s["teardown"].status, kStagePass);
 }
 
-TEST_F(SuiteTest, SecretsNeverReachTheLog) {
-  setenv("FAKE_ABRA_SECRET", "hunter2-very-secret", 1);
+// cc-ci's own secrets are redacted wherever they show up.
+TEST_F(SuiteTest, KnownSecretsAreRedacted) {
   SuiteSpec spec = Spec("traefik");
-  spec.secrets = {"hunter2-very-secret"};
+  spec.secrets = {spec.domain};
   RunSuite(spec, deps_, cancel_);
   std::string log = Slurp(spec.log_dir + "/install.log");
-  EXPECT_EQ(log.find("hunter2"), std::string::npos);
-  EXPECT_NE(log.find("db_password ***"), std::string::npos) << log;
+  EXPECT_EQ(log.find(spec.domain), std::string::npos);
+  EXPECT_NE(log.find("$ abra app deploy *** --chaos"), std::string::npos) << log;
+}
+
+// The secrets abra generates for the app are known to nobody in advance: they are generated
+// in a step whose output is not logged.
+TEST_F(SuiteTest, GeneratedSecretsNeverReachTheLog) {
+  setenv("FAKE_ABRA_SECRET", "hunter2-very-secret", 1);
+  SuiteSpec spec = Spec("traefik");
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  EXPECT_EQ(ByName(r)["install"].status, kStagePass) << ByName(r)["install"].reason;
+  std::string log = Slurp(spec.log_dir + "/install.log");
+  EXPECT_EQ(log.find("hunter2"), std::string::npos) << log;
+  EXPECT_NE(log.find("$ abra app secret generate " + spec.domain + " --all --no-input\n"
+                     "[cc-ci] output not logged: it holds the generated secrets"),
+            std::string::npos) << log;
+}
+
+TEST_F(SuiteTest, AFailedSecretGenerationFailsTheInstallWithAbrasErrorOnly) {
+  setenv("FAKE_ABRA_FAIL", "secret", 1);
+  SuiteSpec spec = Spec("traefik");
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  EXPECT_EQ(ByName(r)["install"].status, kStageFail);
+  EXPECT_EQ(ByName(r)["install"].reason,
+            "abra app secret generate exited 1: FATA secret failed (FAKE_ABRA_FAIL)");
 }
 
 TEST_F(SuiteTest, MissingAbraIsACiErrorNotLevelZero) {
@@ -300,6 +324,54 @@ TEST_F(SuiteTest, OverlayChecksDeclaredSkipsAndUnapprovedRecipeCode) {
   SuiteResult r2 = RunSuite(spec, deps_, cancel_);
   EXPECT_EQ(ByName(r2)["functional"].status, kStageFail);
   EXPECT_EQ(ByName(r2)["functional"].reason, "check broken exited 3: ");
+}
+
+// The PR head is not the default branch's tip: lint must look at the PR head, not at what
+// abra would move the checkout to.
+TEST_F(SuiteTest, LintChecksThePrHeadNotTheDefaultBranch) {
+  SuiteSpec spec = Spec("traefik");
+  std::string g = "git -C '" + repo_.dir + "' -c user.name=t -c user.email=t@example.org ";
+  Sh(g + "checkout -q -b pr && echo change >> '" + repo_.dir + "/README.md' && " + g +
+     "commit -qam 'the PR' && " + g + "checkout -q main && echo other >> '" + repo_.dir +
+     "/.release' && " + g + "commit -qam 'main moved on'");
+  std::string pr_head = Sh("git -C '" + repo_.dir + "' rev-parse pr");
+  spec.ref = pr_head.substr(0, pr_head.find('\n'));
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  EXPECT_EQ(ByName(r)["lint"].status, kStagePass) << ByName(r)["lint"].reason;
+  std::string calls = Slurp(swarm_ + "/calls.log");
+  EXPECT_NE(calls.find("lint at " + spec.ref), std::string::npos) << calls;
+}
+
+TEST_F(SuiteTest, VolumesThatCannotBeRemovedLeaveTheUpgradeUnverified) {
+  setenv("FAKE_ABRA_FAIL", "volume", 1);
+  SuiteSpec spec = Spec("bonfire");
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  auto s = ByName(r);
+  EXPECT_EQ(s["upgrade"].status, kStageUnverified);
+  EXPECT_NE(s["upgrade"].reason.find("the volumes could not be removed"), std::string::npos)
+      << s["upgrade"].reason;
+  std::string calls = Slurp(swarm_ + "/calls.log");
+  size_t tries = 0;
+  for (size_t at = calls.find("abra app volume remove"); at != std::string::npos;
+       at = calls.find("abra app volume remove", at + 1)) {
+    ++tries;
+  }
+  EXPECT_EQ(tries, 5u) << "retried while swarm may still hold them";
+  EXPECT_EQ(calls.find("2.0.1+1.0.6-social-amd64 --force"), std::string::npos)
+      << "the old release is not deployed over old data";
+}
+
+// The fake is as strict as abra's flag parser, so a misspelt flag in the runner fails a test.
+TEST_F(SuiteTest, TheFakeAbraRefusesFlagsAbraDoesNotKnow) {
+  std::string abra_dir = dir_.path() + "/abra";
+  Sh("mkdir -p '" + abra_dir + "'");
+  std::string out;
+  try {
+    Sh("ABRA_DIR='" + abra_dir + "' abra app deploy x.ci.test --chaos --no-domain-check");
+  } catch (const std::runtime_error& e) {
+    out = e.what();
+  }
+  EXPECT_NE(out.find("Error: unknown flag: --no-domain-check"), std::string::npos) << out;
 }
 
 TEST(RunDomain, IsAValidDnsLabel) {
