@@ -19,9 +19,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -224,7 +226,35 @@ bool ChromiumScreenshotter::AliveLocked() {
   return true;
 }
 
+namespace {
+
+// Kills the browser a previous process left behind (see ChromiumOptions::pid_file).
+void KillLeftoverBrowser(const std::string& pid_file) {
+  std::ifstream in(pid_file);
+  long pid = 0;
+  std::string profile_dir;
+  if (!(in >> pid >> profile_dir) || pid <= 1 || profile_dir.empty()) return;
+  // Still that browser? A pid is reused; the profile dir in its command line is not.
+  std::ifstream cmdline_file("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string cmdline((std::istreambuf_iterator<char>(cmdline_file)), std::istreambuf_iterator<char>());
+  bool gone = kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+  if (cmdline.find("--user-data-dir=" + profile_dir + "/profile") != std::string::npos) {
+    kill(-static_cast<pid_t>(pid), SIGKILL);
+    LogInfo("screenshot.leftover_browser_killed", {{"pid", std::to_string(pid)}});
+    gone = true;
+  }
+  // The profile goes with its browser; a live process that is not it keeps it (who knows).
+  if (gone && profile_dir.rfind("/tmp/ccci-chromium-", 0) == 0) {
+    std::error_code ec;
+    std::filesystem::remove_all(profile_dir, ec);
+  }
+  unlink(pid_file.c_str());
+}
+
+}  // namespace
+
 void ChromiumScreenshotter::StopLocked() {
+  if (!options_.pid_file.empty() && browser_ && browser_->pid > 0) unlink(options_.pid_file.c_str());
   if (!browser_) return;
   try {
     browser_->ws.reset();
@@ -244,6 +274,7 @@ void ChromiumScreenshotter::StopLocked() {
 
 Status ChromiumScreenshotter::StartLocked(Clock::time_point deadline) {
   StopLocked();
+  if (!options_.pid_file.empty()) KillLeftoverBrowser(options_.pid_file);
   auto b = std::make_unique<Browser>();
   char tmpl[] = "/tmp/ccci-chromium-XXXXXX";
   if (!mkdtemp(tmpl)) return Internal("cannot create a chromium profile dir");
@@ -315,6 +346,9 @@ Status ChromiumScreenshotter::StartLocked(Clock::time_point deadline) {
     return Internal("fork failed");
   }
   b->pid = pid;
+  if (!options_.pid_file.empty()) {
+    std::ofstream(options_.pid_file, std::ios::trunc) << pid << " " << b->profile_dir << "\n";
+  }
   browser_ = std::move(b);
 
   // Chromium prints "DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID" once up.

@@ -39,6 +39,7 @@ RunnerSetup::RunnerSetup(const Config& c) {
     // The browser reaches the app the way the readiness probe does.
     co.connect_to = c.runner_connect_to;
     co.ignore_certificate_errors = !c.runner_verify_tls;
+    co.pid_file = data_dir + "/chromium.pid";
     std::vector<std::string> left_out;
     render::HostResolverRules(co.connect_to, &left_out);
     for (const std::string& e : left_out) {

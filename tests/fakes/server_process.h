@@ -51,8 +51,14 @@ class ServerProcess {
     }
     port_ = static_cast<uint16_t>(std::stoi(s.substr(colon + 1)));
   }
+  // Stops the server as an operator would (SIGTERM), SIGKILL only if it does not stop within
+  // 10 s: a SIGKILLed server leaves its browser behind for the next start to clean up.
   ~ServerProcess() {
-    if (pid_ > 0) Kill(SIGKILL);
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      for (int i = 0; i < 1000 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) usleep(10000);
+      if (waitpid(pid_, nullptr, WNOHANG) == 0) Kill(SIGKILL);
+    }
     if (out_) fclose(out_);
   }
 

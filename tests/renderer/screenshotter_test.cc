@@ -1,13 +1,18 @@
 #include "renderer/screenshotter.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "renderer/png_writer.h"
+#include "tests/fakes/test_files.h"
 #include "tests/renderer/page_server.h"
 
 namespace ccci::render {
@@ -196,6 +201,66 @@ TEST(ChromiumScreenshotter, TheBrowserInheritsNoDescriptorsOfTheServer) {
   EXPECT_GT(seen, 2);
   close(fds[0]);
   close(fds[1]);
+}
+
+// A cc-ci that was SIGKILLed could not stop its browser (it leads its own process group);
+// the next start finds it through the pid file and kills it, and only it.
+TEST(ChromiumScreenshotter, KillsTheBrowserAKilledOwnerLeftBehind) {
+  testing::TempDir dir;
+  char tmpl[] = "/tmp/ccci-chromium-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string profile = tmpl;
+  std::string flag = "--user-data-dir=" + profile + "/profile";
+  pid_t leftover = fork();
+  if (leftover == 0) {
+    setpgid(0, 0);
+    int null_fd = open("/dev/null", O_RDWR);
+    dup2(null_fd, 1);
+    dup2(null_fd, 2);
+    execl("/usr/bin/chromium", "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+          flag.c_str(), "about:blank", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  pid_t bystander = fork();  // a process the pid file must not take for the browser
+  if (bystander == 0) {
+    execl("/bin/sleep", "sleep", "60", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto cmdline = [](pid_t pid) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline");
+    return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  };
+  for (int i = 0; i < 500 && cmdline(leftover).find(flag) == std::string::npos; ++i) usleep(10000);
+  ASSERT_NE(cmdline(leftover).find(flag), std::string::npos);
+
+  std::string pid_file = dir.File("chromium.pid");
+  std::ofstream(pid_file) << bystander << " " << profile << "\n";
+  {
+    ChromiumOptions options;
+    options.pid_file = pid_file;
+    ChromiumScreenshotter shooter(options);
+    ASSERT_TRUE(shooter.Start().ok());
+    EXPECT_EQ(waitpid(bystander, nullptr, WNOHANG), 0) << "not a browser of that profile";
+  }
+  std::ofstream(pid_file) << leftover << " " << profile << "\n";
+  {
+    ChromiumOptions options;
+    options.pid_file = pid_file;
+    ChromiumScreenshotter shooter(options);
+    ASSERT_TRUE(shooter.Start().ok());
+    int status = 0;
+    ASSERT_EQ(waitpid(leftover, &status, 0), leftover);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    std::ifstream in(pid_file);
+    pid_t written = 0;
+    in >> written;
+    EXPECT_EQ(written, shooter.browser_pid()) << "the file names the running browser";
+    EXPECT_FALSE(std::filesystem::exists(profile)) << "the leftover's profile is removed";
+  }
+  EXPECT_FALSE(std::filesystem::exists(pid_file)) << "a browser stopped cleanly leaves no file";
+  kill(bystander, SIGKILL);
+  waitpid(bystander, nullptr, 0);
 }
 
 TEST(ChromiumScreenshotter, AMissingBinaryIsAnError) {
