@@ -19,6 +19,9 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
+// Where the running command of a run is recorded (Command::pid_file).
+std::string CommandPidFile(const SuiteSpec& spec) { return spec.work_dir + "/command.pid"; }
+
 // What one command did. `started` is false when it could not be started at all.
 struct Step {
   bool started = true;
@@ -98,6 +101,10 @@ class SuiteRun {
     CancelToken never;
     const CancelToken* saved = cancel_override_;
     cancel_override_ = &never;
+    // A cc-ci killed mid-command left that command running: end it before tearing down.
+    if (KillLeftoverGroup(CommandPidFile(spec_))) {
+      log_->Note("ended a command that an interrupted cc-ci left running");
+    }
     std::string problems;
     if (fs::exists(abra_dir_)) {
       Step un = Abra({"app", "undeploy", spec_.domain, "--no-input"});
@@ -189,6 +196,7 @@ class SuiteRun {
     cmd.env.insert(cmd.env.end(), extra_env.begin(), extra_env.end());
     cmd.cwd = cwd;
     cmd.timeout = spec_.overlay.stage_timeout.value_or(spec_.stage_timeout);
+    cmd.pid_file = CommandPidFile(spec_);
     auto sink = log_->ForCommand(cmd.argv);
     if (!logged) log_->Note("output not logged: it holds the generated secrets");
     CaptureSink capture_sink(logged ? sink.get() : nullptr);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -48,6 +49,35 @@ TEST(PtyExecutor, RunsWithTerminalEnvAndCwd) {
   EXPECT_EQ(r->exit_code, 3);
   EXPECT_FALSE(r->timed_out);
   EXPECT_NE(sink.out.find("tty:bar:/tmp"), std::string::npos) << sink.out;
+}
+
+// A command whose cc-ci died is found through its pid file and ended; a stale file (the pid
+// now names another process) kills nothing.
+TEST(PtyExecutor, ALeftoverCommandIsKilledThroughItsPidFile) {
+  char tmpl[] = "/tmp/ccci-pidfile-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string pid_file = std::string(tmpl) + "/command.pid";
+  PtyExecutor ex;
+  StringSink sink;
+  CancelToken cancel;
+  Command cmd;
+  cmd.argv = {"bash", "-c", "sleep 60 & wait"};
+  cmd.pid_file = pid_file;
+  Result<ExecResult> r = InvalidArgument("not run");
+  std::thread runner([&] { r = ex.Run(cmd, sink, cancel); });
+  for (int i = 0; i < 500 && !std::ifstream(pid_file); ++i) usleep(10000);
+  ASSERT_TRUE(std::ifstream(pid_file).good());
+  EXPECT_TRUE(KillLeftoverGroup(pid_file));
+  runner.join();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->signal, SIGKILL);
+  EXPECT_FALSE(std::ifstream(pid_file).good());
+
+  std::ofstream(pid_file) << getpid() << " 1\n";  // our pid, another start time
+  EXPECT_FALSE(KillLeftoverGroup(pid_file));
+  EXPECT_FALSE(std::ifstream(pid_file).good()) << "a stale file is removed";
+  EXPECT_FALSE(KillLeftoverGroup(pid_file)) << "no file, nothing to do";
+  rmdir(tmpl);
 }
 
 // Table printers (abra's lint) size themselves by the terminal: it must have a size.

@@ -73,11 +73,15 @@ TEST(FakeExecutor, AnswersFromRulesAndRecordsCalls) {
     std::string out;
   } sink;
   CancelToken cancel;
-  auto r = fake.Run(Command{{"abra", "app", "deploy", "x.example"}, {}, "", {}, {}}, sink, cancel);
+  Command deploy;
+  deploy.argv = {"abra", "app", "deploy", "x.example"};
+  auto r = fake.Run(deploy, sink, cancel);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->exit_code, 1);
   EXPECT_EQ(sink.out, "deploy failed");
-  auto r2 = fake.Run(Command{{"abra", "app", "ls"}, {}, "", {}, {}}, sink, cancel);
+  Command ls;
+  ls.argv = {"abra", "app", "ls"};
+  auto r2 = fake.Run(ls, sink, cancel);
   ASSERT_TRUE(r2.ok());
   EXPECT_TRUE(r2->ok());
   EXPECT_EQ(fake.calls().size(), 2u);

@@ -169,6 +169,35 @@ TEST_F(SchedulerTest, RecoverTearsDownInterruptedRunsAndRequeuesThemOnce) {
   EXPECT_FALSE(run.level.has_value()) << "a CI error has no level";
 }
 
+// The abra command a killed cc-ci left running (its own process group, so it survived) is
+// ended by the recovery's teardown before anything is torn down.
+TEST_F(SchedulerTest, RecoverEndsTheCommandAKilledProcessLeftRunning) {
+  int64_t id = Queue(3, repo_.head, "d1");
+  ASSERT_TRUE(*store_->ClaimRun(id));
+  std::string work = options_.data_dir + "/work/" + std::to_string(id);
+  Sh("mkdir -p '" + work + "/abra'");
+  struct Discard : OutputSink {
+    void Write(std::string_view) override {}
+  } out;
+  PtyExecutor real;
+  CancelToken never;
+  Command hung;
+  hung.argv = {"sleep", "60"};
+  hung.pid_file = work + "/command.pid";
+  Result<ExecResult> r = InvalidArgument("not run");
+  std::thread left([&] { r = real.Run(hung, out, never); });
+  for (int i = 0; i < 500 && !std::ifstream(hung.pid_file); ++i) usleep(10000);
+  ccci::testing::FakeExecutor fake;
+  {
+    Scheduler s(store_.get(), &open_, &fake, options_, {}, nullptr);
+    ASSERT_TRUE(s.Recover().ok());
+  }
+  left.join();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->signal, SIGKILL);
+  EXPECT_EQ(store_->GetRun(id)->state, kRunQueued);
+}
+
 TEST_F(SchedulerTest, StopCancelsRunningSuitesAndQueuesThemAgain) {
   setenv("FAKE_ABRA_HANG", "lint", 1);
   int64_t id = Queue(3, repo_.head, "d1");
