@@ -258,6 +258,7 @@ std::string RenderPrComment(const PrCommentView& v) {
   SetIf(d, "run_url", v.run_url);
   SetIf(d, "badge_url", v.badge_url);
   SetIf(d, "card_url", v.card_url);
+  SetIf(d, "screenshot_url", v.screenshot_url);
   SetIf(d, "stage_log_url", v.stage_log_url);
   bool waiting = v.state == "waiting";
   bool queued = v.state == "queued";

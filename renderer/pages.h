@@ -83,6 +83,7 @@ struct PrCommentView {
   std::string level_change;  // against the default branch: "up from 2 on main"; empty: unknown
   std::string stage;   // the running stage, if any
   std::string run_url, badge_url, card_url;
+  std::string screenshot_url;  // set once the screenshot stage captured the app
   std::string stage_log_url;  // the running stage's log
   struct Stage {
     std::string name, status, reason, duration, log_url;

@@ -110,6 +110,7 @@ std::string Reporter::StickyBody(const Run& run, const std::string& stage) const
           r.status == render::StageStatus::kRunning ? "" : render::FormatDuration(r.duration_ms);
       if (!rec.log_path.empty()) s.log_url = options_.public_url + StageLogPath(run.id, rec.name);
       if (rec.name == stage) v.stage_log_url = s.log_url;
+      if (rec.name == "screenshot" && rec.status == kStagePass) v.screenshot_url = run_url + "/screenshot.png";
       v.stages.push_back(std::move(s));
     }
   }

@@ -108,6 +108,18 @@ TEST_F(StickyStagesTest, FinishedRunShowsEveryStageWithEscapedReasons) {
   EXPECT_EQ(md.find("live log"), std::string::npos);
 }
 
+TEST_F(StickyStagesTest, ACapturedScreenshotIsLinkedAndAMissingOneIsNot) {
+  Record(0, "install", kStagePass, 4200);
+  Record(1, "screenshot", kStageUnverified, 0, "no screenshot: timed out", false);
+  std::string md = Sticky();
+  EXPECT_EQ(md.find("screenshot.png"), std::string::npos) << md;
+  Record(1, "screenshot", kStagePass, 300, "", false);
+  ASSERT_TRUE(store_->FinishRun(run_, kRunFinished, 1, "").ok());
+  md = Sticky();
+  EXPECT_NE(md.find("[the app as deployed (screenshot)](https://ci.example/runs/1/screenshot.png)"),
+            std::string::npos) << md;
+}
+
 }  // namespace
 }  // namespace ccci
 
