@@ -69,12 +69,19 @@ Result<Overlay> ParseOverlay(const std::string& text, const std::string& source)
       if (!KnownStage(stage)) return bad("no such stage to skip (upgrade, backup, restore, functional, lint, screenshot)");
       if (v.empty()) return bad("give the reason for the skip");
       o.skips[stage] = v;
+    } else if (key == "data.seed" || key == "data.change" || key == "data.verify") {
+      if (v.empty()) return bad("empty command");
+      (key == "data.seed" ? o.data_seed : key == "data.change" ? o.data_change : o.data_verify) = v;
     } else if (key.rfind("functional.", 0) == 0) {
       if (v.empty()) return bad("empty check command");
       checks.push_back({iv.line, {key.substr(11), v}});
     } else {
       return bad("unknown key");
     }
+  }
+  bool any_data = !o.data_seed.empty() || !o.data_change.empty() || !o.data_verify.empty();
+  if (any_data && (o.data_seed.empty() || o.data_change.empty() || o.data_verify.empty())) {
+    return InvalidArgument(source + ": [data] needs seed, change and verify together");
   }
   std::sort(checks.begin(), checks.end());
   for (auto& c : checks) o.checks.push_back(std::move(c.second));

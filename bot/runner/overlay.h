@@ -25,8 +25,15 @@
 //   # a declared skip: stage = reason
 //   backup = needs an S3 bucket
 //   [functional]
-//   # named checks, run with sh -c in file order; env APP_URL, DOMAIN, CC_CI_CONNECT_TO
+//   # named checks, run with sh -c in file order; env APP_URL, DOMAIN, STACK_NAME,
+//   # CC_CI_CONNECT_TO
 //   api = curl -fsS "$APP_URL/api/ping"
+//   [data]
+//   # the restore's data check (sh -c, env as [functional]): seed runs before the backup,
+//   # change after it, verify after the restore and must find the seeded data again
+//   seed = curl -fsS -X PUT --data v1 "$APP_URL/api/note"
+//   change = curl -fsS -X PUT --data v2 "$APP_URL/api/note"
+//   verify = test "$(curl -fsS "$APP_URL/api/note")" = v1
 
 #include <chrono>
 #include <map>
@@ -50,6 +57,8 @@ struct Overlay {
   std::string recipe_checks;                      // path inside the recipe checkout
   std::map<std::string, std::string> skips;       // stage -> reason
   std::vector<std::pair<std::string, std::string>> checks;  // name -> shell command, in file order
+  // The restore's data check; all empty when none is declared (then all three are needed).
+  std::string data_seed, data_change, data_verify;
 };
 
 // Parses overlay text; errors name `source:line`.

@@ -234,6 +234,14 @@ class SuiteRun {
     return Git({"checkout", "--quiet", "--force", spec_.ref});
   }
 
+  // An operator's shell command (overlay checks), in the recipe checkout, told where the app is.
+  Step Check(const std::string& command) {
+    std::string connect = spec_.connect_to.empty() ? "" : spec_.connect_to.front();
+    return Exec({"sh", "-c", command}, true, recipe_dir_,
+                {"APP_URL=" + AppUrl(""), "DOMAIN=" + spec_.domain,
+                 "STACK_NAME=" + StackName(spec_.domain), "CC_CI_CONNECT_TO=" + connect});
+  }
+
   std::string AppUrl(const std::string& path) const {
     return Replace(Replace(spec_.app_url, "{domain}", spec_.domain), "{health_path}", path);
   }
@@ -490,6 +498,14 @@ class SuiteRun {
       return Record("backup", 2, kStageUnverified, "the upgrade left the app in an unknown state");
     }
     StageRecord st = Begin("backup", 2);
+    if (!spec_.overlay.data_seed.empty()) {
+      Step seed = Check(spec_.overlay.data_seed);
+      if (auto b = Broke(st, seed, "sh")) return Push(*b);
+      if (!seed.ok()) {
+        return Push(End(st, kStageFail, "the data check's seed " + seed.Describe() + ": " +
+                                            LastLine(seed.output), seed.result.exit_code));
+      }
+    }
     // Right after a deploy a backup can fail (409) until the app is really up: retry.
     Step b;
     for (int attempt = 1; attempt <= 3; ++attempt) {
@@ -511,6 +527,16 @@ class SuiteRun {
     if (no_backup_) return Record("restore", 3, kStageSkip, "no backupbot.backup label in compose*.yml");
     if (!Passed("backup")) return Record("restore", 3, kStageUnverified, "backup did not pass");
     StageRecord st = Begin("restore", 3);
+    bool data_check = !spec_.overlay.data_verify.empty();
+    if (data_check) {
+      // Changed after the backup, so that only a restore brings the seeded data back.
+      Step change = Check(spec_.overlay.data_change);
+      if (auto b = Broke(st, change, "sh")) return Push(*b);
+      if (!change.ok()) {
+        return Push(End(st, kStageUnverified, "the data check's change " + change.Describe() +
+                                                  ": " + LastLine(change.output)));
+      }
+    }
     Step r = Abra({"app", "restore", spec_.domain, "--no-input"});
     if (auto b = Broke(st, r, "abra")) return Push(*b);
     if (!r.ok()) {
@@ -520,6 +546,16 @@ class SuiteRun {
     if (auto why = WaitReady()) {
       if (cancel().cancelled()) return Push(Cancelled(st));
       return Push(End(st, kStageFail, "after the restore " + *why, 0));
+    }
+    if (data_check) {
+      Step verify = Check(spec_.overlay.data_verify);
+      if (auto b = Broke(st, verify, "sh")) return Push(*b);
+      if (!verify.ok()) {
+        return Push(End(st, kStageFail, "the restored data is not what was backed up: verify " +
+                                            verify.Describe() + ": " + LastLine(verify.output),
+                        verify.result.exit_code));
+      }
+      return Push(End(st, kStagePass, "the seeded data came back", 0));
     }
     Push(End(st, kStagePass, "", 0));
   }
@@ -543,10 +579,8 @@ class SuiteRun {
     if (!Passed("install")) return Record("functional", 4, kStageUnverified, "install did not pass");
     StageRecord st = Begin("functional", 4);
     if (!not_approved.empty()) log_->Note(not_approved);
-    std::string connect = spec_.connect_to.empty() ? "" : spec_.connect_to.front();
     for (const auto& [name, command] : checks) {
-      Step c = Exec({"sh", "-c", command}, true, recipe_dir_,
-                    {"APP_URL=" + AppUrl(""), "DOMAIN=" + spec_.domain, "CC_CI_CONNECT_TO=" + connect});
+      Step c = Check(command);
       if (auto b = Broke(st, c, "sh")) return Push(*b);
       if (!c.ok()) {
         return Push(End(st, kStageFail, "check " + name + " " + c.Describe() + ": " + LastLine(c.output),

@@ -11,7 +11,8 @@ TEST(Overlay, ParsesEveryKeyAndKeepsCheckOrder) {
       "stage_timeout = 1h\nupgrade_base = 1.2.0+3.4\nenv = A=1, B=two\n"
       "[suite]\ngeneric = false\nrecipe_checks = tests/cc-ci.sh\n"
       "[skip]\nbackup = needs S3\n"
-      "[functional]\nzeta = true\nalpha = exit 0\n",
+      "[functional]\nzeta = true\nalpha = exit 0\n"
+      "[data]\nseed = s\nchange = c\nverify = v\n",
       "x.ini");
   ASSERT_TRUE(o.ok()) << o.status().ToString();
   EXPECT_EQ(o->health_path, "/api/health");
@@ -25,6 +26,7 @@ TEST(Overlay, ParsesEveryKeyAndKeepsCheckOrder) {
   EXPECT_EQ(o->skips.at("backup"), "needs S3");
   ASSERT_EQ(o->checks.size(), 2u);
   EXPECT_EQ(o->checks[0].first, "zeta") << "checks run in the order written";
+  EXPECT_EQ(o->data_seed + o->data_change + o->data_verify, "scv");
 }
 
 TEST(Overlay, RefusesMistakesWithFileAndLine) {
@@ -35,6 +37,8 @@ TEST(Overlay, RefusesMistakesWithFileAndLine) {
   EXPECT_EQ(bad("[suite]\nrecipe_checks = ../../etc/passwd\n"),
             "r.ini:2: suite.recipe_checks: must be a relative path inside the recipe");
   EXPECT_EQ(bad("[app]\nhelth_path = /\n"), "r.ini:2: app.helth_path: unknown key");
+  EXPECT_EQ(bad("[data]\nseed = true\nverify = true\n"),
+            "r.ini: [data] needs seed, change and verify together");
 }
 
 TEST(Overlay, AMissingFileIsTheDefaultOverlay) {

@@ -65,7 +65,8 @@ class SuiteTest : public ::testing::Test {
     setenv("PATH", path.c_str(), 1);
     for (const char* k : {"FAKE_ABRA_FAIL", "FAKE_ABRA_FAIL_ONCE", "FAKE_ABRA_HANG",
                           "FAKE_ABRA_SECRET", "FAKE_ABRA_NEED_TTY", "FAKE_ABRA_LINT",
-                          "FAKE_ABRA_ROLLBACK", "FAKE_ABRA_UNREACHABLE"}) {
+                          "FAKE_ABRA_ROLLBACK", "FAKE_ABRA_UNREACHABLE",
+                          "FAKE_ABRA_RESTORE_NOOP"}) {
       unsetenv(k);
     }
     proxy_ = std::make_unique<FakeProxy>(swarm_);
@@ -359,6 +360,28 @@ TEST_F(SuiteTest, VolumesThatCannotBeRemovedLeaveTheUpgradeUnverified) {
   EXPECT_EQ(tries, 5u) << "retried while swarm may still hold them";
   EXPECT_EQ(calls.find("2.0.1+1.0.6-social-amd64 --force"), std::string::npos)
       << "the old release is not deployed over old data";
+}
+
+// An overlay's data check: seeded before the backup, changed after it, found again after the
+// restore; a restore that brings nothing back fails it.
+TEST_F(SuiteTest, TheDataCheckProvesTheRestoreBroughtTheDataBack) {
+  SuiteSpec spec = Spec("bonfire");
+  std::string note = "\"$FAKE_SWARM_DIR/volumes/$STACK_NAME/data/note\"";
+  spec.overlay.data_seed = "echo v1 > " + note;
+  spec.overlay.data_change = "echo v2 > " + note;
+  spec.overlay.data_verify = "test \"$(cat " + note + ")\" = v1";
+  SuiteResult good = RunSuite(spec, deps_, cancel_);
+  EXPECT_EQ(ByName(good)["backup"].status, kStagePass) << ByName(good)["backup"].reason;
+  EXPECT_EQ(ByName(good)["restore"].status, kStagePass) << ByName(good)["restore"].reason;
+  EXPECT_EQ(ByName(good)["restore"].reason, "the seeded data came back");
+
+  setenv("FAKE_ABRA_RESTORE_NOOP", "1", 1);
+  spec.log_dir += "-again";
+  SuiteResult bad = RunSuite(spec, deps_, cancel_);
+  EXPECT_EQ(ByName(bad)["restore"].status, kStageFail);
+  EXPECT_EQ(ByName(bad)["restore"].reason.find("the restored data is not what was backed up"), 0u)
+      << ByName(bad)["restore"].reason;
+  EXPECT_EQ(LevelOf(bad.stages).level, 2);
 }
 
 // The fake is as strict as abra's flag parser, so a misspelt flag in the runner fails a test.
