@@ -9,17 +9,13 @@
 #include "bot/store/migrations.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/test_store.h"
 
 namespace ccci {
 namespace {
 
 std::unique_ptr<SqliteStore> OpenAt(const std::string& path, Clock* clock = RealClock()) {
-  SqliteStore::Options o;
-  o.path = path;
-  o.clock = clock;
-  auto s = SqliteStore::Open(o);
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
-  return s.ok() ? std::move(*s) : nullptr;
+  return testing::OpenTestStore(path, clock);
 }
 
 Work QueueWork(const std::string& repo, int64_t pr, const std::string& sha) {
