@@ -183,7 +183,14 @@ int RunServeCommand(int argc, char** argv) {
   tgo.trusted_users = config.trusted_users;
   TrustGate gate(store->get(), gitea.get(), tgo);
   RunnerSetup runner_setup(config);
-  runner::Scheduler scheduler(store->get(), &gate, &executor, runner_setup.options(),
+  runner::SchedulerOptions sched_options = runner_setup.options();
+  sched_options.on_stage_finished = [&metrics](const StageRecord& s) {
+    metrics.ObserveStage(s.name, s.status, static_cast<double>(s.duration_ms) / 1000.0);
+  };
+  sched_options.on_run_finished = [&metrics](const std::string& outcome) {
+    metrics.ObserveRunFinished(outcome);
+  };
+  runner::Scheduler scheduler(store->get(), &gate, &executor, std::move(sched_options),
                               runner_setup.deps(), [&reporter] { reporter.Kick(); });
   if (Status s = scheduler.Recover(); !s.ok()) return Fail(1, "recovering runs: " + s.message());
   runner::LogRetention::Options lro;

@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <set>
 
 namespace ccci {
@@ -40,6 +41,30 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                 .Name("ccci_queue_depth")
                 .Help("Runs and commands waiting, by state")
                 .Register(*registry_);
+  stage_seconds_ = &prometheus::BuildHistogram()
+                        .Name("ccci_stage_duration_seconds")
+                        .Help("How long the suite's stages took, by stage and status")
+                        .Register(*registry_);
+  runs_finished_ = &prometheus::BuildCounter()
+                        .Name("ccci_runs_finished_total")
+                        .Help("Runs the runner ended, by outcome (level_0..level_5, error, "
+                              "cancelled, requeued)")
+                        .Register(*registry_);
+}
+
+void Metrics::ObserveStage(const std::string& stage, const std::string& status, double seconds) {
+  // Stage and status names come from the runner, not from a peer: a bounded label set.
+  stage_seconds_
+      ->Add({{"stage", stage}, {"status", status}},
+            prometheus::Histogram::BucketBoundaries{1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800,
+                                                    3600})
+      .Observe(seconds);
+}
+
+void Metrics::ObserveRunFinished(const std::string& outcome) {
+  std::string label = outcome;
+  std::replace(label.begin(), label.end(), ' ', '_');
+  runs_finished_->Add({{"outcome", label}}).Increment();
 }
 
 void Metrics::ObserveDelivery(const std::string& event, const std::string& outcome,

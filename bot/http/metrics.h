@@ -24,6 +24,10 @@ class Metrics {
   // read to answer.
   void ObserveDelivery(const std::string& event, const std::string& outcome, double seconds);
   void ObserveHttpRequest(const std::string& route, int status);
+  // The runner: a finished stage (its name and status, how long it took) and a run's outcome
+  // ("level N", "error", "cancelled", "requeued").
+  void ObserveStage(const std::string& stage, const std::string& status, double seconds);
+  void ObserveRunFinished(const std::string& outcome);
 
   // The text exposition, with the queue gauges set from `counts` at scrape time.
   std::string Render(const QueueCounts& counts);
@@ -34,6 +38,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* http_requests_;
   prometheus::Histogram* intake_latency_;
   prometheus::Family<prometheus::Gauge>* queue_;
+  prometheus::Family<prometheus::Histogram>* stage_seconds_;
+  prometheus::Family<prometheus::Counter>* runs_finished_;
 };
 
 }  // namespace ccci

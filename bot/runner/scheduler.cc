@@ -11,10 +11,14 @@ namespace {
 // Records stages in the store as the suite reports them.
 class StoreObserver : public SuiteObserver {
  public:
-  StoreObserver(Store* store, std::function<void()> on_change)
-      : store_(store), on_change_(std::move(on_change)) {}
+  StoreObserver(Store* store, std::function<void()> on_change,
+                std::function<void(const StageRecord&)> on_finished)
+      : store_(store), on_change_(std::move(on_change)), on_finished_(std::move(on_finished)) {}
   void StageStarted(const StageRecord& s) override { Save(s); }
-  void StageFinished(const StageRecord& s) override { Save(s); }
+  void StageFinished(const StageRecord& s) override {
+    Save(s);
+    if (on_finished_) on_finished_(s);
+  }
 
  private:
   void Save(const StageRecord& s) {
@@ -25,6 +29,7 @@ class StoreObserver : public SuiteObserver {
   }
   Store* store_;
   std::function<void()> on_change_;
+  std::function<void(const StageRecord&)> on_finished_;
 };
 
 }  // namespace
@@ -217,7 +222,7 @@ void Scheduler::Execute(Run run, Active* slot) {
     (void)store_->FinishRun(run.id, kRunError, std::nullopt, spec.status().message());
     LogError("runner.no_spec", {{"run", run.id}, {"reason", spec.status().message()}});
   } else {
-    StoreObserver observer(store_, on_change_);
+    StoreObserver observer(store_, on_change_, options_.on_stage_finished);
     SuiteDeps deps = deps_;
     deps.executor = executor_;
     deps.observer = &observer;
@@ -272,6 +277,7 @@ void Scheduler::Finish(const Run& run, const SuiteResult& result) {
   }
   if (!s.ok()) LogError("runner.finish_failed", {{"run", run.id}, {"reason", s.message()}});
   LogInfo("runner.finished", {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"outcome", outcome}});
+  if (options_.on_run_finished) options_.on_run_finished(outcome);
 }
 
 }  // namespace ccci::runner

@@ -32,6 +32,10 @@ struct SchedulerOptions {
   std::vector<std::string> approved_recipes;  // names or owner/name
   std::chrono::milliseconds poll{1000};
   int max_attempts = 2;                 // a run interrupted by restarts runs at most this often
+  // Told of every finished stage, and of every run's outcome ("level N", "error",
+  // "cancelled", "requeued"), for metrics. Called on runner threads; may be empty.
+  std::function<void(const StageRecord&)> on_stage_finished;
+  std::function<void(const std::string& outcome)> on_run_finished;
 };
 
 // The recipe's operator settings: its overlay and whether its own code may run (`repo` is

@@ -82,6 +82,12 @@ TEST(RunnerEndToEnd, AWebhookBecomesAFinishedRunReportedOnThePr) {
   EXPECT_NE(outbox.find("http://127.0.0.1:" + std::to_string(server.port()) + "/runs/1"),
             std::string::npos) << outbox;
   EXPECT_EQ(testing::Sh("ls '" + swarm + "/pids' | wc -l"), "0\n") << "torn down";
+
+  std::string metrics = testing::Get(server.port(), "/metrics").body;
+  EXPECT_NE(metrics.find("ccci_runs_finished_total{outcome=\"level_5\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("ccci_stage_duration_seconds_count{stage=\"install\",status=\"pass\"} 1"),
+            std::string::npos) << metrics;
 }
 
 }  // namespace

@@ -87,6 +87,16 @@ class SchedulerTest : public ::testing::Test {
 
 TEST_F(SchedulerTest, ARunGoesFromQueuedToFinishedWithItsStagesAndLevel) {
   int64_t id = Queue(3, repo_.head, "d1");
+  std::mutex mu;
+  std::vector<std::string> finished;  // what metrics hear
+  options_.on_stage_finished = [&](const StageRecord& st) {
+    std::lock_guard<std::mutex> l(mu);
+    finished.push_back(st.name + ":" + st.status);
+  };
+  options_.on_run_finished = [&](const std::string& outcome) {
+    std::lock_guard<std::mutex> l(mu);
+    finished.push_back(outcome);
+  };
   Scheduler s(store_.get(), &open_, &executor_, options_, {}, [&] { ++changes_; });
   s.Start();
   s.Kick();
@@ -102,6 +112,10 @@ TEST_F(SchedulerTest, ARunGoesFromQueuedToFinishedWithItsStagesAndLevel) {
   EXPECT_EQ((*stages)[0].log_path, "runs/" + std::to_string(id) + "/install.log");
   EXPECT_EQ((*stages)[7].name, "teardown");
   EXPECT_GT(changes_.load(), 8) << "the reporter hears of every stage";
+  ASSERT_EQ(finished.size(), 9u);
+  EXPECT_EQ(finished.front(), "install:pass");
+  EXPECT_EQ(finished[7], "teardown:pass");
+  EXPECT_EQ(finished.back(), "level 5");
   std::string calls = testing::ReadFileOrDie(swarm_ + "/calls.log");
   EXPECT_NE(calls.find("--domain traefik-3-" + std::to_string(id) + ".ci.test"), std::string::npos);
 }
