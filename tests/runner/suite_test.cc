@@ -397,6 +397,28 @@ TEST_F(SuiteTest, TheFakeAbraRefusesFlagsAbraDoesNotKnow) {
   EXPECT_NE(out.find("Error: unknown flag: --no-domain-check"), std::string::npos) << out;
 }
 
+// scripts/abra-contract.sh is what an operator runs against the real abra: it must pass on
+// an abra that knows every flag the runner uses (the fake, which refuses the others) and
+// name what an older abra lacks.
+TEST_F(SuiteTest, TheAbraContractScriptPassesOnTheFakeAndNamesWhatIsMissing) {
+  std::string script = CCCI_SOURCE_DIR "/scripts/abra-contract.sh";
+  std::string out = Sh("bash '" + script + "' abra");
+  EXPECT_NE(out.find("ok       abra recipe lint --chaos"), std::string::npos) << out;
+  EXPECT_EQ(out.find("MISSING"), std::string::npos) << out;
+
+  std::string old_abra = dir_.path() + "/old-abra";
+  std::ofstream(old_abra) << "#!/bin/sh\necho 'Flags:'\necho '  -n, --no-input   no prompts'\n";
+  Sh("chmod +x '" + old_abra + "'");
+  std::string failed;
+  try {
+    Sh("bash '" + script + "' '" + old_abra + "'");
+  } catch (const std::runtime_error& e) {
+    failed = e.what();
+  }
+  EXPECT_NE(failed.find("MISSING  abra app deploy --chaos"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("ok       abra app deploy --no-input"), std::string::npos) << failed;
+}
+
 TEST(RunDomain, IsAValidDnsLabel) {
   EXPECT_EQ(RunDomain("bonfire", 12, 7, "ci.test"), "bonfire-12-7.ci.test");
   EXPECT_EQ(RunDomain("My_Recipe..X", 1, 2, ""), "my-recipe-x-1-2");
