@@ -7,6 +7,21 @@
 #include "bot/intake/intake.h"
 
 namespace ccci {
+namespace {
+
+// What the reconciler records in place of a lost delivery: a synthetic id (the same missed
+// thing always gets the same id, so a second pass is a duplicate) and event "reconcile".
+Delivery Synthetic(std::string id, const std::string& repo, int64_t pr, int64_t now) {
+  Delivery d;
+  d.id = std::move(id);
+  d.event = "reconcile";
+  d.repo = repo;
+  d.pr = pr;
+  d.received_at_ms = now;
+  return d;
+}
+
+}  // namespace
 
 Reconciler::Reconciler(Store* store, ForgeClient* forge, Options options)
     : store_(store), forge_(forge), options_(std::move(options)),
@@ -40,13 +55,9 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
       continue;
     }
     for (const ForgePull& p : *pulls) {
-      Delivery d;
-      d.id = "reconcile:" + repo + "#" + std::to_string(p.number) + "@" + p.head_sha;
-      d.event = "reconcile";
-      d.repo = repo;
-      d.pr = p.number;
+      Delivery d = Synthetic("reconcile:" + repo + "#" + std::to_string(p.number) + "@" + p.head_sha,
+                             repo, p.number, now);
       d.head_sha = p.head_sha;
-      d.received_at_ms = now;
       Work w;
       w.kind = Work::Kind::kQueueRun;
       w.run = RunRequest{repo, p.number, p.head_sha, p.head_ref, p.base_ref, "", p.title, p.author,
@@ -79,12 +90,8 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
       bool open_pr = false;
       for (const ForgePull& p : *pulls) open_pr |= p.number == c.issue_number;
       if (!open_pr) continue;  // an issue, or a closed PR
-      Delivery d;
-      d.id = "reconcile-comment:" + repo + ":" + std::to_string(c.id);
-      d.event = "reconcile";
-      d.repo = repo;
-      d.pr = c.issue_number;
-      d.received_at_ms = now;
+      Delivery d = Synthetic("reconcile-comment:" + repo + ":" + std::to_string(c.id), repo,
+                             c.issue_number, now);
       Work w;
       w.kind = Work::Kind::kCommand;
       w.command = CommandRequest{repo, c.issue_number, c.id, c.author, c.body, std::nullopt};
@@ -126,13 +133,10 @@ void Reconciler::CancelClosed(const std::string& repo, const std::vector<ForgePu
       continue;
     }
     if (pull->state != "closed") continue;
-    Delivery d;
-    d.id = "reconcile-closed:" + repo + "#" + std::to_string(pr) + "@" + std::to_string(run_id);
-    d.event = "reconcile";
-    d.action = "closed";
-    d.repo = repo;
-    d.pr = pr;
-    d.received_at_ms = now;
+    Delivery d = Synthetic(
+        "reconcile-closed:" + repo + "#" + std::to_string(pr) + "@" + std::to_string(run_id), repo,
+        pr, now);
+    d.action = "closed";  // ends the PR's approval (migrations/006_reconciled_close.sql)
     Work w;
     w.kind = Work::Kind::kCancel;
     w.cancel_repo = repo;
