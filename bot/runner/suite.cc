@@ -187,9 +187,10 @@ class SuiteRun {
   }
 
   // --- commands ---
-  // `logged` false: the command line is logged, its output only captured (it holds secrets).
+  // With `unlogged_why`, the command line is logged with that reason, its output only
+  // captured (e.g. it holds secrets).
   Step Exec(std::vector<std::string> argv, bool capture, const std::string& cwd = "",
-            std::vector<std::string> extra_env = {}, bool logged = true) {
+            std::vector<std::string> extra_env = {}, const std::string& unlogged_why = "") {
     Command cmd;
     cmd.argv = std::move(argv);
     cmd.env = {"ABRA_DIR=" + abra_dir_, "PAGER=cat", "GIT_PAGER=cat", "GIT_TERMINAL_PROMPT=0"};
@@ -198,7 +199,8 @@ class SuiteRun {
     cmd.timeout = spec_.overlay.stage_timeout.value_or(spec_.stage_timeout);
     cmd.pid_file = CommandPidFile(spec_);
     auto sink = log_->ForCommand(cmd.argv);
-    if (!logged) log_->Note("output not logged: it holds the generated secrets");
+    bool logged = unlogged_why.empty();
+    if (!logged) log_->Note("output not logged: " + unlogged_why);
     CaptureSink capture_sink(logged ? sink.get() : nullptr);
     Step step;
     auto r = deps_.executor->Run(cmd, capture ? static_cast<OutputSink&>(capture_sink) : *sink,
@@ -214,9 +216,9 @@ class SuiteRun {
     if (!step.result.ok()) log_->Note(cmd.argv[0] + " " + step.Describe());
     return step;
   }
-  Step Abra(std::vector<std::string> args, bool logged = true) {
+  Step Abra(std::vector<std::string> args, const std::string& unlogged_why = "") {
     args.insert(args.begin(), spec_.abra);
-    return Exec(std::move(args), true, "", {}, logged);
+    return Exec(std::move(args), true, "", {}, unlogged_why);
   }
   Step Git(std::vector<std::string> args, bool capture = false) {
     // Under a pty git would page and colour its output.
@@ -320,7 +322,7 @@ class SuiteRun {
     // Not `app new --secrets`: abra prints the values it generates, which no redaction list
     // knows in advance. Generated in a step of their own whose output never reaches the log.
     Step secrets = Abra({"app", "secret", "generate", spec_.domain, "--all", "--no-input"},
-                        /*logged=*/false);
+                        "it holds the generated secrets");
     if (auto b = Broke(st, secrets, "abra")) return Push(*b), prepared;
     if (!secrets.ok()) {
       // Only abra's own error line is shown; anything else could be a generated value.
