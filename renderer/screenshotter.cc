@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/leftover_group.h"
 #include "base/log.h"
 #include "renderer/font.h"
 #include "renderer/png_writer.h"
@@ -226,33 +227,6 @@ bool ChromiumScreenshotter::AliveLocked() {
   return true;
 }
 
-namespace {
-
-// Kills the browser a previous process left behind (see ChromiumOptions::pid_file).
-void KillLeftoverBrowser(const std::string& pid_file) {
-  std::ifstream in(pid_file);
-  long pid = 0;
-  std::string profile_dir;
-  if (!(in >> pid >> profile_dir) || pid <= 1 || profile_dir.empty()) return;
-  // Still that browser? A pid is reused; the profile dir in its command line is not.
-  std::ifstream cmdline_file("/proc/" + std::to_string(pid) + "/cmdline");
-  std::string cmdline((std::istreambuf_iterator<char>(cmdline_file)), std::istreambuf_iterator<char>());
-  bool gone = kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
-  if (cmdline.find("--user-data-dir=" + profile_dir + "/profile") != std::string::npos) {
-    kill(-static_cast<pid_t>(pid), SIGKILL);
-    LogInfo("screenshot.leftover_browser_killed", {{"pid", std::to_string(pid)}});
-    gone = true;
-  }
-  // The profile goes with its browser; a live process that is not it keeps it (who knows).
-  if (gone && profile_dir.rfind("/tmp/ccci-chromium-", 0) == 0) {
-    std::error_code ec;
-    std::filesystem::remove_all(profile_dir, ec);
-  }
-  unlink(pid_file.c_str());
-}
-
-}  // namespace
-
 void ChromiumScreenshotter::StopLocked() {
   if (!options_.pid_file.empty() && browser_ && browser_->pid > 0) unlink(options_.pid_file.c_str());
   if (!browser_) return;
@@ -274,7 +248,17 @@ void ChromiumScreenshotter::StopLocked() {
 
 Status ChromiumScreenshotter::StartLocked(Clock::time_point deadline) {
   StopLocked();
-  if (!options_.pid_file.empty()) KillLeftoverBrowser(options_.pid_file);
+  if (!options_.pid_file.empty()) {
+    // A browser a killed cc-ci left behind; its profile goes with it (or was left by it).
+    std::string old_profile;
+    if (KillLeftoverGroup(options_.pid_file, &old_profile)) {
+      LogInfo("screenshot.leftover_browser_killed", {{"profile", old_profile}});
+    }
+    if (old_profile.rfind("/tmp/ccci-chromium-", 0) == 0) {
+      std::error_code ec;
+      std::filesystem::remove_all(old_profile, ec);
+    }
+  }
   auto b = std::make_unique<Browser>();
   char tmpl[] = "/tmp/ccci-chromium-XXXXXX";
   if (!mkdtemp(tmpl)) return Internal("cannot create a chromium profile dir");
@@ -347,7 +331,7 @@ Status ChromiumScreenshotter::StartLocked(Clock::time_point deadline) {
   }
   b->pid = pid;
   if (!options_.pid_file.empty()) {
-    std::ofstream(options_.pid_file, std::ios::trunc) << pid << " " << b->profile_dir << "\n";
+    RecordGroup(options_.pid_file, pid, b->profile_dir);
   }
   browser_ = std::move(b);
 

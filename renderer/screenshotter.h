@@ -51,10 +51,9 @@ struct ChromiumOptions {
   std::vector<std::string> connect_to;
   // Test deployments are usually self-signed (runner.verify_tls = false).
   bool ignore_certificate_errors = false;
-  // Where the running browser's pid and profile dir are written. The browser leads its own
-  // process group, so a cc-ci killed without a chance to stop it (SIGKILL, OOM) leaves it
-  // running; the next start finds it here and kills it (only if that pid is still a browser
-  // with that profile). Empty: no file.
+  // Where the running browser's process group and profile dir are recorded
+  // (base/leftover_group.h): a cc-ci killed without a chance to stop it (SIGKILL, OOM) leaves
+  // it running, and the next start kills it and removes its profile. Empty: no file.
   std::string pid_file;
 };
 

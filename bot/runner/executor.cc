@@ -11,8 +11,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace ccci::runner {
 namespace {
@@ -21,36 +19,7 @@ using Clock = std::chrono::steady_clock;
 
 bool GroupAlive(pid_t pgid) { return kill(-pgid, 0) == 0; }
 
-// The process's start time (field 22 of /proc/<pid>/stat, clock ticks since boot): with the
-// pid it names one process for good. Empty when there is no such process.
-std::string StartTime(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  std::getline(f, stat);
-  size_t paren = stat.rfind(')');  // the command name may hold spaces and parens
-  if (paren == std::string::npos) return "";
-  std::istringstream rest(stat.substr(paren + 1));
-  std::string field;
-  for (int i = 3; i <= 22 && rest >> field; ++i) {
-    if (i == 22) return field;
-  }
-  return "";
-}
-
 }  // namespace
-
-bool KillLeftoverGroup(const std::string& pid_file) {
-  std::ifstream in(pid_file);
-  long pid = 0;
-  std::string start;
-  bool killed = false;
-  if (in >> pid >> start && pid > 1 && !start.empty() &&
-      StartTime(static_cast<pid_t>(pid)) == start) {
-    killed = kill(-static_cast<pid_t>(pid), SIGKILL) == 0;
-  }
-  if (in.is_open()) unlink(pid_file.c_str());
-  return killed;
-}
 
 Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
                                     const CancelToken& cancel) {
@@ -112,7 +81,7 @@ Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
   }
 
   if (!cmd.pid_file.empty()) {
-    std::ofstream(cmd.pid_file, std::ios::trunc) << pid << " " << StartTime(pid) << "\n";
+    RecordGroup(cmd.pid_file, pid);
   }
   ExecResult result;
   const auto deadline = Clock::now() + cmd.timeout;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/leftover_group.h"
 #include "base/status.h"
 
 namespace ccci::runner {
@@ -37,16 +38,11 @@ struct Command {
   std::string cwd;                // empty: inherit
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   std::chrono::milliseconds grace{std::chrono::seconds(5)};
-  // When set, "<pid> <start time>" of the command's process group leader is kept here while
-  // it runs: the group outlives a cc-ci killed mid-command (SIGKILL, OOM, power), and the next
-  // start ends it through KillLeftoverGroup.
+  // When set, the command's process group is recorded here while it runs
+  // (base/leftover_group.h): it outlives a cc-ci killed mid-command, and the next start
+  // ends it through KillLeftoverGroup.
   std::string pid_file;
 };
-
-// Kills the process group recorded in `pid_file` (Command::pid_file) if its leader is still
-// that process (same pid and start time, so a reused pid is left alone) and removes the
-// file. True when a group was killed.
-bool KillLeftoverGroup(const std::string& pid_file);
 
 struct ExecResult {
   int exit_code = -1;  // valid when !signaled

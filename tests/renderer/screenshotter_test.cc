@@ -11,6 +11,7 @@
 #include <iterator>
 #include <thread>
 
+#include "base/leftover_group.h"
 #include "renderer/png_writer.h"
 #include "tests/fakes/test_files.h"
 #include "tests/renderer/page_server.h"
@@ -235,7 +236,8 @@ TEST(ChromiumScreenshotter, KillsTheBrowserAKilledOwnerLeftBehind) {
   ASSERT_NE(cmdline(leftover).find(flag), std::string::npos);
 
   std::string pid_file = dir.File("chromium.pid");
-  std::ofstream(pid_file) << bystander << " " << profile << "\n";
+  // The pid of the browser once recorded, now another process: the start time differs.
+  std::ofstream(pid_file) << bystander << " " << ProcessStartTime(leftover) << " /tmp/ccci-chromium-gone\n";
   {
     ChromiumOptions options;
     options.pid_file = pid_file;
@@ -243,7 +245,7 @@ TEST(ChromiumScreenshotter, KillsTheBrowserAKilledOwnerLeftBehind) {
     ASSERT_TRUE(shooter.Start().ok());
     EXPECT_EQ(waitpid(bystander, nullptr, WNOHANG), 0) << "not a browser of that profile";
   }
-  std::ofstream(pid_file) << leftover << " " << profile << "\n";
+  RecordGroup(pid_file, leftover, profile);
   {
     ChromiumOptions options;
     options.pid_file = pid_file;
