@@ -3,6 +3,7 @@
 // answer. Persist first, answer second: a 2xx is returned only after the delivery and the
 // work it causes are committed. Every outcome is an HTTP status plus a one-line reason.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -14,6 +15,11 @@
 #include "bot/store/store.h"
 
 namespace ccci {
+
+// The stack size of the threads that handle HTTP requests (and so run Intake::Handle). Small,
+// since an idle connection holds a thread; everything on the request path must fit in it
+// (the fuzz target runs the intake on a thread of this size).
+inline constexpr size_t kRequestThreadStackBytes = 256 * 1024;
 
 // A webhook request as the HTTP layer saw it. The body is the raw bytes, not re-encoded.
 struct WebhookRequest {

@@ -140,7 +140,7 @@ TEST_F(IntakeTest, IgnoredEventsAre200WithTheReason) {
             "\"action\": \"label_updated\""),
        "ignored: pull_request action 'label_updated' does not change what is tested"},
       {"push",
-       R"({"ref":"refs/heads/feature","after":"ab","repository":{"full_name":"o/r","default_branch":"main"},"sender":{"login":"x"}})",
+       R"({"ref":"refs/heads/feature","after":"abababababababababababababababababababab","repository":{"full_name":"o/r","default_branch":"main"},"sender":{"login":"x"}})",
        "ignored: push to branch 'feature' (pull request runs come from pull_request events)"},
   };
   int n = 0;
@@ -157,7 +157,7 @@ TEST_F(IntakeTest, IgnoredEventsAre200WithTheReason) {
 TEST_F(IntakeTest, PushToTheDefaultBranchQueuesABranchRun) {
   IntakeResponse r = intake_->Handle(Signed(
       "push",
-      R"({"ref":"refs/heads/main","after":"abcdef1234","repository":{"full_name":"o/r","default_branch":"main"},"sender":{"login":"x"}})",
+      R"({"ref":"refs/heads/main","after":"abcdef1234abcdef1234abcdef1234abcdef1234","repository":{"full_name":"o/r","default_branch":"main"},"sender":{"login":"x"}})",
       "p1"));
   EXPECT_EQ(r.status, 202);
   EXPECT_EQ(r.message, "accepted: run 1 queued for o/r@main at abcdef1");
