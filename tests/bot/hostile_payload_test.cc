@@ -3,38 +3,19 @@
 #include <gtest/gtest.h>
 #include <pthread.h>
 #include <rapidjson/document.h>
-#include <rapidjson/pointer.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "bot/http/api_json.h"
 #include "bot/intake/intake.h"
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/payload_edit.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
 
 namespace ccci {
 namespace {
 
-// `body` (a fixture's file name, or JSON) with the value at `pointer` (e.g.
-// "/pull_request/head/sha") set.
-std::string With(const std::string& body, const std::string& pointer, const rapidjson::Value& v) {
-  rapidjson::Document d;
-  d.Parse(body[0] == '{' ? body.c_str() : testing::ReadShared("gitea/payloads/" + body).c_str());
-  rapidjson::Pointer(pointer.c_str()).Set(d, rapidjson::Value(v, d.GetAllocator()));
-  rapidjson::StringBuffer b;
-  rapidjson::Writer<rapidjson::StringBuffer> w(b);
-  d.Accept(w);
-  return b.GetString();
-}
-std::string With(const std::string& file, const std::string& pointer, const std::string& s) {
-  rapidjson::Value v(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  return With(file, pointer, v);
-}
-std::string With(const std::string& file, const std::string& pointer, int64_t n) {
-  return With(file, pointer, rapidjson::Value(n));
-}
+using testing::With;
 
 class HostilePayloadTest : public ::testing::Test {
  protected:
