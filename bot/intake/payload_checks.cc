@@ -79,12 +79,6 @@ Status CheckPush(const PushEvent& e) {
 
 }  // namespace
 
-bool IsCommitSha(std::string_view s) {
-  if (s.size() != 40 && s.size() != 64) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 bool IsGiteaOwnerName(std::string_view s) {
   return !s.empty() && s.size() <= 40 && Alnum(s.front()) && std::all_of(s.begin(), s.end(), NameChar);
 }

@@ -8,14 +8,14 @@
 
 #include "base/status.h"
 #include "bot/intake/gitea_event.h"
+#include "bot/runner/clone_source.h"
 
 namespace ccci {
 
+using runner::IsCommitSha;  // 40 or 64 lowercase hex digits
+
 // Titles are kept to this many characters (a 1 MB title would bloat every page listing it).
 inline constexpr size_t kMaxTitleChars = 256;
-
-// A full commit id: 40 (SHA-1) or 64 (SHA-256) lowercase hex digits.
-bool IsCommitSha(std::string_view s);
 
 // A Gitea user or organisation name (Gitea's IsValidUsername): ASCII letters, digits, '-', '_'
 // and '.', starting with a letter or digit, at most 40 characters. Also what a login is.

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <thread>
 
 #include "bot/store/sqlite_store.h"
@@ -46,12 +47,27 @@ class SchedulerTest : public ::testing::Test {
     options_.defaults.connect_to = {"::127.0.0.1:" + std::to_string(proxy_->port())};
     options_.defaults.probe_interval = std::chrono::milliseconds(50);
     options_.defaults.ready_timeout = std::chrono::seconds(5);
+    options_.defaults.pass_env = {"FAKE_*"};
+    options_.clone_sources = CloneSources("", {dir_.path()});
   }
 
-  int64_t Queue(int64_t pr, const std::string& sha, const std::string& delivery) {
-    RunRequest run = ccci::testing::PrRun("coop-cloud/traefik", pr, sha);
-    run.clone_url = repo_.dir;
+  int64_t Queue(int64_t pr, const std::string& sha, const std::string& delivery,
+                std::string repo = "coop-cloud/traefik", std::string clone_url = "") {
+    RunRequest run = ccci::testing::PrRun(repo, pr, sha);
+    run.clone_url = clone_url.empty() ? repo_.dir : clone_url;
     return ccci::testing::QueueRun(store_.get(), run, delivery);
+  }
+  // Runs the queue until run `id` is in `state`; returns it.
+  ccci::Run RunUntil(int64_t id, const std::string& state) {
+    Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+    s.Start();
+    ccci::Run run = WaitFor(id, state);
+    s.Stop();
+    return run;
+  }
+  // Every stage log of run `id`, concatenated.
+  std::string Logs(int64_t id) {
+    return Sh("cat '" + options_.data_dir + "/runs/" + std::to_string(id) + "'/*.log 2>/dev/null || true");
   }
 
   // Waits (bounded) until the run is in `state`.
@@ -235,6 +251,75 @@ TEST_F(SchedulerTest, AMissingAbraIsACiError) {
   s.Stop();
   EXPECT_FALSE(run.level.has_value());
   EXPECT_NE(run.reason.find("/nonexistent/abra"), std::string::npos) << run.reason;
+}
+
+// Issue 11: what a webhook names must never reach git or abra as an option, a path outside
+// the data dir, a clone source off the forge, or a command's environment.
+
+TEST_F(SchedulerTest, AnOptionAsTheHeadNeverReachesGit) {
+  // `--pathspec-from-file=FILE` as the sha made git print FILE into the public stage log.
+  std::string secret = dir_.path() + "/secret.txt";
+  std::ofstream(secret) << "root:TOP-SECRET-LINE\n";
+  int64_t pr_run = Queue(3, "--pathspec-from-file=" + secret, "d1");
+  EXPECT_NE(RunUntil(pr_run, kRunError).reason.find("not a commit id"), std::string::npos);
+  // A branch run tests its ref when it has no sha: `--end-of-options` keeps that a ref.
+  RunRequest branch = ccci::testing::PrRun("coop-cloud/traefik", 0, "");
+  branch.head_ref = "--pathspec-from-file=" + secret;
+  branch.clone_url = repo_.dir;
+  int64_t branch_run = ccci::testing::QueueRun(store_.get(), branch, "d2");
+  RunUntil(branch_run, kRunError);
+  EXPECT_EQ((Logs(pr_run) + Logs(branch_run)).find("TOP-SECRET-LINE"), std::string::npos)
+      << Logs(branch_run);
+}
+
+TEST_F(SchedulerTest, ARecipeNamedLikeAFlagIsStillARecipe) {
+  // "--help" is a repository name Gitea allows; abra must get it after "--", as an operand.
+  int64_t id = Queue(3, repo_.head, "d1", "coop-cloud/--help");
+  ccci::Run run = RunUntil(id, kRunFinished);
+  EXPECT_EQ(run.level, 5) << run.reason << Logs(id);
+  std::string calls = testing::ReadFileOrDie(swarm_ + "/calls.log");
+  EXPECT_NE(calls.find("--no-input -- --help\n"), std::string::npos) << calls;
+}
+
+TEST_F(SchedulerTest, ATraversingRepositoryNameNeverLeavesTheDataDir) {
+  // This name cloned the recipe outside the data dir, where a second run took a planted
+  // file for a trusted overlay.
+  int64_t id = Queue(3, repo_.head, "d1", "coop-cloud/../../../../planted");
+  EXPECT_NE(RunUntil(id, kRunError).reason.find("is not a path under"), std::string::npos);
+  EXPECT_EQ(Sh("find '" + dir_.path() + "' -name planted | wc -l"), "0\n");
+}
+
+TEST_F(SchedulerTest, ACloneUrlOffTheForgeIsRefusedBeforeGitStarts) {
+  ccci::testing::TempDir elsewhere;  // a local repository outside runner.allowed_clone_urls
+  auto other = ccci::testing::RecipeRepo::FromShared("traefik", elsewhere.path() + "/traefik");
+  for (const std::string& url : {other.dir, "file://" + other.dir, std::string("fd::17"),
+                                 std::string("https://evil.example/traefik.git")}) {
+    int64_t id = Queue(3, other.head, "d-" + url, "coop-cloud/traefik", url);
+    ccci::Run run = RunUntil(id, kRunError);
+    EXPECT_NE(run.reason.find("clone URL '" + url + "' is refused"), std::string::npos) << run.reason;
+    EXPECT_EQ(Logs(id).find("git clone"), std::string::npos);
+  }
+}
+
+TEST_F(SchedulerTest, CommandsNeverSeeCcCisSecrets) {
+  // An overlay check (and a recipe's own script) printed them into a public log.
+  setenv("CC_CI_GITEA_TOKEN", "tok-7f3a9c", 1);
+  setenv("CC_CI_WEBHOOK_SECRET", "whs-51c2e8", 1);
+  options_.overlay_dir = dir_.path() + "/overlays";
+  Sh("mkdir -p '" + options_.overlay_dir + "'");
+  std::ofstream(options_.overlay_dir + "/traefik.ini") << "[functional]\nenv = env\n";
+  int64_t id = Queue(3, repo_.head, "d1");
+  ccci::Run run = RunUntil(id, kRunFinished);
+  unsetenv("CC_CI_GITEA_TOKEN");
+  unsetenv("CC_CI_WEBHOOK_SECRET");
+  std::string functional = testing::ReadFileOrDie(options_.data_dir + "/runs/" +
+                                                  std::to_string(id) + "/functional.log");
+  EXPECT_NE(functional.find("PATH="), std::string::npos) << functional;
+  EXPECT_NE(functional.find("GIT_ALLOW_PROTOCOL=https:http:ssh:file"), std::string::npos);
+  for (const char* leak : {"CC_CI_GITEA_TOKEN", "CC_CI_WEBHOOK_SECRET", "tok-7f3a9c", "whs-51c2e8"}) {
+    EXPECT_EQ(Logs(id).find(leak), std::string::npos) << leak;
+  }
+  EXPECT_EQ(run.level, 5) << run.reason;
 }
 
 }  // namespace

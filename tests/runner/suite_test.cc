@@ -97,6 +97,8 @@ class SuiteTest : public ::testing::Test {
     s.probe_interval = std::chrono::milliseconds(50);
     s.retry_delay = std::chrono::seconds(0);
     s.stage_timeout = std::chrono::seconds(30);
+    s.pass_env = {"FAKE_*"};  // the fakes' knobs; commands get nothing else of the test's
+    s.git_protocols = "file";  // the recipe is a local repository
     return s;
   }
 
@@ -139,14 +141,17 @@ TEST_F(SuiteTest, GreenRunOnBonfireReachesLevelFive) {
 
   // The install deployed the PR head (a chaos deploy), after `app new` moved the checkout.
   std::string calls = Slurp(swarm_ + "/calls.log");
-  EXPECT_NE(calls.find("abra app new bonfire --server default --domain " + spec.domain +
-                       " --no-input\nabra app secret generate " + spec.domain +
-                       " --all --no-input\n"), std::string::npos) << calls;
-  EXPECT_NE(calls.find("abra app deploy " + spec.domain + " 2.0.1+1.0.6-social-amd64 --force"),
+  // Operands follow "--", so none can pass for a flag.
+  EXPECT_NE(calls.find("abra app new --server default --domain " + spec.domain +
+                       " --no-input -- bonfire\nabra app secret generate --all --no-input -- " +
+                       spec.domain + "\n"), std::string::npos) << calls;
+  EXPECT_NE(calls.find("abra app deploy --force --no-domain-checks --no-input -- " + spec.domain +
+                       " 2.0.1+1.0.6-social-amd64"),
             std::string::npos) << calls;
-  EXPECT_NE(calls.find("abra app remove " + spec.domain + " --force"), std::string::npos);
+  EXPECT_NE(calls.find("abra app remove --force --no-input -- " + spec.domain), std::string::npos);
   // Logs: one per stage, each command introduced; the observer heard every stage.
-  EXPECT_NE(Slurp(spec.log_dir + "/install.log").find("$ abra app deploy " + spec.domain + " --chaos"),
+  EXPECT_NE(Slurp(spec.log_dir + "/install.log")
+                .find("$ abra app deploy --chaos --no-domain-checks --no-input -- " + spec.domain),
             std::string::npos);
   EXPECT_EQ(s["install"].log_path, "runs/7/install.log");
   EXPECT_EQ(recorder_.events.front(), "start install");
@@ -258,7 +263,8 @@ TEST_F(SuiteTest, KnownSecretsAreRedacted) {
   RunSuite(spec, deps_, cancel_);
   std::string log = Slurp(spec.log_dir + "/install.log");
   EXPECT_EQ(log.find(spec.domain), std::string::npos);
-  EXPECT_NE(log.find("$ abra app deploy *** --chaos"), std::string::npos) << log;
+  EXPECT_NE(log.find("$ abra app deploy --chaos --no-domain-checks --no-input -- ***"),
+            std::string::npos) << log;
 }
 
 // The secrets abra generates for the app are known to nobody in advance: they are generated
@@ -270,7 +276,7 @@ TEST_F(SuiteTest, GeneratedSecretsNeverReachTheLog) {
   EXPECT_EQ(ByName(r)["install"].status, kStagePass) << ByName(r)["install"].reason;
   std::string log = Slurp(spec.log_dir + "/install.log");
   EXPECT_EQ(log.find("hunter2"), std::string::npos) << log;
-  EXPECT_NE(log.find("$ abra app secret generate " + spec.domain + " --all --no-input\n"
+  EXPECT_NE(log.find("$ abra app secret generate --all --no-input -- " + spec.domain + "\n"
                      "[cc-ci] output not logged: it holds the generated secrets"),
             std::string::npos) << log;
 }
@@ -382,6 +388,16 @@ TEST_F(SuiteTest, TheDataCheckProvesTheRestoreBroughtTheDataBack) {
   EXPECT_EQ(ByName(bad)["restore"].reason.find("the restored data is not what was backed up"), 0u)
       << ByName(bad)["restore"].reason;
   EXPECT_EQ(LevelOf(bad.stages).level, 2);
+}
+
+// Git itself is told which protocols it may use: here not git's file protocol.
+TEST_F(SuiteTest, GitMayNotUseAProtocolTheSpecDoesNotAllow) {
+  SuiteSpec spec = Spec("traefik");
+  spec.git_protocols = "https:http:ssh";
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  EXPECT_EQ(r.ci_error_reason, "cannot clone " + spec.source + ": git exited 128");
+  EXPECT_NE(Slurp(spec.log_dir + "/install.log").find("transport 'file' not allowed"),
+            std::string::npos);
 }
 
 // The fake is as strict as abra's flag parser, so a misspelt flag in the runner fails a test.
