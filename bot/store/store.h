@@ -183,7 +183,8 @@ class Store {
   // current stage.
   virtual Status RecordStage(const StageRecord& stage) = 0;
   virtual Result<std::vector<StageRecord>> ListStages(int64_t run_id) = 0;  // by seq
-  // running -> finished | error | cancelled, with the level (finished only) and reason.
+  // running -> finished | error | cancelled, with the level (finished only) and reason. A
+  // stage still recorded as running becomes error ("did not finish: <reason>").
   virtual Status FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,
                            const std::string& reason) = 0;
   // running -> queued again (after cc-ci restarted under it); its stages are cleared.

@@ -199,6 +199,30 @@ TEST_F(SchedulerTest, RecoverTearsDownInterruptedRunsAndRequeuesThemOnce) {
   EXPECT_FALSE(run.level.has_value()) << "a CI error has no level";
 }
 
+// A run given up after restarts showed its stage "running … so far" for ever.
+TEST_F(SchedulerTest, ARunAbandonedAfterRestartsHasNoStageStillRunning) {
+  int64_t id = Queue(3, repo_.head, "d1");
+  ccci::testing::FakeExecutor fake;
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    ASSERT_TRUE(*store_->ClaimRun(id));
+    StageRecord install;
+    install.run_id = id;
+    install.name = "install";
+    install.status = kStageRunning;
+    install.started_at_ms = 1000;
+    install.log_path = "runs/" + std::to_string(id) + "/install.log";
+    ASSERT_TRUE(store_->RecordStage(install).ok());  // then cc-ci was killed
+    Scheduler s(store_.get(), &open_, &fake, options_, {}, nullptr);
+    ASSERT_TRUE(s.Recover().ok());
+  }
+  ASSERT_EQ(store_->GetRun(id)->state, kRunError);
+  auto stages = *store_->ListStages(id);
+  ASSERT_EQ(stages.size(), 1u);
+  EXPECT_EQ(stages[0].status, kStageError);
+  EXPECT_EQ(stages[0].reason, "did not finish: interrupted by cc-ci restarts 2 times");
+  EXPECT_GT(stages[0].duration_ms, 0);
+}
+
 // The abra command a killed cc-ci left running (its own process group, so it survived) is
 // ended by the recovery's teardown before anything is torn down.
 TEST_F(SchedulerTest, RecoverEndsTheCommandAKilledProcessLeftRunning) {
