@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/log.h"
+#include "base/private_files.h"
 #include "bot/config/config.h"
 #include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
@@ -63,17 +64,6 @@ int Fail(int code, const std::string& message) {
   return code;
 }
 
-bool MakeDirs(const std::string& path) {
-  std::string cur;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/') {
-      if (!cur.empty() && mkdir(cur.c_str(), 0750) != 0 && errno != EEXIST) return false;
-    }
-    if (i < path.size()) cur.push_back(path[i]);
-  }
-  return true;
-}
-
 }  // namespace
 
 int RunServeCommand(int argc, char** argv) {
@@ -114,8 +104,10 @@ int RunServeCommand(int argc, char** argv) {
   ParseLogLevel(config.log_level, &level);
   SetLogLevel(level);
 
-  if (!MakeDirs(config.data_dir)) {
-    return Fail(1, "cannot create data dir " + config.data_dir + ": " + strerror(errno));
+  // Nothing cc-ci or its children create is for other users, whatever umask it started with.
+  RestrictUmask();
+  if (Status s = MakePrivateDirs(config.data_dir); !s.ok()) {
+    return Fail(1, "cannot create data dir: " + s.message());
   }
   if (Status s = LoadSecrets(&config); !s.ok()) return Fail(2, s.message());
 

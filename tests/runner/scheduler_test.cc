@@ -223,6 +223,20 @@ TEST_F(SchedulerTest, ARunAbandonedAfterRestartsHasNoStageStillRunning) {
   EXPECT_GT(stages[0].duration_ms, 0);
 }
 
+// Issue 11.16: under umask 000 runs/ and work/ were created 0777.
+TEST_F(SchedulerTest, UnderUmask000RunDirsAndLogsArePrivate) {
+  int64_t id = Queue(3, repo_.head, "d1");
+  mode_t old = umask(0);
+  ccci::Run run = RunUntil(id, kRunFinished);
+  umask(old);
+  EXPECT_EQ(run.level, 5) << run.reason;
+  std::string runs = options_.data_dir + "/runs";
+  EXPECT_EQ(Sh("stat -c '%a %n' '" + options_.data_dir + "' '" + runs + "' '" + runs + "/" +
+               std::to_string(id) + "' '" + options_.data_dir + "/work' '" + runs + "/" +
+               std::to_string(id) + "/install.log' | sed 's| .*/| |'"),
+            "750 data\n750 runs\n750 " + std::to_string(id) + "\n750 work\n640 install.log\n");
+}
+
 // The abra command a killed cc-ci left running (its own process group, so it survived) is
 // ended by the recovery's teardown before anything is torn down.
 TEST_F(SchedulerTest, RecoverEndsTheCommandAKilledProcessLeftRunning) {
