@@ -190,24 +190,30 @@ int RunServeCommand(int argc, char** argv) {
   lro.retention = std::chrono::seconds(config.log_retention_s);
   runner::LogRetention log_retention(store->get(), lro);
 
-  Intake::Options io;
-  io.secrets = config.webhook_secrets;
-  io.bot_login = config.bot_login;
-  // Reports and commands are picked up from the store right after the commit (and every
-  // second, which also covers anything left over from before a restart).
-  io.on_recorded = [&reporter, &commands, &scheduler](const Work& work, const RecordOutcome&) {
-    if (work.kind == Work::Kind::kCommand) commands.Kick();
-    reporter.Kick();
-    scheduler.Kick();
-  };
-  Intake intake(store->get(), io);
-
   Reconciler::Options rco;
   rco.repos = config.repos;
   rco.bot_login = config.bot_login;
   rco.interval = std::chrono::seconds(config.reconcile_interval_s);
   std::unique_ptr<Reconciler> reconciler;
-  if (gitea) reconciler = std::make_unique<Reconciler>(store->get(), gitea.get(), rco);
+  if (gitea) {
+    reconciler = std::make_unique<Reconciler>(store->get(), gitea.get(), rco, store->get());
+  }
+
+  Intake::Options io;
+  io.secrets = config.webhook_secrets;
+  io.bot_login = config.bot_login;
+  // Reports and commands are picked up from the store right after the commit (and every
+  // second, which also covers anything left over from before a restart). A delivery that
+  // cannot be told from a replay is checked with Gitea at once, off the request thread.
+  io.on_recorded = [&reporter, &commands, &scheduler, &reconciler](const Work& work,
+                                                                  const RecordOutcome& out) {
+    if (work.kind == Work::Kind::kCommand) commands.Kick();
+    if (out.awaiting_check && reconciler) reconciler->KickChecks();
+    reporter.Kick();
+    scheduler.Kick();
+  };
+  io.check_doubts_with_forge = reconciler != nullptr;
+  Intake intake(store->get(), io);
 
   HttpServerOptions ho;
   ho.listen = config.listen;

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "base/clock.h"
 #include "base/utf8.h"
 #include "bot/intake/payload_checks.h"
 
@@ -72,7 +73,11 @@ class Reader {
     if (required || (v && !v->IsNull())) Fail(key, "missing or not a boolean");
     return std::nullopt;
   }
-  bool Has(const char* key) const {
+  // Records `what` went wrong with `key` (the first problem is kept).
+  void Fail(const char* key, const char* what) const {
+    // Fields of a missing parent report nothing more: the parent already failed.
+    if (error_->empty() && (obj_ || path_.empty())) *error_ = Join(key) + ": " + what;
+  }  bool Has(const char* key) const {
     const Value* v = Find(key);
     return v && !v->IsNull();
   }
@@ -84,10 +89,7 @@ class Reader {
     return it == obj_->MemberEnd() ? nullptr : &it->value;
   }
   std::string Join(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
-  void Fail(const char* key, const char* what) const {
-    // Fields of a missing parent report nothing more: the parent already failed.
-    if (error_->empty() && (obj_ || path_.empty())) *error_ = Join(key) + ": " + what;
-  }
+
 
   const Value* obj_;
   std::string path_;
@@ -129,6 +131,10 @@ PullRequestEvent ReadPullRequest(const Reader& root) {
   e.merged = pr.Bool("merged", false).value_or(false);
   e.draft = pr.Bool("draft", false).value_or(false);
   e.html_url = pr.String("html_url", false);
+  if (std::string t = pr.String("updated_at", false); !t.empty()) {
+    e.updated_at_ms = ParseRfc3339Millis(t);
+    if (!e.updated_at_ms) pr.Fail("updated_at", "not an RFC 3339 time");
+  }
   Reader changes = root.Object("changes", false);
   e.ref_changed = changes.valid() && changes.Has("ref");
   // Gitea 1.27+ sends the new head as `after` on synchronized; prefer it when present.

@@ -37,6 +37,7 @@ struct PullRequestEvent {
   bool merged = false;
   bool draft = false;
   bool ref_changed = false;  // edited with changes.ref (target branch changed)
+  std::optional<int64_t> updated_at_ms;  // pull_request.updated_at
   std::string html_url;
   RepoInfo repo;
   std::string sender;

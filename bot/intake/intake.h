@@ -53,9 +53,13 @@ class Intake {
     std::vector<std::string> secrets;
     std::string bot_login = "cc-ci";
     Clock* clock = RealClock();
-    // Called after a delivery that caused work was committed (not for duplicates), e.g. to
-    // report a queued run. Must not throw; runs on the request thread.
+    // Called after a delivery that caused work was committed (not for duplicates or stale
+    // deliveries), e.g. to report a queued run or to have the reconciler check a doubtful
+    // one (RecordOutcome::awaiting_check). Must not throw; runs on the request thread.
     std::function<void(const Work&, const RecordOutcome&)> on_recorded;
+    // A pull_request delivery as new as the PR's newest but saying otherwise is kept for the
+    // reconciler to check with Gitea (true; needs a forge), or applied (false).
+    bool check_doubts_with_forge = false;
   };
   // `store` must outlive the Intake. Thread-safe.
   Intake(Store* store, Options options);

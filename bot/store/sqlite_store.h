@@ -21,11 +21,12 @@
 #include "bot/store/sqlite_db.h"
 #include "bot/chatops/command_store.h"
 #include "bot/forge/outbox_store.h"
+#include "bot/store/pr_check_store.h"
 #include "bot/store/store.h"
 
 namespace ccci {
 
-class SqliteStore : public Store, public OutboxStore, public CommandStore {
+class SqliteStore : public Store, public OutboxStore, public CommandStore, public PrCheckStore {
  public:
   struct Options {
     std::string path;  // database file, or ":memory:" for no persistence (benchmarks)
@@ -79,6 +80,10 @@ class SqliteStore : public Store, public OutboxStore, public CommandStore {
                                        const std::string& by) override;
   Result<bool> IsApproved(const std::string& repo, int64_t pr) override;
   Result<bool> RetestWaitingRun(int64_t run_id, const std::string& by) override;
+
+  // PrCheckStore (sqlite_pr_heads.cc).
+  Result<std::vector<PrCheck>> PendingPrChecks(int limit) override;
+  Status FinishPrCheck(const PrCheck& check) override;
 
   // Runs `fn` inside the writer's next transaction (in a savepoint of its own: if it fails,
   // only its changes are rolled back). Returns once committed. For other components'

@@ -5,6 +5,7 @@
 
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/payload_edit.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
 
@@ -65,10 +66,20 @@ TEST_F(IntakeTest, RedeliveredIdIsADuplicateAndCausesNothing) {
   EXPECT_EQ(Runs().size(), 1u);
 }
 
-TEST_F(IntakeTest, SameHeadUnderANewDeliveryIdCoalesces) {
-  // Gitea's "Redeliver" makes a new delivery id for the same payload.
+TEST_F(IntakeTest, SamePayloadUnderANewDeliveryIdIsADuplicate) {
+  // Gitea's "Redeliver" makes a new delivery id for the same payload; so does a replay.
   ASSERT_EQ(intake_->Handle(Fixture("pull_request", "pull_request_opened.json", "d1")).status, 202);
   IntakeResponse r = intake_->Handle(Fixture("pull_request", "pull_request_opened.json", "d2"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.outcome, "duplicate");
+  EXPECT_EQ(r.message, "duplicate: delivery d2 repeats the payload of delivery d1");
+  EXPECT_EQ(Runs().size(), 1u);
+}
+
+TEST_F(IntakeTest, SameHeadInAnotherPayloadCoalesces) {
+  ASSERT_EQ(intake_->Handle(Fixture("pull_request", "pull_request_opened.json", "d1")).status, 202);
+  std::string again = testing::With("pull_request_opened.json", "/action", std::string("reopened"));
+  IntakeResponse r = intake_->Handle(Signed("pull_request", again, "d2"));
   EXPECT_EQ(r.status, 202);
   EXPECT_NE(r.message.find("already covers"), std::string::npos) << r.message;
   EXPECT_EQ(Runs().size(), 1u);

@@ -45,6 +45,9 @@ class FakeGitea {
   void AddOpenPulls(int n);  // pulls numbered 1..n, head sha "sha<N>"
   // PR `n` is closed (merged or not): left out of the open list, and GET .../pulls/n says so.
   void ClosePull(int64_t n, bool merged);
+  void ReopenPull(int64_t n);
+  // GET .../pulls/n says the PR's head is `sha` (a push to its branch).
+  void SetPullHead(int64_t n, const std::string& sha);
 
   std::vector<std::string> requests();    // "POST /api/v1/repos/o/r/issues/17/comments {...}"
   std::vector<std::string> violations();  // requests the spec does not allow; must stay empty
@@ -74,6 +77,7 @@ class FakeGitea {
   std::vector<std::string> reactions_;
   int open_pulls_ = 0;
   std::map<int64_t, bool> closed_;  // PR -> merged
+  std::map<int64_t, std::string> heads_;  // PR -> head sha, when set
   std::vector<std::string> requests_, violations_;
 };
 
