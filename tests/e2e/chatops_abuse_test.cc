@@ -6,16 +6,8 @@
 
 #include <memory>
 
-#include "bot/forge/gitea_client.h"
-#include "bot/forge/outbox.h"
-#include "bot/intake/intake.h"
-#include "bot/report/command_handler.h"
-#include "bot/report/reporter.h"
-#include "bot/store/sqlite_store.h"
-#include "tests/fakes/fake_clock.h"
-#include "tests/fakes/fake_gitea.h"
+#include "tests/fakes/bot_wiring.h"
 #include "tests/fakes/payload_edit.h"
-#include "tests/fakes/test_files.h"
 
 namespace ccci {
 namespace {
@@ -25,39 +17,12 @@ using testing::With;
 class ChatopsAbuseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteStore::Options so;
-    so.path = dir_.File("cc-ci.db");
-    so.clock = &clock_;
-    store_ = std::move(SqliteStore::Open(so).value());
-    GiteaClient::Options go;
-    go.base_url = gitea_.base_url();
-    go.token = "tok";
-    go.max_attempts = 1;
-    client_ = std::make_unique<GiteaClient>(go);
-    Outbox::Options oo;
-    oo.dry_run = false;
-    oo.clock = &clock_;
-    outbox_ = std::make_unique<Outbox>(store_.get(), client_.get(), oo);
-    reporter_ = std::make_unique<Reporter>(store_.get(), store_.get(), outbox_.get(),
-                                           Reporter::Options{"http://ci.example", 1, "cc-ci/recipe"});
-    intake_ = std::make_unique<Intake>(store_.get(), Intake::Options{{"s"}, "cc-ci", &clock_, {}});
-    CommandHandler::Options co;
-    co.clock = &clock_;
-    commands_ = std::make_unique<CommandHandler>(store_.get(), store_.get(), client_.get(),
-                                                 outbox_.get(), reporter_.get(), co);
-    ASSERT_EQ(Post("pull_request", testing::ReadShared("gitea/payloads/pull_request_opened.json")), 202);
+    ASSERT_EQ(bot_.Post("pull_request", testing::ReadShared("gitea/payloads/pull_request_opened.json"),
+                        "d0").status, 202);
   }
   void TearDown() override {
-    auto v = gitea_.violations();
+    auto v = bot_.gitea.violations();
     EXPECT_TRUE(v.empty()) << v[0];
-  }
-  int Post(const std::string& event, const std::string& body) {
-    WebhookRequest r;
-    r.event = event;
-    r.delivery = "d" + std::to_string(++deliveries_);
-    r.body = body;
-    r.signature = HmacSha256Hex("s", body);
-    return intake_->Handle(r).status;
   }
   // A new comment on PR 17 by `author`, who has no write access.
   int Comment(const std::string& author, const std::string& body, int64_t id) {
@@ -66,32 +31,27 @@ class ChatopsAbuseTest : public ::testing::Test {
     s = With(s, "/comment/user/login", author);
     s = With(s, "/sender/login", author);
     s = With(s, "/repository/permissions/push", rapidjson::Value(false));
-    return Post("issue_comment", s);
+    return bot_.Post("issue_comment", s, "c" + std::to_string(id)).status;
   }
   // Handles the pending commands and delivers what is due.
   void Answer() {
-    commands_->ProcessPending();
-    reporter_->ReportPending();
-    outbox_->DeliverDue();
+    bot_.commands->ProcessPending();
+    bot_.reporter->ReportPending();
+    bot_.outbox->DeliverDue();
   }
   std::vector<std::string> Replies() {
     std::vector<std::string> out;
-    for (const auto& c : gitea_.comments()) {
+    for (const auto& c : bot_.gitea.comments()) {
       if (c.author == "cc-ci" && c.body.find(kStickyMarker) == std::string::npos) out.push_back(c.body);
     }
     return out;
   }
 
-  testing::TempDir dir_;
-  testing::FakeClock clock_;
-  testing::FakeGitea gitea_{"tok"};
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<GiteaClient> client_;
-  std::unique_ptr<Outbox> outbox_;
-  std::unique_ptr<Reporter> reporter_;
-  std::unique_ptr<Intake> intake_;
-  std::unique_ptr<CommandHandler> commands_;
-  int deliveries_ = 0;
+  testing::BotWiring bot_{{}};
+  // Shorthands for what the tests use most.
+  SqliteStore* store_ = bot_.store.get();
+  Outbox* outbox_ = bot_.outbox.get();
+  testing::FakeClock& clock_ = bot_.clock;
 };
 
 TEST_F(ChatopsAbuseTest, TwentyThousandUnknownCommandsInOneCommentGetOneReply) {
@@ -162,13 +122,13 @@ TEST_F(ChatopsAbuseTest, ABacklogOfRepliesDoesNotHoldThePrsReportBack) {
   Answer();  // the queued run's sticky and status are delivered
   // Gitea refuses the next requests: replies pile up in the outbox, retried later.
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(outbox_->Reply("coop-cloud/nextcloud", 17, "r" + std::to_string(i)).ok());
-  gitea_.FailNext(1, 503);
+  bot_.gitea.FailNext(1, 503);
   outbox_->DeliverDue();  // the first reply fails and waits for its retry
   // The run starts: its new report must go out now, not after ten replies.
   ASSERT_TRUE(store_->ClaimRun(1).value());
-  reporter_->ReportPending();
+  bot_.reporter->ReportPending();
   outbox_->DeliverDue();
-  auto statuses = gitea_.statuses();
+  auto statuses = bot_.gitea.statuses();
   ASSERT_FALSE(statuses.empty());
   EXPECT_EQ(statuses.back().description, "cc-ci run 1 running");
   EXPECT_TRUE(Replies().empty()) << "replies keep their own order and wait for their retry";

@@ -6,14 +6,9 @@
 
 #include <memory>
 
-#include "bot/forge/gitea_client.h"
-#include "bot/intake/intake.h"
 #include "bot/report/reconciler.h"
-#include "bot/store/sqlite_store.h"
-#include "tests/fakes/fake_clock.h"
-#include "tests/fakes/fake_gitea.h"
+#include "tests/fakes/bot_wiring.h"
 #include "tests/fakes/payload_edit.h"
-#include "tests/fakes/test_files.h"
 
 namespace ccci {
 namespace {
@@ -34,21 +29,9 @@ std::string Pr(const std::string& action, const std::string& state, const std::s
 class ReplayCheckTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteStore::Options so;
-    so.path = dir_.File("cc-ci.db");
-    so.clock = &clock_;
-    store_ = std::move(SqliteStore::Open(so).value());
-    GiteaClient::Options go;
-    go.base_url = gitea_.base_url();
-    go.token = "tok";
-    go.max_attempts = 1;
-    client_ = std::make_unique<GiteaClient>(go);
-    Intake::Options io{{"s"}, "cc-ci", &clock_, {}};
-    io.check_doubts_with_forge = true;
-    intake_ = std::make_unique<Intake>(store_.get(), io);
     Reconciler::Options ro;
-    ro.clock = &clock_;
-    reconciler_ = std::make_unique<Reconciler>(store_.get(), client_.get(), ro, store_.get());
+    ro.clock = &bot_.clock;
+    reconciler_ = std::make_unique<Reconciler>(store_, bot_.client.get(), ro, store_);
     gitea_.SetPullHead(17, kHeadA);
     ASSERT_EQ(Post(Pr("reopened", "open", kHeadA), "d1").status, 202);
   }
@@ -57,21 +40,17 @@ class ReplayCheckTest : public ::testing::Test {
     EXPECT_TRUE(v.empty()) << v[0];
   }
   IntakeResponse Post(const std::string& body, const std::string& delivery) {
-    WebhookRequest r;
-    r.event = "pull_request";
-    r.delivery = delivery;
-    r.body = body;
-    r.signature = HmacSha256Hex("s", body);
-    return intake_->Handle(r);
+    return bot_.Post("pull_request", body, delivery);
   }
-  std::vector<ccci::Run> Runs() { return store_->ListRuns({}).value().runs; }  // newest first
+  std::vector<ccci::Run> Runs() { return bot_.Runs(); }
 
-  testing::TempDir dir_;
-  testing::FakeClock clock_;
-  testing::FakeGitea gitea_{"tok"};
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<GiteaClient> client_;
-  std::unique_ptr<Intake> intake_;
+  testing::BotWiring bot_{[] {
+    testing::BotWiring::Options o;
+    o.check_doubts_with_forge = true;  // as serve does with a Gitea token
+    return o;
+  }()};
+  SqliteStore* store_ = bot_.store.get();
+  testing::FakeGitea& gitea_ = bot_.gitea;
   std::unique_ptr<Reconciler> reconciler_;
 };
 
