@@ -9,7 +9,8 @@ namespace {
 
 bool Matches(const std::string& pattern, std::string_view name) {
   if (!pattern.empty() && pattern.back() == '*') {
-    return name.substr(0, pattern.size() - 1) == std::string_view(pattern).substr(0, pattern.size() - 1);
+    return name.substr(0, pattern.size() - 1) ==
+           std::string_view(pattern).substr(0, pattern.size() - 1);
   }
   return name == pattern;
 }
@@ -19,12 +20,31 @@ std::string_view NameOf(std::string_view entry) { return entry.substr(0, entry.f
 }  // namespace
 
 const std::vector<std::string>& BaseChildEnvNames() {
-  static const std::vector<std::string> kNames = {
-      "PATH",        "HOME",           "USER",        "LOGNAME",     "SHELL",
-      "LANG",        "LANGUAGE",       "LC_*",        "TERM",        "TZ",
-      "TMPDIR",      "SSH_AUTH_SOCK",  "DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG",
-      "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY", "http_proxy", "https_proxy", "no_proxy",
-      "HTTP_PROXY",  "HTTPS_PROXY",    "NO_PROXY",    "all_proxy",   "ALL_PROXY"};
+  static const std::vector<std::string> kNames = {"PATH",
+                                                  "HOME",
+                                                  "USER",
+                                                  "LOGNAME",
+                                                  "SHELL",
+                                                  "LANG",
+                                                  "LANGUAGE",
+                                                  "LC_*",
+                                                  "TERM",
+                                                  "TZ",
+                                                  "TMPDIR",
+                                                  "SSH_AUTH_SOCK",
+                                                  "DOCKER_HOST",
+                                                  "DOCKER_CONTEXT",
+                                                  "DOCKER_CONFIG",
+                                                  "DOCKER_CERT_PATH",
+                                                  "DOCKER_TLS_VERIFY",
+                                                  "http_proxy",
+                                                  "https_proxy",
+                                                  "no_proxy",
+                                                  "HTTP_PROXY",
+                                                  "HTTPS_PROXY",
+                                                  "NO_PROXY",
+                                                  "all_proxy",
+                                                  "ALL_PROXY"};
   return kNames;
 }
 

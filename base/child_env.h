@@ -21,8 +21,7 @@ bool IsPrivateEnvName(std::string_view name);
 // (an entry ending in '*' matches every name with that prefix, e.g. "FAKE_*"), never a
 // private one, then every `set` entry, which overrides a copied one of the same name.
 std::vector<std::string> ChildEnvironment(const std::vector<std::string>& pass,
-                                          const std::vector<std::string>& set,
-                                          char* const* parent);
+                                          const std::vector<std::string>& set, char* const* parent);
 // The same from cc-ci's own environment.
 std::vector<std::string> ChildEnvironment(const std::vector<std::string>& pass,
                                           const std::vector<std::string>& set);

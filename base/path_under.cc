@@ -19,7 +19,8 @@ Result<std::string> PathUnder(const std::string& root, std::string_view relative
     std::string_view part = relative.substr(pos, end - pos);
     if (part.empty() || part == "." || part == "..") return refuse("it has an empty, . or .. part");
     for (char c : part) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return refuse("it has a control character");
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        return refuse("it has a control character");
     }
     pos = end + 1;
   }

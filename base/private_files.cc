@@ -31,9 +31,8 @@ Status MakePrivateFile(const std::string& path) {
   if (fd < 0) return Unavailable("cannot open " + path + ": " + strerror(errno));
   struct stat st;
   Status s;
-  if (fstat(fd, &st) != 0 ||
-      ((st.st_mode & 0777 & ~kPrivateFileMode) != 0 &&
-       fchmod(fd, st.st_mode & kPrivateFileMode) != 0)) {
+  if (fstat(fd, &st) != 0 || ((st.st_mode & 0777 & ~kPrivateFileMode) != 0 &&
+                              fchmod(fd, st.st_mode & kPrivateFileMode) != 0)) {
     s = Unavailable("cannot set the mode of " + path + ": " + strerror(errno));
   }
   close(fd);

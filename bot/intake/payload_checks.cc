@@ -80,7 +80,8 @@ Status CheckPush(const PushEvent& e) {
 }  // namespace
 
 bool IsGiteaOwnerName(std::string_view s) {
-  return !s.empty() && s.size() <= 40 && Alnum(s.front()) && std::all_of(s.begin(), s.end(), NameChar);
+  return !s.empty() && s.size() <= 40 && Alnum(s.front()) &&
+         std::all_of(s.begin(), s.end(), NameChar);
 }
 
 bool IsGiteaRepoName(std::string_view s) {

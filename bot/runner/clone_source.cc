@@ -8,7 +8,8 @@ namespace {
 
 std::string Lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
@@ -53,7 +54,8 @@ CloneSources::CloneSources(const std::string& forge_url, std::vector<std::string
 
 Status CloneSources::Check(const std::string& url) const {
   auto refuse = [&](const std::string& why) {
-    std::string allowed = forge_scheme_.empty() ? "" : forge_scheme_ + "://" + forge_authority_ + "/ (gitea.url)";
+    std::string allowed =
+        forge_scheme_.empty() ? "" : forge_scheme_ + "://" + forge_authority_ + "/ (gitea.url)";
     for (const std::string& a : allowed_) allowed += (allowed.empty() ? "" : ", ") + a;
     return InvalidArgument("clone URL '" + url.substr(0, 200) + "' is refused: " + why +
                            "; allowed: " + (allowed.empty() ? "nothing (set gitea.url)" : allowed));

@@ -17,7 +17,8 @@ enum class Freshness {
 Result<Freshness> CompareWithNewest(SqliteDb& db, const std::string& repo, int64_t pr,
                                     const PrFreshness& f, const std::string& head,
                                     int64_t* newest_ms) {
-  auto s = db.Prepare("SELECT updated_at, head_sha, state FROM pr_heads WHERE repo = ?1 AND pr = ?2");
+  auto s =
+      db.Prepare("SELECT updated_at, head_sha, state FROM pr_heads WHERE repo = ?1 AND pr = ?2");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, repo).Bind(2, pr);
   auto row = (*s)->Step();
@@ -104,9 +105,9 @@ Result<std::vector<PrCheck>> SqliteStore::PendingPrChecks(int limit) {
       bool run = (*s)->Text(4) == "run";
       w.kind = run ? Work::Kind::kQueueRun : Work::Kind::kCancel;
       w.freshness = PrFreshness{(*s)->Int(5), run ? "open" : "closed", true, false};
-      w.run = RunRequest{c.repo,          c.pr,           (*s)->Text(6),  (*s)->Text(7),
-                         (*s)->Text(8),   (*s)->Text(9),  (*s)->Text(10), (*s)->Text(11),
-                         (*s)->Text(12)};
+      w.run =
+          RunRequest{c.repo,        c.pr,           (*s)->Text(6),  (*s)->Text(7), (*s)->Text(8),
+                     (*s)->Text(9), (*s)->Text(10), (*s)->Text(11), (*s)->Text(12)};
       if (!run) {
         w.run = RunRequest{};
         w.cancel_repo = c.repo;
@@ -120,8 +121,7 @@ Result<std::vector<PrCheck>> SqliteStore::PendingPrChecks(int limit) {
 
 Status SqliteStore::FinishPrCheck(const PrCheck& c) {
   return Write([&](SqliteDb& db) -> Status {
-    auto s = db.Prepare(
-        "DELETE FROM pr_checks WHERE repo = ?1 AND pr = ?2 AND delivery_id = ?3");
+    auto s = db.Prepare("DELETE FROM pr_checks WHERE repo = ?1 AND pr = ?2 AND delivery_id = ?3");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, c.repo).Bind(2, c.pr).Bind(3, c.delivery_id);
     return (*s)->Run();

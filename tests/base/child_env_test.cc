@@ -12,9 +12,14 @@ bool Has(const std::vector<std::string>& env, const std::string& entry) {
 }
 
 TEST(ChildEnvTest, OnlyWhatAChildNeedsIsCopiedAndNeverCcCisOwn) {
-  std::vector<std::string> parent_strings = {
-      "PATH=/usr/bin", "HOME=/root", "LC_TIME=C", "CC_CI_GITEA_TOKEN=tok",
-      "CC_CI_WEBHOOK_SECRET=sec", "AWS_SECRET_ACCESS_KEY=k", "FAKE_SWARM_DIR=/s", "NOEQUALS"};
+  std::vector<std::string> parent_strings = {"PATH=/usr/bin",
+                                             "HOME=/root",
+                                             "LC_TIME=C",
+                                             "CC_CI_GITEA_TOKEN=tok",
+                                             "CC_CI_WEBHOOK_SECRET=sec",
+                                             "AWS_SECRET_ACCESS_KEY=k",
+                                             "FAKE_SWARM_DIR=/s",
+                                             "NOEQUALS"};
   std::vector<char*> parent;
   for (auto& s : parent_strings) parent.push_back(s.data());
   parent.push_back(nullptr);

@@ -13,13 +13,14 @@ TEST(PathUnderTest, PlainRelativeNamesStayUnderTheRoot) {
 }
 
 TEST(PathUnderTest, AnythingThatCouldLeaveTheRootIsRefused) {
-  for (const std::string& bad : std::vector<std::string>{"", "/etc/passwd", "..", "../x",
-                                                         "a/../../x", "a/./b", "a//b", "a/", "./a",
-                                                         "a\nb", std::string("a\0b", 3)}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "/etc/passwd", "..", "../x", "a/../../x", "a/./b", "a//b", "a/",
+                                "./a", "a\nb", std::string("a\0b", 3)}) {
     EXPECT_FALSE(PathUnder("/o", bad).ok()) << bad;
   }
   auto r = PathUnder("/o", "../../planted");
-  EXPECT_EQ(r.status().message(), "'../../planted' is not a path under /o: it has an empty, . or .. part");
+  EXPECT_EQ(r.status().message(),
+            "'../../planted' is not a path under /o: it has an empty, . or .. part");
 }
 
 }  // namespace

@@ -66,11 +66,15 @@ TEST_F(HostilePayloadTest, NestedBracketsOnARequestSizedStackAreRefusedNotACrash
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, kRequestThreadStackBytes);
   pthread_t thread;
-  ASSERT_EQ(pthread_create(&thread, &attr, [](void* arg) -> void* {
-    auto* j = static_cast<ThreadJob*>(arg);
-    j->response = j->intake->Handle(j->request);
-    return nullptr;
-  }, &job), 0);
+  ASSERT_EQ(pthread_create(
+                &thread, &attr,
+                [](void* arg) -> void* {
+                  auto* j = static_cast<ThreadJob*>(arg);
+                  j->response = j->intake->Handle(j->request);
+                  return nullptr;
+                },
+                &job),
+            0);
   pthread_join(thread, nullptr);
   pthread_attr_destroy(&attr);
   EXPECT_EQ(job.response.status, 400);
@@ -79,7 +83,8 @@ TEST_F(HostilePayloadTest, NestedBracketsOnARequestSizedStackAreRefusedNotACrash
 }
 
 TEST_F(HostilePayloadTest, DeepNestingInsideAnObjectIsRefused) {
-  std::string body = "{\"action\":\"opened\",\"x\":" + std::string(65, '[') + std::string(65, ']') + "}";
+  std::string body =
+      "{\"action\":\"opened\",\"x\":" + std::string(65, '[') + std::string(65, ']') + "}";
   IntakeResponse r = Post("pull_request", body);
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.message.find("nested deeper than 64"), std::string::npos) << r.message;
@@ -116,9 +121,9 @@ TEST_F(HostilePayloadTest, ASha256HeadIsAccepted) {
 
 TEST_F(HostilePayloadTest, TraversalInRepositoryFullNameIsRefused) {
   // Issue 11.8: this name cloned outside the data dir and planted a trusted overlay.
-  for (const char* name : {"coop-cloud/../../../../overlays/planted", "coop-cloud/..", "../x",
-                           "coop-cloud/", "/nextcloud", "coop-cloud/next cloud",
-                           "coop-cloud/nextcloud/extra", "-rf/nextcloud"}) {
+  for (const char* name :
+       {"coop-cloud/../../../../overlays/planted", "coop-cloud/..", "../x", "coop-cloud/",
+        "/nextcloud", "coop-cloud/next cloud", "coop-cloud/nextcloud/extra", "-rf/nextcloud"}) {
     ExpectRefused("pull_request", With("pull_request_opened.json", "/repository/full_name", name),
                   "repository.full_name");
   }
@@ -126,10 +131,10 @@ TEST_F(HostilePayloadTest, TraversalInRepositoryFullNameIsRefused) {
 
 TEST_F(HostilePayloadTest, NewlineInFullNameIsRefused) {
   // Issue 11.13: a newline reached the sticky comment's heading.
-  ExpectRefused("pull_request",
-                With("pull_request_opened.json", "/repository/full_name",
-                     "coop-cloud/nextcloud\n# pwned"),
-                "repository.full_name");
+  ExpectRefused(
+      "pull_request",
+      With("pull_request_opened.json", "/repository/full_name", "coop-cloud/nextcloud\n# pwned"),
+      "repository.full_name");
   ExpectRefused("issue_comment",
                 With("issue_comment_created_on_pr.json", "/repository/full_name", "a/b\nc"),
                 "repository.full_name");
@@ -164,8 +169,9 @@ TEST_F(HostilePayloadTest, InvalidUtf8TitleIsStoredValidAndServedAsJson) {
       Post("pull_request", With("pull_request_opened.json", "/pull_request/title", title));
   ASSERT_EQ(r.status, 202) << r.message;
   ccci::Run run = store_->GetRun(1).value();
-  EXPECT_EQ(run.title, "fix \xEF\xBF\xBD\xEF\xBF\xBD tag \xEF\xBF\xBD( and "
-                       "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD end");
+  EXPECT_EQ(run.title,
+            "fix \xEF\xBF\xBD\xEF\xBF\xBD tag \xEF\xBF\xBD( and "
+            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD end");
   run.title = title;  // as an older cc-ci may have stored it: the API still answers valid JSON
   rapidjson::Document d;
   d.Parse<rapidjson::kParseValidateEncodingFlag>(RunToJson(run).c_str());

@@ -58,7 +58,8 @@ class ReplayTest : public ::testing::Test {
 TEST_F(ReplayTest, AnOlderOpenedReplayedUnderANewIdNeverReplacesTheNewerHead) {
   std::string opened = testing::ReadShared("gitea/payloads/pull_request_opened.json");
   ASSERT_EQ(Post(opened, "d1").status, 202);
-  ASSERT_EQ(Post(testing::ReadShared("gitea/payloads/pull_request_synchronized.json"), "d2").status, 202);
+  ASSERT_EQ(Post(testing::ReadShared("gitea/payloads/pull_request_synchronized.json"), "d2").status,
+            202);
   IntakeResponse replay = Post(opened, "replay-1");
   EXPECT_EQ(replay.status, 200);
   EXPECT_EQ(replay.message, "duplicate: delivery replay-1 repeats the payload of delivery d1");
@@ -66,8 +67,9 @@ TEST_F(ReplayTest, AnOlderOpenedReplayedUnderANewIdNeverReplacesTheNewerHead) {
   IntakeResponse late = Post(opened, "replay-2");
   EXPECT_EQ(late.status, 200);
   EXPECT_EQ(late.outcome, "stale");
-  EXPECT_EQ(late.message, "ignored: stale: coop-cloud/nextcloud#17 has a delivery updated at "
-                          "2026-07-20T11:02:47.000Z, newer than this payload");
+  EXPECT_EQ(late.message,
+            "ignored: stale: coop-cloud/nextcloud#17 has a delivery updated at "
+            "2026-07-20T11:02:47.000Z, newer than this payload");
   auto runs = Runs();
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].head_sha, kHeadB);
@@ -103,8 +105,9 @@ TEST_F(ReplayTest, WithoutAForgeToAskASameSecondDeliveryIsApplied) {
 TEST_F(ReplayTest, AnUpdatedAtThatIsNotATimeIsRefused) {
   IntakeResponse r = Post(Pr("opened", "yesterday"), "d1");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(r.message, "bad request: not a pull_request payload: pull_request.updated_at: not an "
-                       "RFC 3339 time");
+  EXPECT_EQ(r.message,
+            "bad request: not a pull_request payload: pull_request.updated_at: not an "
+            "RFC 3339 time");
 }
 
 TEST(Rfc3339Test, ParsesGiteasTimes) {

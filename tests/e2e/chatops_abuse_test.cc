@@ -17,8 +17,10 @@ using testing::With;
 class ChatopsAbuseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(bot_.Post("pull_request", testing::ReadShared("gitea/payloads/pull_request_opened.json"),
-                        "d0").status, 202);
+    ASSERT_EQ(bot_.Post("pull_request",
+                        testing::ReadShared("gitea/payloads/pull_request_opened.json"), "d0")
+                  .status,
+              202);
   }
   void TearDown() override {
     auto v = bot_.gitea.violations();
@@ -42,7 +44,8 @@ class ChatopsAbuseTest : public ::testing::Test {
   std::vector<std::string> Replies() {
     std::vector<std::string> out;
     for (const auto& c : bot_.gitea.comments()) {
-      if (c.author == "cc-ci" && c.body.find(kStickyMarker) == std::string::npos) out.push_back(c.body);
+      if (c.author == "cc-ci" && c.body.find(kStickyMarker) == std::string::npos)
+        out.push_back(c.body);
     }
     return out;
   }
@@ -63,12 +66,15 @@ TEST_F(ChatopsAbuseTest, TwentyThousandUnknownCommandsInOneCommentGetOneReply) {
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_LT(replies[0].size(), 2048u);
   EXPECT_NE(replies[0].find("@mallory: unknown commands `z0`, `z1`, `z2`, `z3`, `z4` and more."),
-            std::string::npos) << replies[0];
+            std::string::npos)
+      << replies[0];
   EXPECT_EQ(store_->RecentMessages(100).value().size(), 3u) << "sticky, status and one reply";
 }
 
 TEST_F(ChatopsAbuseTest, SeveralCommandsInOneCommentGetOneCombinedReply) {
-  ASSERT_EQ(Comment("mallory", "!cc-ci cancel\n!cc-ci retest\n!cc-ci frobnicate\n!cc-ci help", 9501), 202);
+  ASSERT_EQ(
+      Comment("mallory", "!cc-ci cancel\n!cc-ci retest\n!cc-ci frobnicate\n!cc-ci help", 9501),
+      202);
   Answer();
   auto replies = Replies();
   ASSERT_EQ(replies.size(), 1u);
@@ -77,14 +83,17 @@ TEST_F(ChatopsAbuseTest, SeveralCommandsInOneCommentGetOneCombinedReply) {
                 "- `!cc-ci cancel` needs write access to coop-cloud/nextcloud; ask a maintainer.\n"
                 "- `!cc-ci retest` needs write access to coop-cloud/nextcloud; ask a maintainer.\n"
                 "- unknown command `frobnicate`.\n\ncc-ci understands these commands"),
-            0u) << replies[0];
+            0u)
+      << replies[0];
   EXPECT_EQ(store_->GetRun(1).value().state, kRunQueued);
 }
 
 TEST_F(ChatopsAbuseTest, RepliesNeverEchoTheCommentersMarkdown) {
   ASSERT_EQ(Comment("mallory",
                     "!cc-ci x` ![pwn](http://evil.example/p.png) [click](http://evil.example/) "
-                    "@admin `", 9502), 202);
+                    "@admin `",
+                    9502),
+            202);
   ASSERT_EQ(Comment("eve", "!cc-ci ![pwn](http://evil.example/p.png)@admin", 9503), 202);
   ASSERT_EQ(Comment("oscar", "!cc-ci " + std::string(900 * 1024, 'a'), 9504), 202);
   ASSERT_EQ(Comment("trent", "!cc-ci a\x01\x1b[31m`b", 9505), 202);
@@ -94,12 +103,14 @@ TEST_F(ChatopsAbuseTest, RepliesNeverEchoTheCommentersMarkdown) {
   EXPECT_NE(replies[0].find("@mallory: unknown command `x'`."), std::string::npos) << replies[0];
   // The word is shown cut to 32 characters, inside a code span it cannot close.
   EXPECT_NE(replies[1].find("@eve: unknown command `![pwn](http://evil.example/p.pn\xE2\x80\xA6`."),
-            std::string::npos) << replies[1];
+            std::string::npos)
+      << replies[1];
   EXPECT_NE(replies[2].find("@oscar: unknown command `" + std::string(31, 'a') + "\xE2\x80\xA6`."),
             std::string::npos);
   EXPECT_LT(replies[2].size(), 2048u);
   EXPECT_NE(replies[3].find("@trent: unknown command `a\xEF\xBF\xBD\xEF\xBF\xBD[31m'b`."),
-            std::string::npos) << replies[3];
+            std::string::npos)
+      << replies[3];
   for (const std::string& r : replies) {
     EXPECT_EQ(r.find("@admin"), std::string::npos) << r;
     EXPECT_EQ(r.find("[click]"), std::string::npos) << r;
@@ -121,7 +132,8 @@ TEST_F(ChatopsAbuseTest, ManyUsersCannotBuryAPrUnderReplies) {
 TEST_F(ChatopsAbuseTest, ABacklogOfRepliesDoesNotHoldThePrsReportBack) {
   Answer();  // the queued run's sticky and status are delivered
   // Gitea refuses the next requests: replies pile up in the outbox, retried later.
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(outbox_->Reply("coop-cloud/nextcloud", 17, "r" + std::to_string(i)).ok());
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(outbox_->Reply("coop-cloud/nextcloud", 17, "r" + std::to_string(i)).ok());
   bot_.gitea.FailNext(1, 503);
   outbox_->DeliverDue();  // the first reply fails and waits for its retry
   // The run starts: its new report must go out now, not after ten replies.

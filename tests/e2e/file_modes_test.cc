@@ -24,10 +24,10 @@ TEST(FileModes, UnderUmask000TheServersDataIsPrivate) {
   mode_t old = umask(0);
   testing::ServerProcess server(CCCI_BIN_DIR "/cc-ci", data, {});
   umask(old);
-  auto posted = testing::PostWebhook(server.port(), "pull_request",
-                                     testing::ReadShared("gitea/payloads/pull_request_opened.json"),
-                                     "m1",  // the generated secret: 64 hex digits and a newline
-                                     testing::ReadFileOrDie(data + "/webhook-secret").substr(0, 64));
+  auto posted = testing::PostWebhook(
+      server.port(), "pull_request", testing::ReadShared("gitea/payloads/pull_request_opened.json"),
+      "m1",  // the generated secret: 64 hex digits and a newline
+      testing::ReadFileOrDie(data + "/webhook-secret").substr(0, 64));
   EXPECT_EQ(posted.status, 202) << posted.body;
   EXPECT_EQ(Mode(data), 0750u);
   EXPECT_EQ(Mode(data + "/webhook-secret"), 0600u);

@@ -57,8 +57,9 @@ class ReplayCheckTest : public ::testing::Test {
 TEST_F(ReplayCheckTest, AClosedThatGiteaSaysIsOpenNeverCancels) {
   IntakeResponse r = Post(Pr("closed", "closed", kHeadA), "d2");
   EXPECT_EQ(r.status, 202);
-  EXPECT_EQ(r.message, "accepted: coop-cloud/nextcloud#17 will be checked with Gitea first: this "
-                       "payload is no newer than the last one and says otherwise");
+  EXPECT_EQ(r.message,
+            "accepted: coop-cloud/nextcloud#17 will be checked with Gitea first: this "
+            "payload is no newer than the last one and says otherwise");
   EXPECT_EQ(Runs()[0].state, kRunQueued) << "nothing changes before Gitea is asked";
   EXPECT_EQ(reconciler_->CheckDoubts(), 1);
   EXPECT_EQ(Runs()[0].state, kRunQueued);

@@ -26,9 +26,9 @@ inline std::string With(const std::string& body, const std::string& pointer,
   d.Accept(w);
   return b.GetString();
 }
-inline std::string With(const std::string& body, const std::string& pointer,
-                        const std::string& s) {
-  return With(body, pointer, rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size())));
+inline std::string With(const std::string& body, const std::string& pointer, const std::string& s) {
+  return With(body, pointer,
+              rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size())));
 }
 inline std::string With(const std::string& body, const std::string& pointer, int64_t n) {
   return With(body, pointer, rapidjson::Value(n));

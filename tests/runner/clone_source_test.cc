@@ -12,13 +12,13 @@ TEST(CloneSources, OnlyTheForgesSchemeAndHostAndTheAllowedPrefixes) {
                          "/srv/mirror/nextcloud", "https://mirror.example/coop/x.git"}) {
     EXPECT_TRUE(s.Check(ok).ok()) << ok << ": " << s.Check(ok).message();
   }
-  for (const char* bad : {"", "/etc", "/srv/mirror2/x", "/srv/mirror/../../etc", "file:///etc",
-                          "fd::17", "ext::sh -c touch% /tmp/pwned",
-                          "https://git.coopcloud.tech@evil.example/x.git",
-                          "https://user:pw@git.coopcloud.tech/x.git",
-                          "http://git.coopcloud.tech/x.git", "https://git.coopcloud.tech:8443/x.git",
-                          "https://evil.example/x.git", "-uhttps://git.coopcloud.tech/x",
-                          "https://git.coopcloud.tech/x\n.git", "ssh://git@git.coopcloud.tech/x"}) {
+  for (const char* bad :
+       {"", "/etc", "/srv/mirror2/x", "/srv/mirror/../../etc", "file:///etc", "fd::17",
+        "ext::sh -c touch% /tmp/pwned", "https://git.coopcloud.tech@evil.example/x.git",
+        "https://user:pw@git.coopcloud.tech/x.git", "http://git.coopcloud.tech/x.git",
+        "https://git.coopcloud.tech:8443/x.git", "https://evil.example/x.git",
+        "-uhttps://git.coopcloud.tech/x", "https://git.coopcloud.tech/x\n.git",
+        "ssh://git@git.coopcloud.tech/x"}) {
     EXPECT_FALSE(s.Check(bad).ok()) << bad;
   }
   EXPECT_EQ(s.Check("fd::17").message(),
