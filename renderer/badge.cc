@@ -128,8 +128,9 @@ std::string Fmt(double v) {
 }  // namespace
 
 std::string LevelColor(int level) {
-  static const char* kColors[] = {"#e05d44", "#fe7d37", "#dfb317", "#a4a61d", "#97ca00", "#44cc11"};
-  if (level < 0 || level > 5) return kColorUnknown;
+  static const char* kColors[] = {"#e05d44", "#fe7d37", "#dfb317", "#a4a61d", "#97ca00",
+                                  "#44cc11", "#2ea043", "#238636", "#196c2e"};
+  if (level < 0 || level > 8) return kColorUnknown;
   return kColors[level];
 }
 

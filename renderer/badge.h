@@ -20,7 +20,7 @@ struct BadgeSpec {
 };
 
 // Colours per DESIGN.md.
-std::string LevelColor(int level);  // 0..5
+std::string LevelColor(int level);  // 0..8; grey outside
 inline constexpr const char* kColorError = "#9f9f9f";
 inline constexpr const char* kColorUnknown = "#9f9f9f";
 inline constexpr const char* kColorActive = "#007ec6";  // queued, running
