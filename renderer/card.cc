@@ -66,6 +66,7 @@ const char* StatusColor(StageStatus s) {
     case StageStatus::kError: return "#57606a";
     case StageStatus::kPending: return "#8c959f";
     case StageStatus::kRunning: return "#007ec6";
+    case StageStatus::kFlaky: return "#d29922";
   }
   return "#57606a";
 }
@@ -117,6 +118,14 @@ void DrawIcon(cairo_t* cr, StageStatus s, double cx, double cy, double r) {
     case StageStatus::kRunning:  // a dot
       cairo_arc(cr, cx, cy, k * 0.5, 0, 2 * M_PI);
       cairo_fill(cr);
+      break;
+    case StageStatus::kFlaky:  // a circular arrow: passed on its retry
+      cairo_arc(cr, cx, cy, k * 0.8, -0.35 * M_PI, 1.35 * M_PI);
+      cairo_stroke(cr);
+      cairo_move_to(cr, cx + k * 0.15, cy - k * 1.25);
+      cairo_line_to(cr, cx + k * 0.75, cy - k * 0.75);
+      cairo_line_to(cr, cx + k * 0.05, cy - k * 0.35);
+      cairo_stroke(cr);
       break;
   }
 }

@@ -110,6 +110,8 @@ data StageData(const StageView& v) {
   SetIf(d, "exit_code", v.has_exit_code ? std::to_string(r.exit_code) : "");
   SetIf(d, "started", v.started);
   SetIf(d, "log_url", v.log_url);
+  SetIf(d, "retry_log_url", v.retry_log_url);
+  SetIf(d, "live_log_url", v.retry_log_url.empty() ? v.log_url : v.retry_log_url);
   return d;
 }
 
@@ -131,7 +133,8 @@ data LadderData(const std::vector<StageView>& stages) {
     x.set("icon", StatusIcon(s));
     SetIf(x, "reason", r.reason);
     x.set("counted", data(r.counted));
-    bool good = r.present && (s == StageStatus::kPass || s == StageStatus::kSkip);
+    bool good = r.present && (s == StageStatus::kPass || s == StageStatus::kFlaky ||
+                              s == StageStatus::kSkip);
     SetIf(x, "note",
           good && !r.counted && !level.ci_error ? "not counted: a rung below it did not pass" : "");
     rungs.push_back(x);
@@ -306,6 +309,8 @@ const char* StatusIcon(StageStatus s) {
       return "\u25cf";  // black circle
     case StageStatus::kPending:
       return "\u25cb";  // white circle
+    case StageStatus::kFlaky:
+      return "\u21bb";  // clockwise open circle arrow: passed on its retry
   }
   return "?";
 }
@@ -326,6 +331,8 @@ const char* StatusEmoji(StageStatus s) {
       return "\U0001f504";
     case StageStatus::kPending:
       return "\u23f3";
+    case StageStatus::kFlaky:
+      return "\U0001f501";  // repeat
   }
   return "\u2754";
 }

@@ -36,6 +36,7 @@ struct StageView {
   bool has_exit_code = false;
   std::string started;  // RFC 3339, "" if unknown
   std::string log_url;  // "" when the stage has no log
+  std::string retry_log_url;  // a retried (e.g. flaky) stage's second attempt; log_url: its first
 };
 
 // A stage's log page. The log is rendered by LogHtml (renderer/log_html.h).

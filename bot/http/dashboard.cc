@@ -44,7 +44,10 @@ std::vector<render::StageView> StageViews(const std::vector<StageRecord>& record
     v.result = ToStageResult(r, now);
     v.has_exit_code = r.exit_code.has_value();
     if (r.started_at_ms > 0) v.started = FormatRfc3339Millis(r.started_at_ms);
-    if (logs_kept && !r.log_path.empty()) v.log_url = StageLogPath(r.run_id, r.name);
+    if (logs_kept && !r.log_path.empty()) {
+      v.log_url = StageLogPath(r.run_id, r.name);
+      if (r.attempts > 1) v.retry_log_url = StageLogPath(r.run_id, r.name, r.attempts);
+    }
     out.push_back(std::move(v));
   }
   return out;

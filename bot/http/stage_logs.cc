@@ -69,12 +69,13 @@ class StageLogHandler : public Poco::Net::HTTPRequestHandler {
     auto stages = s_->store->ListStages(run_id_);
     if (!stages.ok()) return Text(resp, 503, "store unavailable");
     Kind kind;
-    const StageRecord* rec = Resolve(*stages, &kind);
+    int attempt = 1;
+    const StageRecord* rec = Resolve(*stages, &kind, &attempt);
     if (!rec) return Text(resp, 404, "run " + std::to_string(run_id_) + " has no such stage");
     if (!SafeRelativePath(rec->log_path)) {
       return Text(resp, 404, "stage " + rec->name + " has no log");
     }
-    std::string file = s_->data_dir + "/" + rec->log_path;
+    std::string file = s_->data_dir + "/" + AttemptLogPath(rec->log_path, attempt);
     if (kind == Kind::kEvents) {
       return ServeLogEvents(req, resp, {s_->store, run_id_, rec->name, file}, streams_,
                             s_->metrics);
@@ -85,11 +86,13 @@ class StageLogHandler : public Poco::Net::HTTPRequestHandler {
       }
     }
     if (kind == Kind::kRaw) return ServeRaw(resp, *rec, file);
-    ServeHtml(resp, *run, *rec, file);
+    ServeHtml(resp, *run, *rec, attempt, file);
   }
 
  private:
-  const StageRecord* Resolve(const std::vector<StageRecord>& stages, Kind* kind) const {
+  // {stage}, or {stage}.1 for the retry of a retried stage, then "", ".txt" or "/events".
+  const StageRecord* Resolve(const std::vector<StageRecord>& stages, Kind* kind,
+                             int* attempt) const {
     std::string rest;
     try {
       Poco::URI::decode(rest_, rest);
@@ -102,15 +105,19 @@ class StageLogHandler : public Poco::Net::HTTPRequestHandler {
       }
       return nullptr;
     };
-    if (const StageRecord* r = find(rest)) {
-      *kind = Kind::kHtml;
-      return r;
-    }
-    for (auto [suffix, k] : {std::pair{"/events", Kind::kEvents}, {".txt", Kind::kRaw}}) {
+    const std::string retry = ".1";
+    for (auto [suffix, k] :
+         {std::pair{"", Kind::kHtml}, {"/events", Kind::kEvents}, {".txt", Kind::kRaw}}) {
       std::string sfx = suffix;
-      if (!EndsWith(rest, sfx)) continue;
-      if (const StageRecord* r = find(rest.substr(0, rest.size() - sfx.size()))) {
-        *kind = k;
+      if (!sfx.empty() && !EndsWith(rest, sfx)) continue;
+      std::string name = rest.substr(0, rest.size() - sfx.size());
+      *kind = k;
+      *attempt = 1;
+      if (const StageRecord* r = find(name)) return r;
+      if (!EndsWith(name, retry)) continue;
+      const StageRecord* r = find(name.substr(0, name.size() - retry.size()));
+      if (r && r->attempts >= 2) {
+        *attempt = 2;
         return r;
       }
     }
@@ -143,8 +150,10 @@ class StageLogHandler : public Poco::Net::HTTPRequestHandler {
   }
 
   void ServeHtml(Poco::Net::HTTPServerResponse& resp, const Run& run, const StageRecord& rec,
-                 const std::string& file) {
-    bool running = rec.status == kStageRunning && run.state == kRunRunning;
+                 int attempt, const std::string& file) {
+    // Only the stage's latest attempt can still be written to.
+    bool running =
+        rec.status == kStageRunning && run.state == kRunRunning && attempt == rec.attempts;
     bool exists = false;
     int64_t size = FileSize(file, &exists);
     int64_t start = size > static_cast<int64_t>(kMaxLogHtmlBytes)
@@ -178,11 +187,11 @@ class StageLogHandler : public Poco::Net::HTTPRequestHandler {
     v.offset = start + static_cast<int64_t>(whole);
     v.run_id = run.id;
     v.repo = run.repo;
-    v.stage = rec.name;
+    v.stage = attempt > 1 ? rec.name + " (retry)" : rec.name;
     v.status = ToStageResult(rec).status;
     v.reason = rec.reason;
     v.missing = bytes.empty();
-    std::string path = StageLogPath(run.id, rec.name);
+    std::string path = StageLogPath(run.id, rec.name, attempt);
     v.raw_url = path + ".txt";
     if (running) v.events_url = path + "/events";
     std::string body = render::RenderLogPage(v, s_->version);

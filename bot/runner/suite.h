@@ -49,6 +49,9 @@ struct SuiteSpec {
   // undeployed tasks still hold it).
   std::chrono::seconds retry_delay{10};
   bool recipe_approved = false;  // may the recipe's own checks (overlay recipe_checks) run?
+  // Default-branch runs: a failed stage runs once more, `flaky` if it then passes
+  // (bot/runner/stage_retry.h). Never for PR runs.
+  bool retry_failed_stages = false;
   Overlay overlay;
   std::vector<std::string> secrets;  // redacted from logs
   size_t log_cap_bytes = 10 << 20;   // per stage log

@@ -105,6 +105,30 @@ TEST(RunPageTest, LadderShowsEveryRungAndWhatCounts) {
   EXPECT_EQ(lint.find("counted-mark"), std::string::npos);
 }
 
+// A flaky stage: its own status and icon, counted on the ladder, and both attempts' logs.
+TEST(RunPageTest, AFlakyStageLinksBothAttemptsAndCounts) {
+  RunView run = RunIn("finished");
+  run.level = 3;
+  std::vector<StageView> stages = {Stage("install", StageStatus::kPass, 1),
+                                   Stage("upgrade", StageStatus::kPass, 1),
+                                   Stage("backup", StageStatus::kFlaky, 1, "failed, then passed"),
+                                   Stage("restore", StageStatus::kPass, 1)};
+  stages[2].retry_log_url = "/runs/9/logs/backup.1";
+  std::string html = RenderRunPage(run, stages, "v1");
+  std::string row = Between(html, "<tr class=\"stage-flaky\">", "</tr>");
+  ASSERT_FALSE(row.empty()) << html;
+  EXPECT_NE(row.find("status-flaky"), std::string::npos);
+  EXPECT_NE(row.find("\u21bb</span> flaky"), std::string::npos) << row;
+  EXPECT_NE(row.find("<a href=\"/runs/9/logs/backup\">1st attempt</a> · "
+                     "<a href=\"/runs/9/logs/backup.1\">retry</a>"),
+            std::string::npos)
+      << row;
+  EXPECT_NE(Between(html, "<ol class=\"ladder\">", "</ol>")
+                .find("<li class=\"rung status-flaky counted\">"),
+            std::string::npos)
+      << "a flaky rung counts";
+}
+
 TEST(RunPageTest, InstallErrorIsCiErrorNotLevelZero) {
   std::string html = RenderRunPage(
       RunIn("error"), {Stage("install", StageStatus::kError, 5, "abra missing")}, "v1");
