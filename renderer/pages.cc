@@ -208,9 +208,23 @@ std::string RenderLogPage(const LogView& v, const std::string& version) {
 }
 
 std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>& runs,
-                             const std::string& version) {
+                             const std::string& version, const RecipeHistoryView& history) {
   data d;
   d.set("repo", repo);
+  d.set("chart", RenderLevelChartSvg(history.chart));
+  d.set("window", std::to_string(history.window));
+  data flaky{data::type::list};
+  for (const StageFlakyView& f : history.flaky) {
+    data row;
+    row.set("stage", f.stage);
+    row.set("flaky", std::to_string(f.flaky));
+    row.set("ran", std::to_string(f.ran));
+    row.set("rate", std::to_string(f.ran > 0 ? (f.flaky * 100 + f.ran / 2) / f.ran : 0) + "%");
+    row.set("any", data(f.flaky > 0));
+    flaky.push_back(row);
+  }
+  d.set("flaky", flaky);
+  d.set("has_flaky", data(!history.flaky.empty()));
   data list{data::type::list};
   for (const RunView& r : runs) list.push_back(RunData(r));
   d.set("runs", list);
@@ -234,6 +248,7 @@ std::string RenderBadgesPage(const std::string& repo, const std::string& base_ur
   };
   add("Default branch (SVG)", "/badge/" + repo + ".svg");
   add("Default branch (PNG)", "/badge/" + repo + ".png");
+  add("Level history (SVG)", "/badge/" + repo + "/history.svg");
   for (int64_t pr : prs) add("PR #" + std::to_string(pr), "/badge/" + repo + "/pulls/" + std::to_string(pr) + ".svg");
   d.set("badges", list);
   return Page("Badges for " + repo, Template(ccci_tpl_badges, ccci_tpl_badges_end).render(d), version);
@@ -282,6 +297,15 @@ std::string RenderPrComment(const PrCommentView& v) {
   }
   d.set("stages", list);
   d.set("has_stages", data(!v.stages.empty()));
+  data hints{data::type::list};
+  for (const auto& h : v.flaky_hints) {
+    data row;
+    row.set("stage", h.stage);
+    row.set("flaky", std::to_string(h.flaky));
+    row.set("runs", std::to_string(h.runs));
+    hints.push_back(row);
+  }
+  d.set("flaky_hints", hints);
   return Template(ccci_tpl_pr_comment, ccci_tpl_pr_comment_end).render(d);
 }
 

@@ -168,6 +168,7 @@ int RunServeCommand(int argc, char** argv) {
   Reporter::Options ro;
   ro.public_url = config.EffectivePublicUrl();
   ro.pass_level = config.pass_level;
+  ro.history = store->get();
   Reporter reporter(store->get(), store->get(), &outbox, ro);
 
   CommandHandler::Options cho;
@@ -226,7 +227,7 @@ int RunServeCommand(int argc, char** argv) {
   ho.max_body_bytes = config.max_body_bytes;
   HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion,
                                    config.EffectivePublicUrl(), store->get(),
-                                   config.data_dir});
+                                   config.data_dir, store->get()});
   if (Status s = server.Start(std::move(*listener)); !s.ok()) return Fail(1, s.message());
   outbox.Start();
   reporter.Start();

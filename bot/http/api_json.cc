@@ -125,6 +125,52 @@ std::string OutboxToJson(const std::vector<OutboxMessage>& messages) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+std::string RecipeHistoryJson(const std::string& repo, const std::vector<Run>& history,
+                              const std::vector<StageFlakiness>& stages) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  Str(w, "repo", repo);
+  w.Key("window");
+  w.Int(kHistoryWindow);
+  w.Key("history");
+  w.StartArray();
+  for (const Run& r : history) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64(r.id);
+    w.Key("pr");
+    w.Int64(r.pr);
+    Str(w, "state", r.state);
+    w.Key("level");
+    if (r.state == kRunFinished && r.level) {
+      w.Int64(*r.level);
+    } else {
+      w.Null();
+    }
+    Str(w, "head_sha", r.head_sha);
+    Str(w, "url", "/api/runs/" + std::to_string(r.id));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("stages");
+  w.StartArray();
+  for (const StageFlakiness& f : stages) {
+    w.StartObject();
+    Str(w, "stage", f.stage);
+    w.Key("flaky");
+    w.Int64(f.flaky);
+    w.Key("runs");
+    w.Int64(f.ran);
+    w.Key("flaky_rate");
+    w.Double(f.ran > 0 ? static_cast<double>(f.flaky) / static_cast<double>(f.ran) : 0.0);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
 std::string ErrorJson(const std::string& message) {
   rapidjson::StringBuffer buf;
   Writer w(buf);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "bot/forge/outbox_store.h"
+#include "bot/store/history_store.h"
 #include "bot/store/store.h"
 
 namespace ccci {
@@ -13,6 +14,16 @@ std::string RunToJson(const Run& run);
 std::string RunPageToJson(const RunPage& page, const RunQuery& query);
 // {"messages": [{"id", "repo", "pr", "kind", "state", "attempts", "last_error", "payload"}]}
 std::string OutboxToJson(const std::vector<OutboxMessage>& messages);
+// A recipe's history (GET /api/recipes/{owner}/{repo}):
+//   {"repo": "o/r", "window": 30,
+//    "history": [{"id", "pr", "state", "level", "head_sha", "url"}, ...],
+//    "stages": [{"stage", "flaky", "runs", "flaky_rate"}, ...]}
+// `history` is the default branch's last `window` ended runs (finished or CI error; level
+// null for an error), oldest first, as the sparkline draws them; `stages` says, per stage,
+// in how many of those runs it came to a verdict and in how many it was flaky (failed, then
+// passed on its retry).
+std::string RecipeHistoryJson(const std::string& repo, const std::vector<Run>& history,
+                              const std::vector<StageFlakiness>& stages);
 // {"error": "..."}
 std::string ErrorJson(const std::string& message);
 

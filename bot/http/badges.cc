@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "bot/http/metrics.h"
 #include "bot/intake/signature.h"
+#include "bot/report/level_history.h"
 #include "bot/report/reporter.h"
 #include "bot/report/stage_views.h"
 #include "renderer/screenshotter.h"
@@ -21,7 +22,7 @@
 namespace ccci {
 namespace {
 
-enum class Format { kSvg, kPng, kJson, kCard, kScreenshot };
+enum class Format { kSvg, kPng, kJson, kCard, kScreenshot, kHistory };
 
 // The file's bytes, or empty when it cannot be read.
 std::string ReadWhole(const std::string& path) {
@@ -67,14 +68,19 @@ std::string ShieldsJson(const render::BadgeSpec& spec) {
 class BadgeHandler : public Poco::Net::HTTPRequestHandler {
  public:
   BadgeHandler(Store* store, Metrics* metrics, Format format, std::string repo, int64_t pr,
-               int64_t run_id, std::string data_dir = "")
+               int64_t run_id, std::string data_dir = "", HistoryStore* history = nullptr)
       : store_(store), metrics_(metrics), format_(format), repo_(std::move(repo)), pr_(pr),
-        run_id_(run_id), data_dir_(std::move(data_dir)) {}
+        run_id_(run_id), data_dir_(std::move(data_dir)), history_(history) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& req,
                      Poco::Net::HTTPServerResponse& resp) override {
     if (format_ == Format::kCard) return ServeCard(req, resp);
     if (format_ == Format::kScreenshot) return ServeScreenshot(req, resp);
+    if (format_ == Format::kHistory) {
+      // Like the latest badge: a new run may end any time.
+      return Send(req, resp, render::RenderHistorySvg(LatestHistory(history_, repo_), repo_),
+                  "image/svg+xml", 60);
+    }
     BadgeAnswer a;
     if (run_id_ > 0) {
       auto run = store_->GetRun(run_id_);
@@ -105,6 +111,7 @@ class BadgeHandler : public Poco::Net::HTTPRequestHandler {
         break;
       case Format::kCard:
       case Format::kScreenshot:
+      case Format::kHistory:
         break;
     }
     Send(req, resp, body, type, a.max_age_s);
@@ -135,6 +142,7 @@ class BadgeHandler : public Poco::Net::HTTPRequestHandler {
     }
     if (!data_dir_.empty()) sum.screenshot_png = ReadWhole(ScreenshotPath());
     if (auto base = DefaultBranchLevel(store_, *run)) sum.previous_level = static_cast<int>(*base);
+    sum.history = SparklineFor(history_, *run);
     auto png = render::RenderCardPng(sum);
     bool final = run->state == kRunFinished || run->state == kRunError;
     Send(req, resp, png.ok() ? *png : "", "image/png", final ? 86400 : 10);
@@ -193,6 +201,7 @@ class BadgeHandler : public Poco::Net::HTTPRequestHandler {
   int64_t pr_;
   int64_t run_id_;
   std::string data_dir_;  // stage logs and screenshots: <data_dir>/runs/<id>/
+  HistoryStore* history_;
 };
 
 bool StripFormat(std::string* s, Format* f, bool allow_json) {
@@ -260,7 +269,8 @@ BadgeAnswer BadgeForLatest(Store* store, const std::string& repo, int64_t pr) {
 }
 
 Poco::Net::HTTPRequestHandler* MakeBadgeHandler(const std::string& path, Store* store,
-                                                Metrics* metrics, const std::string& data_dir) {
+                                                Metrics* metrics, const std::string& data_dir,
+                                                HistoryStore* history) {
   Format f;
   // /runs/{id}/badge.svg|png
   const std::string runs = "/runs/";
@@ -271,7 +281,9 @@ Poco::Net::HTTPRequestHandler* MakeBadgeHandler(const std::string& path, Store* 
     std::string tail = rest.substr(slash + 1);
     int64_t id;
     if (!ParseId(rest.substr(0, slash), &id)) return nullptr;
-    if (tail == "card.png") return new BadgeHandler(store, metrics, Format::kCard, "", 0, id, data_dir);
+    if (tail == "card.png") {
+      return new BadgeHandler(store, metrics, Format::kCard, "", 0, id, data_dir, history);
+    }
     if (tail == "screenshot.png") {
       return new BadgeHandler(store, metrics, Format::kScreenshot, "", 0, id, data_dir);
     }
@@ -293,6 +305,11 @@ Poco::Net::HTTPRequestHandler* MakeBadgeHandler(const std::string& path, Store* 
     if (!StripFormat(&parts[1], &f, true)) return nullptr;
     if (!ValidName(parts[0]) || !ValidName(parts[1])) return nullptr;
     return new BadgeHandler(store, metrics, f, parts[0] + "/" + parts[1], 0, 0);
+  }
+  if (parts.size() == 3 && parts[2] == "history.svg") {
+    if (!ValidName(parts[0]) || !ValidName(parts[1])) return nullptr;
+    return new BadgeHandler(store, metrics, Format::kHistory, parts[0] + "/" + parts[1], 0, 0, "",
+                            history);
   }
   if (parts.size() == 4 && parts[2] == "pulls") {
     int64_t pr;

@@ -9,7 +9,9 @@
 
 #include "base/clock.h"
 #include "bot/http/metrics.h"
+#include "bot/report/level_history.h"
 #include "bot/report/stage_views.h"
+#include "bot/store/history_store.h"
 #include "bot/store/store.h"
 #include "renderer/pages.h"
 
@@ -53,28 +55,21 @@ std::vector<render::StageView> StageViews(const std::vector<StageRecord>& record
   return out;
 }
 
-bool ValidRepo(const std::string& repo) {
-  size_t slash = repo.find('/');
-  return slash != std::string::npos && slash > 0 && slash + 1 < repo.size() &&
-         repo.find('/', slash + 1) == std::string::npos && repo.size() <= 200 &&
-         repo.find_first_not_of(
-             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") ==
-             std::string::npos;
-}
-
 enum class Page { kList, kRun, kRecipe, kBadges, kStyle, kScript };
 
 class DashboardHandler : public Poco::Net::HTTPRequestHandler {
  public:
   DashboardHandler(Page page, std::string arg, Store* store, Metrics* metrics,
-                   std::string public_url, std::string version, bool logs_kept)
+                   std::string public_url, std::string version, bool logs_kept,
+                   HistoryStore* history)
       : page_(page),
         arg_(std::move(arg)),
         store_(store),
         metrics_(metrics),
         public_url_(std::move(public_url)),
         version_(std::move(version)),
-        logs_kept_(logs_kept) {}
+        logs_kept_(logs_kept),
+        history_(history) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& req,
                      Poco::Net::HTTPServerResponse& resp) override {
@@ -144,7 +139,7 @@ class DashboardHandler : public Poco::Net::HTTPRequestHandler {
         if (page_ == Page::kRecipe) {
           std::vector<render::RunView> views;
           for (const Run& r : page->runs) views.push_back(ToView(r));
-          body = render::RenderRecipePage(arg_, views, version_);
+          body = render::RenderRecipePage(arg_, views, version_, RecipeHistory());
         } else {
           std::set<int64_t, std::greater<int64_t>> prs;
           for (const Run& r : page->runs) {
@@ -173,15 +168,38 @@ class DashboardHandler : public Poco::Net::HTTPRequestHandler {
   std::string public_url_;
   std::string version_;
   bool logs_kept_;
+  HistoryStore* history_;
+
+  render::RecipeHistoryView RecipeHistory() const {
+    render::RecipeHistoryView h;
+    h.window = kHistoryWindow;
+    h.chart = ChartRuns(history_, arg_);
+    if (!history_) return h;
+    if (auto flaky = history_->FlakyStages(arg_, kHistoryWindow); flaky.ok()) {
+      for (const StageFlakiness& f : *flaky) h.flaky.push_back({f.stage, f.flaky, f.ran});
+    }
+    return h;
+  }
 };
 
 }  // namespace
 
+bool ValidRepo(const std::string& repo) {
+  size_t slash = repo.find('/');
+  return slash != std::string::npos && slash > 0 && slash + 1 < repo.size() &&
+         repo.find('/', slash + 1) == std::string::npos && repo.size() <= 200 &&
+         repo.find_first_not_of(
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") ==
+             std::string::npos;
+}
+
 Poco::Net::HTTPRequestHandler* MakeDashboardHandler(const std::string& path, Store* store,
                                                     Metrics* metrics, const std::string& public_url,
-                                                    const std::string& version, bool logs_kept) {
+                                                    const std::string& version, bool logs_kept,
+                                                    HistoryStore* history) {
   auto make = [&](Page p, std::string arg) {
-    return new DashboardHandler(p, std::move(arg), store, metrics, public_url, version, logs_kept);
+    return new DashboardHandler(p, std::move(arg), store, metrics, public_url, version, logs_kept,
+                                history);
   };
   if (path == "/") return make(Page::kList, "");
   if (path == "/assets/style.css") return make(Page::kStyle, "");

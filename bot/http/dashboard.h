@@ -12,6 +12,7 @@ class HTTPRequestHandler;
 
 namespace ccci {
 
+class HistoryStore;
 class Metrics;
 class Store;
 
@@ -23,8 +24,13 @@ inline constexpr const char* kDashboardCsp =
 // A handler for a GET of `path` (query string removed) if it is a dashboard route, else
 // nullptr. `public_url` prefixes the copyable badge URLs; `logs_kept` says whether stage logs
 // are served (the run page links them).
+// "owner/name" as Gitea allows it (letters, digits, '-', '_', '.'), nothing else.
+bool ValidRepo(const std::string& repo);
+
+// `history` draws the recipe page's level chart and flaky rates (null: none).
 Poco::Net::HTTPRequestHandler* MakeDashboardHandler(const std::string& path, Store* store,
                                                     Metrics* metrics, const std::string& public_url,
-                                                    const std::string& version, bool logs_kept);
+                                                    const std::string& version, bool logs_kept,
+                                                    HistoryStore* history = nullptr);
 
 }  // namespace ccci

@@ -22,6 +22,7 @@
 #include "bot/http/dashboard.h"
 #include "bot/http/log_stream.h"
 #include "bot/http/metrics.h"
+#include "bot/http/recipe_api.h"
 #include "bot/http/stage_logs.h"
 #include "bot/intake/intake.h"
 #include "bot/store/store.h"
@@ -251,8 +252,9 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
         path.find('/', prefix.size()) == std::string::npos) {
       return get ? new RunsApiHandler(&s_, path.substr(prefix.size())) : NotAllowed();
     }
+    if (auto* h = MakeRecipeApiHandler(path, &s_)) return get ? h : (delete h, NotAllowed());
     if (path.rfind("/badge/", 0) == 0 || path.rfind("/runs/", 0) == 0) {
-      if (auto* h = MakeBadgeHandler(path, s_.store, s_.metrics, s_.data_dir)) {
+      if (auto* h = MakeBadgeHandler(path, s_.store, s_.metrics, s_.data_dir, s_.history)) {
         return get ? h : (delete h, NotAllowed());
       }
     }
@@ -260,7 +262,7 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
       return get ? h : (delete h, NotAllowed());
     }
     if (auto* h = MakeDashboardHandler(path, s_.store, s_.metrics, s_.public_url, s_.version,
-                                       !s_.data_dir.empty())) {
+                                       !s_.data_dir.empty(), s_.history)) {
       return get ? h : (delete h, NotAllowed());
     }
     return new FixedHandler(&s_, 404, "not found: " + path.substr(0, 200));

@@ -27,6 +27,7 @@ class Intake;
 class Metrics;
 class Store;
 class OutboxStore;
+class HistoryStore;
 
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8080";
@@ -46,6 +47,7 @@ struct HttpServices {
   std::string public_url;  // base of absolute links (badge URLs to copy)
   OutboxStore* outbox = nullptr;  // for GET /api/outbox; may be null
   std::string data_dir;  // stage logs live under it (StageRecord::log_path); empty: no logs
+  HistoryStore* history = nullptr;  // level history and flaky rates; may be null
 };
 
 // A listening socket bound before the server is built, so that what is built first knows the

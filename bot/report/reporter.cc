@@ -1,5 +1,7 @@
 #include "bot/report/reporter.h"
 
+#include <algorithm>
+
 #include "base/log.h"
 #include "bot/report/stage_views.h"
 #include "renderer/card.h"
@@ -72,6 +74,23 @@ Status Reporter::RunChanged(const Run& run, const std::string& stage) {
   return Status::Ok();
 }
 
+std::vector<render::PrCommentView::FlakyHint> Reporter::FlakyHints(
+    const Run& run, const std::vector<StageRecord>& stages) const {
+  std::vector<render::PrCommentView::FlakyHint> out;
+  bool failed = std::any_of(stages.begin(), stages.end(),
+                            [](const StageRecord& s) { return s.status == kStageFail; });
+  if (!options_.history || !failed) return out;
+  auto flaky = options_.history->FlakyStages(run.repo, kHistoryWindow);
+  if (!flaky.ok()) return out;
+  for (const StageRecord& s : stages) {
+    if (s.status != kStageFail) continue;
+    for (const StageFlakiness& f : *flaky) {
+      if (f.stage == s.name && f.flaky > 0) out.push_back({s.name, f.flaky, f.ran});
+    }
+  }
+  return out;
+}
+
 std::string Reporter::StickyBody(const Run& run, const std::string& stage) const {
   render::PrCommentView v;
   v.recipe = run.repo.substr(run.repo.find('/') + 1);
@@ -113,6 +132,7 @@ std::string Reporter::StickyBody(const Run& run, const std::string& stage) const
       if (rec.name == "screenshot" && rec.status == kStagePass) v.screenshot_url = run_url + "/screenshot.png";
       v.stages.push_back(std::move(s));
     }
+    v.flaky_hints = FlakyHints(run, *stages);
   }
   return render::RenderPrComment(v);
 }

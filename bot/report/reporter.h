@@ -10,7 +10,9 @@
 
 #include "base/periodic_worker.h"
 #include "bot/forge/outbox.h"
+#include "bot/store/history_store.h"
 #include "bot/store/store.h"
+#include "renderer/pages.h"
 
 namespace ccci {
 
@@ -24,6 +26,7 @@ class Reporter {
     std::string public_url = "http://127.0.0.1:8080";  // links in comments
     int pass_level = 1;
     std::string context = "cc-ci/recipe";
+    HistoryStore* history = nullptr;  // flaky counts for PR comments; may be null
   };
   // All must outlive the Reporter.
   Reporter(Store* runs, OutboxStore* outbox_store, Outbox* outbox, Options options);
@@ -37,7 +40,8 @@ class Reporter {
 
   // Reports `run` as it is now (a running run may name its `stage`). Branch runs (pr == 0)
   // get only the commit status; superseded runs nothing (the newer run's report replaces
-  // theirs).
+  // theirs). A PR run's failed stage that was flaky on the default branch is said to be in
+  // the sticky comment.
   Status RunChanged(const Run& run, const std::string& stage = "");
 
   // The commit status a run's state maps to (pending/success/failure/error + description).
@@ -45,6 +49,9 @@ class Reporter {
 
  private:
   std::string StickyBody(const Run& run, const std::string& stage) const;
+  // The failed stages of a PR run that were flaky on the default branch lately.
+  std::vector<render::PrCommentView::FlakyHint> FlakyHints(
+      const Run& run, const std::vector<StageRecord>& stages) const;
 
   Store* runs_;
   OutboxStore* outbox_store_;

@@ -129,6 +129,28 @@ TEST(RunPageTest, AFlakyStageLinksBothAttemptsAndCounts) {
       << "a flaky rung counts";
 }
 
+TEST(RecipePageTest, ShowsTheLevelChartAndEachStagesFlakyRate) {
+  RunView r = RunIn("finished");
+  r.level = 4;
+  RecipeHistoryView h;
+  h.chart = {{9, 3, 4, "#9 PR #3: level 4"}};
+  h.flaky = {{"install", 0, 30}, {"backup", 3, 28}};
+  std::string html = RenderRecipePage("coop-cloud/bonfire", {r}, "v1", h);
+  EXPECT_NE(html.find("<figure class=\"chart\"><svg class=\"level-chart\""), std::string::npos);
+  EXPECT_NE(html.find("data-run=\"9\""), std::string::npos);
+  std::string table = Between(html, "<table class=\"flaky\">", "</table>");
+  EXPECT_NE(table.find("<tr><td>install</td><td>0 of 30 runs</td><td>0%</td></tr>"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("<tr class=\"status-flaky\"><td>backup</td><td>3 of 28 runs</td>"
+                       "<td>11%</td></tr>"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(RenderRecipePage("coop-cloud/bonfire", {r}, "v1").find("class=\"flaky\""),
+            std::string::npos)
+      << "no table without flaky counts";
+}
+
 TEST(RunPageTest, InstallErrorIsCiErrorNotLevelZero) {
   std::string html = RenderRunPage(
       RunIn("error"), {Stage("install", StageStatus::kError, 5, "abra missing")}, "v1");
