@@ -168,6 +168,7 @@ int RunServeCommand(int argc, char** argv) {
   Reporter::Options ro;
   ro.public_url = config.EffectivePublicUrl();
   ro.pass_level = config.pass_level;
+  ro.status_per_stage = config.status_per_stage;
   ro.history = store->get();
   Reporter reporter(store->get(), store->get(), &outbox, ro);
 

@@ -40,6 +40,7 @@ const std::vector<ConfigKey> kKeys = {
     {"gitea.repos", "", "comma-separated owner/name repos the reconciler watches (plus those seen in deliveries)"},
     {"gitea.reconcile_interval", "5m", "how often the reconciler looks for missed PRs and comments"},
     {"gitea.pass_level", "1", "the commit status is success at or above this level"},
+    {"gitea.status_per_stage", "false", "true: a commit status per stage (cc-ci/install, cc-ci/upgrade, ...) beside cc-ci/recipe, so branch protection can require one"},
     {"runner.concurrency", "1", "runs tested at the same time"},
     {"runner.abra", "abra", "the abra executable (looked up on PATH)"},
     {"runner.docker", "docker", "the docker executable, used to read the deployed stack's labels"},
@@ -115,6 +116,9 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   else if (key == "gitea.repos") c->repos = SplitList(v, ",");
   else if (key == "gitea.reconcile_interval") return duration(&c->reconcile_interval_s);
   else if (key == "gitea.pass_level") return int_in(&c->pass_level, 0, 5);
+  else if (key == "gitea.status_per_stage") {
+    if (!ParseBool(v, &c->status_per_stage)) return "not a boolean (true or false): '" + v + "'";
+  }
   else if (key == "runner.concurrency") return int_in(&c->runner_concurrency, 1, 64);
   else if (key == "runner.abra") c->runner_abra = v;
   else if (key == "runner.docker") c->runner_docker = v;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "bot/report/stage_statuses.h"
 #include "bot/report/stage_views.h"
 #include "renderer/card.h"
 #include "renderer/pages.h"
@@ -65,6 +66,13 @@ Status Reporter::RunChanged(const Run& run, const std::string& stage) {
   std::vector<OutboxMessage> messages;
   if (run.state != kRunSuperseded) {
     messages.push_back(Outbox::StatusMessage(run.repo, run.pr, run.head_sha, StatusFor(run)));
+    if (options_.status_per_stage) {
+      auto stages = runs_->ListStages(run.id);
+      if (!stages.ok()) return stages.status();  // reported again on the next pass
+      for (const CommitStatusRequest& s : StageStatuses(run, *stages, options_.public_url)) {
+        messages.push_back(Outbox::StatusMessage(run.repo, run.pr, run.head_sha, s));
+      }
+    }
   }
   if (run.pr > 0 && run.state != kRunSuperseded) {
     messages.push_back(Outbox::StickyMessage(run.repo, run.pr, StickyBody(run, stage.empty() ? run.stage : stage)));

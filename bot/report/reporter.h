@@ -26,6 +26,7 @@ class Reporter {
     std::string public_url = "http://127.0.0.1:8080";  // links in comments
     int pass_level = 1;
     std::string context = "cc-ci/recipe";
+    bool status_per_stage = false;    // a cc-ci/<stage> status per stage too (stage_statuses.h)
     HistoryStore* history = nullptr;  // flaky counts for PR comments; may be null
   };
   // All must outlive the Reporter.
@@ -39,9 +40,9 @@ class Reporter {
   void Stop() { worker_.Stop(); }
 
   // Reports `run` as it is now (a running run may name its `stage`). Branch runs (pr == 0)
-  // get only the commit status; superseded runs nothing (the newer run's report replaces
-  // theirs). A PR run's failed stage that was flaky on the default branch is said to be in
-  // the sticky comment.
+  // get only the commit status (and the per-stage ones); superseded runs nothing (the newer
+  // run's report replaces theirs). A PR run's failed stage that was flaky on the default
+  // branch is said to be in the sticky comment.
   Status RunChanged(const Run& run, const std::string& stage = "");
 
   // The commit status a run's state maps to (pending/success/failure/error + description).
