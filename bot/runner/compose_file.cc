@@ -125,7 +125,8 @@ std::vector<ComposeVarUse> FindVarUses(const std::string& text) {
       use.name = line.substr(name_start, j - name_start);
       if (braced && j < line.size()) {
         size_t op = line[j] == ':' ? j + 1 : j;
-        use.has_default = op < line.size() && (line[op] == '-' || line[op] == '+' || line[op] == '=');
+        use.has_default =
+            op < line.size() && (line[op] == '-' || line[op] == '+' || line[op] == '=');
       }
       out.push_back(std::move(use));
       i = j - 1;

@@ -58,6 +58,7 @@ std::vector<ComposeVarUse> FindVarUses(const std::string& text);
 // `text` with each `${NAME:-x}` / `${NAME-x}` replaced by its default and each `${NAME}` /
 // `$NAME` by `lookup(NAME)`; nullopt when a variable has neither.
 std::optional<std::string> Interpolate(
-    const std::string& text, const std::function<std::optional<std::string>(const std::string&)>& lookup);
+    const std::string& text,
+    const std::function<std::optional<std::string>(const std::string&)>& lookup);
 
 }  // namespace ccci::runner

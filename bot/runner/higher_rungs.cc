@@ -63,9 +63,11 @@ std::optional<RungVerdict> HigherRungs::Checkout(const std::string& name, const 
   fs::remove_all(dir, ec);
   fs::create_directories(spec_.trees_dir, ec);
   // A tag name is the recipe's: resolve it to a commit, never pass it where git reads options.
-  CommandOutcome sha = io_->RunGit({"rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"});
+  CommandOutcome sha =
+      io_->RunGit({"rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"});
   if (auto b = Broke(sha, "git rev-parse " + rev)) return b;
-  CommandOutcome add = io_->RunGit({"worktree", "add", "--detach", "--force", dir, Trimmed(sha.output)});
+  CommandOutcome add =
+      io_->RunGit({"worktree", "add", "--detach", "--force", dir, Trimmed(sha.output)});
   if (auto b = Broke(add, "git worktree add (" + rev + ")")) return b;
   auto tree = LoadRecipeTree(dir);
   if (!tree.ok()) return Verdict(kStageUnverified, tree.status().message());
@@ -105,7 +107,8 @@ RungVerdict HigherRungs::UpgradeSafe() {
 
 std::vector<Finding> HigherRungs::RuntimeFlags(std::optional<RungVerdict>* broke) {
   std::vector<Finding> out;
-  CommandOutcome ps = io_->RunDocker({"stack", "ps", spec_.stack, "--no-trunc", "--format", "{{json .}}"});
+  CommandOutcome ps =
+      io_->RunDocker({"stack", "ps", spec_.stack, "--no-trunc", "--format", "{{json .}}"});
   if ((*broke = Broke(ps, "docker stack ps"))) return out;
   auto tasks = ParseStackPs(ps.output);
   if (!tasks.ok()) {
@@ -114,7 +117,7 @@ std::vector<Finding> HigherRungs::RuntimeFlags(std::optional<RungVerdict>* broke
   }
   out = TaskFlags(*tasks);
   CommandOutcome ids = io_->RunDocker({"ps", "--all", "--quiet", "--no-trunc", "--filter",
-                                    "label=com.docker.stack.namespace=" + spec_.stack});
+                                       "label=com.docker.stack.namespace=" + spec_.stack});
   if ((*broke = Broke(ids, "docker ps"))) return out;
   std::vector<std::string> inspect = {"inspect", "--type", "container", "--format",
                                       "{{json .Name}} {{json .State.OOMKilled}}"};
@@ -148,7 +151,8 @@ RungVerdict HigherRungs::Clean(const LintReport* lint, const std::vector<StageRe
   auto services = DeployedServices(*head_);
   if (!services.ok()) return Verdict(kStageFail, services.status().message());
   for (const DeployedService& s : *services) {
-    if (!s.healthcheck) findings.push_back({s.file, s.line, "service " + s.name + " has no healthcheck"});
+    if (!s.healthcheck)
+      findings.push_back({s.file, s.line, "service " + s.name + " has no healthcheck"});
   }
   std::optional<RungVerdict> broke;
   std::vector<Finding> flags = RuntimeFlags(&broke);
@@ -165,7 +169,8 @@ RungVerdict HigherRungs::Maintained(const std::vector<StageRecord>& stages) {
   CommandOutcome dates =
       io_->RunGit({"for-each-ref", "--format=%(refname:short) %(creatordate:unix)", "refs/tags"});
   if (auto b = Broke(dates, "git for-each-ref")) return *b;
-  ReleaseAge age = CheckReleaseAge(ParseTagDates(dates.output), spec_.now_s, spec_.maintained_months);
+  ReleaseAge age =
+      CheckReleaseAge(ParseTagDates(dates.output), spec_.now_s, spec_.maintained_months);
   if (auto b = Checkout("head", spec_.head_sha, &head_)) return *b;
   ScoreFacts facts;
   auto services = DeployedServices(*head_);
@@ -195,9 +200,10 @@ RungVerdict HigherRungs::Maintained(const std::vector<StageRecord>& stages) {
   }
   std::vector<Finding> findings;
   for (const ScoreDifference& d : report.differences) {
-    findings.push_back({"README.md", d.line,
-                        d.line ? d.key + " says '" + d.readme + "', cc-ci measured '" + d.measured + "'"
-                               : "no " + d.key + " score; cc-ci measured '" + d.measured + "'"});
+    findings.push_back(
+        {"README.md", d.line,
+         d.line ? d.key + " says '" + d.readme + "', cc-ci measured '" + d.measured + "'"
+                : "no " + d.key + " score; cc-ci measured '" + d.measured + "'"});
   }
   for (const Finding& f : findings) io_->Note(FormatFinding(f));
   if (!findings.empty()) return Verdict(kStageFail, SummarizeFindings(findings));

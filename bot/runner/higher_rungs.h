@@ -28,26 +28,27 @@ namespace ccci::runner {
 
 // What one command did, as the suite ran it (logged in the current stage's log).
 struct CommandOutcome {
-  bool started = true;     // false: it could not be started (a missing tool is cc-ci's trouble)
+  bool started = true;  // false: it could not be started (a missing tool is cc-ci's trouble)
   bool cancelled = false;
-  bool ok = false;         // exited 0
-  std::string output;      // captured; ANSI sequences and carriage returns removed
-  std::string describe;    // "exited 1", "timed out", the start error...
+  bool ok = false;       // exited 0
+  std::string output;    // captured; ANSI sequences and carriage returns removed
+  std::string describe;  // "exited 1", "timed out", the start error...
 };
 
 // The suite's side: run git in the recipe's clone, docker on the app's server, note a line.
 class RungIo {
  public:
   virtual ~RungIo() = default;
-  virtual CommandOutcome RunGit(const std::vector<std::string>& args) = 0;     // git -C <clone> ...
-  virtual CommandOutcome RunDocker(const std::vector<std::string>& args) = 0;  // docker --context S ...
+  virtual CommandOutcome RunGit(const std::vector<std::string>& args) = 0;  // git -C <clone> ...
+  virtual CommandOutcome RunDocker(
+      const std::vector<std::string>& args) = 0;  // docker --context S ...
   virtual void Note(const std::string& line) = 0;
 };
 
 struct RungVerdict {
   const char* status = kStageError;  // kStage*
   std::string reason;
-  bool ci_error = false;   // cc-ci's own trouble (a tool missing): the run gets no level
+  bool ci_error = false;  // cc-ci's own trouble (a tool missing): the run gets no level
   bool cancelled = false;
 };
 
@@ -59,7 +60,7 @@ struct HigherRungsSpec {
   std::string scores_path;   // the README scores report (readme_scores.h)
   int maintained_months = 6;
   int64_t now_s = 0;
-  bool data_check = false;   // the overlay declares a data check for the restore
+  bool data_check = false;  // the overlay declares a data check for the restore
 };
 
 class HigherRungs {

@@ -21,9 +21,9 @@ inline constexpr const char* kMetadataOpen = "<!-- metadata -->";
 inline constexpr const char* kMetadataClose = "<!-- endmetadata -->";
 
 struct MetadataField {
-  std::string key;    // Healthcheck
-  std::string value;  // trimmed: "Yes", "" for "* **Backups**:"
-  int line = 0;       // 1-based, in the README
+  std::string key;         // Healthcheck
+  std::string value;       // trimmed: "Yes", "" for "* **Backups**:"
+  int line = 0;            // 1-based, in the README
   size_t value_begin = 0;  // just after "**Key**:"
   size_t value_end = 0;    // end of the line, before any "\r\n"
 };

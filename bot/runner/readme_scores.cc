@@ -33,7 +33,8 @@ int LeadingScore(const std::string& v) {
   }
   // Dingbat negative circled digits ❶-❿ are E2 9D B6..BF; circled digits ①-⑩ E2 91 A0..A9.
   if (i + 2 < v.size() && static_cast<unsigned char>(v[i]) == 0xE2) {
-    unsigned char b1 = static_cast<unsigned char>(v[i + 1]), b2 = static_cast<unsigned char>(v[i + 2]);
+    unsigned char b1 = static_cast<unsigned char>(v[i + 1]),
+                  b2 = static_cast<unsigned char>(v[i + 2]);
     if (b1 == 0x9D && b2 >= 0xB6 && b2 <= 0xBF) return b2 - 0xB6 + 1;
     if (b1 == 0x91 && b2 >= 0xA0 && b2 <= 0xA9) return b2 - 0xA0 + 1;
   }
@@ -162,7 +163,8 @@ std::string ScoresReportJson(const ScoresReport& r) {
 Result<ScoresReport> ParseScoresReport(const std::string& json) {
   rapidjson::Document d;
   d.Parse(json.data(), json.size());
-  if (d.HasParseError() || !d.IsObject()) return InvalidArgument("README scores: not a JSON object");
+  if (d.HasParseError() || !d.IsObject())
+    return InvalidArgument("README scores: not a JSON object");
   ScoresReport r;
   r.file = Str(d, "file");
   auto hb = d.FindMember("has_block");
@@ -176,7 +178,8 @@ Result<ScoresReport> ParseScoresReport(const std::string& json) {
     for (const auto& v : a->value.GetArray()) {
       if (!v.IsObject()) continue;
       ScoreDifference diff{Str(v, "key"), Str(v, "readme"), Str(v, "measured"), 0};
-      if (auto l = v.FindMember("line"); l != v.MemberEnd() && l->value.IsInt()) diff.line = l->value.GetInt();
+      if (auto l = v.FindMember("line"); l != v.MemberEnd() && l->value.IsInt())
+        diff.line = l->value.GetInt();
       r.differences.push_back(std::move(diff));
     }
   }

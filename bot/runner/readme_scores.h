@@ -38,8 +38,9 @@ struct ScoreFacts {
   std::string install;                  // the stage statuses; "" when it did not run
   bool backup_label = false;
   std::string backup, restore;
-  bool data_check = false;  // the overlay declares a data check (so a restore that passed proved it)
-  int level = 0;            // the level earned when the README is true
+  bool data_check =
+      false;      // the overlay declares a data check (so a restore that passed proved it)
+  int level = 0;  // the level earned when the README is true
 };
 
 // Key -> value of each score cc-ci can vouch for.
@@ -53,9 +54,9 @@ bool ScoreAgrees(const std::string& key, const std::string& readme_value,
 
 struct ScoreDifference {
   std::string key;
-  std::string readme;    // the README's value ("" when empty or absent)
+  std::string readme;  // the README's value ("" when empty or absent)
   std::string measured;
-  int line = 0;          // of the README's field; 0 when the block lacks it
+  int line = 0;  // of the README's field; 0 when the block lacks it
 };
 
 struct ScoresReport {

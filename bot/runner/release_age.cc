@@ -55,9 +55,9 @@ ReleaseAge CheckReleaseAge(const std::vector<TagDate>& tags, int64_t now_s, int 
   r.age_months = static_cast<double>(now_s - date) / kMonthSeconds;
   if (r.age_months < 0) r.age_months = 0;
   r.fresh = now_s - date <= static_cast<int64_t>(months * kMonthSeconds);
-  r.reason = "the newest release " + r.newest + " is " + OneDecimal(r.age_months) +
-             " months old" +
-             (r.fresh ? "" : ", more than levels.maintained_months (" + std::to_string(months) + ")");
+  r.reason =
+      "the newest release " + r.newest + " is " + OneDecimal(r.age_months) + " months old" +
+      (r.fresh ? "" : ", more than levels.maintained_months (" + std::to_string(months) + ")");
   return r;
 }
 

@@ -24,9 +24,9 @@ std::vector<TagDate> ParseTagDates(std::string_view output);
 
 struct ReleaseAge {
   bool fresh = false;
-  std::string newest;   // the newest release tag, "" when there is none
+  std::string newest;  // the newest release tag, "" when there is none
   double age_months = 0;
-  std::string reason;   // one line, for the stage: why (not) fresh
+  std::string reason;  // one line, for the stage: why (not) fresh
 };
 
 ReleaseAge CheckReleaseAge(const std::vector<TagDate>& tags, int64_t now_s, int months);

@@ -32,7 +32,8 @@ Result<std::vector<StackTask>> ParseStackPs(std::string_view output) {
     rapidjson::Document d;
     d.Parse(line.c_str());
     if (d.HasParseError() || !d.IsObject() || !d.HasMember("Name")) {
-      return InvalidArgument("docker stack ps printed a line that is not a task: " + line.substr(0, 120));
+      return InvalidArgument("docker stack ps printed a line that is not a task: " +
+                             line.substr(0, 120));
     }
     StackTask t;
     t.id = Str(d, "ID");
@@ -56,7 +57,10 @@ std::vector<Finding> TaskFlags(const std::vector<StackTask>& tasks) {
   for (const StackTask& t : tasks) {
     std::string what;
     if (t.state == "Failed" || t.state == "Rejected" || t.state == "Orphaned") {
-      what = "task " + t.name + " " + (t.state == "Failed" ? "failed" : t.state == "Rejected" ? "was rejected" : "was orphaned");
+      what = "task " + t.name + " " +
+             (t.state == "Failed"     ? "failed"
+              : t.state == "Rejected" ? "was rejected"
+                                      : "was orphaned");
     } else if (!t.error.empty()) {
       what = "task " + t.name + " ended with an error (" + t.state + ")";
     } else if (t.state == "Complete" && per_slot[t.name] > 1) {
@@ -76,7 +80,8 @@ Result<std::vector<Finding>> OomFlags(std::string_view inspect_output) {
     size_t space = line.rfind(' ');
     std::string flag = space == std::string::npos ? "" : line.substr(space + 1);
     if (flag != "true" && flag != "false") {
-      return InvalidArgument("docker inspect printed a line without OOMKilled: " + line.substr(0, 120));
+      return InvalidArgument("docker inspect printed a line without OOMKilled: " +
+                             line.substr(0, 120));
     }
     if (flag == "false") continue;
     std::string name = line.substr(0, space);

@@ -6,9 +6,11 @@
 //     {"CurrentState":"Running 2 minutes ago","DesiredState":"Running","Error":"","ID":"...",
 //      "Image":"...","Name":"STACK_app.1","Node":"...","Ports":""}; with a non-table format
 //     the earlier tasks of a slot carry the same Name, not the " \_ " prefix.
-//   docker --context S inspect --type container --format '{{json .Name}} {{json .State.OOMKilled}}' ID...
+//   docker --context S inspect --type container --format '{{json .Name}} {{json .State.OOMKilled}}'
+//   ID...
 //     one line per container: "/STACK_app.1.x7k" true; the IDs come from
-//     `docker --context S ps --all --no-trunc --quiet --filter label=com.docker.stack.namespace=STACK`.
+//     `docker --context S ps --all --no-trunc --quiet --filter
+//     label=com.docker.stack.namespace=STACK`.
 // A task that failed, was rejected or orphaned, or ended with an error, is a flag; so is one
 // that completed and was replaced in its slot (swarm restarted it). Tasks shut down because
 // the suite redeployed (upgrade) are not. Swarm reports a container the kernel killed for

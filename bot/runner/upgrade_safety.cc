@@ -80,12 +80,14 @@ void ConfigVersions(const Parsed& base, const Parsed& head, const std::string& s
     const ComposeFile* old_file = base.Compose(f.path);
     if (!old_file) continue;
     for (const ComposeFileEntry& e : f.file_entries) {
-      auto old = std::find_if(old_file->file_entries.begin(), old_file->file_entries.end(),
-                              [&](const ComposeFileEntry& o) { return o.kind == e.kind && o.key == e.key; });
+      auto old = std::find_if(
+          old_file->file_entries.begin(), old_file->file_entries.end(),
+          [&](const ComposeFileEntry& o) { return o.kind == e.kind && o.key == e.key; });
       if (old == old_file->file_entries.end()) continue;  // new: a new name, nothing to clash with
       std::string what = e.kind + " " + e.key;
       if (auto why = head.tree->unreadable.find(e.file); why != head.tree->unreadable.end()) {
-        out->push_back({f.path, e.line, what + ": " + e.file + " cannot be checked: " + why->second});
+        out->push_back(
+            {f.path, e.line, what + ": " + e.file + " cannot be checked: " + why->second});
         continue;
       }
       const std::string* now = head.tree->File(e.file);
@@ -96,8 +98,8 @@ void ConfigVersions(const Parsed& base, const Parsed& head, const std::string& s
         out->push_back({f.path, e.line,
                         what + ": " + e.file + " changed since " + since + " but the name (" +
                             (e.name.empty() ? "none" : e.name) +
-                            ") has no *_VERSION variable to bump: swarm cannot change a " +
-                            e.kind + " in place"});
+                            ") has no *_VERSION variable to bump: swarm cannot change a " + e.kind +
+                            " in place"});
         continue;
       }
       for (const std::string& var : vars) {
@@ -147,7 +149,8 @@ void ImageTags(const Parsed& base, const Parsed& head, const std::string& since,
                               [&](const ComposeService& o) { return o.name == s.name; });
       if (s.image.empty() || old == old_file->services.end() || old->image.empty()) continue;
       auto now = Interpolate(s.image, [&](const std::string& v) { return head.SampleValue(v); });
-      auto then = Interpolate(old->image, [&](const std::string& v) { return base.SampleValue(v); });
+      auto then =
+          Interpolate(old->image, [&](const std::string& v) { return base.SampleValue(v); });
       if (!now || !then) continue;
       ImageRef a = SplitImage(*now), b = SplitImage(*then);
       if (a.repo != b.repo) continue;

@@ -72,7 +72,8 @@ TEST(ComposeFile, ReadsBonfiresVersionLabelAndVariables) {
   }
   EXPECT_TRUE(domain);
   EXPECT_TRUE(timeout);
-  auto pg = ParseComposeFile("compose.postgres.yml", ReadShared("recipes/bonfire/compose.postgres.yml"));
+  auto pg =
+      ParseComposeFile("compose.postgres.yml", ReadShared("recipes/bonfire/compose.postgres.yml"));
   ASSERT_TRUE(pg.ok()) << pg.status().ToString();
   for (const ComposeVarUse& u : pg->var_uses) {
     EXPECT_NE(u.name, "POSTGRES_USER") << "$$POSTGRES_USER is an escaped dollar";
@@ -92,9 +93,11 @@ TEST(ComposeFile, HealthchecksCanBeDisabled) {
 }
 
 TEST(ComposeFile, VariablesInCommentsAndDefaults) {
-  auto uses = FindVarUses("a: ${A} # ${COMMENTED}\n# ${ALSO}\nb: ${B:-x} $C ${D?required} ${E-y}\n");
+  auto uses =
+      FindVarUses("a: ${A} # ${COMMENTED}\n# ${ALSO}\nb: ${B:-x} $C ${D?required} ${E-y}\n");
   std::vector<std::string> names;
-  for (const auto& u : uses) names.push_back(u.name + (u.has_default ? "+" : "") + "@" + std::to_string(u.line));
+  for (const auto& u : uses)
+    names.push_back(u.name + (u.has_default ? "+" : "") + "@" + std::to_string(u.line));
   EXPECT_EQ(names, (std::vector<std::string>{"A@1", "B+@3", "C@3", "D@3", "E+@3"}));
 }
 
@@ -133,7 +136,8 @@ TEST(RecipeTree, AnOverlayDisablingAHealthcheckWins) {
   RecipeTree t;
   t.files["compose.yml"] = "services:\n  app:\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n";
   t.files["compose.off.yml"] = "services:\n  app:\n    healthcheck:\n      disable: true\n";
-  t.files[".env.sample"] = "COMPOSE_FILE=compose.yml\nCOMPOSE_FILE=\"${COMPOSE_FILE}:compose.off.yml\"\n";
+  t.files[".env.sample"] =
+      "COMPOSE_FILE=compose.yml\nCOMPOSE_FILE=\"${COMPOSE_FILE}:compose.off.yml\"\n";
   auto services = DeployedServices(t);
   ASSERT_TRUE(services.ok());
   ASSERT_EQ(services->size(), 1u);
@@ -148,12 +152,18 @@ struct TagCase {
 
 TEST(ImageVersion, ComparesOnlyTagsThatAreVersions) {
   const TagCase cases[] = {
-      {"v2.4.8", "v2.4.8", 0},          {"v2.3.7", "v2.4.8", -1},
-      {"v2.10.0", "v2.9.9", 1},         {"1.0.6-social-amd64", "1.0.5-social-amd64", 1},
-      {"17-3.5", "16-3.4", 1},          {"1.2", "1.2.0", 0},
-      {"20240101", "20231231", 1},      {"latest", "v1", std::nullopt},
-      {"alpine", "3.19", std::nullopt}, {"1a2b3c4d", "1.0", std::nullopt},
-      {"2.4.8rc1", "2.4.7", std::nullopt}, {"", "1", std::nullopt},
+      {"v2.4.8", "v2.4.8", 0},
+      {"v2.3.7", "v2.4.8", -1},
+      {"v2.10.0", "v2.9.9", 1},
+      {"1.0.6-social-amd64", "1.0.5-social-amd64", 1},
+      {"17-3.5", "16-3.4", 1},
+      {"1.2", "1.2.0", 0},
+      {"20240101", "20231231", 1},
+      {"latest", "v1", std::nullopt},
+      {"alpine", "3.19", std::nullopt},
+      {"1a2b3c4d", "1.0", std::nullopt},
+      {"2.4.8rc1", "2.4.7", std::nullopt},
+      {"", "1", std::nullopt},
   };
   for (const TagCase& c : cases) {
     EXPECT_EQ(CompareTags(c.a, c.b), c.cmp) << c.a << " vs " << c.b;

@@ -16,8 +16,8 @@ using ccci::testing::ReadShared;
 
 std::string Task(const std::string& name, const std::string& desired, const std::string& current,
                  const std::string& error) {
-  return "{\"CurrentState\":\"" + current + "\",\"DesiredState\":\"" + desired +
-         "\",\"Error\":\"" + error + "\",\"ID\":\"t" + std::to_string(name.size()) +
+  return "{\"CurrentState\":\"" + current + "\",\"DesiredState\":\"" + desired + "\",\"Error\":\"" +
+         error + "\",\"ID\":\"t" + std::to_string(name.size()) +
          "\",\"Image\":\"x:1\",\"Name\":\"" + name + "\",\"Node\":\"n1\",\"Ports\":\"\"}\n";
 }
 
@@ -42,7 +42,8 @@ TEST(RuntimeFlags, TasksThatFailedOrRestarted) {
        Task("s_db.1", "Running", "Running 1 minute ago", "") +
            Task("s_db.1", "Shutdown", "Complete 2 minutes ago", ""),
        {"task s_db.1 exited and swarm restarted it"}},
-      {"rejected", Task("s_app.1", "Running", "Rejected 5 seconds ago", "\\\"No such image: x:1\\\""),
+      {"rejected",
+       Task("s_app.1", "Running", "Rejected 5 seconds ago", "\\\"No such image: x:1\\\""),
        {"task s_app.1 was rejected: No such image: x:1"}},
       {"killed_unhealthy",
        Task("s_app.1", "Shutdown", "Shutdown 1 minute ago",
@@ -117,13 +118,15 @@ TEST(ReadmeMetadata, WritesBackByteForByteExceptTheChangedValues) {
   auto b = ParseMetadata(readme);
   ASSERT_TRUE(b.has_value());
   EXPECT_EQ(WithMetadataValues(readme, *b, {}), readme);
-  std::string out = WithMetadataValues(readme, *b, {{"Healthcheck", "Yes"}, {"Tests", "3, cc-ci level 6"}});
+  std::string out =
+      WithMetadataValues(readme, *b, {{"Healthcheck", "Yes"}, {"Tests", "3, cc-ci level 6"}});
   std::string expected = readme;
   expected.replace(expected.find("* **Tests**:"), 12, "* **Tests**: 3, cc-ci level 6");
   expected.replace(expected.find("* **Healthcheck**:"), 18, "* **Healthcheck**: Yes");
   EXPECT_EQ(out, expected);
   // A CRLF README keeps its line ends; a missing field is added after the last one.
-  std::string crlf = "x\r\n<!-- metadata -->\r\n- **Status**: 2\r\n- **Tests**: 1\r\n<!-- endmetadata -->\r\n";
+  std::string crlf =
+      "x\r\n<!-- metadata -->\r\n- **Status**: 2\r\n- **Tests**: 1\r\n<!-- endmetadata -->\r\n";
   auto c = ParseMetadata(crlf);
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(WithMetadataValues(crlf, *c, {{"Tests", "2"}, {"Backups", "No"}}),
@@ -144,17 +147,23 @@ ScoreFacts Facts(bool hc, const char* install, bool label, const char* backup, c
 
 TEST(ReadmeScores, WhatCcciMeasures) {
   const ScoreCase cases[] = {
-      {"all_proven", Facts(true, "pass", true, "pass", "pass", true, 8),
+      {"all_proven",
+       Facts(true, "pass", true, "pass", "pass", true, 8),
        {{"Backups", "Yes"}, {"Healthcheck", "Yes"}, {"Tests", "3, cc-ci level 8"}}},
-      {"restore_not_proven_by_a_data_check", Facts(true, "pass", true, "pass", "pass", false, 5),
+      {"restore_not_proven_by_a_data_check",
+       Facts(true, "pass", true, "pass", "pass", false, 5),
        {{"Healthcheck", "Yes"}, {"Tests", "3, cc-ci level 5"}}},
-      {"no_backup_label", Facts(true, "pass", false, "skip", "skip", false, 8),
+      {"no_backup_label",
+       Facts(true, "pass", false, "skip", "skip", false, 8),
        {{"Backups", "No"}, {"Healthcheck", "Yes"}, {"Tests", "3, cc-ci level 8"}}},
-      {"restore_failed", Facts(true, "pass", true, "pass", "fail", true, 2),
+      {"restore_failed",
+       Facts(true, "pass", true, "pass", "fail", true, 2),
        {{"Backups", "No"}, {"Healthcheck", "Yes"}, {"Tests", "3, cc-ci level 2"}}},
-      {"a_service_without_healthcheck", Facts(false, "pass", false, "skip", "skip", false, 6),
+      {"a_service_without_healthcheck",
+       Facts(false, "pass", false, "skip", "skip", false, 6),
        {{"Backups", "No"}, {"Healthcheck", "No"}, {"Tests", "2, cc-ci level 6"}}},
-      {"install_failed", Facts(true, "fail", true, "unverified", "unverified", true, 0),
+      {"install_failed",
+       Facts(true, "fail", true, "unverified", "unverified", true, 0),
        {{"Tests", "0, cc-ci level 0"}}},
   };
   for (const ScoreCase& c : cases) EXPECT_EQ(MeasureScores(c.facts), c.scores) << c.name;

@@ -47,9 +47,7 @@ inline bool Exists(const std::string& path) {
 class Recorder : public SuiteObserver {
  public:
   void StageStarted(const StageRecord& s) override { events.push_back("start " + s.name); }
-  void StageFinished(const StageRecord& s) override {
-    events.push_back(s.name + " " + s.status);
-  }
+  void StageFinished(const StageRecord& s) override { events.push_back(s.name + " " + s.status); }
   std::vector<std::string> events;
 };
 
@@ -62,10 +60,10 @@ class SuiteTest : public ::testing::Test {
     setenv("FAKE_APP_BIN", CCCI_BIN_DIR "/fake_app", 1);
     std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
     setenv("PATH", path.c_str(), 1);
-    for (const char* k : {"FAKE_ABRA_FAIL", "FAKE_ABRA_FAIL_ONCE", "FAKE_ABRA_HANG",
-                          "FAKE_ABRA_SECRET", "FAKE_ABRA_NEED_TTY", "FAKE_ABRA_LINT",
-                          "FAKE_ABRA_ROLLBACK", "FAKE_ABRA_UNREACHABLE",
-                          "FAKE_ABRA_RESTORE_NOOP", "FAKE_ABRA_CRASH", "FAKE_ABRA_OOM"}) {
+    for (const char* k :
+         {"FAKE_ABRA_FAIL", "FAKE_ABRA_FAIL_ONCE", "FAKE_ABRA_HANG", "FAKE_ABRA_SECRET",
+          "FAKE_ABRA_NEED_TTY", "FAKE_ABRA_LINT", "FAKE_ABRA_ROLLBACK", "FAKE_ABRA_UNREACHABLE",
+          "FAKE_ABRA_RESTORE_NOOP", "FAKE_ABRA_CRASH", "FAKE_ABRA_OOM"}) {
       unsetenv(k);
     }
     proxy_ = std::make_unique<FakeProxy>(swarm_);

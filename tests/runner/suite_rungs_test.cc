@@ -109,7 +109,8 @@ TEST_F(SuiteRungsTest, AnOomKillStopsAtSix) {
   std::string log = Slurp(spec_.log_dir + "/clean.log");
   EXPECT_NE(log.find("$ docker --context default stack ps " + StackName(spec_.domain) +
                      " --no-trunc --format {{json .}}"),
-            std::string::npos) << log;
+            std::string::npos)
+      << log;
   EXPECT_NE(log.find("was killed for memory (OOMKilled)"), std::string::npos) << log;
   EXPECT_EQ(LevelOf(r.stages).level, 6);
 }

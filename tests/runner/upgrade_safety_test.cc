@@ -41,12 +41,15 @@ const char* kBonfireBase = "2.0.1+1.0.6-social-amd64";
 
 const Case kCases[] = {
     {"traefik_unchanged", "traefik", [](RecipeTree&, RecipeTree&) {}, "", {}},
-    {"template_changed_version_set_nowhere", "traefik",
-     [](RecipeTree&, RecipeTree& h) { h.files["traefik.yml.tmpl"] += "\n# more\n"; }, "",
+    {"template_changed_version_set_nowhere",
+     "traefik",
+     [](RecipeTree&, RecipeTree& h) { h.files["traefik.yml.tmpl"] += "\n# more\n"; },
+     "",
      {"compose.yml:53: config traefik_yml: traefik.yml.tmpl changed since 1.0.0+v2.4.8 but "
       "TRAEFIK_YML_VERSION is set nowhere (abra.sh, .env.sample or a default): bump it, or "
       "upgrading operators get an obscure error"}},
-    {"template_changed_version_not_bumped_in_abra_sh", "traefik",
+    {"template_changed_version_not_bumped_in_abra_sh",
+     "traefik",
      [](RecipeTree& b, RecipeTree& h) {
        b.files["abra.sh"] = "export TRAEFIK_YML_VERSION=v29\nexport FILE_PROVIDER_YML_VERSION=v1\n";
        h.files["abra.sh"] = b.files["abra.sh"];
@@ -56,21 +59,25 @@ const Case kCases[] = {
      {"compose.yml:53: config traefik_yml: traefik.yml.tmpl changed since 1.0.0+v2.4.8 but "
       "TRAEFIK_YML_VERSION is still 'v29' (abra.sh:1): bump it, or upgrading operators get an "
       "obscure error"}},
-    {"template_changed_version_bumped", "traefik",
+    {"template_changed_version_bumped",
+     "traefik",
      [](RecipeTree& b, RecipeTree& h) {
        b.files["abra.sh"] = "export TRAEFIK_YML_VERSION=v29\n";
        h.files["abra.sh"] = "export TRAEFIK_YML_VERSION=v30\n";
        h.files["traefik.yml.tmpl"] += "\n# more\n";
      },
-     "", {}},
-    {"config_without_a_version_variable", "traefik",
+     "",
+     {}},
+    {"config_without_a_version_variable",
+     "traefik",
      [](RecipeTree& b, RecipeTree& h) {
        b.files["abra.sh"] = "export TRAEFIK_YML_VERSION=v1\n";
        h.files["abra.sh"] = "export TRAEFIK_YML_VERSION=v2\n";
        for (RecipeTree* t : {&b, &h}) {
-         t->files["compose.yml"] = Replace(t->files["compose.yml"],
-                                           "${STACK_NAME}_file_provider_yml_${FILE_PROVIDER_YML_VERSION}",
-                                           "${STACK_NAME}_file_provider");
+         t->files["compose.yml"] =
+             Replace(t->files["compose.yml"],
+                     "${STACK_NAME}_file_provider_yml_${FILE_PROVIDER_YML_VERSION}",
+                     "${STACK_NAME}_file_provider");
        }
        h.files["file-provider.yml.tmpl"] += "# tls options\n";
      },
@@ -78,7 +85,8 @@ const Case kCases[] = {
      {"compose.yml:57: config file_provider_yml: file-provider.yml.tmpl changed since "
       "1.0.0+v2.4.8 but the name (${STACK_NAME}_file_provider) has no *_VERSION variable to "
       "bump: swarm cannot change a config in place"}},
-    {"new_variable_used_without_default", "traefik",
+    {"new_variable_used_without_default",
+     "traefik",
      [](RecipeTree&, RecipeTree& h) {
        h.files[".env.sample"] += "METRICS_PORT=8082\n";
        h.files["compose.yml"] = Replace(h.files["compose.yml"], "      - LOG_LEVEL\n",
@@ -88,38 +96,50 @@ const Case kCases[] = {
      {".env.sample:54: METRICS_PORT is new since 1.0.0+v2.4.8 and compose.yml:27 uses it "
       "without a default: deployments made before have no METRICS_PORT (give one: "
       "${METRICS_PORT:-...})"}},
-    {"new_variable_with_a_default", "traefik",
+    {"new_variable_with_a_default",
+     "traefik",
      [](RecipeTree&, RecipeTree& h) {
        h.files[".env.sample"] += "METRICS_PORT=8082\n";
-       h.files["compose.yml"] = Replace(h.files["compose.yml"], "      - LOG_LEVEL\n",
-                                        "      - LOG_LEVEL\n      - METRICS=${METRICS_PORT:-8082}\n");
+       h.files["compose.yml"] =
+           Replace(h.files["compose.yml"], "      - LOG_LEVEL\n",
+                   "      - LOG_LEVEL\n      - METRICS=${METRICS_PORT:-8082}\n");
      },
-     "", {}},
-    {"uncommented_sample_setting_passed_through_is_fine", "traefik",
+     "",
+     {}},
+    {"uncommented_sample_setting_passed_through_is_fine",
+     "traefik",
      [](RecipeTree&, RecipeTree& h) {
        h.files[".env.sample"] =
            Replace(h.files[".env.sample"], "# DASHBOARD_ENABLED=true", "DASHBOARD_ENABLED=true");
      },
-     "", {}},
-    {"image_goes_back", "traefik",
+     "",
+     {}},
+    {"image_goes_back",
+     "traefik",
      [](RecipeTree&, RecipeTree& h) {
        h.files["compose.yml"] = Replace(h.files["compose.yml"], "traefik:v2.4.8", "traefik:v2.3.7");
      },
      "",
      {"compose.yml:4: service app's image goes back from traefik:v2.4.8 (1.0.0+v2.4.8) to "
       "traefik:v2.3.7"}},
-    {"image_goes_forward", "traefik",
+    {"image_goes_forward",
+     "traefik",
      [](RecipeTree&, RecipeTree& h) {
-       h.files["compose.yml"] = Replace(h.files["compose.yml"], "traefik:v2.4.8", "traefik:v2.10.0");
+       h.files["compose.yml"] =
+           Replace(h.files["compose.yml"], "traefik:v2.4.8", "traefik:v2.10.0");
      },
-     "", {}},
-    {"image_to_a_non_version_tag_is_not_judged", "traefik",
+     "",
+     {}},
+    {"image_to_a_non_version_tag_is_not_judged",
+     "traefik",
      [](RecipeTree&, RecipeTree& h) {
        h.files["compose.yml"] = Replace(h.files["compose.yml"], "traefik:v2.4.8", "traefik:latest");
      },
-     "", {}},
+     "",
+     {}},
     {"bonfire_unchanged", "bonfire", [](RecipeTree&, RecipeTree&) {}, "", {}},
-    {"bonfire_image_default_goes_back", "bonfire",
+    {"bonfire_image_default_goes_back",
+     "bonfire",
      [](RecipeTree&, RecipeTree& h) {
        h.files["compose.yml"] =
            Replace(h.files["compose.yml"], "${APP_VERSION:-1.0.6}", "${APP_VERSION:-1.0.4}");
@@ -128,22 +148,27 @@ const Case kCases[] = {
      {"compose.yml:6: service app's image goes back from "
       "bonfirenetworks/bonfire:1.0.6-social-amd64 (2.0.1+1.0.6-social-amd64) to "
       "bonfirenetworks/bonfire:1.0.4-social-amd64"}},
-    {"bonfire_db_image_goes_back", "bonfire",
+    {"bonfire_db_image_goes_back",
+     "bonfire",
      [](RecipeTree&, RecipeTree& h) {
        h.files["compose.postgres.yml"] =
            Replace(h.files["compose.postgres.yml"], "${DB_DOCKER_VERSION:-17-3.5}",
                    "${DB_DOCKER_VERSION:-16-3.4}");
      },
      "",
-     {"compose.postgres.yml:17: service db's image goes back from ghcr.io/baosystems/postgis:17-3.5 "
+     {"compose.postgres.yml:17: service db's image goes back from "
+      "ghcr.io/baosystems/postgis:17-3.5 "
       "(2.0.1+1.0.6-social-amd64) to ghcr.io/baosystems/postgis:16-3.4"}},
     // The real bonfire: 2.0.1 was released without release/2.0.1+1.0.6-social-amd64.
-    {"bonfire_release_tag_without_notes", "bonfire", [](RecipeTree&, RecipeTree&) {},
+    {"bonfire_release_tag_without_notes",
+     "bonfire",
+     [](RecipeTree&, RecipeTree&) {},
      "2.0.1+1.0.6-social-amd64",
      {"release/2.0.1+1.0.6-social-amd64: new version 2.0.1+1.0.6-social-amd64 (after "
       "2.0.0+1.0.5-social-amd64) has no release notes: add release/2.0.1+1.0.6-social-amd64"},
      "2.0.0+1.0.5-social-amd64"},
-    {"bonfire_version_label_bumped_without_notes", "bonfire",
+    {"bonfire_version_label_bumped_without_notes",
+     "bonfire",
      [](RecipeTree&, RecipeTree& h) {
        h.files["compose.yml"] = Replace(h.files["compose.yml"], "version=2.0.1+1.0.6-social-amd64",
                                         "version=2.1.0+1.0.7-social-amd64");
@@ -151,14 +176,17 @@ const Case kCases[] = {
      "",
      {"compose.yml:89: new version 2.1.0+1.0.7-social-amd64 (after 2.0.1+1.0.6-social-amd64) "
       "has no release notes: add release/2.1.0+1.0.7-social-amd64"}},
-    {"bonfire_version_label_bumped_with_notes", "bonfire",
+    {"bonfire_version_label_bumped_with_notes",
+     "bonfire",
      [](RecipeTree&, RecipeTree& h) {
        h.files["compose.yml"] = Replace(h.files["compose.yml"], "version=2.0.1+1.0.6-social-amd64",
                                         "version=2.1.0+1.0.7-social-amd64");
        h.release_notes.insert("2.1.0+1.0.7-social-amd64");
      },
-     "", {}},
-    {"bonfire_default_config_version_not_bumped", "bonfire",
+     "",
+     {}},
+    {"bonfire_default_config_version_not_bumped",
+     "bonfire",
      [](RecipeTree& b, RecipeTree& h) {
        b.files["entrypoint.sh.tmpl"] = "#!/bin/sh\nexec \"$@\"\n";
        h.files["entrypoint.sh.tmpl"] = "#!/bin/sh\nset -e\nexec \"$@\"\n";
@@ -178,7 +206,7 @@ TEST_P(UpgradeSafetyTest, FindsWhatBreaksUpgrades) {
   UpgradeSafetyInput in;
   in.base = &base;
   in.head = &head;
-  in.base_version = !c.base_version.empty()                 ? c.base_version
+  in.base_version = !c.base_version.empty()              ? c.base_version
                     : std::string(c.recipe) == "traefik" ? kTraefikBase
                                                          : kBonfireBase;
   in.head_tag = c.head_tag;
