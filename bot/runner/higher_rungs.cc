@@ -66,8 +66,11 @@ std::optional<RungVerdict> HigherRungs::Checkout(const std::string& name, const 
   CommandOutcome sha =
       io_->RunGit({"rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"});
   if (auto b = Broke(sha, "git rev-parse " + rev)) return b;
-  CommandOutcome add =
-      io_->RunGit({"worktree", "add", "--detach", "--force", dir, Trimmed(sha.output)});
+  std::string commit = Trimmed(sha.output);
+  if (commit.size() < 40 || commit.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return Verdict(kStageUnverified, "git rev-parse " + rev + " gave no commit id");
+  }
+  CommandOutcome add = io_->RunGit({"worktree", "add", "--detach", "--force", dir, commit});
   if (auto b = Broke(add, "git worktree add (" + rev + ")")) return b;
   auto tree = LoadRecipeTree(dir);
   if (!tree.ok()) return Verdict(kStageUnverified, tree.status().message());
@@ -193,7 +196,12 @@ RungVerdict HigherRungs::Maintained(const std::vector<StageRecord>& stages) {
   std::ofstream(spec_.scores_path, std::ios::trunc) << ScoresReportJson(report);
   io_->Note(age.reason);
   if (!age.fresh) return Verdict(kStageFail, age.reason);
-  if (!readme) return Verdict(kStageFail, "README.md: no README");
+  if (!readme) {
+    auto why = head_->unreadable.find("README.md");
+    return Verdict(kStageFail, why == head_->unreadable.end()
+                                   ? "README.md: no README"
+                                   : "README.md: not read: " + why->second);
+  }
   if (!report.has_block) {
     return Verdict(kStageFail, std::string("README.md: no metadata block (") + kMetadataOpen +
                                    " ... " + kMetadataClose + ")");

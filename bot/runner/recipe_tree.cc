@@ -18,7 +18,7 @@ bool IsComposeName(const std::string& name) {
 }
 
 // Reads `rel` under `root` into the tree, or records why not.
-void ReadInto(const fs::path& root, const std::string& rel, RecipeTree* tree) {
+void ReadInto(const fs::path& root, const std::string& rel, RecipeTree* tree, size_t* budget) {
   if (tree->files.count(rel) || tree->unreadable.count(rel)) return;
   fs::path p = fs::path(rel).lexically_normal();
   if (p.is_absolute() || p.empty() || *p.begin() == "..") {
@@ -34,10 +34,17 @@ void ReadInto(const fs::path& root, const std::string& rel, RecipeTree* tree) {
     return;
   }
   if (!fs::is_regular_file(full, ec)) return;  // absent: not in this tree
-  if (fs::file_size(full, ec) > kMaxRecipeFileBytes || ec) {
+  size_t size = fs::file_size(full, ec);
+  if (ec || size > kMaxRecipeFileBytes) {
     tree->unreadable[rel] = "larger than " + std::to_string(kMaxRecipeFileBytes) + " bytes";
     return;
   }
+  if (size > *budget) {
+    tree->unreadable[rel] =
+        "the recipe's files are over " + std::to_string(kMaxRecipeTreeBytes) + " bytes";
+    return;
+  }
+  *budget -= size;
   std::ifstream in(full, std::ios::binary);
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -65,7 +72,8 @@ Result<RecipeTree> LoadRecipeTree(const std::string& dir) {
     std::string name = e.path().filename().string();
     if (IsComposeName(name)) top.push_back(name);
   }
-  for (const std::string& name : top) ReadInto(root, name, &tree);
+  size_t budget = kMaxRecipeTreeBytes;
+  for (const std::string& name : top) ReadInto(root, name, &tree, &budget);
   for (const auto& e : fs::directory_iterator(root / "release", ec)) {
     if (e.is_regular_file(ec) && e.file_size(ec) > 0) {
       tree.release_notes.insert(e.path().filename().string());
@@ -74,7 +82,8 @@ Result<RecipeTree> LoadRecipeTree(const std::string& dir) {
   auto compose = ComposeFiles(tree);
   if (compose.ok()) {
     for (const ComposeFile& f : *compose) {
-      for (const ComposeFileEntry& entry : f.file_entries) ReadInto(root, entry.file, &tree);
+      for (const ComposeFileEntry& entry : f.file_entries)
+        ReadInto(root, entry.file, &tree, &budget);
     }
   }
   return tree;

@@ -3,7 +3,8 @@
 // worktree the runner made) or built by a test. Only what the rules read is kept: the
 // compose*.yml files at the top, .env.sample, abra.sh, README.md, the files the compose files
 // build configs and secrets from, and the names of the release notes in release/. A file is
-// read only inside the tree (no `..`, no symlink out) and up to kMaxRecipeFileBytes.
+// read only inside the tree (no `..`, no symlink out), up to kMaxRecipeFileBytes, and no more
+// than kMaxRecipeTreeBytes in all (a recipe is the PR author's: its cost to cc-ci is bounded).
 
 #include <map>
 #include <set>
@@ -16,6 +17,7 @@
 namespace ccci::runner {
 
 inline constexpr size_t kMaxRecipeFileBytes = 1 << 20;
+inline constexpr size_t kMaxRecipeTreeBytes = 16 << 20;
 
 struct RecipeTree {
   std::map<std::string, std::string> files;       // relative path -> content

@@ -132,6 +132,28 @@ TEST(RecipeTree, LoadsWhatTheRulesRead) {
   EXPECT_FALSE(LoadRecipeTree("/nonexistent/recipe").ok());
 }
 
+// A PR's recipe decides what cc-ci reads: not more than kMaxRecipeTreeBytes of it.
+TEST(RecipeTree, ReadsAtMostItsBudget) {
+  ccci::testing::TempDir dir;
+  std::string compose = "services:\n  app:\n    image: x:1\nconfigs:\n";
+  std::string mib(kMaxRecipeFileBytes, 'x');
+  for (int i = 0; i < 20; ++i) {
+    std::string n = std::to_string(i);
+    ccci::testing::WriteFile(dir.File("c" + n + ".tmpl"), mib);
+    compose += "  c" + n + ":\n    name: c" + n + "_${C_VERSION}\n    file: c" + n + ".tmpl\n";
+  }
+  ccci::testing::WriteFile(dir.File("compose.yml"), compose);
+  ccci::testing::WriteFile(dir.File("big.tmpl"), mib + "y");
+  auto t = LoadRecipeTree(dir.path());
+  ASSERT_TRUE(t.ok());
+  size_t read = 0;
+  for (const auto& [path, text] : t->files) read += text.size();
+  EXPECT_LE(read, kMaxRecipeTreeBytes);
+  EXPECT_EQ(t->files.size(), 16u) << "compose.yml and 15 of the 1 MiB files";
+  EXPECT_EQ(t->unreadable.size(), 5u);
+  EXPECT_EQ(t->unreadable.begin()->second, "the recipe's files are over 16777216 bytes");
+}
+
 TEST(RecipeTree, AnOverlayDisablingAHealthcheckWins) {
   RecipeTree t;
   t.files["compose.yml"] = "services:\n  app:\n    healthcheck:\n      test: [\"CMD\", \"true\"]\n";
