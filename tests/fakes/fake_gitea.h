@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <rapidjson/document.h>
+
 namespace Poco {
 class URI;
 namespace Net {
@@ -80,6 +82,10 @@ class FakeGitea {
   // `s` is the path split on '/' (api v1 repos o r ...). Called with mu_ held.
   int HandleRepo(const std::string& method, const std::vector<std::string>& s,
                  const Poco::URI& uri, const std::string& body, std::string* out);
+  int GetContents(const std::string& path, const Poco::URI& uri, std::string* out);
+  int PutContents(const std::string& path, const rapidjson::Document& body, std::string* out);
+  int CreatePull(const rapidjson::Document& body, std::string* out);
+  int EditPull(const std::string& number, const rapidjson::Document& body, std::string* out);
   std::string PullJson(const Pull& p);
 
   std::mutex mu_;
