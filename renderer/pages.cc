@@ -247,6 +247,16 @@ static std::string TableCell(const std::string& s) {
   return out;
 }
 
+// A Markdown code fence no line of `text` can close: one backtick more than its longest run.
+static std::string CodeFence(const std::string& text) {
+  size_t longest = 0, run = 0;
+  for (char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return std::string(std::max<size_t>(3, longest + 1), '`');
+}
+
 std::string RenderPrComment(const PrCommentView& v) {
   data d;
   d.set("recipe", v.recipe);
@@ -279,6 +289,21 @@ std::string RenderPrComment(const PrCommentView& v) {
   }
   d.set("stages", list);
   d.set("has_stages", data(!v.stages.empty()));
+  if (!v.readme_block.empty()) {
+    data readme;
+    data scores{data::type::list};
+    for (const auto& sc : v.readme_differences) {
+      data row;
+      row.set("key", TableCell(sc.key));
+      row.set("readme", sc.readme.empty() ? "(empty)" : TableCell(sc.readme));
+      row.set("measured", TableCell(sc.measured));
+      scores.push_back(row);
+    }
+    readme.set("scores", scores);
+    readme.set("fence", CodeFence(v.readme_block));
+    readme.set("block", v.readme_block);
+    d.set("readme", readme);
+  }
   return Template(ccci_tpl_pr_comment, ccci_tpl_pr_comment_end).render(d);
 }
 

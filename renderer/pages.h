@@ -89,6 +89,13 @@ struct PrCommentView {
     std::string name, status, reason, duration, log_url;
   };
   std::vector<Stage> stages;
+  // The README's metadata block as cc-ci measured it, shown when it differs from the README
+  // (empty: it does not, or was not measured), and the scores that differ.
+  std::string readme_block;
+  struct Score {
+    std::string key, readme, measured;
+  };
+  std::vector<Score> readme_differences;
 };
 std::string RenderPrComment(const PrCommentView& view);
 

@@ -16,6 +16,7 @@
 #include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
 #include "bot/report/command_handler.h"
+#include "bot/report/readme_pr.h"
 #include "bot/report/reconciler.h"
 #include "bot/report/reporter.h"
 #include "bot/report/trust_gate.h"
@@ -164,10 +165,14 @@ int RunServeCommand(int argc, char** argv) {
   Outbox::Options oo;
   oo.dry_run = config.EffectiveDryRun();
   oo.bot_login = config.bot_login;
+  if (gitea) oo.deliver_readme = ReadmePrSender(gitea.get());
   Outbox outbox(store->get(), gitea.get(), oo);
+  RunnerSetup runner_setup(config);
   Reporter::Options ro;
   ro.public_url = config.EffectivePublicUrl();
   ro.pass_level = config.pass_level;
+  ro.data_dir = runner_setup.options().data_dir;
+  ro.readme_prs = config.readme_prs;
   Reporter reporter(store->get(), store->get(), &outbox, ro);
 
   CommandHandler::Options cho;
@@ -182,7 +187,6 @@ int RunServeCommand(int argc, char** argv) {
   TrustGate::Options tgo;
   tgo.trusted_users = config.trusted_users;
   TrustGate gate(store->get(), gitea.get(), tgo);
-  RunnerSetup runner_setup(config);
   runner::SchedulerOptions sched_options = runner_setup.options();
   sched_options.on_stage_finished = [&metrics](const StageRecord& s) {
     metrics.ObserveStage(s.name, s.status, static_cast<double>(s.duration_ms) / 1000.0);

@@ -40,6 +40,7 @@ const std::vector<ConfigKey> kKeys = {
     {"gitea.repos", "", "comma-separated owner/name repos the reconciler watches (plus those seen in deliveries)"},
     {"gitea.reconcile_interval", "5m", "how often the reconciler looks for missed PRs and comments"},
     {"gitea.pass_level", "1", "the commit status is success at or above this level"},
+    {"gitea.readme_prs", "true", "on a default-branch run whose measured README scores differ from the README, open (or update) one PR on branch cc-ci/readme-scores; false only reports them"},
     {"runner.concurrency", "1", "runs tested at the same time"},
     {"runner.abra", "abra", "the abra executable (looked up on PATH)"},
     {"runner.docker", "docker", "the docker executable, used to read the deployed stack's labels"},
@@ -54,6 +55,7 @@ const std::vector<ConfigKey> kKeys = {
     {"runner.approved_recipes", "", "comma-separated recipes whose own repo code (overlay recipe_checks) may run"},
     {"runner.log_max_bytes", "10485760", "each stage log is cut at this size"},
     {"runner.screenshots", "true", "take a screenshot of each app in headless Chromium"},
+    {"levels.maintained_months", "6", "rung 8 (maintained): the recipe's newest release is at most this many months old"},
     {"log.level", "info", "debug, info, warn or error"},
 };
 
@@ -114,7 +116,10 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   } else if (key == "gitea.trusted_users") c->trusted_users = SplitList(v, ",");
   else if (key == "gitea.repos") c->repos = SplitList(v, ",");
   else if (key == "gitea.reconcile_interval") return duration(&c->reconcile_interval_s);
-  else if (key == "gitea.pass_level") return int_in(&c->pass_level, 0, 5);
+  else if (key == "gitea.pass_level") return int_in(&c->pass_level, 0, 8);
+  else if (key == "gitea.readme_prs") {
+    if (!ParseBool(v, &c->readme_prs)) return "not a boolean (true or false): '" + v + "'";
+  }
   else if (key == "runner.concurrency") return int_in(&c->runner_concurrency, 1, 64);
   else if (key == "runner.abra") c->runner_abra = v;
   else if (key == "runner.docker") c->runner_docker = v;
@@ -137,6 +142,7 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   } else if (key == "runner.screenshots") {
     if (!ParseBool(v, &c->runner_screenshots)) return "not a boolean (true or false): '" + v + "'";
   }
+  else if (key == "levels.maintained_months") return int_in(&c->maintained_months, 1, 120);
   else if (key == "log.level") c->log_level = v;
   else return "unknown key";
   return "";

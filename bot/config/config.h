@@ -41,6 +41,7 @@ struct Config {
   std::vector<std::string> repos;         // watched repos (owner/name) for the reconciler
   int reconcile_interval_s = 300;
   int pass_level = 1;                     // commit status is success at or above this level
+  bool readme_prs = true;                 // open/update the README scores PR (else only report)
 
   // [runner]
   int runner_concurrency = 1;                 // runs at a time
@@ -57,6 +58,9 @@ struct Config {
   std::vector<std::string> runner_approved_recipes;
   int64_t runner_log_max_bytes = 10 << 20;
   bool runner_screenshots = true;             // headless Chromium screenshot of each app
+
+  // [levels]
+  int maintained_months = 6;  // rung 8: the newest release at most this old
 
   // [log]
   std::string log_level = "info";

@@ -47,7 +47,7 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                         .Register(*registry_);
   runs_finished_ = &prometheus::BuildCounter()
                         .Name("ccci_runs_finished_total")
-                        .Help("Runs the runner ended, by outcome (level_0..level_5, error, "
+                        .Help("Runs the runner ended, by outcome (level_0..level_8, error, "
                               "cancelled, requeued)")
                         .Register(*registry_);
 }
