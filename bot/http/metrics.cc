@@ -30,6 +30,12 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                         .Name("ccci_http_requests_total")
                         .Help("HTTP requests answered, by route and status code")
                         .Register(*registry_);
+  dropped_ = &prometheus::BuildCounter()
+                  .Name("ccci_http_connections_dropped_total")
+                  .Help("Connections the HTTP front closed without a handler's answer, by reason "
+                        "(evicted over a connection cap, refused, busy, request_timeout, "
+                        "write_timeout)")
+                  .Register(*registry_);
   auto& latency = prometheus::BuildHistogram()
                       .Name("ccci_webhook_intake_seconds")
                       .Help("Time from reading a webhook to answering it (verify, parse, commit)")
@@ -71,6 +77,10 @@ void Metrics::ObserveDelivery(const std::string& event, const std::string& outco
                               double seconds) {
   deliveries_->Add({{"event", NormalizeEvent(event)}, {"outcome", outcome}}).Increment();
   intake_latency_->Observe(seconds);
+}
+
+void Metrics::ObserveDroppedConnection(const std::string& reason) {
+  dropped_->Add({{"reason", reason}}).Increment();
 }
 
 void Metrics::ObserveHttpRequest(const std::string& route, int status) {

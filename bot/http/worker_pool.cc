@@ -1,0 +1,55 @@
+#include "bot/http/worker_pool.h"
+
+namespace ccci {
+
+WorkerPool::WorkerPool(int threads, size_t max_queued, std::function<void(Connection*)> work)
+    : max_queued_(max_queued), work_(std::move(work)) {
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+}
+
+WorkerPool::~WorkerPool() { Stop(); }
+
+bool WorkerPool::Submit(Connection* c) {
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || queue_.size() >= max_queued_) return false;
+    queue_.push_back(c);
+    wake = idle_ > 0;
+  }
+  if (wake) cv_.notify_one();
+  return true;
+}
+
+std::vector<Connection*> WorkerPool::Stop() {
+  std::vector<Connection*> left;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    left.assign(queue_.begin(), queue_.end());
+    queue_.clear();
+  }
+  cv_.notify_all();
+  for (std::thread& t : threads_) t.join();
+  threads_.clear();
+  return left;
+}
+
+void WorkerPool::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    while (queue_.empty() && !stopping_) {
+      ++idle_;
+      cv_.wait(lock);
+      --idle_;
+    }
+    if (stopping_) return;
+    Connection* c = queue_.front();
+    queue_.pop_front();
+    lock.unlock();
+    work_(c);
+    lock.lock();
+  }
+}
+
+}  // namespace ccci
