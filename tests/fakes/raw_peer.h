@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -28,6 +29,8 @@ class RawPeer {
     to.sin_family = AF_INET;
     to.sin_port = htons(port);
     inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    timeval ten_seconds{10, 0};  // a send the server never takes fails instead of hanging
+    if (fd_ >= 0) setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &ten_seconds, sizeof(ten_seconds));
     if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 ||
         connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
       if (fd_ >= 0) close(fd_);
@@ -38,7 +41,8 @@ class RawPeer {
   RawPeer(const RawPeer&) = delete;
   RawPeer& operator=(const RawPeer&) = delete;
 
-  // Sends all of `bytes`, blocking as needed; false when the connection is gone.
+  // Sends all of `bytes`, blocking as needed (10 s at most); false when the connection is
+  // gone (reset) or the server takes nothing for 10 s.
   bool Send(std::string_view bytes) {
     while (!bytes.empty()) {
       ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
