@@ -1,33 +1,23 @@
 #include "bot/http/front.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 #include <thread>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "base/log.h"
 #include "bot/http/connection.h"
+#include "bot/http/connection_table.h"
 #include "bot/http/worker_pool.h"
 
 namespace ccci {
-
-struct PeerEntry {
-  int count = 0;
-  Connection* head = nullptr;  // its waiting connections, oldest first
-  Connection* tail = nullptr;
-};
 
 namespace {
 
@@ -43,17 +33,6 @@ constexpr int kAcceptBatch = 64;
 constexpr uint32_t kIn = EPOLLIN | EPOLLRDHUP;
 constexpr uint32_t kOut = EPOLLOUT;
 
-std::string PeerText(const sockaddr_storage& addr) {
-  char buf[INET6_ADDRSTRLEN] = "?";
-  if (addr.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, buf, sizeof(buf));
-  } else if (addr.ss_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr, buf,
-              sizeof(buf));
-  }
-  return buf;
-}
-
 }  // namespace
 
 class Front::Loop {
@@ -62,61 +41,55 @@ class Front::Loop {
 
   Status Start(int listen_fd);
   void Stop(milliseconds grace);
-  int open() const { return open_.load(); }
+  int open() const { return table_.open(); }
 
  private:
   // On the loop thread.
   void Run();
-  void Accept(FrontClock::time_point now);
-  void OnEvent(Connection* c, FrontClock::time_point now);
-  void OnReadable(Connection* c, FrontClock::time_point now);
-  void Feed(Connection* c, const char* data, size_t n, FrontClock::time_point now);
+  void Accept();
+  void OnEvent(Connection* c);
+  void OnReadable(Connection* c);
+  void Feed(Connection* c, const char* data, size_t n);
   void Dispatch(Connection* c);
   void Refuse(Connection* c, HttpRequest partial, int status, const std::string& reason,
-              bool linger, FrontClock::time_point now);
-  void Returned(Connection* c, Turn turn, FrontClock::time_point now);
-  void AfterAnswer(Connection* c, FrontClock::time_point now);
-  void Linger(Connection* c, FrontClock::time_point now);
-  void Expire(Connection* c, FrontClock::time_point now);
-  void Sweep(FrontClock::time_point now);
-  void BeginStop(FrontClock::time_point now);
-  void TrimWhenQuiet(FrontClock::time_point now);
-  int Timeout(FrontClock::time_point now) const;
+              bool linger);
+  void Returned(Connection* c, Turn turn);
+  void AfterAnswer(Connection* c);
+  void Linger(Connection* c);
+  void Expire(Connection* c);
+  void Sweep();
+  void BeginStop();
+  void TrimWhenQuiet();
+  int Timeout() const;
   // Waits for `events` in `state` until `deadline`, as the newest waiting connection.
   void WaitFor(Connection* c, ConnState state, FrontClock::time_point deadline, uint32_t events);
   void Arm(Connection* c, uint32_t events);
-  void ToWorker(Connection* c, FrontClock::time_point now);
-  bool EvictOldest(PeerEntry* peer);
+  void ToWorker(Connection* c);
+  // Closes the oldest waiting connection (`victim`); false when there is none.
+  bool Evict(Connection* victim);
   void Close(Connection* c);
   void PauseAccepting(bool pause);
-  void Link(Connection* c);
-  void Unlink(Connection* c);
 
   // On pool threads.
   void Work(Connection* c);
-  void GiveBack(Connection* c, Turn turn);
 
   FrontOptions o_;
   FrontHandler* handler_;
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
-  int wake_fd_ = -1;
   char listen_tag_ = 0, wake_tag_ = 0;  // their addresses tell events apart
   std::thread thread_;
   std::unique_ptr<WorkerPool> priority_;
   std::unique_ptr<WorkerPool> pages_;
   std::atomic<bool> stopping_{false};
-  std::atomic<int> open_{0};
   milliseconds grace_{0};
 
   // Loop thread only.
-  std::unordered_map<PeerKey, PeerEntry, PeerKeyHash> peers_;
-  Connection* head_ = nullptr;  // waiting connections (owned by the loop), oldest first
-  Connection* tail_ = nullptr;
-  std::unordered_set<Connection*> all_;
+  ConnectionTable table_;
   std::vector<Connection*> closed_;  // freed after the events of one wait are handled
   FrontClock::time_point next_deadline_ = FrontClock::time_point::max();
   FrontClock::time_point stop_deadline_ = FrontClock::time_point::max();
+  FrontClock::time_point now_;  // when the current wait returned
   FrontClock::time_point last_busy_;
   bool stop_begun_ = false;
   bool accept_paused_ = false;
@@ -124,15 +97,13 @@ class Front::Loop {
   int in_workers_ = 0;
   std::unique_ptr<char[]> buf_ = std::make_unique<char[]>(kReadBytes);
 
-  std::mutex back_mu_;
-  std::vector<std::pair<Connection*, Turn>> back_;  // handed back by workers
+  HandBack back_;  // from the workers
 };
 
 Status Front::Loop::Start(int listen_fd) {
   listen_fd_ = listen_fd;
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epoll_fd_ < 0 || wake_fd_ < 0) return Unavailable(std::string("epoll: ") + strerror(errno));
+  if (epoll_fd_ < 0 || back_.fd() < 0) return Unavailable(std::string("epoll: ") + strerror(errno));
   int flags = fcntl(listen_fd_, F_GETFL);
   fcntl(listen_fd_, F_SETFL, flags | O_NONBLOCK);
   epoll_event ev{};
@@ -140,7 +111,7 @@ Status Front::Loop::Start(int listen_fd) {
   ev.data.ptr = &listen_tag_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev);
   ev.data.ptr = &wake_tag_;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, back_.fd(), &ev);
   auto work = [this](Connection* c) { Work(c); };
   priority_ = std::make_unique<WorkerPool>(o_.priority_workers, o_.max_queued, work);
   pages_ = std::make_unique<WorkerPool>(o_.page_workers, o_.max_queued, work);
@@ -152,68 +123,56 @@ void Front::Loop::Stop(milliseconds grace) {
   if (!thread_.joinable()) return;
   grace_ = grace;
   stopping_ = true;
-  uint64_t one = 1;
-  (void)!write(wake_fd_, &one, sizeof(one));
+  back_.Wake();
   thread_.join();
-  // Single-threaded once the pools are joined; connections they never started are in all_.
+  // Single-threaded once the pools are joined; the table closes what is left, those the
+  // pools never started included.
   priority_->Stop();
   pages_->Stop();
-  for (Connection* c : all_) {
-    if (c->fd >= 0) close(c->fd);
-    delete c;
-  }
-  all_.clear();
+  table_.CloseAll();
   for (Connection* c : closed_) delete c;
   closed_.clear();
-  open_ = 0;
   if (listen_fd_ >= 0) close(listen_fd_);
   close(epoll_fd_);
-  close(wake_fd_);
 }
 
 void Front::Loop::Run() {
   epoll_event events[kMaxEvents];
   for (;;) {
-    int n = epoll_wait(epoll_fd_, events, kMaxEvents, Timeout(FrontClock::now()));
-    auto now = FrontClock::now();
+    now_ = FrontClock::now();
+    int n = epoll_wait(epoll_fd_, events, kMaxEvents, Timeout());
+    now_ = FrontClock::now();
     for (int i = 0; i < n; ++i) {
       void* tag = events[i].data.ptr;
       if (tag == &listen_tag_) {
-        Accept(now);
+        Accept();
       } else if (tag == &wake_tag_) {
-        uint64_t count;
-        (void)!read(wake_fd_, &count, sizeof(count));
-        std::vector<std::pair<Connection*, Turn>> back;
-        {
-          std::lock_guard<std::mutex> lock(back_mu_);
-          back.swap(back_);
-        }
-        for (auto [c, turn] : back) Returned(c, turn, now);
+        for (auto [c, turn] : back_.Take()) Returned(c, turn);
       } else {
-        OnEvent(static_cast<Connection*>(tag), now);
+        OnEvent(static_cast<Connection*>(tag));
       }
     }
-    if (now >= next_deadline_) Sweep(now);
+    if (now_ >= next_deadline_) Sweep();
     for (Connection* c : closed_) delete c;
     closed_.clear();
     if (stopping_) {
-      if (!stop_begun_) BeginStop(now);
-      if (all_.empty() || now >= stop_deadline_) return;
+      if (!stop_begun_) BeginStop();
+      if (table_.open() == 0 || now_ >= stop_deadline_) return;
     } else {
-      TrimWhenQuiet(now);
+      TrimWhenQuiet();
     }
   }
 }
 
-int Front::Loop::Timeout(FrontClock::time_point now) const {
+int Front::Loop::Timeout() const {
   auto until = std::min(next_deadline_, stop_deadline_);
   if (dirty_) until = std::min(until, last_busy_ + kQuietBeforeTrim);
   if (until == FrontClock::time_point::max()) return -1;
-  auto ms = std::chrono::ceil<milliseconds>(until - now).count();
+  auto ms = std::chrono::ceil<milliseconds>(until - now_).count();
   return static_cast<int>(std::clamp<int64_t>(ms, 0, 60000));
 }
 
-void Front::Loop::Accept(FrontClock::time_point now) {
+void Front::Loop::Accept() {
   for (int i = 0; i < kAcceptBatch; ++i) {
     sockaddr_storage addr{};
     socklen_t len = sizeof(addr);
@@ -224,19 +183,18 @@ void Front::Loop::Accept(FrontClock::time_point now) {
       if (errno == EMFILE || errno == ENFILE) {
         // Out of descriptors: make room by closing the oldest waiting connection, or stop
         // accepting until a connection closes (the listener would wake the loop at once).
-        if (EvictOldest(nullptr)) continue;
+        if (Evict(table_.Oldest())) continue;
         PauseAccepting(true);
       }
       return;
     }
     PeerKey key = PeerKey::Of(addr);
-    auto it = peers_.find(key);
     bool room = true;
-    if (o_.max_connections_per_peer > 0 && it != peers_.end() &&
-        it->second.count >= o_.max_connections_per_peer) {
-      room = EvictOldest(&it->second);
+    if (o_.max_connections_per_peer > 0 &&
+        table_.PeerCount(key) >= o_.max_connections_per_peer) {
+      room = Evict(table_.OldestOf(key));
     }
-    if (room && open_.load() >= o_.max_connections) room = EvictOldest(nullptr);
+    if (room && table_.open() >= o_.max_connections) room = Evict(table_.Oldest());
     if (!room) {  // every connection is being answered: no one to make room
       handler_->Dropped("refused");
       close(fd);
@@ -244,29 +202,23 @@ void Front::Loop::Accept(FrontClock::time_point now) {
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    auto* c = new Connection(fd, {o_.max_head_bytes, 100, o_.max_body_bytes});
-    c->peer = key;
-    c->peer_text = PeerText(addr);
-    c->peer_entry = &peers_[key];
-    c->peer_entry->count++;
-    open_++;
-    all_.insert(c);
+    Connection* c = table_.Add(fd, addr, {o_.max_head_bytes, 100, o_.max_body_bytes});
     epoll_event ev{};
     ev.events = kIn | EPOLLONESHOT;
     ev.data.ptr = c;
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
     c->state = ConnState::kReading;
-    c->deadline = now + o_.request_timeout;
+    c->deadline = now_ + o_.request_timeout;
     next_deadline_ = std::min(next_deadline_, c->deadline);
-    Link(c);
+    table_.MarkWaiting(c);
   }
 }
 
-void Front::Loop::OnEvent(Connection* c, FrontClock::time_point now) {
+void Front::Loop::OnEvent(Connection* c) {
   if (c->fd < 0) return;  // closed earlier in this batch
   switch (c->state) {
     case ConnState::kReading:
-      OnReadable(c, now);
+      OnReadable(c);
       return;
     case ConnState::kWriting: {
       size_t before = c->out_pos;
@@ -275,11 +227,11 @@ void Front::Loop::OnEvent(Connection* c, FrontClock::time_point now) {
       if (t == Turn::kBlocked) {
         // Progress renews the write deadline and makes it young again; a peer that reads
         // nothing keeps ageing towards eviction.
-        if (c->out_pos != before) return WaitFor(c, ConnState::kWriting, now + o_.write_timeout, kOut);
+        if (c->out_pos != before) return WaitFor(c, ConnState::kWriting, now_ + o_.write_timeout, kOut);
         return Arm(c, kOut);
       }
-      if (c->body_done) return AfterAnswer(c, now);
-      return ToWorker(c, now);
+      if (c->body_done) return AfterAnswer(c);
+      return ToWorker(c);
     }
     case ConnState::kWaiting:
       // A live stream's peer sent something or went away: the stream ends.
@@ -300,14 +252,14 @@ void Front::Loop::OnEvent(Connection* c, FrontClock::time_point now) {
   }
 }
 
-void Front::Loop::OnReadable(Connection* c, FrontClock::time_point now) {
+void Front::Loop::OnReadable(Connection* c) {
   ssize_t n = recv(c->fd, buf_.get(), kReadBytes, 0);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return Arm(c, kIn);
   if (n <= 0) return Close(c);  // the peer left; half a request gets no answer
-  Feed(c, buf_.get(), static_cast<size_t>(n), now);
+  Feed(c, buf_.get(), static_cast<size_t>(n));
 }
 
-void Front::Loop::Feed(Connection* c, const char* data, size_t n, FrontClock::time_point now) {
+void Front::Loop::Feed(Connection* c, const char* data, size_t n) {
   bool was_idle = c->reader.state() == RequestReader::State::kIdle;
   size_t used = c->reader.Feed(data, n);
   switch (c->reader.state()) {
@@ -316,14 +268,14 @@ void Front::Loop::Feed(Connection* c, const char* data, size_t n, FrontClock::ti
       return Dispatch(c);
     case RequestReader::State::kError:
       return Refuse(c, c->reader.partial(), c->reader.error_status(), c->reader.error_reason(),
-                    true, now);
+                    true);
     case RequestReader::State::kReading:
       if (c->reader.TakeContinue()) {  // the peer waits for this before it sends the body
         static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
         (void)!send(c->fd, kContinue, sizeof(kContinue) - 1, MSG_NOSIGNAL);
       }
       if (was_idle) {  // a request began: it has request_timeout to arrive whole
-        return WaitFor(c, ConnState::kReading, now + o_.request_timeout, kIn);
+        return WaitFor(c, ConnState::kReading, now_ + o_.request_timeout, kIn);
       }
       return Arm(c, kIn);
     case RequestReader::State::kIdle:
@@ -336,70 +288,69 @@ void Front::Loop::Dispatch(Connection* c) {
   c->request = c->reader.Take();
   c->request.peer = c->peer_text;
   c->priority = handler_->IsPriority(c->request.path());
-  Unlink(c);
+  table_.Unlist(c);
   c->state = ConnState::kInWorker;
   in_workers_++;
   dirty_ = true;
-  last_busy_ = FrontClock::now();
+  last_busy_ = now_;
   if ((c->priority ? priority_ : pages_)->Submit(c)) return;
   in_workers_--;
   handler_->Dropped("busy");
   HttpRequest req = std::move(c->request);
-  Refuse(c, std::move(req), 503, "busy: too many requests waiting; retry later", true,
-         FrontClock::now());
+  Refuse(c, std::move(req), 503, "busy: too many requests waiting; retry later", true);
 }
 
 void Front::Loop::Refuse(Connection* c, HttpRequest partial, int status,
-                         const std::string& reason, bool linger, FrontClock::time_point now) {
+                         const std::string& reason, bool linger) {
   HttpResponse r = handler_->Reject(partial, status, reason);
   r.close = true;
   c->request = std::move(partial);
   c->BeginAnswer(std::move(r), false);
   Turn t = c->Flush();
   if (t == Turn::kBroken || (t == Turn::kBlocked && !linger)) return Close(c);
-  if (t == Turn::kBlocked) return WaitFor(c, ConnState::kWriting, now + o_.write_timeout, kOut);
+  if (t == Turn::kBlocked) return WaitFor(c, ConnState::kWriting, now_ + o_.write_timeout, kOut);
   if (!linger) return Close(c);
-  AfterAnswer(c, now);
+  AfterAnswer(c);
 }
 
-void Front::Loop::Returned(Connection* c, Turn turn, FrontClock::time_point now) {
+void Front::Loop::Returned(Connection* c, Turn turn) {
   in_workers_--;
-  last_busy_ = now;
+  last_busy_ = now_;
   switch (turn) {
     case Turn::kAnswered:
-      return AfterAnswer(c, now);
+      return AfterAnswer(c);
     case Turn::kBlocked:
-      return WaitFor(c, ConnState::kWriting, now + o_.write_timeout, kOut);
+      return WaitFor(c, ConnState::kWriting, now_ + o_.write_timeout, kOut);
     case Turn::kWait:
       if (stopping_) return Close(c);  // live streams end with the server
-      return WaitFor(c, ConnState::kWaiting, now + c->wait, kIn);
+      return WaitFor(c, ConnState::kWaiting, now_ + c->wait, kIn);
     case Turn::kBroken:
       return Close(c);
   }
 }
 
-void Front::Loop::AfterAnswer(Connection* c, FrontClock::time_point now) {
+void Front::Loop::AfterAnswer(Connection* c) {
   if (stopping_) return Close(c);
-  if (!c->keep_alive) return Linger(c, now);
+  if (!c->keep_alive) return Linger(c);
   c->EndAnswer();
-  WaitFor(c, ConnState::kReading, now + o_.keepalive_timeout, kIn);
+  WaitFor(c, ConnState::kReading, now_ + o_.keepalive_timeout, kIn);
   if (!c->leftover.empty()) {  // a pipelined request is already here
     std::string data = std::move(c->leftover);
     c->leftover.clear();
-    Feed(c, data.data(), data.size(), now);
+    Feed(c, data.data(), data.size());
   }
 }
 
-void Front::Loop::Linger(Connection* c, FrontClock::time_point now) {
+void Front::Loop::Linger(Connection* c) {
   c->EndAnswer();
   c->leftover.clear();
   shutdown(c->fd, SHUT_WR);
   c->lingered = 0;
-  WaitFor(c, ConnState::kLingering, now + kLinger, kIn);
+  WaitFor(c, ConnState::kLingering, now_ + kLinger, kIn);
 }
 
-void Front::Loop::ToWorker(Connection* c, FrontClock::time_point now) {
-  Unlink(c);
+void Front::Loop::ToWorker(Connection* c) {
+  table_.Unlist(c);
   c->state = ConnState::kInWorker;
   in_workers_++;
   if (pages_->Submit(c)) return;
@@ -407,10 +358,9 @@ void Front::Loop::ToWorker(Connection* c, FrontClock::time_point now) {
   c->state = ConnState::kWriting;
   handler_->Dropped("busy");
   Close(c);
-  (void)now;
 }
 
-void Front::Loop::Expire(Connection* c, FrontClock::time_point now) {
+void Front::Loop::Expire(Connection* c) {
   switch (c->state) {
     case ConnState::kReading:
       if (c->reader.state() == RequestReader::State::kIdle) return Close(c);
@@ -418,24 +368,24 @@ void Front::Loop::Expire(Connection* c, FrontClock::time_point now) {
       return Refuse(c, c->reader.partial(), 408,
                     "request timeout: a request must arrive whole within " +
                         std::to_string(o_.request_timeout.count() / 1000) + "s",
-                    false, now);
+                    false);
     case ConnState::kWriting:
       handler_->Dropped("write_timeout");
       return Close(c);
     case ConnState::kWaiting:
-      return ToWorker(c, now);
+      return ToWorker(c);
     case ConnState::kLingering:
     case ConnState::kInWorker:
       return Close(c);
   }
 }
 
-void Front::Loop::Sweep(FrontClock::time_point now) {
+void Front::Loop::Sweep() {
   next_deadline_ = FrontClock::time_point::max();
-  for (Connection* c = head_; c != nullptr;) {
+  for (Connection* c = table_.Oldest(); c != nullptr;) {
     Connection* next = c->next;
-    if (c->deadline <= now) {
-      Expire(c, now);
+    if (c->deadline <= now_) {
+      Expire(c);
     } else {
       next_deadline_ = std::min(next_deadline_, c->deadline);
     }
@@ -443,23 +393,23 @@ void Front::Loop::Sweep(FrontClock::time_point now) {
   }
 }
 
-void Front::Loop::BeginStop(FrontClock::time_point now) {
+void Front::Loop::BeginStop() {
   stop_begun_ = true;
-  stop_deadline_ = now + grace_;
+  stop_deadline_ = now_ + grace_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
   close(listen_fd_);
   listen_fd_ = -1;
-  for (Connection* c = head_; c != nullptr;) {
+  for (Connection* c = table_.Oldest(); c != nullptr;) {
     Connection* next = c->next;
     if (c->state != ConnState::kWriting) Close(c);  // answers being written may finish
     c = next;
   }
 }
 
-void Front::Loop::TrimWhenQuiet(FrontClock::time_point now) {
+void Front::Loop::TrimWhenQuiet() {
   // A burst of big answers leaves freed memory in the allocator's arenas (the raised trim
   // threshold of serve_command.cc keeps it there for speed); once quiet, give it back.
-  if (!dirty_ || in_workers_ > 0 || now - last_busy_ < kQuietBeforeTrim) return;
+  if (!dirty_ || in_workers_ > 0 || now_ - last_busy_ < kQuietBeforeTrim) return;
   dirty_ = false;
   malloc_trim(0);
 }
@@ -469,8 +419,7 @@ void Front::Loop::WaitFor(Connection* c, ConnState state, FrontClock::time_point
   c->state = state;
   c->deadline = deadline;
   next_deadline_ = std::min(next_deadline_, deadline);
-  Unlink(c);
-  Link(c);
+  table_.MarkWaiting(c);
   Arm(c, events);
 }
 
@@ -481,8 +430,7 @@ void Front::Loop::Arm(Connection* c, uint32_t events) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
-bool Front::Loop::EvictOldest(PeerEntry* peer) {
-  Connection* victim = peer ? peer->head : head_;
+bool Front::Loop::Evict(Connection* victim) {
   if (victim == nullptr) return false;
   handler_->Dropped("evicted");
   Close(victim);
@@ -490,12 +438,9 @@ bool Front::Loop::EvictOldest(PeerEntry* peer) {
 }
 
 void Front::Loop::Close(Connection* c) {
-  Unlink(c);
+  table_.Remove(c);
   close(c->fd);
   c->fd = -1;
-  if (--c->peer_entry->count == 0) peers_.erase(c->peer);
-  open_--;
-  all_.erase(c);
   closed_.push_back(c);
   if (accept_paused_) PauseAccepting(false);
 }
@@ -507,30 +452,6 @@ void Front::Loop::PauseAccepting(bool pause) {
   ev.events = pause ? 0u : static_cast<uint32_t>(EPOLLIN);
   ev.data.ptr = &listen_tag_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
-}
-
-void Front::Loop::Link(Connection* c) {
-  c->prev = tail_;
-  c->next = nullptr;
-  (tail_ ? tail_->next : head_) = c;
-  tail_ = c;
-  PeerEntry* p = c->peer_entry;
-  c->peer_prev = p->tail;
-  c->peer_next = nullptr;
-  (p->tail ? p->tail->peer_next : p->head) = c;
-  p->tail = c;
-  c->listed = true;
-}
-
-void Front::Loop::Unlink(Connection* c) {
-  if (!c->listed) return;
-  (c->prev ? c->prev->next : head_) = c->next;
-  (c->next ? c->next->prev : tail_) = c->prev;
-  PeerEntry* p = c->peer_entry;
-  (c->peer_prev ? c->peer_prev->peer_next : p->head) = c->peer_next;
-  (c->peer_next ? c->peer_next->peer_prev : p->tail) = c->peer_prev;
-  c->prev = c->next = c->peer_prev = c->peer_next = nullptr;
-  c->listed = false;
 }
 
 void Front::Loop::Work(Connection* c) {
@@ -545,20 +466,7 @@ void Front::Loop::Work(Connection* c) {
     }
     c->BeginAnswer(std::move(r), c->keep_alive);
   }
-  GiveBack(c, c->Pump(kTurnBytes));
-}
-
-void Front::Loop::GiveBack(Connection* c, Turn turn) {
-  bool wake;
-  {
-    std::lock_guard<std::mutex> lock(back_mu_);
-    wake = back_.empty();
-    back_.emplace_back(c, turn);
-  }
-  if (wake) {
-    uint64_t one = 1;
-    (void)!write(wake_fd_, &one, sizeof(one));
-  }
+  back_.Push(c, c->Pump(kTurnBytes));
 }
 
 Front::Front(FrontOptions options, FrontHandler* handler)

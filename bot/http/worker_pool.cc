@@ -1,5 +1,8 @@
 #include "bot/http/worker_pool.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 namespace ccci {
 
 WorkerPool::WorkerPool(int threads, size_t max_queued, std::function<void(Connection*)> work)
@@ -50,6 +53,34 @@ void WorkerPool::Run() {
     work_(c);
     lock.lock();
   }
+}
+
+HandBack::HandBack() : fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+
+HandBack::~HandBack() { close(fd_); }
+
+void HandBack::Push(Connection* c, Turn turn) {
+  bool wake;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake = back_.empty();
+    back_.emplace_back(c, turn);
+  }
+  if (wake) Wake();
+}
+
+void HandBack::Wake() {
+  uint64_t one = 1;
+  (void)!write(fd_, &one, sizeof(one));
+}
+
+std::vector<std::pair<Connection*, Turn>> HandBack::Take() {
+  uint64_t count;
+  (void)!read(fd_, &count, sizeof(count));
+  std::vector<std::pair<Connection*, Turn>> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  out.swap(back_);
+  return out;
 }
 
 }  // namespace ccci

@@ -9,11 +9,12 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
-namespace ccci {
+#include "bot/http/connection.h"
 
-struct Connection;
+namespace ccci {
 
 class WorkerPool {
  public:
@@ -38,6 +39,27 @@ class WorkerPool {
   int idle_ = 0;  // threads waiting on cv_: a submit wakes one only when there is one
   bool stopping_ = false;
   std::vector<std::thread> threads_;
+};
+
+// Connections workers are done with, for the event loop: an eventfd the loop waits on is
+// signalled by the first push after the loop last took them, so a busy loop takes many per
+// wake-up.
+class HandBack {
+ public:
+  HandBack();
+  ~HandBack();
+  HandBack(const HandBack&) = delete;
+  HandBack& operator=(const HandBack&) = delete;
+
+  int fd() const { return fd_; }  // readable while connections wait, or after Wake()
+  void Push(Connection* c, Turn turn);
+  void Wake();
+  std::vector<std::pair<Connection*, Turn>> Take();
+
+ private:
+  int fd_;
+  std::mutex mu_;
+  std::vector<std::pair<Connection*, Turn>> back_;
 };
 
 }  // namespace ccci
