@@ -9,20 +9,13 @@
 #include "bot/forge/outbox_store.h"
 #include "bot/http/api_json.h"
 #include "bot/http/metrics.h"
+#include "bot/http/query_string.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
 #include "bot/store/store.h"
 
 namespace ccci {
 namespace {
-
-bool ParseInt(const std::string& s, int64_t* out) {
-  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) {
-    return false;
-  }
-  *out = std::stoll(s);
-  return true;
-}
 
 HttpResponse Json(int status, std::string body) {
   return BodyResponse(status, "application/json", std::move(body));
@@ -92,7 +85,7 @@ HttpResponse HandleMetrics(const HttpServices* s) {
 
 HttpResponse HandleRun(const HttpServices* s, const std::string& id_text) {
   int64_t id;
-  auto run = ParseInt(id_text, &id) ? s->store->GetRun(id)
+  auto run = ParseDecimal(id_text, &id) ? s->store->GetRun(id)
                                     : Result<Run>(NotFound("no run " + id_text));
   return run.ok() ? Json(200, RunToJson(*run)) : JsonError(run.status());
 }
@@ -102,11 +95,11 @@ HttpResponse HandleRunList(const HttpRequest& req, const HttpServices* s) {
   std::string error;
   for (const auto& [k, v] : req.query) {
     int64_t n = 0;
-    if (k == "limit" && ParseInt(v, &n) && n >= 1 && n <= 500) {
+    if (k == "limit" && ParseDecimal(v, &n) && n >= 1 && n <= 500) {
       q.limit = static_cast<int>(n);
-    } else if (k == "before" && ParseInt(v, &n)) {
+    } else if (k == "before" && ParseDecimal(v, &n)) {
       q.before_id = n;
-    } else if (k == "pr" && ParseInt(v, &n)) {
+    } else if (k == "pr" && ParseDecimal(v, &n)) {
       q.pr = n;
     } else if (k == "repo") {
       q.repo = v;
@@ -129,9 +122,9 @@ HttpResponse HandleOutbox(const HttpRequest& req, const HttpServices* s) {
   OutboxFilter filter;
   for (const auto& [k, v] : req.query) {
     int64_t n = 0;
-    if (k == "limit" && ParseInt(v, &n) && n >= 1 && n <= 500) {
+    if (k == "limit" && ParseDecimal(v, &n) && n >= 1 && n <= 500) {
       limit = static_cast<int>(n);
-    } else if (k == "pr" && ParseInt(v, &n)) {
+    } else if (k == "pr" && ParseDecimal(v, &n)) {
       filter.pr = n;
     } else if (k == "repo") {
       filter.repo = v;

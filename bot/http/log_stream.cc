@@ -4,25 +4,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bot/http/query_string.h"
 #include "bot/store/store.h"
 
 namespace ccci {
 namespace {
 
-bool ParseOffset(const std::string& s, int64_t* out) {
-  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) {
-    return false;
-  }
-  *out = std::stoll(s);
-  return true;
-}
-
 // Where the client wants to continue: Last-Event-ID (a reconnect) over ?from= over 0.
 int64_t StartOffset(const HttpRequest& req) {
   int64_t n = 0;
-  if (ParseOffset(std::string(req.Header("Last-Event-ID")), &n)) return n;
+  if (ParseDecimal(req.Header("Last-Event-ID"), &n)) return n;
   for (const auto& [k, v] : req.query) {
-    if (k == "from" && ParseOffset(v, &n)) return n;
+    if (k == "from" && ParseDecimal(v, &n)) return n;
   }
   return 0;
 }

@@ -33,6 +33,16 @@ bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out) {
   return true;
 }
 
+bool ParseDecimal(std::string_view s, int64_t* out) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos) {
+    return false;
+  }
+  int64_t n = 0;
+  for (char c : s) n = n * 10 + (c - '0');
+  *out = n;
+  return true;
+}
+
 Result<QueryParams> ParseQuery(std::string_view query) {
   QueryParams params;
   while (!query.empty()) {

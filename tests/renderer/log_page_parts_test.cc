@@ -8,15 +8,10 @@ namespace {
 
 TEST(LogPagePartsTest, BeforeLogAfterIsThePage) {
   LogView v;
-  v.run_id = 9;
-  v.repo = "coop-cloud/bonfire";
   v.stage = "install <x1>";  // escaped, so it can never look like the log's place
-  v.status = StageStatus::kRunning;
   v.log_html = "<span class=\"ansi-fg1\">x</span>\n";
   v.partial_html = "50%";
   v.sgr = "1;31";
-  v.offset = 123;
-  v.raw_url = "/runs/9/logs/install.txt";
   v.events_url = "/runs/9/logs/install/events";
   PageParts parts = RenderLogPageParts(v, "v1");
   EXPECT_EQ(parts.before + v.log_html + parts.after, RenderLogPage(v, "v1"));
