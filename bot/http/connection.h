@@ -42,6 +42,7 @@ enum class ConnState {
 // What a worker's turn with a connection ended in.
 enum class Turn {
   kAnswered,  // the whole answer is written
+  kRearmed,   // written, and the worker already waits for the next request (keep-alive)
   kBlocked,   // the socket took what it could; more is pending or yielded
   kWait,      // the body source has nothing now
   kBroken,    // the peer is gone

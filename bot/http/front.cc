@@ -28,6 +28,7 @@ constexpr size_t kTurnBytes = 1 << 20;  // body bytes one worker turn may pull
 constexpr milliseconds kLinger{2000};   // after an answer with close: drain this long
 constexpr size_t kLingerBytes = 16 << 20;
 constexpr milliseconds kQuietBeforeTrim{2000};
+constexpr milliseconds kQuietHandBack{500};
 constexpr int kMaxEvents = 256;
 constexpr int kAcceptBatch = 64;
 constexpr uint32_t kIn = EPOLLIN | EPOLLRDHUP;
@@ -142,12 +143,14 @@ void Front::Loop::Run() {
     now_ = FrontClock::now();
     int n = epoll_wait(epoll_fd_, events, kMaxEvents, Timeout());
     now_ = FrontClock::now();
+    // Before the events: one may be for a connection a worker just handed back.
+    for (auto [c, turn] : back_.Take()) Returned(c, turn);
     for (int i = 0; i < n; ++i) {
       void* tag = events[i].data.ptr;
       if (tag == &listen_tag_) {
         Accept();
       } else if (tag == &wake_tag_) {
-        for (auto [c, turn] : back_.Take()) Returned(c, turn);
+        back_.ClearWake();
       } else {
         OnEvent(static_cast<Connection*>(tag));
       }
@@ -167,6 +170,8 @@ void Front::Loop::Run() {
 int Front::Loop::Timeout() const {
   auto until = std::min(next_deadline_, stop_deadline_);
   if (dirty_) until = std::min(until, last_busy_ + kQuietBeforeTrim);
+  // Workers hand keep-alive connections back without waking the loop: take them in time.
+  if (in_workers_ > 0) until = std::min(until, now_ + kQuietHandBack);
   if (until == FrontClock::time_point::max()) return -1;
   auto ms = std::chrono::ceil<milliseconds>(until - now_).count();
   return static_cast<int>(std::clamp<int64_t>(ms, 0, 60000));
@@ -319,6 +324,10 @@ void Front::Loop::Returned(Connection* c, Turn turn) {
   switch (turn) {
     case Turn::kAnswered:
       return AfterAnswer(c);
+    case Turn::kRearmed:
+      // Armed again here too: an event that came before this hand-back was ignored.
+      if (stopping_) return Close(c);
+      return WaitFor(c, ConnState::kReading, now_ + o_.keepalive_timeout, kIn);
     case Turn::kBlocked:
       return WaitFor(c, ConnState::kWriting, now_ + o_.write_timeout, kOut);
     case Turn::kWait:
@@ -466,7 +475,16 @@ void Front::Loop::Work(Connection* c) {
     }
     c->BeginAnswer(std::move(r), c->keep_alive);
   }
-  back_.Push(c, c->Pump(kTurnBytes));
+  Turn turn = c->Pump(kTurnBytes);
+  if (turn == Turn::kAnswered && c->keep_alive && c->leftover.empty() && !stopping_) {
+    // The usual end: waiting for the next request starts here, and the loop takes the
+    // connection back the next time it wakes (for that request at the latest) instead of
+    // being woken for it now: one thread hand-off per request, not two.
+    c->EndAnswer();
+    Arm(c, kIn);
+    return back_.Push(c, Turn::kRearmed, false);
+  }
+  back_.Push(c, turn, true);
 }
 
 Front::Front(FrontOptions options, FrontHandler* handler)

@@ -59,12 +59,11 @@ HandBack::HandBack() : fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
 HandBack::~HandBack() { close(fd_); }
 
-void HandBack::Push(Connection* c, Turn turn) {
-  bool wake;
+void HandBack::Push(Connection* c, Turn turn, bool wake) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    wake = back_.empty();
     back_.emplace_back(c, turn);
+    any_ = true;
   }
   if (wake) Wake();
 }
@@ -75,12 +74,17 @@ void HandBack::Wake() {
 }
 
 std::vector<std::pair<Connection*, Turn>> HandBack::Take() {
-  uint64_t count;
-  (void)!read(fd_, &count, sizeof(count));
   std::vector<std::pair<Connection*, Turn>> out;
+  if (!any_.load()) return out;
   std::lock_guard<std::mutex> lock(mu_);
   out.swap(back_);
+  any_ = false;
   return out;
+}
+
+void HandBack::ClearWake() {
+  uint64_t count;
+  (void)!read(fd_, &count, sizeof(count));
 }
 
 }  // namespace ccci

@@ -3,6 +3,7 @@
 // the webhook intake and one for everything else, so pages can never take the threads that
 // answer Gitea.
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -41,9 +42,9 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-// Connections workers are done with, for the event loop: an eventfd the loop waits on is
-// signalled by the first push after the loop last took them, so a busy loop takes many per
-// wake-up.
+// Connections workers are done with, for the event loop, which takes them each time it
+// wakes. A push that needs the loop now (not merely before the connection's next event)
+// signals an eventfd the loop waits on.
 class HandBack {
  public:
   HandBack();
@@ -51,13 +52,17 @@ class HandBack {
   HandBack(const HandBack&) = delete;
   HandBack& operator=(const HandBack&) = delete;
 
-  int fd() const { return fd_; }  // readable while connections wait, or after Wake()
-  void Push(Connection* c, Turn turn);
+  int fd() const { return fd_; }  // readable after a waking push or Wake()
+  void Push(Connection* c, Turn turn, bool wake);
   void Wake();
+  // Takes what was pushed; cheap when nothing was.
   std::vector<std::pair<Connection*, Turn>> Take();
+  // Resets the eventfd after it woke the loop.
+  void ClearWake();
 
  private:
   int fd_;
+  std::atomic<bool> any_{false};
   std::mutex mu_;
   std::vector<std::pair<Connection*, Turn>> back_;
 };
