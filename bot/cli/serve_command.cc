@@ -63,8 +63,8 @@ constexpr const char* kServeUsage =
     "Gitea's deliveries. Behind a reverse proxy set server.max_connections_per_peer = 0.\n"
     "\n"
     "Without a Gitea token, reporting is dry-run: nothing is sent to Gitea.\n"
-    "Stops cleanly on SIGINT or SIGTERM. Exit codes: 0 stopped, 1 failed to start,\n"
-    "2 bad usage or configuration.\n";
+    "Stops cleanly on SIGINT or SIGTERM. Exit codes: 0 stopped, 1 failed to start (e.g.\n"
+    "the address is in use by another server), 2 bad usage or configuration.\n";
 
 int Fail(int code, const std::string& message) {
   fprintf(stderr, "cc-ci serve: %s\n", message.c_str());
@@ -252,6 +252,7 @@ int RunServeCommand(int argc, char** argv) {
   ho.request_timeout_s = config.request_timeout_s;
   ho.write_timeout_s = config.write_timeout_s;
   ho.max_body_bytes = config.max_body_bytes;
+  ho.max_request_memory = config.max_request_memory;
   ho.hook_workers = config.hook_workers;
   ho.page_workers = config.page_workers;
   if (int most = RaiseFileLimit(); ho.max_connections > most) {

@@ -28,6 +28,7 @@ const std::vector<ConfigKey> kKeys = {
     {"server.request_timeout", "10s", "a whole request, head and body, must arrive within this from its first byte, else 408 and closed"},
     {"server.write_timeout", "30s", "a peer that takes nothing of an answer for this long is dropped"},
     {"server.max_body_bytes", "1048576", "request bodies larger than this are refused with 413"},
+    {"server.max_request_memory", "67108864", "bytes of request bodies being read or handled at once; the request that would pass it gets 503"},
     {"server.hook_workers", "4", "threads that answer webhook deliveries (/hooks/gitea) and nothing else"},
     {"server.page_workers", "4", "threads for every other route (dashboard, badges, API, stage logs); they cap the pages rendered at once"},
     {"storage.data_dir", "data", "SQLite database, logs and generated files live here"},
@@ -103,6 +104,12 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
       return "must be a byte count between 1024 and 67108864";
     }
     c->max_body_bytes = n;
+  } else if (key == "server.max_request_memory") {
+    int64_t n;
+    if (!ParseInt64(v, &n) || n < (1 << 20) || n > (1LL << 36)) {
+      return "must be a byte count between 1048576 and 68719476736";
+    }
+    c->max_request_memory = n;
   } else if (key == "storage.data_dir") c->data_dir = v;
   else if (key == "storage.driver") c->driver = v;
   else if (key == "storage.synchronous") c->synchronous = v;
@@ -196,6 +203,9 @@ Status Config::Validate() const {
   if (request_timeout_s < 1) return bad("server.request_timeout", "must be at least 1s");
   if (write_timeout_s < 1) return bad("server.write_timeout", "must be at least 1s");
   if (keepalive_timeout_s < 1) return bad("server.keepalive_timeout", "must be at least 1s");
+  if (max_request_memory < max_body_bytes) {
+    return bad("server.max_request_memory", "must be at least server.max_body_bytes");
+  }
   if (data_dir.empty()) return bad("storage.data_dir", "must not be empty");
   if (driver != "sqlite" && driver != "memory") {
     return bad("storage.driver", "must be sqlite or memory, got '" + driver + "'");

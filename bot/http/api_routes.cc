@@ -25,8 +25,8 @@ HttpResponse JsonError(const Status& s) {
   return Json(HttpStatusFor(s.code()), ErrorJson(s.message()));
 }
 
-constexpr const char* kRunStates[] = {kRunQueued,   kRunWaiting,   kRunRunning,   kRunFinished,
-                                      kRunError,    kRunCancelled, kRunSuperseded};
+constexpr const char* kRunStates[] = {kRunQueued, kRunWaiting,   kRunRunning,   kRunFinished,
+                                      kRunError,  kRunCancelled, kRunSuperseded};
 
 // Empty when `state` is a run state, else why not.
 std::string CheckState(const std::string& state) {
@@ -86,7 +86,7 @@ HttpResponse HandleMetrics(const HttpServices* s) {
 HttpResponse HandleRun(const HttpServices* s, const std::string& id_text) {
   int64_t id;
   auto run = ParseDecimal(id_text, &id) ? s->store->GetRun(id)
-                                    : Result<Run>(NotFound("no run " + id_text));
+                                        : Result<Run>(NotFound("no run " + id_text));
   return run.ok() ? Json(200, RunToJson(*run)) : JsonError(run.status());
 }
 
@@ -190,9 +190,11 @@ HttpResponse RejectDelivery(const HttpRequest& partial, int status, const std::s
                         : status == 408 ? "timeout"
                         : status == 503 ? "busy"
                                         : "bad_request";
-  LogWarn("delivery.rejected",
-          {{"delivery", std::string(partial.Header("X-Gitea-Delivery").substr(0, 100))},
-           {"reason", reason}});
+  if (status == 413) {  // the others are counted only: this runs on the event loop
+    LogWarn("delivery.rejected",
+            {{"delivery", std::string(partial.Header("X-Gitea-Delivery").substr(0, 100))},
+             {"reason", reason}});
+  }
   s->metrics->ObserveDelivery(event, outcome, 0);
   return TextResponse(status, reason);
 }

@@ -10,8 +10,8 @@
 #include "bot/intake/signature.h"
 #include "bot/report/reporter.h"
 #include "bot/report/stage_views.h"
-#include "renderer/screenshotter.h"
 #include "renderer/card.h"
+#include "renderer/screenshotter.h"
 
 namespace ccci {
 namespace {
@@ -53,7 +53,8 @@ std::string ShieldsJson(const render::BadgeSpec& spec) {
   w.Key("message");
   w.String(spec.message.c_str());
   w.Key("color");
-  std::string color = spec.color.size() > 1 && spec.color[0] == '#' ? spec.color.substr(1) : spec.color;
+  std::string color =
+      spec.color.size() > 1 && spec.color[0] == '#' ? spec.color.substr(1) : spec.color;
   w.String(color.c_str());
   w.EndObject();
   return buf.GetString();
@@ -94,7 +95,8 @@ HttpResponse ServeBadge(const HttpRequest& req, Store* store, Format format,
     auto png = render::RenderBadgePng(a.spec);
     return Cached(req, png.ok() ? *png : "", "image/png", a.max_age_s);
   }
-  if (format == Format::kJson) return Cached(req, ShieldsJson(a.spec), "application/json", a.max_age_s);
+  if (format == Format::kJson)
+    return Cached(req, ShieldsJson(a.spec), "application/json", a.max_age_s);
   return Cached(req, render::RenderBadgeSvg(a.spec), "image/svg+xml", a.max_age_s);
 }
 
@@ -219,7 +221,8 @@ Route MatchBadgeRoute(std::string_view route_path, Store* store, const std::stri
       return {"card", [=](HttpRequest& r) { return ServeCard(r, store, id, data_dir); }};
     }
     if (tail == "screenshot.png") {
-      return {"screenshot", [=](HttpRequest& r) { return ServeScreenshot(r, store, id, data_dir); }};
+      return {"screenshot",
+              [=](HttpRequest& r) { return ServeScreenshot(r, store, id, data_dir); }};
     }
     if (!StripFormat(&tail, &f, false) || tail != "badge") return {};
     return {"badge", [=](HttpRequest& r) { return ServeBadge(r, store, f, "", 0, id); }};

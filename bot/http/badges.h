@@ -4,8 +4,8 @@
 // /runs/{id}/badge.svg|.png, with ETags and cache lifetimes that fit how final the answer is.
 
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 
 #include "bot/http/route.h"
 #include "bot/store/store.h"

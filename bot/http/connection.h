@@ -61,17 +61,18 @@ struct Connection {
   FrontClock::time_point deadline;  // when the current wait ends
   RequestReader reader;
   std::string leftover;  // bytes read past the current request (pipelining)
+  int64_t charged = 0;   // body bytes counted against the front's request memory
 
   // The request being answered and its answer.
   HttpRequest request;
-  bool priority = false;  // served by the webhook intake's reserved workers
+  bool priority = false;    // served by the webhook intake's reserved workers
   bool responding = false;  // the handler ran; the answer is being written
   bool keep_alive = false;
   bool chunked = false;
   bool body_done = false;  // nothing remains after `out`
   std::unique_ptr<BodySource> source;
   std::chrono::milliseconds wait{0};  // of the last kWait
-  std::string out;  // pending bytes, sent from out_pos
+  std::string out;                    // pending bytes, sent from out_pos
   size_t out_pos = 0;
   size_t lingered = 0;  // bytes read and dropped after a closing answer
 

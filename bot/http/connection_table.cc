@@ -11,8 +11,7 @@ std::string PeerText(const sockaddr_storage& addr) {
   if (addr.ss_family == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, buf, sizeof(buf));
   } else if (addr.ss_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr, buf,
-              sizeof(buf));
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr, buf, sizeof(buf));
   }
   return buf;
 }
@@ -28,6 +27,7 @@ void ConnectionTable::CloseAll() {
   peers_.clear();
   head_ = tail_ = nullptr;
   open_ = 0;
+  charged_ = 0;
 }
 
 Connection* ConnectionTable::Add(int fd, const sockaddr_storage& addr,
@@ -71,6 +71,21 @@ void ConnectionTable::Unlist(Connection* c) {
   (c->peer_next ? c->peer_next->peer_prev : p->tail) = c->peer_prev;
   c->prev = c->next = c->peer_prev = c->peer_next = nullptr;
   c->listed = false;
+}
+
+Connection* ConnectionTable::VictimFor(const PeerKey& key, int max_total, int max_per_peer,
+                                       bool* full) const {
+  *full = false;
+  Connection* victim = nullptr;
+  if (max_per_peer > 0 && PeerCount(key) >= max_per_peer) {
+    victim = OldestOf(key);
+  } else if (open() >= max_total) {
+    victim = Oldest();
+  } else {
+    return nullptr;
+  }
+  *full = victim == nullptr;
+  return victim;
 }
 
 int ConnectionTable::PeerCount(const PeerKey& key) const {

@@ -39,7 +39,21 @@ class ConnectionTable {
   // Closes and frees every connection. REQUIRES: no worker holds one.
   void CloseAll();
 
+  // Request body bytes held (being read or handled), in all and by `c`.
+  void Charge(Connection* c, int64_t bytes) {
+    c->charged += bytes;
+    charged_ += bytes;
+  }
+  void Uncharge(Connection* c) {
+    charged_ -= c->charged;
+    c->charged = 0;
+  }
+  int64_t charged() const { return charged_; }
+
   int open() const { return open_.load(); }
+  // The connection to close so that one more from `key` fits the caps (0: no per-peer
+  // cap); null when none needs to. `*full` is set when one must go but none waits.
+  Connection* VictimFor(const PeerKey& key, int max_total, int max_per_peer, bool* full) const;
   int PeerCount(const PeerKey& key) const;
   // The oldest waiting connection, overall or of one peer; null when none waits. The next
   // oldest of all is c->next.
@@ -52,6 +66,7 @@ class ConnectionTable {
   Connection* head_ = nullptr;
   Connection* tail_ = nullptr;
   std::atomic<int> open_{0};
+  int64_t charged_ = 0;
 };
 
 }  // namespace ccci

@@ -103,7 +103,8 @@ HttpResponse ServeRun(const std::string& id, const PageContext& c) {
   if (!run.ok()) return PlainPage(404, "no run " + id);
   auto stages = c.store->ListStages(run->id);
   if (!stages.ok()) return PlainPage(503, "store unavailable");
-  return Html(200, render::RenderRunPage(ToView(*run), StageViews(*stages, c.logs_kept), c.version));
+  return Html(200,
+              render::RenderRunPage(ToView(*run), StageViews(*stages, c.logs_kept), c.version));
 }
 
 HttpResponse ServeRepoPage(Page page, const std::string& repo, const PageContext& c) {
@@ -121,9 +122,9 @@ HttpResponse ServeRepoPage(Page page, const std::string& repo, const PageContext
   for (const Run& r : runs->runs) {
     if (r.pr > 0 && prs.size() < 10) prs.insert(r.pr);
   }
-  return Html(200, render::RenderBadgesPage(repo, c.public_url,
-                                            std::vector<int64_t>(prs.begin(), prs.end()),
-                                            c.version));
+  return Html(200,
+              render::RenderBadgesPage(repo, c.public_url,
+                                       std::vector<int64_t>(prs.begin(), prs.end()), c.version));
 }
 
 HttpResponse Serve(Page page, const std::string& arg, const HttpRequest& req,
@@ -150,10 +151,9 @@ Route MatchDashboardRoute(std::string_view route_path, Store* store, const std::
                           const std::string& version, bool logs_kept) {
   std::string path(route_path);
   auto make = [&](Page p, std::string arg) -> Route {
-    return {"dashboard", [p, arg = std::move(arg), c = PageContext{store, public_url, version,
-                                                                   logs_kept}](HttpRequest& r) {
-              return Serve(p, arg, r, c);
-            }};
+    return {"dashboard",
+            [p, arg = std::move(arg), c = PageContext{store, public_url, version, logs_kept}](
+                HttpRequest& r) { return Serve(p, arg, r, c); }};
   };
   if (path == "/") return make(Page::kList, "");
   if (path == "/assets/style.css") return make(Page::kStyle, "");

@@ -13,9 +13,6 @@
 #include <vector>
 
 #include "base/log.h"
-#include "bot/http/connection.h"
-#include "bot/http/connection_table.h"
-#include "bot/http/worker_pool.h"
 
 namespace ccci {
 
@@ -36,72 +33,7 @@ constexpr uint32_t kOut = EPOLLOUT;
 
 }  // namespace
 
-class Front::Loop {
- public:
-  Loop(FrontOptions options, FrontHandler* handler) : o_(options), handler_(handler) {}
-
-  Status Start(int listen_fd);
-  void Stop(milliseconds grace);
-  int open() const { return table_.open(); }
-
- private:
-  // On the loop thread.
-  void Run();
-  void Accept();
-  void OnEvent(Connection* c);
-  void OnReadable(Connection* c);
-  void Feed(Connection* c, const char* data, size_t n);
-  void Dispatch(Connection* c);
-  void Refuse(Connection* c, HttpRequest partial, int status, const std::string& reason,
-              bool linger);
-  void Returned(Connection* c, Turn turn);
-  void AfterAnswer(Connection* c);
-  void Linger(Connection* c);
-  void Expire(Connection* c);
-  void Sweep();
-  void BeginStop();
-  void TrimWhenQuiet();
-  int Timeout() const;
-  // Waits for `events` in `state` until `deadline`, as the newest waiting connection.
-  void WaitFor(Connection* c, ConnState state, FrontClock::time_point deadline, uint32_t events);
-  void Arm(Connection* c, uint32_t events);
-  void ToWorker(Connection* c);
-  // Closes the oldest waiting connection (`victim`); false when there is none.
-  bool Evict(Connection* victim);
-  void Close(Connection* c);
-  void PauseAccepting(bool pause);
-
-  // On pool threads.
-  void Work(Connection* c);
-
-  FrontOptions o_;
-  FrontHandler* handler_;
-  int listen_fd_ = -1;
-  int epoll_fd_ = -1;
-  char listen_tag_ = 0, wake_tag_ = 0;  // their addresses tell events apart
-  std::thread thread_;
-  std::unique_ptr<WorkerPool> priority_;
-  std::unique_ptr<WorkerPool> pages_;
-  std::atomic<bool> stopping_{false};
-  milliseconds grace_{0};
-
-  // Loop thread only.
-  ConnectionTable table_;
-  std::vector<Connection*> closed_;  // freed after the events of one wait are handled
-  FrontClock::time_point next_deadline_ = FrontClock::time_point::max();
-  FrontClock::time_point stop_deadline_ = FrontClock::time_point::max();
-  FrontClock::time_point now_;  // when the current wait returned
-  FrontClock::time_point last_busy_;
-  bool stop_begun_ = false;
-  bool accept_paused_ = false;
-  bool dirty_ = false;  // served something since memory was last given back
-  int in_workers_ = 0;
-  std::unique_ptr<char[]> buf_ = std::make_unique<char[]>(kReadBytes);
-
-  HandBack back_;  // from the workers
-};
-
-Status Front::Loop::Start(int listen_fd) {
+Status Front::Start(int listen_fd) {
   listen_fd_ = listen_fd;
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0 || back_.fd() < 0) return Unavailable(std::string("epoll: ") + strerror(errno));
@@ -120,7 +52,7 @@ Status Front::Loop::Start(int listen_fd) {
   return Status::Ok();
 }
 
-void Front::Loop::Stop(milliseconds grace) {
+void Front::Stop(milliseconds grace) {
   if (!thread_.joinable()) return;
   grace_ = grace;
   stopping_ = true;
@@ -137,7 +69,7 @@ void Front::Loop::Stop(milliseconds grace) {
   close(epoll_fd_);
 }
 
-void Front::Loop::Run() {
+void Front::Run() {
   epoll_event events[kMaxEvents];
   for (;;) {
     now_ = FrontClock::now();
@@ -167,22 +99,22 @@ void Front::Loop::Run() {
   }
 }
 
-int Front::Loop::Timeout() const {
+int Front::Timeout() const {
   auto until = std::min(next_deadline_, stop_deadline_);
   if (dirty_) until = std::min(until, last_busy_ + kQuietBeforeTrim);
   // Workers hand keep-alive connections back without waking the loop: take them in time.
   if (in_workers_ > 0) until = std::min(until, now_ + kQuietHandBack);
-  if (until == FrontClock::time_point::max()) return -1;
+  if (until == TimePoint::max()) return -1;
   auto ms = std::chrono::ceil<milliseconds>(until - now_).count();
   return static_cast<int>(std::clamp<int64_t>(ms, 0, 60000));
 }
 
-void Front::Loop::Accept() {
+void Front::Accept() {
   for (int i = 0; i < kAcceptBatch; ++i) {
     sockaddr_storage addr{};
     socklen_t len = sizeof(addr);
-    int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len,
-                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd =
+        accept4(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE) {
@@ -193,14 +125,15 @@ void Front::Loop::Accept() {
       }
       return;
     }
+    bool full = false;
     PeerKey key = PeerKey::Of(addr);
-    bool room = true;
-    if (o_.max_connections_per_peer > 0 &&
-        table_.PeerCount(key) >= o_.max_connections_per_peer) {
-      room = Evict(table_.OldestOf(key));
+    // Over a per-peer cap the peer's oldest goes, which then leaves room under the global
+    // cap as well.
+    if (Connection* victim =
+            table_.VictimFor(key, o_.max_connections, o_.max_connections_per_peer, &full)) {
+      Evict(victim);
     }
-    if (room && table_.open() >= o_.max_connections) room = Evict(table_.Oldest());
-    if (!room) {  // every connection is being answered: no one to make room
+    if (full) {  // every connection is being answered: no one to make room
       handler_->Dropped("refused");
       close(fd);
       continue;
@@ -219,7 +152,7 @@ void Front::Loop::Accept() {
   }
 }
 
-void Front::Loop::OnEvent(Connection* c) {
+void Front::OnEvent(Connection* c) {
   if (c->fd < 0) return;  // closed earlier in this batch
   switch (c->state) {
     case ConnState::kReading:
@@ -232,7 +165,8 @@ void Front::Loop::OnEvent(Connection* c) {
       if (t == Turn::kBlocked) {
         // Progress renews the write deadline and makes it young again; a peer that reads
         // nothing keeps ageing towards eviction.
-        if (c->out_pos != before) return WaitFor(c, ConnState::kWriting, now_ + o_.write_timeout, kOut);
+        if (c->out_pos != before)
+          return WaitFor(c, ConnState::kWriting, now_ + o_.write_timeout, kOut);
         return Arm(c, kOut);
       }
       if (c->body_done) return AfterAnswer(c);
@@ -257,16 +191,25 @@ void Front::Loop::OnEvent(Connection* c) {
   }
 }
 
-void Front::Loop::OnReadable(Connection* c) {
+void Front::OnReadable(Connection* c) {
   ssize_t n = recv(c->fd, buf_.get(), kReadBytes, 0);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return Arm(c, kIn);
   if (n <= 0) return Close(c);  // the peer left; half a request gets no answer
   Feed(c, buf_.get(), static_cast<size_t>(n));
 }
 
-void Front::Loop::Feed(Connection* c, const char* data, size_t n) {
+void Front::Feed(Connection* c, const char* data, size_t n) {
   bool was_idle = c->reader.state() == RequestReader::State::kIdle;
+  size_t body_before = c->reader.body_bytes();
   size_t used = c->reader.Feed(data, n);
+  auto grown = static_cast<int64_t>(c->reader.body_bytes() - body_before);
+  table_.Charge(c, grown);
+  if (grown > 0 && table_.charged() > o_.max_request_memory &&
+      c->reader.state() != RequestReader::State::kError) {
+    handler_->Dropped("busy");
+    return Refuse(c, c->reader.partial(), 503, "busy: too much request data in flight; retry later",
+                  true);
+  }
   switch (c->reader.state()) {
     case RequestReader::State::kComplete:
       c->leftover.append(data + used, n - used);
@@ -288,7 +231,7 @@ void Front::Loop::Feed(Connection* c, const char* data, size_t n) {
   }
 }
 
-void Front::Loop::Dispatch(Connection* c) {
+void Front::Dispatch(Connection* c) {
   c->keep_alive = c->reader.keep_alive();
   c->request = c->reader.Take();
   c->request.peer = c->peer_text;
@@ -305,8 +248,9 @@ void Front::Loop::Dispatch(Connection* c) {
   Refuse(c, std::move(req), 503, "busy: too many requests waiting; retry later", true);
 }
 
-void Front::Loop::Refuse(Connection* c, HttpRequest partial, int status,
-                         const std::string& reason, bool linger) {
+void Front::Refuse(Connection* c, HttpRequest partial, int status, const std::string& reason,
+                   bool linger) {
+  table_.Uncharge(c);
   HttpResponse r = handler_->Reject(partial, status, reason);
   r.close = true;
   c->request = std::move(partial);
@@ -318,7 +262,8 @@ void Front::Loop::Refuse(Connection* c, HttpRequest partial, int status,
   AfterAnswer(c);
 }
 
-void Front::Loop::Returned(Connection* c, Turn turn) {
+void Front::Returned(Connection* c, Turn turn) {
+  table_.Uncharge(c);  // the handler has run: its request's body is gone or going
   in_workers_--;
   last_busy_ = now_;
   switch (turn) {
@@ -338,7 +283,7 @@ void Front::Loop::Returned(Connection* c, Turn turn) {
   }
 }
 
-void Front::Loop::AfterAnswer(Connection* c) {
+void Front::AfterAnswer(Connection* c) {
   if (stopping_) return Close(c);
   if (!c->keep_alive) return Linger(c);
   c->EndAnswer();
@@ -350,7 +295,7 @@ void Front::Loop::AfterAnswer(Connection* c) {
   }
 }
 
-void Front::Loop::Linger(Connection* c) {
+void Front::Linger(Connection* c) {
   c->EndAnswer();
   c->leftover.clear();
   shutdown(c->fd, SHUT_WR);
@@ -358,7 +303,7 @@ void Front::Loop::Linger(Connection* c) {
   WaitFor(c, ConnState::kLingering, now_ + kLinger, kIn);
 }
 
-void Front::Loop::ToWorker(Connection* c) {
+void Front::ToWorker(Connection* c) {
   table_.Unlist(c);
   c->state = ConnState::kInWorker;
   in_workers_++;
@@ -369,7 +314,7 @@ void Front::Loop::ToWorker(Connection* c) {
   Close(c);
 }
 
-void Front::Loop::Expire(Connection* c) {
+void Front::Expire(Connection* c) {
   switch (c->state) {
     case ConnState::kReading:
       if (c->reader.state() == RequestReader::State::kIdle) return Close(c);
@@ -389,8 +334,8 @@ void Front::Loop::Expire(Connection* c) {
   }
 }
 
-void Front::Loop::Sweep() {
-  next_deadline_ = FrontClock::time_point::max();
+void Front::Sweep() {
+  next_deadline_ = TimePoint::max();
   for (Connection* c = table_.Oldest(); c != nullptr;) {
     Connection* next = c->next;
     if (c->deadline <= now_) {
@@ -402,7 +347,7 @@ void Front::Loop::Sweep() {
   }
 }
 
-void Front::Loop::BeginStop() {
+void Front::BeginStop() {
   stop_begun_ = true;
   stop_deadline_ = now_ + grace_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, listen_fd_, nullptr);
@@ -415,7 +360,7 @@ void Front::Loop::BeginStop() {
   }
 }
 
-void Front::Loop::TrimWhenQuiet() {
+void Front::TrimWhenQuiet() {
   // A burst of big answers leaves freed memory in the allocator's arenas (the raised trim
   // threshold of serve_command.cc keeps it there for speed); once quiet, give it back.
   if (!dirty_ || in_workers_ > 0 || now_ - last_busy_ < kQuietBeforeTrim) return;
@@ -423,8 +368,7 @@ void Front::Loop::TrimWhenQuiet() {
   malloc_trim(0);
 }
 
-void Front::Loop::WaitFor(Connection* c, ConnState state, FrontClock::time_point deadline,
-                          uint32_t events) {
+void Front::WaitFor(Connection* c, ConnState state, TimePoint deadline, uint32_t events) {
   c->state = state;
   c->deadline = deadline;
   next_deadline_ = std::min(next_deadline_, deadline);
@@ -432,21 +376,22 @@ void Front::Loop::WaitFor(Connection* c, ConnState state, FrontClock::time_point
   Arm(c, events);
 }
 
-void Front::Loop::Arm(Connection* c, uint32_t events) {
+void Front::Arm(Connection* c, uint32_t events) {
   epoll_event ev{};
   ev.events = events | EPOLLONESHOT;
   ev.data.ptr = c;
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
-bool Front::Loop::Evict(Connection* victim) {
+bool Front::Evict(Connection* victim) {
   if (victim == nullptr) return false;
   handler_->Dropped("evicted");
   Close(victim);
   return true;
 }
 
-void Front::Loop::Close(Connection* c) {
+void Front::Close(Connection* c) {
+  table_.Uncharge(c);
   table_.Remove(c);
   close(c->fd);
   c->fd = -1;
@@ -454,7 +399,7 @@ void Front::Loop::Close(Connection* c) {
   if (accept_paused_) PauseAccepting(false);
 }
 
-void Front::Loop::PauseAccepting(bool pause) {
+void Front::PauseAccepting(bool pause) {
   if (listen_fd_ < 0) return;
   accept_paused_ = pause;
   epoll_event ev{};
@@ -463,14 +408,14 @@ void Front::Loop::PauseAccepting(bool pause) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
 }
 
-void Front::Loop::Work(Connection* c) {
+void Front::Work(Connection* c) {
   if (!c->responding) {
     HttpResponse r;
     try {
       r = handler_->Handle(c->request);
     } catch (const std::exception& e) {
-      LogError("http.handler_failed", {{"path", std::string(c->request.path().substr(0, 200))},
-                                       {"reason", e.what()}});
+      LogError("http.handler_failed",
+               {{"path", std::string(c->request.path().substr(0, 200))}, {"reason", e.what()}});
       r = TextResponse(500, "internal error");
     }
     c->BeginAnswer(std::move(r), c->keep_alive);
@@ -488,14 +433,8 @@ void Front::Loop::Work(Connection* c) {
 }
 
 Front::Front(FrontOptions options, FrontHandler* handler)
-    : loop_(std::make_unique<Loop>(options, handler)) {}
+    : o_(options), handler_(handler), buf_(std::make_unique<char[]>(kReadBytes)) {}
 
 Front::~Front() { Stop(milliseconds(0)); }
-
-Status Front::Start(int listen_fd) { return loop_->Start(listen_fd); }
-
-void Front::Stop(milliseconds grace) { loop_->Stop(grace); }
-
-int Front::open_connections() const { return loop_->open(); }
 
 }  // namespace ccci

@@ -18,11 +18,11 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
   std::string method;
-  std::string target;  // as sent: /path?query
+  std::string target;     // as sent: /path?query
   int minor_version = 1;  // HTTP/1.<minor_version>
-  HeaderList headers;  // in order, names as sent
-  std::string body;  // decoded from chunked when it came so
-  std::string peer;  // the peer's address, for logs
+  HeaderList headers;     // in order, names as sent
+  std::string body;       // decoded from chunked when it came so
+  std::string peer;       // the peer's address, for logs
   // The query's parameters, percent-decoded; filled by the router before a handler runs.
   std::vector<std::pair<std::string, std::string>> query;
 

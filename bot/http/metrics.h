@@ -2,14 +2,14 @@
 // Prometheus metrics for GET /metrics (prometheus-cpp core: counters and histograms are
 // lock-free on the hot path, and its text serializer is the reference format).
 
-#include <memory>
-#include <string>
-
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
 
 #include "bot/store/store.h"
 

@@ -23,8 +23,8 @@ struct ParserCallbacks {
     if (!r->CountHead(n)) return 1;
     if (r->in_value_ || r->request_.headers.empty()) {
       if (r->request_.headers.size() >= r->limits_.max_headers) {
-        r->Fail(431, "too many header fields: the limit is " +
-                         std::to_string(r->limits_.max_headers));
+        r->Fail(431,
+                "too many header fields: the limit is " + std::to_string(r->limits_.max_headers));
         return 1;
       }
       r->request_.headers.emplace_back();
@@ -52,22 +52,22 @@ struct ParserCallbacks {
     }
     bool declared = (p->flags & F_CONTENTLENGTH) != 0;
     if (declared && p->content_length > static_cast<uint64_t>(r->limits_.max_body_bytes)) {
-      r->Fail(413, "payload too large: the limit is " +
-                       std::to_string(r->limits_.max_body_bytes) + " bytes");
+      r->Fail(413, "payload too large: the limit is " + std::to_string(r->limits_.max_body_bytes) +
+                       " bytes");
       return -1;
     }
     if (declared) req.body.reserve(p->content_length);
     bool has_body = (declared && p->content_length > 0) || (p->flags & F_CHUNKED);
     std::string_view expect = req.Header("Expect");
-    r->continue_due_ = has_body && expect.size() == 12 &&
-                       strncasecmp(expect.data(), "100-continue", 12) == 0;
+    r->continue_due_ =
+        has_body && expect.size() == 12 && strncasecmp(expect.data(), "100-continue", 12) == 0;
     return 0;
   }
   static int OnBody(http_parser* p, const char* at, size_t n) {
     RequestReader* r = Of(p);
     if (r->request_.body.size() + n > static_cast<size_t>(r->limits_.max_body_bytes)) {
-      r->Fail(413, "payload too large: the limit is " +
-                       std::to_string(r->limits_.max_body_bytes) + " bytes");
+      r->Fail(413, "payload too large: the limit is " + std::to_string(r->limits_.max_body_bytes) +
+                       " bytes");
       return 1;
     }
     r->request_.body.append(at, n);
@@ -152,8 +152,8 @@ void RequestReader::Fail(int status, std::string reason) {
 bool RequestReader::CountHead(size_t n) {
   head_bytes_ += n;
   if (head_bytes_ <= limits_.max_head_bytes) return true;
-  Fail(431, "request head too large: the limit is " + std::to_string(limits_.max_head_bytes) +
-                " bytes");
+  Fail(431,
+       "request head too large: the limit is " + std::to_string(limits_.max_head_bytes) + " bytes");
   return false;
 }
 

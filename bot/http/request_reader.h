@@ -26,9 +26,9 @@ namespace ccci {
 class RequestReader {
  public:
   struct Limits {
-    size_t max_head_bytes = 16 * 1024;   // request line and headers; above: 431
-    size_t max_headers = 100;            // above: 431
-    int64_t max_body_bytes = 1 << 20;    // declared or actual; above: 413
+    size_t max_head_bytes = 16 * 1024;  // request line and headers; above: 431
+    size_t max_headers = 100;           // above: 431
+    int64_t max_body_bytes = 1 << 20;   // declared or actual; above: 413
   };
   enum class State {
     kIdle,      // nothing of a request read yet
@@ -47,6 +47,8 @@ class RequestReader {
   size_t Feed(const char* data, size_t n);
 
   State state() const { return state_; }
+  // Bytes of body read so far for the current request.
+  size_t body_bytes() const { return request_.body.size(); }
   // True once after the head of a request asking "Expect: 100-continue" was read and its
   // declared body is within the limit: the peer waits for "100 Continue" before sending it.
   bool TakeContinue();

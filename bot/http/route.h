@@ -11,9 +11,9 @@
 namespace ccci {
 
 struct Route {
-  const char* label = nullptr;  // null: the path is not this module's
+  const char* label = nullptr;                       // null: the path is not this module's
   std::function<HttpResponse(HttpRequest&)> handle;  // may take the body
-  bool get_only = true;  // other methods than GET and HEAD get 405
+  bool get_only = true;                              // other methods than GET and HEAD get 405
 
   explicit operator bool() const { return label != nullptr; }
 };

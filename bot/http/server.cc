@@ -56,9 +56,8 @@ Result<std::unique_ptr<Listener>> Listener::Bind(const std::string& listen) {
   sockaddr_storage bound{};
   socklen_t len = sizeof(bound);
   getsockname(l->fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  l->port_ = ntohs(bound.ss_family == AF_INET6
-                       ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                       : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  l->port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                               : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   l->address_ = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(l->port_);
   return l;
 }
@@ -85,6 +84,7 @@ Status HttpServer::Start(std::unique_ptr<Listener> listener) {
   fo.keepalive_timeout = std::chrono::seconds(options_.keepalive_timeout_s);
   fo.write_timeout = std::chrono::seconds(options_.write_timeout_s);
   fo.max_body_bytes = options_.max_body_bytes;
+  fo.max_request_memory = options_.max_request_memory;
   fo.priority_workers = options_.hook_workers;
   fo.page_workers = options_.page_workers;
   fo.max_queued = static_cast<size_t>(options_.max_queued);

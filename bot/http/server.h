@@ -28,6 +28,7 @@ struct HttpServerOptions {
   int request_timeout_s = 10;
   int write_timeout_s = 30;
   int64_t max_body_bytes = 1 << 20;
+  int64_t max_request_memory = 64 << 20;
   int hook_workers = 4;
   int page_workers = 4;
 };
@@ -38,7 +39,7 @@ struct HttpServices {
   Store* store = nullptr;
   Metrics* metrics = nullptr;
   std::string version;
-  std::string public_url;  // base of absolute links (badge URLs to copy)
+  std::string public_url;         // base of absolute links (badge URLs to copy)
   OutboxStore* outbox = nullptr;  // for GET /api/outbox; may be null
   std::string data_dir;  // stage logs live under it (StageRecord::log_path); empty: no logs
 };

@@ -66,7 +66,8 @@ class LogFile {
     for (int64_t at = from; at < end; at += kReadBytes) {
       std::string b = Read(at, static_cast<size_t>(std::min<int64_t>(kReadBytes, end - at)));
       if (b.empty()) break;
-      if (size_t nl = b.find('\n'); nl != std::string::npos) return at + static_cast<int64_t>(nl) + 1;
+      if (size_t nl = b.find('\n'); nl != std::string::npos)
+        return at + static_cast<int64_t>(nl) + 1;
     }
     return from;
   }
@@ -75,7 +76,8 @@ class LogFile {
     for (int64_t stop = end; stop > from;) {
       int64_t at = std::max(from, stop - static_cast<int64_t>(kReadBytes));
       std::string b = Read(at, static_cast<size_t>(stop - at));
-      if (size_t nl = b.rfind('\n'); nl != std::string::npos) return at + static_cast<int64_t>(nl) + 1;
+      if (size_t nl = b.rfind('\n'); nl != std::string::npos)
+        return at + static_cast<int64_t>(nl) + 1;
       stop = at;
     }
     return from;
@@ -114,8 +116,13 @@ class LogPageSource : public BodySource {
   // line.
   LogPageSource(std::unique_ptr<LogFile> file, render::LogView view, std::string version,
                 int64_t start, int64_t whole, int64_t end, SlotCap* renders)
-      : file_(std::move(file)), view_(std::move(view)), version_(std::move(version)),
-        pos_(start), whole_(whole), end_(end), slot_(renders) {}
+      : file_(std::move(file)),
+        view_(std::move(view)),
+        version_(std::move(version)),
+        pos_(start),
+        whole_(whole),
+        end_(end),
+        slot_(renders) {}
 
   Pull Next(std::string* out) override {
     if (!begun_) {
@@ -124,7 +131,8 @@ class LogPageSource : public BodySource {
       return {Step::kMore, {}};
     }
     if (pos_ < whole_) {
-      std::string b = file_->Read(pos_, static_cast<size_t>(std::min<int64_t>(kReadBytes, whole_ - pos_)));
+      std::string b =
+          file_->Read(pos_, static_cast<size_t>(std::min<int64_t>(kReadBytes, whole_ - pos_)));
       pos_ = b.empty() ? whole_ : pos_ + static_cast<int64_t>(b.size());
       log_.Feed(b);
       out->append(log_.TakeFinished());
@@ -165,9 +173,11 @@ class StageLogRoute {
     Kind kind;
     const StageRecord* rec = Resolve(*stages, &kind);
     if (!rec) return TextResponse(404, "run " + std::to_string(run_id_) + " has no such stage");
-    if (!SafeRelativePath(rec->log_path)) return TextResponse(404, "stage " + rec->name + " has no log");
+    if (!SafeRelativePath(rec->log_path))
+      return TextResponse(404, "stage " + rec->name + " has no log");
     std::string file = s_->data_dir + "/" + rec->log_path;
-    if (kind == Kind::kEvents) return ServeLogEvents(req, {s_->store, run_id_, rec->name, file}, streams_);
+    if (kind == Kind::kEvents)
+      return ServeLogEvents(req, {s_->store, run_id_, rec->name, file}, streams_);
     for (const auto& [k, v] : req.query) {
       if (kind == Kind::kHtml && k == "raw" && v != "0") kind = Kind::kRaw;
     }
@@ -204,7 +214,7 @@ class StageLogRoute {
     auto file = std::make_unique<LogFile>(path);
     if (!file->exists() && rec.status != kStageRunning) {
       return TextResponse(404, "the log of stage " + rec.name +
-                              " is gone (stage logs are kept for storage.log_retention)");
+                                   " is gone (stage logs are kept for storage.log_retention)");
     }
     HttpResponse r;
     r.content_type = "text/plain; charset=utf-8";
@@ -218,8 +228,9 @@ class StageLogRoute {
 
   HttpResponse ServeHtml(const Run& run, const StageRecord& rec, const std::string& path) const {
     if (!renders_->TryAcquire()) {
-      HttpResponse r = TextResponse(503, "too many log pages being sent (the limit is " +
-                                        std::to_string(renders_->max()) + "); try again shortly");
+      HttpResponse r =
+          TextResponse(503, "too many log pages being sent (the limit is " +
+                                std::to_string(renders_->max()) + "); try again shortly");
       r.Set("Retry-After", "5");
       return r;
     }
@@ -286,8 +297,8 @@ Route MatchStageLogRoute(std::string_view route_path, const HttpServices* servic
     return {};
   }
   const char* label = EndsWith(path, "/events") ? "log_events" : "logs";
-  return {label, StageLogRoute(std::stoll(id), path.substr(slash + logs.size()), services,
-                               streams, renders)};
+  return {label, StageLogRoute(std::stoll(id), path.substr(slash + logs.size()), services, streams,
+                               renders)};
 }
 
 }  // namespace ccci

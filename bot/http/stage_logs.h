@@ -27,7 +27,7 @@ inline constexpr int kMaxLogRenders = 64;
 
 // The route for `path` (query removed) if it is under /runs/{id}/logs/, else none.
 // `renders` caps the HTML pages being sent at once. All must outlive the route.
-Route MatchStageLogRoute(std::string_view path, const HttpServices* services,
-                         LogStreams* streams, SlotCap* renders);
+Route MatchStageLogRoute(std::string_view path, const HttpServices* services, LogStreams* streams,
+                         SlotCap* renders);
 
 }  // namespace ccci

@@ -120,9 +120,8 @@ INSTANTIATE_TEST_SUITE_P(
         Refused{"length_and_chunked",
                 "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400,
                 "sent with Transfer-Encoding"},
-        Refused{"chunked_not_last",
-                "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400,
-                "must end in chunked"},
+        Refused{"chunked_not_last", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+                400, "must end in chunked"},
         Refused{"bad_chunk_size", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
                 400, "invalid chunk size"},
         Refused{"declared_too_large", "POST / HTTP/1.1\r\nContent-Length: 65\r\n\r\n", 413,
@@ -131,8 +130,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n" +
                     std::string(65, 'x') + "\r\n0\r\n\r\n",
                 413, "the limit is 64 bytes"},
-        Refused{"head_too_large", "GET / HTTP/1.1\r\nX: " + std::string(300, 'a') + "\r\n\r\n",
-                431, "request head too large"},
+        Refused{"head_too_large", "GET / HTTP/1.1\r\nX: " + std::string(300, 'a') + "\r\n\r\n", 431,
+                "request head too large"},
         Refused{"too_many_fields",
                 "GET / HTTP/1.1\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\nE: 1\r\nF: 1\r\nG: 1\r\nH: "
                 "1\r\nI: 1\r\n\r\n",

@@ -72,7 +72,8 @@ TEST_F(ApiHealthTest, OutboxFiltersByRepoAndPrAndRefusesUnknownParameters) {
 class SmallDisk {
  public:
   explicit SmallDisk(const std::string& dir, int64_t bytes) : dir_(dir) {
-    mounted_ = mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + std::to_string(bytes)).c_str()) == 0;
+    mounted_ =
+        mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + std::to_string(bytes)).c_str()) == 0;
   }
   ~SmallDisk() {
     if (mounted_) umount2(dir_.c_str(), MNT_DETACH);

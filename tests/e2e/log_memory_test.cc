@@ -70,8 +70,9 @@ TEST_P(LogMemoryTest, NonReadingClientsOfABigLogKeepServerMemoryBounded) {
     w.run = {"coop-cloud/nextcloud", 17, std::string(40, 'a'), "b", "main", "", "t", "u", "opened"};
     int64_t run = store->RecordDelivery(d, w).value().run_id;
     ASSERT_TRUE(store->ClaimRun(run).value());
-    ASSERT_TRUE(store->RecordStage({run, 0, "install", kStagePass, "", 0, 1000, 60000,
-                                    "runs/" + std::to_string(run) + "/install.log"})
+    ASSERT_TRUE(store
+                    ->RecordStage({run, 0, "install", kStagePass, "", 0, 1000, 60000,
+                                   "runs/" + std::to_string(run) + "/install.log"})
                     .ok());
     ASSERT_TRUE(store->FinishRun(run, kRunFinished, 1, "").ok());
     ASSERT_EQ(mkdir((data + "/runs").c_str(), 0700), 0);

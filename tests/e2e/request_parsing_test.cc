@@ -45,8 +45,10 @@ TEST_F(RequestParsingTest, AmbiguousOrBadContentLengthIsRefusedWith400AndClosed)
       {"negative", "Content-Length: -1\r\n", "invalid Content-Length"},
       {"overflowing", "Content-Length: 99999999999999999999999\r\n", "invalid Content-Length"},
       {"not a number", "Content-Length: 1x\r\n", "invalid Content-Length"},
-      {"twice, same value", "Content-Length: 2\r\nContent-Length: 2\r\n", "Content-Length repeated"},
-      {"twice, different", "Content-Length: 2\r\nContent-Length: 40\r\n", "Content-Length repeated"},
+      {"twice, same value", "Content-Length: 2\r\nContent-Length: 2\r\n",
+       "Content-Length repeated"},
+      {"twice, different", "Content-Length: 2\r\nContent-Length: 40\r\n",
+       "Content-Length repeated"},
       {"with Transfer-Encoding", "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n",
        "sent with Transfer-Encoding"},
       {"Transfer-Encoding before it", "Transfer-Encoding: chunked\r\nContent-Length: 2\r\n",
@@ -55,7 +57,8 @@ TEST_F(RequestParsingTest, AmbiguousOrBadContentLengthIsRefusedWith400AndClosed)
   };
   for (const Case& c : cases) {
     // What follows the head would be a second request to a server that read it otherwise.
-    std::string answer = Send(kHook + c.headers + "\r\n", "{}\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n");
+    std::string answer =
+        Send(kHook + c.headers + "\r\n", "{}\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n");
     EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << c.name << ": " << answer;
     EXPECT_NE(answer.find(c.reason), std::string::npos) << c.name << ": " << answer;
     EXPECT_EQ(answer.find("HTTP/1.1", 1), std::string::npos) << c.name << ": one answer only";
@@ -86,8 +89,8 @@ TEST_F(RequestParsingTest, OversizedBodySentWholeIsAnswered413NotReset) {
 
 TEST_F(RequestParsingTest, HeadOverTheLimitIs431) {
   Start();
-  std::string answer = Send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +
-                            "\r\n\r\n");
+  std::string answer =
+      Send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n");
   EXPECT_EQ(answer.rfind("HTTP/1.1 431", 0), 0u) << answer.substr(0, 200);
   EXPECT_TRUE(closed_);
 }
@@ -116,8 +119,9 @@ TEST_F(RequestParsingTest, MalformedPercentEncodingIs400WithAReasonAndCounted) {
 TEST_F(RequestParsingTest, PipelinedRequestsAreAnsweredInOrder) {
   Start();
   RawPeer peer(port_);
-  peer.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
-            "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  peer.Send(
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   std::string answer = peer.Read(5000ms);
   size_t first = answer.find("HTTP/1.1 200");
   size_t second = answer.find("HTTP/1.1 404");

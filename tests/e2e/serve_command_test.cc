@@ -18,8 +18,8 @@ TEST(ServeCommandTest, ASecondServerOnABusyPortFailsWithOneLine) {
   testing::TempDir dir;
   testing::ServerProcess first(CCCI_BIN_DIR "/cc-ci", dir.File("one"), {"CC_CI_WEBHOOK_SECRET=s"});
   std::string cmd = "CC_CI_WEBHOOK_SECRET=s timeout 10 " CCCI_BIN_DIR
-                    "/cc-ci serve --listen 127.0.0.1:" + std::to_string(first.port()) +
-                    " --data-dir " + dir.File("two") + " 2>&1";
+                    "/cc-ci serve --listen 127.0.0.1:" +
+                    std::to_string(first.port()) + " --data-dir " + dir.File("two") + " 2>&1";
   std::string out;
   FILE* p = popen(cmd.c_str(), "r");
   ASSERT_NE(p, nullptr);

@@ -2,10 +2,9 @@
 // The real server on port 0 with a real SQLite store and the webhook intake, for tests that
 // talk to it over real sockets.
 
-#include <gtest/gtest.h>
-
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
+#include <gtest/gtest.h>
 
 #include <memory>
 #include <string>
@@ -31,9 +30,9 @@ class ServerFixture : public ::testing::Test {
     intake_ = std::make_unique<Intake>(store_.get(),
                                        Intake::Options{{kSecret}, "cc-ci", RealClock(), {}});
     o.listen = "127.0.0.1:0";
-    server_ = std::make_unique<HttpServer>(
-        o, HttpServices{intake_.get(), store_.get(), &metrics_, "test", "http://127.0.0.1",
-                        store_.get(), dir});
+    server_ =
+        std::make_unique<HttpServer>(o, HttpServices{intake_.get(), store_.get(), &metrics_, "test",
+                                                     "http://127.0.0.1", store_.get(), dir});
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
   }

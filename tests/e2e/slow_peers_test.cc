@@ -70,9 +70,10 @@ class SlowPeersTest : public testing::ServerFixture {
     Poco::Net::HTTPClientSession gitea("127.0.0.1", port_);
     gitea.setTimeout(Poco::Timespan(5, 0));
     testing::HttpResult r;
-    ASSERT_NO_THROW(r = testing::PostWebhook(
-                        gitea, "pull_request",
-                        testing::ReadShared("gitea/payloads/pull_request_opened.json"), id, kSecret));
+    ASSERT_NO_THROW(
+        r = testing::PostWebhook(gitea, "pull_request",
+                                 testing::ReadShared("gitea/payloads/pull_request_opened.json"), id,
+                                 kSecret));
     EXPECT_EQ(r.status, 202) << r.body;
     EXPECT_TRUE(store_->HasDelivery(id).value());
   }
@@ -145,6 +146,38 @@ TEST_F(SlowPeersTest, OverTheConnectionCapTheOldestWaitingConnectionGoes) {
   EXPECT_FALSE(peers[149]->Closed());
   EXPECT_NE(metrics_.Render({}).find("ccci_http_connections_dropped_total{reason=\"evicted\"}"),
             std::string::npos);
+}
+
+TEST_F(SlowPeersTest, BodiesInFlightAreCappedAndTheOneOverIsRefused) {
+  HttpServerOptions o;
+  o.max_body_bytes = 200 * 1024;
+  o.max_request_memory = 300 * 1024;
+  Start(o);
+  // Three peers each send 120 KB of a body they never finish: the one whose bytes would
+  // pass the cap gets 503 and is closed, the other two wait on, and a small delivery still
+  // fits.
+  std::string head = "POST /hooks/gitea HTTP/1.1\r\nHost: x\r\nContent-Length: 180000\r\n\r\n";
+  std::string part(120 * 1024, 'x');
+  std::vector<std::unique_ptr<RawPeer>> holders;
+  for (int i = 0; i < 3; ++i) {
+    std::string from = "127.0.0." + std::to_string(2 + i);
+    holders.push_back(std::make_unique<RawPeer>(port_, from.c_str()));
+    ASSERT_TRUE(holders.back()->Send(head + part));
+  }
+  auto answered = [&] {
+    int n = 0;
+    for (auto& h : holders) n += h->Readable() ? 1 : 0;
+    return n;
+  };
+  for (int i = 0; i < 100 && answered() == 0; ++i) holders[i % 3]->Readable(50ms);
+  ASSERT_EQ(answered(), 1);
+  for (auto& h : holders) {
+    if (!h->Readable()) continue;
+    std::string answer = h->Read(1000ms);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 503", 0), 0u) << answer.substr(0, 200);
+    EXPECT_NE(answer.find("too much request data in flight"), std::string::npos);
+  }
+  ExpectDeliveryAnswered("small-enough");
 }
 
 }  // namespace

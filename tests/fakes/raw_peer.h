@@ -74,6 +74,11 @@ class RawPeer {
     }
     return out;
   }
+  // Whether the server sent something or closed (waiting up to `wait` for it).
+  bool Readable(std::chrono::milliseconds wait = std::chrono::milliseconds(0)) {
+    pollfd p{fd_, POLLIN, 0};
+    return poll(&p, 1, static_cast<int>(wait.count())) > 0;
+  }
   // Whether the server has closed the connection (waiting up to `wait` for it).
   bool Closed(std::chrono::milliseconds wait = std::chrono::milliseconds(0)) {
     if (closed_) return true;
