@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -95,12 +96,18 @@ class RawPeer {
   bool closed_ = false;
 };
 
-// Lets this process hold thousands of sockets (both ends of each test connection).
+// Lets this process hold thousands of sockets (both ends of each test connection): the soft
+// limit up to the hard one, and the hard one up to 65536 where allowed (root).
 inline void RaiseOpenFileLimit() {
   rlimit rl;
   getrlimit(RLIMIT_NOFILE, &rl);
-  rl.rlim_cur = rl.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &rl);
+  rlimit want = rl;
+  want.rlim_max = std::max<rlim_t>(rl.rlim_max, 65536);
+  want.rlim_cur = want.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &want) != 0) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
 }
 
 }  // namespace ccci::testing
