@@ -179,6 +179,14 @@ std::string RenderRunPage(const RunView& run, const std::vector<StageView>& stag
 }
 
 std::string RenderLogPage(const LogView& v, const std::string& version) {
+  PageParts parts = RenderLogPageParts(v, version);
+  return parts.before + v.log_html + parts.after;
+}
+
+PageParts RenderLogPageParts(const LogView& v, const std::string& version) {
+  // Rendered once with a marker in the log's place. No other value can contain it: every
+  // other string is HTML-escaped ('<' becomes &lt;), and LogHtml output drops control bytes.
+  static constexpr std::string_view kMarker = "\x01<log/>\x01";
   data d;
   d.set("run_id", std::to_string(v.run_id));
   d.set("repo", v.repo);
@@ -186,7 +194,7 @@ std::string RenderLogPage(const LogView& v, const std::string& version) {
   d.set("status", StageStatusName(v.status));
   d.set("icon", StatusIcon(v.status));
   SetIf(d, "reason", v.reason);
-  d.set("log", v.log_html);
+  d.set("log", std::string(kMarker));
   SetIf(d, "partial", v.partial_html);
   d.set("sgr", v.sgr);
   d.set("offset", std::to_string(v.offset));
@@ -200,8 +208,10 @@ std::string RenderLogPage(const LogView& v, const std::string& version) {
     head.refresh_only_without_script = true;
     head.script = "/assets/log.js";
   }
-  return Page(v.stage + " log · run #" + std::to_string(v.run_id),
-              Template(ccci_tpl_log, ccci_tpl_log_end).render(d), version, head);
+  std::string page = Page(v.stage + " log · run #" + std::to_string(v.run_id),
+                          Template(ccci_tpl_log, ccci_tpl_log_end).render(d), version, head);
+  size_t at = page.find(kMarker);
+  return {page.substr(0, at), page.substr(at + kMarker.size())};
 }
 
 std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>& runs,

@@ -67,6 +67,13 @@ std::string RenderRunPage(const RunView& run, const std::vector<StageView>& stag
 // A stage's log. While the stage runs, the page names the live stream for assets/log.js and,
 // for browsers without JavaScript, refreshes itself.
 std::string RenderLogPage(const LogView& log, const std::string& version);
+// The same page around its log: before + log_html + after == RenderLogPage, whatever
+// `log.log_html` holds. A long log is then sent as it renders, without the whole page in
+// memory.
+struct PageParts {
+  std::string before, after;
+};
+PageParts RenderLogPageParts(const LogView& log, const std::string& version);
 std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>& runs,
                              const std::string& version);
 // `base_url` prefixes the copyable URLs; `prs` are the PR numbers to list badges for.

@@ -18,11 +18,16 @@ struct Config {
   // [server]
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   std::string public_url;                 // base of links in comments; default http://<listen>
-  int max_connections = 512;              // connection threads (each keep-alive peer holds one)
-  int max_queued = 1024;                  // accepted connections waiting for a thread
+  int max_connections = 1024;             // open connections; over it the oldest waiting closes
+  int max_connections_per_peer = 64;      // the same per peer address (IPv6: /64); 0: no cap
+  int max_queued = 1024;                  // requests waiting for a worker, per pool
   int keepalive_timeout_s = 5;            // idle keep-alive connections are closed after this
-  int request_timeout_s = 10;             // a peer that stalls mid-request is dropped
-  int64_t max_body_bytes = 1 << 20;       // webhook bodies above this get 413
+  int request_timeout_s = 10;             // a whole request (head and body) must arrive in this
+  int write_timeout_s = 30;               // a peer that reads nothing of an answer this long goes
+  int64_t max_body_bytes = 1 << 20;       // request bodies above this get 413
+  int64_t max_request_memory = 64 << 20;  // bodies being read or handled at once; over: 503
+  int hook_workers = 4;                   // threads answering webhooks, kept for them alone
+  int page_workers = 4;                   // threads for every other route (pages, API, logs)
 
   // [storage]
   std::string data_dir = "data";

@@ -5,14 +5,12 @@
 // optional live log script). Stage logs are bot/http/stage_logs.h.
 
 #include <string>
+#include <string_view>
 
-namespace Poco::Net {
-class HTTPRequestHandler;
-}
+#include "bot/http/route.h"
 
 namespace ccci {
 
-class Metrics;
 class Store;
 
 // The policy of every dashboard page: scripts only from /assets, no inline script or style.
@@ -20,11 +18,10 @@ inline constexpr const char* kDashboardCsp =
     "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'";
 
-// A handler for a GET of `path` (query string removed) if it is a dashboard route, else
-// nullptr. `public_url` prefixes the copyable badge URLs; `logs_kept` says whether stage logs
-// are served (the run page links them).
-Poco::Net::HTTPRequestHandler* MakeDashboardHandler(const std::string& path, Store* store,
-                                                    Metrics* metrics, const std::string& public_url,
-                                                    const std::string& version, bool logs_kept);
+// The route for `path` (query string removed) if it is a dashboard page, else none.
+// `public_url` prefixes the copyable badge URLs; `logs_kept` says whether stage logs are
+// served (the run page links them).
+Route MatchDashboardRoute(std::string_view path, Store* store, const std::string& public_url,
+                          const std::string& version, bool logs_kept);
 
 }  // namespace ccci
