@@ -127,13 +127,6 @@ std::string Fmt(double v) {
 
 }  // namespace
 
-std::string LevelColor(int level) {
-  static const char* kColors[] = {"#e05d44", "#fe7d37", "#dfb317", "#a4a61d", "#97ca00",
-                                  "#44cc11", "#2ea043", "#238636", "#196c2e"};
-  if (level < 0 || level > 8) return kColorUnknown;
-  return kColors[level];
-}
-
 BadgeSpec BadgeForLevel(int level) {
   BadgeSpec b;
   b.message = "level " + std::to_string(level);

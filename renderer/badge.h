@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "renderer/level.h"
 
 namespace ccci::render {
 
@@ -19,8 +20,7 @@ struct BadgeSpec {
   std::string label_color = "#555";
 };
 
-// Colours per DESIGN.md.
-std::string LevelColor(int level);  // 0..8; grey outside
+// Colours per DESIGN.md (the level's own: LevelColor in renderer/level.h).
 inline constexpr const char* kColorError = "#9f9f9f";
 inline constexpr const char* kColorUnknown = "#9f9f9f";
 inline constexpr const char* kColorActive = "#007ec6";  // queued, running

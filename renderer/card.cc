@@ -234,9 +234,9 @@ Result<std::string> RenderCardPng(const RunSummary& run) {
   cairo_fill(cr);
   TextCenter(cr, FontFace::kBold, 24, bx + bw / 2, by + 40, small, "#ffffff");
   TextCenter(cr, FontFace::kBold, 120, bx + bw / 2, by + 170, big, "#ffffff");
-  // The five rungs as a strip: counted rungs filled, the rest outlined.
-  for (int i = 0; i < 5; ++i) {
-    double sx = bx + i * (bw / 5) + 4, sw = bw / 5 - 8, sy = by + bh + 14;
+  // The rungs as a strip: counted rungs filled, the rest outlined.
+  for (int i = 0; i < kRungCount; ++i) {
+    double sx = bx + i * (bw / kRungCount) + 3, sw = bw / kRungCount - 6, sy = by + bh + 14;
     const RungOutcome& r = level.rungs[i];
     SetColor(cr, r.counted ? color : (r.present ? StatusColor(r.status) : "#d0d7de"));
     RoundedRect(cr, sx, sy, sw, 10, 5);

@@ -3,8 +3,9 @@
 namespace ccci::render {
 namespace {
 
-constexpr const char* kRungNames[5] = {"install", "upgrade", "backup+restore", "functional",
-                                       "lint"};
+constexpr const char* kRungNames[kRungCount] = {
+    "install", "upgrade", "backup+restore", "functional", "lint", "upgrade-safe", "clean",
+    "maintained"};
 
 // How bad a status is when a rung has several stages (backup and restore): the worst wins,
 // a skip only when every stage skipped.
@@ -64,14 +65,17 @@ int RungOfStage(const std::string& n) {
   if (n == "backup" || n == "restore") return 3;
   if (n == "functional") return 4;
   if (n == "lint") return 5;
+  if (n == "upgrade-safe") return 6;
+  if (n == "clean") return 7;
+  if (n == "maintained") return 8;
   return 0;
 }
 
 LevelResult ComputeLevel(const std::vector<StageResult>& stages) {
   LevelResult out;
-  std::array<bool, 5> intentional;
+  std::array<bool, kRungCount> intentional;
   intentional.fill(true);
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < kRungCount; ++i) {
     out.rungs[i].rung = i + 1;
     out.rungs[i].name = kRungNames[i];
   }
@@ -92,12 +96,20 @@ LevelResult ComputeLevel(const std::vector<StageResult>& stages) {
     return out;
   }
   if (!install.present || !Passed(install.status)) return out;  // level 0
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < kRungCount; ++i) {
     if (!Counts(out.rungs[i], intentional[i])) break;
     out.rungs[i].counted = true;
     out.level = i + 1;
   }
   return out;
+}
+
+std::string LevelColor(int level) {
+  static const char* kColors[kMaxLevel + 1] = {"#e05d44", "#fe7d37", "#dfb317",
+                                               "#a4a61d", "#97ca00", "#44cc11",
+                                               "#2ea043", "#238636", "#196c2e"};
+  if (level < 0 || level > kMaxLevel) return "#9f9f9f";
+  return kColors[level];
 }
 
 }  // namespace ccci::render

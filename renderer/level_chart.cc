@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "renderer/badge.h"
+#include "renderer/level.h"
 #include "renderer/svg_number.h"
 #include "renderer/sparkline.h"
 

@@ -182,6 +182,14 @@ std::string RenderRunPage(const RunView& run, const std::vector<StageView>& stag
 }
 
 std::string RenderLogPage(const LogView& v, const std::string& version) {
+  PageParts parts = RenderLogPageParts(v, version);
+  return parts.before + v.log_html + parts.after;
+}
+
+PageParts RenderLogPageParts(const LogView& v, const std::string& version) {
+  // Rendered once with a marker in the log's place. No other value can contain it: every
+  // other string is HTML-escaped ('<' becomes &lt;), and LogHtml output drops control bytes.
+  static constexpr std::string_view kMarker = "\x01<log/>\x01";
   data d;
   d.set("run_id", std::to_string(v.run_id));
   d.set("repo", v.repo);
@@ -189,7 +197,7 @@ std::string RenderLogPage(const LogView& v, const std::string& version) {
   d.set("status", StageStatusName(v.status));
   d.set("icon", StatusIcon(v.status));
   SetIf(d, "reason", v.reason);
-  d.set("log", v.log_html);
+  d.set("log", std::string(kMarker));
   SetIf(d, "partial", v.partial_html);
   d.set("sgr", v.sgr);
   d.set("offset", std::to_string(v.offset));
@@ -203,8 +211,10 @@ std::string RenderLogPage(const LogView& v, const std::string& version) {
     head.refresh_only_without_script = true;
     head.script = "/assets/log.js";
   }
-  return Page(v.stage + " log · run #" + std::to_string(v.run_id),
-              Template(ccci_tpl_log, ccci_tpl_log_end).render(d), version, head);
+  std::string page = Page(v.stage + " log · run #" + std::to_string(v.run_id),
+                          Template(ccci_tpl_log, ccci_tpl_log_end).render(d), version, head);
+  size_t at = page.find(kMarker);
+  return {page.substr(0, at), page.substr(at + kMarker.size())};
 }
 
 std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>& runs,
@@ -265,6 +275,16 @@ static std::string TableCell(const std::string& s) {
   return out;
 }
 
+// A Markdown code fence no line of `text` can close: one backtick more than its longest run.
+static std::string CodeFence(const std::string& text) {
+  size_t longest = 0, run = 0;
+  for (char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return std::string(std::max<size_t>(3, longest + 1), '`');
+}
+
 std::string RenderPrComment(const PrCommentView& v) {
   data d;
   d.set("recipe", v.recipe);
@@ -306,6 +326,21 @@ std::string RenderPrComment(const PrCommentView& v) {
     hints.push_back(row);
   }
   d.set("flaky_hints", hints);
+  if (!v.readme_block.empty()) {
+    data readme;
+    data scores{data::type::list};
+    for (const auto& sc : v.readme_differences) {
+      data row;
+      row.set("key", TableCell(sc.key));
+      row.set("readme", sc.readme.empty() ? "(empty)" : TableCell(sc.readme));
+      row.set("measured", TableCell(sc.measured));
+      scores.push_back(row);
+    }
+    readme.set("scores", scores);
+    readme.set("fence", CodeFence(v.readme_block));
+    readme.set("block", v.readme_block);
+    d.set("readme", readme);
+  }
   return Template(ccci_tpl_pr_comment, ccci_tpl_pr_comment_end).render(d);
 }
 

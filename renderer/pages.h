@@ -81,6 +81,13 @@ struct RecipeHistoryView {
   std::vector<StageFlakyView> flaky;
   int window = 30;
 };
+// The same page around its log: before + log_html + after == RenderLogPage, whatever
+// `log.log_html` holds. A long log is then sent as it renders, without the whole page in
+// memory.
+struct PageParts {
+  std::string before, after;
+};
+PageParts RenderLogPageParts(const LogView& log, const std::string& version);
 std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>& runs,
                              const std::string& version, const RecipeHistoryView& history = {});
 // `base_url` prefixes the copyable URLs; `prs` are the PR numbers to list badges for.
@@ -110,6 +117,13 @@ struct PrCommentView {
     int64_t flaky = 0, runs = 0;
   };
   std::vector<FlakyHint> flaky_hints;
+  // The README's metadata block as cc-ci measured it, shown when it differs from the README
+  // (empty: it does not, or was not measured), and the scores that differ.
+  std::string readme_block;
+  struct Score {
+    std::string key, readme, measured;
+  };
+  std::vector<Score> readme_differences;
 };
 std::string RenderPrComment(const PrCommentView& view);
 

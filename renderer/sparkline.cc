@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "renderer/badge.h"
+#include "renderer/level.h"
 #include "renderer/cairo_color.h"
 #include "renderer/font.h"
 #include "renderer/svg_number.h"

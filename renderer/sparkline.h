@@ -14,10 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "renderer/level.h"
+
 namespace ccci::render {
 
-inline constexpr int kMaxLevel = 8;         // the top of the scale
-inline constexpr int kSparklineSlots = 30;  // default-branch runs shown
+inline constexpr int kSparklineSlots = 30;  // default-branch runs shown (kMaxLevel: the scale's top)
 
 struct HistoryPoint {
   int64_t run_id = 0;

@@ -29,7 +29,7 @@ constexpr const char* kUsage =
     "Usage: cc-ci check <recipe-dir-or-git-url> [--ref REF] [--config FILE] [--out DIR]\n"
     "\n"
     "Runs cc-ci's generic recipe suite (install, upgrade, backup, restore, functional, lint,\n"
-    "screenshot, teardown) on a recipe, exactly as the server does for a pull request, so a\n"
+    "upgrade-safe, clean, maintained, screenshot, teardown) on a recipe, exactly as the server does for a pull request, so a\n"
     "maintainer can reproduce a run locally. Needs abra on PATH and an abra server\n"
     "(runner.server, default: the local swarm). The app is deployed as\n"
     "<recipe>-0-<pid>.<runner.domain> and always torn down at the end.\n"

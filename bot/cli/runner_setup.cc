@@ -29,6 +29,7 @@ RunnerSetup::RunnerSetup(const Config& c) {
   d.stage_timeout = std::chrono::seconds(c.runner_stage_timeout_s);
   d.ready_timeout = std::chrono::seconds(c.runner_ready_timeout_s);
   d.log_cap_bytes = static_cast<size_t>(c.runner_log_max_bytes);
+  d.maintained_months = c.maintained_months;
   // Nothing cc-ci holds may show up in a stage log.
   d.secrets = c.webhook_secrets;
   if (!c.gitea_token.empty()) d.secrets.push_back(c.gitea_token);

@@ -9,10 +9,11 @@
 #include <string>
 
 #include "bot/forge/forge_client.h"
+#include "bot/forge/repo_writer.h"
 
 namespace ccci {
 
-class GiteaClient : public ForgeClient {
+class GiteaClient : public ForgeClient, public RepoWriter {
  public:
   struct Options {
     std::string base_url;  // https://git.coopcloud.tech (the API lives at /api/v1)
@@ -38,6 +39,13 @@ class GiteaClient : public ForgeClient {
   Result<std::vector<ForgePull>> ListOpenPullRequests(const std::string& repo) override;
   Result<std::vector<ForgeComment>> ListRepoComments(const std::string& repo,
                                                      const std::string& since) override;
+  Result<ForgeFile> GetFile(const std::string& repo, const std::string& path,
+                            const std::string& ref) override;
+  Status PutFile(const std::string& repo, const std::string& path,
+                 const FileChange& change) override;
+  Result<int64_t> CreatePullRequest(const std::string& repo, const PullRequestOptions& pr) override;
+  Status EditPullRequest(const std::string& repo, int64_t number,
+                         const PullRequestEdit& edit) override;
 
   struct Response {
     long status = 0;

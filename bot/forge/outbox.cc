@@ -65,6 +65,10 @@ OutboxMessage Outbox::StatusMessage(const std::string& repo, int64_t pr, const s
                              {"description", s.description}, {"context", s.context}}));
 }
 
+OutboxMessage Outbox::ReadmeMessage(const std::string& repo, const std::string& payload) {
+  return Message(repo, 0, "readme", "readme:" + repo, payload);
+}
+
 Status Outbox::UpsertSticky(const std::string& repo, int64_t pr, const std::string& body) {
   return Enqueue(StickyMessage(repo, pr, body));
 }
@@ -130,6 +134,10 @@ Status Outbox::Deliver(const OutboxMessage& m) {
   }
   if (m.kind == "reaction") {
     return forge_->AddReaction(m.repo, std::stoll(Field(d, "comment_id")), Field(d, "content"));
+  }
+  if (m.kind == "readme") {
+    if (!options_.deliver_readme) return FailedPrecondition("no README PR sender configured");
+    return options_.deliver_readme(m.repo, m.payload);
   }
   if (m.kind == "reply") {
     auto r = forge_->CreateComment(m.repo, m.pr, Field(d, "body"));

@@ -14,7 +14,7 @@ struct OutboxMessage {
   int64_t id = 0;
   std::string repo;
   int64_t pr = 0;
-  std::string kind;          // sticky | status | reaction | reply
+  std::string kind;          // sticky | status | reaction | reply | readme
   std::string coalesce_key;  // e.g. "sticky:o/r#17", "status:o/r@<sha>:cc-ci/recipe"
   std::string payload;       // JSON
   std::string state = "pending";
@@ -22,6 +22,12 @@ struct OutboxMessage {
   int64_t next_attempt_at_ms = 0;
   std::string last_error;
   int64_t created_at_ms = 0;
+};
+
+// Which messages GET /api/outbox lists: every one, or those of one repo and/or PR.
+struct OutboxFilter {
+  std::string repo;
+  std::optional<int64_t> pr;
 };
 
 class OutboxStore {
@@ -44,7 +50,8 @@ class OutboxStore {
   virtual Status FinishMessage(int64_t id, const std::string& state, const std::string& error) = 0;
   virtual Status RetryMessage(int64_t id, int64_t next_attempt_at_ms, const std::string& error) = 0;
   // Newest first, for GET /api/outbox.
-  virtual Result<std::vector<OutboxMessage>> RecentMessages(int limit) = 0;
+  virtual Result<std::vector<OutboxMessage>> RecentMessages(int limit,
+                                                            const OutboxFilter& filter = {}) = 0;
   virtual Result<std::optional<int64_t>> StickyComment(const std::string& repo, int64_t pr) = 0;
   virtual Status SetStickyComment(const std::string& repo, int64_t pr, int64_t comment_id) = 0;
 };

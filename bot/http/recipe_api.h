@@ -2,19 +2,16 @@
 // GET /api/recipes/{owner}/{repo}: a recipe's history as JSON (RecipeHistoryJson in
 // bot/http/api_json.h), what its pictures and the recipe page show.
 
-#include <string>
+#include <string_view>
 
-namespace Poco::Net {
-class HTTPRequestHandler;
-}
+#include "bot/http/route.h"
 
 namespace ccci {
 
 struct HttpServices;
 
-// A handler for `path` if it is /api/recipes/{owner}/{repo}, else nullptr. `services` must
+// The route for `path` if it is /api/recipes/{owner}/{repo}, else none. `services` must
 // outlive it.
-Poco::Net::HTTPRequestHandler* MakeRecipeApiHandler(const std::string& path,
-                                                    const HttpServices* services);
+Route MatchRecipeApiRoute(std::string_view path, const HttpServices* services);
 
 }  // namespace ccci

@@ -1,8 +1,11 @@
 #include "bot/report/reporter.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "base/log.h"
+#include "bot/report/readme_pr.h"
 #include "bot/report/stage_statuses.h"
 #include "bot/report/stage_views.h"
 #include "renderer/card.h"
@@ -77,6 +80,19 @@ Status Reporter::RunChanged(const Run& run, const std::string& stage) {
   if (run.pr > 0 && run.state != kRunSuperseded) {
     messages.push_back(Outbox::StickyMessage(run.repo, run.pr, StickyBody(run, stage.empty() ? run.stage : stage)));
   }
+  if (run.pr == 0) {
+    if (auto scores = ReadmeScores(run); scores && !scores->differences.empty()) {
+      std::string run_url = options_.public_url + "/runs/" + std::to_string(run.id);
+      if (options_.readme_prs) {
+        ReadmePrRequest pr{run.base_ref, scores->measured, run.head_sha, run_url};
+        messages.push_back(Outbox::ReadmeMessage(run.repo, ReadmePrPayload(pr)));
+      } else {
+        LogInfo("report.readme_scores_differ",
+                {{"repo", run.repo}, {"run", run.id}, {"scores", scores->differences.size()},
+                 {"url", run_url}});
+      }
+    }
+  }
   CCCI_RETURN_IF_ERROR(outbox_store_->EnqueueRunReport(run.id, ReportKey(run), messages));
   outbox_->Kick();
   return Status::Ok();
@@ -97,6 +113,21 @@ std::vector<render::PrCommentView::FlakyHint> Reporter::FlakyHints(
     }
   }
   return out;
+}
+
+std::optional<runner::ScoresReport> Reporter::ReadmeScores(const Run& run) const {
+  if (run.state != kRunFinished || options_.data_dir.empty()) return std::nullopt;
+  std::ifstream in(options_.data_dir + "/runs/" + std::to_string(run.id) + "/" +
+                   runner::kScoresReportFile);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto report = runner::ParseScoresReport(text.str());
+  if (!report.ok()) {
+    LogWarn("report.readme_scores_unreadable", {{"run", run.id}, {"reason", report.status().message()}});
+    return std::nullopt;
+  }
+  return *report;
 }
 
 std::string Reporter::StickyBody(const Run& run, const std::string& stage) const {
@@ -141,6 +172,10 @@ std::string Reporter::StickyBody(const Run& run, const std::string& stage) const
       v.stages.push_back(std::move(s));
     }
     v.flaky_hints = FlakyHints(run, *stages);
+  }
+  if (auto scores = ReadmeScores(run); scores && !scores->differences.empty()) {
+    v.readme_block = scores->measured_block;
+    for (const auto& d : scores->differences) v.readme_differences.push_back({d.key, d.readme, d.measured});
   }
   return render::RenderPrComment(v);
 }

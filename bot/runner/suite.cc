@@ -4,11 +4,14 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
 #include "bot/runner/backup_labels.h"
+#include "bot/runner/higher_rungs.h"
 #include "bot/runner/lint_report.h"
+#include "bot/runner/readme_scores.h"
 #include "bot/runner/readiness_probe.h"
 #include "bot/runner/release_tag.h"
 #include "bot/runner/stage_log.h"
@@ -81,7 +84,7 @@ std::string StripAnsi(const std::string& in) {
   return out;
 }
 
-class SuiteRun {
+class SuiteRun : public RungIo {
  public:
   SuiteRun(const SuiteSpec& spec, const SuiteDeps& deps, const CancelToken& cancel)
       : spec_(spec), deps_(deps), cancel_(cancel), retry_(spec.retry_failed_stages) {
@@ -99,13 +102,14 @@ class SuiteRun {
     WithRetry([&] { Restore(); });
     WithRetry([&] { Functional(); });
     WithRetry([&] { Lint(prepared); });
+    RungsAboveLint(prepared);
     Screenshot();
     result_.stages.push_back(Teardown());
     return std::move(result_);
   }
 
   StageRecord Teardown() {
-    StageRecord st = Begin("teardown", 7);
+    StageRecord st = Begin("teardown", 10);
     // Never cancelled: teardown must finish even when the run was.
     CancelToken never;
     const CancelToken* saved = cancel_override_;
@@ -183,8 +187,7 @@ class SuiteRun {
   }
   bool Passed(const std::string& name) const {
     auto it = stages_status_.find(name);
-    return it != stages_status_.end() &&
-           (it->second == kStagePass || it->second == kStageFlaky);
+    return it != stages_status_.end() && StagePassed(it->second);
   }
   // Runs a stage and, when End() asked for it (StageRetry), its second attempt: `again`, or
   // the stage itself.
@@ -436,14 +439,7 @@ class SuiteRun {
       Step tags = Git({"tag", "--list"}, true);
       Step at = Git({"tag", "--points-at", head_sha_}, true);
       if (auto b = Broke(st, tags, "git")) return Push(*b);
-      std::vector<std::string> all, own;
-      std::istringstream a(tags.output), o(at.output);
-      for (std::string l; std::getline(a, l);) all.push_back(Replace(l, "\r", ""));
-      std::optional<ReleaseTag> head;
-      for (std::string l; std::getline(o, l);) {
-        if (auto t = ParseReleaseTag(Replace(l, "\r", ""))) head = t;
-      }
-      auto prev = PreviousRelease(all, head);
+      auto prev = ReleasesFromGit(tags.output, at.output).previous;
       if (!prev) return Push(End(st, kStageSkip, "no previous release to upgrade from (no x.y.z+upstream tag)"));
       base = prev->raw;
     }
@@ -656,6 +652,7 @@ class SuiteRun {
                                                 " without a lint table: " + LastLine(l.output),
                       l.result.exit_code));
     }
+    lint_report_ = *report;
     if (report->passed()) {
       return Push(End(st, kStagePass, std::to_string(report->rules.size()) + " rules checked",
                       l.result.exit_code));
@@ -665,11 +662,63 @@ class SuiteRun {
     Push(End(st, kStageFail, "error rules not satisfied: " + refs, l.result.exit_code));
   }
 
+  // Rungs 6-8 (higher_rungs.h): read-only checks after lint, no deploy of their own.
+  void RungsAboveLint(bool prepared) {
+    HigherRungsSpec h;
+    h.trees_dir = spec_.work_dir + "/trees";
+    h.head_sha = head_sha_;
+    h.upgrade_base = spec_.overlay.upgrade_base;
+    h.stack = StackName(spec_.domain);
+    h.scores_path = spec_.log_dir + "/" + kScoresReportFile;
+    h.maintained_months = spec_.maintained_months;
+    h.now_s = deps_.clock->NowUnixMillis() / 1000;
+    h.data_check = !spec_.overlay.data_verify.empty();
+    runner::HigherRungs rungs(h, this);
+    const LintReport* lint = lint_report_ ? &*lint_report_ : nullptr;
+    const std::pair<const char*, std::function<RungVerdict()>> kRungs[] = {
+        {"upgrade-safe", [&] { return rungs.UpgradeSafe(); }},
+        {"clean", [&] { return rungs.Clean(lint, result_.stages); }},
+        {"maintained", [&] { return rungs.Maintained(result_.stages); }}};
+    int seq = 5;
+    for (const auto& [name, check] : kRungs) {
+      ++seq;
+      if (Stopped()) return;
+      if (SkippedUpFront(name, seq)) continue;
+      if (!prepared) {
+        Record(name, seq, kStageUnverified, "the recipe could not be prepared");
+        continue;
+      }
+      StageRecord st = Begin(name, seq);
+      RungVerdict v = check();
+      if (v.cancelled) return Push(Cancelled(st));
+      Push(v.ci_error ? CiError(st, v.reason) : End(st, v.status, v.reason));
+    }
+  }
+  // RungIo, for the rungs above: the command and its output go to the current stage's log.
+  CommandOutcome Outcome(const Step& step) {
+    CommandOutcome c;
+    c.started = step.started;
+    c.cancelled = step.started && step.result.cancelled;
+    c.ok = step.ok();
+    c.output = Replace(step.output, "\r", "");
+    c.describe = step.Describe();
+    return c;
+  }
+  CommandOutcome RunGit(const std::vector<std::string>& args) override {
+    return Outcome(Git(args, true));
+  }
+  CommandOutcome RunDocker(const std::vector<std::string>& args) override {
+    std::vector<std::string> argv = {spec_.docker, "--context", spec_.server};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return Outcome(Exec(std::move(argv), true));
+  }
+  void Note(const std::string& line) override { log_->Note(line); }
+
   void Screenshot() {
-    if (SkippedUpFront("screenshot", 6, /*generic_only=*/false)) return;
-    if (!deps_.screenshot) return Record("screenshot", 6, kStageSkip, "no browser configured");
-    if (!Passed("install")) return Record("screenshot", 6, kStageUnverified, "install did not pass");
-    StageRecord st = Begin("screenshot", 6);
+    if (SkippedUpFront("screenshot", 9, /*generic_only=*/false)) return;
+    if (!deps_.screenshot) return Record("screenshot", 9, kStageSkip, "no browser configured");
+    if (!Passed("install")) return Record("screenshot", 9, kStageUnverified, "install did not pass");
+    StageRecord st = Begin("screenshot", 9);
     std::string url = AppUrl("/");
     Status s = deps_.screenshot(url, spec_.log_dir + "/screenshot.png");
     if (!s.ok()) return Push(End(st, kStageUnverified, "no screenshot of " + url + ": " + s.message()));
@@ -691,6 +740,7 @@ class SuiteRun {
   bool secrets_made_ = false;   // install's steps done, so its retry does not repeat them
   bool env_added_ = false;
   bool deployed_once_ = false;
+  std::optional<LintReport> lint_report_;
   SuiteResult result_;
 };
 

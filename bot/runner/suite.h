@@ -1,6 +1,7 @@
 #pragma once
 // The generic recipe suite (DESIGN.md "Stages of one run"): install, upgrade, backup,
-// restore, functional, lint, screenshot, teardown, run through abra with zero per-recipe
+// restore, functional, lint, the rungs above it (upgrade-safe, clean, maintained:
+// higher_rungs.h), screenshot, teardown, run through abra with zero per-recipe
 // configuration (an operator's overlay may add to it). Every stage is recorded honestly:
 // pass, fail, skip (structural or declared, with the reason), unverified (could not be
 // checked because an earlier stage broke the app) or error (cc-ci's own trouble: abra
@@ -23,8 +24,9 @@
 namespace ccci::runner {
 
 // Stage names, in suite order.
-inline constexpr const char* kSuiteStages[] = {"install", "upgrade",    "backup", "restore",
-                                               "functional", "lint", "screenshot", "teardown"};
+inline constexpr const char* kSuiteStages[] = {
+    "install", "upgrade",      "backup", "restore",    "functional", "lint",
+    "upgrade-safe", "clean", "maintained", "screenshot", "teardown"};
 
 struct SuiteSpec {
   int64_t run_id = 0;        // 0 for `cc-ci check`
@@ -55,6 +57,7 @@ struct SuiteSpec {
   Overlay overlay;
   std::vector<std::string> secrets;  // redacted from logs
   size_t log_cap_bytes = 10 << 20;   // per stage log
+  int maintained_months = 6;         // rung 8: the newest release at most this old
 };
 
 class SuiteObserver {

@@ -139,11 +139,14 @@ Status SqliteStore::RetryMessage(int64_t id, int64_t next_attempt_at_ms, const s
   });
 }
 
-Result<std::vector<OutboxMessage>> SqliteStore::RecentMessages(int limit) {
+Result<std::vector<OutboxMessage>> SqliteStore::RecentMessages(int limit,
+                                                               const OutboxFilter& filter) {
   return Read<std::vector<OutboxMessage>>([&](SqliteDb& db) -> Result<std::vector<OutboxMessage>> {
-    auto s = db.Prepare(std::string("SELECT ") + kColumns + " FROM outbox ORDER BY id DESC LIMIT ?1");
+    auto s = db.Prepare(std::string("SELECT ") + kColumns +
+                        " FROM outbox WHERE (?2 = '' OR repo = ?2) AND (?3 IS NULL OR pr = ?3) "
+                        "ORDER BY id DESC LIMIT ?1");
     if (!s.ok()) return s.status();
-    (*s)->Bind(1, static_cast<int64_t>(limit));
+    (*s)->Bind(1, static_cast<int64_t>(limit)).Bind(2, filter.repo).Bind(3, filter.pr);
     return Collect(*s);
   });
 }

@@ -64,7 +64,8 @@ class SqliteStore : public Store, public OutboxStore, public CommandStore, publi
   Result<std::vector<OutboxMessage>> DueMessages(int64_t now_ms, int limit) override;
   Status FinishMessage(int64_t id, const std::string& state, const std::string& error) override;
   Status RetryMessage(int64_t id, int64_t next_attempt_at_ms, const std::string& error) override;
-  Result<std::vector<OutboxMessage>> RecentMessages(int limit) override;
+  Result<std::vector<OutboxMessage>> RecentMessages(int limit,
+                                                    const OutboxFilter& filter = {}) override;
   Result<std::optional<int64_t>> StickyComment(const std::string& repo, int64_t pr) override;
   Status SetStickyComment(const std::string& repo, int64_t pr, int64_t comment_id) override;
 

@@ -121,6 +121,10 @@ inline constexpr const char* kStageUnverified = "unverified";
 inline constexpr const char* kStageError = "error";
 // Failed, then passed on its one retry (default-branch runs only); counts as a pass.
 inline constexpr const char* kStageFlaky = "flaky";
+// Whether a stage status counts as passed: pass, or flaky.
+inline bool StagePassed(const std::string& status) {
+  return status == kStagePass || status == kStageFlaky;
+}
 
 // One stage of a run, as the runner records it. Logs are files: log_path is relative to
 // the data dir (runs/<id>/<stage>.log).

@@ -60,6 +60,9 @@ TEST(ConfigTest, BadFilesAreRefusedWithLineKeyAndReason) {
       {"[gitea]\nstatus_per_stage = sometimes\n", "f.ini:2: gitea.status_per_stage: not a boolean"},
       {"[gitea]\nbot_login = a\nbot_login = b\n", "f.ini:3: gitea.bot_login: set twice"},
       {"[log]\njust words\n", "f.ini:2: expected 'key = value'"},
+      {"[levels]\nmaintained_months = 0\n", "f.ini:2: levels.maintained_months: must be between 1"},
+      {"[gitea]\nreadme_prs = sometimes\n", "f.ini:2: gitea.readme_prs: not a boolean"},
+      {"[gitea]\npass_level = 9\n", "f.ini:2: gitea.pass_level: must be between 0 and 8"},
   };
   for (const BadIni& b : cases) {
     Config c;
@@ -82,6 +85,18 @@ TEST(ConfigTest, ValidateNamesTheKey) {
   c = Config();
   c.dry_run = false;
   EXPECT_NE(c.Validate().message().find("gitea.dry_run"), std::string::npos);
+}
+
+TEST(ConfigTest, TheRungsAboveLintHaveTheirKeys) {
+  Config c;
+  EXPECT_EQ(c.maintained_months, 6);
+  EXPECT_TRUE(c.readme_prs);
+  ASSERT_TRUE(ApplyIni("[levels]\nmaintained_months = 12\n[gitea]\nreadme_prs = false\npass_level = 8\n",
+                       "f", &c)
+                  .ok());
+  EXPECT_EQ(c.maintained_months, 12);
+  EXPECT_FALSE(c.readme_prs);
+  EXPECT_EQ(c.pass_level, 8);
 }
 
 TEST(ConfigTest, ParsesListsAndDurations) {

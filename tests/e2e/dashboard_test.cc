@@ -14,6 +14,7 @@
 #include "bot/intake/intake.h"
 #include "bot/store/sqlite_store.h"
 #include "renderer/badge.h"
+#include "renderer/level.h"
 #include "renderer/card.h"
 #include "renderer/png_writer.h"
 #include "tests/fakes/test_files.h"

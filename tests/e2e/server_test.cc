@@ -19,6 +19,7 @@
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
 #include "bot/store/sqlite_store.h"
+#include "tests/e2e/server_fixture.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
 #include "tests/fakes/webhook_client.h"
@@ -30,51 +31,9 @@ using testing::Get;
 using testing::PostWebhook;
 using testing::ReadShared;
 
-constexpr const char* kSecret = "test-secret";
+using testing::kSecret;
 
-class ServerTest : public ::testing::Test {
- protected:
-  void Start(HttpServerOptions o = {}) {
-    SqliteStore::Options so;
-    so.path = dir_.File("cc-ci.db");
-    store_ = std::move(SqliteStore::Open(so).value());
-    intake_ = std::make_unique<Intake>(store_.get(), Intake::Options{{kSecret}, "cc-ci", RealClock(), {}});
-    o.listen = "127.0.0.1:0";
-    server_ = std::make_unique<HttpServer>(o, HttpServices{intake_.get(), store_.get(), &metrics_, "test", "http://127.0.0.1", nullptr, dir_.path(), store_.get()});
-    ASSERT_TRUE(server_->Start().ok());
-    port_ = server_->port();
-  }
-  void TearDown() override {
-    if (server_) server_->Stop(1000);
-  }
-
-  // Sends raw bytes and reads until the peer closes or `max` bytes arrive.
-  std::string Raw(const std::string& bytes, size_t max = 1 << 16) {
-    Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port_));
-    s.setReceiveTimeout(Poco::Timespan(10, 0));
-    s.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
-    std::string out;
-    char buf[4096];
-    while (out.size() < max) {
-      int n = 0;
-      try {
-        n = s.receiveBytes(buf, sizeof(buf));
-      } catch (const Poco::Exception&) {
-        break;  // reset by peer after the answer is fine
-      }
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<Intake> intake_;
-  Metrics metrics_;
-  std::unique_ptr<HttpServer> server_;
-  uint16_t port_ = 0;
-};
+class ServerTest : public testing::ServerFixture {};
 
 TEST_F(ServerTest, SignedDeliveryIsPersistedBeforeThe202) {
   Start();

@@ -44,8 +44,9 @@ class TrustTest : public ::testing::Test {
     oo.dry_run = false;
     oo.clock = &clock_;
     outbox_ = std::make_unique<Outbox>(store_.get(), client_.get(), oo);
-    reporter_ = std::make_unique<Reporter>(store_.get(), store_.get(), outbox_.get(),
-                                           Reporter::Options{"http://ci.example", 1, "cc-ci/recipe"});
+    Reporter::Options ro;
+    ro.public_url = "http://ci.example";
+    reporter_ = std::make_unique<Reporter>(store_.get(), store_.get(), outbox_.get(), ro);
     Intake::Options io{{kSecret}, "cc-ci", &clock_, {}};
     intake_ = std::make_unique<Intake>(store_.get(), io);
     CommandHandler::Options co;

@@ -98,10 +98,11 @@ FakeGitea::FakeGitea(const std::string& token) : spec_(new Spec), token_(token) 
 
 FakeGitea::~FakeGitea() { server_->stopAll(true); }
 
-void FakeGitea::FailNext(int n, int status) {
+void FakeGitea::FailNext(int n, int status, const std::string& method) {
   std::lock_guard<std::mutex> l(mu_);
   fail_n_ = n;
   fail_status_ = status;
+  fail_method_ = method;
 }
 void FakeGitea::SetPermission(const std::string& login, const std::string& p) {
   std::lock_guard<std::mutex> l(mu_);
@@ -222,7 +223,7 @@ int FakeGitea::Handle(const std::string& method, const std::string& uri, const s
     *out = "{\"message\":\"token is required\",\"url\":\"x\"}";
     return 401;
   }
-  if (fail_n_ > 0) {
+  if (fail_n_ > 0 && (fail_method_.empty() || fail_method_ == method)) {
     --fail_n_;
     *out = "{\"message\":\"\",\"url\":\"x\"}";
     return fail_status_;
@@ -298,6 +299,7 @@ int FakeGitea::Handle(const std::string& method, const std::string& uri, const s
     *out = "{\"permission\":\"" + it->second + "\",\"role_name\":\"" + it->second + "\"}";
     return 200;
   }
+  if (int status = HandleRepo(method, s, u, body, out); status >= 0) return status;
   if (s.size() == 6 && s[5] == "pulls") {
     int page = 1, limit = 30;
     for (const auto& [k, v] : u.getQueryParameters()) {
@@ -307,16 +309,19 @@ int FakeGitea::Handle(const std::string& method, const std::string& uri, const s
     *out = "[";
     // Pages hold `limit` PRs of 1..open_pulls_ minus the closed ones, as Gitea pages the
     // filtered list.
-    std::vector<int> open;
+    std::vector<std::string> open;
     for (int n = 1; n <= open_pulls_; ++n) {
-      if (!closed_.count(n)) open.push_back(n);
+      if (closed_.count(n)) continue;
+      open.push_back("{\"number\":" + std::to_string(n) + ",\"state\":\"open\",\"title\":\"t\",\"user\":{\"login\":\"alice\"},\"head\":{\"sha\":\"sha" +
+                     std::to_string(n) + "\",\"ref\":\"b\"},\"base\":{\"ref\":\"main\"},\"merged\":false}");
+    }
+    for (const Pull& p : pulls_) {
+      if (p.state == "open") open.push_back(PullJson(p));
     }
     for (size_t i = static_cast<size_t>((page - 1) * limit);
          i < std::min(open.size(), static_cast<size_t>(page * limit)); ++i) {
-      int n = open[i];
       if (out->size() > 1) *out += ",";
-      *out += "{\"number\":" + std::to_string(n) + ",\"state\":\"open\",\"title\":\"t\",\"user\":{\"login\":\"alice\"},\"head\":{\"sha\":\"sha" +
-              std::to_string(n) + "\",\"ref\":\"b\"},\"base\":{\"ref\":\"main\"},\"merged\":false}";
+      *out += open[i];
     }
     *out += "]";
     return 200;

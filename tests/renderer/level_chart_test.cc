@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "renderer/badge.h"
+#include "renderer/level.h"
 
 namespace ccci::render {
 namespace {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "renderer/badge.h"
+#include "renderer/level.h"
 #include "renderer/card.h"
 #include "renderer/png_writer.h"
 

@@ -5,118 +5,19 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <atomic>
-#include <fstream>
-#include <map>
 #include <thread>
 
 #include "bot/runner/suite_level.h"
-#include "tests/fakes/fake_proxy.h"
-#include "tests/fakes/recipe_repo.h"
-#include "tests/fakes/test_files.h"
+#include "tests/runner/suite_fixture.h"
 
 namespace ccci::runner {
 namespace {
 
-using ccci::testing::FakeProxy;
-using ccci::testing::RecipeRepo;
-using ccci::testing::Sh;
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Dead: gone, or a zombie (killed; the container's init may not reap orphans at once).
-bool Dead(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return true;
-  size_t paren = line.rfind(')');
-  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
-}
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0;
-}
-
-class Recorder : public SuiteObserver {
- public:
-  void StageStarted(const StageRecord& s) override { events.push_back("start " + s.name); }
-  void StageFinished(const StageRecord& s) override {
-    events.push_back(s.name + " " + s.status);
-  }
-  std::vector<std::string> events;
-};
-
-class SuiteTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    swarm_ = dir_.path() + "/swarm";
-    Sh("mkdir -p '" + swarm_ + "'");
-    setenv("FAKE_SWARM_DIR", swarm_.c_str(), 1);
-    setenv("FAKE_APP_BIN", CCCI_BIN_DIR "/fake_app", 1);
-    std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
-    setenv("PATH", path.c_str(), 1);
-    for (const char* k : {"FAKE_ABRA_FAIL", "FAKE_ABRA_FAIL_ONCE", "FAKE_ABRA_HANG",
-                          "FAKE_ABRA_SECRET", "FAKE_ABRA_NEED_TTY", "FAKE_ABRA_LINT",
-                          "FAKE_ABRA_ROLLBACK", "FAKE_ABRA_UNREACHABLE",
-                          "FAKE_ABRA_RESTORE_NOOP"}) {
-      unsetenv(k);
-    }
-    proxy_ = std::make_unique<FakeProxy>(swarm_);
-    deps_.executor = &executor_;
-    deps_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
-    deps_.observer = &recorder_;
-  }
-  void TearDown() override {
-    // No app may outlive the suite: teardown undeploys everything it deployed.
-    Sh("ls '" + swarm_ + "/pids' | wc -l > '" + swarm_ + "/left'");
-    EXPECT_EQ(Slurp(swarm_ + "/left"), "0\n") << "apps left running";
-  }
-
-  SuiteSpec Spec(const std::string& recipe) {
-    repo_ = RecipeRepo::FromShared(recipe, dir_.path() + "/src-" + recipe);
-    SuiteSpec s;
-    s.run_id = 7;
-    s.recipe = recipe;
-    s.source = repo_.dir;
-    s.ref = repo_.head;
-    s.domain = RunDomain(recipe, 12, 7, "ci.test");
-    s.work_dir = dir_.path() + "/work";
-    s.log_dir = dir_.path() + "/logs";
-    s.log_rel_dir = "runs/7";
-    s.app_url = "http://{domain}{health_path}";
-    s.connect_to = {"::127.0.0.1:" + std::to_string(proxy_->port())};
-    s.ready_timeout = std::chrono::seconds(5);
-    s.probe_interval = std::chrono::milliseconds(50);
-    s.retry_delay = std::chrono::seconds(0);
-    s.stage_timeout = std::chrono::seconds(30);
-    return s;
-  }
-
-  std::map<std::string, StageRecord> ByName(const SuiteResult& r) {
-    std::map<std::string, StageRecord> m;
-    for (const auto& s : r.stages) m[s.name] = s;
-    return m;
-  }
-
-  ccci::testing::TempDir dir_;
-  std::string swarm_;
-  std::unique_ptr<FakeProxy> proxy_;
-  PtyExecutor executor_;
-  Recorder recorder_;
-  SuiteDeps deps_;
-  RecipeRepo repo_;
-  CancelToken cancel_;
-};
-
-TEST_F(SuiteTest, GreenRunOnBonfireReachesLevelFive) {
+// Green up to lint; above it bonfire's README block is empty where cc-ci measures scores, so
+// the maintained rung (8) fails and the run is level 7 (suite_rungs_test.cc: the rungs above).
+TEST_F(SuiteTest, GreenRunOnBonfireReachesLevelSeven) {
   setenv("FAKE_ABRA_NEED_TTY", "1", 1);  // abra wants a terminal: the pty gives it one
   SuiteSpec spec = Spec("bonfire");
   SuiteResult r = RunSuite(spec, deps_, cancel_);
@@ -129,13 +30,16 @@ TEST_F(SuiteTest, GreenRunOnBonfireReachesLevelFive) {
   EXPECT_EQ(s["restore"].status, kStagePass) << s["restore"].reason;
   EXPECT_EQ(s["functional"].status, kStageSkip);
   EXPECT_EQ(s["lint"].status, kStagePass) << s["lint"].reason;
+  EXPECT_EQ(s["upgrade-safe"].status, kStagePass) << s["upgrade-safe"].reason;
+  EXPECT_EQ(s["clean"].status, kStagePass) << s["clean"].reason;
+  EXPECT_EQ(s["maintained"].status, kStageFail) << s["maintained"].reason;
   EXPECT_EQ(s["screenshot"].status, kStageSkip);
   EXPECT_EQ(s["teardown"].status, kStagePass) << s["teardown"].reason;
-  ASSERT_EQ(r.stages.size(), 8u);
-  EXPECT_EQ(r.stages.back().name, "teardown");
+  ASSERT_EQ(r.stages.size(), std::size(kSuiteStages));
+  for (size_t i = 0; i < r.stages.size(); ++i) EXPECT_EQ(r.stages[i].name, kSuiteStages[i]);
   auto level = LevelOf(r.stages);
   EXPECT_FALSE(level.ci_error);
-  EXPECT_EQ(level.level, 5);
+  EXPECT_EQ(level.level, 7);
 
   // The install deployed the PR head (a chaos deploy), after `app new` moved the checkout.
   std::string calls = Slurp(swarm_ + "/calls.log");
@@ -163,7 +67,11 @@ TEST_F(SuiteTest, TraefikHasNoReleaseAndNoBackupLabels) {
   EXPECT_EQ(s["backup"].status, kStageSkip);
   EXPECT_EQ(s["backup"].reason, "no backupbot.backup label in compose*.yml");
   EXPECT_EQ(s["restore"].status, kStageSkip);
-  EXPECT_EQ(LevelOf(r.stages).level, 5) << "structural skips count as intentional";
+  EXPECT_EQ(s["upgrade-safe"].status, kStageSkip);
+  EXPECT_EQ(s["upgrade-safe"].reason, "no previous release to compare with (no x.y.z+upstream tag)");
+  EXPECT_EQ(s["clean"].status, kStagePass) << s["clean"].reason;
+  EXPECT_EQ(s["maintained"].reason, "no release yet (no x.y.z+upstream tag)");
+  EXPECT_EQ(LevelOf(r.stages).level, 7) << "structural skips count as intentional";
 }
 
 TEST_F(SuiteTest, AFailedDeployIsLevelZeroAndLaterStagesAreUnverified) {
