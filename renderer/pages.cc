@@ -86,8 +86,6 @@ data RunData(const RunView& r) {
   SetIf(d, "started", r.started);
   SetIf(d, "finished", r.finished);
   d.set("result", ResultText(r));
-  bool active = r.state == "queued" || r.state == "running" || r.state == "waiting";
-  d.set("level_class", r.level ? std::to_string(*r.level) : active ? "active" : "none");
   SetIf(d, "stage", r.stage);
   return d;
 }
