@@ -176,11 +176,13 @@ class RunsApiHandler : public HTTPRequestHandler {
       int64_t id;
       auto run = ParseInt(id_text_, &id) ? s_->store->GetRun(id)
                                          : Result<Run>(NotFound("no run " + id_text_));
-      if (run.ok()) {
-        body = RunToJson(*run);
+      auto stages = run.ok() ? s_->store->ListStages(run->id)
+                             : Result<std::vector<StageRecord>>(run.status());
+      if (stages.ok()) {
+        body = RunDetailToJson(*run, *stages, !s_->data_dir.empty());
       } else {
-        status = HttpStatusFor(run.status().code());
-        body = ErrorJson(run.status().message());
+        status = HttpStatusFor(stages.status().code());
+        body = ErrorJson(stages.status().message());
       }
     } else {
       RunQuery q;
