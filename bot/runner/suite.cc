@@ -109,6 +109,7 @@ class SuiteRun {
     if (fs::exists(abra_dir_)) {
       Step un = Abra({"app", "undeploy", spec_.domain, "--no-input"});
       if (!un.started) problems = un.Describe();
+      if (un.ok()) WaitUndeployed();
       if (fs::exists(env_file_)) {
         Step rm = Abra({"app", "remove", spec_.domain, "--force", "--no-input"});
         if (!rm.ok()) problems = "abra app remove " + rm.Describe();
@@ -274,6 +275,41 @@ class SuiteRun {
     });
   }
 
+  // `abra app undeploy` (`docker stack rm`) returns while swarm is still stopping the
+  // stack's tasks: until their containers are gone the volumes are in use (`app remove` and
+  // `app volume remove` fail), and until its networks are gone a new deploy of the stack
+  // fails ("network ... not found"). Polls docker until neither is left or the command
+  // timeout passes; if docker cannot tell, notes it and goes on (what follows then says
+  // what is wrong).
+  void WaitUndeployed() {
+    const std::string label = "label=com.docker.stack.namespace=" + StackName(spec_.domain);
+    const milliseconds limit = spec_.overlay.stage_timeout.value_or(spec_.stage_timeout);
+    const int64_t start = deps_.clock->NowUnixMillis();
+    log_->Note("waiting for the swarm to remove the stack's containers and networks");
+    const std::vector<std::pair<std::string, std::vector<std::string>>> looks = {
+        {"containers", {"ps", "--all", "--quiet", "--filter", label}},
+        {"networks", {"network", "ls", "--quiet", "--filter", label}}};
+    while (true) {
+      std::string left;
+      for (const auto& [what, args] : looks) {
+        std::vector<std::string> argv = {spec_.docker, "--context", spec_.server};
+        argv.insert(argv.end(), args.begin(), args.end());
+        Step s = Exec(argv, true);
+        if (!s.ok()) return log_->Note("cannot tell whether the stack is gone: docker " + s.Describe());
+        if (!LastLine(s.output).empty()) left += (left.empty() ? "" : " and ") + what;
+      }
+      int64_t waited = deps_.clock->NowUnixMillis() - start;
+      if (left.empty()) {
+        return log_->Note("the stack is gone after " + std::to_string(waited) + " ms");
+      }
+      if (waited >= limit.count() || cancel().cancelled()) {
+        return log_->Note("the stack still has " + left + " after " + std::to_string(waited) +
+                          " ms");
+      }
+      deps_.sleep(spec_.swarm_poll);
+    }
+  }
+
   // --- stages ---
   bool Install() {
     StageRecord st = Begin("install", 0);
@@ -404,7 +440,8 @@ class SuiteRun {
     // The previous release, on fresh volumes.
     Step un = Abra({"app", "undeploy", spec_.domain, "--no-input"});
     if (auto b = Broke(st, un, "abra")) return Push(*b);
-    // Swarm lets go of a volume only once the undeployed tasks are gone: retry a while.
+    if (un.ok()) WaitUndeployed();
+    // Should something else still hold a volume a while: retry.
     Step vol;
     for (int attempt = 1; attempt <= 5; ++attempt) {
       vol = Abra({"app", "volume", "remove", spec_.domain, "--force", "--no-input"});
