@@ -260,12 +260,15 @@ class SuiteRun {
     o.interval = spec_.probe_interval;
     log_->Note("waiting for " + o.url + " to answer (up to " +
                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(o.timeout).count()) + " s)");
+    const int64_t start = deps_.clock->NowUnixMillis();
     auto r = WaitReady_(o);
+    const std::string took = std::to_string(deps_.clock->NowUnixMillis() - start) + " ms";
     if (r.ok()) {
       log_->Note("ready: HTTP " + std::to_string(r->last_code) + " after " +
-                 std::to_string(r->attempts) + " attempt(s)");
+                 std::to_string(r->attempts) + " attempt(s), " + took);
       return std::nullopt;
     }
+    log_->Note("not ready after " + took);
     return "the app did not answer " + o.url + ": " + r.status().message();
   }
   Result<ProbeResult> WaitReady_(const ProbeOptions& o) {
@@ -286,28 +289,27 @@ class SuiteRun {
     const milliseconds limit = spec_.overlay.stage_timeout.value_or(spec_.stage_timeout);
     const int64_t start = deps_.clock->NowUnixMillis();
     log_->Note("waiting for the swarm to remove the stack's containers and networks");
+    // The networks go after the containers: each is looked at once the one before is gone.
     const std::vector<std::pair<std::string, std::vector<std::string>>> looks = {
         {"containers", {"ps", "--all", "--quiet", "--filter", label}},
         {"networks", {"network", "ls", "--quiet", "--filter", label}}};
-    while (true) {
-      std::string left;
-      for (const auto& [what, args] : looks) {
-        std::vector<std::string> argv = {spec_.docker, "--context", spec_.server};
-        argv.insert(argv.end(), args.begin(), args.end());
+    for (const auto& [what, args] : looks) {
+      std::vector<std::string> argv = {spec_.docker, "--context", spec_.server};
+      argv.insert(argv.end(), args.begin(), args.end());
+      while (true) {
         Step s = Exec(argv, true);
         if (!s.ok()) return log_->Note("cannot tell whether the stack is gone: docker " + s.Describe());
-        if (!LastLine(s.output).empty()) left += (left.empty() ? "" : " and ") + what;
+        if (LastLine(s.output).empty()) break;
+        int64_t waited = deps_.clock->NowUnixMillis() - start;
+        if (waited >= limit.count() || cancel().cancelled()) {
+          return log_->Note("the stack still has " + what + " after " + std::to_string(waited) +
+                            " ms");
+        }
+        deps_.sleep(spec_.swarm_poll);
       }
-      int64_t waited = deps_.clock->NowUnixMillis() - start;
-      if (left.empty()) {
-        return log_->Note("the stack is gone after " + std::to_string(waited) + " ms");
-      }
-      if (waited >= limit.count() || cancel().cancelled()) {
-        return log_->Note("the stack still has " + left + " after " + std::to_string(waited) +
-                          " ms");
-      }
-      deps_.sleep(spec_.swarm_poll);
     }
+    log_->Note("the stack is gone after " +
+               std::to_string(deps_.clock->NowUnixMillis() - start) + " ms");
   }
 
   // --- stages ---
