@@ -111,8 +111,8 @@ class SuiteRun {
       if (!un.started) problems = un.Describe();
       if (un.ok()) WaitUndeployed();
       if (fs::exists(env_file_)) {
-        Step rm = Abra({"app", "remove", spec_.domain, "--force", "--no-input"});
-        if (!rm.ok()) problems = "abra app remove " + rm.Describe();
+        Step rm = RemoveRetried({"app", "remove", spec_.domain, "--force", "--no-input"});
+        if (!rm.ok()) problems = "abra app remove " + rm.Describe() + ": " + LastLine(rm.output);
       }
     } else {
       log_->Note("nothing was set up for this run");
@@ -312,6 +312,23 @@ class SuiteRun {
                std::to_string(deps_.clock->NowUnixMillis() - start) + " ms");
   }
 
+  // An abra command that removes the app's volumes, tried again a few times: a task that
+  // swarm was only preparing when the stack was removed can create its container (and hold
+  // a volume) after WaitUndeployed saw none; each retry first waits for the stack's
+  // containers again. Not repeated when abra could not start, hung or was cancelled.
+  Step RemoveRetried(std::vector<std::string> args) {
+    Step s;
+    for (int attempt = 1; attempt <= 5; ++attempt) {
+      s = Abra(args);
+      if (s.ok() || !s.started || s.result.cancelled || s.result.timed_out || s.result.signal) break;
+      if (attempt < 5) {
+        deps_.sleep(spec_.swarm_poll);
+        WaitUndeployed();
+      }
+    }
+    return s;
+  }
+
   // --- stages ---
   bool Install() {
     StageRecord st = Begin("install", 0);
@@ -444,13 +461,8 @@ class SuiteRun {
     if (auto b = Broke(st, un, "abra")) return Push(*b);
     if (un.ok()) WaitUndeployed();
     // Should something else still hold a volume a while: retry.
-    Step vol;
-    for (int attempt = 1; attempt <= 5; ++attempt) {
-      vol = Abra({"app", "volume", "remove", spec_.domain, "--force", "--no-input"});
-      if (auto b = Broke(st, vol, "abra")) return Push(*b);
-      if (vol.ok() || vol.result.timed_out || vol.result.signal) break;
-      if (attempt < 5) deps_.sleep(spec_.retry_delay);
-    }
+    Step vol = RemoveRetried({"app", "volume", "remove", spec_.domain, "--force", "--no-input"});
+    if (auto b = Broke(st, vol, "abra")) return Push(*b);
     if (!vol.ok()) {
       return Push(End(st, kStageUnverified, "the volumes could not be removed for a fresh "
                                             "install of the previous release: abra app volume "

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <memory>
 #include <thread>
 
@@ -104,6 +105,19 @@ class SwarmCiTest : public ::testing::Test {
       std::string reason = s["reason"].GetString();
       out[s["name"].GetString()] =
           std::string(s["status"].GetString()) + (reason.empty() ? "" : ": " + reason);
+    }
+    return out;
+  }
+
+  // For failure messages: the run as the API shows it and its stage logs so far.
+  std::string Diagnose(int run) const {
+    std::string out = "run " + std::to_string(run) + ": ";
+    if (server_) out += Get(server_->port(), "/api/runs/" + std::to_string(run)).body;
+    for (const char* stage : {"install", "upgrade", "teardown"}) {
+      std::ifstream log(DataFile("runs/" + std::to_string(run) + "/" + stage + ".log"));
+      std::stringstream text;
+      text << log.rdbuf();
+      if (!text.str().empty()) out += "\n--- " + std::string(stage) + ".log\n" + text.str();
     }
     return out;
   }
