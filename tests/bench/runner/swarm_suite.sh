@@ -7,8 +7,9 @@
 # Chromium) or waiting for the app to answer (the readiness probe).
 #   Usage: tests/bench/runner/swarm_suite.sh [RUNS]   (as root, after scripts/setup.sh)
 #   BENCH_KEEP=1 keeps the work dir (stage logs, results.json, the calls' times).
-# How: abra, docker, git and curl are reached through a timing shim first on PATH that notes
-# each call's start and end (nested calls, e.g. abra's own docker, run unshimmed inside it);
+# How: abra, docker, git and curl are reached through a timing shim first on PATH
+# (timing_shim.c) that notes each call's start and end (nested calls, e.g. abra's own
+# docker, run unshimmed inside it);
 # the readiness waits come from the stage logs ("ready: ... N ms"); the runner's waits for an
 # undeployed stack to go are its runs of docker polls; the screenshot stage and the exit
 # after the teardown (stopping the browser) are Chromium's. The shims' own start-up counts
@@ -17,7 +18,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 runs=${1:-1}
 bin=$root/build/bin
-for b in cc-ci swarm_proxy compose_facts; do
+for b in cc-ci swarm_proxy compose_facts timing_shim; do
   [[ -x $bin/$b ]] || { echo "swarm_suite: build first ($bin/$b missing)" >&2; exit 2; }
 done
 work=$(mktemp -d /tmp/ccci-bench.XXXXXX)
@@ -31,18 +32,7 @@ source "$lane/lane.env"
 export DOCKER_HOST
 
 mkdir -p "$work/shims" "$work/overlays"
-cat >"$work/shims/shim" <<'EOF'
-#!/usr/bin/env bash
-name=${0##*/}
-start=$EPOCHREALTIME
-PATH=${PATH#"$BENCH_SHIMS:"}
-"$name" "$@"
-rc=$?
-echo "$name $start $EPOCHREALTIME ${3:-} ${4:-}" >>"$BENCH_TIMES"
-exit $rc
-EOF
-chmod +x "$work/shims/shim"
-for t in abra docker git curl; do ln -s shim "$work/shims/$t"; done
+for t in abra docker git curl; do ln -s "$bin/timing_shim" "$work/shims/$t"; done
 cp "$root/tests/swarm/demo/ccci-demo.ini" "$work/overlays/"
 printf '[runner]\ndomain = bench.test\napp_url = http://{domain}{health_path}\nconnect_to = ::127.0.0.1:%s\noverlay_dir = %s\nscreenshots = true\n' \
   "$LANE_PROXY" "$work/overlays" >"$work/cc-ci.ini"
@@ -114,12 +104,14 @@ print(f"    readiness waits       {ready:6.2f} s")
 print(f"    screenshot (Chromium) {shot:6.2f} s")
 print(f"    exit (stopping Chromium) {exit_tail:6.2f} s")
 own = wall - outside - ready - shot - exit_tail
+head = min(float(c[1]) for c in calls) - t0
 print(f"  cc-ci's own overhead: {own:.2f} s = {100 * own / wall:.2f}% of the run (an upper bound: it")
-print(f"  holds the timing shims' own start-up, up to {shim_cost * 1000:.1f} ms x {len(calls)} calls)")
+print(f"  holds the timing shims' own start-up, up to {shim_cost * 1000:.1f} ms x {len(calls)} calls);")
+print(f"  of it {head:.2f} s before its first command (process start, set-up, the stage log)")
 EOF
 }
 
-# What a shim adds to a call outside the interval it notes (its bash starting and ending),
+# What a shim adds to a call outside the interval it notes (its own exec and exit),
 # from 40 calls of `git --version` through it: their wall time less the noted intervals.
 calibrate() {
   local a b
