@@ -27,6 +27,20 @@ long Pixel(const std::string& path, unsigned x, unsigned y) {
   return (long{p[0]} << 16) | (long{p[1]} << 8) | p[2];
 }
 
+// The stand-in knows every command and flag the runner passes abra (the check an operator
+// runs on a host's real abra), and parses them as abra's cobra does.
+TEST(SwarmStandIn, KnowsEveryCommandAndFlagTheRunnerUsesAndParsesLikeCobra) {
+  testing::TempDir dir;
+  const std::string abra = CCCI_SOURCE_DIR "/tests/swarm/abra";
+  EXPECT_NO_THROW(testing::Sh("bash " CCCI_SOURCE_DIR "/scripts/abra-contract.sh " + abra));
+  std::string env = "ABRA_DIR='" + dir.path() + "' ";
+  EXPECT_EQ(testing::Sh(env + abra + " app deploy x.test --bogus || true"),
+            "Error: unknown flag: --bogus\n");
+  EXPECT_EQ(testing::Sh(env + abra + " app deploy --no-input -- --chaos || true"),
+            "FATA unable to find app --chaos (no " + dir.path() + "/servers/*/--chaos.env)\n")
+      << "after --, a word is an argument";
+}
+
 class SwarmRun : public testing::SwarmCiTest {};
 
 TEST_F(SwarmRun, APrReachesLevelFiveWithAScreenshotOfTheRealApp) {
