@@ -4,6 +4,8 @@
 #include <rapidjson/writer.h>
 
 #include "base/clock.h"
+#include "bot/report/stage_views.h"
+#include "bot/runner/suite_level.h"
 
 namespace ccci {
 namespace {
@@ -25,8 +27,8 @@ void Time(Writer& w, const char* key, std::optional<int64_t> ms) {
   }
 }
 
-void WriteRun(Writer& w, const Run& r) {
-  w.StartObject();
+// The run's fields, inside an object the caller opened.
+void WriteRunFields(Writer& w, const Run& r) {
   w.Key("id");
   w.Int64(r.id);
   Str(w, "repo", r.repo);
@@ -62,6 +64,76 @@ void WriteRun(Writer& w, const Run& r) {
   Time(w, "started_at", r.started_at_ms);
   Time(w, "finished_at", r.finished_at_ms);
   Str(w, "url", "/api/runs/" + std::to_string(r.id));
+}
+
+void WriteRun(Writer& w, const Run& r) {
+  w.StartObject();
+  WriteRunFields(w, r);
+  w.EndObject();
+}
+
+void WriteStages(Writer& w, const std::vector<StageRecord>& stages, bool logs_kept) {
+  int64_t now = RealClock()->NowUnixMillis();
+  w.Key("stages");
+  w.StartArray();
+  for (const StageRecord& s : stages) {
+    render::StageResult view = ToStageResult(s, now);
+    w.StartObject();
+    Str(w, "name", s.name);
+    Str(w, "status", s.status);
+    Str(w, "reason", s.reason);
+    Time(w, "started_at", s.started_at_ms > 0 ? std::optional<int64_t>(s.started_at_ms)
+                                              : std::nullopt);
+    w.Key("duration_ms");
+    w.Int64(view.duration_ms);
+    w.Key("exit_code");
+    if (s.exit_code) {
+      w.Int64(*s.exit_code);
+    } else {
+      w.Null();
+    }
+    w.Key("log_url");
+    if (logs_kept && !s.log_path.empty()) {
+      std::string url = StageLogPath(s.run_id, s.name);
+      w.String(url.data(), static_cast<rapidjson::SizeType>(url.size()));
+    } else {
+      w.Null();
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WriteLadder(Writer& w, const std::vector<StageRecord>& stages) {
+  render::LevelResult level = runner::LevelOf(stages);
+  w.Key("ladder");
+  w.StartObject();
+  w.Key("level");
+  if (level.ci_error) {
+    w.Null();
+  } else {
+    w.Int(level.level);
+  }
+  w.Key("ci_error");
+  w.Bool(level.ci_error);
+  w.Key("rungs");
+  w.StartArray();
+  for (const render::RungOutcome& r : level.rungs) {
+    w.StartObject();
+    w.Key("rung");
+    w.Int(r.rung);
+    w.Key("name");
+    w.String(r.name);
+    w.Key("status");
+    w.String(render::StageStatusName(r.status));
+    Str(w, "reason", r.reason);
+    w.Key("present");
+    w.Bool(r.present);
+    w.Key("counted");
+    w.Bool(r.counted);
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
 }
 
@@ -71,6 +143,18 @@ std::string RunToJson(const Run& run) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   WriteRun(w, run);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string RunDetailToJson(const Run& run, const std::vector<StageRecord>& stages,
+                            bool logs_kept) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  WriteRunFields(w, run);
+  WriteStages(w, stages, logs_kept);
+  WriteLadder(w, stages);
+  w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }
 

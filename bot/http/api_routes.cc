@@ -87,7 +87,10 @@ HttpResponse HandleRun(const HttpServices* s, const std::string& id_text) {
   int64_t id;
   auto run = ParseDecimal(id_text, &id) ? s->store->GetRun(id)
                                         : Result<Run>(NotFound("no run " + id_text));
-  return run.ok() ? Json(200, RunToJson(*run)) : JsonError(run.status());
+  auto stages = run.ok() ? s->store->ListStages(run->id)
+                         : Result<std::vector<StageRecord>>(run.status());
+  if (!stages.ok()) return JsonError(stages.status());
+  return Json(200, RunDetailToJson(*run, *stages, !s->data_dir.empty()));
 }
 
 HttpResponse HandleRunList(const HttpRequest& req, const HttpServices* s) {

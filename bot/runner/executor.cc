@@ -88,6 +88,7 @@ Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
   Clock::time_point kill_at{};
   bool terminating = false, exited = false, eof = false;
   int wstatus = 0;
+  useconds_t reap_wait = 500;  // after the pty closed: the child is about to exit
   char buf[4096];
   while (true) {
     if (!eof) {
@@ -102,7 +103,9 @@ Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
         eof = true;  // EIO: every holder of the pty slave is gone
       }
     } else {
-      usleep(20000);
+      // Look again soon, then less often (a child that closed its terminal but runs on).
+      usleep(reap_wait);
+      reap_wait = std::min<useconds_t>(reap_wait * 2, 20000);
     }
     if (!exited && waitpid(pid, &wstatus, WNOHANG) == pid) exited = true;
     auto now = Clock::now();

@@ -122,9 +122,10 @@ class SuiteRun : public RungIo {
     if (fs::exists(abra_dir_)) {
       Step un = Abra({"app", "undeploy", spec_.domain, "--no-input"});
       if (!un.started) problems = un.Describe();
+      if (un.ok()) WaitUndeployed();
       if (fs::exists(env_file_)) {
-        Step rm = Abra({"app", "remove", spec_.domain, "--force", "--no-input"});
-        if (!rm.ok()) problems = "abra app remove " + rm.Describe();
+        Step rm = RemoveRetried({"app", "remove", spec_.domain, "--force", "--no-input"});
+        if (!rm.ok()) problems = "abra app remove " + rm.Describe() + ": " + LastLine(rm.output);
       }
     } else {
       log_->Note("nothing was set up for this run");
@@ -294,12 +295,15 @@ class SuiteRun : public RungIo {
     o.interval = spec_.probe_interval;
     log_->Note("waiting for " + o.url + " to answer (up to " +
                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(o.timeout).count()) + " s)");
+    const int64_t start = deps_.clock->NowUnixMillis();
     auto r = WaitReady_(o);
+    const std::string took = std::to_string(deps_.clock->NowUnixMillis() - start) + " ms";
     if (r.ok()) {
       log_->Note("ready: HTTP " + std::to_string(r->last_code) + " after " +
-                 std::to_string(r->attempts) + " attempt(s)");
+                 std::to_string(r->attempts) + " attempt(s), " + took);
       return std::nullopt;
     }
+    log_->Note("not ready after " + took);
     return "the app did not answer " + o.url + ": " + r.status().message();
   }
   Result<ProbeResult> WaitReady_(const ProbeOptions& o) {
@@ -307,6 +311,57 @@ class SuiteRun : public RungIo {
     return runner::WaitReady(o, [&](milliseconds d) {
       if (!c.cancelled()) deps_.sleep(d);
     });
+  }
+
+  // `abra app undeploy` (`docker stack rm`) returns while swarm is still stopping the
+  // stack's tasks: until their containers are gone the volumes are in use (`app remove` and
+  // `app volume remove` fail), and until its networks are gone a new deploy of the stack
+  // fails ("network ... not found"). Polls docker until neither is left or the command
+  // timeout passes; if docker cannot tell, notes it and goes on (what follows then says
+  // what is wrong).
+  void WaitUndeployed() {
+    const std::string label = "label=com.docker.stack.namespace=" + StackName(spec_.domain);
+    const milliseconds limit = spec_.overlay.stage_timeout.value_or(spec_.stage_timeout);
+    const int64_t start = deps_.clock->NowUnixMillis();
+    log_->Note("waiting for the swarm to remove the stack's containers and networks");
+    // The networks go after the containers: each is looked at once the one before is gone.
+    const std::vector<std::pair<std::string, std::vector<std::string>>> looks = {
+        {"containers", {"ps", "--all", "--quiet", "--filter", label}},
+        {"networks", {"network", "ls", "--quiet", "--filter", label}}};
+    for (const auto& [what, args] : looks) {
+      std::vector<std::string> argv = {spec_.docker, "--context", spec_.server};
+      argv.insert(argv.end(), args.begin(), args.end());
+      while (true) {
+        Step s = Exec(argv, true);
+        if (!s.ok()) return log_->Note("cannot tell whether the stack is gone: docker " + s.Describe());
+        if (LastLine(s.output).empty()) break;
+        int64_t waited = deps_.clock->NowUnixMillis() - start;
+        if (waited >= limit.count() || cancel().cancelled()) {
+          return log_->Note("the stack still has " + what + " after " + std::to_string(waited) +
+                            " ms");
+        }
+        deps_.sleep(spec_.swarm_poll);
+      }
+    }
+    log_->Note("the stack is gone after " +
+               std::to_string(deps_.clock->NowUnixMillis() - start) + " ms");
+  }
+
+  // An abra command that removes the app's volumes, tried again a few times: a task that
+  // swarm was only preparing when the stack was removed can create its container (and hold
+  // a volume) after WaitUndeployed saw none; each retry first waits for the stack's
+  // containers again. Not repeated when abra could not start, hung or was cancelled.
+  Step RemoveRetried(std::vector<std::string> args) {
+    Step s;
+    for (int attempt = 1; attempt <= 5; ++attempt) {
+      s = Abra(args);
+      if (s.ok() || !s.started || s.result.cancelled || s.result.timed_out || s.result.signal) break;
+      if (attempt < 5) {
+        deps_.sleep(spec_.swarm_poll);
+        WaitUndeployed();
+      }
+    }
+    return s;
   }
 
   // --- stages ---
@@ -447,14 +502,10 @@ class SuiteRun : public RungIo {
     // The previous release, on fresh volumes.
     Step un = Abra({"app", "undeploy", spec_.domain, "--no-input"});
     if (auto b = Broke(st, un, "abra")) return Push(*b);
-    // Swarm lets go of a volume only once the undeployed tasks are gone: retry a while.
-    Step vol;
-    for (int attempt = 1; attempt <= 5; ++attempt) {
-      vol = Abra({"app", "volume", "remove", spec_.domain, "--force", "--no-input"});
-      if (auto b = Broke(st, vol, "abra")) return Push(*b);
-      if (vol.ok() || vol.result.timed_out || vol.result.signal) break;
-      if (attempt < 5) deps_.sleep(spec_.retry_delay);
-    }
+    if (un.ok()) WaitUndeployed();
+    // Should something else still hold a volume a while: retry.
+    Step vol = RemoveRetried({"app", "volume", "remove", spec_.domain, "--force", "--no-input"});
+    if (auto b = Broke(st, vol, "abra")) return Push(*b);
     if (!vol.ok()) {
       return Push(End(st, kStageUnverified, "the volumes could not be removed for a fresh "
                                             "install of the previous release: abra app volume "

@@ -50,6 +50,8 @@ struct SuiteSpec {
   // Between retries of a backup (409 right after a deploy) or a volume removal (the
   // undeployed tasks still hold it).
   std::chrono::seconds retry_delay{10};
+  // Between looks at the swarm while an undeployed stack's tasks stop.
+  std::chrono::milliseconds swarm_poll{250};
   bool recipe_approved = false;  // may the recipe's own checks (overlay recipe_checks) run?
   // Default-branch runs: a failed stage runs once more, `flaky` if it then passes
   // (bot/runner/stage_retry.h). Never for PR runs.

@@ -2,6 +2,7 @@
 // including script injection through a PR title, a stage reason and a log line.
 
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -151,6 +152,48 @@ TEST_F(DashboardTest, RealChromiumShowsStagesAndLevelAndRunsNoInjectedScript) {
       << dom.substr(0, 3000);
   EXPECT_EQ(dom.find("<img src=\"x\""), std::string::npos);
   EXPECT_EQ(dom.find("<title>pwned"), std::string::npos);
+}
+
+// A run's result is readable from the JSON API alone: its stages and its level ladder.
+TEST_F(DashboardTest, ApiRunHasItsStagesAndLevelLadder) {
+  RecordStages();
+  auto r = Get(port_, "/api/runs/1");
+  ASSERT_EQ(r.status, 200);
+  rapidjson::Document doc;
+  doc.Parse(r.body.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << r.body;
+  EXPECT_EQ(std::string(doc["state"].GetString()), "running");
+  const auto& stages = doc["stages"];
+  ASSERT_TRUE(stages.IsArray()) << r.body;
+  ASSERT_EQ(stages.Size(), 3u) << r.body;
+  const auto& install = stages[0];
+  EXPECT_EQ(std::string(install["name"].GetString()), "install");
+  EXPECT_EQ(std::string(install["status"].GetString()), "pass");
+  EXPECT_EQ(std::string(install["reason"].GetString()), "");
+  EXPECT_EQ(install["duration_ms"].GetInt64(), 4200);
+  EXPECT_EQ(install["exit_code"].GetInt64(), 0);
+  EXPECT_EQ(std::string(install["log_url"].GetString()), "/runs/1/logs/install");
+  EXPECT_EQ(std::string(install["started_at"].GetString()).size(), 24u) << "RFC 3339 with ms";
+  const auto& upgrade = stages[1];
+  EXPECT_EQ(std::string(upgrade["status"].GetString()), "skip");
+  EXPECT_EQ(std::string(upgrade["reason"].GetString()), kEvilReason) << "JSON, not HTML";
+  EXPECT_TRUE(upgrade["exit_code"].IsNull());
+  EXPECT_TRUE(upgrade["log_url"].IsNull()) << "no log was written";
+  const auto& backup = stages[2];
+  EXPECT_EQ(std::string(backup["status"].GetString()), "running");
+  EXPECT_GE(backup["duration_ms"].GetInt64(), 90000) << "the time it has been running";
+
+  const auto& ladder = doc["ladder"];
+  ASSERT_TRUE(ladder.IsObject()) << r.body;
+  EXPECT_FALSE(ladder["ci_error"].GetBool());
+  EXPECT_EQ(ladder["level"].GetInt(), 2) << "install passed, upgrade skipped on purpose";
+  ASSERT_GE(ladder["rungs"].Size(), 5u) << "rungs 1 install .. 5 lint, and any above";
+  EXPECT_EQ(std::string(ladder["rungs"][0]["name"].GetString()), "install");
+  EXPECT_TRUE(ladder["rungs"][0]["counted"].GetBool());
+  EXPECT_EQ(std::string(ladder["rungs"][2]["name"].GetString()), "backup+restore");
+  EXPECT_EQ(std::string(ladder["rungs"][2]["status"].GetString()), "running");
+  EXPECT_FALSE(ladder["rungs"][2]["counted"].GetBool());
+  EXPECT_FALSE(ladder["rungs"][4]["present"].GetBool());
 }
 
 TEST_F(DashboardTest, RealChromiumRunsTheLiveLogScriptUnderTheCsp) {
