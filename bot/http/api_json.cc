@@ -92,12 +92,16 @@ void WriteStages(Writer& w, const std::vector<StageRecord>& stages, bool logs_ke
     } else {
       w.Null();
     }
-    w.Key("log_url");
-    if (logs_kept && !s.log_path.empty()) {
-      std::string url = StageLogPath(s.run_id, s.name);
-      w.String(url.data(), static_cast<rapidjson::SizeType>(url.size()));
-    } else {
-      w.Null();
+    w.Key("attempts");
+    w.Int(s.attempts);
+    for (int attempt : {1, 2}) {
+      w.Key(attempt == 1 ? "log_url" : "retry_log_url");
+      if (logs_kept && !s.log_path.empty() && attempt <= s.attempts) {
+        std::string url = StageLogPath(s.run_id, s.name, attempt);
+        w.String(url.data(), static_cast<rapidjson::SizeType>(url.size()));
+      } else {
+        w.Null();
+      }
     }
     w.EndObject();
   }

@@ -12,8 +12,10 @@ namespace ccci {
 std::string RunToJson(const Run& run);
 // One run with its stages and level ladder, for /api/runs/{id}: the run's fields plus
 //   "stages": [{"name", "status", "reason", "started_at", "duration_ms", "exit_code",
-//               "log_url"}]   in suite order; exit_code and log_url null when there is none
-//               (log_url also when logs are not kept); a running stage's duration so far
+//               "attempts", "log_url", "retry_log_url"}]   in suite order; exit_code and
+//               log_url null when there is none (log_url also when logs are not kept); a
+//               running stage's duration so far; attempts 2 and retry_log_url the retry's log
+//               for a stage that ran twice (flaky, or failed twice), else null
 //   "ladder": {"level", "ci_error", "rungs": [{"rung", "name", "status", "reason",
 //              "present", "counted"}]}   computed from the stages as the run page shows it
 //              (while the run is running, a level so far; "level" null on a CI error)

@@ -189,6 +189,16 @@ TEST_F(StageLogsTest, ARetriedStageServesBothAttemptsLogs) {
   Record("install", kStagePass);
   Append("install", "ok\n");
   EXPECT_EQ(Get(port_, Path("install.1")).status, 404) << "install ran once";
+  std::string api = Get(port_, "/api/runs/" + std::to_string(run_)).body;
+  EXPECT_NE(api.find("\"status\":\"flaky\""), std::string::npos) << api;
+  EXPECT_NE(api.find("\"attempts\":2,\"log_url\":\"" + Path("backup") +
+                     "\",\"retry_log_url\":\"" + Path("backup.1") + "\""),
+            std::string::npos)
+      << api;
+  EXPECT_NE(api.find("\"attempts\":1,\"log_url\":\"" + Path("install") +
+                     "\",\"retry_log_url\":null"),
+            std::string::npos)
+      << api;
   EXPECT_EQ(Get(port_, Path("backup.2")).status, 404);
 }
 
