@@ -11,20 +11,23 @@ constexpr const char* kRungNames[kRungCount] = {
 // a skip only when every stage skipped.
 int Severity(StageStatus s) {
   switch (s) {
-    case StageStatus::kError: return 6;
-    case StageStatus::kFail: return 5;
-    case StageStatus::kUnverified: return 4;
-    case StageStatus::kRunning: return 3;
-    case StageStatus::kPending: return 2;
+    case StageStatus::kError: return 7;
+    case StageStatus::kFail: return 6;
+    case StageStatus::kUnverified: return 5;
+    case StageStatus::kRunning: return 4;
+    case StageStatus::kPending: return 3;
+    case StageStatus::kFlaky: return 2;  // a rung with a flaky stage is shown flaky
     case StageStatus::kPass: return 1;
     case StageStatus::kSkip: return 0;
   }
-  return 6;
+  return 7;
 }
+
+bool Passed(StageStatus s) { return s == StageStatus::kPass || s == StageStatus::kFlaky; }
 
 bool Counts(const RungOutcome& r, bool intentional) {
   if (!r.present) return false;
-  if (r.status == StageStatus::kPass) return true;
+  if (Passed(r.status)) return true;
   return r.status == StageStatus::kSkip && intentional;
 }
 
@@ -39,6 +42,7 @@ const char* StageStatusName(StageStatus s) {
     case StageStatus::kError: return "error";
     case StageStatus::kPending: return "pending";
     case StageStatus::kRunning: return "running";
+    case StageStatus::kFlaky: return "flaky";
   }
   return "error";
 }
@@ -46,7 +50,7 @@ const char* StageStatusName(StageStatus s) {
 bool ParseStageStatus(const std::string& name, StageStatus* out) {
   for (StageStatus s : {StageStatus::kPass, StageStatus::kFail, StageStatus::kSkip,
                         StageStatus::kUnverified, StageStatus::kError, StageStatus::kPending,
-                        StageStatus::kRunning}) {
+                        StageStatus::kRunning, StageStatus::kFlaky}) {
     if (name == StageStatusName(s)) {
       *out = s;
       return true;
@@ -91,7 +95,7 @@ LevelResult ComputeLevel(const std::vector<StageResult>& stages) {
     out.ci_error = true;
     return out;
   }
-  if (!install.present || install.status != StageStatus::kPass) return out;  // level 0
+  if (!install.present || !Passed(install.status)) return out;  // level 0
   for (int i = 0; i < kRungCount; ++i) {
     if (!Counts(out.rungs[i], intentional[i])) break;
     out.rungs[i].counted = true;

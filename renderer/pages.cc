@@ -86,8 +86,6 @@ data RunData(const RunView& r) {
   SetIf(d, "started", r.started);
   SetIf(d, "finished", r.finished);
   d.set("result", ResultText(r));
-  bool active = r.state == "queued" || r.state == "running" || r.state == "waiting";
-  d.set("level_class", r.level ? std::to_string(*r.level) : active ? "active" : "none");
   SetIf(d, "stage", r.stage);
   return d;
 }
@@ -110,6 +108,8 @@ data StageData(const StageView& v) {
   SetIf(d, "exit_code", v.has_exit_code ? std::to_string(r.exit_code) : "");
   SetIf(d, "started", v.started);
   SetIf(d, "log_url", v.log_url);
+  SetIf(d, "retry_log_url", v.retry_log_url);
+  SetIf(d, "live_log_url", v.retry_log_url.empty() ? v.log_url : v.retry_log_url);
   return d;
 }
 
@@ -131,7 +131,8 @@ data LadderData(const std::vector<StageView>& stages) {
     x.set("icon", StatusIcon(s));
     SetIf(x, "reason", r.reason);
     x.set("counted", data(r.counted));
-    bool good = r.present && (s == StageStatus::kPass || s == StageStatus::kSkip);
+    bool good = r.present && (s == StageStatus::kPass || s == StageStatus::kFlaky ||
+                              s == StageStatus::kSkip);
     SetIf(x, "note",
           good && !r.counted && !level.ci_error ? "not counted: a rung below it did not pass" : "");
     rungs.push_back(x);
@@ -215,9 +216,23 @@ PageParts RenderLogPageParts(const LogView& v, const std::string& version) {
 }
 
 std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>& runs,
-                             const std::string& version) {
+                             const std::string& version, const RecipeHistoryView& history) {
   data d;
   d.set("repo", repo);
+  d.set("chart", RenderLevelChartSvg(history.chart));
+  d.set("window", std::to_string(history.window));
+  data flaky{data::type::list};
+  for (const StageFlakyView& f : history.flaky) {
+    data row;
+    row.set("stage", f.stage);
+    row.set("flaky", std::to_string(f.flaky));
+    row.set("ran", std::to_string(f.ran));
+    row.set("rate", std::to_string(f.ran > 0 ? (f.flaky * 100 + f.ran / 2) / f.ran : 0) + "%");
+    row.set("any", data(f.flaky > 0));
+    flaky.push_back(row);
+  }
+  d.set("flaky", flaky);
+  d.set("has_flaky", data(!history.flaky.empty()));
   data list{data::type::list};
   for (const RunView& r : runs) list.push_back(RunData(r));
   d.set("runs", list);
@@ -241,6 +256,7 @@ std::string RenderBadgesPage(const std::string& repo, const std::string& base_ur
   };
   add("Default branch (SVG)", "/badge/" + repo + ".svg");
   add("Default branch (PNG)", "/badge/" + repo + ".png");
+  add("Level history (SVG)", "/badge/" + repo + "/history.svg");
   for (int64_t pr : prs) add("PR #" + std::to_string(pr), "/badge/" + repo + "/pulls/" + std::to_string(pr) + ".svg");
   d.set("badges", list);
   return Page("Badges for " + repo, Template(ccci_tpl_badges, ccci_tpl_badges_end).render(d), version);
@@ -299,6 +315,15 @@ std::string RenderPrComment(const PrCommentView& v) {
   }
   d.set("stages", list);
   d.set("has_stages", data(!v.stages.empty()));
+  data hints{data::type::list};
+  for (const auto& h : v.flaky_hints) {
+    data row;
+    row.set("stage", h.stage);
+    row.set("flaky", std::to_string(h.flaky));
+    row.set("runs", std::to_string(h.runs));
+    hints.push_back(row);
+  }
+  d.set("flaky_hints", hints);
   if (!v.readme_block.empty()) {
     data readme;
     data scores{data::type::list};
@@ -341,6 +366,8 @@ const char* StatusIcon(StageStatus s) {
       return "\u25cf";  // black circle
     case StageStatus::kPending:
       return "\u25cb";  // white circle
+    case StageStatus::kFlaky:
+      return "\u21bb";  // clockwise open circle arrow: passed on its retry
   }
   return "?";
 }
@@ -361,6 +388,8 @@ const char* StatusEmoji(StageStatus s) {
       return "\U0001f504";
     case StageStatus::kPending:
       return "\u23f3";
+    case StageStatus::kFlaky:
+      return "\U0001f501";  // repeat
   }
   return "\u2754";
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "renderer/level_chart.h"
 #include "renderer/stage.h"
 
 namespace ccci::render {
@@ -36,6 +37,7 @@ struct StageView {
   bool has_exit_code = false;
   std::string started;  // RFC 3339, "" if unknown
   std::string log_url;  // "" when the stage has no log
+  std::string retry_log_url;  // a retried (e.g. flaky) stage's second attempt; log_url: its first
 };
 
 // A stage's log page. The log is rendered by LogHtml (renderer/log_html.h).
@@ -67,6 +69,18 @@ std::string RenderRunPage(const RunView& run, const std::vector<StageView>& stag
 // A stage's log. While the stage runs, the page names the live stream for assets/log.js and,
 // for browsers without JavaScript, refreshes itself.
 std::string RenderLogPage(const LogView& log, const std::string& version);
+// A recipe's history besides its run list: the level chart and how often each stage was flaky
+// over the default branch's last `window` runs.
+struct StageFlakyView {
+  std::string stage;
+  int64_t flaky = 0;  // runs in which it was flaky
+  int64_t ran = 0;    // runs in which it came to a verdict
+};
+struct RecipeHistoryView {
+  std::vector<ChartRun> chart;  // oldest first
+  std::vector<StageFlakyView> flaky;
+  int window = 30;
+};
 // The same page around its log: before + log_html + after == RenderLogPage, whatever
 // `log.log_html` holds. A long log is then sent as it renders, without the whole page in
 // memory.
@@ -75,7 +89,7 @@ struct PageParts {
 };
 PageParts RenderLogPageParts(const LogView& log, const std::string& version);
 std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>& runs,
-                             const std::string& version);
+                             const std::string& version, const RecipeHistoryView& history = {});
 // `base_url` prefixes the copyable URLs; `prs` are the PR numbers to list badges for.
 std::string RenderBadgesPage(const std::string& repo, const std::string& base_url,
                              const std::vector<int64_t>& prs, const std::string& version);
@@ -96,6 +110,13 @@ struct PrCommentView {
     std::string name, status, reason, duration, log_url;
   };
   std::vector<Stage> stages;
+  // A stage that failed here but was flaky on the default branch `flaky` times in its last
+  // `runs` runs: the failure may not be the PR's.
+  struct FlakyHint {
+    std::string stage;
+    int64_t flaky = 0, runs = 0;
+  };
+  std::vector<FlakyHint> flaky_hints;
   // The README's metadata block as cc-ci measured it, shown when it differs from the README
   // (empty: it does not, or was not measured), and the scores that differ.
   std::string readme_block;

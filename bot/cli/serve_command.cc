@@ -197,6 +197,8 @@ int RunServeCommand(int argc, char** argv) {
   Reporter::Options ro;
   ro.public_url = config.EffectivePublicUrl();
   ro.pass_level = config.pass_level;
+  ro.status_per_stage = config.status_per_stage;
+  ro.history = store->get();
   ro.data_dir = runner_setup.options().data_dir;
   ro.readme_prs = config.readme_prs;
   Reporter reporter(store->get(), store->get(), &outbox, ro);
@@ -268,7 +270,7 @@ int RunServeCommand(int argc, char** argv) {
   }
   HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion,
                                    config.EffectivePublicUrl(), store->get(),
-                                   config.data_dir});
+                                   config.data_dir, store->get()});
   if (Status s = server.Start(std::move(*listener)); !s.ok()) return Fail(1, s.message());
   outbox.Start();
   reporter.Start();

@@ -45,6 +45,7 @@ const std::vector<ConfigKey> kKeys = {
     {"gitea.repos", "", "comma-separated owner/name repos the reconciler watches (plus those seen in deliveries)"},
     {"gitea.reconcile_interval", "5m", "how often the reconciler looks for missed PRs and comments"},
     {"gitea.pass_level", "1", "the commit status is success at or above this level"},
+    {"gitea.status_per_stage", "false", "true: a commit status per stage (cc-ci/install, cc-ci/upgrade, ...) beside cc-ci/recipe, so branch protection can require one"},
     {"gitea.readme_prs", "true", "on a default-branch run whose measured README scores differ from the README, open (or update) one PR on branch cc-ci/readme-scores; false only reports them"},
     {"runner.concurrency", "1", "runs tested at the same time"},
     {"runner.abra", "abra", "the abra executable (looked up on PATH)"},
@@ -133,6 +134,9 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   else if (key == "gitea.repos") c->repos = SplitList(v, ",");
   else if (key == "gitea.reconcile_interval") return duration(&c->reconcile_interval_s);
   else if (key == "gitea.pass_level") return int_in(&c->pass_level, 0, 8);
+  else if (key == "gitea.status_per_stage") {
+    if (!ParseBool(v, &c->status_per_stage)) return "not a boolean (true or false): '" + v + "'";
+  }
   else if (key == "gitea.readme_prs") {
     if (!ParseBool(v, &c->readme_prs)) return "not a boolean (true or false): '" + v + "'";
   }

@@ -46,6 +46,7 @@ struct Config {
   std::vector<std::string> repos;         // watched repos (owner/name) for the reconciler
   int reconcile_interval_s = 300;
   int pass_level = 1;                     // commit status is success at or above this level
+  bool status_per_stage = false;          // a cc-ci/<stage> commit status per stage too
   bool readme_prs = true;                 // open/update the README scores PR (else only report)
 
   // [runner]

@@ -35,6 +35,8 @@ class OutboxStore {
   virtual ~OutboxStore() = default;
   // Adds `m`, or, when a pending message with the same coalesce key exists, replaces its
   // payload (it keeps its place in line): after an outage the PR gets the latest state once.
+  // A status message whose payload is that of the newest one with its key (pending,
+  // delivered or dry-run) is not queued at all: Gitea already has, or will have, that status.
   virtual Result<int64_t> EnqueueMessage(const OutboxMessage& m) = 0;
   // Enqueues `messages` (each as EnqueueMessage does) and records that run `run_id` was
   // reported at `state` (its ReportKey), in one transaction; if the run has moved on meanwhile it stays

@@ -92,12 +92,16 @@ void WriteStages(Writer& w, const std::vector<StageRecord>& stages, bool logs_ke
     } else {
       w.Null();
     }
-    w.Key("log_url");
-    if (logs_kept && !s.log_path.empty()) {
-      std::string url = StageLogPath(s.run_id, s.name);
-      w.String(url.data(), static_cast<rapidjson::SizeType>(url.size()));
-    } else {
-      w.Null();
+    w.Key("attempts");
+    w.Int(s.attempts);
+    for (int attempt : {1, 2}) {
+      w.Key(attempt == 1 ? "log_url" : "retry_log_url");
+      if (logs_kept && !s.log_path.empty() && attempt <= s.attempts) {
+        std::string url = StageLogPath(s.run_id, s.name, attempt);
+        w.String(url.data(), static_cast<rapidjson::SizeType>(url.size()));
+      } else {
+        w.Null();
+      }
     }
     w.EndObject();
   }
@@ -202,6 +206,52 @@ std::string OutboxToJson(const std::vector<OutboxMessage>& messages) {
     Time(w, "created_at", m.created_at_ms);
     w.Key("payload");
     w.RawValue(m.payload.data(), m.payload.size(), rapidjson::kObjectType);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string RecipeHistoryJson(const std::string& repo, const std::vector<Run>& history,
+                              const std::vector<StageFlakiness>& stages) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  Str(w, "repo", repo);
+  w.Key("window");
+  w.Int(kHistoryWindow);
+  w.Key("history");
+  w.StartArray();
+  for (const Run& r : history) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64(r.id);
+    w.Key("pr");
+    w.Int64(r.pr);
+    Str(w, "state", r.state);
+    w.Key("level");
+    if (r.state == kRunFinished && r.level) {
+      w.Int64(*r.level);
+    } else {
+      w.Null();
+    }
+    Str(w, "head_sha", r.head_sha);
+    Str(w, "url", "/api/runs/" + std::to_string(r.id));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("stages");
+  w.StartArray();
+  for (const StageFlakiness& f : stages) {
+    w.StartObject();
+    Str(w, "stage", f.stage);
+    w.Key("flaky");
+    w.Int64(f.flaky);
+    w.Key("runs");
+    w.Int64(f.ran);
+    w.Key("flaky_rate");
+    w.Double(f.ran > 0 ? static_cast<double>(f.flaky) / static_cast<double>(f.ran) : 0.0);
     w.EndObject();
   }
   w.EndArray();

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "bot/intake/signature.h"
+#include "bot/report/level_history.h"
 #include "bot/report/reporter.h"
 #include "bot/report/stage_views.h"
 #include "renderer/card.h"
@@ -107,7 +108,7 @@ std::string ScreenshotPath(const std::string& data_dir, int64_t run_id) {
 // The run's summary card; a run not finished yet gets a card that says so, cached briefly,
 // so a PR comment can link it at queue time.
 HttpResponse ServeCard(const HttpRequest& req, Store* store, int64_t run_id,
-                       const std::string& data_dir) {
+                       const std::string& data_dir, HistoryStore* history) {
   auto run = store->GetRun(run_id);
   if (!run.ok()) return TextResponse(404, "no run " + std::to_string(run_id));
   render::RunSummary sum;
@@ -123,6 +124,7 @@ HttpResponse ServeCard(const HttpRequest& req, Store* store, int64_t run_id,
   }
   if (!data_dir.empty()) sum.screenshot_png = ReadWhole(ScreenshotPath(data_dir, run_id));
   if (auto base = DefaultBranchLevel(store, *run)) sum.previous_level = static_cast<int>(*base);
+  sum.history = SparklineFor(history, *run);
   auto png = render::RenderCardPng(sum);
   bool final = run->state == kRunFinished || run->state == kRunError;
   return Cached(req, png.ok() ? *png : "", "image/png", final ? 86400 : 10);
@@ -205,7 +207,8 @@ BadgeAnswer BadgeForLatest(Store* store, const std::string& repo, int64_t pr) {
   return a;
 }
 
-Route MatchBadgeRoute(std::string_view route_path, Store* store, const std::string& data_dir) {
+Route MatchBadgeRoute(std::string_view route_path, Store* store, const std::string& data_dir,
+                      HistoryStore* history) {
   std::string path(route_path);
   Format f;
   // /runs/{id}/badge.svg|png, /runs/{id}/card.png, /runs/{id}/screenshot.png
@@ -218,7 +221,8 @@ Route MatchBadgeRoute(std::string_view route_path, Store* store, const std::stri
     int64_t id;
     if (!ParseId(rest.substr(0, slash), &id)) return {};
     if (tail == "card.png") {
-      return {"card", [=](HttpRequest& r) { return ServeCard(r, store, id, data_dir); }};
+      return {"card",
+              [=](HttpRequest& r) { return ServeCard(r, store, id, data_dir, history); }};
     }
     if (tail == "screenshot.png") {
       return {"screenshot",
@@ -243,6 +247,15 @@ Route MatchBadgeRoute(std::string_view route_path, Store* store, const std::stri
     if (!ValidName(parts[0]) || !ValidName(parts[1])) return {};
     std::string repo = parts[0] + "/" + parts[1];
     return {"badge", [=](HttpRequest& r) { return ServeBadge(r, store, f, repo, 0, 0); }};
+  }
+  if (parts.size() == 3 && parts[2] == "history.svg") {
+    if (!ValidName(parts[0]) || !ValidName(parts[1])) return {};
+    std::string repo = parts[0] + "/" + parts[1];
+    return {"badge", [=](HttpRequest& r) {
+              // Like the latest badge: a new run may end any time.
+              return Cached(r, render::RenderHistorySvg(LatestHistory(history, repo), repo),
+                            "image/svg+xml", 60);
+            }};
   }
   if (parts.size() == 4 && parts[2] == "pulls") {
     int64_t pr;

@@ -3,7 +3,9 @@
 #include <set>
 
 #include "base/clock.h"
+#include "bot/report/level_history.h"
 #include "bot/report/stage_views.h"
+#include "bot/store/history_store.h"
 #include "bot/store/store.h"
 #include "renderer/pages.h"
 
@@ -38,19 +40,13 @@ std::vector<render::StageView> StageViews(const std::vector<StageRecord>& record
     v.result = ToStageResult(r, now);
     v.has_exit_code = r.exit_code.has_value();
     if (r.started_at_ms > 0) v.started = FormatRfc3339Millis(r.started_at_ms);
-    if (logs_kept && !r.log_path.empty()) v.log_url = StageLogPath(r.run_id, r.name);
+    if (logs_kept && !r.log_path.empty()) {
+      v.log_url = StageLogPath(r.run_id, r.name);
+      if (r.attempts > 1) v.retry_log_url = StageLogPath(r.run_id, r.name, r.attempts);
+    }
     out.push_back(std::move(v));
   }
   return out;
-}
-
-bool ValidRepo(const std::string& repo) {
-  size_t slash = repo.find('/');
-  return slash != std::string::npos && slash > 0 && slash + 1 < repo.size() &&
-         repo.find('/', slash + 1) == std::string::npos && repo.size() <= 200 &&
-         repo.find_first_not_of(
-             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") ==
-             std::string::npos;
 }
 
 enum class Page { kList, kRun, kRecipe, kBadges, kStyle, kScript };
@@ -60,6 +56,7 @@ struct PageContext {
   std::string public_url;
   std::string version;
   bool logs_kept;
+  HistoryStore* history;
 };
 
 HttpResponse Html(int status, std::string body) {
@@ -107,6 +104,17 @@ HttpResponse ServeRun(const std::string& id, const PageContext& c) {
               render::RenderRunPage(ToView(*run), StageViews(*stages, c.logs_kept), c.version));
 }
 
+render::RecipeHistoryView RecipeHistory(const std::string& repo, const PageContext& c) {
+  render::RecipeHistoryView h;
+  h.window = kHistoryWindow;
+  h.chart = ChartRuns(c.history, repo);
+  if (!c.history) return h;
+  if (auto flaky = c.history->FlakyStages(repo, kHistoryWindow); flaky.ok()) {
+    for (const StageFlakiness& f : *flaky) h.flaky.push_back({f.stage, f.flaky, f.ran});
+  }
+  return h;
+}
+
 HttpResponse ServeRepoPage(Page page, const std::string& repo, const PageContext& c) {
   RunQuery q;
   q.repo = repo;
@@ -116,7 +124,7 @@ HttpResponse ServeRepoPage(Page page, const std::string& repo, const PageContext
   if (page == Page::kRecipe) {
     std::vector<render::RunView> views;
     for (const Run& r : runs->runs) views.push_back(ToView(r));
-    return Html(200, render::RenderRecipePage(repo, views, c.version));
+    return Html(200, render::RenderRecipePage(repo, views, c.version, RecipeHistory(repo, c)));
   }
   std::set<int64_t, std::greater<int64_t>> prs;
   for (const Run& r : runs->runs) {
@@ -147,12 +155,22 @@ HttpResponse Serve(Page page, const std::string& arg, const HttpRequest& req,
 
 }  // namespace
 
+bool ValidRepo(const std::string& repo) {
+  size_t slash = repo.find('/');
+  return slash != std::string::npos && slash > 0 && slash + 1 < repo.size() &&
+         repo.find('/', slash + 1) == std::string::npos && repo.size() <= 200 &&
+         repo.find_first_not_of(
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") ==
+             std::string::npos;
+}
+
 Route MatchDashboardRoute(std::string_view route_path, Store* store, const std::string& public_url,
-                          const std::string& version, bool logs_kept) {
+                          const std::string& version, bool logs_kept, HistoryStore* history) {
   std::string path(route_path);
   auto make = [&](Page p, std::string arg) -> Route {
     return {"dashboard",
-            [p, arg = std::move(arg), c = PageContext{store, public_url, version, logs_kept}](
+            [p, arg = std::move(arg),
+             c = PageContext{store, public_url, version, logs_kept, history}](
                 HttpRequest& r) { return Serve(p, arg, r, c); }};
   };
   if (path == "/") return make(Page::kList, "");

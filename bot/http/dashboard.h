@@ -11,6 +11,7 @@
 
 namespace ccci {
 
+class HistoryStore;
 class Store;
 
 // The policy of every dashboard page: scripts only from /assets, no inline script or style.
@@ -18,10 +19,15 @@ inline constexpr const char* kDashboardCsp =
     "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'";
 
+// "owner/name" as Gitea allows it (letters, digits, '-', '_', '.'), nothing else.
+bool ValidRepo(const std::string& repo);
+
 // The route for `path` (query string removed) if it is a dashboard page, else none.
 // `public_url` prefixes the copyable badge URLs; `logs_kept` says whether stage logs are
-// served (the run page links them).
+// served (the run page links them); `history` draws the recipe page's level chart and flaky
+// rates (null: none).
 Route MatchDashboardRoute(std::string_view path, Store* store, const std::string& public_url,
-                          const std::string& version, bool logs_kept);
+                          const std::string& version, bool logs_kept,
+                          HistoryStore* history = nullptr);
 
 }  // namespace ccci

@@ -70,6 +70,10 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                         .Help("Runs the runner ended, by outcome (level_0..level_8, error, "
                               "cancelled, requeued)")
                         .Register(*registry_);
+  stage_flaky_ = &prometheus::BuildCounter()
+                      .Name("ccci_stage_flaky_total")
+                      .Help("Stages that failed, then passed on their retry (default-branch runs)")
+                      .Register(*registry_);
 }
 
 void Metrics::ObserveStage(const std::string& stage, const std::string& status, double seconds) {
@@ -79,6 +83,7 @@ void Metrics::ObserveStage(const std::string& stage, const std::string& status, 
             prometheus::Histogram::BucketBoundaries{1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800,
                                                     3600})
       .Observe(seconds);
+  if (status == kStageFlaky) stage_flaky_->Add({{"stage", stage}}).Increment();
 }
 
 void Metrics::ObserveRunFinished(const std::string& outcome) {

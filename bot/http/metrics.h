@@ -26,8 +26,9 @@ class Metrics {
   void ObserveHttpRequest(const std::string& route, int status);
   // A connection the HTTP front dropped: evicted, refused, busy, request_timeout, ...
   void ObserveDroppedConnection(const std::string& reason);
-  // The runner: a finished stage (its name and status, how long it took) and a run's outcome
-  // ("level N", "error", "cancelled", "requeued").
+  // The runner: a finished stage (its name and status, how long it took; a flaky one also
+  // counts in ccci_stage_flaky_total{stage}) and a run's outcome ("level N", "error",
+  // "cancelled", "requeued").
   void ObserveStage(const std::string& stage, const std::string& status, double seconds);
   void ObserveRunFinished(const std::string& outcome);
 
@@ -43,6 +44,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* queue_;
   prometheus::Family<prometheus::Histogram>* stage_seconds_;
   prometheus::Family<prometheus::Counter>* runs_finished_;
+  prometheus::Family<prometheus::Counter>* stage_flaky_;
 };
 
 }  // namespace ccci

@@ -17,6 +17,7 @@ class Metrics;
 class Router;
 class Store;
 class OutboxStore;
+class HistoryStore;
 
 // The [server] keys of bot/config/config.h; front.h says what each bounds.
 struct HttpServerOptions {
@@ -42,6 +43,7 @@ struct HttpServices {
   std::string public_url;         // base of absolute links (badge URLs to copy)
   OutboxStore* outbox = nullptr;  // for GET /api/outbox; may be null
   std::string data_dir;  // stage logs live under it (StageRecord::log_path); empty: no logs
+  HistoryStore* history = nullptr;  // level history and flaky rates; may be null
 };
 
 // A listening socket bound before the server is built, so that what is built first knows the

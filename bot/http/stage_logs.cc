@@ -171,22 +171,25 @@ class StageLogRoute {
     auto stages = s_->store->ListStages(run_id_);
     if (!stages.ok()) return TextResponse(503, "store unavailable");
     Kind kind;
-    const StageRecord* rec = Resolve(*stages, &kind);
+    int attempt = 1;
+    const StageRecord* rec = Resolve(*stages, &kind, &attempt);
     if (!rec) return TextResponse(404, "run " + std::to_string(run_id_) + " has no such stage");
     if (!SafeRelativePath(rec->log_path))
       return TextResponse(404, "stage " + rec->name + " has no log");
-    std::string file = s_->data_dir + "/" + rec->log_path;
+    std::string file = s_->data_dir + "/" + AttemptLogPath(rec->log_path, attempt);
     if (kind == Kind::kEvents)
       return ServeLogEvents(req, {s_->store, run_id_, rec->name, file}, streams_);
     for (const auto& [k, v] : req.query) {
       if (kind == Kind::kHtml && k == "raw" && v != "0") kind = Kind::kRaw;
     }
     if (kind == Kind::kRaw) return ServeRaw(*rec, file);
-    return ServeHtml(*run, *rec, file);
+    return ServeHtml(*run, *rec, attempt, file);
   }
 
  private:
-  const StageRecord* Resolve(const std::vector<StageRecord>& stages, Kind* kind) const {
+  // {stage}, or {stage}.1 for the retry of a retried stage, then "", ".txt" or "/events".
+  const StageRecord* Resolve(const std::vector<StageRecord>& stages, Kind* kind,
+                             int* attempt) const {
     std::string rest;
     if (!PercentDecode(rest_, false, &rest)) return nullptr;
     auto find = [&](const std::string& name) -> const StageRecord* {
@@ -195,15 +198,19 @@ class StageLogRoute {
       }
       return nullptr;
     };
-    if (const StageRecord* r = find(rest)) {
-      *kind = Kind::kHtml;
-      return r;
-    }
-    for (auto [suffix, k] : {std::pair{"/events", Kind::kEvents}, {".txt", Kind::kRaw}}) {
+    const std::string retry = ".1";
+    for (auto [suffix, k] :
+         {std::pair{"", Kind::kHtml}, {"/events", Kind::kEvents}, {".txt", Kind::kRaw}}) {
       std::string sfx = suffix;
-      if (!EndsWith(rest, sfx)) continue;
-      if (const StageRecord* r = find(rest.substr(0, rest.size() - sfx.size()))) {
-        *kind = k;
+      if (!sfx.empty() && !EndsWith(rest, sfx)) continue;
+      std::string name = rest.substr(0, rest.size() - sfx.size());
+      *kind = k;
+      *attempt = 1;
+      if (const StageRecord* r = find(name)) return r;
+      if (!EndsWith(name, retry)) continue;
+      const StageRecord* r = find(name.substr(0, name.size() - retry.size()));
+      if (r && r->attempts >= 2) {
+        *attempt = 2;
         return r;
       }
     }
@@ -226,7 +233,8 @@ class StageLogRoute {
     return r;
   }
 
-  HttpResponse ServeHtml(const Run& run, const StageRecord& rec, const std::string& path) const {
+  HttpResponse ServeHtml(const Run& run, const StageRecord& rec, int attempt,
+                         const std::string& path) const {
     if (!renders_->TryAcquire()) {
       HttpResponse r =
           TextResponse(503, "too many log pages being sent (the limit is " +
@@ -235,7 +243,9 @@ class StageLogRoute {
       return r;
     }
     auto file = std::make_unique<LogFile>(path);
-    bool running = rec.status == kStageRunning && run.state == kRunRunning;
+    // Only the stage's latest attempt can still be written to.
+    bool running =
+        rec.status == kStageRunning && run.state == kRunRunning && attempt == rec.attempts;
     int64_t size = file->Size();
     int64_t start = std::max<int64_t>(0, size - static_cast<int64_t>(kMaxLogHtmlBytes));
     render::LogView v;
@@ -255,11 +265,11 @@ class StageLogRoute {
     v.offset = whole;
     v.run_id = run.id;
     v.repo = run.repo;
-    v.stage = rec.name;
+    v.stage = attempt > 1 ? rec.name + " (retry)" : rec.name;
     v.status = ToStageResult(rec).status;
     v.reason = rec.reason;
     v.missing = size == start;
-    std::string url = StageLogPath(run.id, rec.name);
+    std::string url = StageLogPath(run.id, rec.name, attempt);
     v.raw_url = url + ".txt";
     if (running) v.events_url = url + "/events";
     HttpResponse r;

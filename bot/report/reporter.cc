@@ -1,10 +1,12 @@
 #include "bot/report/reporter.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "base/log.h"
 #include "bot/report/readme_pr.h"
+#include "bot/report/stage_statuses.h"
 #include "bot/report/stage_views.h"
 #include "renderer/card.h"
 #include "renderer/pages.h"
@@ -67,6 +69,13 @@ Status Reporter::RunChanged(const Run& run, const std::string& stage) {
   std::vector<OutboxMessage> messages;
   if (run.state != kRunSuperseded) {
     messages.push_back(Outbox::StatusMessage(run.repo, run.pr, run.head_sha, StatusFor(run)));
+    if (options_.status_per_stage) {
+      auto stages = runs_->ListStages(run.id);
+      if (!stages.ok()) return stages.status();  // reported again on the next pass
+      for (const CommitStatusRequest& s : StageStatuses(run, *stages, options_.public_url)) {
+        messages.push_back(Outbox::StatusMessage(run.repo, run.pr, run.head_sha, s));
+      }
+    }
   }
   if (run.pr > 0 && run.state != kRunSuperseded) {
     messages.push_back(Outbox::StickyMessage(run.repo, run.pr, StickyBody(run, stage.empty() ? run.stage : stage)));
@@ -87,6 +96,23 @@ Status Reporter::RunChanged(const Run& run, const std::string& stage) {
   CCCI_RETURN_IF_ERROR(outbox_store_->EnqueueRunReport(run.id, ReportKey(run), messages));
   outbox_->Kick();
   return Status::Ok();
+}
+
+std::vector<render::PrCommentView::FlakyHint> Reporter::FlakyHints(
+    const Run& run, const std::vector<StageRecord>& stages) const {
+  std::vector<render::PrCommentView::FlakyHint> out;
+  bool failed = std::any_of(stages.begin(), stages.end(),
+                            [](const StageRecord& s) { return s.status == kStageFail; });
+  if (!options_.history || !failed) return out;
+  auto flaky = options_.history->FlakyStages(run.repo, kHistoryWindow);
+  if (!flaky.ok()) return out;
+  for (const StageRecord& s : stages) {
+    if (s.status != kStageFail) continue;
+    for (const StageFlakiness& f : *flaky) {
+      if (f.stage == s.name && f.flaky > 0) out.push_back({s.name, f.flaky, f.ran});
+    }
+  }
+  return out;
 }
 
 std::optional<runner::ScoresReport> Reporter::ReadmeScores(const Run& run) const {
@@ -145,6 +171,7 @@ std::string Reporter::StickyBody(const Run& run, const std::string& stage) const
       if (rec.name == "screenshot" && rec.status == kStagePass) v.screenshot_url = run_url + "/screenshot.png";
       v.stages.push_back(std::move(s));
     }
+    v.flaky_hints = FlakyHints(run, *stages);
   }
   if (auto scores = ReadmeScores(run); scores && !scores->differences.empty()) {
     v.readme_block = scores->measured_block;

@@ -142,7 +142,7 @@ std::vector<Finding> HigherRungs::RuntimeFlags(std::optional<RungVerdict>* broke
 }
 
 RungVerdict HigherRungs::Clean(const LintReport* lint, const std::vector<StageRecord>& stages) {
-  if (StatusOf(stages, "install") != kStagePass) {
+  if (!StagePassed(StatusOf(stages, "install"))) {
     return Verdict(kStageUnverified, "install did not pass: the app was not seen running");
   }
   if (!lint) return Verdict(kStageUnverified, "lint gave no rule table to check");

@@ -6,6 +6,8 @@
 
 #include <cctype>
 
+#include "bot/store/store.h"
+
 namespace ccci::runner {
 namespace {
 
@@ -64,7 +66,7 @@ std::string Str(const rapidjson::Value& o, const char* k) {
 
 std::map<std::string, std::string> MeasureScores(const ScoreFacts& f) {
   std::map<std::string, std::string> out;
-  bool installed = f.install == "pass";
+  bool installed = StagePassed(f.install);
   if (!f.healthcheck_everywhere) {
     out[kScoreHealthcheck] = "No";
   } else if (installed) {
@@ -72,7 +74,7 @@ std::map<std::string, std::string> MeasureScores(const ScoreFacts& f) {
   }
   if (!f.backup_label || f.backup == "fail" || f.restore == "fail") {
     out[kScoreBackups] = "No";
-  } else if (f.backup == "pass" && f.restore == "pass" && f.data_check) {
+  } else if (StagePassed(f.backup) && StagePassed(f.restore) && f.data_check) {
     out[kScoreBackups] = "Yes";
   }
   int scale = !installed || f.level < 1 ? 0 : f.healthcheck_everywhere ? 3 : 2;

@@ -15,6 +15,7 @@
 #include "bot/runner/readiness_probe.h"
 #include "bot/runner/release_tag.h"
 #include "bot/runner/stage_log.h"
+#include "bot/runner/stage_retry.h"
 
 namespace ccci::runner {
 namespace {
@@ -40,6 +41,13 @@ struct Step {
     return "exited " + std::to_string(result.exit_code);
   }
 };
+
+// A step a retry does not repeat: its first attempt did it.
+Step DoneBefore() {
+  Step s;
+  s.result.exit_code = 0;
+  return s;
+}
 
 std::string Replace(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
@@ -79,20 +87,21 @@ std::string StripAnsi(const std::string& in) {
 class SuiteRun : public RungIo {
  public:
   SuiteRun(const SuiteSpec& spec, const SuiteDeps& deps, const CancelToken& cancel)
-      : spec_(spec), deps_(deps), cancel_(cancel) {
+      : spec_(spec), deps_(deps), cancel_(cancel), retry_(spec.retry_failed_stages) {
     abra_dir_ = spec_.work_dir + "/abra";
     recipe_dir_ = abra_dir_ + "/recipes/" + spec_.recipe;
     env_file_ = abra_dir_ + "/servers/" + spec_.server + "/" + spec_.domain + ".env";
   }
 
   SuiteResult Run() {
-    bool prepared = Install();
+    bool prepared = false;
+    WithRetry([&] { prepared = Install(); }, [&] { (void)InstallApp(Begin("install", 0)); });
     result_.sha = head_sha_;
-    Upgrade();
-    Backup(prepared);
-    Restore();
-    Functional();
-    Lint(prepared);
+    WithRetry([&] { Upgrade(); });
+    WithRetry([&] { Backup(prepared); });
+    WithRetry([&] { Restore(); });
+    WithRetry([&] { Functional(); });
+    WithRetry([&] { Lint(prepared); });
     RungsAboveLint(prepared);
     Screenshot();
     result_.stages.push_back(Teardown());
@@ -141,8 +150,11 @@ class SuiteRun : public RungIo {
     st.status = kStageRunning;
     st.started_at_ms = deps_.clock->NowUnixMillis();
     st.log_path = spec_.log_rel_dir + "/" + name + ".log";
-    log_ = std::make_unique<StageLog>(spec_.log_dir + "/" + name + ".log", spec_.secrets,
-                                      spec_.log_cap_bytes);
+    retry_.Begin(&st);
+    log_ = std::make_unique<StageLog>(
+        spec_.log_dir + "/" + AttemptLogPath(name + ".log", retry_.attempt()), spec_.secrets,
+        spec_.log_cap_bytes);
+    if (retry_.retrying()) log_->Note("the second attempt (the first: " + name + ".log): " + st.reason);
     if (deps_.observer) deps_.observer->StageStarted(st);
     return st;
   }
@@ -154,6 +166,12 @@ class SuiteRun : public RungIo {
     st.exit_code = exit_code;
     st.duration_ms = deps_.clock->NowUnixMillis() - st.started_at_ms;
     if (!st.reason.empty()) log_->Note(std::string(status) + ": " + st.reason);
+    if (retry_.Wants(st)) {
+      log_->Note("a default-branch run: the stage runs once more on the same deployment");
+      retry_pending_ = true;
+      return st;  // not final: WithRetry runs the second attempt
+    }
+    retry_.End(&st);
     if (deps_.observer) deps_.observer->StageFinished(st);
     return st;
   }
@@ -170,7 +188,20 @@ class SuiteRun : public RungIo {
   }
   bool Passed(const std::string& name) const {
     auto it = stages_status_.find(name);
-    return it != stages_status_.end() && it->second == kStagePass;
+    return it != stages_status_.end() && StagePassed(it->second);
+  }
+  // Runs a stage and, when End() asked for it (StageRetry), its second attempt: `again`, or
+  // the stage itself.
+  void WithRetry(const std::function<void()>& stage, const std::function<void()>& again = {}) {
+    stage();
+    if (!retry_pending_) return;
+    retry_pending_ = false;
+    StageRecord failed = result_.stages.back();  // the first attempt's, not final
+    result_.stages.pop_back();
+    stages_status_.erase(failed.name);
+    retry_.Start(failed);
+    (again ? again : stage)();
+    retry_.Finish();
   }
   // Stops the suite: every later stage except teardown is left out.
   bool Stopped() const { return result_.cancelled || result_.ci_error; }
@@ -369,9 +400,16 @@ class SuiteRun : public RungIo {
     head_sha_ = LastLine(sha.output);
     if (!sha.ok() || head_sha_.size() < 7) return Push(CiError(st, "cannot resolve " + spec_.ref)), false;
     log_->Note("testing " + spec_.recipe + " at " + head_sha_);
+    return InstallApp(st);
+  }
+
+  // Install's own step: the app made with its secrets, the PR head deployed and answering.
+  // Its retry (StageRetry) picks up where the first attempt stopped and deploys again.
+  bool InstallApp(StageRecord st) {
     bool prepared = true;  // the recipe is there: lint can run whatever happens next
-    Step made = Abra({"app", "new", spec_.recipe, "--server", spec_.server, "--domain",
-                          spec_.domain, "--no-input"});
+    Step made = fs::exists(env_file_) ? DoneBefore()
+                                      : Abra({"app", "new", spec_.recipe, "--server", spec_.server,
+                                              "--domain", spec_.domain, "--no-input"});
     if (auto b = Broke(st, made, "abra")) return Push(*b), prepared;
     if (!made.ok()) {
       Push(End(st, kStageFail, "abra app new " + made.Describe() + ": " + LastLine(made.output),
@@ -380,8 +418,10 @@ class SuiteRun : public RungIo {
     }
     // Not `app new --secrets`: abra prints the values it generates, which no redaction list
     // knows in advance. Generated in a step of their own whose output never reaches the log.
-    Step secrets = Abra({"app", "secret", "generate", spec_.domain, "--all", "--no-input"},
-                        "it holds the generated secrets");
+    Step secrets = secrets_made_ ? DoneBefore()
+                                 : Abra({"app", "secret", "generate", spec_.domain, "--all",
+                                         "--no-input"},
+                                        "it holds the generated secrets");
     if (auto b = Broke(st, secrets, "abra")) return Push(*b), prepared;
     if (!secrets.ok()) {
       // Only abra's own error line is shown; anything else could be a generated value.
@@ -393,18 +433,24 @@ class SuiteRun : public RungIo {
                secrets.result.exit_code));
       return prepared;
     }
+    secrets_made_ = true;
     // `abra app new` moves the checkout to the newest release tag: back to the PR head.
     Step again = CheckoutHead();
     if (auto b = Broke(st, again, "git")) return Push(*b), prepared;
     if (!again.ok()) return Push(CiError(st, "cannot check out " + spec_.ref + " again")), prepared;
-    if (!spec_.overlay.env.empty()) {
+    if (!spec_.overlay.env.empty() && !env_added_) {
       std::ofstream env(env_file_, std::ios::app);
       if (!env) return Push(End(st, kStageFail, "abra app new made no env file " + env_file_)), prepared;
       env << "\n# added by the cc-ci overlay\n";
       for (const auto& kv : spec_.overlay.env) env << kv << "\n";
+      env_added_ = true;
     }
-    Step deploy = Abra({"app", "deploy", spec_.domain, "--chaos", "--no-domain-checks",
-                            "--no-input"});
+    std::vector<std::string> deploy_args = {"app", "deploy", spec_.domain, "--chaos",
+                                            "--no-domain-checks", "--no-input"};
+    // A retry deploys over whatever the failed attempt left.
+    if (deployed_once_) deploy_args.insert(deploy_args.begin() + 4, "--force");
+    deployed_once_ = true;
+    Step deploy = Abra(deploy_args);
     if (auto b = Broke(st, deploy, "abra")) return Push(*b), prepared;
     if (!deploy.ok()) {
       Push(End(st, kStageFail, "abra app deploy " + deploy.Describe() + ": " +
@@ -543,7 +589,7 @@ class SuiteRun : public RungIo {
       return Record("backup", 2, kStageSkip, "no backupbot.backup label in compose*.yml");
     }
     if (!Passed("install")) return Record("backup", 2, kStageUnverified, "install did not pass");
-    if (stages_status_.count("upgrade") && stages_status_["upgrade"] != std::string(kStagePass) &&
+    if (stages_status_.count("upgrade") && !Passed("upgrade") &&
         stages_status_["upgrade"] != std::string(kStageSkip)) {
       return Record("backup", 2, kStageUnverified, "the upgrade left the app in an unknown state");
     }
@@ -740,6 +786,11 @@ class SuiteRun : public RungIo {
   std::unique_ptr<StageLog> log_;
   std::map<std::string, std::string> stages_status_;
   bool no_backup_ = false;
+  StageRetry retry_;
+  bool retry_pending_ = false;  // the stage that just ended gets a second attempt
+  bool secrets_made_ = false;   // install's steps done, so its retry does not repeat them
+  bool env_added_ = false;
+  bool deployed_once_ = false;
   std::optional<LintReport> lint_report_;
   SuiteResult result_;
 };

@@ -53,6 +53,9 @@ struct SuiteSpec {
   // Between looks at the swarm while an undeployed stack's tasks stop.
   std::chrono::milliseconds swarm_poll{250};
   bool recipe_approved = false;  // may the recipe's own checks (overlay recipe_checks) run?
+  // Default-branch runs: a failed stage runs once more, `flaky` if it then passes
+  // (bot/runner/stage_retry.h). Never for PR runs.
+  bool retry_failed_stages = false;
   Overlay overlay;
   std::vector<std::string> secrets;  // redacted from logs
   size_t log_cap_bytes = 10 << 20;   // per stage log

@@ -40,6 +40,21 @@ Result<std::vector<OutboxMessage>> Collect(const StmtRef& s) {
 
 Status SqliteStore::EnqueueInTxn(SqliteDb& db, const OutboxMessage& m, int64_t now,
                                  int64_t* id) {
+  if (m.kind == "status") {
+    // A commit status the same as the newest one for its key (sent, or still to be sent) says
+    // nothing new: a run reports every change, most of which leave most statuses as they are.
+    auto last = db.Prepare(
+        "SELECT id, payload FROM outbox WHERE coalesce_key = ?1 AND state != 'failed' "
+        "ORDER BY id DESC LIMIT 1");
+    if (!last.ok()) return last.status();
+    (*last)->Bind(1, m.coalesce_key);
+    auto row = (*last)->Step();
+    if (!row.ok()) return row.status();
+    if (*row && (*last)->Text(1) == m.payload) {
+      *id = (*last)->Int(0);
+      return Status::Ok();
+    }
+  }
   auto upd = db.Prepare(
       "UPDATE outbox SET payload = ?2, updated_at = ?3 WHERE id = "
       "(SELECT id FROM outbox WHERE coalesce_key = ?1 AND state = 'pending' ORDER BY id LIMIT 1) "

@@ -21,11 +21,12 @@
 #include "bot/store/sqlite_db.h"
 #include "bot/chatops/command_store.h"
 #include "bot/forge/outbox_store.h"
+#include "bot/store/history_store.h"
 #include "bot/store/store.h"
 
 namespace ccci {
 
-class SqliteStore : public Store, public OutboxStore, public CommandStore {
+class SqliteStore : public Store, public OutboxStore, public CommandStore, public HistoryStore {
  public:
   struct Options {
     std::string path;  // database file, or ":memory:" for no persistence (benchmarks)
@@ -74,6 +75,11 @@ class SqliteStore : public Store, public OutboxStore, public CommandStore {
   Result<int64_t> RetestPr(const std::string& repo, int64_t pr, const std::string& by) override;
   Result<std::vector<int64_t>> CancelPr(const std::string& repo, int64_t pr,
                                         const std::string& reason) override;
+
+  // HistoryStore (sqlite_history.cc).
+  Result<std::vector<Run>> EndedRuns(const std::string& repo, std::optional<int64_t> pr,
+                                     int64_t up_to_id, int limit) override;
+  Result<std::vector<StageFlakiness>> FlakyStages(const std::string& repo, int window) override;
 
   // Approvals and held runs released by chat-ops (sqlite_approvals.cc).
   Result<std::vector<int64_t>> Approve(const std::string& repo, int64_t pr,

@@ -41,6 +41,7 @@ TEST(ConfigTest, ExampleFileDocumentsEveryKeyWithItsDefault) {
   EXPECT_EQ(c.reconcile_interval_s, d.reconcile_interval_s);
   EXPECT_EQ(c.keepalive_timeout_s, d.keepalive_timeout_s);
   EXPECT_EQ(c.max_body_bytes, d.max_body_bytes);
+  EXPECT_FALSE(c.status_per_stage) << "one commit status unless asked for more";
 }
 
 struct BadIni {
@@ -56,6 +57,7 @@ TEST(ConfigTest, BadFilesAreRefusedWithLineKeyAndReason) {
       {"listen = x\n", "f.ini:1: listen: key outside any [section]"},
       {"[server\n", "f.ini:1: unterminated section header"},
       {"[gitea]\ndry_run = maybe\n", "f.ini:2: gitea.dry_run: not a boolean"},
+      {"[gitea]\nstatus_per_stage = sometimes\n", "f.ini:2: gitea.status_per_stage: not a boolean"},
       {"[gitea]\nbot_login = a\nbot_login = b\n", "f.ini:3: gitea.bot_login: set twice"},
       {"[log]\njust words\n", "f.ini:2: expected 'key = value'"},
       {"[levels]\nmaintained_months = 0\n", "f.ini:2: levels.maintained_months: must be between 1"},

@@ -14,7 +14,12 @@
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
 #include "bot/store/sqlite_store.h"
+#include "renderer/badge.h"
+#include "renderer/level.h"
+#include "renderer/card.h"
+#include "renderer/png_writer.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/test_store.h"
 #include "tests/fakes/webhook_client.h"
 
 namespace ccci {
@@ -58,7 +63,8 @@ class DashboardTest : public ::testing::Test {
     o.listen = "127.0.0.1:0";
     server_ =
         std::make_unique<HttpServer>(o, HttpServices{intake_.get(), store_.get(), &metrics_, "test",
-                                                     "http://ci.example", nullptr, dir_.path()});
+                                                     "http://ci.example", nullptr, dir_.path(),
+                                                     store_.get()});
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
     std::string body = ReadShared("gitea/payloads/pull_request_opened.json");
@@ -213,6 +219,150 @@ TEST_F(DashboardTest, RealChromiumRunsTheLiveLogScriptUnderTheCsp) {
       << dom.substr(0, 3000);
   EXPECT_EQ(dom.find("progress 10%"), std::string::npos);
   EXPECT_NE(dom.find("The stage ended: pass."), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ccci
+
+namespace ccci {
+namespace {
+
+// How far the pixel (x, y) is from `want` (#rrggbb): the largest channel difference.
+int Distance(const render::DecodedPng& img, int x, int y, const std::string& want) {
+  if (x < 0 || y < 0 || x >= img.width || y >= img.height) return 255;
+  unsigned v = static_cast<unsigned>(std::stoul(want.substr(1), nullptr, 16));
+  const char* p = &img.rgba[(static_cast<size_t>(y) * img.width + x) * 4];
+  int d = 0;
+  for (int c = 0; c < 3; ++c) {
+    d = std::max(d, std::abs(static_cast<unsigned char>(p[c]) - static_cast<int>((v >> (16 - 8 * c)) & 255)));
+  }
+  return d;
+}
+
+// `want` within `tolerance` at or next to (x, y): a browser scaling an image down blends a
+// bar's edges, not its middle, whichever pixel that middle falls on.
+bool ColourNear(const render::DecodedPng& img, int x, int y, const std::string& want,
+                int tolerance = 24) {
+  for (int dy = -1; dy <= 1; ++dy) {
+    for (int dx = -1; dx <= 1; ++dx) {
+      if (Distance(img, x + dx, y + dy, want) <= tolerance) return true;
+    }
+  }
+  return false;
+}
+
+bool ColourAnywhere(const render::DecodedPng& img, const std::string& want) {
+  for (int y = 0; y < img.height; ++y) {
+    for (int x = 0; x < img.width; ++x) {
+      if (Distance(img, x, y, want) == 0) return true;
+    }
+  }
+  return false;
+}
+
+class HistoryViewTest : public DashboardTest {
+ protected:
+  // Default-branch runs at these levels (nullopt: a CI error), oldest first; the flaky ones
+  // had a flaky backup; then a run of PR 18 (pr_) ends at level 3.
+  void History(const std::vector<std::optional<int>>& levels, const std::vector<bool>& flaky) {
+    for (size_t i = 0; i < levels.size(); ++i) {
+      int64_t id = testing::QueueRun(
+          store_.get(), testing::PrRun("coop-cloud/nextcloud", 0, "b" + std::to_string(i)));
+      ASSERT_TRUE(store_->ClaimRun(id).value());
+      const char* backup = flaky[i] ? kStageFlaky : kStagePass;
+      ASSERT_TRUE(store_->RecordStage({id, 2, "backup", backup, "", 0, 1, 1, ""}).ok());
+      ASSERT_TRUE(store_->FinishRun(id, levels[i] ? kRunFinished : kRunError,
+                                    levels[i] ? std::optional<int64_t>(*levels[i]) : std::nullopt,
+                                    "")
+                      .ok());
+      branch_.push_back(id);
+    }
+    pr_ = testing::QueueRun(store_.get(), testing::PrRun("coop-cloud/nextcloud", 18, "p18"));
+    ASSERT_TRUE(store_->ClaimRun(pr_).value());
+    ASSERT_TRUE(store_->FinishRun(pr_, kRunFinished, 3, "").ok());
+  }
+  render::DecodedPng Shot(const std::string& url, int width, int height) {
+    std::string png = shots_.File("shot.png");
+    Chromium("--window-size=" + std::to_string(width) + "," + std::to_string(height) +
+             " --hide-scrollbars --screenshot=" + png + " " + url);
+    auto img = render::DecodePng(testing::ReadFileOrDie(png));
+    EXPECT_TRUE(img.ok());
+    return img.ok() ? *img : render::DecodedPng{};
+  }
+
+  testing::TempDir shots_;
+  std::vector<int64_t> branch_;
+  int64_t pr_ = 0;
+};
+
+// The recipe page's chart in real Chromium at a PR comment's width: every run a linked mark,
+// the PR's apart, drawn under the page's CSP (no script, no inline style), and visible.
+TEST_F(HistoryViewTest, RealChromiumShowsTheRecipeChartAtPrCommentWidth) {
+  History({0, 2, std::nullopt, 5, 8}, {false, true, false, true, false});
+  std::string dom = Chromium("--window-size=600,900 --dump-dom " + Url("/recipes/coop-cloud/nextcloud"));
+  ASSERT_NE(dom.find("<svg class=\"level-chart\""), std::string::npos) << dom.substr(0, 2000);
+  for (int64_t id : branch_) {
+    std::string mark = "<a href=\"/runs/" + std::to_string(id) + "\"><circle data-run=\"" +
+                       std::to_string(id) + "\"";
+    EXPECT_NE(dom.find(mark), std::string::npos) << mark;
+  }
+  std::string id = std::to_string(pr_);
+  EXPECT_NE(dom.find("<a href=\"/runs/" + id + "\"><path data-run=\"" + id + "\""),
+            std::string::npos)
+      << "the PR run is a diamond";
+  EXPECT_EQ(dom.find("<script"), std::string::npos);
+  std::string flaky = dom.substr(dom.find("<table class=\"flaky\">"));
+  EXPECT_NE(flaky.find("<td>backup</td><td>2 of 5 runs</td><td>40%</td>"), std::string::npos)
+      << flaky.substr(0, 600);
+
+  render::DecodedPng img = Shot(Url("/recipes/coop-cloud/nextcloud"), 600, 900);
+  EXPECT_EQ(img.width, 600);
+  for (int level : {0, 2, 5, 8}) {
+    EXPECT_TRUE(ColourAnywhere(img, render::LevelColor(level)))
+        << "the level " << level << " mark is drawn within 600 px";
+  }
+}
+
+// The summary card scaled to a PR comment's width (600 px) in real Chromium: each run of the
+// sparkline is still a bar of its own in its level's colour, the CI error a gap, the PR marked.
+TEST_F(HistoryViewTest, RealChromiumShowsTheCardsSparklineAtPrCommentWidth) {
+  History({0, 2, std::nullopt, 5, 8}, {false, false, false, false, false});
+  std::string page = shots_.File("comment.html");
+  testing::WriteFile(page, "<!doctype html><body style=\"margin:0;background:#fff\"><img src=\"" +
+                               Url("/runs/" + std::to_string(pr_) + "/card.png") +
+                               "\" width=\"600\"></body>");
+  render::DecodedPng img = Shot("file://" + page, 600, 320);
+  ASSERT_EQ(img.width, 600);
+  std::vector<render::HistoryPoint> points;
+  for (size_t i = 0; i < branch_.size(); ++i) {
+    render::HistoryPoint p;
+    p.run_id = branch_[i];
+    if (i != 2) p.level = std::vector<int>{0, 2, 0, 5, 8}[i];
+    points.push_back(p);
+  }
+  points.push_back({pr_, 3, false, true, true});
+  render::SparklineLayout l =
+      render::LayoutSparkline(points, render::kCardHistoryX, render::kCardHistoryY,
+                              render::kCardHistoryW, render::kCardHistoryH);
+  const double scale = 600.0 / render::kCardWidth;
+  ASSERT_EQ(l.bars.size(), 6u);
+  for (const render::SparkBar& b : l.bars) {
+    SCOPED_TRACE(b.run_id);
+    int x = static_cast<int>((b.x + b.w / 2) * scale);
+    int y = static_cast<int>((l.baseline - 3) * scale);
+    if (b.h == 0) {
+      EXPECT_TRUE(ColourNear(img, x, y, "#f6f8fa", 12)) << "a CI error is a gap";
+    } else {
+      EXPECT_TRUE(ColourNear(img, x, y, b.color)) << b.color;
+      // Between two bars the card's background shows: the bars stay apart at this width.
+      int between = static_cast<int>((b.x - (l.bars[0].w / 0.72 - l.bars[0].w) / 2) * scale);
+      EXPECT_GT(Distance(img, between, y, b.color), 24) << "x " << between;
+    }
+  }
+  EXPECT_TRUE(ColourNear(img, static_cast<int>(l.marker_x * scale),
+                         static_cast<int>((l.marker_y + l.marker_size * 0.7) * scale), "#24292f",
+                         40))
+      << "the PR run is marked";
 }
 
 }  // namespace

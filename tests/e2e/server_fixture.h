@@ -32,7 +32,8 @@ class ServerFixture : public ::testing::Test {
     o.listen = "127.0.0.1:0";
     server_ =
         std::make_unique<HttpServer>(o, HttpServices{intake_.get(), store_.get(), &metrics_, "test",
-                                                     "http://127.0.0.1", store_.get(), dir});
+                                                     "http://127.0.0.1", store_.get(), dir,
+                                                     store_.get()});
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
   }

@@ -193,6 +193,16 @@ bool FakeGitea::CheckSpec(const std::string& method, const std::string& path,
           *why = std::string("field not in the schema: ") + f->name.GetString();
           return false;
         }
+        const auto& prop = def["properties"][f->name.GetString()];
+        if (prop.HasMember("enum") && f->value.IsString()) {
+          bool known = false;
+          for (const auto& e : prop["enum"].GetArray()) known |= e == f->value;
+          if (!known) {
+            *why = std::string("not one of the schema's values for ") + f->name.GetString() +
+                   ": " + f->value.GetString();
+            return false;
+          }
+        }
       }
     }
     return true;

@@ -132,10 +132,13 @@ TEST(FakeGiteaTest, FlagsRequestsTheSpecDoesNotAllow) {
   (void)c.Call("POST", "/repos/o/r/issues/17/comments", "{\"text\":\"no body field\"}");
   (void)c.Call("PUT", "/repos/o/r/statuses/abc", "{\"state\":\"success\"}");
   (void)c.Call("GET", "/repos/o/r/no-such-thing", "");
+  (void)c.Call("POST", "/repos/o/r/statuses/abc", "{\"state\":\"flaky\",\"context\":\"cc-ci/x\"}");
   auto v = g.violations();
-  ASSERT_EQ(v.size(), 3u);
+  ASSERT_EQ(v.size(), 4u);
   EXPECT_NE(v[0].find("missing required field body"), std::string::npos);
   EXPECT_NE(v[1].find("no such path and method"), std::string::npos);
+  EXPECT_NE(v[3].find("not one of the schema's values for state: flaky"), std::string::npos)
+      << v[3];
 }
 
 // The contents and pulls API the README scores PR uses, checked against Gitea's swagger.

@@ -6,7 +6,8 @@ namespace ccci::render {
 namespace {
 
 constexpr StageStatus P = StageStatus::kPass, F = StageStatus::kFail, S = StageStatus::kSkip,
-                      U = StageStatus::kUnverified, E = StageStatus::kError;
+                      U = StageStatus::kUnverified, E = StageStatus::kError,
+                      K = StageStatus::kFlaky;
 
 StageResult St(const char* name, StageStatus s, bool intentional = true) {
   StageResult r;
@@ -71,6 +72,9 @@ const Case kCases[] = {
     {"upgrade_error_stops_ladder", Stages(P, E, P, P, P, P), false, 1},
     {"pass_above_failed_rung_not_counted", Stages(P, F, P, P, P, P), false, 1},
     {"only_install", {St("install", P)}, false, 1},
+    {"flaky_install_counts_as_passed", Stages(K, P, P, P, P, P), false, 5},
+    {"flaky_restore_counts_as_passed", Stages(P, P, P, K, P, P), false, 5},
+    {"flaky_below_a_fail", Stages(P, K, F, P, P, P), false, 2},
     {"nothing_recorded", {}, false, 0},
     {"all_eight_pass", Stages8(P, P, P, P, P, P, P, P, P), false, 8},
     {"upgrade_safe_fail", Stages8(P, P, P, P, P, P, F, P, P), false, 5},
@@ -88,6 +92,16 @@ const Case kCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(Ladder, LevelTest, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return std::string(info.param.name); });
+
+TEST(LevelRungsTest, ARungWithAFlakyStageIsShownFlakyAndCounted) {
+  LevelResult r = ComputeLevel(Stages(P, P, P, K, P, P));
+  EXPECT_EQ(r.rungs[2].status, K) << "restore was flaky, backup passed";
+  EXPECT_TRUE(r.rungs[2].counted);
+  EXPECT_STREQ(StageStatusName(K), "flaky");
+  StageStatus parsed = P;
+  EXPECT_TRUE(ParseStageStatus("flaky", &parsed));
+  EXPECT_EQ(parsed, K);
+}
 
 TEST(LevelRungsTest, PassAboveAFailedRungIsShownNotCounted) {
   LevelResult r = ComputeLevel(Stages(P, F, P, P, P, P));

@@ -67,6 +67,7 @@ TEST(PagesTest, ListRecipeAndBadgePagesEscape) {
   ExpectEscaped(badges);
   EXPECT_EQ(badges.find("\"><x"), std::string::npos);
   EXPECT_NE(badges.find("/pulls/9.svg"), std::string::npos);
+  EXPECT_NE(badges.find("/history.svg"), std::string::npos) << "the level history to embed";
 }
 
 TEST(PagesTest, EmptyRunListSaysSo) {

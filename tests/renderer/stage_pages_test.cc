@@ -105,6 +105,52 @@ TEST(RunPageTest, LadderShowsEveryRungAndWhatCounts) {
   EXPECT_EQ(lint.find("counted-mark"), std::string::npos);
 }
 
+// A flaky stage: its own status and icon, counted on the ladder, and both attempts' logs.
+TEST(RunPageTest, AFlakyStageLinksBothAttemptsAndCounts) {
+  RunView run = RunIn("finished");
+  run.level = 3;
+  std::vector<StageView> stages = {Stage("install", StageStatus::kPass, 1),
+                                   Stage("upgrade", StageStatus::kPass, 1),
+                                   Stage("backup", StageStatus::kFlaky, 1, "failed, then passed"),
+                                   Stage("restore", StageStatus::kPass, 1)};
+  stages[2].retry_log_url = "/runs/9/logs/backup.1";
+  std::string html = RenderRunPage(run, stages, "v1");
+  std::string row = Between(html, "<tr class=\"stage-flaky\">", "</tr>");
+  ASSERT_FALSE(row.empty()) << html;
+  EXPECT_NE(row.find("status-flaky"), std::string::npos);
+  EXPECT_NE(row.find("\u21bb</span> flaky"), std::string::npos) << row;
+  EXPECT_NE(row.find("<a href=\"/runs/9/logs/backup\">1st attempt</a> · "
+                     "<a href=\"/runs/9/logs/backup.1\">retry</a>"),
+            std::string::npos)
+      << row;
+  EXPECT_NE(Between(html, "<ol class=\"ladder\">", "</ol>")
+                .find("<li class=\"rung status-flaky counted\">"),
+            std::string::npos)
+      << "a flaky rung counts";
+}
+
+TEST(RecipePageTest, ShowsTheLevelChartAndEachStagesFlakyRate) {
+  RunView r = RunIn("finished");
+  r.level = 4;
+  RecipeHistoryView h;
+  h.chart = {{9, 3, 4, "#9 PR #3: level 4"}};
+  h.flaky = {{"install", 0, 30}, {"backup", 3, 28}};
+  std::string html = RenderRecipePage("coop-cloud/bonfire", {r}, "v1", h);
+  EXPECT_NE(html.find("<figure class=\"chart\"><svg class=\"level-chart\""), std::string::npos);
+  EXPECT_NE(html.find("data-run=\"9\""), std::string::npos);
+  std::string table = Between(html, "<table class=\"flaky\">", "</table>");
+  EXPECT_NE(table.find("<tr><td>install</td><td>0 of 30 runs</td><td>0%</td></tr>"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("<tr class=\"status-flaky\"><td>backup</td><td>3 of 28 runs</td>"
+                       "<td>11%</td></tr>"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(RenderRecipePage("coop-cloud/bonfire", {r}, "v1").find("class=\"flaky\""),
+            std::string::npos)
+      << "no table without flaky counts";
+}
+
 TEST(RunPageTest, InstallErrorIsCiErrorNotLevelZero) {
   std::string html = RenderRunPage(
       RunIn("error"), {Stage("install", StageStatus::kError, 5, "abra missing")}, "v1");

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
 #include <thread>
 
 #include "bot/store/sqlite_store.h"
@@ -37,6 +39,7 @@ class SchedulerTest : public ::testing::Test {
     std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
     setenv("PATH", path.c_str(), 1);
     unsetenv("FAKE_ABRA_HANG");
+    unsetenv("FAKE_ABRA_FAIL_ONCE");
     proxy_ = std::make_unique<ccci::testing::FakeProxy>(swarm_);
     repo_ = ccci::testing::RecipeRepo::FromShared("traefik", dir_.path() + "/traefik");
     options_.data_dir = dir_.path() + "/data";
@@ -48,9 +51,17 @@ class SchedulerTest : public ::testing::Test {
     options_.defaults.ready_timeout = std::chrono::seconds(5);
   }
 
-  int64_t Queue(int64_t pr, const std::string& sha, const std::string& delivery) {
-    RunRequest run = ccci::testing::PrRun("coop-cloud/traefik", pr, sha);
-    run.clone_url = repo_.dir;
+  // pr 0: a push to the default branch.
+  int64_t Queue(int64_t pr, const std::string& sha, const std::string& delivery,
+                const ccci::testing::RecipeRepo* repo = nullptr) {
+    repo = repo ? repo : &repo_;
+    std::string name = repo->dir.substr(repo->dir.rfind('/') + 1);
+    RunRequest run = ccci::testing::PrRun("coop-cloud/" + name, pr, sha);
+    run.clone_url = repo->dir;
+    if (pr == 0) {
+      run.trigger = "push";
+      run.head_ref = "main";
+    }
     return ccci::testing::QueueRun(store_.get(), run, delivery);
   }
 
@@ -161,6 +172,87 @@ TEST_F(SchedulerTest, TheGateHoldsARunAsWaiting) {
   s.Stop();
   EXPECT_EQ(run.reason, "waiting for a trusted `!cc-ci ok-to-test`");
   EXPECT_EQ(run.attempts, 0);
+}
+
+// Flaky stages: a deploy that fails once (a loaded host) is retried on a default-branch run,
+// and the stage is flaky, counted as passed, with both attempts' logs.
+TEST_F(SchedulerTest, AStageThatFailsOnceOnABranchRunIsFlakyAndCountsAsPassed) {
+  setenv("FAKE_ABRA_FAIL_ONCE", "deploy", 1);
+  std::mutex mu;
+  std::vector<std::string> finished;
+  options_.on_stage_finished = [&](const StageRecord& st) {
+    std::lock_guard<std::mutex> l(mu);
+    finished.push_back(st.name + ":" + st.status);
+  };
+  int64_t id = Queue(0, repo_.head, "push-1");
+  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  s.Start();
+  ccci::Run run = WaitFor(id, kRunFinished);
+  s.Stop();
+  EXPECT_EQ(run.level, 7) << "a flaky stage counts as passed: the level of a clean run";
+  StageRecord install = (*store_->ListStages(id))[0];
+  EXPECT_EQ(install.status, kStageFlaky) << install.reason;
+  EXPECT_EQ(install.attempts, 2);
+  EXPECT_NE(install.reason.find("failed, then passed on its retry; the failure: abra app deploy "
+                                "exited 1: FATA deploy failed (FAKE_ABRA_FAIL_ONCE"),
+            std::string::npos)
+      << install.reason;
+  std::string dir = options_.data_dir + "/runs/" + std::to_string(id) + "/";
+  EXPECT_EQ(install.log_path, "runs/" + std::to_string(id) + "/install.log");
+  std::string first = testing::ReadFileOrDie(dir + "install.log");
+  std::string second = testing::ReadFileOrDie(dir + "install.1.log");
+  EXPECT_NE(first.find("deploy failed"), std::string::npos) << first;
+  EXPECT_NE(first.find("runs once more on the same deployment"), std::string::npos) << first;
+  EXPECT_NE(second.find("the second attempt (the first: install.log)"), std::string::npos) << second;
+  // Install redoes its own step: the app is not made again, the PR head is deployed over
+  // what the failed attempt left.
+  EXPECT_NE(second.find("$ abra app deploy traefik-0-" + std::to_string(id) +
+                        ".ci.test --chaos --force --no-domain-checks"),
+            std::string::npos)
+      << second;
+  EXPECT_EQ(second.find("app new"), std::string::npos) << second;
+  std::lock_guard<std::mutex> l(mu);
+  EXPECT_EQ(finished.front(), "install:flaky") << "the first attempt's failure was not final";
+  EXPECT_EQ(std::count(finished.begin(), finished.end(), "install:fail"), 0);
+}
+
+// The same failure on a PR run is the PR's: no retry, the failure stands.
+TEST_F(SchedulerTest, APrRunNeverRetriesAFailedStage) {
+  setenv("FAKE_ABRA_FAIL_ONCE", "deploy", 1);
+  int64_t id = Queue(3, repo_.head, "d1");
+  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  s.Start();
+  ccci::Run run = WaitFor(id, kRunFinished);
+  s.Stop();
+  EXPECT_EQ(run.level, 0);
+  StageRecord install = (*store_->ListStages(id))[0];
+  EXPECT_EQ(install.status, kStageFail);
+  EXPECT_EQ(install.attempts, 1);
+  EXPECT_FALSE(std::ifstream(options_.data_dir + "/runs/" + std::to_string(id) + "/install.1.log"));
+  std::string calls = testing::ReadFileOrDie(swarm_ + "/calls.log");
+  EXPECT_EQ(calls.find("--force --no-domain-checks"), std::string::npos) << calls;
+}
+
+// Restore retries on the same deployment: nothing is deployed between its two attempts.
+TEST_F(SchedulerTest, ARestoreRetryRunsOnTheSameDeployment) {
+  setenv("FAKE_ABRA_FAIL_ONCE", "restore", 1);
+  auto bonfire = ccci::testing::RecipeRepo::FromShared("bonfire", dir_.path() + "/bonfire");
+  int64_t id = Queue(0, bonfire.head, "push-1", &bonfire);
+  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  s.Start();
+  ccci::Run run = WaitFor(id, kRunFinished);
+  s.Stop();
+  EXPECT_EQ(run.level, 7) << run.reason;
+  auto stages = *store_->ListStages(id);
+  auto restore = std::find_if(stages.begin(), stages.end(),
+                              [](const StageRecord& st) { return st.name == "restore"; });
+  ASSERT_NE(restore, stages.end());
+  EXPECT_EQ(restore->status, kStageFlaky) << restore->reason;
+  std::string calls = testing::ReadFileOrDie(swarm_ + "/calls.log");
+  size_t first = calls.find("abra app restore");
+  size_t second = calls.find("abra app restore", first + 1);
+  ASSERT_NE(second, std::string::npos) << calls;
+  EXPECT_EQ(calls.substr(first, second - first).find("app deploy"), std::string::npos) << calls;
 }
 
 TEST_F(SchedulerTest, RecoverTearsDownInterruptedRunsAndRequeuesThemOnce) {
