@@ -4,6 +4,6 @@
 # over real sockets, crash recovery, real Chromium).
 set -euo pipefail
 cd "$(dirname "$0")"
-scripts/setup.sh build
+CC_CI_WERROR=ON scripts/setup.sh build
 scripts/fuzz.sh "${CC_CI_FUZZ_SECONDS:-60}"
 ctest --test-dir build --output-on-failure -j2 --timeout 600
