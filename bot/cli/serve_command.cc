@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/log.h"
+#include "base/pid_lock.h"
 #include "bot/config/config.h"
 #include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
@@ -117,6 +118,11 @@ int RunServeCommand(int argc, char** argv) {
   if (!MakeDirs(config.data_dir)) {
     return Fail(1, "cannot create data dir " + config.data_dir + ": " + strerror(errno));
   }
+  // One server per data dir: two would run two runners and reconcilers on one database.
+  // Held until the process exits.
+  auto data_lock = PidLock::Acquire(DataDirLockPath(config.data_dir),
+                                    "cc-ci on data dir " + config.data_dir);
+  if (!data_lock.ok()) return Fail(1, data_lock.status().message());
   if (Status s = LoadSecrets(&config); !s.ok()) return Fail(2, s.message());
 
   // Request threads allocate and free ~100 KB per webhook; glibc's default trims each thread

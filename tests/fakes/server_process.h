@@ -63,6 +63,7 @@ class ServerProcess {
   }
 
   uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
   // Sends `sig` and reaps the child. Returns its wait status.
   int Kill(int sig) {
     if (pid_ <= 0) return 0;
