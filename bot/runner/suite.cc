@@ -137,7 +137,7 @@ class SuiteRun {
     st.started_at_ms = deps_.clock->NowUnixMillis();
     st.log_path = spec_.log_rel_dir + "/" + name + ".log";
     log_ = std::make_unique<StageLog>(spec_.log_dir + "/" + name + ".log", spec_.secrets,
-                                      spec_.log_cap_bytes);
+                                      spec_.log_cap_bytes, deps_.clock);
     if (deps_.observer) deps_.observer->StageStarted(st);
     return st;
   }
