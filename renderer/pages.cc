@@ -120,6 +120,9 @@ data LadderData(const std::vector<StageView>& stages) {
   LevelResult level = ComputeLevel(results);
   data d;
   d.set("ci_error", data(level.ci_error));
+  // A CI error is the host's or cc-ci's trouble (abra missing, server unreachable): say which.
+  d.set("ci_error_reason", level.rungs[0].reason.empty() ? "install ended in an error"
+                                                          : level.rungs[0].reason);
   data rungs{data::type::list};
   for (const RungOutcome& r : level.rungs) {
     data x;

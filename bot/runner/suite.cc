@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "bot/runner/backup_labels.h"
+#include "bot/runner/host_tools.h"
 #include "bot/runner/lint_report.h"
 #include "bot/runner/readiness_probe.h"
 #include "bot/runner/release_tag.h"
@@ -24,6 +25,7 @@ std::string CommandPidFile(const SuiteSpec& spec) { return spec.work_dir + "/com
 
 // What one command did. `started` is false when it could not be started at all.
 struct Step {
+  std::string program;  // argv[0]
   bool started = true;
   Status start_error;
   ExecResult result;
@@ -182,6 +184,12 @@ class SuiteRun {
       result_.cancelled = true;
       return End(st, kStageError, "cancelled");
     }
+    if (!step.started && step.start_error.code() == Code::kNotFound) {
+      std::string key = step.program == spec_.abra     ? "runner.abra"
+                        : step.program == spec_.docker ? "runner.docker"
+                                                       : "";
+      return CiError(st, MissingProgram(step.program, key));
+    }
     if (!step.started) return CiError(st, what + ": " + step.Describe());
     return std::nullopt;
   }
@@ -203,6 +211,7 @@ class SuiteRun {
     if (!logged) log_->Note("output not logged: " + unlogged_why);
     CaptureSink capture_sink(logged ? sink.get() : nullptr);
     Step step;
+    step.program = cmd.argv[0];
     auto r = deps_.executor->Run(cmd, capture ? static_cast<OutputSink&>(capture_sink) : *sink,
                                  cancel());
     if (!r.ok()) {

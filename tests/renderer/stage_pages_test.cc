@@ -109,8 +109,16 @@ TEST(RunPageTest, LadderShowsEveryRungAndWhatCounts) {
 
 TEST(RunPageTest, InstallErrorIsCiErrorNotLevelZero) {
   std::string html = RenderRunPage(
-      RunIn("error"), {Stage("install", StageStatus::kError, 5, "abra missing")}, "v1");
-  EXPECT_NE(html.find("CI error"), std::string::npos);
+      RunIn("error"),
+      {Stage("install", StageStatus::kError, 5,
+             "abra not found on PATH: install abra or set runner.abra")},
+      "v1");
+  // It said "cc-ci itself broke during install" for a host without abra.
+  EXPECT_NE(html.find("CI error: abra not found on PATH: install abra or set runner.abra. A "
+                      "problem of the CI host, not of the recipe"),
+            std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("itself broke"), std::string::npos);
   EXPECT_EQ(html.find("counted-mark"), std::string::npos);
 }
 
