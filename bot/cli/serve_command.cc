@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/log.h"
 #include "base/pid_lock.h"
@@ -25,6 +26,7 @@
 #include "bot/intake/intake.h"
 #include "bot/runner/log_retention.h"
 #include "bot/runner/scheduler.h"
+#include "bot/cli/doctor.h"
 #include "bot/cli/runner_setup.h"
 #include "bot/store/sqlite_store.h"
 #include "bot/version.h"
@@ -189,6 +191,13 @@ int RunServeCommand(int argc, char** argv) {
   tgo.trusted_users = config.trusted_users;
   TrustGate gate(store->get(), gitea.get(), tgo);
   RunnerSetup runner_setup(config);
+  // What would break runs later is said now (cc-ci doctor checks the rest).
+  std::vector<std::string> warnings;
+  for (const DoctorCheck& check : StartupChecks(config)) {
+    if (check.ok) continue;
+    LogWarn("server.host_check_failed", {{"check", check.what}, {"fix", check.fix}});
+    warnings.push_back(check.what + " \u2014 " + check.fix);
+  }
   runner::SchedulerOptions sched_options = runner_setup.options();
   sched_options.on_stage_finished = [&metrics](const StageRecord& s) {
     metrics.ObserveStage(s.name, s.status, static_cast<double>(s.duration_ms) / 1000.0);
@@ -258,6 +267,8 @@ int RunServeCommand(int argc, char** argv) {
   printf("  reporting: %s\n", config.EffectiveDryRun()
                                   ? "dry-run (no Gitea token; nothing is sent to Gitea)"
                                   : ("to " + config.gitea_url).c_str());
+  for (const std::string& w : warnings) printf("  warning:   %s\n", w.c_str());
+  if (!warnings.empty()) printf("  (cc-ci doctor checks the whole host)\n");
   fflush(stdout);
 
   int sig = 0;

@@ -235,6 +235,38 @@ Result<std::string> GiteaClient::GetPermission(const std::string& repo, const st
   return p.empty() ? "none" : p;
 }
 
+Result<std::string> GiteaClient::CurrentUser() {
+  auto r = Call("GET", "/user", "");
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  if (d.HasParseError() || !d.IsObject() || Str(d, "login").empty()) {
+    return Internal("GET /user: Gitea answered without a login");
+  }
+  return Str(d, "login");
+}
+
+Result<GiteaClient::RepoAccess> GiteaClient::GetRepoAccess(const std::string& repo) {
+  auto r = Call("GET", RepoPath(repo), "");
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  const rapidjson::Value* p = !d.HasParseError() && d.IsObject() ? Obj(d, "permissions") : nullptr;
+  if (!p) return Internal("GET " + RepoPath(repo) + ": no permissions in the answer");
+  auto flag = [&](const char* k) {
+    auto it = p->FindMember(k);
+    return it != p->MemberEnd() && it->value.IsBool() && it->value.GetBool();
+  };
+  return RepoAccess{flag("admin"), flag("push")};
+}
+
+Result<bool> GiteaClient::CanWriteIssues(const std::string& repo) {
+  auto r = Call("PATCH", RepoPath(repo) + "/issues/comments/0", JsonObject({{"body", "-"}}));
+  if (r.ok() || r.status().code() == Code::kNotFound) return true;
+  if (r.status().code() == Code::kPermissionDenied) return false;
+  return r.status();
+}
+
 Status GiteaClient::AddReaction(const std::string& repo, int64_t comment_id,
                                 const std::string& content) {
   auto r = Call("POST",

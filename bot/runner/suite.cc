@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "bot/runner/backup_labels.h"
+#include "bot/runner/command_output.h"
 #include "bot/runner/host_tools.h"
 #include "bot/runner/lint_report.h"
 #include "bot/runner/readiness_probe.h"
@@ -45,34 +46,6 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
     s.replace(at, from.size(), to);
   }
   return s;
-}
-
-std::string LastLine(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-  size_t nl = t.find_last_of("\r\n");
-  std::string line = nl == std::string::npos ? t : t.substr(nl + 1);
-  if (line.size() > 200) line = line.substr(0, 200) + "...";
-  return line;
-}
-
-// Removes ANSI escape sequences (colours, cursor moves) from output read by the runner.
-std::string StripAnsi(const std::string& in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '\x1b') {
-      out += in[i];
-      continue;
-    }
-    if (i + 1 < in.size() && in[i + 1] == '[') {
-      i += 2;
-      while (i < in.size() && !(in[i] >= 0x40 && in[i] <= 0x7e)) ++i;
-    } else {
-      ++i;
-    }
-  }
-  return out;
 }
 
 class SuiteRun {

@@ -1,6 +1,7 @@
 // `cc-ci serve` as an operator starts it: the real binary, refusing what would go wrong.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -37,6 +38,23 @@ TEST(ServeCommandTest, TheDataDirIsFreeAgainOnceItsServerStopped) {
   { testing::ServerProcess first(kBinary, data, env); }
   testing::ServerProcess second(kBinary, data, env);
   EXPECT_GT(second.port(), 0);
+}
+
+// A host without abra was only found out by the first run ("CI error"): serve says so at
+// start, with the fix.
+TEST(ServeCommandTest, WarnsAtStartWhenAbraIsMissing) {
+  for (const char* real : {"/usr/local/bin/abra", "/usr/bin/abra", "/bin/abra"}) {
+    if (access(real, X_OK) == 0) GTEST_SKIP() << "a real abra is installed: " << real;
+  }
+  testing::TempDir dir;
+  std::string data = dir.File("data");
+  testing::ServerProcess server(kBinary, data,
+                                {"CC_CI_WEBHOOK_SECRET=s", "PATH=/usr/local/bin:/usr/bin:/bin"});
+  std::string log = testing::ReadFileOrDie(data + ".log");
+  EXPECT_NE(log.find("level=warn event=server.host_check_failed check=\"abra not found on PATH\" "
+                     "fix=\"install abra or set runner.abra\""),
+            std::string::npos)
+      << log;
 }
 
 }  // namespace
