@@ -83,7 +83,7 @@ class SuiteRun {
     std::string problems;
     if (fs::exists(abra_dir_)) {
       Step un = Abra({"app", "undeploy", spec_.domain, "--no-input"});
-      if (!un.started) problems = un.Describe();
+      if (!un.started) problems = NotStarted(un);
       if (fs::exists(env_file_)) {
         Step rm = Abra({"app", "remove", spec_.domain, "--force", "--no-input"});
         if (!rm.ok()) problems = "abra app remove " + rm.Describe();
@@ -158,13 +158,18 @@ class SuiteRun {
       return End(st, kStageError, "cancelled");
     }
     if (!step.started && step.start_error.code() == Code::kNotFound) {
-      std::string key = step.program == spec_.abra     ? "runner.abra"
-                        : step.program == spec_.docker ? "runner.docker"
-                                                       : "";
-      return CiError(st, MissingProgram(step.program, key));
+      return CiError(st, NotStarted(step));
     }
     if (!step.started) return CiError(st, what + ": " + step.Describe());
     return std::nullopt;
+  }
+  // Why a command did not start; a missing program is the host's to fix, and says how.
+  std::string NotStarted(const Step& step) const {
+    if (step.start_error.code() != Code::kNotFound) return step.Describe();
+    std::string key = step.program == spec_.abra     ? "runner.abra"
+                      : step.program == spec_.docker ? "runner.docker"
+                                                     : "";
+    return MissingProgram(step.program, key);
   }
 
   // --- commands ---
@@ -273,10 +278,11 @@ class SuiteRun {
                            ": " + LastLine(pre.output)));
       return false;
     }
-    Step clone = Exec({"git", "clone", "--quiet", spec_.source, recipe_dir_}, false);
+    Step clone = Exec({"git", "clone", "--quiet", spec_.source, recipe_dir_}, true);
     if (auto b = Broke(st, clone, "git")) return Push(*b), false;
     if (!clone.ok()) {
-      Push(CiError(st, "cannot clone " + spec_.source + ": git " + clone.Describe()));
+      Push(CiError(st, "cannot clone " + spec_.source + ": git " + clone.Describe() + ": " +
+                           LastLine(clone.output)));
       return false;
     }
     Step head = CheckoutHead();

@@ -311,6 +311,18 @@ TEST_F(SuiteTest, AbraNotOnPathSaysHowToFixIt) {
   EXPECT_EQ(ByName(r)["install"].reason, "abra not found on PATH: install abra or set runner.abra");
 }
 
+// A source that is not a git repo said only "git exited 128", hiding git's reason.
+TEST_F(SuiteTest, AnUncloneableSourceSaysWhatGitSaid) {
+  SuiteSpec spec = Spec("traefik");
+  spec.source = dir_.path() + "/not-a-repo";
+  Sh("mkdir -p '" + spec.source + "'");
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  EXPECT_TRUE(r.ci_error);
+  EXPECT_EQ(r.ci_error_reason.rfind("cannot clone " + spec.source + ": git exited 128: fatal: ", 0),
+            0u)
+      << r.ci_error_reason;
+}
+
 TEST_F(SuiteTest, AnUnreachableServerIsACiError) {
   setenv("FAKE_ABRA_UNREACHABLE", "1", 1);
   SuiteResult r = RunSuite(Spec("traefik"), deps_, cancel_);
