@@ -65,6 +65,30 @@ void SetIf(data& d, const std::string& key, const std::string& value) {
   }
 }
 
+// The history bar and state colour of a run without a level (DESIGN.md colours).
+const char* StateClass(const std::string& state) {
+  if (state == "queued" || state == "running") return "active";
+  if (state == "waiting") return "waiting";
+  if (state == "cancelled" || state == "superseded") return "cancelled";
+  return "none";
+}
+
+// Percent-encodes what may not stand in a URL path; '/' separates segments and stays.
+std::string UrlPath(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 data RunData(const RunView& r) {
   data d;
   d.set("id", std::to_string(r.id));
@@ -83,11 +107,20 @@ data RunData(const RunView& r) {
   SetIf(d, "reason", r.reason);
   d.set("trigger", r.trigger);
   d.set("created", r.created);
+  d.set("created_text", ReadableUtc(r.created));
   SetIf(d, "started", r.started);
+  SetIf(d, "started_text", ReadableUtc(r.started));
   SetIf(d, "finished", r.finished);
+  SetIf(d, "finished_text", ReadableUtc(r.finished));
   d.set("result", ResultText(r));
-  bool active = r.state == "queued" || r.state == "running" || r.state == "waiting";
-  d.set("level_class", r.level ? std::to_string(*r.level) : active ? "active" : "none");
+  d.set("level_class", r.level ? std::to_string(*r.level) : StateClass(r.state));
+  std::string repo_url = r.forge_url.empty() ? "" : r.forge_url + "/" + UrlPath(r.repo);
+  SetIf(d, "pr_url", repo_url.empty() || r.pr <= 0 ? "" : repo_url + "/pulls/" + std::to_string(r.pr));
+  SetIf(d, "commit_url", repo_url.empty() || r.sha.empty() ? "" : repo_url + "/commit/" + UrlPath(r.sha));
+  // A PR's head branch may live in a fork: only a branch run's branch is linked.
+  SetIf(d, "branch_url", repo_url.empty() || r.pr > 0 || r.ref.empty()
+                             ? ""
+                             : repo_url + "/src/branch/" + UrlPath(r.ref));
   SetIf(d, "stage", r.stage);
   return d;
 }
@@ -144,6 +177,11 @@ data LadderData(const std::vector<StageView>& stages) {
 }
 
 }  // namespace
+
+std::string ReadableUtc(const std::string& t) {
+  if (t.size() < 19 || t[10] != 'T') return t;
+  return t.substr(0, 10) + " " + t.substr(11, 8) + " UTC";
+}
 
 std::string ResultText(const RunView& r) {
   if (r.state == "finished" && r.level) return "level " + std::to_string(*r.level);
@@ -212,9 +250,15 @@ std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>
   data d;
   d.set("repo", repo);
   data list{data::type::list};
-  for (const RunView& r : runs) list.push_back(RunData(r));
+  bool branch_run = false;
+  for (const RunView& r : runs) {
+    list.push_back(RunData(r));
+    branch_run = branch_run || r.pr == 0;
+  }
   d.set("runs", list);
   d.set("empty", data(runs.empty()));
+  // The repo badge is the default branch's: with only PR runs it says "unknown".
+  d.set("no_branch_run", data(!branch_run && runs.size() < kRecipePageRuns));
   return Page(repo, Template(ccci_tpl_recipe, ccci_tpl_recipe_end).render(d), version);
 }
 

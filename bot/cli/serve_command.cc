@@ -241,7 +241,7 @@ int RunServeCommand(int argc, char** argv) {
   ho.max_body_bytes = config.max_body_bytes;
   HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion,
                                    config.EffectivePublicUrl(), store->get(),
-                                   config.data_dir});
+                                   config.data_dir, config.gitea_url});
   if (Status s = server.Start(std::move(*listener)); !s.ok()) return Fail(1, s.message());
   outbox.Start();
   reporter.Start();

@@ -16,8 +16,9 @@
 namespace ccci {
 namespace {
 
-render::RunView ToView(const Run& r) {
+render::RunView ToView(const Run& r, const std::string& forge_url) {
   render::RunView v;
+  v.forge_url = forge_url;
   v.id = r.id;
   v.repo = r.repo;
   v.pr = r.pr;
@@ -64,12 +65,14 @@ enum class Page { kList, kRun, kRecipe, kBadges, kStyle, kScript };
 class DashboardHandler : public Poco::Net::HTTPRequestHandler {
  public:
   DashboardHandler(Page page, std::string arg, Store* store, Metrics* metrics,
-                   std::string public_url, std::string version, bool logs_kept)
+                   std::string public_url, std::string forge_url, std::string version,
+                   bool logs_kept)
       : page_(page),
         arg_(std::move(arg)),
         store_(store),
         metrics_(metrics),
         public_url_(std::move(public_url)),
+        forge_url_(std::move(forge_url)),
         version_(std::move(version)),
         logs_kept_(logs_kept) {}
 
@@ -104,7 +107,7 @@ class DashboardHandler : public Poco::Net::HTTPRequestHandler {
           break;
         }
         std::vector<render::RunView> views;
-        for (const Run& r : page->runs) views.push_back(ToView(r));
+        for (const Run& r : page->runs) views.push_back(ToView(r, forge_url_));
         std::string next = page->next_before_id ? "/?before=" + std::to_string(page->next_before_id) : "";
         body = render::RenderRunListPage(views, next, version_);
         break;
@@ -124,14 +127,14 @@ class DashboardHandler : public Poco::Net::HTTPRequestHandler {
           type = "text/plain; charset=utf-8";
           break;
         }
-        body = render::RenderRunPage(ToView(*run), StageViews(*stages, logs_kept_), version_);
+        body = render::RenderRunPage(ToView(*run, forge_url_), StageViews(*stages, logs_kept_), version_);
         break;
       }
       case Page::kRecipe:
       case Page::kBadges: {
         RunQuery q;
         q.repo = arg_;
-        q.limit = page_ == Page::kRecipe ? 100 : 200;
+        q.limit = page_ == Page::kRecipe ? static_cast<int>(render::kRecipePageRuns) : 200;
         auto page = store_->ListRuns(q);
         if (!page.ok()) {
           status = 503;
@@ -140,7 +143,7 @@ class DashboardHandler : public Poco::Net::HTTPRequestHandler {
         }
         if (page_ == Page::kRecipe) {
           std::vector<render::RunView> views;
-          for (const Run& r : page->runs) views.push_back(ToView(r));
+          for (const Run& r : page->runs) views.push_back(ToView(r, forge_url_));
           body = render::RenderRecipePage(arg_, views, version_);
         } else {
           std::set<int64_t, std::greater<int64_t>> prs;
@@ -168,6 +171,7 @@ class DashboardHandler : public Poco::Net::HTTPRequestHandler {
   Store* store_;
   Metrics* metrics_;
   std::string public_url_;
+  std::string forge_url_;
   std::string version_;
   bool logs_kept_;
 };
@@ -176,9 +180,11 @@ class DashboardHandler : public Poco::Net::HTTPRequestHandler {
 
 Poco::Net::HTTPRequestHandler* MakeDashboardHandler(const std::string& path, Store* store,
                                                     Metrics* metrics, const std::string& public_url,
+                                                    const std::string& forge_url,
                                                     const std::string& version, bool logs_kept) {
   auto make = [&](Page p, std::string arg) {
-    return new DashboardHandler(p, std::move(arg), store, metrics, public_url, version, logs_kept);
+    return new DashboardHandler(p, std::move(arg), store, metrics, public_url, forge_url, version,
+                                logs_kept);
   };
   if (path == "/") return make(Page::kList, "");
   if (path == "/assets/style.css") return make(Page::kStyle, "");

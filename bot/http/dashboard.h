@@ -21,10 +21,12 @@ inline constexpr const char* kDashboardCsp =
     "base-uri 'none'; frame-ancestors 'none'";
 
 // A handler for a GET of `path` (query string removed) if it is a dashboard route, else
-// nullptr. `public_url` prefixes the copyable badge URLs; `logs_kept` says whether stage logs
-// are served (the run page links them).
+// nullptr. `public_url` prefixes the copyable badge URLs; `forge_url` (gitea.url, may be
+// empty) is where run pages link PRs, commits and branches; `logs_kept` says whether stage
+// logs are served (the run page links them).
 Poco::Net::HTTPRequestHandler* MakeDashboardHandler(const std::string& path, Store* store,
                                                     Metrics* metrics, const std::string& public_url,
+                                                    const std::string& forge_url,
                                                     const std::string& version, bool logs_kept);
 
 }  // namespace ccci

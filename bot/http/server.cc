@@ -259,8 +259,8 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
     if (auto* h = MakeStageLogHandler(path, &s_, &log_streams_)) {
       return get ? h : (delete h, NotAllowed());
     }
-    if (auto* h = MakeDashboardHandler(path, s_.store, s_.metrics, s_.public_url, s_.version,
-                                       !s_.data_dir.empty())) {
+    if (auto* h = MakeDashboardHandler(path, s_.store, s_.metrics, s_.public_url, s_.forge_url,
+                                       s_.version, !s_.data_dir.empty())) {
       return get ? h : (delete h, NotAllowed());
     }
     return new FixedHandler(&s_, 404, "not found: " + path.substr(0, 200));
