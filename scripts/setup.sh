@@ -9,14 +9,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 
 mapfile -t wanted < <(sed -e 's/\s*#.*//' -e 's/\s*$//' -e '/^$/d' "$root/scripts/deps.txt")
+sudo=""
+[[ $(id -u) == 0 ]] || sudo="sudo"
 missing=()
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
-  sudo=""
-  [[ $(id -u) == 0 ]] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
@@ -27,6 +27,23 @@ failed() {
   echo "setup: $1 failed (full log: $2)" >&2
   exit 1
 }
+
+# npm packages the tests need (scripts/npm.txt: the real agent CLIs for the supervisor's
+# contract test), into <build>/npm, only when one is missing. Debian's npm where there is none.
+if [[ -f $root/scripts/npm.txt ]]; then
+  mapfile -t npm_wanted < <(sed -e 's/\s*#.*//' -e 's/\s*$//' -e '/^$/d' "$root/scripts/npm.txt")
+  npm_missing=0
+  for p in "${npm_wanted[@]}"; do [[ -d $build/npm/node_modules/$p ]] || npm_missing=1; done
+  if ((npm_missing)); then
+    echo "setup: installing ${npm_wanted[*]} from npm into $build/npm" >&2
+    mkdir -p "$build/npm"
+    if ! command -v npm >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm >&2
+    fi
+    npm install --prefix "$build/npm" --no-audit --no-fund --loglevel=error "${npm_wanted[@]}" \
+      >"$build/setup-npm.log" 2>&1 || failed "npm install" "$build/setup-npm.log"
+  fi
+fi
 
 # Configured once; later builds regenerate by themselves when a CMakeLists.txt changes.
 mkdir -p "$build"
