@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "base/incbin.h"
+#include "base/url_escape.h"
 #include "renderer/card.h"
 #include "renderer/level.h"
 
@@ -73,21 +74,8 @@ const char* StateClass(const std::string& state) {
   return "none";
 }
 
-// Percent-encodes what may not stand in a URL path; '/' separates segments and stays.
-std::string UrlPath(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+// A URL path: '/' separates segments and stays.
+std::string UrlPath(const std::string& s) { return PercentEncode(s, "/"); }
 
 data RunData(const RunView& r) {
   data d;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/url_escape.h"
 #include "bot/forge/json_object.h"
 
 namespace ccci {
@@ -97,20 +98,7 @@ Status ErrorFor(long status, const std::string& body, const std::string& what) {
 
 }  // namespace
 
-std::string EscapePathSegment(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string EscapePathSegment(const std::string& s) { return PercentEncode(s); }
 
 GiteaClient::GiteaClient(Options options) : options_(std::move(options)) {
   while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
