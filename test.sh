@@ -6,7 +6,7 @@
 # tests/swarm/README.md).
 set -euo pipefail
 cd "$(dirname "$0")"
-scripts/setup.sh build
+CC_CI_WERROR=ON scripts/setup.sh build
 scripts/fuzz.sh "${CC_CI_FUZZ_SECONDS:-60}"
 # ctest tears the lane down after its tests; should this script be stopped first, this does.
 trap 'tests/swarm/lane.sh down build/swarm-lane >/dev/null 2>&1 || true' EXIT

@@ -134,11 +134,17 @@ BadgeSpec BadgeForLevel(int level) {
   return b;
 }
 
+const char* StateColor(const std::string& state) {
+  if (state == "queued" || state == "running") return kColorActive;
+  if (state == "waiting") return kColorWaiting;
+  if (state == "cancelled" || state == "superseded") return kColorCancelled;
+  return kColorError;
+}
+
 BadgeSpec BadgeForState(const std::string& text) {
   BadgeSpec b;
   b.message = text;
-  b.color = (text == "queued" || text == "running" || text == "waiting") ? kColorActive
-                                                                          : kColorError;
+  b.color = StateColor(text);
   return b;
 }
 

@@ -23,10 +23,15 @@ struct BadgeSpec {
 // Colours per DESIGN.md (the level's own: LevelColor in renderer/level.h).
 inline constexpr const char* kColorError = "#9f9f9f";
 inline constexpr const char* kColorUnknown = "#9f9f9f";
-inline constexpr const char* kColorActive = "#007ec6";  // queued, running
+inline constexpr const char* kColorActive = "#007ec6";     // queued, running
+inline constexpr const char* kColorWaiting = "#6f42c1";    // waiting for ok-to-test
+inline constexpr const char* kColorCancelled = "#6a737d";  // cancelled, superseded
+// The colour of a run state without a level: queued and running, waiting, cancelled and
+// superseded each have their own; anything else (ci error, unknown) is grey.
+const char* StateColor(const std::string& state);
 
 BadgeSpec BadgeForLevel(int level);                // "level 3"
-BadgeSpec BadgeForState(const std::string& text);  // "queued", "running", "ci error", "unknown"
+BadgeSpec BadgeForState(const std::string& text);  // "queued", "waiting", "ci error", ...
 
 struct BadgeGeometry {
   int label_width = 0;  // px, padding included

@@ -216,9 +216,15 @@ Result<std::string> RenderCardPng(const RunSummary& run) {
   bool finished = run.state == "finished" || run.state == "error";
   std::string color, big, small = "LEVEL";
   if (!finished) {
-    color = kColorActive;
-    big = "…";
-    small = run.state.empty() ? "QUEUED" : run.state;
+    // Each state its own look: the dots say "in progress", and only running is.
+    std::string state = run.state.empty() ? "queued" : run.state;
+    color = StateColor(state);
+    big = state == "running"      ? "\u2026"   // …
+          : state == "queued"     ? "\u25f7"   // ◷ a clock: in line
+          : state == "waiting"    ? "\u2016"   // ‖ paused
+          : state == "superseded" ? "\u21b7"   // ↷ stepped over by a newer run
+                                  : "\u00d7";  // × cancelled
+    small = state;
     std::transform(small.begin(), small.end(), small.begin(), ::toupper);
   } else if (run.state == "error" || level.ci_error) {
     color = kColorError;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "base/incbin.h"
+#include "base/url_escape.h"
 #include "renderer/card.h"
 #include "renderer/level.h"
 
@@ -65,6 +66,9 @@ void SetIf(data& d, const std::string& key, const std::string& value) {
   }
 }
 
+// A URL path: '/' separates segments and stays.
+std::string UrlPath(const std::string& s) { return PercentEncode(s, "/"); }
+
 data RunData(const RunView& r) {
   data d;
   d.set("id", std::to_string(r.id));
@@ -83,9 +87,19 @@ data RunData(const RunView& r) {
   SetIf(d, "reason", r.reason);
   d.set("trigger", r.trigger);
   d.set("created", r.created);
+  d.set("created_text", ReadableUtc(r.created));
   SetIf(d, "started", r.started);
+  SetIf(d, "started_text", ReadableUtc(r.started));
   SetIf(d, "finished", r.finished);
+  SetIf(d, "finished_text", ReadableUtc(r.finished));
   d.set("result", ResultText(r));
+  std::string repo_url = r.forge_url.empty() ? "" : r.forge_url + "/" + UrlPath(r.repo);
+  SetIf(d, "pr_url", repo_url.empty() || r.pr <= 0 ? "" : repo_url + "/pulls/" + std::to_string(r.pr));
+  SetIf(d, "commit_url", repo_url.empty() || r.sha.empty() ? "" : repo_url + "/commit/" + UrlPath(r.sha));
+  // A PR's head branch may live in a fork: only a branch run's branch is linked.
+  SetIf(d, "branch_url", repo_url.empty() || r.pr > 0 || r.ref.empty()
+                             ? ""
+                             : repo_url + "/src/branch/" + UrlPath(r.ref));
   SetIf(d, "stage", r.stage);
   return d;
 }
@@ -120,6 +134,9 @@ data LadderData(const std::vector<StageView>& stages) {
   LevelResult level = ComputeLevel(results);
   data d;
   d.set("ci_error", data(level.ci_error));
+  // A CI error is the host's or cc-ci's trouble (abra missing, server unreachable): say which.
+  d.set("ci_error_reason", level.rungs[0].reason.empty() ? "install ended in an error"
+                                                          : level.rungs[0].reason);
   data rungs{data::type::list};
   for (const RungOutcome& r : level.rungs) {
     data x;
@@ -142,6 +159,11 @@ data LadderData(const std::vector<StageView>& stages) {
 }
 
 }  // namespace
+
+std::string ReadableUtc(const std::string& t) {
+  if (t.size() < 19 || t[10] != 'T') return t;
+  return t.substr(0, 10) + " " + t.substr(11, 8) + " UTC";
+}
 
 std::string ResultText(const RunView& r) {
   if (r.state == "finished" && r.level) return "level " + std::to_string(*r.level);
@@ -234,9 +256,15 @@ std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>
   d.set("flaky", flaky);
   d.set("has_flaky", data(!history.flaky.empty()));
   data list{data::type::list};
-  for (const RunView& r : runs) list.push_back(RunData(r));
+  bool branch_run = false;
+  for (const RunView& r : runs) {
+    list.push_back(RunData(r));
+    branch_run = branch_run || r.pr == 0;
+  }
   d.set("runs", list);
   d.set("empty", data(runs.empty()));
+  // The repo badge is the default branch's: with only PR runs it says "unknown".
+  d.set("no_branch_run", data(!branch_run && runs.size() < kRecipePageRuns));
   return Page(repo, Template(ccci_tpl_recipe, ccci_tpl_recipe_end).render(d), version);
 }
 

@@ -29,6 +29,9 @@ struct RunView {
   std::string started;
   std::string finished;
   std::string stage;  // the stage a running run is in, "" otherwise
+  // Gitea's base URL (gitea.url): the page links the PR, the commit and a branch run's
+  // branch there. Empty: no links.
+  std::string forge_url;
 };
 
 // One row of a run's stage table.
@@ -60,6 +63,9 @@ struct LogView {
 // "level 3", "ci error", or the state ("queued", "running", ...).
 std::string ResultText(const RunView& run);
 
+// An RFC 3339 UTC time as people read it: "2026-11-25 08:00:00 UTC" (empty stays empty).
+std::string ReadableUtc(const std::string& rfc3339);
+
 std::string RenderRunListPage(const std::vector<RunView>& runs, const std::string& next_url,
                               const std::string& version);
 // The run page: facts, the current stage, the level ladder (ComputeLevel over `stages`, per
@@ -88,6 +94,9 @@ struct PageParts {
   std::string before, after;
 };
 PageParts RenderLogPageParts(const LogView& log, const std::string& version);
+// `runs` are the newest first, at most kRecipePageRuns of them; fewer means all of them, so
+// the page can tell that the default branch has no run yet.
+inline constexpr size_t kRecipePageRuns = 100;
 std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>& runs,
                              const std::string& version, const RecipeHistoryView& history = {});
 // `base_url` prefixes the copyable URLs; `prs` are the PR numbers to list badges for.

@@ -33,8 +33,8 @@ RunnerSetup::RunnerSetup(const Config& c) {
   // Nothing cc-ci holds may show up in a stage log.
   d.secrets = c.webhook_secrets;
   if (!c.gitea_token.empty()) d.secrets.push_back(c.gitea_token);
-  if (c.runner_screenshots && access("/usr/bin/chromium", X_OK) == 0) {
-    browser_binary_ = "/usr/bin/chromium";
+  if (c.runner_screenshots && access(kChromiumBinary, X_OK) == 0) {
+    browser_binary_ = kChromiumBinary;
     render::ChromiumOptions co;
     co.binary = browser_binary_;
     // The browser reaches the app the way the readiness probe does.

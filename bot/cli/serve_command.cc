@@ -12,8 +12,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/log.h"
+#include "base/pid_lock.h"
 #include "bot/config/config.h"
 #include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
@@ -27,6 +29,7 @@
 #include "bot/intake/intake.h"
 #include "bot/runner/log_retention.h"
 #include "bot/runner/scheduler.h"
+#include "bot/cli/doctor.h"
 #include "bot/cli/runner_setup.h"
 #include "bot/store/sqlite_store.h"
 #include "bot/version.h"
@@ -142,6 +145,11 @@ int RunServeCommand(int argc, char** argv) {
   if (!MakeDirs(config.data_dir)) {
     return Fail(1, "cannot create data dir " + config.data_dir + ": " + strerror(errno));
   }
+  // One server per data dir: two would run two runners and reconcilers on one database.
+  // Held until the process exits.
+  auto data_lock = PidLock::Acquire(DataDirLockPath(config.data_dir),
+                                    "cc-ci on data dir " + config.data_dir);
+  if (!data_lock.ok()) return Fail(1, data_lock.status().message());
   if (Status s = LoadSecrets(&config); !s.ok()) return Fail(2, s.message());
 
   // Request threads allocate and free ~100 KB per webhook; glibc's default trims each thread
@@ -215,6 +223,13 @@ int RunServeCommand(int argc, char** argv) {
   TrustGate::Options tgo;
   tgo.trusted_users = config.trusted_users;
   TrustGate gate(store->get(), gitea.get(), tgo);
+  // What would break runs later is said now (cc-ci doctor checks the rest).
+  std::vector<std::string> warnings;
+  for (const DoctorCheck& check : StartupChecks(config)) {
+    if (check.ok) continue;
+    LogWarn("server.host_check_failed", {{"check", check.what}, {"fix", check.fix}});
+    warnings.push_back(check.what + " \u2014 " + check.fix);
+  }
   runner::SchedulerOptions sched_options = runner_setup.options();
   sched_options.on_stage_finished = [&metrics](const StageRecord& s) {
     metrics.ObserveStage(s.name, s.status, static_cast<double>(s.duration_ms) / 1000.0);
@@ -270,7 +285,7 @@ int RunServeCommand(int argc, char** argv) {
   }
   HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion,
                                    config.EffectivePublicUrl(), store->get(),
-                                   config.data_dir, store->get()});
+                                   config.data_dir, store->get(), config.gitea_url});
   if (Status s = server.Start(std::move(*listener)); !s.ok()) return Fail(1, s.message());
   outbox.Start();
   reporter.Start();
@@ -296,6 +311,8 @@ int RunServeCommand(int argc, char** argv) {
   printf("  reporting: %s\n", config.EffectiveDryRun()
                                   ? "dry-run (no Gitea token; nothing is sent to Gitea)"
                                   : ("to " + config.gitea_url).c_str());
+  for (const std::string& w : warnings) printf("  warning:   %s\n", w.c_str());
+  if (!warnings.empty()) printf("  (cc-ci doctor checks the whole host)\n");
   fflush(stdout);
 
   int sig = 0;

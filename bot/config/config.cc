@@ -280,7 +280,7 @@ Result<Config> LoadConfig(const std::optional<std::string>& path) {
   return config;
 }
 
-Status LoadSecrets(Config* config) {
+Status LoadToken(Config* config) {
   if (config->gitea_token.empty() && !config->token_file.empty()) {
     auto t = ReadFile(config->token_file);
     if (!t.ok()) return InvalidArgument("gitea.token_file: cannot read " + t.status().message());
@@ -289,6 +289,11 @@ Status LoadSecrets(Config* config) {
       return InvalidArgument("gitea.token_file: " + config->token_file + " is empty");
     }
   }
+  return Status::Ok();
+}
+
+Status LoadSecrets(Config* config) {
+  CCCI_RETURN_IF_ERROR(LoadToken(config));
   if (!config->webhook_secrets.empty()) return Status::Ok();
   std::string path = config->webhook_secret_file;
   bool explicit_file = !path.empty();

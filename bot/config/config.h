@@ -99,6 +99,12 @@ Status ApplyIni(const std::string& text, const std::string& source_name, Config*
 // Does not touch the file system beyond reading `path`; secrets are read by LoadSecrets.
 Result<Config> LoadConfig(const std::optional<std::string>& path);
 
+// The lock file a running `cc-ci serve` holds (base/pid_lock.h), one server per data dir.
+inline std::string DataDirLockPath(const std::string& data_dir) { return data_dir + "/cc-ci.lock"; }
+
+// Reads the token from gitea.token_file unless the environment gave one.
+Status LoadToken(Config* config);
+
 // Reads the token and webhook secrets from their files or the environment. When no secret is
 // configured anywhere, generates one into <data_dir>/webhook-secret (mode 0600) so a fresh
 // server is usable and never unauthenticated. Requires the data dir to exist.

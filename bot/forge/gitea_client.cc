@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/url_escape.h"
 #include "bot/forge/json_object.h"
 
 namespace ccci {
@@ -162,20 +163,7 @@ Status ErrorFor(long status, const std::string& body, const std::string& what) {
 
 }  // namespace
 
-std::string EscapePathSegment(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string EscapePathSegment(const std::string& s) { return PercentEncode(s); }
 
 GiteaClient::GiteaClient(Options options) : options_(std::move(options)) {
   while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
@@ -298,6 +286,38 @@ Result<std::string> GiteaClient::GetPermission(const std::string& repo, const st
   if (d.HasParseError() || !d.IsObject()) return Internal("permission: not a JSON object");
   std::string p = Str(d, "permission");
   return p.empty() ? "none" : p;
+}
+
+Result<std::string> GiteaClient::CurrentUser() {
+  auto r = Call("GET", "/user", "");
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  if (d.HasParseError() || !d.IsObject() || Str(d, "login").empty()) {
+    return Internal("GET /user: Gitea answered without a login");
+  }
+  return Str(d, "login");
+}
+
+Result<GiteaClient::RepoAccess> GiteaClient::GetRepoAccess(const std::string& repo) {
+  auto r = Call("GET", RepoPath(repo), "");
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  const rapidjson::Value* p = !d.HasParseError() && d.IsObject() ? Obj(d, "permissions") : nullptr;
+  if (!p) return Internal("GET " + RepoPath(repo) + ": no permissions in the answer");
+  auto flag = [&](const char* k) {
+    auto it = p->FindMember(k);
+    return it != p->MemberEnd() && it->value.IsBool() && it->value.GetBool();
+  };
+  return RepoAccess{flag("admin"), flag("push")};
+}
+
+Result<bool> GiteaClient::CanWriteIssues(const std::string& repo) {
+  auto r = Call("PATCH", RepoPath(repo) + "/issues/comments/0", JsonObject({{"body", "-"}}));
+  if (r.ok() || r.status().code() == Code::kNotFound) return true;
+  if (r.status().code() == Code::kPermissionDenied) return false;
+  return r.status();
 }
 
 Status GiteaClient::AddReaction(const std::string& repo, int64_t comment_id,

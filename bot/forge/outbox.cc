@@ -158,13 +158,13 @@ int Outbox::DeliverDue() {
       if (options_.dry_run) {
         LogInfo("outbox.dry_run", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
                                    {"message", m.payload}});
-        (void)store_->FinishMessage(m.id, "dry-run", "");
+        (void)store_->FinishMessage(m.id, "dry-run", "", m.payload);
         progressed = true;
         continue;
       }
       Status s = Deliver(m);
       if (s.ok()) {
-        (void)store_->FinishMessage(m.id, "delivered", "");
+        (void)store_->FinishMessage(m.id, "delivered", "", m.payload);
         LogInfo("outbox.delivered", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind}});
         progressed = true;
       } else if (Retryable(s.code())) {
@@ -174,7 +174,7 @@ int Outbox::DeliverDue() {
         LogWarn("outbox.retry", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
                                  {"attempt", m.attempts + 1}, {"reason", s.message()}});
       } else {
-        (void)store_->FinishMessage(m.id, "failed", s.message());
+        (void)store_->FinishMessage(m.id, "failed", s.message(), m.payload);
         LogError("outbox.failed", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
                                    {"reason", s.message()}});
         progressed = true;

@@ -46,8 +46,12 @@ class OutboxStore {
   // Pending messages due by `now_ms`, oldest first, at most one per PR (its oldest pending
   // one), so each PR's messages go out in order.
   virtual Result<std::vector<OutboxMessage>> DueMessages(int64_t now_ms, int limit) = 0;
-  // state: delivered | failed | dry-run.
-  virtual Status FinishMessage(int64_t id, const std::string& state, const std::string& error) = 0;
+  // state: delivered | failed | dry-run, for the message as it was sent (`sent_payload`).
+  // When a newer payload was coalesced into it meanwhile (a status changed while the older
+  // one was on the wire), the message stays pending and due at once, so the newer one goes
+  // out too instead of being marked sent.
+  virtual Status FinishMessage(int64_t id, const std::string& state, const std::string& error,
+                               const std::string& sent_payload) = 0;
   virtual Status RetryMessage(int64_t id, int64_t next_attempt_at_ms, const std::string& error) = 0;
   // Newest first, for GET /api/outbox.
   virtual Result<std::vector<OutboxMessage>> RecentMessages(int limit,

@@ -12,8 +12,9 @@
 namespace ccci {
 namespace {
 
-render::RunView ToView(const Run& r) {
+render::RunView ToView(const Run& r, const std::string& forge_url) {
   render::RunView v;
+  v.forge_url = forge_url;
   v.id = r.id;
   v.repo = r.repo;
   v.pr = r.pr;
@@ -54,6 +55,7 @@ enum class Page { kList, kRun, kRecipe, kBadges, kStyle, kScript };
 struct PageContext {
   Store* store;
   std::string public_url;
+  std::string forge_url;
   std::string version;
   bool logs_kept;
   HistoryStore* history;
@@ -90,7 +92,7 @@ HttpResponse ServeList(const HttpRequest& req, const PageContext& c) {
   auto page = c.store->ListRuns(q);
   if (!page.ok()) return Html(503, "store unavailable");
   std::vector<render::RunView> views;
-  for (const Run& r : page->runs) views.push_back(ToView(r));
+  for (const Run& r : page->runs) views.push_back(ToView(r, c.forge_url));
   std::string next = page->next_before_id ? "/?before=" + std::to_string(page->next_before_id) : "";
   return Html(200, render::RenderRunListPage(views, next, c.version));
 }
@@ -101,7 +103,7 @@ HttpResponse ServeRun(const std::string& id, const PageContext& c) {
   auto stages = c.store->ListStages(run->id);
   if (!stages.ok()) return PlainPage(503, "store unavailable");
   return Html(200,
-              render::RenderRunPage(ToView(*run), StageViews(*stages, c.logs_kept), c.version));
+              render::RenderRunPage(ToView(*run, c.forge_url), StageViews(*stages, c.logs_kept), c.version));
 }
 
 render::RecipeHistoryView RecipeHistory(const std::string& repo, const PageContext& c) {
@@ -118,12 +120,12 @@ render::RecipeHistoryView RecipeHistory(const std::string& repo, const PageConte
 HttpResponse ServeRepoPage(Page page, const std::string& repo, const PageContext& c) {
   RunQuery q;
   q.repo = repo;
-  q.limit = page == Page::kRecipe ? 100 : 200;
+  q.limit = page == Page::kRecipe ? static_cast<int>(render::kRecipePageRuns) : 200;
   auto runs = c.store->ListRuns(q);
   if (!runs.ok()) return Html(503, "store unavailable");
   if (page == Page::kRecipe) {
     std::vector<render::RunView> views;
-    for (const Run& r : runs->runs) views.push_back(ToView(r));
+    for (const Run& r : runs->runs) views.push_back(ToView(r, c.forge_url));
     return Html(200, render::RenderRecipePage(repo, views, c.version, RecipeHistory(repo, c)));
   }
   std::set<int64_t, std::greater<int64_t>> prs;
@@ -165,12 +167,13 @@ bool ValidRepo(const std::string& repo) {
 }
 
 Route MatchDashboardRoute(std::string_view route_path, Store* store, const std::string& public_url,
-                          const std::string& version, bool logs_kept, HistoryStore* history) {
+                          const std::string& forge_url, const std::string& version,
+                          bool logs_kept, HistoryStore* history) {
   std::string path(route_path);
   auto make = [&](Page p, std::string arg) -> Route {
     return {"dashboard",
             [p, arg = std::move(arg),
-             c = PageContext{store, public_url, version, logs_kept, history}](
+             c = PageContext{store, public_url, forge_url, version, logs_kept, history}](
                 HttpRequest& r) { return Serve(p, arg, r, c); }};
   };
   if (path == "/") return make(Page::kList, "");

@@ -23,11 +23,12 @@ inline constexpr const char* kDashboardCsp =
 bool ValidRepo(const std::string& repo);
 
 // The route for `path` (query string removed) if it is a dashboard page, else none.
-// `public_url` prefixes the copyable badge URLs; `logs_kept` says whether stage logs are
-// served (the run page links them); `history` draws the recipe page's level chart and flaky
-// rates (null: none).
+// `public_url` prefixes the copyable badge URLs; `forge_url` (gitea.url, may be empty) is where
+// run pages link PRs, commits and branches; `logs_kept` says whether stage logs are served (the
+// run page links them); `history` draws the recipe page's level chart and flaky rates (null:
+// none).
 Route MatchDashboardRoute(std::string_view path, Store* store, const std::string& public_url,
-                          const std::string& version, bool logs_kept,
-                          HistoryStore* history = nullptr);
+                          const std::string& forge_url, const std::string& version,
+                          bool logs_kept, HistoryStore* history = nullptr);
 
 }  // namespace ccci

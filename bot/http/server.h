@@ -44,6 +44,9 @@ struct HttpServices {
   OutboxStore* outbox = nullptr;  // for GET /api/outbox; may be null
   std::string data_dir;  // stage logs live under it (StageRecord::log_path); empty: no logs
   HistoryStore* history = nullptr;  // level history and flaky rates; may be null
+  // gitea.url: run pages link PRs and commits there; "": no links. Defaulted, so the
+  // positional initialisers written before it need not name it.
+  std::string forge_url = {};
 };
 
 // A listening socket bound before the server is built, so that what is built first knows the

@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "bot/runner/backup_labels.h"
+#include "bot/runner/command_output.h"
 #include "bot/runner/higher_rungs.h"
+#include "bot/runner/host_tools.h"
 #include "bot/runner/lint_report.h"
 #include "bot/runner/readme_scores.h"
 #include "bot/runner/readiness_probe.h"
@@ -28,6 +30,7 @@ std::string CommandPidFile(const SuiteSpec& spec) { return spec.work_dir + "/com
 
 // What one command did. `started` is false when it could not be started at all.
 struct Step {
+  std::string program;  // argv[0]
   bool started = true;
   Status start_error;
   ExecResult result;
@@ -54,34 +57,6 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
     s.replace(at, from.size(), to);
   }
   return s;
-}
-
-std::string LastLine(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-  size_t nl = t.find_last_of("\r\n");
-  std::string line = nl == std::string::npos ? t : t.substr(nl + 1);
-  if (line.size() > 200) line = line.substr(0, 200) + "...";
-  return line;
-}
-
-// Removes ANSI escape sequences (colours, cursor moves) from output read by the runner.
-std::string StripAnsi(const std::string& in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '\x1b') {
-      out += in[i];
-      continue;
-    }
-    if (i + 1 < in.size() && in[i + 1] == '[') {
-      i += 2;
-      while (i < in.size() && !(in[i] >= 0x40 && in[i] <= 0x7e)) ++i;
-    } else {
-      ++i;
-    }
-  }
-  return out;
 }
 
 class SuiteRun : public RungIo {
@@ -121,7 +96,7 @@ class SuiteRun : public RungIo {
     std::string problems;
     if (fs::exists(abra_dir_)) {
       Step un = Abra({"app", "undeploy", spec_.domain, "--no-input"});
-      if (!un.started) problems = un.Describe();
+      if (!un.started) problems = NotStarted(un);
       if (un.ok()) WaitUndeployed();
       if (fs::exists(env_file_)) {
         Step rm = RemoveRetried({"app", "remove", spec_.domain, "--force", "--no-input"});
@@ -153,7 +128,7 @@ class SuiteRun : public RungIo {
     retry_.Begin(&st);
     log_ = std::make_unique<StageLog>(
         spec_.log_dir + "/" + AttemptLogPath(name + ".log", retry_.attempt()), spec_.secrets,
-        spec_.log_cap_bytes);
+        spec_.log_cap_bytes, deps_.clock);
     if (retry_.retrying()) log_->Note("the second attempt (the first: " + name + ".log): " + st.reason);
     if (deps_.observer) deps_.observer->StageStarted(st);
     return st;
@@ -218,8 +193,19 @@ class SuiteRun : public RungIo {
       result_.cancelled = true;
       return End(st, kStageError, "cancelled");
     }
+    if (!step.started && step.start_error.code() == Code::kNotFound) {
+      return CiError(st, NotStarted(step));
+    }
     if (!step.started) return CiError(st, what + ": " + step.Describe());
     return std::nullopt;
+  }
+  // Why a command did not start; a missing program is the host's to fix, and says how.
+  std::string NotStarted(const Step& step) const {
+    if (step.start_error.code() != Code::kNotFound) return step.Describe();
+    std::string key = step.program == spec_.abra     ? "runner.abra"
+                      : step.program == spec_.docker ? "runner.docker"
+                                                     : "";
+    return MissingProgram(step.program, key);
   }
 
   // --- commands ---
@@ -239,6 +225,7 @@ class SuiteRun : public RungIo {
     if (!logged) log_->Note("output not logged: " + unlogged_why);
     CaptureSink capture_sink(logged ? sink.get() : nullptr);
     Step step;
+    step.program = cmd.argv[0];
     auto r = deps_.executor->Run(cmd, capture ? static_cast<OutputSink&>(capture_sink) : *sink,
                                  cancel());
     if (!r.ok()) {
@@ -381,10 +368,11 @@ class SuiteRun : public RungIo {
                            ": " + LastLine(pre.output)));
       return false;
     }
-    Step clone = Exec({"git", "clone", "--quiet", spec_.source, recipe_dir_}, false);
+    Step clone = Exec({"git", "clone", "--quiet", spec_.source, recipe_dir_}, true);
     if (auto b = Broke(st, clone, "git")) return Push(*b), false;
     if (!clone.ok()) {
-      Push(CiError(st, "cannot clone " + spec_.source + ": git " + clone.Describe()));
+      Push(CiError(st, "cannot clone " + spec_.source + ": git " + clone.Describe() + ": " +
+                           LastLine(clone.output)));
       return false;
     }
     Step head = CheckoutHead();

@@ -115,15 +115,22 @@ Result<std::vector<OutboxMessage>> SqliteStore::DueMessages(int64_t now_ms, int 
   });
 }
 
-Status SqliteStore::FinishMessage(int64_t id, const std::string& state, const std::string& error) {
+Status SqliteStore::FinishMessage(int64_t id, const std::string& state, const std::string& error,
+                                  const std::string& sent_payload) {
   int64_t now = options_.clock->NowUnixMillis();
   return Write([&](SqliteDb& db) -> Status {
     auto s = db.Prepare(
         "UPDATE outbox SET state = ?2, last_error = ?3, attempts = attempts + 1, updated_at = ?4 "
-        "WHERE id = ?1");
+        "WHERE id = ?1 AND payload = ?5");
     if (!s.ok()) return s.status();
-    (*s)->Bind(1, id).Bind(2, state).Bind(3, error).Bind(4, now);
-    return (*s)->Run();
+    (*s)->Bind(1, id).Bind(2, state).Bind(3, error).Bind(4, now).Bind(5, sent_payload);
+    CCCI_RETURN_IF_ERROR((*s)->Run());
+    if (db.Changes() > 0) return Status::Ok();
+    auto again = db.Prepare(
+        "UPDATE outbox SET next_attempt_at = ?2, updated_at = ?2 WHERE id = ?1 AND state = 'pending'");
+    if (!again.ok()) return again.status();
+    (*again)->Bind(1, id).Bind(2, now);
+    return (*again)->Run();
   });
 }
 

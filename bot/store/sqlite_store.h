@@ -62,7 +62,8 @@ class SqliteStore : public Store, public OutboxStore, public CommandStore, publi
   Status EnqueueRunReport(int64_t run_id, const std::string& state,
                           const std::vector<OutboxMessage>& messages) override;
   Result<std::vector<OutboxMessage>> DueMessages(int64_t now_ms, int limit) override;
-  Status FinishMessage(int64_t id, const std::string& state, const std::string& error) override;
+  Status FinishMessage(int64_t id, const std::string& state, const std::string& error,
+                       const std::string& sent_payload) override;
   Status RetryMessage(int64_t id, int64_t next_attempt_at_ms, const std::string& error) override;
   Result<std::vector<OutboxMessage>> RecentMessages(int limit,
                                                     const OutboxFilter& filter = {}) override;

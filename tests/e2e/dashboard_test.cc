@@ -64,7 +64,7 @@ class DashboardTest : public ::testing::Test {
     server_ =
         std::make_unique<HttpServer>(o, HttpServices{intake_.get(), store_.get(), &metrics_, "test",
                                                      "http://ci.example", nullptr, dir_.path(),
-                                                     store_.get()});
+                                                     store_.get(), "https://git.example"});
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
     std::string body = ReadShared("gitea/payloads/pull_request_opened.json");
@@ -110,6 +110,12 @@ TEST_F(DashboardTest, PagesRenderAndEscapeEverything) {
   EXPECT_NE(list.body.find("coop-cloud/nextcloud"), std::string::npos);
   EXPECT_NE(Get(port_, "/badges/coop-cloud/nextcloud").body.find("http://ci.example/badge/coop-cloud/nextcloud/pulls/17.svg"),
             std::string::npos);
+  // The run page links the PR and the commit on Gitea (gitea.url).
+  std::string run = Get(port_, "/runs/1").body;
+  EXPECT_NE(run.find("<a href=\"https://git.example/coop-cloud/nextcloud/pulls/17\">PR #17</a>"),
+            std::string::npos)
+      << run;
+  EXPECT_NE(run.find("https://git.example/coop-cloud/nextcloud/commit/9b2e7c4"), std::string::npos);
   EXPECT_EQ(Get(port_, "/runs/42").status, 404);
   EXPECT_EQ(Get(port_, "/recipes/not-a-repo").status, 404);
   auto css = Get(port_, "/assets/style.css");

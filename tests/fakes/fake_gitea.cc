@@ -123,6 +123,20 @@ void FakeGitea::ClosePull(int64_t n, bool merged) {
   closed_[n] = merged;
 }
 
+void FakeGitea::SetTokenUser(const std::string& login) {
+  std::lock_guard<std::mutex> l(mu_);
+  token_user_ = login;
+}
+void FakeGitea::SetRepoAccess(bool admin, bool push) {
+  std::lock_guard<std::mutex> l(mu_);
+  repo_admin_ = admin;
+  repo_push_ = push;
+}
+void FakeGitea::SetTokenScopes(const std::vector<std::string>& scopes) {
+  std::lock_guard<std::mutex> l(mu_);
+  scopes_ = scopes;
+}
+
 void FakeGitea::AddOpenPulls(int n) {
   std::lock_guard<std::mutex> l(mu_);
   open_pulls_ = n;
@@ -229,7 +243,32 @@ int FakeGitea::Handle(const std::string& method, const std::string& uri, const s
     return fail_status_;
   }
   std::vector<std::string> s = Split(path);  // api v1 repos o r ...
+  // Scopes by route category (FACTS.md 4.1): GET needs read:<cat>, the rest write:<cat>.
+  std::string category = s.size() > 2 && s[2] == "user"                      ? "user"
+                         : s.size() > 5 && s[2] == "repos" && s[5] == "issues" ? "issue"
+                                                                               : "repository";
+  std::string level = method == "GET" ? "read" : "write";
+  bool scoped = false;
+  for (const std::string& sc : scopes_) {
+    scoped = scoped || sc == level + ":" + category || sc == "write:" + category;
+  }
+  if (!scoped) {
+    *out = "{\"message\":\"token does not have at least one of required scope(s), required=[" +
+           level + ":" + category + "]\",\"url\":\"x\"}";
+    return 403;
+  }
+  if (s.size() == 3 && s[2] == "user" && method == "GET") {
+    *out = "{\"id\":1,\"login\":\"" + token_user_ + "\",\"full_name\":\"\",\"is_admin\":false}";
+    return 200;
+  }
   if (s.size() < 5) return 404;
+  if (s.size() == 5 && method == "GET") {
+    auto b = [](bool v) { return v ? std::string("true") : std::string("false"); };
+    *out = "{\"id\":1,\"name\":\"" + s[4] + "\",\"full_name\":\"" + s[3] + "/" + s[4] +
+           "\",\"owner\":{\"login\":\"" + s[3] + "\"},\"permissions\":{\"admin\":" +
+           b(repo_admin_) + ",\"push\":" + b(repo_push_) + ",\"pull\":true}}";
+    return 200;
+  }
   rapidjson::Document b;
   if (!body.empty()) b.Parse(body.data(), body.size());
   auto field = [&](const char* k) {

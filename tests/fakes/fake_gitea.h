@@ -55,6 +55,14 @@ class FakeGitea {
   // A comment with a given id, e.g. one a webhook payload in the test describes.
   void AddCommentWithId(int64_t id, int64_t issue, const std::string& author, const std::string& body);
   void AddOpenPulls(int n);  // pulls numbered 1..n, head sha "sha<N>"
+  // Whose the token is (GET /user; default "cc-ci") and what it may do on every repo
+  // (GET /repos/{o}/{r} `permissions`; default admin and push).
+  void SetTokenUser(const std::string& login);
+  void SetRepoAccess(bool admin, bool push);
+  // The token's scopes, as Gitea enforces them per route category (user, issue,
+  // repository; FACTS.md 4.1): a request outside them gets Gitea's 403. Default:
+  // read:user, write:issue, write:repository (write covers read).
+  void SetTokenScopes(const std::vector<std::string>& scopes);
   // PR `n` is closed (merged or not): left out of the open list, and GET .../pulls/n says so.
   void ClosePull(int64_t n, bool merged);
 
@@ -102,6 +110,9 @@ class FakeGitea {
   std::vector<StatusRow> statuses_;
   std::vector<std::string> reactions_;
   int open_pulls_ = 0;
+  std::string token_user_ = "cc-ci";
+  bool repo_admin_ = true, repo_push_ = true;
+  std::vector<std::string> scopes_ = {"read:user", "write:issue", "write:repository"};
   std::map<int64_t, bool> closed_;  // PR -> merged
   std::map<std::string, std::map<std::string, std::string>> files_;  // branch -> path -> content
   std::map<std::string, int> commits_;

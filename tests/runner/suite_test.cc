@@ -7,8 +7,14 @@
 #include <signal.h>
 
 #include <atomic>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <thread>
 
+#include "bot/runner/abra_contract.h"
+#include "bot/runner/host_tools.h"
 #include "bot/runner/suite_level.h"
 #include "tests/runner/suite_fixture.h"
 
@@ -199,6 +205,32 @@ TEST_F(SuiteTest, MissingAbraIsACiErrorNotLevelZero) {
   EXPECT_TRUE(r.ci_error);
   EXPECT_EQ(ByName(r)["install"].status, kStageError);
   EXPECT_TRUE(LevelOf(r.stages).ci_error);
+  // A host problem, said as one: not "cc-ci itself broke".
+  EXPECT_EQ(r.ci_error_reason, "/nonexistent/abra not found: install abra or set runner.abra");
+}
+
+TEST_F(SuiteTest, AbraNotOnPathSaysHowToFixIt) {
+  std::string path = getenv("PATH");
+  setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
+  if (!FindProgram("abra").empty()) {
+    setenv("PATH", path.c_str(), 1);
+    GTEST_SKIP() << "a real abra is installed on this host";
+  }
+  SuiteResult r = RunSuite(Spec("traefik"), deps_, cancel_);
+  setenv("PATH", path.c_str(), 1);
+  EXPECT_EQ(ByName(r)["install"].reason, "abra not found on PATH: install abra or set runner.abra");
+}
+
+// A source that is not a git repo said only "git exited 128", hiding git's reason.
+TEST_F(SuiteTest, AnUncloneableSourceSaysWhatGitSaid) {
+  SuiteSpec spec = Spec("traefik");
+  spec.source = dir_.path() + "/not-a-repo";
+  Sh("mkdir -p '" + spec.source + "'");
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  EXPECT_TRUE(r.ci_error);
+  EXPECT_EQ(r.ci_error_reason.rfind("cannot clone " + spec.source + ": git exited 128: fatal: ", 0),
+            0u)
+      << r.ci_error_reason;
 }
 
 TEST_F(SuiteTest, AnUnreachableServerIsACiError) {
@@ -305,26 +337,31 @@ TEST_F(SuiteTest, TheFakeAbraRefusesFlagsAbraDoesNotKnow) {
   EXPECT_NE(out.find("Error: unknown flag: --no-domain-check"), std::string::npos) << out;
 }
 
-// scripts/abra-contract.sh is what an operator runs against the real abra: it must pass on
-// an abra that knows every flag the runner uses (the fake, which refuses the others) and
-// name what an older abra lacks.
-TEST_F(SuiteTest, TheAbraContractScriptPassesOnTheFakeAndNamesWhatIsMissing) {
-  std::string script = CCCI_SOURCE_DIR "/scripts/abra-contract.sh";
-  std::string out = Sh("bash '" + script + "' abra");
-  EXPECT_NE(out.find("ok       abra recipe lint --chaos"), std::string::npos) << out;
-  EXPECT_EQ(out.find("MISSING"), std::string::npos) << out;
-
-  std::string old_abra = dir_.path() + "/old-abra";
-  std::ofstream(old_abra) << "#!/bin/sh\necho 'Flags:'\necho '  -n, --no-input   no prompts'\n";
-  Sh("chmod +x '" + old_abra + "'");
-  std::string failed;
-  try {
-    Sh("bash '" + script + "' '" + old_abra + "'");
-  } catch (const std::runtime_error& e) {
-    failed = e.what();
+// The abra contract (bot/runner/abra_contract.h) is what `cc-ci doctor` checks the host's
+// abra against: every abra call of a whole suite must be in it, command and flags.
+TEST_F(SuiteTest, EveryAbraCallOfTheSuiteIsInTheAbraContract) {
+  SuiteSpec spec = Spec("bonfire");
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  // Every stage that calls abra (install to lint) passed; bonfire stops higher up, at rungs
+  // that read files and docker only.
+  ASSERT_GE(LevelOf(r.stages).level, 5);
+  std::istringstream calls(Slurp(swarm_ + "/calls.log"));
+  std::set<std::string> seen;
+  for (std::string line; std::getline(calls, line);) {
+    if (line.rfind("abra ", 0) != 0) continue;
+    std::istringstream words(line.substr(5));
+    std::vector<std::string> args;
+    for (std::string w; words >> w;) args.push_back(w);
+    const AbraCommand* c = FindAbraCommand(args);
+    ASSERT_NE(c, nullptr) << "not in the contract: " << line;
+    seen.insert(c->words);
+    for (const std::string& a : args) {
+      if (a.rfind("--", 0) != 0) continue;
+      EXPECT_NE(std::find(c->flags.begin(), c->flags.end(), a), c->flags.end())
+          << a << " of `" << line << "` is not in the contract";
+    }
   }
-  EXPECT_NE(failed.find("MISSING  abra app deploy --chaos"), std::string::npos) << failed;
-  EXPECT_NE(failed.find("ok       abra app deploy --no-input"), std::string::npos) << failed;
+  EXPECT_EQ(seen.size(), AbraContract().size()) << "a green run uses every contract command";
 }
 
 TEST(RunDomain, IsAValidDnsLabel) {

@@ -7,6 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "bot/cli/doctor.h"
+#include "bot/runner/executor.h"
 #include "tests/swarm/swarm_ci.h"
 
 namespace ccci {
@@ -27,12 +31,21 @@ long Pixel(const std::string& path, unsigned x, unsigned y) {
   return (long{p[0]} << 16) | (long{p[1]} << 8) | p[2];
 }
 
-// The stand-in knows every command and flag the runner passes abra (the check an operator
-// runs on a host's real abra), and parses them as abra's cobra does.
+// The stand-in knows every command and flag the runner passes abra (the check `cc-ci doctor`
+// makes of a host's real abra), and parses them as abra's cobra does.
 TEST(SwarmStandIn, KnowsEveryCommandAndFlagTheRunnerUsesAndParsesLikeCobra) {
   testing::TempDir dir;
   const std::string abra = CCCI_SOURCE_DIR "/tests/swarm/abra";
-  EXPECT_NO_THROW(testing::Sh("bash " CCCI_SOURCE_DIR "/scripts/abra-contract.sh " + abra));
+  Config config;
+  config.runner_abra = abra;
+  config.data_dir = dir.File("data");
+  runner::PtyExecutor executor;
+  std::vector<DoctorCheck> checks = HostChecks(config, &executor, false);
+  auto contract = std::find_if(checks.begin(), checks.end(), [](const DoctorCheck& c) {
+    return c.what.rfind("abra knows every command", 0) == 0 || c.what.rfind("abra lacks", 0) == 0;
+  });
+  ASSERT_NE(contract, checks.end());
+  EXPECT_TRUE(contract->ok) << contract->Line();
   std::string env = "ABRA_DIR='" + dir.path() + "' ";
   EXPECT_EQ(testing::Sh(env + abra + " app deploy x.test --bogus || true"),
             "Error: unknown flag: --bogus\n");
