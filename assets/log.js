@@ -147,7 +147,12 @@
     if (atBottom) window.scrollTo(0, document.body.scrollHeight);
   }
 
-  if (pre.dataset.sgr) feed('\x1b[' + pre.dataset.sgr + 'm');
+  // The style the shown log ends in (it comes after the log, which is sent as it renders).
+  var state = document.getElementById('log-state');
+  if (state) {
+    if (state.dataset.sgr) feed('\x1b[' + state.dataset.sgr + 'm');
+    state.parentNode.removeChild(state);
+  }
   var url = pre.dataset.events + (pre.dataset.events.indexOf('?') < 0 ? '?' : '&') +
       'from=' + encodeURIComponent(pre.dataset.offset || '0');
   var source = new EventSource(url);

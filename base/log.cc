@@ -1,8 +1,10 @@
 #include "base/log.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <vector>
 
 #include "base/clock.h"
 
@@ -73,11 +75,17 @@ std::string FormatLogLine(std::string_view ts, LogLevel level, std::string_view 
   line.append(" level=").append(LevelName(level));
   line.append(" event=");
   AppendValue(line, event);
+  std::vector<std::string> keys = {"ts", "level", "event"};
   for (const LogField& f : fields) {
+    std::string key(f.key);
+    for (int n = 2; std::find(keys.begin(), keys.end(), key) != keys.end(); ++n) {
+      key = std::string(f.key) + "_" + std::to_string(n);
+    }
     line.push_back(' ');
-    line.append(f.key);
+    line.append(key);
     line.push_back('=');
     AppendValue(line, f.value);
+    keys.push_back(std::move(key));
   }
   return line;
 }

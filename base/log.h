@@ -30,7 +30,10 @@ struct LogField {
 };
 
 // Formats one logfmt line (without the trailing newline). Values with spaces, quotes,
-// '=' or control characters are quoted and escaped, so a line is always one line.
+// '=' or control characters are quoted and escaped, so a line is always one line. Every key
+// appears once (log tools keep only one of two): a field that repeats ts, level, event or an
+// earlier field is written as <key>_2 (then _3, ...), so nothing is lost; callers should
+// not rely on that and pick distinct names.
 std::string FormatLogLine(std::string_view ts, LogLevel level, std::string_view event,
                           std::initializer_list<LogField> fields);
 

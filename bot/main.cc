@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bot/cli/check_command.h"
+#include "bot/cli/doctor_command.h"
 #include "bot/cli/serve_command.h"
 #include "bot/version.h"
 #include "renderer/cli.h"
@@ -21,6 +22,8 @@ constexpr const char* kUsage =
     "  serve        run the server: webhook intake, runner, dashboard, JSON API, badges,\n"
     "               /healthz, /metrics\n"
     "  check        run the recipe suite on a recipe dir or git URL, as a PR run would\n"
+    "  doctor       check that this host is ready to run cc-ci (abra, docker, swarm,\n"
+    "               chromium, data dir, Gitea token and permissions, public_url)\n"
     "  render       render a badge (SVG or PNG) or a run's summary card from the command line\n"
     "  screenshot   capture a page in headless Chromium (1280x800 PNG)\n"
     "  version      print the version\n"
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
   }
   if (cmd == "serve") return ccci::RunServeCommand(argc - 1, argv + 1);
   if (cmd == "check") return ccci::RunCheckCommand(argc - 1, argv + 1);
+  if (cmd == "doctor") return ccci::RunDoctorCommand(argc - 1, argv + 1);
   if (cmd == "render") return ccci::render::RunRenderCommand(argc - 1, argv + 1);
   if (cmd == "screenshot") return ccci::render::RunScreenshotCommand(argc - 1, argv + 1);
   fprintf(stderr, "cc-ci: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);

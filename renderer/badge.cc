@@ -127,12 +127,6 @@ std::string Fmt(double v) {
 
 }  // namespace
 
-std::string LevelColor(int level) {
-  static const char* kColors[] = {"#e05d44", "#fe7d37", "#dfb317", "#a4a61d", "#97ca00", "#44cc11"};
-  if (level < 0 || level > 5) return kColorUnknown;
-  return kColors[level];
-}
-
 BadgeSpec BadgeForLevel(int level) {
   BadgeSpec b;
   b.message = "level " + std::to_string(level);
@@ -140,11 +134,17 @@ BadgeSpec BadgeForLevel(int level) {
   return b;
 }
 
+const char* StateColor(const std::string& state) {
+  if (state == "queued" || state == "running") return kColorActive;
+  if (state == "waiting") return kColorWaiting;
+  if (state == "cancelled" || state == "superseded") return kColorCancelled;
+  return kColorError;
+}
+
 BadgeSpec BadgeForState(const std::string& text) {
   BadgeSpec b;
   b.message = text;
-  b.color = (text == "queued" || text == "running" || text == "waiting") ? kColorActive
-                                                                          : kColorError;
+  b.color = StateColor(text);
   return b;
 }
 

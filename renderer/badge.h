@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "renderer/level.h"
 
 namespace ccci::render {
 
@@ -19,14 +20,18 @@ struct BadgeSpec {
   std::string label_color = "#555";
 };
 
-// Colours per DESIGN.md.
-std::string LevelColor(int level);  // 0..5
+// Colours per DESIGN.md (the level's own: LevelColor in renderer/level.h).
 inline constexpr const char* kColorError = "#9f9f9f";
 inline constexpr const char* kColorUnknown = "#9f9f9f";
-inline constexpr const char* kColorActive = "#007ec6";  // queued, running
+inline constexpr const char* kColorActive = "#007ec6";     // queued, running
+inline constexpr const char* kColorWaiting = "#6f42c1";    // waiting for ok-to-test
+inline constexpr const char* kColorCancelled = "#6a737d";  // cancelled, superseded
+// The colour of a run state without a level: queued and running, waiting, cancelled and
+// superseded each have their own; anything else (ci error, unknown) is grey.
+const char* StateColor(const std::string& state);
 
 BadgeSpec BadgeForLevel(int level);                // "level 3"
-BadgeSpec BadgeForState(const std::string& text);  // "queued", "running", "ci error", "unknown"
+BadgeSpec BadgeForState(const std::string& text);  // "queued", "waiting", "ci error", ...
 
 struct BadgeGeometry {
   int label_width = 0;  // px, padding included

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "renderer/badge.h"
+#include "renderer/cairo_color.h"
 #include "renderer/font.h"
 #include "renderer/level.h"
 #include "renderer/png_writer.h"
@@ -16,21 +17,6 @@
 
 namespace ccci::render {
 namespace {
-
-struct Color {
-  double r, g, b;
-};
-
-Color Hex(const std::string& hex) {
-  std::string h = NormalizeColor(hex).value_or("#9f9f9f");
-  unsigned v = static_cast<unsigned>(std::stoul(h.substr(1), nullptr, 16));
-  return {((v >> 16) & 255) / 255.0, ((v >> 8) & 255) / 255.0, (v & 255) / 255.0};
-}
-
-void SetColor(cairo_t* cr, const std::string& hex) {
-  Color c = Hex(hex);
-  cairo_set_source_rgb(cr, c.r, c.g, c.b);
-}
 
 void RoundedRect(cairo_t* cr, double x, double y, double w, double h, double r) {
   cairo_new_sub_path(cr);
@@ -66,6 +52,7 @@ const char* StatusColor(StageStatus s) {
     case StageStatus::kError: return "#57606a";
     case StageStatus::kPending: return "#8c959f";
     case StageStatus::kRunning: return "#007ec6";
+    case StageStatus::kFlaky: return "#d29922";
   }
   return "#57606a";
 }
@@ -117,6 +104,14 @@ void DrawIcon(cairo_t* cr, StageStatus s, double cx, double cy, double r) {
     case StageStatus::kRunning:  // a dot
       cairo_arc(cr, cx, cy, k * 0.5, 0, 2 * M_PI);
       cairo_fill(cr);
+      break;
+    case StageStatus::kFlaky:  // a circular arrow: passed on its retry
+      cairo_arc(cr, cx, cy, k * 0.8, -0.35 * M_PI, 1.35 * M_PI);
+      cairo_stroke(cr);
+      cairo_move_to(cr, cx + k * 0.15, cy - k * 1.25);
+      cairo_line_to(cr, cx + k * 0.75, cy - k * 0.75);
+      cairo_line_to(cr, cx + k * 0.05, cy - k * 0.35);
+      cairo_stroke(cr);
       break;
   }
 }
@@ -221,9 +216,15 @@ Result<std::string> RenderCardPng(const RunSummary& run) {
   bool finished = run.state == "finished" || run.state == "error";
   std::string color, big, small = "LEVEL";
   if (!finished) {
-    color = kColorActive;
-    big = "…";
-    small = run.state.empty() ? "QUEUED" : run.state;
+    // Each state its own look: the dots say "in progress", and only running is.
+    std::string state = run.state.empty() ? "queued" : run.state;
+    color = StateColor(state);
+    big = state == "running"      ? "\u2026"   // …
+          : state == "queued"     ? "\u25f7"   // ◷ a clock: in line
+          : state == "waiting"    ? "\u2016"   // ‖ paused
+          : state == "superseded" ? "\u21b7"   // ↷ stepped over by a newer run
+                                  : "\u00d7";  // × cancelled
+    small = state;
     std::transform(small.begin(), small.end(), small.begin(), ::toupper);
   } else if (run.state == "error" || level.ci_error) {
     color = kColorError;
@@ -239,20 +240,26 @@ Result<std::string> RenderCardPng(const RunSummary& run) {
   cairo_fill(cr);
   TextCenter(cr, FontFace::kBold, 24, bx + bw / 2, by + 40, small, "#ffffff");
   TextCenter(cr, FontFace::kBold, 120, bx + bw / 2, by + 170, big, "#ffffff");
-  // The five rungs as a strip: counted rungs filled, the rest outlined.
-  for (int i = 0; i < 5; ++i) {
-    double sx = bx + i * (bw / 5) + 4, sw = bw / 5 - 8, sy = by + bh + 14;
+  // The rungs as a strip: counted rungs filled, the rest outlined.
+  for (int i = 0; i < kRungCount; ++i) {
+    double sx = bx + i * (bw / kRungCount) + 3, sw = bw / kRungCount - 6, sy = by + bh + 14;
     const RungOutcome& r = level.rungs[i];
     SetColor(cr, r.counted ? color : (r.present ? StatusColor(r.status) : "#d0d7de"));
     RoundedRect(cr, sx, sy, sw, 10, 5);
     cairo_fill(cr);
+  }
+  double below = by + bh;  // what is under the level block moves down to make room
+  if (!run.history.empty()) {
+    DrawSparkline(cr, LayoutSparkline(run.history, kCardHistoryX, kCardHistoryY, kCardHistoryW,
+                                      kCardHistoryH));
+    below = kCardHistoryY + kCardHistoryH - 30;
   }
   if (finished && !level.ci_error && run.previous_level) {
     int prev = *run.previous_level, now = level.level;
     std::string change = "L" + std::to_string(prev) + " → L" + std::to_string(now);
     std::string arrow = now > prev ? "▲ " : now < prev ? "▼ " : "= ";
     const char* c = now > prev ? "#2da44e" : now < prev ? "#cf222e" : "#57606a";
-    TextCenter(cr, FontFace::kBold, 24, bx + bw / 2, by + bh + 58, arrow + change, c);
+    TextCenter(cr, FontFace::kBold, 24, bx + bw / 2, below + 58, arrow + change, c);
   }
 
   // Stage list on the left; rows shrink to fit up to 20 stages.
@@ -286,7 +293,7 @@ Result<std::string> RenderCardPng(const RunSummary& run) {
 
   // Screenshot thumbnail under the level.
   if (!run.screenshot_png.empty()) {
-    DrawThumbnail(cr, run.screenshot_png, bx, by + bh + 80, bw, kCardHeight - (by + bh + 80) - 24);
+    DrawThumbnail(cr, run.screenshot_png, bx, below + 80, bw, kCardHeight - (below + 80) - 24);
   }
   cairo_destroy(cr);
   auto png = EncodePng(surface);

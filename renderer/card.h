@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "renderer/sparkline.h"
 #include "renderer/stage.h"
 
 namespace ccci::render {
@@ -23,10 +24,16 @@ struct RunSummary {
   std::optional<int> level;  // when set, shown instead of the level computed from the stages
   std::optional<int> previous_level;  // the target branch's latest level, if known
   std::string screenshot_png;         // PNG bytes, empty when there is none
+  // The default branch's level history up to this run, oldest first, this run marked
+  // (renderer/sparkline.h); drawn under the level block unless empty.
+  std::vector<HistoryPoint> history;
 };
 
 inline constexpr int kCardWidth = 1200;
 inline constexpr int kCardHeight = 630;
+// Where the level history sparkline sits: under the level block and its rung strip.
+inline constexpr double kCardHistoryX = 860, kCardHistoryY = 392, kCardHistoryW = 292,
+                        kCardHistoryH = 54;
 
 Result<std::string> RenderCardPng(const RunSummary& run);
 

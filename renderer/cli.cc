@@ -29,7 +29,7 @@ constexpr const char* kUsage =
     "  --message TEXT   right text (default with --level: \"level N\")\n"
     "  --color C        right background: #rgb, #rrggbb, or brightgreen, green, yellowgreen,\n"
     "                   yellow, orange, red, blue, lightgrey\n"
-    "  --level N        0-5: the level's message and colour\n"
+    "  --level N        0-8: the level's message and colour\n"
     "  --scale N        PNG only: 1 (20 px high, default) to 4\n"
     "  --out FILE       where to write (.svg or .png); '-' writes SVG to stdout\n";
 
@@ -65,7 +65,9 @@ int RenderBadge(int argc, char** argv) {
     } else if (a == "--out") {
       out = v;
     } else if (a == "--level") {
-      if (v.size() != 1 || v[0] < '0' || v[0] > '5') return Usage("--level must be 0-5");
+      if (v.size() != 1 || v[0] < '0' || v[0] > '0' + kMaxLevel) {
+        return Usage("--level must be 0-" + std::to_string(kMaxLevel));
+      }
       level = v[0] - '0';
     } else if (a == "--scale") {
       if (v.size() != 1 || v[0] < '1' || v[0] > '4') return Usage("--scale must be 1-4");

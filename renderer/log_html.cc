@@ -95,8 +95,50 @@ int TerminalColorOf256(int n) {
   return NearestTerminalColor(kCube[i / 36], kCube[(i / 6) % 6], kCube[i % 6]);
 }
 
+namespace {
+
+// Bytes shown as they are: everything but the C0 controls and DEL, plus the tab.
+bool IsPlain(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return (u >= 0x20 && u != 0x7f) || c == '\t';
+}
+
+}  // namespace
+
 void LogHtml::Feed(std::string_view bytes) {
-  for (char c : bytes) Put(c);
+  size_t i = 0;
+  while (i < bytes.size()) {
+    if (mode_ == Mode::kText && !pending_cr_) {
+      size_t j = i;
+      while (j < bytes.size() && IsPlain(bytes[j])) ++j;
+      if (j > i) {
+        AppendText(bytes.substr(i, j - i));
+        i = j;
+        continue;
+      }
+    }
+    Put(bytes[i++]);
+  }
+}
+
+void LogHtml::AppendText(std::string_view text) {
+  while (!text.empty()) {
+    size_t room = kMaxLineBytes - line_bytes_;
+    size_t n = text.size();
+    if (n > room) {
+      n = room;
+      // Break before a character, not inside one.
+      while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xc0) == 0x80) --n;
+      if (n == 0 && line_bytes_ == 0) n = room;
+    }
+    if (n > 0) {
+      if (line_.empty() || !(line_.back().style == style_)) line_.push_back({style_, ""});
+      line_.back().text.append(text.substr(0, n));
+      line_bytes_ += n;
+      text.remove_prefix(n);
+    }
+    if (!text.empty()) EndLine();
+  }
 }
 
 void LogHtml::Put(char c) {
@@ -164,8 +206,10 @@ void LogHtml::Put(char c) {
       // Removes the last character (a whole UTF-8 sequence).
       while (!line_.empty()) {
         std::string& t = line_.back().text;
+        size_t before = t.size();
         while (!t.empty() && (static_cast<unsigned char>(t.back()) & 0xc0) == 0x80) t.pop_back();
         if (!t.empty()) t.pop_back();
+        line_bytes_ -= before - t.size();
         if (t.empty()) line_.pop_back();
         break;
       }
@@ -179,8 +223,7 @@ void LogHtml::Put(char c) {
     ClearLine();  // the line is rewritten: only the last rewrite is kept
     pending_cr_ = false;
   }
-  if (line_.empty() || !(line_.back().style == style_)) line_.push_back({style_, ""});
-  line_.back().text.push_back(c);
+  AppendText(std::string_view(&c, 1));
 }
 
 void LogHtml::Csi(char final_byte) {
@@ -261,12 +304,15 @@ void LogHtml::Sgr(const std::vector<int>& p) {
   }
 }
 
-void LogHtml::ClearLine() { line_.clear(); }
+void LogHtml::ClearLine() {
+  line_.clear();
+  line_bytes_ = 0;
+}
 
 void LogHtml::EndLine() {
   done_ += LineHtml();
   done_.push_back('\n');
-  line_.clear();
+  ClearLine();
   pending_cr_ = false;
 }
 
@@ -286,6 +332,18 @@ std::string LogHtml::LineHtml() const {
 }
 
 std::string LogHtml::Html() const { return done_ + LineHtml(); }
+
+std::string LogHtml::TakeFinished() {
+  std::string out;
+  out.swap(done_);
+  return out;
+}
+
+std::string LogHtml::TakeAll() {
+  std::string out = TakeFinished() + LineHtml();
+  ClearLine();
+  return out;
+}
 
 std::string LogHtml::SgrState() const {
   std::string out;

@@ -4,7 +4,8 @@
 // with classes (assets/style.css; no inline styles, so a strict CSP holds), a line rewritten
 // after \r keeps only its last rewrite, every other escape sequence is dropped, and all text
 // is HTML-escaped. assets/log.js does the same for live lines in the browser; keep the two
-// in step.
+// in step. A line longer than kMaxLineBytes is broken there, so a log of any length renders
+// in bounded memory when its HTML is taken as it goes (TakeFinished).
 
 #include <cstdint>
 #include <string>
@@ -15,12 +16,18 @@ namespace ccci::render {
 
 class LogHtml {
  public:
+  static constexpr size_t kMaxLineBytes = 64 * 1024;
+
   // Feeds more of the log. Sequences and lines split across calls are joined.
   void Feed(std::string_view bytes);
 
-  // The HTML (for inside a <pre>) of everything fed so far: the finished lines, each ending
-  // in '\n', then the unfinished line as it stands.
+  // The HTML (for inside a <pre>) of everything fed (since the last Take*): the finished
+  // lines, each ending in '\n', then the unfinished line as it stands.
   std::string Html() const;
+  // The HTML of the lines finished since the last Take*, handed over and forgotten.
+  std::string TakeFinished();
+  // Html(), handed over: the unfinished line is forgotten too (the style stays).
+  std::string TakeAll();
 
   // SGR parameters ("1;31") that reproduce the current style, "" when plain: a live view
   // that continues the log from here starts in this style.
@@ -41,6 +48,8 @@ class LogHtml {
   enum class Mode { kText, kEsc, kEscSkip, kCsi, kOsc, kOscEsc };
 
   void Put(char c);
+  // Appends printable text to the line, in the current style.
+  void AppendText(std::string_view text);
   void EndLine();
   void ClearLine();
   std::string LineHtml() const;
@@ -49,6 +58,7 @@ class LogHtml {
 
   std::string done_;  // HTML of the finished lines
   std::vector<Segment> line_;
+  size_t line_bytes_ = 0;  // text bytes in line_
   bool pending_cr_ = false;  // a \r was seen: the next text rewrites the line
   Style style_;
   Mode mode_ = Mode::kText;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "base/incbin.h"
+#include "base/url_escape.h"
 #include "renderer/card.h"
 #include "renderer/level.h"
 
@@ -65,6 +66,9 @@ void SetIf(data& d, const std::string& key, const std::string& value) {
   }
 }
 
+// A URL path: '/' separates segments and stays.
+std::string UrlPath(const std::string& s) { return PercentEncode(s, "/"); }
+
 data RunData(const RunView& r) {
   data d;
   d.set("id", std::to_string(r.id));
@@ -83,11 +87,19 @@ data RunData(const RunView& r) {
   SetIf(d, "reason", r.reason);
   d.set("trigger", r.trigger);
   d.set("created", r.created);
+  d.set("created_text", ReadableUtc(r.created));
   SetIf(d, "started", r.started);
+  SetIf(d, "started_text", ReadableUtc(r.started));
   SetIf(d, "finished", r.finished);
+  SetIf(d, "finished_text", ReadableUtc(r.finished));
   d.set("result", ResultText(r));
-  bool active = r.state == "queued" || r.state == "running" || r.state == "waiting";
-  d.set("level_class", r.level ? std::to_string(*r.level) : active ? "active" : "none");
+  std::string repo_url = r.forge_url.empty() ? "" : r.forge_url + "/" + UrlPath(r.repo);
+  SetIf(d, "pr_url", repo_url.empty() || r.pr <= 0 ? "" : repo_url + "/pulls/" + std::to_string(r.pr));
+  SetIf(d, "commit_url", repo_url.empty() || r.sha.empty() ? "" : repo_url + "/commit/" + UrlPath(r.sha));
+  // A PR's head branch may live in a fork: only a branch run's branch is linked.
+  SetIf(d, "branch_url", repo_url.empty() || r.pr > 0 || r.ref.empty()
+                             ? ""
+                             : repo_url + "/src/branch/" + UrlPath(r.ref));
   SetIf(d, "stage", r.stage);
   return d;
 }
@@ -110,6 +122,8 @@ data StageData(const StageView& v) {
   SetIf(d, "exit_code", v.has_exit_code ? std::to_string(r.exit_code) : "");
   SetIf(d, "started", v.started);
   SetIf(d, "log_url", v.log_url);
+  SetIf(d, "retry_log_url", v.retry_log_url);
+  SetIf(d, "live_log_url", v.retry_log_url.empty() ? v.log_url : v.retry_log_url);
   return d;
 }
 
@@ -120,6 +134,9 @@ data LadderData(const std::vector<StageView>& stages) {
   LevelResult level = ComputeLevel(results);
   data d;
   d.set("ci_error", data(level.ci_error));
+  // A CI error is the host's or cc-ci's trouble (abra missing, server unreachable): say which.
+  d.set("ci_error_reason", level.rungs[0].reason.empty() ? "install ended in an error"
+                                                          : level.rungs[0].reason);
   data rungs{data::type::list};
   for (const RungOutcome& r : level.rungs) {
     data x;
@@ -131,7 +148,8 @@ data LadderData(const std::vector<StageView>& stages) {
     x.set("icon", StatusIcon(s));
     SetIf(x, "reason", r.reason);
     x.set("counted", data(r.counted));
-    bool good = r.present && (s == StageStatus::kPass || s == StageStatus::kSkip);
+    bool good = r.present && (s == StageStatus::kPass || s == StageStatus::kFlaky ||
+                              s == StageStatus::kSkip);
     SetIf(x, "note",
           good && !r.counted && !level.ci_error ? "not counted: a rung below it did not pass" : "");
     rungs.push_back(x);
@@ -141,6 +159,11 @@ data LadderData(const std::vector<StageView>& stages) {
 }
 
 }  // namespace
+
+std::string ReadableUtc(const std::string& t) {
+  if (t.size() < 19 || t[10] != 'T') return t;
+  return t.substr(0, 10) + " " + t.substr(11, 8) + " UTC";
+}
 
 std::string ResultText(const RunView& r) {
   if (r.state == "finished" && r.level) return "level " + std::to_string(*r.level);
@@ -179,6 +202,14 @@ std::string RenderRunPage(const RunView& run, const std::vector<StageView>& stag
 }
 
 std::string RenderLogPage(const LogView& v, const std::string& version) {
+  PageParts parts = RenderLogPageParts(v, version);
+  return parts.before + v.log_html + parts.after;
+}
+
+PageParts RenderLogPageParts(const LogView& v, const std::string& version) {
+  // Rendered once with a marker in the log's place. No other value can contain it: every
+  // other string is HTML-escaped ('<' becomes &lt;), and LogHtml output drops control bytes.
+  static constexpr std::string_view kMarker = "\x01<log/>\x01";
   data d;
   d.set("run_id", std::to_string(v.run_id));
   d.set("repo", v.repo);
@@ -186,7 +217,7 @@ std::string RenderLogPage(const LogView& v, const std::string& version) {
   d.set("status", StageStatusName(v.status));
   d.set("icon", StatusIcon(v.status));
   SetIf(d, "reason", v.reason);
-  d.set("log", v.log_html);
+  d.set("log", std::string(kMarker));
   SetIf(d, "partial", v.partial_html);
   d.set("sgr", v.sgr);
   d.set("offset", std::to_string(v.offset));
@@ -200,18 +231,40 @@ std::string RenderLogPage(const LogView& v, const std::string& version) {
     head.refresh_only_without_script = true;
     head.script = "/assets/log.js";
   }
-  return Page(v.stage + " log · run #" + std::to_string(v.run_id),
-              Template(ccci_tpl_log, ccci_tpl_log_end).render(d), version, head);
+  std::string page = Page(v.stage + " log · run #" + std::to_string(v.run_id),
+                          Template(ccci_tpl_log, ccci_tpl_log_end).render(d), version, head);
+  size_t at = page.find(kMarker);
+  return {page.substr(0, at), page.substr(at + kMarker.size())};
 }
 
 std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>& runs,
-                             const std::string& version) {
+                             const std::string& version, const RecipeHistoryView& history) {
   data d;
   d.set("repo", repo);
+  d.set("chart", RenderLevelChartSvg(history.chart));
+  d.set("window", std::to_string(history.window));
+  data flaky{data::type::list};
+  for (const StageFlakyView& f : history.flaky) {
+    data row;
+    row.set("stage", f.stage);
+    row.set("flaky", std::to_string(f.flaky));
+    row.set("ran", std::to_string(f.ran));
+    row.set("rate", std::to_string(f.ran > 0 ? (f.flaky * 100 + f.ran / 2) / f.ran : 0) + "%");
+    row.set("any", data(f.flaky > 0));
+    flaky.push_back(row);
+  }
+  d.set("flaky", flaky);
+  d.set("has_flaky", data(!history.flaky.empty()));
   data list{data::type::list};
-  for (const RunView& r : runs) list.push_back(RunData(r));
+  bool branch_run = false;
+  for (const RunView& r : runs) {
+    list.push_back(RunData(r));
+    branch_run = branch_run || r.pr == 0;
+  }
   d.set("runs", list);
   d.set("empty", data(runs.empty()));
+  // The repo badge is the default branch's: with only PR runs it says "unknown".
+  d.set("no_branch_run", data(!branch_run && runs.size() < kRecipePageRuns));
   return Page(repo, Template(ccci_tpl_recipe, ccci_tpl_recipe_end).render(d), version);
 }
 
@@ -231,6 +284,7 @@ std::string RenderBadgesPage(const std::string& repo, const std::string& base_ur
   };
   add("Default branch (SVG)", "/badge/" + repo + ".svg");
   add("Default branch (PNG)", "/badge/" + repo + ".png");
+  add("Level history (SVG)", "/badge/" + repo + "/history.svg");
   for (int64_t pr : prs) add("PR #" + std::to_string(pr), "/badge/" + repo + "/pulls/" + std::to_string(pr) + ".svg");
   d.set("badges", list);
   return Page("Badges for " + repo, Template(ccci_tpl_badges, ccci_tpl_badges_end).render(d), version);
@@ -245,6 +299,16 @@ static std::string TableCell(const std::string& s) {
     else out.push_back(c);
   }
   return out;
+}
+
+// A Markdown code fence no line of `text` can close: one backtick more than its longest run.
+static std::string CodeFence(const std::string& text) {
+  size_t longest = 0, run = 0;
+  for (char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return std::string(std::max<size_t>(3, longest + 1), '`');
 }
 
 std::string RenderPrComment(const PrCommentView& v) {
@@ -279,6 +343,30 @@ std::string RenderPrComment(const PrCommentView& v) {
   }
   d.set("stages", list);
   d.set("has_stages", data(!v.stages.empty()));
+  data hints{data::type::list};
+  for (const auto& h : v.flaky_hints) {
+    data row;
+    row.set("stage", h.stage);
+    row.set("flaky", std::to_string(h.flaky));
+    row.set("runs", std::to_string(h.runs));
+    hints.push_back(row);
+  }
+  d.set("flaky_hints", hints);
+  if (!v.readme_block.empty()) {
+    data readme;
+    data scores{data::type::list};
+    for (const auto& sc : v.readme_differences) {
+      data row;
+      row.set("key", TableCell(sc.key));
+      row.set("readme", sc.readme.empty() ? "(empty)" : TableCell(sc.readme));
+      row.set("measured", TableCell(sc.measured));
+      scores.push_back(row);
+    }
+    readme.set("scores", scores);
+    readme.set("fence", CodeFence(v.readme_block));
+    readme.set("block", v.readme_block);
+    d.set("readme", readme);
+  }
   return Template(ccci_tpl_pr_comment, ccci_tpl_pr_comment_end).render(d);
 }
 
@@ -306,6 +394,8 @@ const char* StatusIcon(StageStatus s) {
       return "\u25cf";  // black circle
     case StageStatus::kPending:
       return "\u25cb";  // white circle
+    case StageStatus::kFlaky:
+      return "\u21bb";  // clockwise open circle arrow: passed on its retry
   }
   return "?";
 }
@@ -326,6 +416,8 @@ const char* StatusEmoji(StageStatus s) {
       return "\U0001f504";
     case StageStatus::kPending:
       return "\u23f3";
+    case StageStatus::kFlaky:
+      return "\U0001f501";  // repeat
   }
   return "\u2754";
 }

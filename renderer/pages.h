@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "renderer/level_chart.h"
 #include "renderer/stage.h"
 
 namespace ccci::render {
@@ -28,6 +29,9 @@ struct RunView {
   std::string started;
   std::string finished;
   std::string stage;  // the stage a running run is in, "" otherwise
+  // Gitea's base URL (gitea.url): the page links the PR, the commit and a branch run's
+  // branch there. Empty: no links.
+  std::string forge_url;
 };
 
 // One row of a run's stage table.
@@ -36,6 +40,7 @@ struct StageView {
   bool has_exit_code = false;
   std::string started;  // RFC 3339, "" if unknown
   std::string log_url;  // "" when the stage has no log
+  std::string retry_log_url;  // a retried (e.g. flaky) stage's second attempt; log_url: its first
 };
 
 // A stage's log page. The log is rendered by LogHtml (renderer/log_html.h).
@@ -58,6 +63,9 @@ struct LogView {
 // "level 3", "ci error", or the state ("queued", "running", ...).
 std::string ResultText(const RunView& run);
 
+// An RFC 3339 UTC time as people read it: "2026-11-25 08:00:00 UTC" (empty stays empty).
+std::string ReadableUtc(const std::string& rfc3339);
+
 std::string RenderRunListPage(const std::vector<RunView>& runs, const std::string& next_url,
                               const std::string& version);
 // The run page: facts, the current stage, the level ladder (ComputeLevel over `stages`, per
@@ -67,8 +75,30 @@ std::string RenderRunPage(const RunView& run, const std::vector<StageView>& stag
 // A stage's log. While the stage runs, the page names the live stream for assets/log.js and,
 // for browsers without JavaScript, refreshes itself.
 std::string RenderLogPage(const LogView& log, const std::string& version);
+// A recipe's history besides its run list: the level chart and how often each stage was flaky
+// over the default branch's last `window` runs.
+struct StageFlakyView {
+  std::string stage;
+  int64_t flaky = 0;  // runs in which it was flaky
+  int64_t ran = 0;    // runs in which it came to a verdict
+};
+struct RecipeHistoryView {
+  std::vector<ChartRun> chart;  // oldest first
+  std::vector<StageFlakyView> flaky;
+  int window = 30;
+};
+// The same page around its log: before + log_html + after == RenderLogPage, whatever
+// `log.log_html` holds. A long log is then sent as it renders, without the whole page in
+// memory.
+struct PageParts {
+  std::string before, after;
+};
+PageParts RenderLogPageParts(const LogView& log, const std::string& version);
+// `runs` are the newest first, at most kRecipePageRuns of them; fewer means all of them, so
+// the page can tell that the default branch has no run yet.
+inline constexpr size_t kRecipePageRuns = 100;
 std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>& runs,
-                             const std::string& version);
+                             const std::string& version, const RecipeHistoryView& history = {});
 // `base_url` prefixes the copyable URLs; `prs` are the PR numbers to list badges for.
 std::string RenderBadgesPage(const std::string& repo, const std::string& base_url,
                              const std::vector<int64_t>& prs, const std::string& version);
@@ -89,6 +119,20 @@ struct PrCommentView {
     std::string name, status, reason, duration, log_url;
   };
   std::vector<Stage> stages;
+  // A stage that failed here but was flaky on the default branch `flaky` times in its last
+  // `runs` runs: the failure may not be the PR's.
+  struct FlakyHint {
+    std::string stage;
+    int64_t flaky = 0, runs = 0;
+  };
+  std::vector<FlakyHint> flaky_hints;
+  // The README's metadata block as cc-ci measured it, shown when it differs from the README
+  // (empty: it does not, or was not measured), and the scores that differ.
+  std::string readme_block;
+  struct Score {
+    std::string key, readme, measured;
+  };
+  std::vector<Score> readme_differences;
 };
 std::string RenderPrComment(const PrCommentView& view);
 

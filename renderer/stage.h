@@ -9,9 +9,10 @@
 
 namespace ccci::render {
 
-enum class StageStatus { kPass, kFail, kSkip, kUnverified, kError, kPending, kRunning };
+// kFlaky: failed, then passed on its one retry (default-branch runs only); counts as a pass.
+enum class StageStatus { kPass, kFail, kSkip, kUnverified, kError, kPending, kRunning, kFlaky };
 
-const char* StageStatusName(StageStatus s);  // "pass", "fail", ...
+const char* StageStatusName(StageStatus s);  // "pass", "fail", ..., "flaky"
 // Parses the names above; false for anything else.
 bool ParseStageStatus(const std::string& name, StageStatus* out);
 

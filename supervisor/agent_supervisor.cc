@@ -12,6 +12,8 @@ namespace {
 // What claude prints (on stderr, then exits 1) when asked to resume a session it does not
 // have: the session files were removed, or it runs as another user or on another machine.
 constexpr const char kNoConversation[] = "No conversation found";
+// opencode's word for the same (`run -s ID` of an unknown session), on stderr, exit 1.
+constexpr const char kNoSession[] = "Session not found";
 
 }  // namespace
 
@@ -101,10 +103,11 @@ void AgentSupervisor::Supervise(int64_t now, int64_t last_progress_ms) {
     launcher->StopGroup(s_.agent, config_.stop_grace);  // whatever it left behind
     bool exit_ok = !poll.exit_code.has_value() || *poll.exit_code == 0;
     s_.exit_code = poll.exit_code.value_or(-1);
-    // claude says how a session ended in its final `result`; opencode prints plain text, so
-    // its exit status is all there is (unknown for an adopted process: given the benefit).
+    // claude says how a session ended in its final `result`; opencode only in an `error`
+    // event, so otherwise its exit status is all there is (unknown for an adopted process:
+    // given the benefit).
     bool clean = config_.backend == Backend::kOpencode
-                     ? exit_ok
+                     ? exit_ok && !s_.result_is_error
                      : s_.result_at_ms != 0 && !s_.result_is_error && exit_ok;
     if (!clean) {
       if (!exit_ok) {
@@ -159,10 +162,14 @@ void AgentSupervisor::Consume(const std::vector<std::string>& lines, int64_t now
     s_.last_output_at_ms = now;
     s_.last_output = SummarizeLine(line);
     StreamEvent ev = ParseStreamLine(line);
-    if (ev.kind == StreamEvent::Kind::kInit && !ev.session_id.empty()) {
+    if (ev.auth_failure) auth_failure_ = ev.message.empty() ? "authentication failed" : ev.message;
+    // opencode has no init line: its first event names the session.
+    if ((ev.kind == StreamEvent::Kind::kInit || (ev.opencode && !s_.init_seen)) &&
+        !ev.session_id.empty()) {
       s_.session_id = ev.session_id;
       s_.init_seen = true;
-    } else if (ev.kind == StreamEvent::Kind::kResult) {
+    }
+    if (ev.kind == StreamEvent::Kind::kResult) {
       s_.result_at_ms = now;
       s_.result_is_error = ev.is_error;
     } else if (ev.Blocks()) {
@@ -171,7 +178,8 @@ void AgentSupervisor::Consume(const std::vector<std::string>& lines, int64_t now
       s_.rate_limit_until_ms =
           std::clamp(until, now + Ms(config_.rate_limit_min), now + Ms(config_.rate_limit_max));
     } else if (ev.kind == StreamEvent::Kind::kText && s_.resumed && !s_.init_seen &&
-               line.find(kNoConversation) != std::string::npos) {
+               (line.find(kNoConversation) != std::string::npos ||
+                line.find(kNoSession) != std::string::npos)) {
       s_.resume_refused = true;
     }
   }
@@ -185,7 +193,7 @@ void AgentSupervisor::Launch(int64_t now) {
   start.lost_session = lost_session_;
   // The orchestrator is one conversation: whenever it has an id, it goes on with it.
   bool resume = !s_.session_id.empty() && (s_.resume_next || role_ == Role::kOrchestrator);
-  start.resume = resume && config_.backend == Backend::kClaude;
+  start.resume = resume;
   SessionRequest req;
   req.loop = s_.name;
   if (start.resume) req.resume_id = s_.session_id;
@@ -218,6 +226,7 @@ void AgentSupervisor::Launch(int64_t now) {
   s_.init_seen = false;
   s_.resume_refused = false;
   s_.exit_code = -1;
+  auth_failure_.clear();
   // A note explains the conversation that runs; a new conversation needs none.
   if (!s_.resumed && lost_session_.empty()) s_.session_note.clear();
   lost_session_.clear();
@@ -239,6 +248,14 @@ void AgentSupervisor::OnExit(int64_t now, bool clean) {
   }
   if (s_.resume_refused) {
     RestartFresh(now);
+    return;
+  }
+  if (!auth_failure_.empty()) {
+    // A missing or refused login does not heal by itself: no backoff and retries.
+    s_.phase = role_ == Role::kJob ? LoopPhase::kFailed : LoopPhase::kFatal;
+    s_.last_reason = "not logged in: " + auth_failure_ + " (log the agent in as the user the " +
+                     "supervisor runs as, then restart the loop)";
+    LogError("loop.fatal", {{"loop", s_.name}, {"reason", s_.last_reason}});
     return;
   }
   if (clean) {

@@ -104,6 +104,7 @@ class AgentSupervisor {
   PromptFn prompt_;
   LoopState s_;
   std::string lost_session_;  // set between a refused resume and the fresh launch
+  std::string auth_failure_;  // what the agent said about its missing login, this session
   std::string saved_json_;
   std::unique_ptr<RotatingLog> log_;
   std::function<void(const std::string&)> sink_;

@@ -23,15 +23,15 @@ AgentCommand BuildAgentCommand(const SupervisorConfig& config, const SessionRequ
       cmd.argv.push_back(req.resume_id);
     }
   } else {
-    cmd.argv = {config.opencode_bin,
-                "run",
-                "--attach",
-                config.opencode_url,
-                "--title",
-                req.title.empty() ? "cc-ci " + req.loop : req.title,
-                "-m",
-                config.model,
-                req.prompt};
+    // --format json: one event per line with the session id, read like claude's stream.
+    cmd.argv = {config.opencode_bin, "run",     "--attach", config.opencode_url, "--format",
+                "json",              "--title", req.title.empty() ? "cc-ci " + req.loop : req.title,
+                "-m",                config.model};
+    if (!req.resume_id.empty()) {
+      cmd.argv.push_back("--session");
+      cmd.argv.push_back(req.resume_id);
+    }
+    cmd.argv.push_back(req.prompt);
   }
   return cmd;
 }

@@ -28,7 +28,7 @@ struct AgentCommand {
 struct SessionRequest {
   std::string loop;  // "builder", "reviewer", "orchestrator" or "upgrade"
   std::string prompt;
-  std::string resume_id;  // claude only; empty = new session
+  std::string resume_id;  // the session to go on with (claude --resume, opencode --session); empty = new
   std::string title;      // opencode session title
 };
 

@@ -26,6 +26,18 @@ std::string AssistantText(const rapidjson::Value& doc) {
   return "";
 }
 
+// What an opencode event says: its text, the tool it runs, or its error.
+std::string OpencodeSummary(const rapidjson::Value& doc, const StreamEvent& ev) {
+  std::string type = Str(doc, "type");
+  if (type == "error") return "error: " + ev.message;
+  auto part = doc.FindMember("part");
+  const rapidjson::Value* p = part != doc.MemberEnd() && part->value.IsObject() ? &part->value : nullptr;
+  if (type == "text" && p) return "assistant: " + Str(*p, "text");
+  if (type == "tool_use" && p) return "[tool " + Str(*p, "tool") + "]";
+  if (type == "step_finish" && p && !Str(*p, "reason").empty()) return "step finished: " + Str(*p, "reason");
+  return type;
+}
+
 std::string OneLine(std::string s, size_t max_chars) {
   for (char& c : s) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
@@ -46,15 +58,36 @@ StreamEvent ParseStreamLine(std::string_view line) {
   ev.kind = StreamEvent::Kind::kOtherJson;
   ev.session_id = Str(doc, "session_id");
   std::string type = Str(doc, "type");
+  if (ev.session_id.empty() && !Str(doc, "sessionID").empty()) {
+    ev.opencode = true;
+    ev.session_id = Str(doc, "sessionID");
+    if (type == "error") {
+      ev.kind = StreamEvent::Kind::kResult;
+      ev.is_error = true;
+      auto err = doc.FindMember("error");
+      if (err != doc.MemberEnd() && err->value.IsObject()) {
+        ev.auth_failure = Str(err->value, "name") == "ProviderAuthError";
+        auto data = err->value.FindMember("data");
+        if (data != err->value.MemberEnd()) ev.message = Str(data->value, "message");
+        if (ev.message.empty()) ev.message = Str(err->value, "name");
+      }
+    } else {
+      ev.kind = StreamEvent::Kind::kAssistant;
+    }
+    return ev;
+  }
   if (type == "system" && Str(doc, "subtype") == "init") {
     ev.kind = StreamEvent::Kind::kInit;
   } else if (type == "assistant") {
     ev.kind = StreamEvent::Kind::kAssistant;
+    ev.message = AssistantText(doc);
+    ev.auth_failure = Str(doc, "error") == "authentication_failed";
   } else if (type == "user") {
     ev.kind = StreamEvent::Kind::kUser;
   } else if (type == "result") {
     ev.kind = StreamEvent::Kind::kResult;
     ev.subtype = Str(doc, "subtype");
+    ev.message = Str(doc, "result");
     auto it = doc.FindMember("is_error");
     ev.is_error = it != doc.MemberEnd() && it->value.IsBool() && it->value.GetBool();
   } else if (type == "rate_limit_event") {
@@ -80,6 +113,7 @@ std::string SummarizeLine(std::string_view line, size_t max_chars) {
   if (ev.kind == StreamEvent::Kind::kText) return OneLine(std::string(line), max_chars);
   rapidjson::Document doc;
   doc.Parse(line.data(), line.size());
+  if (ev.opencode) return OneLine(OpencodeSummary(doc, ev), max_chars);
   switch (ev.kind) {
     case StreamEvent::Kind::kInit:
       return "init session " + ev.session_id;

@@ -12,11 +12,15 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "base/clock.h"
 #include "bot/cli/runner_setup.h"
 #include "bot/config/config.h"
+#include "bot/runner/command_output.h"
+#include "bot/runner/host_tools.h"
+#include "bot/runner/stage_log.h"
 #include "bot/runner/suite.h"
 #include "bot/runner/suite_level.h"
 
@@ -26,16 +30,19 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kUsage =
-    "Usage: cc-ci check <recipe-dir-or-git-url> [--ref REF] [--config FILE] [--out DIR]\n"
+    "Usage: cc-ci check <recipe-dir-or-git-url> [--ref REF] [--recipe NAME] [--config FILE]\n"
+    "                   [--out DIR]\n"
     "\n"
     "Runs cc-ci's generic recipe suite (install, upgrade, backup, restore, functional, lint,\n"
-    "screenshot, teardown) on a recipe, exactly as the server does for a pull request, so a\n"
+    "upgrade-safe, clean, maintained, screenshot, teardown) on a recipe, exactly as the server does for a pull request, so a\n"
     "maintainer can reproduce a run locally. Needs abra on PATH and an abra server\n"
     "(runner.server, default: the local swarm). The app is deployed as\n"
     "<recipe>-0-<pid>.<runner.domain> and always torn down at the end.\n"
     "\n"
     "Options:\n"
     "  --ref REF       commit, branch or tag to test (default: the source's HEAD)\n"
+    "  --recipe NAME   the recipe's name as abra knows it (default: the folder or repo name,\n"
+    "                  e.g. nextcloud for ~/src/nextcloud or .../nextcloud.git)\n"
     "  --config FILE   cc-ci configuration; its [runner] keys apply (overlays, timeouts,\n"
     "                  connect_to, domain); default: built-in defaults\n"
     "  --out DIR       where stage logs, the screenshot and results.json go\n"
@@ -44,7 +51,8 @@ constexpr const char* kUsage =
     "\n"
     "Prints each stage as it runs and ends, then the level. results.json holds the stages\n"
     "and level; `cc-ci render card --run DIR/results.json --out card.png` draws its card.\n"
-    "Exit codes: 0 level >= gitea.pass_level (default 1), 1 below it, 2 bad usage,\n"
+    "Exit codes: 0 level >= gitea.pass_level (default 1), 1 below it, 2 bad usage (a dir\n"
+    "that does not exist or is not a git repo, a bad recipe name),\n"
     "3 CI error (abra missing, server unreachable, the ref cannot be fetched), 130 interrupted.\n";
 
 std::atomic<runner::CancelToken*> g_cancel{nullptr};
@@ -113,6 +121,40 @@ std::string RecipeName(std::string source) {
   return name;
 }
 
+// A recipe name becomes a directory under ABRA_DIR/recipes and part of the app's domain.
+bool ValidRecipeName(const std::string& name) {
+  if (name.empty() || name.size() > 100 || name[0] == '.' || name[0] == '-') return false;
+  for (char c : name) {
+    if (!isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+// A git URL (scheme://... or scp-like host:path) is left to git; anything else is a local
+// dir, which must exist and be a git repo: said now, in git's words, not after a run.
+std::optional<std::string> LocalSourceProblem(const std::string& source) {
+  bool url = source.find("://") != std::string::npos ||
+             (source.find(':') != std::string::npos &&
+              source.find(':') < source.find('/'));
+  if (url) return std::nullopt;
+  std::error_code ec;
+  if (!fs::is_directory(source, ec)) {
+    return source + ": no such directory (give a recipe's git checkout or a git URL)";
+  }
+  runner::PtyExecutor executor;
+  runner::Command cmd;
+  cmd.argv = {"git", "-C", source, "rev-parse", "--git-dir"};
+  cmd.timeout = std::chrono::seconds(30);
+  runner::CaptureSink out(nullptr);
+  runner::CancelToken never;
+  auto r = executor.Run(cmd, out, never);
+  if (!r.ok()) return runner::MissingProgram("git", "");
+  if (!r->ok()) {
+    return source + " is not a git repo: " + runner::LastLine(runner::StripAnsi(out.text()));
+  }
+  return std::nullopt;
+}
+
 std::string ResultsJson(const runner::SuiteSpec& spec, const runner::SuiteResult& r,
                         const render::LevelResult& level, const std::string& state) {
   rapidjson::StringBuffer b;
@@ -146,7 +188,7 @@ std::string ResultsJson(const runner::SuiteSpec& spec, const runner::SuiteResult
 }  // namespace
 
 int RunCheckCommand(int argc, char** argv) {
-  std::string source, ref, out, config_path;
+  std::string source, ref, out, config_path, recipe;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string* dst) {
@@ -159,6 +201,8 @@ int RunCheckCommand(int argc, char** argv) {
       return 0;
     } else if (a == "--ref") {
       if (!value(&ref)) return fprintf(stderr, "cc-ci check: --ref needs a value\n"), 2;
+    } else if (a == "--recipe") {
+      if (!value(&recipe)) return fprintf(stderr, "cc-ci check: --recipe needs a name\n"), 2;
     } else if (a == "--out") {
       if (!value(&out)) return fprintf(stderr, "cc-ci check: --out needs a value\n"), 2;
     } else if (a == "--config") {
@@ -179,10 +223,19 @@ int RunCheckCommand(int argc, char** argv) {
   }
   auto config = LoadConfig(config_path.empty() ? std::nullopt : std::optional<std::string>(config_path));
   if (!config.ok()) return fprintf(stderr, "cc-ci check: %s\n", config.status().message().c_str()), 2;
+  if (auto problem = LocalSourceProblem(source)) {
+    return fprintf(stderr, "cc-ci check: %s\n", problem->c_str()), 2;
+  }
   std::error_code ec;
   if (fs::is_directory(source)) source = fs::absolute(source, ec).string();
-  std::string recipe = RecipeName(source);
-  if (recipe.empty()) return fprintf(stderr, "cc-ci check: cannot tell the recipe's name from %s\n", source.c_str()), 2;
+  if (recipe.empty()) recipe = RecipeName(source);
+  if (!ValidRecipeName(recipe)) {
+    return fprintf(stderr,
+                   "cc-ci check: '%s' is not a recipe name (letters, digits, '-', '_', '.'); "
+                   "give one with --recipe NAME\n",
+                   recipe.c_str()),
+           2;
+  }
   if (out.empty()) out = "cc-ci-check-" + recipe;
   out = fs::absolute(out, ec).string();
   fs::create_directories(out, ec);

@@ -31,11 +31,12 @@ RunnerSetup::RunnerSetup(const Config& c) {
   d.ready_timeout = std::chrono::seconds(c.runner_ready_timeout_s);
   d.log_cap_bytes = static_cast<size_t>(c.runner_log_max_bytes);
   d.pass_env = c.runner_pass_env;
+  d.maintained_months = c.maintained_months;
   // Nothing cc-ci holds may show up in a stage log.
   d.secrets = c.webhook_secrets;
   if (!c.gitea_token.empty()) d.secrets.push_back(c.gitea_token);
-  if (c.runner_screenshots && access("/usr/bin/chromium", X_OK) == 0) {
-    browser_binary_ = "/usr/bin/chromium";
+  if (c.runner_screenshots && access(kChromiumBinary, X_OK) == 0) {
+    browser_binary_ = kChromiumBinary;
     render::ChromiumOptions co;
     co.binary = browser_binary_;
     // The browser reaches the app the way the readiness probe does.

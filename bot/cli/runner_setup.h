@@ -13,6 +13,9 @@
 
 namespace ccci {
 
+// The browser the screenshot stage drives (Debian's chromium).
+inline constexpr const char* kChromiumBinary = "/usr/bin/chromium";
+
 class RunnerSetup {
  public:
   explicit RunnerSetup(const Config& config);

@@ -2,21 +2,26 @@
 
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/log.h"
+#include "base/pid_lock.h"
 #include "base/private_files.h"
 #include "bot/config/config.h"
 #include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
 #include "bot/report/command_handler.h"
+#include "bot/report/readme_pr.h"
 #include "bot/report/reconciler.h"
 #include "bot/report/reporter.h"
 #include "bot/report/trust_gate.h"
@@ -25,6 +30,7 @@
 #include "bot/intake/intake.h"
 #include "bot/runner/log_retention.h"
 #include "bot/runner/scheduler.h"
+#include "bot/cli/doctor.h"
 #include "bot/cli/runner_setup.h"
 #include "bot/store/sqlite_store.h"
 #include "bot/version.h"
@@ -55,13 +61,35 @@ constexpr const char* kServeUsage =
     "                         gitea.webhook_secret_file). With neither, a secret is\n"
     "                         generated into <data dir>/webhook-secret on first start.\n"
     "\n"
+    "HTTP: one event loop holds every connection; a request must arrive whole within\n"
+    "server.request_timeout (10s), a peer address holds at most\n"
+    "server.max_connections_per_peer (64) connections, and webhooks have their own\n"
+    "workers (server.hook_workers), so slow or idle peers and page views cannot delay\n"
+    "Gitea's deliveries. Behind a reverse proxy set server.max_connections_per_peer = 0.\n"
+    "\n"
     "Without a Gitea token, reporting is dry-run: nothing is sent to Gitea.\n"
-    "Stops cleanly on SIGINT or SIGTERM. Exit codes: 0 stopped, 1 failed to start,\n"
-    "2 bad usage or configuration.\n";
+    "Stops cleanly on SIGINT or SIGTERM. Exit codes: 0 stopped, 1 failed to start (e.g.\n"
+    "the address is in use by another server), 2 bad usage or configuration.\n";
 
 int Fail(int code, const std::string& message) {
   fprintf(stderr, "cc-ci serve: %s\n", message.c_str());
   return code;
+}
+
+// Raises the soft open-file limit to the hard one (each connection is a descriptor; the
+// default soft limit is 1024) and returns how many connections it leaves room for.
+int RaiseFileLimit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1 << 20;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  // Room for the database, logs, pipes of the runner and the browser.
+  constexpr rlim_t kReserved = 256;
+  rlim_t room = rl.rlim_cur > kReserved * 2 ? rl.rlim_cur - kReserved : rl.rlim_cur / 2;
+  return static_cast<int>(std::min<rlim_t>(room, 1 << 20));
 }
 
 }  // namespace
@@ -109,11 +137,18 @@ int RunServeCommand(int argc, char** argv) {
   if (Status s = MakePrivateDirs(config.data_dir); !s.ok()) {
     return Fail(1, "cannot create data dir: " + s.message());
   }
+  // One server per data dir: two would run two runners and reconcilers on one database.
+  // Held until the process exits.
+  auto data_lock = PidLock::Acquire(DataDirLockPath(config.data_dir),
+                                    "cc-ci on data dir " + config.data_dir);
+  if (!data_lock.ok()) return Fail(1, data_lock.status().message());
   if (Status s = LoadSecrets(&config); !s.ok()) return Fail(2, s.message());
 
   // Request threads allocate and free ~100 KB per webhook; glibc's default trims each thread
   // arena back to the kernel that often, and the page faults that follow cost more than the
-  // work (measured: 3x throughput with these set). Memory stays bounded by the peak.
+  // work (measured: 3x throughput with these set). What a burst leaves in the arenas is given
+  // back by the HTTP front once it is quiet (malloc_trim), and no answer is held whole in
+  // memory (pages and logs are streamed in pieces), so the peak itself stays small.
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
 
@@ -156,10 +191,16 @@ int RunServeCommand(int argc, char** argv) {
   Outbox::Options oo;
   oo.dry_run = config.EffectiveDryRun();
   oo.bot_login = config.bot_login;
+  if (gitea) oo.deliver_readme = ReadmePrSender(gitea.get());
   Outbox outbox(store->get(), gitea.get(), oo);
+  RunnerSetup runner_setup(config);
   Reporter::Options ro;
   ro.public_url = config.EffectivePublicUrl();
   ro.pass_level = config.pass_level;
+  ro.status_per_stage = config.status_per_stage;
+  ro.history = store->get();
+  ro.data_dir = runner_setup.options().data_dir;
+  ro.readme_prs = config.readme_prs;
   Reporter reporter(store->get(), store->get(), &outbox, ro);
 
   CommandHandler::Options cho;
@@ -174,7 +215,13 @@ int RunServeCommand(int argc, char** argv) {
   TrustGate::Options tgo;
   tgo.trusted_users = config.trusted_users;
   TrustGate gate(store->get(), gitea.get(), tgo);
-  RunnerSetup runner_setup(config);
+  // What would break runs later is said now (cc-ci doctor checks the rest).
+  std::vector<std::string> warnings;
+  for (const DoctorCheck& check : StartupChecks(config)) {
+    if (check.ok) continue;
+    LogWarn("server.host_check_failed", {{"check", check.what}, {"fix", check.fix}});
+    warnings.push_back(check.what + " \u2014 " + check.fix);
+  }
   runner::SchedulerOptions sched_options = runner_setup.options();
   sched_options.on_stage_finished = [&metrics](const StageRecord& s) {
     metrics.ObserveStage(s.name, s.status, static_cast<double>(s.duration_ms) / 1000.0);
@@ -218,13 +265,25 @@ int RunServeCommand(int argc, char** argv) {
   HttpServerOptions ho;
   ho.listen = config.listen;
   ho.max_connections = config.max_connections;
+  ho.max_connections_per_peer = config.max_connections_per_peer;
   ho.max_queued = config.max_queued;
   ho.keepalive_timeout_s = config.keepalive_timeout_s;
   ho.request_timeout_s = config.request_timeout_s;
+  ho.write_timeout_s = config.write_timeout_s;
   ho.max_body_bytes = config.max_body_bytes;
+  ho.max_request_memory = config.max_request_memory;
+  ho.hook_workers = config.hook_workers;
+  ho.page_workers = config.page_workers;
+  if (int most = RaiseFileLimit(); ho.max_connections > most) {
+    LogWarn("server.max_connections_lowered",
+            {{"max_connections", std::to_string(ho.max_connections)},
+             {"to", std::to_string(most)},
+             {"reason", "the open-file limit (ulimit -n) leaves room for no more"}});
+    ho.max_connections = most;
+  }
   HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion,
                                    config.EffectivePublicUrl(), store->get(),
-                                   config.data_dir});
+                                   config.data_dir, store->get(), config.gitea_url});
   if (Status s = server.Start(std::move(*listener)); !s.ok()) return Fail(1, s.message());
   outbox.Start();
   reporter.Start();
@@ -250,6 +309,8 @@ int RunServeCommand(int argc, char** argv) {
   printf("  reporting: %s\n", config.EffectiveDryRun()
                                   ? "dry-run (no Gitea token; nothing is sent to Gitea)"
                                   : ("to " + config.gitea_url).c_str());
+  for (const std::string& w : warnings) printf("  warning:   %s\n", w.c_str());
+  if (!warnings.empty()) printf("  (cc-ci doctor checks the whole host)\n");
   fflush(stdout);
 
   int sig = 0;

@@ -22,11 +22,16 @@ namespace {
 const std::vector<ConfigKey> kKeys = {
     {"server.listen", "127.0.0.1:8080", "address the dashboard, API and webhook intake listen on"},
     {"server.public_url", "", "base URL of links cc-ci writes into PR comments; default http://<listen>"},
-    {"server.max_connections", "512", "connection threads; each keep-alive peer holds one while connected"},
-    {"server.max_queued", "1024", "accepted connections waiting for a free thread"},
+    {"server.max_connections", "1024", "open connections at most; a new one over it closes the oldest waiting one (idle, slow to send or slow to read)"},
+    {"server.max_connections_per_peer", "64", "open connections per peer address (an IPv6 /64 counts as one), the oldest closed first; 0 for no cap (behind a reverse proxy every peer has its address)"},
+    {"server.max_queued", "1024", "complete requests waiting for a worker, per pool; more get 503"},
     {"server.keepalive_timeout", "5s", "idle keep-alive connections are closed after this"},
-    {"server.request_timeout", "10s", "a peer that stalls in the middle of a request is dropped after this"},
-    {"server.max_body_bytes", "1048576", "webhook bodies larger than this are refused with 413"},
+    {"server.request_timeout", "10s", "a whole request, head and body, must arrive within this from its first byte, else 408 and closed"},
+    {"server.write_timeout", "30s", "a peer that takes nothing of an answer for this long is dropped"},
+    {"server.max_body_bytes", "1048576", "request bodies larger than this are refused with 413"},
+    {"server.max_request_memory", "67108864", "bytes of request bodies being read or handled at once; the request that would pass it gets 503"},
+    {"server.hook_workers", "4", "threads that answer webhook deliveries (/hooks/gitea) and nothing else"},
+    {"server.page_workers", "4", "threads for every other route (dashboard, badges, API, stage logs); they cap the pages rendered at once"},
     {"storage.data_dir", "data", "SQLite database, logs and generated files live here"},
     {"storage.driver", "sqlite", "sqlite, or memory (nothing persisted; for benchmarks only)"},
     {"storage.synchronous", "normal", "normal survives a crash of cc-ci; full also survives power loss"},
@@ -41,6 +46,8 @@ const std::vector<ConfigKey> kKeys = {
     {"gitea.repos", "", "comma-separated owner/name repos the reconciler watches (plus those seen in deliveries)"},
     {"gitea.reconcile_interval", "5m", "how often the reconciler looks for missed PRs and comments"},
     {"gitea.pass_level", "1", "the commit status is success at or above this level"},
+    {"gitea.status_per_stage", "false", "true: a commit status per stage (cc-ci/install, cc-ci/upgrade, ...) beside cc-ci/recipe, so branch protection can require one"},
+    {"gitea.readme_prs", "true", "on a default-branch run whose measured README scores differ from the README, open (or update) one PR on branch cc-ci/readme-scores; false only reports them"},
     {"runner.concurrency", "1", "runs tested at the same time"},
     {"runner.abra", "abra", "the abra executable (looked up on PATH)"},
     {"runner.docker", "docker", "the docker executable, used to read the deployed stack's labels"},
@@ -57,6 +64,7 @@ const std::vector<ConfigKey> kKeys = {
     {"runner.screenshots", "true", "take a screenshot of each app in headless Chromium"},
     {"runner.allowed_clone_urls", "", "comma-separated URL prefixes (or absolute local paths, for tests) runs may clone from besides gitea.url's scheme and host; a local path or file:// prefix lets git use its file protocol"},
     {"runner.pass_env", "", "comma-separated names of cc-ci's environment variables every command also gets (NAME_* matches a prefix); commands get only PATH, HOME, locale, TERM, TZ, TMPDIR, SSH_AUTH_SOCK, DOCKER_* and proxy settings otherwise, and never CC_CI_*"},
+    {"levels.maintained_months", "6", "rung 8 (maintained): the recipe's newest release is at most this many months old"},
     {"log.level", "info", "debug, info, warn or error"},
 };
 
@@ -87,16 +95,27 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   };
   if (key == "server.listen") c->listen = v;
   else if (key == "server.public_url") c->public_url = v;
-  else if (key == "server.max_connections") return int_in(&c->max_connections, 4, 10000);
-  else if (key == "server.max_queued") return int_in(&c->max_queued, 1, 100000);
+  else if (key == "server.max_connections") return int_in(&c->max_connections, 4, 100000);
+  else if (key == "server.max_connections_per_peer") {
+    return int_in(&c->max_connections_per_peer, 0, 100000);
+  } else if (key == "server.max_queued") return int_in(&c->max_queued, 1, 100000);
   else if (key == "server.keepalive_timeout") return duration(&c->keepalive_timeout_s);
   else if (key == "server.request_timeout") return duration(&c->request_timeout_s);
+  else if (key == "server.write_timeout") return duration(&c->write_timeout_s);
+  else if (key == "server.hook_workers") return int_in(&c->hook_workers, 1, 256);
+  else if (key == "server.page_workers") return int_in(&c->page_workers, 1, 256);
   else if (key == "server.max_body_bytes") {
     int64_t n;
     if (!ParseInt64(v, &n) || n < 1024 || n > (64 << 20)) {
       return "must be a byte count between 1024 and 67108864";
     }
     c->max_body_bytes = n;
+  } else if (key == "server.max_request_memory") {
+    int64_t n;
+    if (!ParseInt64(v, &n) || n < (1 << 20) || n > (1LL << 36)) {
+      return "must be a byte count between 1048576 and 68719476736";
+    }
+    c->max_request_memory = n;
   } else if (key == "storage.data_dir") c->data_dir = v;
   else if (key == "storage.driver") c->driver = v;
   else if (key == "storage.synchronous") c->synchronous = v;
@@ -117,7 +136,13 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   } else if (key == "gitea.trusted_users") c->trusted_users = SplitList(v, ",");
   else if (key == "gitea.repos") c->repos = SplitList(v, ",");
   else if (key == "gitea.reconcile_interval") return duration(&c->reconcile_interval_s);
-  else if (key == "gitea.pass_level") return int_in(&c->pass_level, 0, 5);
+  else if (key == "gitea.pass_level") return int_in(&c->pass_level, 0, 8);
+  else if (key == "gitea.status_per_stage") {
+    if (!ParseBool(v, &c->status_per_stage)) return "not a boolean (true or false): '" + v + "'";
+  }
+  else if (key == "gitea.readme_prs") {
+    if (!ParseBool(v, &c->readme_prs)) return "not a boolean (true or false): '" + v + "'";
+  }
   else if (key == "runner.concurrency") return int_in(&c->runner_concurrency, 1, 64);
   else if (key == "runner.abra") c->runner_abra = v;
   else if (key == "runner.docker") c->runner_docker = v;
@@ -142,6 +167,7 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   } else if (key == "runner.screenshots") {
     if (!ParseBool(v, &c->runner_screenshots)) return "not a boolean (true or false): '" + v + "'";
   }
+  else if (key == "levels.maintained_months") return int_in(&c->maintained_months, 1, 120);
   else if (key == "log.level") c->log_level = v;
   else return "unknown key";
   return "";
@@ -188,6 +214,12 @@ Status Config::Validate() const {
   if (!public_url.empty() && public_url.rfind("http://", 0) != 0 &&
       public_url.rfind("https://", 0) != 0) {
     return bad("server.public_url", "must start with http:// or https://");
+  }
+  if (request_timeout_s < 1) return bad("server.request_timeout", "must be at least 1s");
+  if (write_timeout_s < 1) return bad("server.write_timeout", "must be at least 1s");
+  if (keepalive_timeout_s < 1) return bad("server.keepalive_timeout", "must be at least 1s");
+  if (max_request_memory < max_body_bytes) {
+    return bad("server.max_request_memory", "must be at least server.max_body_bytes");
   }
   if (data_dir.empty()) return bad("storage.data_dir", "must not be empty");
   if (driver != "sqlite" && driver != "memory") {
@@ -261,7 +293,7 @@ Result<Config> LoadConfig(const std::optional<std::string>& path) {
   return config;
 }
 
-Status LoadSecrets(Config* config) {
+Status LoadToken(Config* config) {
   if (config->gitea_token.empty() && !config->token_file.empty()) {
     auto t = ReadFile(config->token_file);
     if (!t.ok()) return InvalidArgument("gitea.token_file: cannot read " + t.status().message());
@@ -270,6 +302,11 @@ Status LoadSecrets(Config* config) {
       return InvalidArgument("gitea.token_file: " + config->token_file + " is empty");
     }
   }
+  return Status::Ok();
+}
+
+Status LoadSecrets(Config* config) {
+  CCCI_RETURN_IF_ERROR(LoadToken(config));
   if (!config->webhook_secrets.empty()) return Status::Ok();
   std::string path = config->webhook_secret_file;
   bool explicit_file = !path.empty();

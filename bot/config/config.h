@@ -18,11 +18,16 @@ struct Config {
   // [server]
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   std::string public_url;                 // base of links in comments; default http://<listen>
-  int max_connections = 512;              // connection threads (each keep-alive peer holds one)
-  int max_queued = 1024;                  // accepted connections waiting for a thread
+  int max_connections = 1024;             // open connections; over it the oldest waiting closes
+  int max_connections_per_peer = 64;      // the same per peer address (IPv6: /64); 0: no cap
+  int max_queued = 1024;                  // requests waiting for a worker, per pool
   int keepalive_timeout_s = 5;            // idle keep-alive connections are closed after this
-  int request_timeout_s = 10;             // a peer that stalls mid-request is dropped
-  int64_t max_body_bytes = 1 << 20;       // webhook bodies above this get 413
+  int request_timeout_s = 10;             // a whole request (head and body) must arrive in this
+  int write_timeout_s = 30;               // a peer that reads nothing of an answer this long goes
+  int64_t max_body_bytes = 1 << 20;       // request bodies above this get 413
+  int64_t max_request_memory = 64 << 20;  // bodies being read or handled at once; over: 503
+  int hook_workers = 4;                   // threads answering webhooks, kept for them alone
+  int page_workers = 4;                   // threads for every other route (pages, API, logs)
 
   // [storage]
   std::string data_dir = "data";
@@ -41,6 +46,8 @@ struct Config {
   std::vector<std::string> repos;         // watched repos (owner/name) for the reconciler
   int reconcile_interval_s = 300;
   int pass_level = 1;                     // commit status is success at or above this level
+  bool status_per_stage = false;          // a cc-ci/<stage> commit status per stage too
+  bool readme_prs = true;                 // open/update the README scores PR (else only report)
 
   // [runner]
   int runner_concurrency = 1;                 // runs at a time
@@ -59,6 +66,9 @@ struct Config {
   bool runner_screenshots = true;             // headless Chromium screenshot of each app
   std::vector<std::string> runner_allowed_clone_urls;  // besides gitea.url's scheme and host
   std::vector<std::string> runner_pass_env;   // env names commands also get (never CC_CI_*)
+
+  // [levels]
+  int maintained_months = 6;  // rung 8: the newest release at most this old
 
   // [log]
   std::string log_level = "info";
@@ -90,6 +100,12 @@ Status ApplyIni(const std::string& text, const std::string& source_name, Config*
 // CC_CI_WEBHOOK_SECRET: one or more secrets separated by commas or newlines) and validates.
 // Does not touch the file system beyond reading `path`; secrets are read by LoadSecrets.
 Result<Config> LoadConfig(const std::optional<std::string>& path);
+
+// The lock file a running `cc-ci serve` holds (base/pid_lock.h), one server per data dir.
+inline std::string DataDirLockPath(const std::string& data_dir) { return data_dir + "/cc-ci.lock"; }
+
+// Reads the token from gitea.token_file unless the environment gave one.
+Status LoadToken(Config* config);
 
 // Reads the token and webhook secrets from their files or the environment. When no secret is
 // configured anywhere, generates one into <data_dir>/webhook-secret (mode 0600) so a fresh

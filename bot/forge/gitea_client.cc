@@ -1,12 +1,19 @@
 #include "bot/forge/gitea_client.h"
 
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
+#include <Poco/Exception.h>
 #include <curl/curl.h>
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "base/log.h"
+#include "base/url_escape.h"
 #include "bot/forge/json_object.h"
 
 namespace ccci {
@@ -77,6 +84,65 @@ ForgePull ReadPull(const rapidjson::Value& p) {
   return out;
 }
 
+std::string FilePath(const std::string& path) {
+  std::string out;
+  size_t from = 0;
+  for (;;) {
+    size_t slash = path.find('/', from);
+    out += EscapePathSegment(path.substr(from, slash == std::string::npos ? slash : slash - from));
+    if (slash == std::string::npos) return out;
+    out += '/';
+    from = slash + 1;
+  }
+}
+
+std::string Base64(const std::string& bytes) {
+  std::ostringstream out;
+  Poco::Base64Encoder enc(out);
+  enc.rdbuf()->setLineLength(0);
+  enc << bytes;
+  enc.close();
+  return out.str();
+}
+
+Result<std::string> FromBase64(const std::string& text) {
+  std::istringstream in(text);
+  Poco::Base64Decoder dec(in);
+  std::ostringstream out;
+  try {
+    out << dec.rdbuf();
+  } catch (const Poco::Exception& e) {
+    return Internal("file content is not base64: " + e.displayText());
+  }
+  return out.str();
+}
+
+// A JSON object of optional string fields and booleans, for the bodies Gitea takes.
+class JsonBody {
+ public:
+  JsonBody() { w_.StartObject(); }
+  JsonBody& Str(const char* k, const std::string& v) {
+    w_.Key(k);
+    w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+    return *this;
+  }
+  JsonBody& Opt(const char* k, const std::optional<std::string>& v) { return v ? Str(k, *v) : *this; }
+  JsonBody& NonEmpty(const char* k, const std::string& v) { return v.empty() ? *this : Str(k, v); }
+  JsonBody& Bool(const char* k, bool v) {
+    w_.Key(k);
+    w_.Bool(v);
+    return *this;
+  }
+  std::string Done() {
+    w_.EndObject();
+    return buf_.GetString();
+  }
+
+ private:
+  rapidjson::StringBuffer buf_;
+  rapidjson::Writer<rapidjson::StringBuffer> w_{buf_};
+};
+
 Status ErrorFor(long status, const std::string& body, const std::string& what) {
   rapidjson::Document d;
   d.Parse(body.data(), body.size());
@@ -97,20 +163,7 @@ Status ErrorFor(long status, const std::string& body, const std::string& what) {
 
 }  // namespace
 
-std::string EscapePathSegment(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string EscapePathSegment(const std::string& s) { return PercentEncode(s); }
 
 GiteaClient::GiteaClient(Options options) : options_(std::move(options)) {
   while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
@@ -235,6 +288,38 @@ Result<std::string> GiteaClient::GetPermission(const std::string& repo, const st
   return p.empty() ? "none" : p;
 }
 
+Result<std::string> GiteaClient::CurrentUser() {
+  auto r = Call("GET", "/user", "");
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  if (d.HasParseError() || !d.IsObject() || Str(d, "login").empty()) {
+    return Internal("GET /user: Gitea answered without a login");
+  }
+  return Str(d, "login");
+}
+
+Result<GiteaClient::RepoAccess> GiteaClient::GetRepoAccess(const std::string& repo) {
+  auto r = Call("GET", RepoPath(repo), "");
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  const rapidjson::Value* p = !d.HasParseError() && d.IsObject() ? Obj(d, "permissions") : nullptr;
+  if (!p) return Internal("GET " + RepoPath(repo) + ": no permissions in the answer");
+  auto flag = [&](const char* k) {
+    auto it = p->FindMember(k);
+    return it != p->MemberEnd() && it->value.IsBool() && it->value.GetBool();
+  };
+  return RepoAccess{flag("admin"), flag("push")};
+}
+
+Result<bool> GiteaClient::CanWriteIssues(const std::string& repo) {
+  auto r = Call("PATCH", RepoPath(repo) + "/issues/comments/0", JsonObject({{"body", "-"}}));
+  if (r.ok() || r.status().code() == Code::kNotFound) return true;
+  if (r.status().code() == Code::kPermissionDenied) return false;
+  return r.status();
+}
+
 Status GiteaClient::AddReaction(const std::string& repo, int64_t comment_id,
                                 const std::string& content) {
   auto r = Call("POST",
@@ -286,6 +371,54 @@ Result<std::vector<ForgeComment>> GiteaClient::ListRepoComments(const std::strin
     if (d.Size() < static_cast<rapidjson::SizeType>(kPageLimit)) break;
   }
   return out;
+}
+
+Result<ForgeFile> GiteaClient::GetFile(const std::string& repo, const std::string& path,
+                                       const std::string& ref) {
+  auto r = Call("GET", RepoPath(repo) + "/contents/" + FilePath(path) +
+                           (ref.empty() ? "" : "?ref=" + EscapePathSegment(ref)), "");
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  if (d.HasParseError() || !d.IsObject()) return Internal("get file: not a JSON object");
+  if (Str(d, "type") != "file" || Str(d, "encoding") != "base64") {
+    return InvalidArgument(path + " at " + ref + " is not a file Gitea gives in base64");
+  }
+  auto content = FromBase64(Str(d, "content"));
+  if (!content.ok()) return content.status();
+  return ForgeFile{Str(d, "path"), Str(d, "sha"), *content};
+}
+
+Status GiteaClient::PutFile(const std::string& repo, const std::string& path,
+                            const FileChange& c) {
+  JsonBody body;
+  body.Str("content", Base64(c.content)).Str("sha", c.sha).NonEmpty("branch", c.branch);
+  body.NonEmpty("new_branch", c.new_branch).NonEmpty("message", c.message);
+  if (c.force_push) body.Bool("force_push", true);
+  auto r = Call("PUT", RepoPath(repo) + "/contents/" + FilePath(path), body.Done());
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<int64_t> GiteaClient::CreatePullRequest(const std::string& repo,
+                                               const PullRequestOptions& pr) {
+  auto r = Call("POST", RepoPath(repo) + "/pulls",
+                JsonObject({{"head", pr.head}, {"base", pr.base}, {"title", pr.title},
+                            {"body", pr.body}}));
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  if (d.HasParseError() || !d.IsObject() || Int(d, "number") == 0) {
+    return Internal("create pull: Gitea answered without a number");
+  }
+  return Int(d, "number");
+}
+
+Status GiteaClient::EditPullRequest(const std::string& repo, int64_t number,
+                                    const PullRequestEdit& e) {
+  JsonBody body;
+  body.Opt("title", e.title).Opt("body", e.body).Opt("state", e.state);
+  auto r = Call("PATCH", RepoPath(repo) + "/pulls/" + std::to_string(number), body.Done());
+  return r.ok() ? Status::Ok() : r.status();
 }
 
 }  // namespace ccci

@@ -9,10 +9,11 @@
 #include <string>
 
 #include "bot/forge/forge_client.h"
+#include "bot/forge/repo_writer.h"
 
 namespace ccci {
 
-class GiteaClient : public ForgeClient {
+class GiteaClient : public ForgeClient, public RepoWriter {
  public:
   struct Options {
     std::string base_url;  // https://git.coopcloud.tech (the API lives at /api/v1)
@@ -38,6 +39,27 @@ class GiteaClient : public ForgeClient {
   Result<std::vector<ForgePull>> ListOpenPullRequests(const std::string& repo) override;
   Result<std::vector<ForgeComment>> ListRepoComments(const std::string& repo,
                                                      const std::string& since) override;
+  Result<ForgeFile> GetFile(const std::string& repo, const std::string& path,
+                            const std::string& ref) override;
+  Status PutFile(const std::string& repo, const std::string& path,
+                 const FileChange& change) override;
+  Result<int64_t> CreatePullRequest(const std::string& repo, const PullRequestOptions& pr) override;
+  Status EditPullRequest(const std::string& repo, int64_t number,
+                         const PullRequestEdit& edit) override;
+
+  // For `cc-ci doctor`, not the ForgeClient slice: what the token is and may do.
+  // GET /user: the login the token belongs to (needs the read:user scope).
+  Result<std::string> CurrentUser();
+  struct RepoAccess {
+    bool admin = false;  // may read other users' permissions (FACTS.md 4.5)
+    bool push = false;   // may post commit statuses (FACTS.md 4.3)
+  };
+  // GET /repos/{o}/{r}: the token user's permissions on the repo.
+  Result<RepoAccess> GetRepoAccess(const std::string& repo);
+  // Whether the token has the write:issue scope (comments, reactions), asked without
+  // changing anything: editing comment 0, which never exists, is refused with 403 for a
+  // missing scope before Gitea looks the comment up (404). FACTS.md 4.1.
+  Result<bool> CanWriteIssues(const std::string& repo);
 
   struct Response {
     long status = 0;

@@ -65,6 +65,10 @@ OutboxMessage Outbox::StatusMessage(const std::string& repo, int64_t pr, const s
                              {"description", s.description}, {"context", s.context}}));
 }
 
+OutboxMessage Outbox::ReadmeMessage(const std::string& repo, const std::string& payload) {
+  return Message(repo, 0, "readme", "readme:" + repo, payload);
+}
+
 Status Outbox::UpsertSticky(const std::string& repo, int64_t pr, const std::string& body) {
   return Enqueue(StickyMessage(repo, pr, body));
 }
@@ -131,6 +135,10 @@ Status Outbox::Deliver(const OutboxMessage& m) {
   if (m.kind == "reaction") {
     return forge_->AddReaction(m.repo, std::stoll(Field(d, "comment_id")), Field(d, "content"));
   }
+  if (m.kind == "readme") {
+    if (!options_.deliver_readme) return FailedPrecondition("no README PR sender configured");
+    return options_.deliver_readme(m.repo, m.payload);
+  }
   if (m.kind == "reply") {
     auto r = forge_->CreateComment(m.repo, m.pr, Field(d, "body"));
     return r.ok() ? Status::Ok() : r.status();
@@ -150,13 +158,13 @@ int Outbox::DeliverDue() {
       if (options_.dry_run) {
         LogInfo("outbox.dry_run", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
                                    {"message", m.payload}});
-        (void)store_->FinishMessage(m.id, "dry-run", "");
+        (void)store_->FinishMessage(m.id, "dry-run", "", m.payload);
         progressed = true;
         continue;
       }
       Status s = Deliver(m);
       if (s.ok()) {
-        (void)store_->FinishMessage(m.id, "delivered", "");
+        (void)store_->FinishMessage(m.id, "delivered", "", m.payload);
         LogInfo("outbox.delivered", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind}});
         progressed = true;
       } else if (Retryable(s.code())) {
@@ -166,7 +174,7 @@ int Outbox::DeliverDue() {
         LogWarn("outbox.retry", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
                                  {"attempt", m.attempts + 1}, {"reason", s.message()}});
       } else {
-        (void)store_->FinishMessage(m.id, "failed", s.message());
+        (void)store_->FinishMessage(m.id, "failed", s.message(), m.payload);
         LogError("outbox.failed", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
                                    {"reason", s.message()}});
         progressed = true;

@@ -1,12 +1,14 @@
 #pragma once
-// The outbox: every message to Gitea (sticky comment, commit status, reaction, reply) is
-// written to the store first and delivered after, in order per PR (the PR's reports and the
-// replies in two lanes, so replies never hold a report back), retried with growing
+// The outbox: every message to Gitea (sticky comment, commit status, reaction, reply, the
+// README scores PR of a recipe) is written to the store first and delivered after, in order
+// per PR (the PR's reports and the replies in two lanes, so replies never hold a report
+// back), retried with growing
 // backoff while Gitea is down (nothing is dropped for a 5xx or a refused connection), and
 // coalesced while pending (a newer sticky body or status for the same key replaces the
 // older one, so after an outage the PR shows the latest state once, not a replay).
 // In dry-run nothing is sent: messages are logged and marked "dry-run" (GET /api/outbox).
 
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -27,6 +29,9 @@ class Outbox {
     Clock* clock = RealClock();
     int64_t first_backoff_ms = 2000;
     int64_t max_backoff_ms = 5 * 60 * 1000;
+    // Delivers a "readme" message (the README scores PR, bot/report/readme_pr.h): its repo
+    // and JSON payload. Unset: such messages fail.
+    std::function<Status(const std::string& repo, const std::string& payload)> deliver_readme;
   };
   // `forge` may be null in dry-run. Both must outlive the Outbox.
   Outbox(OutboxStore* store, ForgeClient* forge, Options options);
@@ -36,6 +41,8 @@ class Outbox {
   static OutboxMessage StickyMessage(const std::string& repo, int64_t pr, const std::string& body);
   static OutboxMessage StatusMessage(const std::string& repo, int64_t pr, const std::string& sha,
                                      const CommitStatusRequest& status);
+  // The README scores PR of `repo`; a newer one replaces a pending one (one PR per recipe).
+  static OutboxMessage ReadmeMessage(const std::string& repo, const std::string& payload);
   // Wakes the delivery thread (after messages were queued elsewhere).
   void Kick() { worker_.Kick(); }
 

@@ -5,6 +5,8 @@
 
 #include "base/clock.h"
 #include "base/utf8.h"
+#include "bot/report/stage_views.h"
+#include "bot/runner/suite_level.h"
 
 namespace ccci {
 namespace {
@@ -29,8 +31,8 @@ void Time(Writer& w, const char* key, std::optional<int64_t> ms) {
   }
 }
 
-void WriteRun(Writer& w, const Run& r) {
-  w.StartObject();
+// The run's fields, inside an object the caller opened.
+void WriteRunFields(Writer& w, const Run& r) {
   w.Key("id");
   w.Int64(r.id);
   Str(w, "repo", r.repo);
@@ -66,6 +68,80 @@ void WriteRun(Writer& w, const Run& r) {
   Time(w, "started_at", r.started_at_ms);
   Time(w, "finished_at", r.finished_at_ms);
   Str(w, "url", "/api/runs/" + std::to_string(r.id));
+}
+
+void WriteRun(Writer& w, const Run& r) {
+  w.StartObject();
+  WriteRunFields(w, r);
+  w.EndObject();
+}
+
+void WriteStages(Writer& w, const std::vector<StageRecord>& stages, bool logs_kept) {
+  int64_t now = RealClock()->NowUnixMillis();
+  w.Key("stages");
+  w.StartArray();
+  for (const StageRecord& s : stages) {
+    render::StageResult view = ToStageResult(s, now);
+    w.StartObject();
+    Str(w, "name", s.name);
+    Str(w, "status", s.status);
+    Str(w, "reason", s.reason);
+    Time(w, "started_at", s.started_at_ms > 0 ? std::optional<int64_t>(s.started_at_ms)
+                                              : std::nullopt);
+    w.Key("duration_ms");
+    w.Int64(view.duration_ms);
+    w.Key("exit_code");
+    if (s.exit_code) {
+      w.Int64(*s.exit_code);
+    } else {
+      w.Null();
+    }
+    w.Key("attempts");
+    w.Int(s.attempts);
+    for (int attempt : {1, 2}) {
+      w.Key(attempt == 1 ? "log_url" : "retry_log_url");
+      if (logs_kept && !s.log_path.empty() && attempt <= s.attempts) {
+        std::string url = StageLogPath(s.run_id, s.name, attempt);
+        w.String(url.data(), static_cast<rapidjson::SizeType>(url.size()));
+      } else {
+        w.Null();
+      }
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WriteLadder(Writer& w, const std::vector<StageRecord>& stages) {
+  render::LevelResult level = runner::LevelOf(stages);
+  w.Key("ladder");
+  w.StartObject();
+  w.Key("level");
+  if (level.ci_error) {
+    w.Null();
+  } else {
+    w.Int(level.level);
+  }
+  w.Key("ci_error");
+  w.Bool(level.ci_error);
+  w.Key("rungs");
+  w.StartArray();
+  for (const render::RungOutcome& r : level.rungs) {
+    w.StartObject();
+    w.Key("rung");
+    w.Int(r.rung);
+    w.Key("name");
+    w.String(r.name);
+    w.Key("status");
+    w.String(render::StageStatusName(r.status));
+    Str(w, "reason", r.reason);
+    w.Key("present");
+    w.Bool(r.present);
+    w.Key("counted");
+    w.Bool(r.counted);
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
 }
 
@@ -75,6 +151,18 @@ std::string RunToJson(const Run& run) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   WriteRun(w, run);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string RunDetailToJson(const Run& run, const std::vector<StageRecord>& stages,
+                            bool logs_kept) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  WriteRunFields(w, run);
+  WriteStages(w, stages, logs_kept);
+  WriteLadder(w, stages);
+  w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }
 
@@ -122,6 +210,52 @@ std::string OutboxToJson(const std::vector<OutboxMessage>& messages) {
     Time(w, "created_at", m.created_at_ms);
     w.Key("payload");
     w.RawValue(m.payload.data(), m.payload.size(), rapidjson::kObjectType);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string RecipeHistoryJson(const std::string& repo, const std::vector<Run>& history,
+                              const std::vector<StageFlakiness>& stages) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  Str(w, "repo", repo);
+  w.Key("window");
+  w.Int(kHistoryWindow);
+  w.Key("history");
+  w.StartArray();
+  for (const Run& r : history) {
+    w.StartObject();
+    w.Key("id");
+    w.Int64(r.id);
+    w.Key("pr");
+    w.Int64(r.pr);
+    Str(w, "state", r.state);
+    w.Key("level");
+    if (r.state == kRunFinished && r.level) {
+      w.Int64(*r.level);
+    } else {
+      w.Null();
+    }
+    Str(w, "head_sha", r.head_sha);
+    Str(w, "url", "/api/runs/" + std::to_string(r.id));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("stages");
+  w.StartArray();
+  for (const StageFlakiness& f : stages) {
+    w.StartObject();
+    Str(w, "stage", f.stage);
+    w.Key("flaky");
+    w.Int64(f.flaky);
+    w.Key("runs");
+    w.Int64(f.ran);
+    w.Key("flaky_rate");
+    w.Double(f.ran > 0 ? static_cast<double>(f.flaky) / static_cast<double>(f.ran) : 0.0);
     w.EndObject();
   }
   w.EndArray();

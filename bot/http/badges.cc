@@ -1,9 +1,5 @@
 #include "bot/http/badges.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -11,12 +7,12 @@
 #include <sstream>
 
 #include "base/clock.h"
-#include "bot/http/metrics.h"
 #include "bot/intake/signature.h"
+#include "bot/report/level_history.h"
 #include "bot/report/reporter.h"
 #include "bot/report/stage_views.h"
-#include "renderer/screenshotter.h"
 #include "renderer/card.h"
+#include "renderer/screenshotter.h"
 
 namespace ccci {
 namespace {
@@ -58,142 +54,94 @@ std::string ShieldsJson(const render::BadgeSpec& spec) {
   w.Key("message");
   w.String(spec.message.c_str());
   w.Key("color");
-  std::string color = spec.color.size() > 1 && spec.color[0] == '#' ? spec.color.substr(1) : spec.color;
+  std::string color =
+      spec.color.size() > 1 && spec.color[0] == '#' ? spec.color.substr(1) : spec.color;
   w.String(color.c_str());
   w.EndObject();
   return buf.GetString();
 }
 
-class BadgeHandler : public Poco::Net::HTTPRequestHandler {
- public:
-  BadgeHandler(Store* store, Metrics* metrics, Format format, std::string repo, int64_t pr,
-               int64_t run_id, std::string data_dir = "")
-      : store_(store), metrics_(metrics), format_(format), repo_(std::move(repo)), pr_(pr),
-        run_id_(run_id), data_dir_(std::move(data_dir)) {}
+// The answer for `body`, with an ETag of its bytes: 304 when the peer has it already.
+HttpResponse Cached(const HttpRequest& req, std::string body, std::string type, int max_age_s) {
+  HttpResponse r;
+  std::string etag = "\"" + Sha256Hex(body).substr(0, 20) + "\"";
+  r.Set("ETag", etag);
+  r.Set("Cache-Control", "public, max-age=" + std::to_string(max_age_s));
+  r.Set("X-Content-Type-Options", "nosniff");
+  if (req.Header("If-None-Match") == etag) {
+    r.status = 304;
+    return r;
+  }
+  r.content_type = std::move(type);
+  r.body = std::move(body);
+  return r;
+}
 
-  void handleRequest(Poco::Net::HTTPServerRequest& req,
-                     Poco::Net::HTTPServerResponse& resp) override {
-    if (format_ == Format::kCard) return ServeCard(req, resp);
-    if (format_ == Format::kScreenshot) return ServeScreenshot(req, resp);
-    BadgeAnswer a;
-    if (run_id_ > 0) {
-      auto run = store_->GetRun(run_id_);
-      if (run.ok()) {
-        a = BadgeForRun(*run);
-      } else {
-        a.spec = render::BadgeForState("unknown");
-        a.max_age_s = 60;
-      }
+// A badge of a run (run_id > 0) or of the newest run of repo/pr.
+HttpResponse ServeBadge(const HttpRequest& req, Store* store, Format format,
+                        const std::string& repo, int64_t pr, int64_t run_id) {
+  BadgeAnswer a;
+  if (run_id > 0) {
+    auto run = store->GetRun(run_id);
+    if (run.ok()) {
+      a = BadgeForRun(*run);
     } else {
-      a = BadgeForLatest(store_, repo_, pr_);
+      a.spec = render::BadgeForState("unknown");
+      a.max_age_s = 60;
     }
-    std::string body, type;
-    switch (format_) {
-      case Format::kSvg:
-        body = render::RenderBadgeSvg(a.spec);
-        type = "image/svg+xml";
-        break;
-      case Format::kPng: {
-        auto png = render::RenderBadgePng(a.spec);
-        body = png.ok() ? *png : "";
-        type = "image/png";
-        break;
-      }
-      case Format::kJson:
-        body = ShieldsJson(a.spec);
-        type = "application/json";
-        break;
-      case Format::kCard:
-      case Format::kScreenshot:
-        break;
-    }
-    Send(req, resp, body, type, a.max_age_s);
+  } else {
+    a = BadgeForLatest(store, repo, pr);
   }
-
- private:
-  // The run's summary card; a run not finished yet gets a card that says so, cached briefly,
-  // so a PR comment can link it at queue time.
-  void ServeCard(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
-    auto run = store_->GetRun(run_id_);
-    if (!run.ok()) {
-      resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
-      resp.setContentType("text/plain");
-      resp.send() << "no run " << run_id_ << "\n";
-      metrics_->ObserveHttpRequest("card", 404);
-      return;
-    }
-    render::RunSummary sum;
-    sum.repo = run->repo;
-    sum.recipe = run->repo.substr(run->repo.find('/') + 1);
-    sum.pr = run->pr;
-    sum.short_sha = run->head_sha.substr(0, 7);
-    sum.state = run->state;
-    if (run->level) sum.level = static_cast<int>(*run->level);
-    int64_t now = RealClock()->NowUnixMillis();
-    if (auto stages = store_->ListStages(run_id_); stages.ok()) {
-      for (const StageRecord& st : *stages) sum.stages.push_back(ToStageResult(st, now));
-    }
-    if (!data_dir_.empty()) sum.screenshot_png = ReadWhole(ScreenshotPath());
-    if (auto base = DefaultBranchLevel(store_, *run)) sum.previous_level = static_cast<int>(*base);
-    auto png = render::RenderCardPng(sum);
-    bool final = run->state == kRunFinished || run->state == kRunError;
-    Send(req, resp, png.ok() ? *png : "", "image/png", final ? 86400 : 10);
+  if (format == Format::kPng) {
+    auto png = render::RenderBadgePng(a.spec);
+    return Cached(req, png.ok() ? *png : "", "image/png", a.max_age_s);
   }
+  if (format == Format::kJson)
+    return Cached(req, ShieldsJson(a.spec), "application/json", a.max_age_s);
+  return Cached(req, render::RenderBadgeSvg(a.spec), "image/svg+xml", a.max_age_s);
+}
 
-  std::string ScreenshotPath() const {
-    return data_dir_ + "/runs/" + std::to_string(run_id_) + "/screenshot.png";
+std::string ScreenshotPath(const std::string& data_dir, int64_t run_id) {
+  return data_dir + "/runs/" + std::to_string(run_id) + "/screenshot.png";
+}
+
+// The run's summary card; a run not finished yet gets a card that says so, cached briefly,
+// so a PR comment can link it at queue time.
+HttpResponse ServeCard(const HttpRequest& req, Store* store, int64_t run_id,
+                       const std::string& data_dir, HistoryStore* history) {
+  auto run = store->GetRun(run_id);
+  if (!run.ok()) return TextResponse(404, "no run " + std::to_string(run_id));
+  render::RunSummary sum;
+  sum.repo = run->repo;
+  sum.recipe = run->repo.substr(run->repo.find('/') + 1);
+  sum.pr = run->pr;
+  sum.short_sha = run->head_sha.substr(0, 7);
+  sum.state = run->state;
+  if (run->level) sum.level = static_cast<int>(*run->level);
+  int64_t now = RealClock()->NowUnixMillis();
+  if (auto stages = store->ListStages(run_id); stages.ok()) {
+    for (const StageRecord& st : *stages) sum.stages.push_back(ToStageResult(st, now));
   }
+  if (!data_dir.empty()) sum.screenshot_png = ReadWhole(ScreenshotPath(data_dir, run_id));
+  if (auto base = DefaultBranchLevel(store, *run)) sum.previous_level = static_cast<int>(*base);
+  sum.history = SparklineFor(history, *run);
+  auto png = render::RenderCardPng(sum);
+  bool final = run->state == kRunFinished || run->state == kRunError;
+  return Cached(req, png.ok() ? *png : "", "image/png", final ? 86400 : 10);
+}
 
-  // The app's screenshot taken during the run; a placeholder until there is one.
-  void ServeScreenshot(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
-    auto run = store_->GetRun(run_id_);
-    if (!run.ok()) {
-      resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
-      resp.setContentType("text/plain");
-      resp.send() << "no run " << run_id_ << "\n";
-      metrics_->ObserveHttpRequest("screenshot", 404);
-      return;
-    }
-    std::string png = data_dir_.empty() ? "" : ReadWhole(ScreenshotPath());
-    bool final = !IsActive(run->state);
-    if (png.empty()) {
-      auto placeholder = render::PlaceholderScreenshotPng(
-          final ? "no screenshot of this run" : "screenshot not taken yet");
-      png = placeholder.ok() ? *placeholder : "";
-      Send(req, resp, png, "image/png", final ? 3600 : 10);
-      return;
-    }
-    Send(req, resp, png, "image/png", final ? 86400 : 10);
-  }
-
-  void Send(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
-            const std::string& body, const std::string& type, int max_age_s) {
-    std::string etag = "\"" + Sha256Hex(body).substr(0, 20) + "\"";
-    resp.set("ETag", etag);
-    resp.set("Cache-Control", "public, max-age=" + std::to_string(max_age_s));
-    resp.set("X-Content-Type-Options", "nosniff");
-    if (req.get("If-None-Match", "") == etag) {
-      resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_MODIFIED);
-      resp.setContentLength(0);
-      resp.send();
-      metrics_->ObserveHttpRequest("badge", 304);
-      return;
-    }
-    resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_OK);
-    resp.setContentType(type);
-    resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    resp.send().write(body.data(), static_cast<std::streamsize>(body.size()));
-    metrics_->ObserveHttpRequest("badge", 200);
-  }
-
-  Store* store_;
-  Metrics* metrics_;
-  Format format_;
-  std::string repo_;
-  int64_t pr_;
-  int64_t run_id_;
-  std::string data_dir_;  // stage logs and screenshots: <data_dir>/runs/<id>/
-};
+// The app's screenshot taken during the run; a placeholder until there is one.
+HttpResponse ServeScreenshot(const HttpRequest& req, Store* store, int64_t run_id,
+                             const std::string& data_dir) {
+  auto run = store->GetRun(run_id);
+  if (!run.ok()) return TextResponse(404, "no run " + std::to_string(run_id));
+  std::string png = data_dir.empty() ? "" : ReadWhole(ScreenshotPath(data_dir, run_id));
+  bool final = !IsActive(run->state);
+  if (!png.empty()) return Cached(req, std::move(png), "image/png", final ? 86400 : 10);
+  auto placeholder = render::PlaceholderScreenshotPng(final ? "no screenshot of this run"
+                                                            : "screenshot not taken yet");
+  return Cached(req, placeholder.ok() ? *placeholder : "", "image/png", final ? 3600 : 10);
+}
 
 bool StripFormat(std::string* s, Format* f, bool allow_json) {
   auto strip = [&](const std::string& ext, Format fmt) {
@@ -259,28 +207,33 @@ BadgeAnswer BadgeForLatest(Store* store, const std::string& repo, int64_t pr) {
   return a;
 }
 
-Poco::Net::HTTPRequestHandler* MakeBadgeHandler(const std::string& path, Store* store,
-                                                Metrics* metrics, const std::string& data_dir) {
+Route MatchBadgeRoute(std::string_view route_path, Store* store, const std::string& data_dir,
+                      HistoryStore* history) {
+  std::string path(route_path);
   Format f;
-  // /runs/{id}/badge.svg|png
+  // /runs/{id}/badge.svg|png, /runs/{id}/card.png, /runs/{id}/screenshot.png
   const std::string runs = "/runs/";
   if (path.rfind(runs, 0) == 0) {
     std::string rest = path.substr(runs.size());
     size_t slash = rest.find('/');
-    if (slash == std::string::npos) return nullptr;
+    if (slash == std::string::npos) return {};
     std::string tail = rest.substr(slash + 1);
     int64_t id;
-    if (!ParseId(rest.substr(0, slash), &id)) return nullptr;
-    if (tail == "card.png") return new BadgeHandler(store, metrics, Format::kCard, "", 0, id, data_dir);
-    if (tail == "screenshot.png") {
-      return new BadgeHandler(store, metrics, Format::kScreenshot, "", 0, id, data_dir);
+    if (!ParseId(rest.substr(0, slash), &id)) return {};
+    if (tail == "card.png") {
+      return {"card",
+              [=](HttpRequest& r) { return ServeCard(r, store, id, data_dir, history); }};
     }
-    if (!StripFormat(&tail, &f, false) || tail != "badge") return nullptr;
-    return new BadgeHandler(store, metrics, f, "", 0, id);
+    if (tail == "screenshot.png") {
+      return {"screenshot",
+              [=](HttpRequest& r) { return ServeScreenshot(r, store, id, data_dir); }};
+    }
+    if (!StripFormat(&tail, &f, false) || tail != "badge") return {};
+    return {"badge", [=](HttpRequest& r) { return ServeBadge(r, store, f, "", 0, id); }};
   }
   // /badge/{owner}/{repo}.svg|png|json and /badge/{owner}/{repo}/pulls/{n}.svg|png
   const std::string badge = "/badge/";
-  if (path.rfind(badge, 0) != 0) return nullptr;
+  if (path.rfind(badge, 0) != 0) return {};
   std::string rest = path.substr(badge.size());
   std::vector<std::string> parts;
   for (size_t start = 0;;) {
@@ -290,17 +243,28 @@ Poco::Net::HTTPRequestHandler* MakeBadgeHandler(const std::string& path, Store* 
     start = end + 1;
   }
   if (parts.size() == 2) {
-    if (!StripFormat(&parts[1], &f, true)) return nullptr;
-    if (!ValidName(parts[0]) || !ValidName(parts[1])) return nullptr;
-    return new BadgeHandler(store, metrics, f, parts[0] + "/" + parts[1], 0, 0);
+    if (!StripFormat(&parts[1], &f, true)) return {};
+    if (!ValidName(parts[0]) || !ValidName(parts[1])) return {};
+    std::string repo = parts[0] + "/" + parts[1];
+    return {"badge", [=](HttpRequest& r) { return ServeBadge(r, store, f, repo, 0, 0); }};
+  }
+  if (parts.size() == 3 && parts[2] == "history.svg") {
+    if (!ValidName(parts[0]) || !ValidName(parts[1])) return {};
+    std::string repo = parts[0] + "/" + parts[1];
+    return {"badge", [=](HttpRequest& r) {
+              // Like the latest badge: a new run may end any time.
+              return Cached(r, render::RenderHistorySvg(LatestHistory(history, repo), repo),
+                            "image/svg+xml", 60);
+            }};
   }
   if (parts.size() == 4 && parts[2] == "pulls") {
     int64_t pr;
-    if (!StripFormat(&parts[3], &f, false) || !ParseId(parts[3], &pr)) return nullptr;
-    if (!ValidName(parts[0]) || !ValidName(parts[1])) return nullptr;
-    return new BadgeHandler(store, metrics, f, parts[0] + "/" + parts[1], pr, 0);
+    if (!StripFormat(&parts[3], &f, false) || !ParseId(parts[3], &pr)) return {};
+    if (!ValidName(parts[0]) || !ValidName(parts[1])) return {};
+    std::string repo = parts[0] + "/" + parts[1];
+    return {"badge", [=](HttpRequest& r) { return ServeBadge(r, store, f, repo, pr, 0); }};
   }
-  return nullptr;
+  return {};
 }
 
 }  // namespace ccci

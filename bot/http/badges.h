@@ -1,21 +1,19 @@
 #pragma once
 // Badge routes: what a run's or a repo's badge says, and the HTTP handler serving
-// /badge/{owner}/{repo}.svg|.png|.json, /badge/{owner}/{repo}/pulls/{n}.svg|.png and
+// /badge/{owner}/{repo}.svg|.png|.json, /badge/{owner}/{repo}/pulls/{n}.svg|.png,
+// /badge/{owner}/{repo}/history.svg (the default branch's level history) and
 // /runs/{id}/badge.svg|.png, with ETags and cache lifetimes that fit how final the answer is.
 
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include "bot/http/route.h"
+#include "bot/store/history_store.h"
 #include "bot/store/store.h"
 #include "renderer/badge.h"
 
-namespace Poco::Net {
-class HTTPRequestHandler;
-}
-
 namespace ccci {
-
-class Metrics;
 
 struct BadgeAnswer {
   render::BadgeSpec spec;
@@ -28,9 +26,11 @@ BadgeAnswer BadgeForRun(const Run& run);
 // there is none, the newest run's state; "unknown" (grey) for a repo never seen.
 BadgeAnswer BadgeForLatest(Store* store, const std::string& repo, int64_t pr);
 
-// A handler for `path` if it is a badge, card or screenshot route, else nullptr. Cards and
-// screenshots read <data_dir>/runs/<id>/screenshot.png (empty data_dir: none).
-Poco::Net::HTTPRequestHandler* MakeBadgeHandler(const std::string& path, Store* store,
-                                                Metrics* metrics, const std::string& data_dir = "");
+// The route for `path` if it is a badge, card or screenshot, else none. Cards and
+// screenshots read <data_dir>/runs/<id>/screenshot.png (empty data_dir: none). Cards and the
+// history badge draw the level history from `history` (null: cards without it, and an empty
+// history badge).
+Route MatchBadgeRoute(std::string_view path, Store* store, const std::string& data_dir,
+                      HistoryStore* history = nullptr);
 
 }  // namespace ccci

@@ -1,23 +1,20 @@
 #include "bot/http/dashboard.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/URI.h>
-
 #include <set>
 
 #include "base/clock.h"
-#include "bot/http/metrics.h"
+#include "bot/report/level_history.h"
 #include "bot/report/stage_views.h"
+#include "bot/store/history_store.h"
 #include "bot/store/store.h"
 #include "renderer/pages.h"
 
 namespace ccci {
 namespace {
 
-render::RunView ToView(const Run& r) {
+render::RunView ToView(const Run& r, const std::string& forge_url) {
   render::RunView v;
+  v.forge_url = forge_url;
   v.id = r.id;
   v.repo = r.repo;
   v.pr = r.pr;
@@ -44,11 +41,121 @@ std::vector<render::StageView> StageViews(const std::vector<StageRecord>& record
     v.result = ToStageResult(r, now);
     v.has_exit_code = r.exit_code.has_value();
     if (r.started_at_ms > 0) v.started = FormatRfc3339Millis(r.started_at_ms);
-    if (logs_kept && !r.log_path.empty()) v.log_url = StageLogPath(r.run_id, r.name);
+    if (logs_kept && !r.log_path.empty()) {
+      v.log_url = StageLogPath(r.run_id, r.name);
+      if (r.attempts > 1) v.retry_log_url = StageLogPath(r.run_id, r.name, r.attempts);
+    }
     out.push_back(std::move(v));
   }
   return out;
 }
+
+enum class Page { kList, kRun, kRecipe, kBadges, kStyle, kScript };
+
+struct PageContext {
+  Store* store;
+  std::string public_url;
+  std::string forge_url;
+  std::string version;
+  bool logs_kept;
+  HistoryStore* history;
+};
+
+HttpResponse Html(int status, std::string body) {
+  HttpResponse r = BodyResponse(status, "text/html; charset=utf-8", std::move(body));
+  r.Set("Content-Security-Policy", kDashboardCsp);
+  return r;
+}
+
+HttpResponse PlainPage(int status, const std::string& line) {
+  HttpResponse r = BodyResponse(status, "text/plain; charset=utf-8", line);
+  r.Set("Content-Security-Policy", kDashboardCsp);
+  return r;
+}
+
+HttpResponse Asset(std::string_view body, const char* type) {
+  HttpResponse r = BodyResponse(200, type, std::string(body));
+  r.Set("Content-Security-Policy", kDashboardCsp);
+  r.Set("Cache-Control", "public, max-age=3600");
+  return r;
+}
+
+HttpResponse ServeList(const HttpRequest& req, const PageContext& c) {
+  RunQuery q;
+  q.limit = 50;
+  for (const auto& [k, v] : req.query) {
+    if (k == "before" && !v.empty() && v.size() < 19 &&
+        v.find_first_not_of("0123456789") == std::string::npos) {
+      q.before_id = std::stoll(v);
+    }
+  }
+  auto page = c.store->ListRuns(q);
+  if (!page.ok()) return Html(503, "store unavailable");
+  std::vector<render::RunView> views;
+  for (const Run& r : page->runs) views.push_back(ToView(r, c.forge_url));
+  std::string next = page->next_before_id ? "/?before=" + std::to_string(page->next_before_id) : "";
+  return Html(200, render::RenderRunListPage(views, next, c.version));
+}
+
+HttpResponse ServeRun(const std::string& id, const PageContext& c) {
+  auto run = c.store->GetRun(std::stoll(id));
+  if (!run.ok()) return PlainPage(404, "no run " + id);
+  auto stages = c.store->ListStages(run->id);
+  if (!stages.ok()) return PlainPage(503, "store unavailable");
+  return Html(200,
+              render::RenderRunPage(ToView(*run, c.forge_url), StageViews(*stages, c.logs_kept), c.version));
+}
+
+render::RecipeHistoryView RecipeHistory(const std::string& repo, const PageContext& c) {
+  render::RecipeHistoryView h;
+  h.window = kHistoryWindow;
+  h.chart = ChartRuns(c.history, repo);
+  if (!c.history) return h;
+  if (auto flaky = c.history->FlakyStages(repo, kHistoryWindow); flaky.ok()) {
+    for (const StageFlakiness& f : *flaky) h.flaky.push_back({f.stage, f.flaky, f.ran});
+  }
+  return h;
+}
+
+HttpResponse ServeRepoPage(Page page, const std::string& repo, const PageContext& c) {
+  RunQuery q;
+  q.repo = repo;
+  q.limit = page == Page::kRecipe ? static_cast<int>(render::kRecipePageRuns) : 200;
+  auto runs = c.store->ListRuns(q);
+  if (!runs.ok()) return Html(503, "store unavailable");
+  if (page == Page::kRecipe) {
+    std::vector<render::RunView> views;
+    for (const Run& r : runs->runs) views.push_back(ToView(r, c.forge_url));
+    return Html(200, render::RenderRecipePage(repo, views, c.version, RecipeHistory(repo, c)));
+  }
+  std::set<int64_t, std::greater<int64_t>> prs;
+  for (const Run& r : runs->runs) {
+    if (r.pr > 0 && prs.size() < 10) prs.insert(r.pr);
+  }
+  return Html(200,
+              render::RenderBadgesPage(repo, c.public_url,
+                                       std::vector<int64_t>(prs.begin(), prs.end()), c.version));
+}
+
+HttpResponse Serve(Page page, const std::string& arg, const HttpRequest& req,
+                   const PageContext& c) {
+  switch (page) {
+    case Page::kStyle:
+      return Asset(render::StyleSheet(), "text/css; charset=utf-8");
+    case Page::kScript:
+      return Asset(render::LogScript(), "text/javascript; charset=utf-8");
+    case Page::kList:
+      return ServeList(req, c);
+    case Page::kRun:
+      return ServeRun(arg, c);
+    case Page::kRecipe:
+    case Page::kBadges:
+      return ServeRepoPage(page, arg, c);
+  }
+  return PlainPage(404, "not found");
+}
+
+}  // namespace
 
 bool ValidRepo(const std::string& repo) {
   size_t slash = repo.find('/');
@@ -59,126 +166,15 @@ bool ValidRepo(const std::string& repo) {
              std::string::npos;
 }
 
-enum class Page { kList, kRun, kRecipe, kBadges, kStyle, kScript };
-
-class DashboardHandler : public Poco::Net::HTTPRequestHandler {
- public:
-  DashboardHandler(Page page, std::string arg, Store* store, Metrics* metrics,
-                   std::string public_url, std::string version, bool logs_kept)
-      : page_(page),
-        arg_(std::move(arg)),
-        store_(store),
-        metrics_(metrics),
-        public_url_(std::move(public_url)),
-        version_(std::move(version)),
-        logs_kept_(logs_kept) {}
-
-  void handleRequest(Poco::Net::HTTPServerRequest& req,
-                     Poco::Net::HTTPServerResponse& resp) override {
-    int status = 200;
-    std::string body, type = "text/html; charset=utf-8";
-    switch (page_) {
-      case Page::kStyle:
-        body = std::string(render::StyleSheet());
-        type = "text/css; charset=utf-8";
-        resp.set("Cache-Control", "public, max-age=3600");
-        break;
-      case Page::kScript:
-        body = std::string(render::LogScript());
-        type = "text/javascript; charset=utf-8";
-        resp.set("Cache-Control", "public, max-age=3600");
-        break;
-      case Page::kList: {
-        RunQuery q;
-        q.limit = 50;
-        for (const auto& [k, v] : Poco::URI(req.getURI()).getQueryParameters()) {
-          if (k == "before" && !v.empty() && v.size() < 19 &&
-              v.find_first_not_of("0123456789") == std::string::npos) {
-            q.before_id = std::stoll(v);
-          }
-        }
-        auto page = store_->ListRuns(q);
-        if (!page.ok()) {
-          status = 503;
-          body = "store unavailable";
-          break;
-        }
-        std::vector<render::RunView> views;
-        for (const Run& r : page->runs) views.push_back(ToView(r));
-        std::string next = page->next_before_id ? "/?before=" + std::to_string(page->next_before_id) : "";
-        body = render::RenderRunListPage(views, next, version_);
-        break;
-      }
-      case Page::kRun: {
-        auto run = store_->GetRun(std::stoll(arg_));
-        if (!run.ok()) {
-          status = 404;
-          body = "no run " + arg_;
-          type = "text/plain; charset=utf-8";
-          break;
-        }
-        auto stages = store_->ListStages(run->id);
-        if (!stages.ok()) {
-          status = 503;
-          body = "store unavailable";
-          type = "text/plain; charset=utf-8";
-          break;
-        }
-        body = render::RenderRunPage(ToView(*run), StageViews(*stages, logs_kept_), version_);
-        break;
-      }
-      case Page::kRecipe:
-      case Page::kBadges: {
-        RunQuery q;
-        q.repo = arg_;
-        q.limit = page_ == Page::kRecipe ? 100 : 200;
-        auto page = store_->ListRuns(q);
-        if (!page.ok()) {
-          status = 503;
-          body = "store unavailable";
-          break;
-        }
-        if (page_ == Page::kRecipe) {
-          std::vector<render::RunView> views;
-          for (const Run& r : page->runs) views.push_back(ToView(r));
-          body = render::RenderRecipePage(arg_, views, version_);
-        } else {
-          std::set<int64_t, std::greater<int64_t>> prs;
-          for (const Run& r : page->runs) {
-            if (r.pr > 0 && prs.size() < 10) prs.insert(r.pr);
-          }
-          body = render::RenderBadgesPage(arg_, public_url_,
-                                          std::vector<int64_t>(prs.begin(), prs.end()), version_);
-        }
-        break;
-      }
-    }
-    resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-    resp.setContentType(type);
-    resp.set("X-Content-Type-Options", "nosniff");
-    resp.set("Content-Security-Policy", kDashboardCsp);
-    resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    resp.send().write(body.data(), static_cast<std::streamsize>(body.size()));
-    metrics_->ObserveHttpRequest("dashboard", status);
-  }
-
- private:
-  Page page_;
-  std::string arg_;
-  Store* store_;
-  Metrics* metrics_;
-  std::string public_url_;
-  std::string version_;
-  bool logs_kept_;
-};
-
-}  // namespace
-
-Poco::Net::HTTPRequestHandler* MakeDashboardHandler(const std::string& path, Store* store,
-                                                    Metrics* metrics, const std::string& public_url,
-                                                    const std::string& version, bool logs_kept) {
-  auto make = [&](Page p, std::string arg) {
-    return new DashboardHandler(p, std::move(arg), store, metrics, public_url, version, logs_kept);
+Route MatchDashboardRoute(std::string_view route_path, Store* store, const std::string& public_url,
+                          const std::string& forge_url, const std::string& version,
+                          bool logs_kept, HistoryStore* history) {
+  std::string path(route_path);
+  auto make = [&](Page p, std::string arg) -> Route {
+    return {"dashboard",
+            [p, arg = std::move(arg),
+             c = PageContext{store, public_url, forge_url, version, logs_kept, history}](
+                HttpRequest& r) { return Serve(p, arg, r, c); }};
   };
   if (path == "/") return make(Page::kList, "");
   if (path == "/assets/style.css") return make(Page::kStyle, "");
@@ -189,7 +185,7 @@ Poco::Net::HTTPRequestHandler* MakeDashboardHandler(const std::string& path, Sto
     if (!id.empty() && id.size() < 19 && id.find_first_not_of("0123456789") == std::string::npos) {
       return make(Page::kRun, id);
     }
-    return nullptr;
+    return {};
   }
   for (auto [prefix, page] : {std::pair{"/recipes/", Page::kRecipe}, {"/badges/", Page::kBadges}}) {
     std::string p = prefix;
@@ -197,7 +193,7 @@ Poco::Net::HTTPRequestHandler* MakeDashboardHandler(const std::string& path, Sto
       return make(page, path.substr(p.size()));
     }
   }
-  return nullptr;
+  return {};
 }
 
 }  // namespace ccci

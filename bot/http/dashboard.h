@@ -5,14 +5,13 @@
 // optional live log script). Stage logs are bot/http/stage_logs.h.
 
 #include <string>
+#include <string_view>
 
-namespace Poco::Net {
-class HTTPRequestHandler;
-}
+#include "bot/http/route.h"
 
 namespace ccci {
 
-class Metrics;
+class HistoryStore;
 class Store;
 
 // The policy of every dashboard page: scripts only from /assets, no inline script or style.
@@ -20,11 +19,16 @@ inline constexpr const char* kDashboardCsp =
     "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'";
 
-// A handler for a GET of `path` (query string removed) if it is a dashboard route, else
-// nullptr. `public_url` prefixes the copyable badge URLs; `logs_kept` says whether stage logs
-// are served (the run page links them).
-Poco::Net::HTTPRequestHandler* MakeDashboardHandler(const std::string& path, Store* store,
-                                                    Metrics* metrics, const std::string& public_url,
-                                                    const std::string& version, bool logs_kept);
+// "owner/name" as Gitea allows it (letters, digits, '-', '_', '.'), nothing else.
+bool ValidRepo(const std::string& repo);
+
+// The route for `path` (query string removed) if it is a dashboard page, else none.
+// `public_url` prefixes the copyable badge URLs; `forge_url` (gitea.url, may be empty) is where
+// run pages link PRs, commits and branches; `logs_kept` says whether stage logs are served (the
+// run page links them); `history` draws the recipe page's level chart and flaky rates (null:
+// none).
+Route MatchDashboardRoute(std::string_view path, Store* store, const std::string& public_url,
+                          const std::string& forge_url, const std::string& version,
+                          bool logs_kept, HistoryStore* history = nullptr);
 
 }  // namespace ccci

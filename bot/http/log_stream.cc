@@ -1,36 +1,21 @@
 #include "bot/http/log_stream.h"
 
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/StreamSocket.h>
-#include <Poco/URI.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <thread>
-
-#include "bot/http/metrics.h"
+#include "bot/http/query_string.h"
 #include "bot/store/store.h"
 
 namespace ccci {
 namespace {
 
-bool ParseOffset(const std::string& s, int64_t* out) {
-  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) {
-    return false;
-  }
-  *out = std::stoll(s);
-  return true;
-}
-
 // Where the client wants to continue: Last-Event-ID (a reconnect) over ?from= over 0.
-int64_t StartOffset(Poco::Net::HTTPServerRequest& req) {
+int64_t StartOffset(const HttpRequest& req) {
   int64_t n = 0;
-  if (ParseOffset(req.get("Last-Event-ID", ""), &n)) return n;
-  for (const auto& [k, v] : Poco::URI(req.getURI()).getQueryParameters()) {
-    if (k == "from" && ParseOffset(v, &n)) return n;
+  if (ParseDecimal(req.Header("Last-Event-ID"), &n)) return n;
+  for (const auto& [k, v] : req.query) {
+    if (k == "from" && ParseDecimal(v, &n)) return n;
   }
   return 0;
 }
@@ -84,15 +69,74 @@ class Fd {
   int fd_ = -1;
 };
 
-}  // namespace
+// Tails one stage log; see the header for the events it sends.
+class LogEventSource : public BodySource {
+ public:
+  LogEventSource(LogStreamTarget target, const LogStreamOptions& options, int64_t offset,
+                 SlotCap* slots)
+      : target_(std::move(target)), o_(options), offset_(offset), slot_(slots) {}
 
-bool LogStreams::TryAcquire() {
-  int n = open_.load();
-  while (n < options_.max_streams) {
-    if (open_.compare_exchange_weak(n, n + 1)) return true;
+  Pull Next(std::string* out) override {
+    auto now = std::chrono::steady_clock::now();
+    if (!started_) {
+      started_ = true;
+      start_ = last_write_ = now;
+      out->append("retry: 2000\n\n");
+    }
+    // The status is read before the file: a stage seen ended has written its whole log.
+    std::string status;
+    bool running = StageRunning(target_, &status);
+    if (fd_.Open(target_.file) && !ReadPieces(running, out)) {
+      last_write_ = now;
+      return {Step::kMore, {}};  // a piece's worth sent; more is there
+    }
+    if (!running) {
+      out->append(SseEvent("end", std::to_string(offset_), status));
+      return {Step::kDone, {}};
+    }
+    if (now - start_ >= o_.max_duration) return {Step::kDone, {}};
+    if (!out->empty()) {
+      last_write_ = now;
+    } else if (now - last_write_ >= o_.keepalive) {
+      out->append(": keepalive\n\n");
+      last_write_ = now;
+    }
+    return {Step::kWait, o_.poll_interval};
   }
-  return false;
-}
+
+ private:
+  // Appends events for what the log gained, up to about a piece; false when it stopped
+  // because the piece is full (more may follow at once).
+  bool ReadPieces(bool running, std::string* out) {
+    while (out->size() < kPieceBytes) {
+      int64_t size = fd_.Size();
+      if (size < offset_) {
+        offset_ = 0;
+        out->append(SseEvent("reset", "0", "\"\""));
+      }
+      if (size == offset_) return true;
+      size_t want = static_cast<size_t>(std::min<int64_t>(size - offset_, o_.max_event_bytes));
+      std::string piece = fd_.Read(offset_, want);
+      if (piece.empty()) return true;
+      bool last = !running && offset_ + static_cast<int64_t>(piece.size()) >= size;
+      if (!last) piece.resize(CompleteUtf8Prefix(piece));
+      if (piece.empty()) return true;  // only the start of a character so far
+      offset_ += static_cast<int64_t>(piece.size());
+      out->append(SseEvent("", std::to_string(offset_), JsonString(piece)));
+    }
+    return false;
+  }
+
+  LogStreamTarget target_;
+  LogStreamOptions o_;
+  int64_t offset_;
+  Slot slot_;
+  Fd fd_;
+  bool started_ = false;
+  std::chrono::steady_clock::time_point start_, last_write_;
+};
+
+}  // namespace
 
 size_t CompleteUtf8Prefix(std::string_view b) {
   size_t n = b.size();
@@ -146,94 +190,23 @@ std::string SseEvent(const std::string& event, const std::string& id, const std:
   return out;
 }
 
-void ServeLogEvents(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
-                    const LogStreamTarget& target, LogStreams* streams, Metrics* metrics) {
+HttpResponse ServeLogEvents(const HttpRequest& req, const LogStreamTarget& target,
+                            LogStreams* streams) {
   const LogStreamOptions& o = streams->options();
-  resp.set("X-Content-Type-Options", "nosniff");
-  if (!streams->TryAcquire()) {
-    std::string body = "too many live log streams (the limit is " + std::to_string(o.max_streams) +
-                       "); try again later\n";
-    resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
-    resp.set("Retry-After", "10");
-    resp.setContentType("text/plain; charset=utf-8");
-    resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    resp.send() << body;
-    metrics->ObserveHttpRequest("log_events", 503);
-    return;
+  if (!streams->slots()->TryAcquire()) {
+    HttpResponse r = TextResponse(503, "too many live log streams (the limit is " +
+                                           std::to_string(o.max_streams) + "); try again later");
+    r.Set("Retry-After", "10");
+    return r;
   }
-  struct Slot {
-    LogStreams* s;
-    ~Slot() { s->Release(); }
-  } slot{streams};
-  metrics->ObserveHttpRequest("log_events", 200);
-
-  resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_OK);
-  resp.setContentType("text/event-stream; charset=utf-8");
-  resp.set("Cache-Control", "no-cache");
-  resp.set("X-Accel-Buffering", "no");  // nginx: pass events on at once
-  resp.setChunkedTransferEncoding(true);
-  resp.setKeepAlive(false);
-  std::ostream& out = resp.send();
-  if (req.getMethod() == "HEAD") return;
-  auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&req);
-
-  auto start = std::chrono::steady_clock::now();
-  auto last_write = start;
-  auto write = [&](const std::string& text) {
-    out << text;
-    out.flush();
-    last_write = std::chrono::steady_clock::now();
-    return out.good();
-  };
-  if (!write("retry: 2000\n\n")) return;
-
-  int64_t offset = StartOffset(req);
-  Fd fd;
-  for (;;) {
-    // The status is read before the file: a stage seen ended has written its whole log.
-    std::string status;
-    bool running = StageRunning(target, &status);
-    if (fd.Open(target.file)) {
-      for (;;) {
-        int64_t size = fd.Size();
-        if (size < offset) {
-          offset = 0;
-          if (!write(SseEvent("reset", "0", "\"\""))) return;
-        }
-        if (size == offset) break;
-        size_t want = static_cast<size_t>(std::min<int64_t>(size - offset, o.max_event_bytes));
-        std::string piece = fd.Read(offset, want);
-        if (piece.empty()) break;
-        bool last = !running && offset + static_cast<int64_t>(piece.size()) >= size;
-        if (!last) piece.resize(CompleteUtf8Prefix(piece));
-        if (piece.empty()) break;  // only the start of a character so far
-        offset += static_cast<int64_t>(piece.size());
-        if (!write(SseEvent("", std::to_string(offset), JsonString(piece)))) return;
-      }
-    }
-    if (!running) {
-      write(SseEvent("end", std::to_string(offset), status));
-      return;
-    }
-    auto now = std::chrono::steady_clock::now();
-    if (now - start >= o.max_duration) return;
-    if (now - last_write >= o.keepalive && !write(": keepalive\n\n")) return;
-    // Waits for the next poll; a readable socket means the peer closed (or the server shut
-    // it down) or sent something a stream does not expect: either way the stream ends.
-    if (!impl) {
-      std::this_thread::sleep_for(o.poll_interval);
-      continue;
-    }
-    Poco::Net::StreamSocket& socket = impl->socket();
-    try {
-      if (socket.poll(Poco::Timespan(o.poll_interval.count() * 1000),
-                      Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
-        return;
-      }
-    } catch (const Poco::Exception&) {
-      return;
-    }
-  }
+  HttpResponse r;
+  r.content_type = "text/event-stream; charset=utf-8";
+  r.Set("X-Content-Type-Options", "nosniff");
+  r.Set("Cache-Control", "no-cache");
+  r.Set("X-Accel-Buffering", "no");  // nginx: pass events on at once
+  r.close = true;
+  r.source = std::make_unique<LogEventSource>(target, o, StartOffset(req), streams->slots());
+  return r;
 }
 
 }  // namespace ccci

@@ -12,23 +12,20 @@
 // requeued and the stage started again), `event: reset` comes first and the log restarts at 0.
 // A piece never ends inside a UTF-8 sequence, so every event is valid text.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace Poco::Net {
-class HTTPServerRequest;
-class HTTPServerResponse;
-}  // namespace Poco::Net
+#include "bot/http/http_message.h"
+#include "bot/http/slot_cap.h"
 
 namespace ccci {
 
-class Metrics;
 class Store;
 
-// Most live log streams served at once; more get 503. Each holds a server thread.
+// Most live log streams served at once; more get 503. A stream holds no thread: the front
+// pulls it every poll_interval on a page worker.
 inline constexpr int kMaxLogStreams = 32;
 
 struct LogStreamOptions {
@@ -42,21 +39,18 @@ struct LogStreamOptions {
   size_t max_event_bytes = 64 * 1024;
 };
 
-// The cap on concurrent streams, shared by every stream handler of a server. Thread-safe.
+// The cap on concurrent streams, shared by every stream of a server. Thread-safe.
 class LogStreams {
  public:
-  explicit LogStreams(LogStreamOptions options = {}) : options_(options) {}
+  explicit LogStreams(LogStreamOptions options = {})
+      : options_(options), slots_(options.max_streams) {}
   const LogStreamOptions& options() const { return options_; }
-
-  // Takes a slot; false when max_streams are open. A true return must be paired with
-  // Release().
-  bool TryAcquire();
-  void Release() { open_.fetch_sub(1); }
-  int open() const { return open_.load(); }
+  SlotCap* slots() { return &slots_; }
+  int open() const { return slots_.open(); }
 
  private:
   LogStreamOptions options_;
-  std::atomic<int> open_{0};
+  SlotCap slots_;
 };
 
 // What one stream tails.
@@ -67,10 +61,10 @@ struct LogStreamTarget {
   std::string file;  // absolute path of the log
 };
 
-// Serves the stream for `target` (whose stage record exists) until the stage ends, the peer
-// goes away, the server stops or max_duration passes. Answers 503 when the cap is reached.
-void ServeLogEvents(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
-                    const LogStreamTarget& target, LogStreams* streams, Metrics* metrics);
+// The stream for `target` (whose stage record exists): it lasts until the stage ends, the
+// peer goes away, the server stops or max_duration passes. 503 when the cap is reached.
+HttpResponse ServeLogEvents(const HttpRequest& req, const LogStreamTarget& target,
+                            LogStreams* streams);
 
 // --- Pieces, exposed for tests ---
 

@@ -9,10 +9,23 @@ namespace ccci {
 namespace {
 
 const std::string& NormalizeEvent(const std::string& event) {
-  static const std::set<std::string> kKnown = {
-      "pull_request", "issue_comment", "push", "issues", "create", "delete", "fork", "release",
-      "repository", "wiki", "package", "status", "pull_request_approved",
-      "pull_request_rejected", "pull_request_comment", "workflow_run", "workflow_job"};
+  static const std::set<std::string> kKnown = {"pull_request",
+                                               "issue_comment",
+                                               "push",
+                                               "issues",
+                                               "create",
+                                               "delete",
+                                               "fork",
+                                               "release",
+                                               "repository",
+                                               "wiki",
+                                               "package",
+                                               "status",
+                                               "pull_request_approved",
+                                               "pull_request_rejected",
+                                               "pull_request_comment",
+                                               "workflow_run",
+                                               "workflow_job"};
   static const std::string kOther = "other";
   static const std::string kUnknown = "unknown";
   if (event.empty() || event == kUnknown) return kUnknown;
@@ -30,13 +43,20 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                         .Name("ccci_http_requests_total")
                         .Help("HTTP requests answered, by route and status code")
                         .Register(*registry_);
+  dropped_ = &prometheus::BuildCounter()
+                  .Name("ccci_http_connections_dropped_total")
+                  .Help(
+                      "Connections the HTTP front closed without a handler's answer, by reason "
+                      "(evicted over a connection cap, refused, busy, request_timeout, "
+                      "write_timeout)")
+                  .Register(*registry_);
   auto& latency = prometheus::BuildHistogram()
                       .Name("ccci_webhook_intake_seconds")
                       .Help("Time from reading a webhook to answering it (verify, parse, commit)")
                       .Register(*registry_);
   intake_latency_ = &latency.Add(
-      {}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                  0.05, 0.1, 0.25, 0.5, 1, 2.5, 5});
+      {}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                  0.1, 0.25, 0.5, 1, 2.5, 5});
   queue_ = &prometheus::BuildGauge()
                 .Name("ccci_queue_depth")
                 .Help("Runs and commands waiting, by state")
@@ -47,9 +67,13 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                         .Register(*registry_);
   runs_finished_ = &prometheus::BuildCounter()
                         .Name("ccci_runs_finished_total")
-                        .Help("Runs the runner ended, by outcome (level_0..level_5, error, "
+                        .Help("Runs the runner ended, by outcome (level_0..level_8, error, "
                               "cancelled, requeued)")
                         .Register(*registry_);
+  stage_flaky_ = &prometheus::BuildCounter()
+                      .Name("ccci_stage_flaky_total")
+                      .Help("Stages that failed, then passed on their retry (default-branch runs)")
+                      .Register(*registry_);
 }
 
 void Metrics::ObserveStage(const std::string& stage, const std::string& status, double seconds) {
@@ -59,6 +83,7 @@ void Metrics::ObserveStage(const std::string& stage, const std::string& status, 
             prometheus::Histogram::BucketBoundaries{1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800,
                                                     3600})
       .Observe(seconds);
+  if (status == kStageFlaky) stage_flaky_->Add({{"stage", stage}}).Increment();
 }
 
 void Metrics::ObserveRunFinished(const std::string& outcome) {
@@ -71,6 +96,10 @@ void Metrics::ObserveDelivery(const std::string& event, const std::string& outco
                               double seconds) {
   deliveries_->Add({{"event", NormalizeEvent(event)}, {"outcome", outcome}}).Increment();
   intake_latency_->Observe(seconds);
+}
+
+void Metrics::ObserveDroppedConnection(const std::string& reason) {
+  dropped_->Add({{"reason", reason}}).Increment();
 }
 
 void Metrics::ObserveHttpRequest(const std::string& route, int status) {

@@ -1,11 +1,7 @@
 #pragma once
-// The HTTP server: Poco's HTTPServer with a request router. One process serves webhook
-// intake, the JSON API, /healthz, /metrics (and later the dashboard and badges).
-//
-// Connection model: Poco gives each connection a thread for its whole life. To keep idle
-// keep-alive peers from starving new deliveries, the pool is sized by max_connections (threads
-// are started lazily, so an idle server holds few), idle keep-alive connections are closed
-// after keepalive_timeout, and a peer that stalls mid-request after request_timeout.
+// The HTTP server: the event-driven front (bot/http/front.h) and the router
+// (bot/http/router.h) on one listening socket. One process serves webhook intake, the JSON
+// API, /healthz, /metrics, the dashboard, badges and stage logs.
 
 #include <cstdint>
 #include <memory>
@@ -13,28 +9,29 @@
 
 #include "base/status.h"
 
-namespace Poco {
-class ThreadPool;
-namespace Net {
-class HTTPServer;
-class ServerSocket;
-}
-}  // namespace Poco
-
 namespace ccci {
 
+class Front;
 class Intake;
 class Metrics;
+class Router;
 class Store;
 class OutboxStore;
+class HistoryStore;
 
+// The [server] keys of bot/config/config.h; front.h says what each bounds.
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8080";
-  int max_connections = 512;
+  int max_connections = 1024;
+  int max_connections_per_peer = 64;  // 0: no cap
   int max_queued = 1024;
   int keepalive_timeout_s = 5;
   int request_timeout_s = 10;
+  int write_timeout_s = 30;
   int64_t max_body_bytes = 1 << 20;
+  int64_t max_request_memory = 64 << 20;
+  int hook_workers = 4;
+  int page_workers = 4;
 };
 
 // What the handlers use. Everything must outlive the server.
@@ -43,16 +40,23 @@ struct HttpServices {
   Store* store = nullptr;
   Metrics* metrics = nullptr;
   std::string version;
-  std::string public_url;  // base of absolute links (badge URLs to copy)
+  std::string public_url;         // base of absolute links (badge URLs to copy)
   OutboxStore* outbox = nullptr;  // for GET /api/outbox; may be null
   std::string data_dir;  // stage logs live under it (StageRecord::log_path); empty: no logs
+  HistoryStore* history = nullptr;  // level history and flaky rates; may be null
+  // gitea.url: run pages link PRs and commits there; "": no links. Defaulted, so the
+  // positional initialisers written before it need not name it.
+  std::string forge_url = {};
 };
 
 // A listening socket bound before the server is built, so that what is built first knows the
 // real address: with port 0 the links cc-ci writes into PR comments name the picked port.
 class Listener {
  public:
-  // Binds `listen` (HOST:PORT) and listens. Fails with Unavailable when it cannot be bound.
+  // Binds `listen` (HOST:PORT) and listens. Fails with Unavailable when it cannot be bound,
+  // in particular when another process listens on the port: SO_REUSEADDR only (a restart
+  // may bind while old connections linger), never SO_REUSEPORT, which would let two
+  // servers share the port and split the requests between them.
   static Result<std::unique_ptr<Listener>> Bind(const std::string& listen);
   ~Listener();
   uint16_t port() const { return port_; }
@@ -62,7 +66,7 @@ class Listener {
  private:
   friend class HttpServer;
   Listener() = default;
-  std::unique_ptr<Poco::Net::ServerSocket> socket_;
+  int fd_ = -1;
   uint16_t port_ = 0;
   std::string address_;
 };
@@ -82,9 +86,8 @@ class HttpServer {
 
  private:
   HttpServerOptions options_;
-  HttpServices services_;
-  std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<Front> front_;
   uint16_t port_ = 0;
 };
 

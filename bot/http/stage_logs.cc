@@ -1,15 +1,12 @@
 #include "bot/http/stage_logs.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/URI.h>
-
-#include <fstream>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bot/http/dashboard.h"
 #include "bot/http/log_stream.h"
-#include "bot/http/metrics.h"
+#include "bot/http/query_string.h"
 #include "bot/http/server.h"
 #include "bot/report/stage_views.h"
 #include "bot/store/store.h"
@@ -20,6 +17,8 @@ namespace ccci {
 namespace {
 
 enum class Kind { kHtml, kRaw, kEvents };
+
+constexpr size_t kReadBytes = 32 * 1024;
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() > suffix.size() &&
@@ -39,197 +38,277 @@ bool SafeRelativePath(const std::string& p) {
   }
 }
 
-std::string ReadRange(const std::string& path, int64_t start, int64_t n) {
-  std::ifstream in(path, std::ios::binary);
-  std::string buf(static_cast<size_t>(n), '\0');
-  in.seekg(start);
-  in.read(buf.data(), n);
-  buf.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
-  return buf;
-}
-
-int64_t FileSize(const std::string& path, bool* exists) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  *exists = static_cast<bool>(in);
-  return *exists ? static_cast<int64_t>(in.tellg()) : 0;
-}
-
-class StageLogHandler : public Poco::Net::HTTPRequestHandler {
+// An open log file, read by offset.
+class LogFile {
  public:
-  StageLogHandler(int64_t run_id, std::string rest, const HttpServices* s, LogStreams* streams)
-      : run_id_(run_id), rest_(std::move(rest)), s_(s), streams_(streams) {}
+  explicit LogFile(const std::string& path) : fd_(open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+  ~LogFile() {
+    if (fd_ >= 0) close(fd_);
+  }
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
 
-  void handleRequest(Poco::Net::HTTPServerRequest& req,
-                     Poco::Net::HTTPServerResponse& resp) override {
-    auto run = s_->store->GetRun(run_id_);
-    if (!run.ok()) {
-      return Text(resp, HttpStatusFor(run.status().code()), run.status().message());
+  bool exists() const { return fd_ >= 0; }
+  int64_t Size() const {
+    struct stat st;
+    return fd_ >= 0 && fstat(fd_, &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+  }
+  // Up to `n` bytes at `offset` (fewer at the end of the file).
+  std::string Read(int64_t offset, size_t n) const {
+    std::string buf(n, '\0');
+    ssize_t got = fd_ >= 0 ? pread(fd_, buf.data(), n, offset) : -1;
+    buf.resize(got > 0 ? static_cast<size_t>(got) : 0);
+    return buf;
+  }
+  // The offset just after the first '\n' at or after `from` and before `end`; `from` when
+  // there is none.
+  int64_t AfterFirstNewline(int64_t from, int64_t end) const {
+    for (int64_t at = from; at < end; at += kReadBytes) {
+      std::string b = Read(at, static_cast<size_t>(std::min<int64_t>(kReadBytes, end - at)));
+      if (b.empty()) break;
+      if (size_t nl = b.find('\n'); nl != std::string::npos)
+        return at + static_cast<int64_t>(nl) + 1;
     }
-    if (s_->data_dir.empty()) return Text(resp, 404, "this server keeps no stage logs");
-    auto stages = s_->store->ListStages(run_id_);
-    if (!stages.ok()) return Text(resp, 503, "store unavailable");
-    Kind kind;
-    const StageRecord* rec = Resolve(*stages, &kind);
-    if (!rec) return Text(resp, 404, "run " + std::to_string(run_id_) + " has no such stage");
-    if (!SafeRelativePath(rec->log_path)) {
-      return Text(resp, 404, "stage " + rec->name + " has no log");
+    return from;
+  }
+  // The offset just after the last '\n' in [from, end); `from` when there is none.
+  int64_t AfterLastNewline(int64_t from, int64_t end) const {
+    for (int64_t stop = end; stop > from;) {
+      int64_t at = std::max(from, stop - static_cast<int64_t>(kReadBytes));
+      std::string b = Read(at, static_cast<size_t>(stop - at));
+      if (size_t nl = b.rfind('\n'); nl != std::string::npos)
+        return at + static_cast<int64_t>(nl) + 1;
+      stop = at;
     }
-    std::string file = s_->data_dir + "/" + rec->log_path;
-    if (kind == Kind::kEvents) {
-      return ServeLogEvents(req, resp, {s_->store, run_id_, rec->name, file}, streams_,
-                            s_->metrics);
-    }
-    if (kind == Kind::kHtml) {
-      for (const auto& [k, v] : Poco::URI(req.getURI()).getQueryParameters()) {
-        if (k == "raw" && v != "0") kind = Kind::kRaw;
-      }
-    }
-    if (kind == Kind::kRaw) return ServeRaw(resp, *rec, file);
-    ServeHtml(resp, *run, *rec, file);
+    return from;
   }
 
  private:
-  const StageRecord* Resolve(const std::vector<StageRecord>& stages, Kind* kind) const {
-    std::string rest;
-    try {
-      Poco::URI::decode(rest_, rest);
-    } catch (const Poco::Exception&) {
-      return nullptr;
+  int fd_;
+};
+
+// The raw bytes of a log, exactly the `length` promised in Content-Length.
+class RawLogSource : public BodySource {
+ public:
+  RawLogSource(std::unique_ptr<LogFile> file, int64_t length)
+      : file_(std::move(file)), left_(length) {}
+  Pull Next(std::string* out) override {
+    if (left_ == 0) return {Step::kDone, {}};
+    std::string b = file_->Read(offset_, static_cast<size_t>(std::min<int64_t>(left_, kReadBytes)));
+    if (b.empty()) return {Step::kFail, {}};  // the file shrank: the promised length cannot be kept
+    offset_ += static_cast<int64_t>(b.size());
+    left_ -= static_cast<int64_t>(b.size());
+    out->append(b);
+    return {left_ == 0 ? Step::kDone : Step::kMore, {}};
+  }
+
+ private:
+  std::unique_ptr<LogFile> file_;
+  int64_t offset_ = 0;
+  int64_t left_;
+};
+
+// The log page, rendered as it is sent: the page's head, the log's HTML piece by piece,
+// then (for a running stage) the unfinished line and the page's end. Holds a render slot.
+class LogPageSource : public BodySource {
+ public:
+  // Shows [start, whole) as lines and, while the stage runs, [whole, end) as the unfinished
+  // line.
+  LogPageSource(std::unique_ptr<LogFile> file, render::LogView view, std::string version,
+                int64_t start, int64_t whole, int64_t end, SlotCap* renders)
+      : file_(std::move(file)),
+        view_(std::move(view)),
+        version_(std::move(version)),
+        pos_(start),
+        whole_(whole),
+        end_(end),
+        slot_(renders) {}
+
+  Pull Next(std::string* out) override {
+    if (!begun_) {
+      begun_ = true;
+      out->append(render::RenderLogPageParts(view_, version_).before);
+      return {Step::kMore, {}};
     }
+    if (pos_ < whole_) {
+      std::string b =
+          file_->Read(pos_, static_cast<size_t>(std::min<int64_t>(kReadBytes, whole_ - pos_)));
+      pos_ = b.empty() ? whole_ : pos_ + static_cast<int64_t>(b.size());
+      log_.Feed(b);
+      out->append(log_.TakeFinished());
+      return {Step::kMore, {}};
+    }
+    out->append(log_.TakeAll());
+    view_.sgr = log_.SgrState();
+    if (end_ > whole_) {
+      log_.Feed(file_->Read(whole_, static_cast<size_t>(end_ - whole_)));
+      view_.partial_html = log_.TakeAll();
+    }
+    out->append(render::RenderLogPageParts(view_, version_).after);
+    return {Step::kDone, {}};
+  }
+
+ private:
+  std::unique_ptr<LogFile> file_;
+  render::LogView view_;
+  std::string version_;
+  int64_t pos_, whole_, end_;
+  Slot slot_;
+  render::LogHtml log_;
+  bool begun_ = false;
+};
+
+class StageLogRoute {
+ public:
+  StageLogRoute(int64_t run_id, std::string rest, const HttpServices* s, LogStreams* streams,
+                SlotCap* renders)
+      : run_id_(run_id), rest_(std::move(rest)), s_(s), streams_(streams), renders_(renders) {}
+
+  HttpResponse operator()(HttpRequest& req) const {
+    auto run = s_->store->GetRun(run_id_);
+    if (!run.ok()) return TextResponse(HttpStatusFor(run.status().code()), run.status().message());
+    if (s_->data_dir.empty()) return TextResponse(404, "this server keeps no stage logs");
+    auto stages = s_->store->ListStages(run_id_);
+    if (!stages.ok()) return TextResponse(503, "store unavailable");
+    Kind kind;
+    int attempt = 1;
+    const StageRecord* rec = Resolve(*stages, &kind, &attempt);
+    if (!rec) return TextResponse(404, "run " + std::to_string(run_id_) + " has no such stage");
+    if (!SafeRelativePath(rec->log_path))
+      return TextResponse(404, "stage " + rec->name + " has no log");
+    std::string file = s_->data_dir + "/" + AttemptLogPath(rec->log_path, attempt);
+    if (kind == Kind::kEvents)
+      return ServeLogEvents(req, {s_->store, run_id_, rec->name, file}, streams_);
+    for (const auto& [k, v] : req.query) {
+      if (kind == Kind::kHtml && k == "raw" && v != "0") kind = Kind::kRaw;
+    }
+    if (kind == Kind::kRaw) return ServeRaw(*rec, file);
+    return ServeHtml(*run, *rec, attempt, file);
+  }
+
+ private:
+  // {stage}, or {stage}.1 for the retry of a retried stage, then "", ".txt" or "/events".
+  const StageRecord* Resolve(const std::vector<StageRecord>& stages, Kind* kind,
+                             int* attempt) const {
+    std::string rest;
+    if (!PercentDecode(rest_, false, &rest)) return nullptr;
     auto find = [&](const std::string& name) -> const StageRecord* {
       for (const StageRecord& s : stages) {
         if (s.name == name) return &s;
       }
       return nullptr;
     };
-    if (const StageRecord* r = find(rest)) {
-      *kind = Kind::kHtml;
-      return r;
-    }
-    for (auto [suffix, k] : {std::pair{"/events", Kind::kEvents}, {".txt", Kind::kRaw}}) {
+    const std::string retry = ".1";
+    for (auto [suffix, k] :
+         {std::pair{"", Kind::kHtml}, {"/events", Kind::kEvents}, {".txt", Kind::kRaw}}) {
       std::string sfx = suffix;
-      if (!EndsWith(rest, sfx)) continue;
-      if (const StageRecord* r = find(rest.substr(0, rest.size() - sfx.size()))) {
-        *kind = k;
+      if (!sfx.empty() && !EndsWith(rest, sfx)) continue;
+      std::string name = rest.substr(0, rest.size() - sfx.size());
+      *kind = k;
+      *attempt = 1;
+      if (const StageRecord* r = find(name)) return r;
+      if (!EndsWith(name, retry)) continue;
+      const StageRecord* r = find(name.substr(0, name.size() - retry.size()));
+      if (r && r->attempts >= 2) {
+        *attempt = 2;
         return r;
       }
     }
     return nullptr;
   }
 
-  void ServeRaw(Poco::Net::HTTPServerResponse& resp, const StageRecord& rec,
-                const std::string& file) {
-    bool exists = false;
-    int64_t size = FileSize(file, &exists);
-    if (!exists && rec.status != kStageRunning) {
-      return Text(resp, 404, "the log of stage " + rec.name + " is gone (stage logs are kept for storage.log_retention)");
+  HttpResponse ServeRaw(const StageRecord& rec, const std::string& path) const {
+    auto file = std::make_unique<LogFile>(path);
+    if (!file->exists() && rec.status != kStageRunning) {
+      return TextResponse(404, "the log of stage " + rec.name +
+                                   " is gone (stage logs are kept for storage.log_retention)");
     }
-    resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_OK);
-    resp.setContentType("text/plain; charset=utf-8");
-    resp.set("X-Content-Type-Options", "nosniff");
-    resp.set("Cache-Control", "no-cache");
-    resp.setContentLength64(size);
-    std::ostream& out = resp.send();
-    std::ifstream in(file, std::ios::binary);
-    char buf[65536];
-    // Exactly `size` bytes: the runner may append meanwhile, and the length is promised.
-    for (int64_t left = size; left > 0 && in && out;) {
-      in.read(buf, static_cast<std::streamsize>(std::min<int64_t>(left, sizeof(buf))));
-      if (in.gcount() <= 0) break;
-      out.write(buf, in.gcount());
-      left -= in.gcount();
-    }
-    s_->metrics->ObserveHttpRequest("logs", 200);
+    HttpResponse r;
+    r.content_type = "text/plain; charset=utf-8";
+    r.Set("X-Content-Type-Options", "nosniff");
+    r.Set("Cache-Control", "no-cache");
+    // Exactly the size seen now: the runner may append meanwhile, and the length is promised.
+    r.content_length = file->Size();
+    r.source = std::make_unique<RawLogSource>(std::move(file), r.content_length);
+    return r;
   }
 
-  void ServeHtml(Poco::Net::HTTPServerResponse& resp, const Run& run, const StageRecord& rec,
-                 const std::string& file) {
-    bool running = rec.status == kStageRunning && run.state == kRunRunning;
-    bool exists = false;
-    int64_t size = FileSize(file, &exists);
-    int64_t start = size > static_cast<int64_t>(kMaxLogHtmlBytes)
-                        ? size - static_cast<int64_t>(kMaxLogHtmlBytes)
-                        : 0;
-    std::string bytes = exists ? ReadRange(file, start, size - start) : "";
+  HttpResponse ServeHtml(const Run& run, const StageRecord& rec, int attempt,
+                         const std::string& path) const {
+    if (!renders_->TryAcquire()) {
+      HttpResponse r =
+          TextResponse(503, "too many log pages being sent (the limit is " +
+                                std::to_string(renders_->max()) + "); try again shortly");
+      r.Set("Retry-After", "5");
+      return r;
+    }
+    auto file = std::make_unique<LogFile>(path);
+    // Only the stage's latest attempt can still be written to.
+    bool running =
+        rec.status == kStageRunning && run.state == kRunRunning && attempt == rec.attempts;
+    int64_t size = file->Size();
+    int64_t start = std::max<int64_t>(0, size - static_cast<int64_t>(kMaxLogHtmlBytes));
     render::LogView v;
     if (start > 0) {
       // Begin at a line, not in the middle of one (or of an escape sequence).
-      size_t nl = bytes.find('\n');
-      size_t skip = nl == std::string::npos ? 0 : nl + 1;
-      bytes.erase(0, skip);
-      start += static_cast<int64_t>(skip);
+      start = file->AfterFirstNewline(start, size);
       v.cut = true;
     }
-    // While the stage runs, the live stream continues from the last whole line; the line being
-    // written is shown apart, and the script replaces it with what the stream sends.
-    size_t whole = bytes.size();
+    // While the stage runs, the live stream continues from the last whole line; the line
+    // being written is shown apart (its last LogHtml::kMaxLineBytes at most), and the script
+    // replaces it with what the stream sends.
+    int64_t whole = size;
     if (running) {
-      size_t nl = bytes.rfind('\n');
-      whole = nl == std::string::npos ? 0 : nl + 1;
+      whole = std::max(file->AfterLastNewline(start, size),
+                       size - static_cast<int64_t>(render::LogHtml::kMaxLineBytes));
     }
-    render::LogHtml log;
-    log.Feed(std::string_view(bytes).substr(0, whole));
-    v.log_html = log.Html();
-    v.sgr = log.SgrState();
-    if (whole < bytes.size()) {
-      log.Feed(std::string_view(bytes).substr(whole));
-      v.partial_html = log.Html().substr(v.log_html.size());
-    }
-    v.offset = start + static_cast<int64_t>(whole);
+    v.offset = whole;
     v.run_id = run.id;
     v.repo = run.repo;
-    v.stage = rec.name;
+    v.stage = attempt > 1 ? rec.name + " (retry)" : rec.name;
     v.status = ToStageResult(rec).status;
     v.reason = rec.reason;
-    v.missing = bytes.empty();
-    std::string path = StageLogPath(run.id, rec.name);
-    v.raw_url = path + ".txt";
-    if (running) v.events_url = path + "/events";
-    std::string body = render::RenderLogPage(v, s_->version);
-    resp.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_OK);
-    resp.setContentType("text/html; charset=utf-8");
-    resp.set("X-Content-Type-Options", "nosniff");
-    resp.set("Content-Security-Policy", kDashboardCsp);
-    resp.set("Cache-Control", "no-cache");
-    resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    resp.send().write(body.data(), static_cast<std::streamsize>(body.size()));
-    s_->metrics->ObserveHttpRequest("logs", 200);
-  }
-
-  void Text(Poco::Net::HTTPServerResponse& resp, int status, const std::string& line) {
-    std::string body = line + "\n";
-    resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-    resp.setContentType("text/plain; charset=utf-8");
-    resp.set("X-Content-Type-Options", "nosniff");
-    resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    resp.send() << body;
-    s_->metrics->ObserveHttpRequest("logs", status);
+    v.missing = size == start;
+    std::string url = StageLogPath(run.id, rec.name, attempt);
+    v.raw_url = url + ".txt";
+    if (running) v.events_url = url + "/events";
+    HttpResponse r;
+    r.content_type = "text/html; charset=utf-8";
+    r.Set("X-Content-Type-Options", "nosniff");
+    r.Set("Content-Security-Policy", kDashboardCsp);
+    r.Set("Cache-Control", "no-cache");
+    r.source = std::make_unique<LogPageSource>(std::move(file), std::move(v), s_->version, start,
+                                               whole, size, renders_);
+    return r;
   }
 
   int64_t run_id_;
   std::string rest_;
   const HttpServices* s_;
   LogStreams* streams_;
+  SlotCap* renders_;
 };
 
 }  // namespace
 
-Poco::Net::HTTPRequestHandler* MakeStageLogHandler(const std::string& path,
-                                                   const HttpServices* services,
-                                                   LogStreams* streams) {
+Route MatchStageLogRoute(std::string_view route_path, const HttpServices* services,
+                         LogStreams* streams, SlotCap* renders) {
+  std::string path(route_path);
   const std::string runs = "/runs/";
-  if (path.rfind(runs, 0) != 0) return nullptr;
+  if (path.rfind(runs, 0) != 0) return {};
   size_t slash = path.find('/', runs.size());
-  if (slash == std::string::npos) return nullptr;
+  if (slash == std::string::npos) return {};
   std::string id = path.substr(runs.size(), slash - runs.size());
   if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
-    return nullptr;
+    return {};
   }
   const std::string logs = "/logs/";
   if (path.compare(slash, logs.size(), logs) != 0 || path.size() == slash + logs.size()) {
-    return nullptr;
+    return {};
   }
-  return new StageLogHandler(std::stoll(id), path.substr(slash + logs.size()), services, streams);
+  const char* label = EndsWith(path, "/events") ? "log_events" : "logs";
+  return {label, StageLogRoute(std::stoll(id), path.substr(slash + logs.size()), services, streams,
+                               renders)};
 }
 
 }  // namespace ccci

@@ -209,7 +209,7 @@ IntakeResponse Intake::Handle(const WebhookRequest& req) const {
     auto parsed = ParseGiteaEvent(ev, *json);
     if (!parsed.ok()) {
       LogWarn("delivery.rejected",
-              {{"delivery", d.id}, {"event", ev}, {"reason", parsed.status().message()}});
+              {{"delivery", d.id}, {"gitea_event", ev}, {"reason", parsed.status().message()}});
       return Respond(400, "bad_request", ev, "bad request: " + parsed.status().message());
     }
     std::visit(
@@ -244,7 +244,7 @@ IntakeResponse Intake::Handle(const WebhookRequest& req) const {
   }
   const RecordOutcome& out = *recorded;
   if (out.duplicate) {
-    LogInfo("delivery.duplicate", {{"delivery", d.id}, {"event", ev}, {"repo", d.repo},
+    LogInfo("delivery.duplicate", {{"delivery", d.id}, {"gitea_event", ev}, {"repo", d.repo},
                                    {"of", out.duplicate_of}});
     if (out.duplicate_of != d.id) {
       return Respond(200, "duplicate", ev,
@@ -272,13 +272,13 @@ IntakeResponse Intake::Handle(const WebhookRequest& req) const {
   if (work.kind != Work::Kind::kNone && options_.on_recorded) options_.on_recorded(work, out);
   switch (work.kind) {
     case Work::Kind::kNone:
-      LogInfo("delivery.ignored", {{"delivery", d.id}, {"event", ev}, {"repo", d.repo},
+      LogInfo("delivery.ignored", {{"delivery", d.id}, {"gitea_event", ev}, {"repo", d.repo},
                                    {"pr", d.pr}, {"reason", work.ignored_reason}});
       return Respond(200, "ignored", ev, work.ignored_reason);
     case Work::Kind::kQueueRun: {
       std::string target = work.run.pr ? where : d.repo + "@" + work.run.head_ref;
       LogInfo(out.coalesced ? "run.coalesced" : "run.queued",
-              {{"delivery", d.id}, {"event", ev}, {"repo", d.repo}, {"pr", d.pr},
+              {{"delivery", d.id}, {"gitea_event", ev}, {"repo", d.repo}, {"pr", d.pr},
                {"run", out.run_id}, {"sha", ShortSha(d.head_sha)},
                {"superseded", static_cast<long>(out.superseded.size())}});
       if (out.coalesced) {

@@ -16,9 +16,9 @@
 
 namespace ccci {
 
-// The stack size of the threads that handle HTTP requests (and so run Intake::Handle). Small,
-// since an idle connection holds a thread; everything on the request path must fit in it
-// (the fuzz target runs the intake on a thread of this size).
+// The stack the request path (Intake::Handle on an HTTP worker thread) must fit in: a worker
+// gets at least this much, and the fuzz target runs the intake on a thread of exactly this
+// size, so a recursion that grows with the body (nested JSON) shows up there as a crash.
 inline constexpr size_t kRequestThreadStackBytes = 256 * 1024;
 
 // A webhook request as the HTTP layer saw it. The body is the raw bytes, not re-encoded.

@@ -1,6 +1,12 @@
 #include "bot/report/reporter.h"
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
 #include "base/log.h"
+#include "bot/report/readme_pr.h"
+#include "bot/report/stage_statuses.h"
 #include "bot/report/stage_views.h"
 #include "renderer/card.h"
 #include "renderer/pages.h"
@@ -63,13 +69,65 @@ Status Reporter::RunChanged(const Run& run, const std::string& stage) {
   std::vector<OutboxMessage> messages;
   if (run.state != kRunSuperseded) {
     messages.push_back(Outbox::StatusMessage(run.repo, run.pr, run.head_sha, StatusFor(run)));
+    if (options_.status_per_stage) {
+      auto stages = runs_->ListStages(run.id);
+      if (!stages.ok()) return stages.status();  // reported again on the next pass
+      for (const CommitStatusRequest& s : StageStatuses(run, *stages, options_.public_url)) {
+        messages.push_back(Outbox::StatusMessage(run.repo, run.pr, run.head_sha, s));
+      }
+    }
   }
   if (run.pr > 0 && run.state != kRunSuperseded) {
     messages.push_back(Outbox::StickyMessage(run.repo, run.pr, StickyBody(run, stage.empty() ? run.stage : stage)));
   }
+  if (run.pr == 0) {
+    if (auto scores = ReadmeScores(run); scores && !scores->differences.empty()) {
+      std::string run_url = options_.public_url + "/runs/" + std::to_string(run.id);
+      if (options_.readme_prs) {
+        ReadmePrRequest pr{run.base_ref, scores->measured, run.head_sha, run_url};
+        messages.push_back(Outbox::ReadmeMessage(run.repo, ReadmePrPayload(pr)));
+      } else {
+        LogInfo("report.readme_scores_differ",
+                {{"repo", run.repo}, {"run", run.id}, {"scores", scores->differences.size()},
+                 {"url", run_url}});
+      }
+    }
+  }
   CCCI_RETURN_IF_ERROR(outbox_store_->EnqueueRunReport(run.id, ReportKey(run), messages));
   outbox_->Kick();
   return Status::Ok();
+}
+
+std::vector<render::PrCommentView::FlakyHint> Reporter::FlakyHints(
+    const Run& run, const std::vector<StageRecord>& stages) const {
+  std::vector<render::PrCommentView::FlakyHint> out;
+  bool failed = std::any_of(stages.begin(), stages.end(),
+                            [](const StageRecord& s) { return s.status == kStageFail; });
+  if (!options_.history || !failed) return out;
+  auto flaky = options_.history->FlakyStages(run.repo, kHistoryWindow);
+  if (!flaky.ok()) return out;
+  for (const StageRecord& s : stages) {
+    if (s.status != kStageFail) continue;
+    for (const StageFlakiness& f : *flaky) {
+      if (f.stage == s.name && f.flaky > 0) out.push_back({s.name, f.flaky, f.ran});
+    }
+  }
+  return out;
+}
+
+std::optional<runner::ScoresReport> Reporter::ReadmeScores(const Run& run) const {
+  if (run.state != kRunFinished || options_.data_dir.empty()) return std::nullopt;
+  std::ifstream in(options_.data_dir + "/runs/" + std::to_string(run.id) + "/" +
+                   runner::kScoresReportFile);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto report = runner::ParseScoresReport(text.str());
+  if (!report.ok()) {
+    LogWarn("report.readme_scores_unreadable", {{"run", run.id}, {"reason", report.status().message()}});
+    return std::nullopt;
+  }
+  return *report;
 }
 
 std::string Reporter::StickyBody(const Run& run, const std::string& stage) const {
@@ -113,6 +171,11 @@ std::string Reporter::StickyBody(const Run& run, const std::string& stage) const
       if (rec.name == "screenshot" && rec.status == kStagePass) v.screenshot_url = run_url + "/screenshot.png";
       v.stages.push_back(std::move(s));
     }
+    v.flaky_hints = FlakyHints(run, *stages);
+  }
+  if (auto scores = ReadmeScores(run); scores && !scores->differences.empty()) {
+    v.readme_block = scores->measured_block;
+    for (const auto& d : scores->differences) v.readme_differences.push_back({d.key, d.readme, d.measured});
   }
   return render::RenderPrComment(v);
 }

@@ -10,7 +10,10 @@
 
 #include "base/periodic_worker.h"
 #include "bot/forge/outbox.h"
+#include "bot/runner/readme_scores.h"
+#include "bot/store/history_store.h"
 #include "bot/store/store.h"
+#include "renderer/pages.h"
 
 namespace ccci {
 
@@ -24,6 +27,14 @@ class Reporter {
     std::string public_url = "http://127.0.0.1:8080";  // links in comments
     int pass_level = 1;
     std::string context = "cc-ci/recipe";
+    bool status_per_stage = false;    // a cc-ci/<stage> status per stage too (stage_statuses.h)
+    HistoryStore* history = nullptr;  // flaky counts for PR comments; may be null
+    // Where runs keep their files (<data_dir>/runs/<id>/): the README scores rung 8 measured
+    // (bot/runner/readme_scores.h) are read from there. Empty: not shown.
+    std::string data_dir;
+    // A finished default-branch run whose measured scores differ from the README queues the
+    // README scores PR (bot/report/readme_pr.h); false: they are only shown.
+    bool readme_prs = true;
   };
   // All must outlive the Reporter.
   Reporter(Store* runs, OutboxStore* outbox_store, Outbox* outbox, Options options);
@@ -36,8 +47,9 @@ class Reporter {
   void Stop() { worker_.Stop(); }
 
   // Reports `run` as it is now (a running run may name its `stage`). Branch runs (pr == 0)
-  // get only the commit status; superseded runs nothing (the newer run's report replaces
-  // theirs).
+  // get only the commit status (and the per-stage ones), and the README scores PR when they
+  // differ; superseded runs nothing (the newer run's report replaces theirs). A PR run's failed
+  // stage that was flaky on the default branch is said to be in the sticky comment.
   Status RunChanged(const Run& run, const std::string& stage = "");
 
   // The commit status a run's state maps to (pending/success/failure/error + description).
@@ -45,6 +57,11 @@ class Reporter {
 
  private:
   std::string StickyBody(const Run& run, const std::string& stage) const;
+  // The failed stages of a PR run that were flaky on the default branch lately.
+  std::vector<render::PrCommentView::FlakyHint> FlakyHints(
+      const Run& run, const std::vector<StageRecord>& stages) const;
+  // What rung 8 measured against the README, for a finished run; nullopt when not measured.
+  std::optional<runner::ScoresReport> ReadmeScores(const Run& run) const;
 
   Store* runs_;
   OutboxStore* outbox_store_;

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,7 +18,7 @@
 namespace ccci::runner {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 bool GroupAlive(pid_t pgid) { return kill(-pgid, 0) == 0; }
 
@@ -77,10 +78,11 @@ Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
     RecordGroup(cmd.pid_file, pid);
   }
   ExecResult result;
-  const auto deadline = Clock::now() + cmd.timeout;
-  Clock::time_point kill_at{};
+  const auto deadline = SteadyClock::now() + cmd.timeout;
+  SteadyClock::time_point kill_at{};
   bool terminating = false, exited = false, eof = false;
   int wstatus = 0;
+  useconds_t reap_wait = 500;  // after the pty closed: the child is about to exit
   char buf[4096];
   while (true) {
     if (!eof) {
@@ -95,10 +97,13 @@ Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
         eof = true;  // EIO: every holder of the pty slave is gone
       }
     } else {
-      usleep(20000);
+      // Look again soon, then less often (a child that closed its terminal but runs on).
+      usleep(reap_wait);
+      reap_wait = std::min<useconds_t>(reap_wait * 2, 20000);
     }
+    sink.Idle();  // a quiet moment: the sink may let go of a tail it held back
     if (!exited && waitpid(pid, &wstatus, WNOHANG) == pid) exited = true;
-    auto now = Clock::now();
+    auto now = SteadyClock::now();
     if (!terminating && !exited) {
       if (cancel.cancelled()) result.cancelled = true;
       else if (now >= deadline) result.timed_out = true;
@@ -129,12 +134,21 @@ Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
 }
 
 RedactingFileSink::RedactingFileSink(std::string path, std::vector<std::string> secrets,
-                                     size_t cap_bytes)
-    : path_(std::move(path)), cap_(cap_bytes) {
+                                     size_t cap_bytes, Clock* clock,
+                                     std::chrono::milliseconds hold_limit)
+    : path_(std::move(path)), cap_(cap_bytes), clock_(clock), hold_limit_(hold_limit) {
   for (auto& s : secrets)
     if (!s.empty()) secrets_.push_back(std::move(s));
-  fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-  if (fd_ < 0) status_ = Internal("open " + path_ + ": " + strerror(errno));
+  fd_ = open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd_ < 0) {
+    status_ = Internal("open " + path_ + ": " + strerror(errno));
+    return;
+  }
+  struct stat st;
+  char last = '\n';
+  if (fstat(fd_, &st) == 0 && st.st_size > 0 && pread(fd_, &last, 1, st.st_size - 1) == 1) {
+    at_line_start_ = last == '\n';
+  }
 }
 
 RedactingFileSink::~RedactingFileSink() {
@@ -142,27 +156,54 @@ RedactingFileSink::~RedactingFileSink() {
   if (fd_ >= 0) close(fd_);
 }
 
-void RedactingFileSink::Write(std::string_view chunk) {
-  if (closed_) return;
-  pending_.append(chunk);
-  size_t hold = 0;
+size_t RedactingFileSink::SecretPrefixAtEnd() const {
+  size_t best = 0;
   for (const auto& s : secrets_) {
-    for (size_t at = pending_.find(s); at != std::string::npos; at = pending_.find(s, at + 3))
-      pending_.replace(at, s.size(), "***");
-    hold = std::max(hold, s.size() - 1);
+    for (size_t n = std::min(s.size() - 1, buf_.size()); n > best; --n) {
+      if (buf_.compare(buf_.size() - n, n, s, 0, n) == 0) {
+        best = n;
+        break;
+      }
+    }
   }
-  // A secret not yet complete can only start in the last (longest secret - 1) bytes.
-  if (pending_.size() <= hold) return;
-  size_t emit = pending_.size() - hold;
-  Emit(std::string_view(pending_).substr(0, emit));
-  pending_.erase(0, emit);
+  return best;
+}
+
+void RedactingFileSink::Write(std::string_view chunk) {
+  if (chunk.empty()) return;
+  buf_.append(chunk);
+  last_write_ = clock_->SteadyNow();
+  // What was already written stays as it is; the rest of a secret it started is replaced.
+  for (const auto& s : secrets_) {
+    size_t at = buf_.find(s);
+    while (at != std::string::npos) {
+      size_t end = at + s.size();
+      if (end <= emitted_) {
+        at = buf_.find(s, at + 1);
+        continue;
+      }
+      size_t from = std::max(at, emitted_);
+      buf_.replace(from, end - from, "***");
+      at = buf_.find(s, from + 3);
+    }
+  }
+  size_t keep = SecretPrefixAtEnd();
+  size_t cut = buf_.size() - keep;
+  if (cut > emitted_) Emit(std::string_view(buf_).substr(emitted_, cut - emitted_));
+  buf_.erase(0, cut);
+  emitted_ = cut >= emitted_ ? 0 : emitted_ - cut;
+}
+
+void RedactingFileSink::Idle() {
+  if (emitted_ == buf_.size() || clock_->SteadyNow() - last_write_ < hold_limit_) return;
+  Emit(std::string_view(buf_).substr(emitted_));
+  emitted_ = buf_.size();
 }
 
 void RedactingFileSink::Close() {
-  if (closed_) return;
-  Emit(pending_);
-  pending_.clear();
-  closed_ = true;
+  Emit(std::string_view(buf_).substr(emitted_));
+  buf_.clear();
+  emitted_ = 0;
 }
 
 void RedactingFileSink::Emit(std::string_view text) {
@@ -171,10 +212,12 @@ void RedactingFileSink::Emit(std::string_view text) {
   std::string_view part = text.substr(0, room);
   if (!part.empty() && write(fd_, part.data(), part.size()) < 0) status_ = Internal("write log");
   written_ += part.size();
+  if (!part.empty()) at_line_start_ = part.back() == '\n';
   if (part.size() < text.size()) {
     static constexpr std::string_view kMarker = "\n[cc-ci: log truncated at size cap]\n";
     (void)!write(fd_, kMarker.data(), kMarker.size());
     truncated_ = true;
+    at_line_start_ = true;
   }
 }
 

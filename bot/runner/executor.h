@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/leftover_group.h"
 #include "base/status.h"
 
@@ -28,6 +29,9 @@ class OutputSink {
  public:
   virtual ~OutputSink() = default;
   virtual void Write(std::string_view chunk) = 0;
+  // Called while the command is quiet (about every 20 ms), so a sink can let go of what it
+  // held back.
+  virtual void Idle() {}
   // Called once after the command ended; flushes held-back bytes.
   virtual void Close() {}
 };
@@ -74,25 +78,42 @@ class PtyExecutor : public Executor {
 };
 
 // Appends to a file, at most `cap_bytes` (then one truncation marker), replacing every
-// occurrence of each secret with "***" even when a secret is split across Write() calls
-// (the tail that could start a secret is held back until the next chunk or Close()).
+// occurrence of each secret with "***" even when a secret is split across Write() calls.
+// Only a tail that could still be the start of a secret is held back (a live log shows
+// everything else at once), and even that is written once the output has been quiet for
+// `hold_limit`: a hung command's last line must be seen. Should the secret go on after
+// that, the rest of it is still replaced ("hun***"). Not thread-safe.
 class RedactingFileSink : public OutputSink {
  public:
-  RedactingFileSink(std::string path, std::vector<std::string> secrets, size_t cap_bytes);
+  RedactingFileSink(std::string path, std::vector<std::string> secrets, size_t cap_bytes,
+                    Clock* clock = RealClock(),
+                    std::chrono::milliseconds hold_limit = std::chrono::seconds(1));
   ~RedactingFileSink() override;
   void Write(std::string_view chunk) override;
+  void Idle() override;
+  // Writes everything held back: the output it belongs to has ended.
   void Close() override;
+  // True when nothing was written yet or the last byte written ends a line.
+  bool at_line_start() const { return at_line_start_; }
   const Status& status() const { return status_; }
 
  private:
+  // The length of the longest end of buf_ that is a proper prefix of a secret.
+  size_t SecretPrefixAtEnd() const;
   void Emit(std::string_view text);
   std::string path_;
   std::vector<std::string> secrets_;
   size_t cap_;
+  Clock* clock_;
+  std::chrono::milliseconds hold_limit_;
   size_t written_ = 0;
   bool truncated_ = false;
-  bool closed_ = false;
-  std::string pending_;
+  bool at_line_start_ = true;
+  // Output not yet known to be free of a secret's start; its first `emitted_` bytes were
+  // already written (held past hold_limit_), the rest are held.
+  std::string buf_;
+  size_t emitted_ = 0;
+  std::chrono::steady_clock::time_point last_write_;
   int fd_ = -1;
   Status status_;
 };

@@ -60,6 +60,13 @@ std::vector<std::string> LintReport::failed_errors() const {
   return out;
 }
 
+std::vector<std::string> LintReport::failed_rules() const {
+  std::vector<std::string> out;
+  for (const auto& r : rules)
+    if (!r.satisfied && !r.skipped) out.push_back(r.ref + " (" + r.severity + ")");
+  return out;
+}
+
 Result<LintReport> ParseLintOutput(std::string_view output) {
   int ref = -1, rule = -1, sev = -1, sat = -1, skip = -1;
   LintReport report;

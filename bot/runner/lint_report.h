@@ -26,6 +26,8 @@ struct LintReport {
   // Pass = no error-severity rule that is neither satisfied nor skipped.
   bool passed() const;
   std::vector<std::string> failed_errors() const;  // refs
+  // Every rule neither satisfied nor skipped, warnings too (rung 7, clean): "R001 (warn)".
+  std::vector<std::string> failed_rules() const;
 };
 
 // InvalidArgument when no header or no rule row was found (output is not a lint table).

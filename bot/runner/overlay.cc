@@ -10,8 +10,8 @@
 namespace ccci::runner {
 namespace {
 
-const char* const kStages[] = {"upgrade", "backup", "restore",
-                               "functional", "lint", "screenshot"};
+const char* const kStages[] = {"upgrade", "backup",       "restore", "functional", "lint",
+                               "upgrade-safe", "clean", "maintained", "screenshot"};
 
 bool KnownStage(const std::string& s) {
   return std::find(std::begin(kStages), std::end(kStages), s) != std::end(kStages);
@@ -67,7 +67,7 @@ Result<Overlay> ParseOverlay(const std::string& text, const std::string& source)
       o.recipe_checks = v;
     } else if (key.rfind("skip.", 0) == 0) {
       std::string stage = key.substr(5);
-      if (!KnownStage(stage)) return bad("no such stage to skip (upgrade, backup, restore, functional, lint, screenshot)");
+      if (!KnownStage(stage)) return bad("no such stage to skip (upgrade, backup, restore, functional, lint, upgrade-safe, clean, maintained, screenshot)");
       if (v.empty()) return bad("give the reason for the skip");
       o.skips[stage] = v;
     } else if (key == "data.seed" || key == "data.change" || key == "data.verify") {

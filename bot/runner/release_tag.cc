@@ -1,6 +1,7 @@
 #include "bot/runner/release_tag.h"
 
 #include <charconv>
+#include <sstream>
 #include <tuple>
 
 namespace ccci::runner {
@@ -46,6 +47,24 @@ std::optional<ReleaseTag> PreviousRelease(const std::vector<std::string>& tags,
     if (!best || ReleaseLess(*best, *t)) best = std::move(t);
   }
   return best;
+}
+
+ReleasesAtHead ReleasesFromGit(std::string_view tag_list, std::string_view points_at) {
+  auto lines = [](std::string_view text) {
+    std::vector<std::string> out;
+    std::istringstream in{std::string(text)};
+    for (std::string l; std::getline(in, l);) {
+      while (!l.empty() && (l.back() == '\r' || l.back() == ' ')) l.pop_back();
+      if (!l.empty()) out.push_back(l);
+    }
+    return out;
+  };
+  ReleasesAtHead r;
+  for (const std::string& l : lines(points_at)) {
+    if (auto t = ParseReleaseTag(l)) r.head = t;
+  }
+  r.previous = PreviousRelease(lines(tag_list), r.head);
+  return r;
 }
 
 }  // namespace ccci::runner

@@ -27,4 +27,13 @@ bool ReleaseLess(const ReleaseTag& a, const ReleaseTag& b);
 std::optional<ReleaseTag> PreviousRelease(const std::vector<std::string>& tags,
                                           const std::optional<ReleaseTag>& head);
 
+// From git's answers, one tag a line ("\r" tolerated): `git tag --list` and `git tag
+// --points-at <head>`. `head` is the head's own release tag, `previous` the release before it
+// (PreviousRelease).
+struct ReleasesAtHead {
+  std::optional<ReleaseTag> head;
+  std::optional<ReleaseTag> previous;
+};
+ReleasesAtHead ReleasesFromGit(std::string_view tag_list, std::string_view points_at);
+
 }  // namespace ccci::runner

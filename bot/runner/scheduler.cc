@@ -84,6 +84,7 @@ Result<SuiteSpec> Scheduler::SpecFor(const Run& run) const {
   s.work_dir = options_.data_dir + "/work/" + id;
   s.log_dir = options_.data_dir + "/runs/" + id;
   s.log_rel_dir = "runs/" + id;
+  s.retry_failed_stages = run.pr == 0;  // flaky stages: default-branch runs only
   CCCI_RETURN_IF_ERROR(ApplyRecipeSettings(options_, run.repo, &s));
   return s;
 }

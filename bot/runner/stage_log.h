@@ -1,29 +1,35 @@
 #pragma once
 // The log of one stage: a file under the run's log dir that every command of the stage
 // appends to, each introduced by a "$ command" line, secrets redacted, the whole file capped.
+// One writer for the file, so cc-ci's own lines never land inside a command's line: each
+// note starts on a line of its own.
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "bot/runner/executor.h"
 
 namespace ccci::runner {
 
 class StageLog {
  public:
-  StageLog(std::string path, std::vector<std::string> secrets, size_t cap_bytes);
+  StageLog(std::string path, std::vector<std::string> secrets, size_t cap_bytes,
+           Clock* clock = RealClock());
   const std::string& path() const { return path_; }
   // A line of cc-ci's own ("[cc-ci] ..."), e.g. what a probe saw.
   void Note(const std::string& line);
-  // A sink for the next command's output; its argv is written first.
+  // A sink for the next command's output; its argv is written first. Valid while the
+  // StageLog lives; one command at a time.
   std::unique_ptr<OutputSink> ForCommand(const std::vector<std::string>& argv);
 
  private:
-  size_t Remaining() const;
+  // Starts a line of cc-ci's own: whatever was held back goes first, then a line break if
+  // the command's last line was left open.
+  void StartOwnLine();
   std::string path_;
-  std::vector<std::string> secrets_;
-  size_t cap_;
+  RedactingFileSink file_;
 };
 
 // Keeps a copy of the output (up to `cap` bytes) while passing it on to `next`.
@@ -33,6 +39,9 @@ class CaptureSink : public OutputSink {
   void Write(std::string_view chunk) override {
     if (text_.size() < cap_) text_.append(chunk.substr(0, cap_ - text_.size()));
     if (next_) next_->Write(chunk);
+  }
+  void Idle() override {
+    if (next_) next_->Idle();
   }
   void Close() override {
     if (next_) next_->Close();

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -11,10 +12,15 @@
 #include "base/private_files.h"
 #include "bot/runner/backup_labels.h"
 #include "bot/runner/clone_source.h"
+#include "bot/runner/command_output.h"
+#include "bot/runner/higher_rungs.h"
+#include "bot/runner/host_tools.h"
 #include "bot/runner/lint_report.h"
+#include "bot/runner/readme_scores.h"
 #include "bot/runner/readiness_probe.h"
 #include "bot/runner/release_tag.h"
 #include "bot/runner/stage_log.h"
+#include "bot/runner/stage_retry.h"
 
 namespace ccci::runner {
 namespace {
@@ -27,6 +33,7 @@ std::string CommandPidFile(const SuiteSpec& spec) { return spec.work_dir + "/com
 
 // What one command did. `started` is false when it could not be started at all.
 struct Step {
+  std::string program;  // argv[0]
   bool started = true;
   Status start_error;
   ExecResult result;
@@ -41,6 +48,13 @@ struct Step {
   }
 };
 
+// A step a retry does not repeat: its first attempt did it.
+Step DoneBefore() {
+  Step s;
+  s.result.exit_code = 0;
+  return s;
+}
+
 std::string Replace(std::string s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
     s.replace(at, from.size(), to);
@@ -48,38 +62,10 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
   return s;
 }
 
-std::string LastLine(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-  size_t nl = t.find_last_of("\r\n");
-  std::string line = nl == std::string::npos ? t : t.substr(nl + 1);
-  if (line.size() > 200) line = line.substr(0, 200) + "...";
-  return line;
-}
-
-// Removes ANSI escape sequences (colours, cursor moves) from output read by the runner.
-std::string StripAnsi(const std::string& in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '\x1b') {
-      out += in[i];
-      continue;
-    }
-    if (i + 1 < in.size() && in[i + 1] == '[') {
-      i += 2;
-      while (i < in.size() && !(in[i] >= 0x40 && in[i] <= 0x7e)) ++i;
-    } else {
-      ++i;
-    }
-  }
-  return out;
-}
-
-class SuiteRun {
+class SuiteRun : public RungIo {
  public:
   SuiteRun(const SuiteSpec& spec, const SuiteDeps& deps, const CancelToken& cancel)
-      : spec_(spec), deps_(deps), cancel_(cancel) {
+      : spec_(spec), deps_(deps), cancel_(cancel), retry_(spec.retry_failed_stages) {
     abra_dir_ = spec_.work_dir + "/abra";
     auto recipe_dir = PathUnder(abra_dir_ + "/recipes", spec_.recipe);
     if (recipe_dir.ok()) recipe_dir_ = *recipe_dir;
@@ -88,20 +74,22 @@ class SuiteRun {
   }
 
   SuiteResult Run() {
-    bool prepared = Install();
+    bool prepared = false;
+    WithRetry([&] { prepared = Install(); }, [&] { (void)InstallApp(Begin("install", 0)); });
     result_.sha = head_sha_;
-    Upgrade();
-    Backup(prepared);
-    Restore();
-    Functional();
-    Lint(prepared);
+    WithRetry([&] { Upgrade(); });
+    WithRetry([&] { Backup(prepared); });
+    WithRetry([&] { Restore(); });
+    WithRetry([&] { Functional(); });
+    WithRetry([&] { Lint(prepared); });
+    RungsAboveLint(prepared);
     Screenshot();
     result_.stages.push_back(Teardown());
     return std::move(result_);
   }
 
   StageRecord Teardown() {
-    StageRecord st = Begin("teardown", 7);
+    StageRecord st = Begin("teardown", 10);
     // Never cancelled: teardown must finish even when the run was.
     CancelToken never;
     const CancelToken* saved = cancel_override_;
@@ -113,10 +101,11 @@ class SuiteRun {
     std::string problems;
     if (fs::exists(abra_dir_)) {
       Step un = Abra({"app", "undeploy", "--no-input"}, {spec_.domain});
-      if (!un.started) problems = un.Describe();
+      if (!un.started) problems = NotStarted(un);
+      if (un.ok()) WaitUndeployed();
       if (fs::exists(env_file_)) {
-        Step rm = Abra({"app", "remove", "--force", "--no-input"}, {spec_.domain});
-        if (!rm.ok()) problems = "abra app remove " + rm.Describe();
+        Step rm = RemoveRetried({"app", "remove", "--force", "--no-input"}, {spec_.domain});
+        if (!rm.ok()) problems = "abra app remove " + rm.Describe() + ": " + LastLine(rm.output);
       }
     } else {
       log_->Note("nothing was set up for this run");
@@ -141,8 +130,11 @@ class SuiteRun {
     st.status = kStageRunning;
     st.started_at_ms = deps_.clock->NowUnixMillis();
     st.log_path = spec_.log_rel_dir + "/" + name + ".log";
-    log_ = std::make_unique<StageLog>(spec_.log_dir + "/" + name + ".log", spec_.secrets,
-                                      spec_.log_cap_bytes);
+    retry_.Begin(&st);
+    log_ = std::make_unique<StageLog>(
+        spec_.log_dir + "/" + AttemptLogPath(name + ".log", retry_.attempt()), spec_.secrets,
+        spec_.log_cap_bytes, deps_.clock);
+    if (retry_.retrying()) log_->Note("the second attempt (the first: " + name + ".log): " + st.reason);
     if (deps_.observer) deps_.observer->StageStarted(st);
     return st;
   }
@@ -154,6 +146,12 @@ class SuiteRun {
     st.exit_code = exit_code;
     st.duration_ms = deps_.clock->NowUnixMillis() - st.started_at_ms;
     if (!st.reason.empty()) log_->Note(std::string(status) + ": " + st.reason);
+    if (retry_.Wants(st)) {
+      log_->Note("a default-branch run: the stage runs once more on the same deployment");
+      retry_pending_ = true;
+      return st;  // not final: WithRetry runs the second attempt
+    }
+    retry_.End(&st);
     if (deps_.observer) deps_.observer->StageFinished(st);
     return st;
   }
@@ -170,7 +168,20 @@ class SuiteRun {
   }
   bool Passed(const std::string& name) const {
     auto it = stages_status_.find(name);
-    return it != stages_status_.end() && it->second == kStagePass;
+    return it != stages_status_.end() && StagePassed(it->second);
+  }
+  // Runs a stage and, when End() asked for it (StageRetry), its second attempt: `again`, or
+  // the stage itself.
+  void WithRetry(const std::function<void()>& stage, const std::function<void()>& again = {}) {
+    stage();
+    if (!retry_pending_) return;
+    retry_pending_ = false;
+    StageRecord failed = result_.stages.back();  // the first attempt's, not final
+    result_.stages.pop_back();
+    stages_status_.erase(failed.name);
+    retry_.Start(failed);
+    (again ? again : stage)();
+    retry_.Finish();
   }
   // Stops the suite: every later stage except teardown is left out.
   bool Stopped() const { return result_.cancelled || result_.ci_error; }
@@ -187,8 +198,19 @@ class SuiteRun {
       result_.cancelled = true;
       return End(st, kStageError, "cancelled");
     }
+    if (!step.started && step.start_error.code() == Code::kNotFound) {
+      return CiError(st, NotStarted(step));
+    }
     if (!step.started) return CiError(st, what + ": " + step.Describe());
     return std::nullopt;
+  }
+  // Why a command did not start; a missing program is the host's to fix, and says how.
+  std::string NotStarted(const Step& step) const {
+    if (step.start_error.code() != Code::kNotFound) return step.Describe();
+    std::string key = step.program == spec_.abra     ? "runner.abra"
+                      : step.program == spec_.docker ? "runner.docker"
+                                                     : "";
+    return MissingProgram(step.program, key);
   }
 
   // --- commands ---
@@ -210,6 +232,7 @@ class SuiteRun {
     if (!logged) log_->Note("output not logged: " + unlogged_why);
     CaptureSink capture_sink(logged ? sink.get() : nullptr);
     Step step;
+    step.program = cmd.argv[0];
     auto r = deps_.executor->Run(cmd, capture ? static_cast<OutputSink&>(capture_sink) : *sink,
                                  cancel());
     if (!r.ok()) {
@@ -281,12 +304,15 @@ class SuiteRun {
     o.interval = spec_.probe_interval;
     log_->Note("waiting for " + o.url + " to answer (up to " +
                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(o.timeout).count()) + " s)");
+    const int64_t start = deps_.clock->NowUnixMillis();
     auto r = WaitReady_(o);
+    const std::string took = std::to_string(deps_.clock->NowUnixMillis() - start) + " ms";
     if (r.ok()) {
       log_->Note("ready: HTTP " + std::to_string(r->last_code) + " after " +
-                 std::to_string(r->attempts) + " attempt(s)");
+                 std::to_string(r->attempts) + " attempt(s), " + took);
       return std::nullopt;
     }
+    log_->Note("not ready after " + took);
     return "the app did not answer " + o.url + ": " + r.status().message();
   }
   Result<ProbeResult> WaitReady_(const ProbeOptions& o) {
@@ -294,6 +320,58 @@ class SuiteRun {
     return runner::WaitReady(o, [&](milliseconds d) {
       if (!c.cancelled()) deps_.sleep(d);
     });
+  }
+
+  // `abra app undeploy` (`docker stack rm`) returns while swarm is still stopping the
+  // stack's tasks: until their containers are gone the volumes are in use (`app remove` and
+  // `app volume remove` fail), and until its networks are gone a new deploy of the stack
+  // fails ("network ... not found"). Polls docker until neither is left or the command
+  // timeout passes; if docker cannot tell, notes it and goes on (what follows then says
+  // what is wrong).
+  void WaitUndeployed() {
+    const std::string label = "label=com.docker.stack.namespace=" + StackName(spec_.domain);
+    const milliseconds limit = spec_.overlay.stage_timeout.value_or(spec_.stage_timeout);
+    const int64_t start = deps_.clock->NowUnixMillis();
+    log_->Note("waiting for the swarm to remove the stack's containers and networks");
+    // The networks go after the containers: each is looked at once the one before is gone.
+    const std::vector<std::pair<std::string, std::vector<std::string>>> looks = {
+        {"containers", {"ps", "--all", "--quiet", "--filter", label}},
+        {"networks", {"network", "ls", "--quiet", "--filter", label}}};
+    for (const auto& [what, args] : looks) {
+      std::vector<std::string> argv = {spec_.docker, "--context", spec_.server};
+      argv.insert(argv.end(), args.begin(), args.end());
+      while (true) {
+        Step s = Exec(argv, true);
+        if (!s.ok()) return log_->Note("cannot tell whether the stack is gone: docker " + s.Describe());
+        if (LastLine(s.output).empty()) break;
+        int64_t waited = deps_.clock->NowUnixMillis() - start;
+        if (waited >= limit.count() || cancel().cancelled()) {
+          return log_->Note("the stack still has " + what + " after " + std::to_string(waited) +
+                            " ms");
+        }
+        deps_.sleep(spec_.swarm_poll);
+      }
+    }
+    log_->Note("the stack is gone after " +
+               std::to_string(deps_.clock->NowUnixMillis() - start) + " ms");
+  }
+
+  // An abra command that removes the app's volumes, tried again a few times: a task that
+  // swarm was only preparing when the stack was removed can create its container (and hold
+  // a volume) after WaitUndeployed saw none; each retry first waits for the stack's
+  // containers again. Not repeated when abra could not start, hung or was cancelled.
+  Step RemoveRetried(const std::vector<std::string>& args,
+                     const std::vector<std::string>& operands) {
+    Step s;
+    for (int attempt = 1; attempt <= 5; ++attempt) {
+      s = Abra(args, operands);
+      if (s.ok() || !s.started || s.result.cancelled || s.result.timed_out || s.result.signal) break;
+      if (attempt < 5) {
+        deps_.sleep(spec_.swarm_poll);
+        WaitUndeployed();
+      }
+    }
+    return s;
   }
 
   // --- stages ---
@@ -312,11 +390,12 @@ class SuiteRun {
                            ": " + LastLine(pre.output)));
       return false;
     }
-    Step clone = Exec({"git", "clone", "--quiet", "--end-of-options", spec_.source, recipe_dir_},
-                      false);
+    Step clone =
+        Exec({"git", "clone", "--quiet", "--end-of-options", spec_.source, recipe_dir_}, true);
     if (auto b = Broke(st, clone, "git")) return Push(*b), false;
     if (!clone.ok()) {
-      Push(CiError(st, "cannot clone " + spec_.source + ": git " + clone.Describe()));
+      Push(CiError(st, "cannot clone " + spec_.source + ": git " + clone.Describe() + ": " +
+                           LastLine(clone.output)));
       return false;
     }
     Step head = CheckoutHead();
@@ -334,10 +413,18 @@ class SuiteRun {
       return Push(CiError(st, "cannot resolve " + spec_.ref)), false;
     }
     log_->Note("testing " + spec_.recipe + " at " + head_sha_);
+    return InstallApp(st);
+  }
+
+  // Install's own step: the app made with its secrets, the PR head deployed and answering.
+  // Its retry (StageRetry) picks up where the first attempt stopped and deploys again.
+  bool InstallApp(StageRecord st) {
     bool prepared = true;  // the recipe is there: lint can run whatever happens next
-    Step made = Abra({"app", "new", "--server", spec_.server, "--domain", spec_.domain,
-                      "--no-input"},
-                     {spec_.recipe});
+    Step made = fs::exists(env_file_)
+                    ? DoneBefore()
+                    : Abra({"app", "new", "--server", spec_.server, "--domain", spec_.domain,
+                            "--no-input"},
+                           {spec_.recipe});
     if (auto b = Broke(st, made, "abra")) return Push(*b), prepared;
     if (!made.ok()) {
       Push(End(st, kStageFail, "abra app new " + made.Describe() + ": " + LastLine(made.output),
@@ -346,8 +433,9 @@ class SuiteRun {
     }
     // Not `app new --secrets`: abra prints the values it generates, which no redaction list
     // knows in advance. Generated in a step of their own whose output never reaches the log.
-    Step secrets = Abra({"app", "secret", "generate", "--all", "--no-input"}, {spec_.domain},
-                        "it holds the generated secrets");
+    Step secrets = secrets_made_ ? DoneBefore()
+                                 : Abra({"app", "secret", "generate", "--all", "--no-input"},
+                                        {spec_.domain}, "it holds the generated secrets");
     if (auto b = Broke(st, secrets, "abra")) return Push(*b), prepared;
     if (!secrets.ok()) {
       // Only abra's own error line is shown; anything else could be a generated value.
@@ -359,18 +447,24 @@ class SuiteRun {
                secrets.result.exit_code));
       return prepared;
     }
+    secrets_made_ = true;
     // `abra app new` moves the checkout to the newest release tag: back to the PR head.
     Step again = CheckoutHead();
     if (auto b = Broke(st, again, "git")) return Push(*b), prepared;
     if (!again.ok()) return Push(CiError(st, "cannot check out " + spec_.ref + " again")), prepared;
-    if (!spec_.overlay.env.empty()) {
+    if (!spec_.overlay.env.empty() && !env_added_) {
       std::ofstream env(env_file_, std::ios::app);
       if (!env) return Push(End(st, kStageFail, "abra app new made no env file " + env_file_)), prepared;
       env << "\n# added by the cc-ci overlay\n";
       for (const auto& kv : spec_.overlay.env) env << kv << "\n";
+      env_added_ = true;
     }
-    Step deploy = Abra({"app", "deploy", "--chaos", "--no-domain-checks", "--no-input"},
-                       {spec_.domain});
+    std::vector<std::string> deploy_args = {"app", "deploy", "--chaos", "--no-domain-checks",
+                                            "--no-input"};
+    // A retry deploys over whatever the failed attempt left.
+    if (deployed_once_) deploy_args.push_back("--force");
+    deployed_once_ = true;
+    Step deploy = Abra(deploy_args, {spec_.domain});
     if (auto b = Broke(st, deploy, "abra")) return Push(*b), prepared;
     if (!deploy.ok()) {
       Push(End(st, kStageFail, "abra app deploy " + deploy.Describe() + ": " +
@@ -414,14 +508,7 @@ class SuiteRun {
       Step tags = Git({"tag", "--list"}, {}, true);
       Step at = Git({"tag", "--points-at=" + head_sha_}, {}, true);
       if (auto b = Broke(st, tags, "git")) return Push(*b);
-      std::vector<std::string> all, own;
-      std::istringstream a(tags.output), o(at.output);
-      for (std::string l; std::getline(a, l);) all.push_back(Replace(l, "\r", ""));
-      std::optional<ReleaseTag> head;
-      for (std::string l; std::getline(o, l);) {
-        if (auto t = ParseReleaseTag(Replace(l, "\r", ""))) head = t;
-      }
-      auto prev = PreviousRelease(all, head);
+      auto prev = ReleasesFromGit(tags.output, at.output).previous;
       if (!prev) return Push(End(st, kStageSkip, "no previous release to upgrade from (no x.y.z+upstream tag)"));
       base = prev->raw;
     }
@@ -429,14 +516,10 @@ class SuiteRun {
     // The previous release, on fresh volumes.
     Step un = Abra({"app", "undeploy", "--no-input"}, {spec_.domain});
     if (auto b = Broke(st, un, "abra")) return Push(*b);
-    // Swarm lets go of a volume only once the undeployed tasks are gone: retry a while.
-    Step vol;
-    for (int attempt = 1; attempt <= 5; ++attempt) {
-      vol = Abra({"app", "volume", "remove", "--force", "--no-input"}, {spec_.domain});
-      if (auto b = Broke(st, vol, "abra")) return Push(*b);
-      if (vol.ok() || vol.result.timed_out || vol.result.signal) break;
-      if (attempt < 5) deps_.sleep(spec_.retry_delay);
-    }
+    if (un.ok()) WaitUndeployed();
+    // Should something else still hold a volume a while: retry.
+    Step vol = RemoveRetried({"app", "volume", "remove", "--force", "--no-input"}, {spec_.domain});
+    if (auto b = Broke(st, vol, "abra")) return Push(*b);
     if (!vol.ok()) {
       return Push(End(st, kStageUnverified, "the volumes could not be removed for a fresh "
                                             "install of the previous release: abra app volume "
@@ -520,7 +603,7 @@ class SuiteRun {
       return Record("backup", 2, kStageSkip, "no backupbot.backup label in compose*.yml");
     }
     if (!Passed("install")) return Record("backup", 2, kStageUnverified, "install did not pass");
-    if (stages_status_.count("upgrade") && stages_status_["upgrade"] != std::string(kStagePass) &&
+    if (stages_status_.count("upgrade") && !Passed("upgrade") &&
         stages_status_["upgrade"] != std::string(kStageSkip)) {
       return Record("backup", 2, kStageUnverified, "the upgrade left the app in an unknown state");
     }
@@ -634,6 +717,7 @@ class SuiteRun {
                                                 " without a lint table: " + LastLine(l.output),
                       l.result.exit_code));
     }
+    lint_report_ = *report;
     if (report->passed()) {
       return Push(End(st, kStagePass, std::to_string(report->rules.size()) + " rules checked",
                       l.result.exit_code));
@@ -643,11 +727,63 @@ class SuiteRun {
     Push(End(st, kStageFail, "error rules not satisfied: " + refs, l.result.exit_code));
   }
 
+  // Rungs 6-8 (higher_rungs.h): read-only checks after lint, no deploy of their own.
+  void RungsAboveLint(bool prepared) {
+    HigherRungsSpec h;
+    h.trees_dir = spec_.work_dir + "/trees";
+    h.head_sha = head_sha_;
+    h.upgrade_base = spec_.overlay.upgrade_base;
+    h.stack = StackName(spec_.domain);
+    h.scores_path = spec_.log_dir + "/" + kScoresReportFile;
+    h.maintained_months = spec_.maintained_months;
+    h.now_s = deps_.clock->NowUnixMillis() / 1000;
+    h.data_check = !spec_.overlay.data_verify.empty();
+    runner::HigherRungs rungs(h, this);
+    const LintReport* lint = lint_report_ ? &*lint_report_ : nullptr;
+    const std::pair<const char*, std::function<RungVerdict()>> kRungs[] = {
+        {"upgrade-safe", [&] { return rungs.UpgradeSafe(); }},
+        {"clean", [&] { return rungs.Clean(lint, result_.stages); }},
+        {"maintained", [&] { return rungs.Maintained(result_.stages); }}};
+    int seq = 5;
+    for (const auto& [name, check] : kRungs) {
+      ++seq;
+      if (Stopped()) return;
+      if (SkippedUpFront(name, seq)) continue;
+      if (!prepared) {
+        Record(name, seq, kStageUnverified, "the recipe could not be prepared");
+        continue;
+      }
+      StageRecord st = Begin(name, seq);
+      RungVerdict v = check();
+      if (v.cancelled) return Push(Cancelled(st));
+      Push(v.ci_error ? CiError(st, v.reason) : End(st, v.status, v.reason));
+    }
+  }
+  // RungIo, for the rungs above: the command and its output go to the current stage's log.
+  CommandOutcome Outcome(const Step& step) {
+    CommandOutcome c;
+    c.started = step.started;
+    c.cancelled = step.started && step.result.cancelled;
+    c.ok = step.ok();
+    c.output = Replace(step.output, "\r", "");
+    c.describe = step.Describe();
+    return c;
+  }
+  CommandOutcome RunGit(const std::vector<std::string>& args) override {
+    return Outcome(Git(args, {}, true));
+  }
+  CommandOutcome RunDocker(const std::vector<std::string>& args) override {
+    std::vector<std::string> argv = {spec_.docker, "--context", spec_.server};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return Outcome(Exec(std::move(argv), true));
+  }
+  void Note(const std::string& line) override { log_->Note(line); }
+
   void Screenshot() {
-    if (SkippedUpFront("screenshot", 6, /*generic_only=*/false)) return;
-    if (!deps_.screenshot) return Record("screenshot", 6, kStageSkip, "no browser configured");
-    if (!Passed("install")) return Record("screenshot", 6, kStageUnverified, "install did not pass");
-    StageRecord st = Begin("screenshot", 6);
+    if (SkippedUpFront("screenshot", 9, /*generic_only=*/false)) return;
+    if (!deps_.screenshot) return Record("screenshot", 9, kStageSkip, "no browser configured");
+    if (!Passed("install")) return Record("screenshot", 9, kStageUnverified, "install did not pass");
+    StageRecord st = Begin("screenshot", 9);
     std::string url = AppUrl("/");
     Status s = deps_.screenshot(url, spec_.log_dir + "/screenshot.png");
     if (!s.ok()) return Push(End(st, kStageUnverified, "no screenshot of " + url + ": " + s.message()));
@@ -665,6 +801,12 @@ class SuiteRun {
   std::unique_ptr<StageLog> log_;
   std::map<std::string, std::string> stages_status_;
   bool no_backup_ = false;
+  StageRetry retry_;
+  bool retry_pending_ = false;  // the stage that just ended gets a second attempt
+  bool secrets_made_ = false;   // install's steps done, so its retry does not repeat them
+  bool env_added_ = false;
+  bool deployed_once_ = false;
+  std::optional<LintReport> lint_report_;
   SuiteResult result_;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // The generic recipe suite (DESIGN.md "Stages of one run"): install, upgrade, backup,
-// restore, functional, lint, screenshot, teardown, run through abra with zero per-recipe
+// restore, functional, lint, the rungs above it (upgrade-safe, clean, maintained:
+// higher_rungs.h), screenshot, teardown, run through abra with zero per-recipe
 // configuration (an operator's overlay may add to it). Every stage is recorded honestly:
 // pass, fail, skip (structural or declared, with the reason), unverified (could not be
 // checked because an earlier stage broke the app) or error (cc-ci's own trouble: abra
@@ -26,8 +27,9 @@
 namespace ccci::runner {
 
 // Stage names, in suite order.
-inline constexpr const char* kSuiteStages[] = {"install", "upgrade",    "backup", "restore",
-                                               "functional", "lint", "screenshot", "teardown"};
+inline constexpr const char* kSuiteStages[] = {
+    "install", "upgrade",      "backup", "restore",    "functional", "lint",
+    "upgrade-safe", "clean", "maintained", "screenshot", "teardown"};
 
 struct SuiteSpec {
   int64_t run_id = 0;        // 0 for `cc-ci check`
@@ -51,6 +53,8 @@ struct SuiteSpec {
   // Between retries of a backup (409 right after a deploy) or a volume removal (the
   // undeployed tasks still hold it).
   std::chrono::seconds retry_delay{10};
+  // Between looks at the swarm while an undeployed stack's tasks stop.
+  std::chrono::milliseconds swarm_poll{250};
   bool recipe_approved = false;  // may the recipe's own checks (overlay recipe_checks) run?
   // Copied from cc-ci's environment into every command's, besides the base names of
   // base/child_env.h (runner.pass_env); cc-ci's own CC_CI_* never are.
@@ -58,9 +62,13 @@ struct SuiteSpec {
   // What git may use to fetch (GIT_ALLOW_PROTOCOL, set for every command):
   // CloneSources::GitProtocols() for a run; "file" is needed only to clone a local path.
   std::string git_protocols = "https:http:ssh";
+  // Default-branch runs: a failed stage runs once more, `flaky` if it then passes
+  // (bot/runner/stage_retry.h). Never for PR runs.
+  bool retry_failed_stages = false;
   Overlay overlay;
   std::vector<std::string> secrets;  // redacted from logs
   size_t log_cap_bytes = 10 << 20;   // per stage log
+  int maintained_months = 6;         // rung 8: the newest release at most this old
 };
 
 class SuiteObserver {

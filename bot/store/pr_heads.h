@@ -1,7 +1,7 @@
 #pragma once
 // Inside the SQLite store's delivery transaction: whether a pull_request delivery is news or an
 // older payload (a replay, or out of order), by the PR's newest recorded updated_at
-// (migrations/008_replays.sql; store.h PrFreshness).
+// (migrations/009_replays.sql; store.h PrFreshness).
 
 #include <string>
 

@@ -42,4 +42,15 @@ inline Run ReadRun(const SqliteStmt& s) {
   return r;
 }
 
+// Every row `s` steps to, as runs.
+inline Result<std::vector<Run>> ReadRuns(const StmtRef& s) {
+  std::vector<Run> out;
+  for (;;) {
+    auto row = s->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return out;
+    out.push_back(ReadRun(*s));
+  }
+}
+
 }  // namespace ccci

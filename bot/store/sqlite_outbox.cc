@@ -40,6 +40,21 @@ Result<std::vector<OutboxMessage>> Collect(const StmtRef& s) {
 
 Status SqliteStore::EnqueueInTxn(SqliteDb& db, const OutboxMessage& m, int64_t now,
                                  int64_t* id) {
+  if (m.kind == "status") {
+    // A commit status the same as the newest one for its key (sent, or still to be sent) says
+    // nothing new: a run reports every change, most of which leave most statuses as they are.
+    auto last = db.Prepare(
+        "SELECT id, payload FROM outbox WHERE coalesce_key = ?1 AND state != 'failed' "
+        "ORDER BY id DESC LIMIT 1");
+    if (!last.ok()) return last.status();
+    (*last)->Bind(1, m.coalesce_key);
+    auto row = (*last)->Step();
+    if (!row.ok()) return row.status();
+    if (*row && (*last)->Text(1) == m.payload) {
+      *id = (*last)->Int(0);
+      return Status::Ok();
+    }
+  }
   auto upd = db.Prepare(
       "UPDATE outbox SET payload = ?2, updated_at = ?3 WHERE id = "
       "(SELECT id FROM outbox WHERE coalesce_key = ?1 AND state = 'pending' ORDER BY id LIMIT 1) "
@@ -101,15 +116,22 @@ Result<std::vector<OutboxMessage>> SqliteStore::DueMessages(int64_t now_ms, int 
   });
 }
 
-Status SqliteStore::FinishMessage(int64_t id, const std::string& state, const std::string& error) {
+Status SqliteStore::FinishMessage(int64_t id, const std::string& state, const std::string& error,
+                                  const std::string& sent_payload) {
   int64_t now = options_.clock->NowUnixMillis();
   return Write([&](SqliteDb& db) -> Status {
     auto s = db.Prepare(
         "UPDATE outbox SET state = ?2, last_error = ?3, attempts = attempts + 1, updated_at = ?4 "
-        "WHERE id = ?1");
+        "WHERE id = ?1 AND payload = ?5");
     if (!s.ok()) return s.status();
-    (*s)->Bind(1, id).Bind(2, state).Bind(3, error).Bind(4, now);
-    return (*s)->Run();
+    (*s)->Bind(1, id).Bind(2, state).Bind(3, error).Bind(4, now).Bind(5, sent_payload);
+    CCCI_RETURN_IF_ERROR((*s)->Run());
+    if (db.Changes() > 0) return Status::Ok();
+    auto again = db.Prepare(
+        "UPDATE outbox SET next_attempt_at = ?2, updated_at = ?2 WHERE id = ?1 AND state = 'pending'");
+    if (!again.ok()) return again.status();
+    (*again)->Bind(1, id).Bind(2, now);
+    return (*again)->Run();
   });
 }
 
@@ -125,11 +147,14 @@ Status SqliteStore::RetryMessage(int64_t id, int64_t next_attempt_at_ms, const s
   });
 }
 
-Result<std::vector<OutboxMessage>> SqliteStore::RecentMessages(int limit) {
+Result<std::vector<OutboxMessage>> SqliteStore::RecentMessages(int limit,
+                                                               const OutboxFilter& filter) {
   return Read<std::vector<OutboxMessage>>([&](SqliteDb& db) -> Result<std::vector<OutboxMessage>> {
-    auto s = db.Prepare(std::string("SELECT ") + kColumns + " FROM outbox ORDER BY id DESC LIMIT ?1");
+    auto s = db.Prepare(std::string("SELECT ") + kColumns +
+                        " FROM outbox WHERE (?2 = '' OR repo = ?2) AND (?3 IS NULL OR pr = ?3) "
+                        "ORDER BY id DESC LIMIT ?1");
     if (!s.ok()) return s.status();
-    (*s)->Bind(1, static_cast<int64_t>(limit));
+    (*s)->Bind(1, static_cast<int64_t>(limit)).Bind(2, filter.repo).Bind(3, filter.pr);
     return Collect(*s);
   });
 }

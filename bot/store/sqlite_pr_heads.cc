@@ -1,5 +1,5 @@
 // The newest pull_request delivery of each PR, and the checks the reconciler makes with Gitea
-// (migrations/008_replays.sql).
+// (migrations/009_replays.sql).
 #include "bot/store/pr_heads.h"
 #include "bot/store/sqlite_store.h"
 

@@ -10,13 +10,7 @@ Result<std::vector<Run>> SqliteStore::QueuedRuns(int limit) {
                         " FROM runs WHERE state = 'queued' ORDER BY id LIMIT ?1");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, static_cast<int64_t>(limit));
-    std::vector<Run> out;
-    for (;;) {
-      auto row = (*s)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return out;
-      out.push_back(ReadRun(**s));
-    }
+    return ReadRuns(*s);
   });
 }
 
@@ -56,11 +50,12 @@ Status SqliteStore::RecordStage(const StageRecord& st) {
   return Write([&](SqliteDb& db) -> Status {
     auto s = db.Prepare(
         "INSERT OR REPLACE INTO stages (run_id, seq, name, status, reason, exit_code, "
-        "started_at, duration_ms, log_path) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        "started_at, duration_ms, log_path, attempts) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, st.run_id).Bind(2, st.seq).Bind(3, st.name).Bind(4, st.status);
     (*s)->Bind(5, st.reason).Bind(6, st.exit_code).Bind(7, st.started_at_ms);
-    (*s)->Bind(8, st.duration_ms).Bind(9, st.log_path);
+    (*s)->Bind(8, st.duration_ms).Bind(9, st.log_path).Bind(10, static_cast<int64_t>(st.attempts));
     CCCI_RETURN_IF_ERROR((*s)->Run());
     if (st.status != kStageRunning) return Status::Ok();
     auto cur = db.Prepare(
@@ -74,8 +69,8 @@ Status SqliteStore::RecordStage(const StageRecord& st) {
 Result<std::vector<StageRecord>> SqliteStore::ListStages(int64_t run_id) {
   return Read<std::vector<StageRecord>>([&](SqliteDb& db) -> Result<std::vector<StageRecord>> {
     auto s = db.Prepare(
-        "SELECT run_id, seq, name, status, reason, exit_code, started_at, duration_ms, log_path "
-        "FROM stages WHERE run_id = ?1 ORDER BY seq, started_at");
+        "SELECT run_id, seq, name, status, reason, exit_code, started_at, duration_ms, log_path, "
+        "attempts FROM stages WHERE run_id = ?1 ORDER BY seq, started_at");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, run_id);
     std::vector<StageRecord> out;
@@ -93,6 +88,7 @@ Result<std::vector<StageRecord>> SqliteStore::ListStages(int64_t run_id) {
       r.started_at_ms = (*s)->Int(6);
       r.duration_ms = (*s)->Int(7);
       r.log_path = (*s)->Text(8);
+      r.attempts = static_cast<int>((*s)->Int(9));
       out.push_back(std::move(r));
     }
   });

@@ -406,13 +406,7 @@ Result<std::vector<Run>> SqliteStore::UnreportedRuns(int limit) {
                         " FROM runs WHERE reported_state != " + std::string(kReportKeySql) + " ORDER BY id LIMIT ?1");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, static_cast<int64_t>(limit));
-    std::vector<Run> out;
-    for (;;) {
-      auto row = (*s)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return out;
-      out.push_back(ReadRun(**s));
-    }
+    return ReadRuns(*s);
   });
 }
 

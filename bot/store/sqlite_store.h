@@ -21,12 +21,17 @@
 #include "bot/store/sqlite_db.h"
 #include "bot/chatops/command_store.h"
 #include "bot/forge/outbox_store.h"
+#include "bot/store/history_store.h"
 #include "bot/store/pr_check_store.h"
 #include "bot/store/store.h"
 
 namespace ccci {
 
-class SqliteStore : public Store, public OutboxStore, public CommandStore, public PrCheckStore {
+class SqliteStore : public Store,
+                    public OutboxStore,
+                    public CommandStore,
+                    public HistoryStore,
+                    public PrCheckStore {
  public:
   struct Options {
     std::string path;  // database file, or ":memory:" for no persistence (benchmarks)
@@ -62,9 +67,11 @@ class SqliteStore : public Store, public OutboxStore, public CommandStore, publi
   Status EnqueueRunReport(int64_t run_id, const std::string& state,
                           const std::vector<OutboxMessage>& messages) override;
   Result<std::vector<OutboxMessage>> DueMessages(int64_t now_ms, int limit) override;
-  Status FinishMessage(int64_t id, const std::string& state, const std::string& error) override;
+  Status FinishMessage(int64_t id, const std::string& state, const std::string& error,
+                       const std::string& sent_payload) override;
   Status RetryMessage(int64_t id, int64_t next_attempt_at_ms, const std::string& error) override;
-  Result<std::vector<OutboxMessage>> RecentMessages(int limit) override;
+  Result<std::vector<OutboxMessage>> RecentMessages(int limit,
+                                                    const OutboxFilter& filter = {}) override;
   Result<std::optional<int64_t>> StickyComment(const std::string& repo, int64_t pr) override;
   Status SetStickyComment(const std::string& repo, int64_t pr, int64_t comment_id) override;
 
@@ -74,6 +81,11 @@ class SqliteStore : public Store, public OutboxStore, public CommandStore, publi
   Result<int64_t> RetestPr(const std::string& repo, int64_t pr, const std::string& by) override;
   Result<std::vector<int64_t>> CancelPr(const std::string& repo, int64_t pr,
                                         const std::string& reason) override;
+
+  // HistoryStore (sqlite_history.cc).
+  Result<std::vector<Run>> EndedRuns(const std::string& repo, std::optional<int64_t> pr,
+                                     int64_t up_to_id, int limit) override;
+  Result<std::vector<StageFlakiness>> FlakyStages(const std::string& repo, int window) override;
 
   // Approvals and held runs released by chat-ops (sqlite_approvals.cc).
   Result<std::vector<int64_t>> Approve(const std::string& repo, int64_t pr,

@@ -141,6 +141,12 @@ inline constexpr const char* kStageFail = "fail";
 inline constexpr const char* kStageSkip = "skip";
 inline constexpr const char* kStageUnverified = "unverified";
 inline constexpr const char* kStageError = "error";
+// Failed, then passed on its one retry (default-branch runs only); counts as a pass.
+inline constexpr const char* kStageFlaky = "flaky";
+// Whether a stage status counts as passed: pass, or flaky.
+inline bool StagePassed(const std::string& status) {
+  return status == kStagePass || status == kStageFlaky;
+}
 
 // One stage of a run, as the runner records it. Logs are files: log_path is relative to
 // the data dir (runs/<id>/<stage>.log).
@@ -154,7 +160,22 @@ struct StageRecord {
   int64_t started_at_ms = 0;
   int64_t duration_ms = 0;
   std::string log_path;
+  // 2 when a failed stage ran once more (flaky stages): log_path is the first attempt's log,
+  // AttemptLogPath(log_path, 2) the retry's; started_at and duration cover both.
+  int attempts = 1;
 };
+
+// The log file of attempt `attempt` (1-based) of a stage whose first log is `log_path`:
+// runs/7/backup.log, then runs/7/backup.1.log for its retry.
+inline std::string AttemptLogPath(const std::string& log_path, int attempt) {
+  const std::string ext = ".log";
+  if (attempt <= 1 || log_path.size() < ext.size() ||
+      log_path.compare(log_path.size() - ext.size(), ext.size(), ext) != 0) {
+    return log_path;
+  }
+  return log_path.substr(0, log_path.size() - ext.size()) + "." + std::to_string(attempt - 1) +
+         ext;
+}
 
 struct RunQuery {
   std::string repo;       // empty: any

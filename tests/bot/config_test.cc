@@ -41,6 +41,7 @@ TEST(ConfigTest, ExampleFileDocumentsEveryKeyWithItsDefault) {
   EXPECT_EQ(c.reconcile_interval_s, d.reconcile_interval_s);
   EXPECT_EQ(c.keepalive_timeout_s, d.keepalive_timeout_s);
   EXPECT_EQ(c.max_body_bytes, d.max_body_bytes);
+  EXPECT_FALSE(c.status_per_stage) << "one commit status unless asked for more";
 }
 
 struct BadIni {
@@ -56,8 +57,12 @@ TEST(ConfigTest, BadFilesAreRefusedWithLineKeyAndReason) {
       {"listen = x\n", "f.ini:1: listen: key outside any [section]"},
       {"[server\n", "f.ini:1: unterminated section header"},
       {"[gitea]\ndry_run = maybe\n", "f.ini:2: gitea.dry_run: not a boolean"},
+      {"[gitea]\nstatus_per_stage = sometimes\n", "f.ini:2: gitea.status_per_stage: not a boolean"},
       {"[gitea]\nbot_login = a\nbot_login = b\n", "f.ini:3: gitea.bot_login: set twice"},
       {"[log]\njust words\n", "f.ini:2: expected 'key = value'"},
+      {"[levels]\nmaintained_months = 0\n", "f.ini:2: levels.maintained_months: must be between 1"},
+      {"[gitea]\nreadme_prs = sometimes\n", "f.ini:2: gitea.readme_prs: not a boolean"},
+      {"[gitea]\npass_level = 9\n", "f.ini:2: gitea.pass_level: must be between 0 and 8"},
   };
   for (const BadIni& b : cases) {
     Config c;
@@ -96,6 +101,18 @@ TEST(ConfigTest, PassEnvNeverNamesCcCisOwnVariables) {
   EXPECT_EQ(c.runner_pass_env, (std::vector<std::string>{"FAKE_*", "AWS_PROFILE"}));
   EXPECT_EQ(c.runner_allowed_clone_urls, std::vector<std::string>{"/srv/m"});
   EXPECT_TRUE(c.Validate().ok());
+}
+
+TEST(ConfigTest, TheRungsAboveLintHaveTheirKeys) {
+  Config c;
+  EXPECT_EQ(c.maintained_months, 6);
+  EXPECT_TRUE(c.readme_prs);
+  ASSERT_TRUE(ApplyIni("[levels]\nmaintained_months = 12\n[gitea]\nreadme_prs = false\npass_level = 8\n",
+                       "f", &c)
+                  .ok());
+  EXPECT_EQ(c.maintained_months, 12);
+  EXPECT_FALSE(c.readme_prs);
+  EXPECT_EQ(c.pass_level, 8);
 }
 
 TEST(ConfigTest, ParsesListsAndDurations) {

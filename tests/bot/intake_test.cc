@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "base/log.h"
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/payload_edit.h"
@@ -255,6 +256,21 @@ TEST(MentionsCommandTest, FindsCommandLines) {
   EXPECT_FALSE(MentionsCommand("please run !cc-ci retest"));
   EXPECT_FALSE(MentionsCommand("!cc-c"));
   EXPECT_FALSE(MentionsCommand(""));
+}
+
+// The queued line carried `event` twice (`event=run.queued ... event=pull_request`): the
+// Gitea event has a key of its own.
+TEST_F(IntakeTest, LogLinesNameTheGiteaEventUnderItsOwnKey) {
+  std::vector<std::string> lines;
+  SetLogSink([&](const std::string& l) { lines.push_back(l); });
+  intake_->Handle(Fixture("pull_request", "pull_request_opened.json", "d1"));
+  intake_->Handle(Fixture("pull_request", "pull_request_opened.json", "d1"));
+  SetLogSink(nullptr);
+  ASSERT_EQ(lines.size(), 2u);
+  for (const std::string& l : lines) {
+    EXPECT_NE(l.find(" gitea_event=pull_request"), std::string::npos) << l;
+    EXPECT_EQ(l.find(" event_2="), std::string::npos) << l;
+  }
 }
 
 }  // namespace

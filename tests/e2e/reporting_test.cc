@@ -6,7 +6,6 @@
 
 #include <memory>
 
-#include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
@@ -17,6 +16,7 @@
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_gitea.h"
+#include "tests/fakes/fake_gitea_client.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/webhook_client.h"
 
@@ -33,17 +33,14 @@ class ReportingTest : public ::testing::Test {
     so.path = dir_.File("cc-ci.db");
     so.clock = &clock_;
     store_ = std::move(SqliteStore::Open(so).value());
-    GiteaClient::Options go;
-    go.base_url = gitea_.base_url();
-    go.token = "tok";
-    go.max_attempts = 1;  // the outbox does the retrying
-    client_ = std::make_unique<GiteaClient>(go);
+    client_ = testing::ClientOf(gitea_);
     Outbox::Options oo;
     oo.dry_run = dry_run;
     oo.clock = &clock_;
     outbox_ = std::make_unique<Outbox>(store_.get(), dry_run ? nullptr : client_.get(), oo);
-    reporter_ = std::make_unique<Reporter>(store_.get(), store_.get(), outbox_.get(),
-                                           Reporter::Options{"http://ci.example", 1, "cc-ci/recipe"});
+    Reporter::Options ro;
+    ro.public_url = "http://ci.example";
+    reporter_ = std::make_unique<Reporter>(store_.get(), store_.get(), outbox_.get(), ro);
     Intake::Options io{{kSecret}, "cc-ci", &clock_, {}};
     intake_ = std::make_unique<Intake>(store_.get(), io);
     CommandHandler::Options co;

@@ -19,7 +19,9 @@
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
 #include "bot/store/sqlite_store.h"
+#include "tests/e2e/server_fixture.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/test_store.h"
 #include "tests/fakes/webhook_client.h"
 
 namespace ccci {
@@ -29,51 +31,9 @@ using testing::Get;
 using testing::PostWebhook;
 using testing::ReadShared;
 
-constexpr const char* kSecret = "test-secret";
+using testing::kSecret;
 
-class ServerTest : public ::testing::Test {
- protected:
-  void Start(HttpServerOptions o = {}) {
-    SqliteStore::Options so;
-    so.path = dir_.File("cc-ci.db");
-    store_ = std::move(SqliteStore::Open(so).value());
-    intake_ = std::make_unique<Intake>(store_.get(), Intake::Options{{kSecret}, "cc-ci", RealClock(), {}});
-    o.listen = "127.0.0.1:0";
-    server_ = std::make_unique<HttpServer>(o, HttpServices{intake_.get(), store_.get(), &metrics_, "test", "http://127.0.0.1", nullptr, dir_.path()});
-    ASSERT_TRUE(server_->Start().ok());
-    port_ = server_->port();
-  }
-  void TearDown() override {
-    if (server_) server_->Stop(1000);
-  }
-
-  // Sends raw bytes and reads until the peer closes or `max` bytes arrive.
-  std::string Raw(const std::string& bytes, size_t max = 1 << 16) {
-    Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port_));
-    s.setReceiveTimeout(Poco::Timespan(10, 0));
-    s.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
-    std::string out;
-    char buf[4096];
-    while (out.size() < max) {
-      int n = 0;
-      try {
-        n = s.receiveBytes(buf, sizeof(buf));
-      } catch (const Poco::Exception&) {
-        break;  // reset by peer after the answer is fine
-      }
-      if (n <= 0) break;
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<Intake> intake_;
-  Metrics metrics_;
-  std::unique_ptr<HttpServer> server_;
-  uint16_t port_ = 0;
-};
+class ServerTest : public testing::ServerFixture {};
 
 TEST_F(ServerTest, SignedDeliveryIsPersistedBeforeThe202) {
   Start();
@@ -262,6 +222,61 @@ TEST_F(ServerTest, BadgesForRunsPullsAndRepos) {
   EXPECT_EQ(Get(port_, "/badge/a/b/c.svg").status, 404);
   EXPECT_EQ(Get(port_, "/runs/x/badge.svg").status, 404);
   EXPECT_EQ(Get(port_, "/badge/a/b.gif").status, 404);
+}
+
+// The level history: the README badge, the recipe's JSON with flaky rates, the flaky metric.
+TEST_F(ServerTest, HistoryBadgeRecipeApiAndFlakyMetric) {
+  Start();
+  EXPECT_NE(Get(port_, "/badge/coop-cloud/bonfire/history.svg").body.find("no runs yet"),
+            std::string::npos);
+  std::vector<int64_t> ids;
+  for (std::optional<int64_t> level : {std::optional<int64_t>(4), std::optional<int64_t>(),
+                                       std::optional<int64_t>(5)}) {
+    RunRequest r = testing::PrRun("coop-cloud/bonfire", 0, "sha" + std::to_string(ids.size()));
+    int64_t id = testing::QueueRun(store_.get(), r);
+    ASSERT_TRUE(store_->ClaimRun(id).value());
+    const char* backup = level == 5 ? kStageFlaky : kStagePass;
+    ASSERT_TRUE(store_->RecordStage({id, 2, "backup", backup, "", 0, 1, 1, ""}).ok());
+    ASSERT_TRUE(store_->FinishRun(id, level ? kRunFinished : kRunError, level, "").ok());
+    ids.push_back(id);
+  }
+  auto svg = Get(port_, "/badge/coop-cloud/bonfire/history.svg");
+  EXPECT_EQ(svg.status, 200);
+  EXPECT_NE(svg.body.find("4, CI error, 5 (oldest first)"), std::string::npos) << svg.body;
+  EXPECT_EQ(Get(port_, "/badge/coop-cloud/bon%3Cfire/history.svg").status, 404);
+  // Cacheable like the other images: an ETag, and a short life (a run may end any time).
+  Poco::Net::HTTPClientSession s("127.0.0.1", port_);
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET,
+                             "/badge/coop-cloud/bonfire/history.svg",
+                             Poco::Net::HTTPMessage::HTTP_1_1);
+  s.sendRequest(req);
+  Poco::Net::HTTPResponse resp;
+  s.receiveResponse(resp).ignore(1 << 20);
+  EXPECT_EQ(resp.getContentType(), "image/svg+xml");
+  EXPECT_EQ(resp.get("Cache-Control"), "public, max-age=60");
+  req.set("If-None-Match", resp.get("ETag"));
+  s.sendRequest(req);
+  Poco::Net::HTTPResponse resp2;
+  s.receiveResponse(resp2).ignore(1 << 20);
+  EXPECT_EQ(resp2.getStatus(), 304);
+
+  auto api = Get(port_, "/api/recipes/coop-cloud/bonfire");
+  EXPECT_EQ(api.status, 200);
+  std::string history = "\"history\":[{\"id\":" + std::to_string(ids[0]) +
+                        ",\"pr\":0,\"state\":\"finished\",\"level\":4,";
+  EXPECT_NE(api.body.find(history), std::string::npos) << api.body;
+  EXPECT_NE(api.body.find("\"state\":\"error\",\"level\":null"), std::string::npos);
+  EXPECT_NE(api.body.find("\"stages\":[{\"stage\":\"backup\",\"flaky\":1,\"runs\":3,"
+                          "\"flaky_rate\":0.3333"),
+            std::string::npos)
+      << api.body;
+  EXPECT_EQ(Get(port_, "/api/recipes/not-a-repo").status, 404);
+
+  metrics_.ObserveStage("backup", kStageFlaky, 12);
+  metrics_.ObserveStage("install", kStagePass, 12);
+  auto m = Get(port_, "/metrics").body;
+  EXPECT_NE(m.find("ccci_stage_flaky_total{stage=\"backup\"} 1"), std::string::npos) << m;
+  EXPECT_EQ(m.find("ccci_stage_flaky_total{stage=\"install\"}"), std::string::npos);
 }
 
 TEST_F(ServerTest, CardShowsStagesAndScreenshotIsServedFromTheRunDir) {

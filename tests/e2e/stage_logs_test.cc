@@ -168,6 +168,40 @@ TEST_F(StageLogsTest, HtmlKeepsColoursAndEscapesAndRawIsTheBytes) {
   EXPECT_EQ(Get(port_, Path("install?raw=1")).body, log);
 }
 
+// A flaky stage keeps both attempts' logs: <stage>.log (it failed) and <stage>.1.log (its
+// retry passed), served as /logs/<stage> and /logs/<stage>.1; a stage run once has no ".1".
+TEST_F(StageLogsTest, ARetriedStageServesBothAttemptsLogs) {
+  StageRecord r{run_, 2, "backup", kStageFlaky, "failed, then passed on its retry", 0, 1000, 9,
+                LogPath("backup")};
+  r.attempts = 2;
+  ASSERT_TRUE(store_->RecordStage(r).ok());
+  Append("backup", "409 Conflict\n");
+  std::ofstream(dir_.File(AttemptLogPath(LogPath("backup"), 2)), std::ios::binary)
+      << "backup created\n";
+  EXPECT_EQ(Get(port_, Path("backup.txt")).body, "409 Conflict\n");
+  EXPECT_EQ(Get(port_, Path("backup.1.txt")).body, "backup created\n");
+  auto retry = Get(port_, Path("backup.1"));
+  ASSERT_EQ(retry.status, 200) << retry.body;
+  EXPECT_NE(retry.body.find("backup created"), std::string::npos);
+  EXPECT_NE(retry.body.find("backup (retry)"), std::string::npos);
+  EXPECT_NE(retry.body.find("href=\"" + Path("backup.1.txt") + "\""), std::string::npos);
+  EXPECT_NE(retry.body.find("flaky"), std::string::npos);
+  Record("install", kStagePass);
+  Append("install", "ok\n");
+  EXPECT_EQ(Get(port_, Path("install.1")).status, 404) << "install ran once";
+  std::string api = Get(port_, "/api/runs/" + std::to_string(run_)).body;
+  EXPECT_NE(api.find("\"status\":\"flaky\""), std::string::npos) << api;
+  EXPECT_NE(api.find("\"attempts\":2,\"log_url\":\"" + Path("backup") +
+                     "\",\"retry_log_url\":\"" + Path("backup.1") + "\""),
+            std::string::npos)
+      << api;
+  EXPECT_NE(api.find("\"attempts\":1,\"log_url\":\"" + Path("install") +
+                     "\",\"retry_log_url\":null"),
+            std::string::npos)
+      << api;
+  EXPECT_EQ(Get(port_, Path("backup.2")).status, 404);
+}
+
 TEST_F(StageLogsTest, RunningStagePageContinuesFromTheLastWholeLine) {
   Record("install", kStageRunning);
   Append("install", "\x1b[31mfirst\nsecond\npulling 5");

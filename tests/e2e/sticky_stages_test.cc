@@ -27,6 +27,7 @@ class StickyStagesTest : public ::testing::Test {
     outbox_ = std::make_unique<Outbox>(store_.get(), nullptr, oo);  // dry-run: nothing sent
     Reporter::Options ro;
     ro.public_url = "https://ci.example/";
+    ro.history = store_.get();
     reporter_ = std::make_unique<Reporter>(store_.get(), store_.get(), outbox_.get(), ro);
 
     Delivery d;
@@ -144,6 +145,38 @@ TEST_F(StickyStagesTest, AFinishedPrRunSaysHowItComparesWithTheDefaultBranch) {
   ASSERT_TRUE(store_->FinishRun(run_, kRunFinished, 2, "").ok());
   std::string md = Sticky();
   EXPECT_NE(md.find("**level 2** (down from 3 on the default branch)."), std::string::npos) << md;
+}
+
+// A PR run never retries a failed stage, but its comment says when that stage has been flaky
+// on the default branch lately.
+TEST_F(StickyStagesTest, AFailedStageThatIsFlakyOnTheDefaultBranchIsSaidToBe) {
+  for (const char* backup : {kStageFlaky, kStagePass, kStageFlaky}) {
+    Delivery d;
+    d.id = std::string("push-") + std::to_string(clock_.NowUnixMillis()) + backup;
+    d.event = "push";
+    Work w;
+    w.kind = Work::Kind::kQueueRun;
+    w.run.repo = "coop-cloud/bonfire";
+    w.run.head_sha = d.id;
+    w.run.trigger = "push";
+    int64_t branch = store_->RecordDelivery(d, w).value().run_id;
+    ASSERT_TRUE(store_->ClaimRun(branch).value());
+    ASSERT_TRUE(store_->RecordStage({branch, 2, "backup", backup, "", 0, 1, 1, "x.log"}).ok());
+    ASSERT_TRUE(store_->RecordStage({branch, 3, "restore", kStageFlaky, "", 0, 1, 1, "y.log"}).ok());
+    ASSERT_TRUE(store_->FinishRun(branch, kRunFinished, 5, "").ok());
+    clock_.Advance(std::chrono::seconds(1));
+  }
+  Record(0, "install", kStagePass, 4200);
+  Record(2, "backup", kStageFail, 900, "409 Conflict");
+  Record(3, "restore", kStagePass, 900);
+  ASSERT_TRUE(store_->FinishRun(run_, kRunFinished, 2, "").ok());
+  std::string md = Sticky();
+  EXPECT_NE(md.find("> `backup` failed here, and on the default branch it was flaky (failed, then "
+                    "passed on its retry) in 2 of its last 3 runs: this failure may not be the "
+                    "PR's."),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("`restore` failed here"), std::string::npos) << "restore passed here";
 }
 
 }  // namespace

@@ -5,9 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
+#include <utility>
 
-#include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
@@ -18,6 +19,7 @@
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_gitea.h"
+#include "tests/fakes/fake_gitea_client.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/webhook_client.h"
 
@@ -30,6 +32,50 @@ constexpr const char* kRepo = "coop-cloud/nextcloud";
 constexpr const char* kOpenedSha = "9b2e7c4d1a0f3e5b6c8d7a9e0f1b2c3d4e5f6a7b";
 constexpr const char* kSyncSha = "c3a1f7e9d2b4c6a8e0f1d3b5a7c9e1f2a4b6c8d0";
 
+// The real client, with a moment in the middle of a status POST where the rest of cc-ci
+// moves on: serve's scheduler and reporter run on their own threads while the outbox waits
+// for Gitea.
+class SlowStatusForge : public ForgeClient {
+ public:
+  SlowStatusForge(ForgeClient* real, std::function<void()> during_first_status)
+      : real_(real), during_(std::move(during_first_status)) {}
+  Result<int64_t> CreateComment(const std::string& repo, int64_t issue,
+                                const std::string& body) override {
+    return real_->CreateComment(repo, issue, body);
+  }
+  Status EditComment(const std::string& repo, int64_t id, const std::string& body) override {
+    return real_->EditComment(repo, id, body);
+  }
+  Result<std::vector<ForgeComment>> ListComments(const std::string& repo, int64_t issue) override {
+    return real_->ListComments(repo, issue);
+  }
+  Status CreateStatus(const std::string& repo, const std::string& sha,
+                      const CommitStatusRequest& status) override {
+    if (auto during = std::exchange(during_, nullptr)) during();
+    return real_->CreateStatus(repo, sha, status);
+  }
+  Result<std::string> GetPermission(const std::string& repo, const std::string& login) override {
+    return real_->GetPermission(repo, login);
+  }
+  Status AddReaction(const std::string& repo, int64_t id, const std::string& content) override {
+    return real_->AddReaction(repo, id, content);
+  }
+  Result<ForgePull> GetPullRequest(const std::string& repo, int64_t number) override {
+    return real_->GetPullRequest(repo, number);
+  }
+  Result<std::vector<ForgePull>> ListOpenPullRequests(const std::string& repo) override {
+    return real_->ListOpenPullRequests(repo);
+  }
+  Result<std::vector<ForgeComment>> ListRepoComments(const std::string& repo,
+                                                     const std::string& since) override {
+    return real_->ListRepoComments(repo, since);
+  }
+
+ private:
+  ForgeClient* real_;
+  std::function<void()> during_;
+};
+
 class TrustTest : public ::testing::Test {
  protected:
   using FakeGiteaComment = testing::FakeGitea::Comment;
@@ -39,17 +85,14 @@ class TrustTest : public ::testing::Test {
     so.path = dir_.File("cc-ci.db");
     so.clock = &clock_;
     store_ = std::move(SqliteStore::Open(so).value());
-    GiteaClient::Options go;
-    go.base_url = gitea_.base_url();
-    go.token = "tok";
-    go.max_attempts = 1;
-    client_ = std::make_unique<GiteaClient>(go);
+    client_ = testing::ClientOf(gitea_);
     Outbox::Options oo;
     oo.dry_run = false;
     oo.clock = &clock_;
     outbox_ = std::make_unique<Outbox>(store_.get(), client_.get(), oo);
-    reporter_ = std::make_unique<Reporter>(store_.get(), store_.get(), outbox_.get(),
-                                           Reporter::Options{"http://ci.example", 1, "cc-ci/recipe"});
+    Reporter::Options ro;
+    ro.public_url = "http://ci.example";
+    reporter_ = std::make_unique<Reporter>(store_.get(), store_.get(), outbox_.get(), ro);
     Intake::Options io{{kSecret}, "cc-ci", &clock_, {}};
     intake_ = std::make_unique<Intake>(store_.get(), io);
     CommandHandler::Options co;
@@ -269,6 +312,39 @@ TEST_F(TrustTest, TheStickyCommentSaysTheRunWaitsForOkToTest) {
   const std::string& body = Stickies()[0].body;
   EXPECT_EQ(body.find("is **queued**"), std::string::npos) << body;
   EXPECT_NE(body.find("!cc-ci ok-to-test"), std::string::npos) << body;
+}
+
+// The status stayed "cc-ci run N queued" while the sticky comment said the run waits: the
+// run was held while its queued status was on the wire, the waiting status coalesced into
+// that message, and the message was then marked sent.
+TEST_F(TrustTest, ARunHeldWhileItsQueuedStatusIsSentEndsWithTheWaitingStatus) {
+  std::unique_ptr<Reporter> reporter;
+  SlowStatusForge forge(client_.get(), [&] {
+    std::vector<ccci::Run> queued = store_->QueuedRuns(100).value();
+    for (const ccci::Run& run : queued) {
+      auto d = gate_->Admit(run);
+      ASSERT_TRUE(d.ok() && !d->admit);
+      ASSERT_TRUE(store_->HoldRun(run.id, d->reason).ok());
+    }
+    reporter->ReportPending();
+  });
+  Outbox::Options oo;
+  oo.dry_run = false;
+  oo.clock = &clock_;
+  Outbox outbox(store_.get(), &forge, oo);
+  Reporter::Options ro;
+  ro.public_url = "http://ci.example";
+  ro.pass_level = 1;
+  reporter = std::make_unique<Reporter>(store_.get(), store_.get(), &outbox, ro);
+  PostPr(Payload("pull_request_opened.json"), "d1");
+  reporter->ReportPending();  // queued
+  outbox.DeliverDue();
+  ASSERT_EQ(Get(1).state, kRunWaiting);
+  ASSERT_GE(gitea_.statuses().size(), 2u);
+  EXPECT_EQ(gitea_.statuses().front().description, "cc-ci run 1 queued");
+  EXPECT_EQ(gitea_.statuses().back().description, "waiting for a trusted !cc-ci ok-to-test");
+  ASSERT_EQ(Stickies().size(), 1u);
+  EXPECT_NE(Stickies()[0].body.find("**waiting**"), std::string::npos) << Stickies()[0].body;
 }
 
 }  // namespace

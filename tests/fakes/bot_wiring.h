@@ -39,9 +39,9 @@ struct BotWiring {
     oo.dry_run = false;
     oo.clock = &clock;
     outbox = std::make_unique<Outbox>(store.get(), client.get(), oo);
-    reporter =
-        std::make_unique<Reporter>(store.get(), store.get(), outbox.get(),
-                                   Reporter::Options{"http://ci.example", 1, "cc-ci/recipe"});
+    Reporter::Options ro;
+    ro.public_url = "http://ci.example";
+    reporter = std::make_unique<Reporter>(store.get(), store.get(), outbox.get(), ro);
     Intake::Options io{{secret}, "cc-ci", &clock, {}};
     io.check_doubts_with_forge = o.check_doubts_with_forge;
     intake = std::make_unique<Intake>(store.get(), io);

@@ -98,10 +98,11 @@ FakeGitea::FakeGitea(const std::string& token) : spec_(new Spec), token_(token) 
 
 FakeGitea::~FakeGitea() { server_->stopAll(true); }
 
-void FakeGitea::FailNext(int n, int status) {
+void FakeGitea::FailNext(int n, int status, const std::string& method) {
   std::lock_guard<std::mutex> l(mu_);
   fail_n_ = n;
   fail_status_ = status;
+  fail_method_ = method;
 }
 void FakeGitea::SetPermission(const std::string& login, const std::string& p) {
   std::lock_guard<std::mutex> l(mu_);
@@ -130,6 +131,20 @@ void FakeGitea::ReopenPull(int64_t n) {
 void FakeGitea::SetPullHead(int64_t n, const std::string& sha) {
   std::lock_guard<std::mutex> lock(mu_);
   heads_[n] = sha;
+}
+
+void FakeGitea::SetTokenUser(const std::string& login) {
+  std::lock_guard<std::mutex> l(mu_);
+  token_user_ = login;
+}
+void FakeGitea::SetRepoAccess(bool admin, bool push) {
+  std::lock_guard<std::mutex> l(mu_);
+  repo_admin_ = admin;
+  repo_push_ = push;
+}
+void FakeGitea::SetTokenScopes(const std::vector<std::string>& scopes) {
+  std::lock_guard<std::mutex> l(mu_);
+  scopes_ = scopes;
 }
 
 void FakeGitea::AddOpenPulls(int n) {
@@ -202,6 +217,16 @@ bool FakeGitea::CheckSpec(const std::string& method, const std::string& path,
           *why = std::string("field not in the schema: ") + f->name.GetString();
           return false;
         }
+        const auto& prop = def["properties"][f->name.GetString()];
+        if (prop.HasMember("enum") && f->value.IsString()) {
+          bool known = false;
+          for (const auto& e : prop["enum"].GetArray()) known |= e == f->value;
+          if (!known) {
+            *why = std::string("not one of the schema's values for ") + f->name.GetString() +
+                   ": " + f->value.GetString();
+            return false;
+          }
+        }
       }
     }
     return true;
@@ -222,13 +247,38 @@ int FakeGitea::Handle(const std::string& method, const std::string& uri, const s
     *out = "{\"message\":\"token is required\",\"url\":\"x\"}";
     return 401;
   }
-  if (fail_n_ > 0) {
+  if (fail_n_ > 0 && (fail_method_.empty() || fail_method_ == method)) {
     --fail_n_;
     *out = "{\"message\":\"\",\"url\":\"x\"}";
     return fail_status_;
   }
   std::vector<std::string> s = Split(path);  // api v1 repos o r ...
+  // Scopes by route category (FACTS.md 4.1): GET needs read:<cat>, the rest write:<cat>.
+  std::string category = s.size() > 2 && s[2] == "user"                      ? "user"
+                         : s.size() > 5 && s[2] == "repos" && s[5] == "issues" ? "issue"
+                                                                               : "repository";
+  std::string level = method == "GET" ? "read" : "write";
+  bool scoped = false;
+  for (const std::string& sc : scopes_) {
+    scoped = scoped || sc == level + ":" + category || sc == "write:" + category;
+  }
+  if (!scoped) {
+    *out = "{\"message\":\"token does not have at least one of required scope(s), required=[" +
+           level + ":" + category + "]\",\"url\":\"x\"}";
+    return 403;
+  }
+  if (s.size() == 3 && s[2] == "user" && method == "GET") {
+    *out = "{\"id\":1,\"login\":\"" + token_user_ + "\",\"full_name\":\"\",\"is_admin\":false}";
+    return 200;
+  }
   if (s.size() < 5) return 404;
+  if (s.size() == 5 && method == "GET") {
+    auto b = [](bool v) { return v ? std::string("true") : std::string("false"); };
+    *out = "{\"id\":1,\"name\":\"" + s[4] + "\",\"full_name\":\"" + s[3] + "/" + s[4] +
+           "\",\"owner\":{\"login\":\"" + s[3] + "\"},\"permissions\":{\"admin\":" +
+           b(repo_admin_) + ",\"push\":" + b(repo_push_) + ",\"pull\":true}}";
+    return 200;
+  }
   rapidjson::Document b;
   if (!body.empty()) b.Parse(body.data(), body.size());
   auto field = [&](const char* k) {
@@ -298,6 +348,7 @@ int FakeGitea::Handle(const std::string& method, const std::string& uri, const s
     *out = "{\"permission\":\"" + it->second + "\",\"role_name\":\"" + it->second + "\"}";
     return 200;
   }
+  if (int status = HandleRepo(method, s, u, body, out); status >= 0) return status;
   if (s.size() == 6 && s[5] == "pulls") {
     int page = 1, limit = 30;
     for (const auto& [k, v] : u.getQueryParameters()) {
@@ -307,16 +358,19 @@ int FakeGitea::Handle(const std::string& method, const std::string& uri, const s
     *out = "[";
     // Pages hold `limit` PRs of 1..open_pulls_ minus the closed ones, as Gitea pages the
     // filtered list.
-    std::vector<int> open;
+    std::vector<std::string> open;
     for (int n = 1; n <= open_pulls_; ++n) {
-      if (!closed_.count(n)) open.push_back(n);
+      if (closed_.count(n)) continue;
+      open.push_back("{\"number\":" + std::to_string(n) + ",\"state\":\"open\",\"title\":\"t\",\"user\":{\"login\":\"alice\"},\"head\":{\"sha\":\"sha" +
+                     std::to_string(n) + "\",\"ref\":\"b\"},\"base\":{\"ref\":\"main\"},\"merged\":false}");
+    }
+    for (const Pull& p : pulls_) {
+      if (p.state == "open") open.push_back(PullJson(p));
     }
     for (size_t i = static_cast<size_t>((page - 1) * limit);
          i < std::min(open.size(), static_cast<size_t>(page * limit)); ++i) {
-      int n = open[i];
       if (out->size() > 1) *out += ",";
-      *out += "{\"number\":" + std::to_string(n) + ",\"state\":\"open\",\"title\":\"t\",\"user\":{\"login\":\"alice\"},\"head\":{\"sha\":\"sha" +
-              std::to_string(n) + "\",\"ref\":\"b\"},\"base\":{\"ref\":\"main\"},\"merged\":false}";
+      *out += open[i];
     }
     *out += "]";
     return 200;

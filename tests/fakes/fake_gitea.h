@@ -8,12 +8,18 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
-namespace Poco::Net {
+#include <rapidjson/document.h>
+
+namespace Poco {
+class URI;
+namespace Net {
 class HTTPServer;
 }
+}  // namespace Poco
 
 namespace ccci::testing {
 
@@ -28,6 +34,11 @@ class FakeGitea {
   struct StatusRow {
     std::string sha, state, context, description, target_url;
   };
+  // A pull request opened through the API (POST .../pulls).
+  struct Pull {
+    int64_t number = 0;
+    std::string head, base, title, body, state;
+  };
 
   // Loads the spec from shared/gitea/swagger.v1.json; `token` is the one accepted.
   explicit FakeGitea(const std::string& token);
@@ -37,12 +48,21 @@ class FakeGitea {
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
   // The next `n` requests get HTTP `status` (e.g. 503) instead of an answer.
-  void FailNext(int n, int status);
+  // With `method`, only requests of that method count (and fail).
+  void FailNext(int n, int status, const std::string& method = "");
   void SetPermission(const std::string& login, const std::string& permission);
   void AddComment(int64_t issue, const std::string& author, const std::string& body);
   // A comment with a given id, e.g. one a webhook payload in the test describes.
   void AddCommentWithId(int64_t id, int64_t issue, const std::string& author, const std::string& body);
   void AddOpenPulls(int n);  // pulls numbered 1..n, head sha "sha<N>"
+  // Whose the token is (GET /user; default "cc-ci") and what it may do on every repo
+  // (GET /repos/{o}/{r} `permissions`; default admin and push).
+  void SetTokenUser(const std::string& login);
+  void SetRepoAccess(bool admin, bool push);
+  // The token's scopes, as Gitea enforces them per route category (user, issue,
+  // repository; FACTS.md 4.1): a request outside them gets Gitea's 403. Default:
+  // read:user, write:issue, write:repository (write covers read).
+  void SetTokenScopes(const std::vector<std::string>& scopes);
   // PR `n` is closed (merged or not): left out of the open list, and GET .../pulls/n says so.
   void ClosePull(int64_t n, bool merged);
   void ReopenPull(int64_t n);
@@ -54,6 +74,13 @@ class FakeGitea {
   std::vector<Comment> comments();
   std::vector<StatusRow> statuses();
   std::vector<std::string> reactions();  // "<comment id>:<content>"
+  // The repo's files per branch, as the contents API reads and writes them (Gitea's rules: a
+  // change names the blob it replaces; a new branch that exists needs force_push). "main" is
+  // the default branch.
+  void SetFile(const std::string& branch, const std::string& path, const std::string& content);
+  std::optional<std::string> File(const std::string& branch, const std::string& path);
+  int Commits(const std::string& branch);  // commits the contents API made on `branch`
+  std::vector<Pull> pulls();
 
   // Handles one request; returns the status and fills `out`. Public for the handler.
   int Handle(const std::string& method, const std::string& uri, const std::string& auth,
@@ -62,6 +89,15 @@ class FakeGitea {
  private:
   bool CheckSpec(const std::string& method, const std::string& path, const std::string& body,
                  std::string* why);
+  // Files and pull requests (fake_gitea_repo.cc): -1 when the request is not about them.
+  // `s` is the path split on '/' (api v1 repos o r ...). Called with mu_ held.
+  int HandleRepo(const std::string& method, const std::vector<std::string>& s,
+                 const Poco::URI& uri, const std::string& body, std::string* out);
+  int GetContents(const std::string& path, const Poco::URI& uri, std::string* out);
+  int PutContents(const std::string& path, const rapidjson::Document& body, std::string* out);
+  int CreatePull(const rapidjson::Document& body, std::string* out);
+  int EditPull(const std::string& number, const rapidjson::Document& body, std::string* out);
+  std::string PullJson(const Pull& p);
 
   std::mutex mu_;
   struct Spec;
@@ -70,14 +106,21 @@ class FakeGitea {
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   uint16_t port_ = 0;
   int fail_n_ = 0, fail_status_ = 0;
+  std::string fail_method_;
   int64_t next_id_ = 9100;
   std::map<std::string, std::string> permissions_;
   std::vector<Comment> comments_;
   std::vector<StatusRow> statuses_;
   std::vector<std::string> reactions_;
   int open_pulls_ = 0;
+  std::string token_user_ = "cc-ci";
+  bool repo_admin_ = true, repo_push_ = true;
+  std::vector<std::string> scopes_ = {"read:user", "write:issue", "write:repository"};
   std::map<int64_t, bool> closed_;  // PR -> merged
   std::map<int64_t, std::string> heads_;  // PR -> head sha, when set
+  std::map<std::string, std::map<std::string, std::string>> files_;  // branch -> path -> content
+  std::map<std::string, int> commits_;
+  std::vector<Pull> pulls_;
   std::vector<std::string> requests_, violations_;
 };
 

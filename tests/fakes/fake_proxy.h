@@ -1,8 +1,9 @@
 #pragma once
 // A fake of the swarm's reverse proxy (traefik) for runner tests: a loopback HTTP server that
-// routes by Host header to the app the fake abra deployed for that domain
-// ($FAKE_SWARM_DIR/routes/<domain> holds the app's port). Unknown host: 404 "404 page not
-// found", as traefik answers; an app that is down: 502. The runner reaches it through
+// routes by Host header to an app on 127.0.0.1: for the fake abra, the app it deployed for
+// that domain ($FAKE_SWARM_DIR/routes/<domain> holds the app's port); on the real-swarm lane,
+// the port a route function finds (tests/swarm/swarm_proxy.cc). Unknown host: 404 "404 page
+// not found", as traefik answers; an app that is down: 502. The runner reaches it through
 // `connect_to = ::127.0.0.1:<port>`, as a single-node CI reaches its local proxy.
 
 #include <Poco/Net/HTTPClientSession.h>
@@ -17,6 +18,7 @@
 #include <Poco/StreamCopier.h>
 
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -25,13 +27,21 @@ namespace ccci::testing {
 
 class FakeProxy {
  public:
-  explicit FakeProxy(std::string swarm_dir) : swarm_dir_(std::move(swarm_dir)) {
+  // `route` gives the app's port on 127.0.0.1 for a Host, 0 when none serves it.
+  explicit FakeProxy(std::function<int(const std::string& host)> route)
+      : route_(std::move(route)) {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
     port_ = socket.address().port();
     server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(this), socket,
                                                       new Poco::Net::HTTPServerParams);
     server_->start();
   }
+  explicit FakeProxy(const std::string& swarm_dir)
+      : FakeProxy([swarm_dir](const std::string& host) {
+          std::ifstream route(swarm_dir + "/routes/" + host);
+          int port = 0;
+          return (route >> port) ? port : 0;
+        }) {}
   ~FakeProxy() { server_->stopAll(true); }
   int port() const { return port_; }
 
@@ -43,9 +53,8 @@ class FakeProxy {
                        Poco::Net::HTTPServerResponse& res) override {
       std::string host = req.getHost();
       host = host.substr(0, host.find(':'));
-      std::ifstream route(p_->swarm_dir_ + "/routes/" + host);
-      int port = 0;
-      if (!(route >> port)) return Send(res, 404, "404 page not found\n");
+      int port = p_->route_(host);
+      if (port <= 0) return Send(res, 404, "404 page not found\n");
       try {
         Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
         s.setTimeout(Poco::Timespan(5, 0));
@@ -82,7 +91,7 @@ class FakeProxy {
     FakeProxy* p_;
   };
 
-  std::string swarm_dir_;
+  std::function<int(const std::string& host)> route_;
   int port_ = 0;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };

@@ -29,8 +29,10 @@ struct RecipeRepo {
   std::string dir;
   std::string head;  // the PR head commit (full sha)
 
-  // `dir` must not exist yet.
-  static RecipeRepo FromShared(const std::string& name, const std::string& dir) {
+  // `dir` must not exist yet. `pr_change` is the shell run in the repo to make the PR head's
+  // change (by default a line added to the README).
+  static RecipeRepo FromShared(const std::string& name, const std::string& dir,
+                               const std::string& pr_change = "echo 'PR change' >> README.md") {
     RecipeRepo r;
     r.dir = dir;
     std::string g = "git -C '" + dir + "' -c user.name=t -c user.email=t@example.org ";
@@ -44,7 +46,7 @@ struct RecipeRepo {
       Sh("echo " + std::to_string(++n) + " > '" + dir + "/.release' && " + g + "add -A && " + g +
          "commit -q -m 'release " + tag + "' && " + g + "tag -a '" + tag + "' -m '" + tag + "'");
     }
-    Sh("echo 'PR change' >> '" + dir + "/README.md' && " + g + "add -A && " + g +
+    Sh("cd '" + dir + "' && " + pr_change + " && " + g + "add -A && " + g +
        "commit -q -m 'the PR'");
     r.head = Sh("git -C '" + dir + "' rev-parse HEAD");
     r.head.erase(r.head.find_last_not_of("\n") + 1);

@@ -132,10 +132,58 @@ TEST(FakeGiteaTest, FlagsRequestsTheSpecDoesNotAllow) {
   (void)c.Call("POST", "/repos/o/r/issues/17/comments", "{\"text\":\"no body field\"}");
   (void)c.Call("PUT", "/repos/o/r/statuses/abc", "{\"state\":\"success\"}");
   (void)c.Call("GET", "/repos/o/r/no-such-thing", "");
+  (void)c.Call("POST", "/repos/o/r/statuses/abc", "{\"state\":\"flaky\",\"context\":\"cc-ci/x\"}");
   auto v = g.violations();
-  ASSERT_EQ(v.size(), 3u);
+  ASSERT_EQ(v.size(), 4u);
   EXPECT_NE(v[0].find("missing required field body"), std::string::npos);
   EXPECT_NE(v[1].find("no such path and method"), std::string::npos);
+  EXPECT_NE(v[3].find("not one of the schema's values for state: flaky"), std::string::npos)
+      << v[3];
+}
+
+// The contents and pulls API the README scores PR uses, checked against Gitea's swagger.
+TEST_F(GiteaClientTest, FilesAreReadAndChangedOnANewBranchAndPullsOpenedAndEdited) {
+  std::string readme = "# r\n\xe2\x9d\xb7 not ASCII\n";
+  gitea_.SetFile("main", "README.md", readme);
+  auto f = client_.GetFile("o/r", "README.md", "main");
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->content, readme);
+  EXPECT_EQ(f->sha.size(), 40u);
+  EXPECT_EQ(client_.GetFile("o/r", "README.md", "nope").status().code(), Code::kNotFound);
+
+  FileChange c;
+  c.content = readme + "more\n";
+  c.sha = f->sha;
+  c.branch = "main";
+  c.new_branch = "cc-ci/readme-scores";
+  c.force_push = true;
+  c.message = "README: scores";
+  ASSERT_TRUE(client_.PutFile("o/r", "README.md", c).ok());
+  EXPECT_EQ(gitea_.File("cc-ci/readme-scores", "README.md"), c.content);
+  EXPECT_EQ(gitea_.File("main", "README.md"), readme) << "the default branch is left alone";
+  c.sha = "0000";
+  EXPECT_EQ(client_.PutFile("o/r", "README.md", c).code(), Code::kInvalidArgument)
+      << "Gitea refuses a change that names another blob (422)";
+
+  auto n = client_.CreatePullRequest("o/r", {"cc-ci/readme-scores", "main", "t", "b"});
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  auto again = client_.CreatePullRequest("o/r", {"cc-ci/readme-scores", "main", "t", "b"});
+  EXPECT_EQ(again.status().code(), Code::kFailedPrecondition) << "409: one PR per head and base";
+  PullRequestEdit e;
+  e.body = "new body";
+  ASSERT_TRUE(client_.EditPullRequest("o/r", *n, e).ok());
+  auto open = client_.ListOpenPullRequests("o/r");
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].head_ref, "cc-ci/readme-scores");
+  EXPECT_EQ(gitea_.pulls().at(0).body, "new body");
+  EXPECT_EQ(gitea_.pulls().at(0).title, "t") << "only the fields given change";
+  std::string put;
+  for (const std::string& r : gitea_.requests()) {
+    if (r.rfind("PUT ", 0) == 0) put = r;
+  }
+  EXPECT_NE(put.find("\"force_push\":true"), std::string::npos) << put;
+  EXPECT_NE(put.find("\"new_branch\":\"cc-ci/readme-scores\""), std::string::npos) << put;
 }
 
 }  // namespace

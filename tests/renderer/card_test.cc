@@ -61,6 +61,20 @@ TEST(CardTest, UnfinishedRunSaysSoInBlue) {
   EXPECT_EQ(Pixel(Render(q), 870, 200), "#007ec6");
 }
 
+// A cancelled run's card was blue with the running dots; waiting was the same blue.
+TEST(CardTest, EachStateWithoutALevelHasItsOwnColour) {
+  RunSummary r = Finished(2);
+  r.stages[1].status = StageStatus::kError;
+  r.state = "cancelled";
+  EXPECT_EQ(Pixel(Render(r), 870, 200), "#6a737d");
+  r.state = "superseded";
+  EXPECT_EQ(Pixel(Render(r), 870, 200), "#6a737d");
+  RunSummary w;
+  w.state = "waiting";
+  w.recipe = "traefik";
+  EXPECT_EQ(Pixel(Render(w), 870, 200), "#6f42c1");
+}
+
 TEST(CardTest, InstallErrorIsCiErrorGrey) {
   RunSummary r = Finished(1);
   r.stages[0].status = StageStatus::kError;

@@ -6,7 +6,8 @@ namespace ccci::render {
 namespace {
 
 constexpr StageStatus P = StageStatus::kPass, F = StageStatus::kFail, S = StageStatus::kSkip,
-                      U = StageStatus::kUnverified, E = StageStatus::kError;
+                      U = StageStatus::kUnverified, E = StageStatus::kError,
+                      K = StageStatus::kFlaky;
 
 StageResult St(const char* name, StageStatus s, bool intentional = true) {
   StageResult r;
@@ -21,6 +22,17 @@ std::vector<StageResult> Stages(StageStatus i, StageStatus u, StageStatus b, Sta
                              StageStatus f, StageStatus l) {
   return {St("install", i), St("upgrade", u),    St("backup", b),   St("restore", r),
           St("functional", f), St("lint", l), St("screenshot", F), St("teardown", E)};
+}
+
+// The same, with the rungs above lint: upgrade-safe, clean, maintained.
+std::vector<StageResult> Stages8(StageStatus i, StageStatus u, StageStatus b, StageStatus r,
+                                 StageStatus f, StageStatus l, StageStatus us, StageStatus c,
+                                 StageStatus m) {
+  auto out = Stages(i, u, b, r, f, l);
+  out.push_back(St("upgrade-safe", us));
+  out.push_back(St("clean", c));
+  out.push_back(St("maintained", m));
+  return out;
 }
 
 struct Case {
@@ -60,7 +72,18 @@ const Case kCases[] = {
     {"upgrade_error_stops_ladder", Stages(P, E, P, P, P, P), false, 1},
     {"pass_above_failed_rung_not_counted", Stages(P, F, P, P, P, P), false, 1},
     {"only_install", {St("install", P)}, false, 1},
+    {"flaky_install_counts_as_passed", Stages(K, P, P, P, P, P), false, 5},
+    {"flaky_restore_counts_as_passed", Stages(P, P, P, K, P, P), false, 5},
+    {"flaky_below_a_fail", Stages(P, K, F, P, P, P), false, 2},
     {"nothing_recorded", {}, false, 0},
+    {"all_eight_pass", Stages8(P, P, P, P, P, P, P, P, P), false, 8},
+    {"upgrade_safe_fail", Stages8(P, P, P, P, P, P, F, P, P), false, 5},
+    {"upgrade_safe_skipped_no_release", Stages8(P, S, S, S, S, P, S, P, P), false, 8},
+    {"clean_fail", Stages8(P, P, P, P, P, P, P, F, P), false, 6},
+    {"maintained_fail", Stages8(P, P, P, P, P, P, P, P, F), false, 7},
+    {"maintained_unverified", Stages8(P, P, P, P, P, P, P, P, U), false, 7},
+    {"clean_error_is_not_ci_error", Stages8(P, P, P, P, P, P, P, E, P), false, 6},
+    {"lint_fail_stops_below_new_rungs", Stages8(P, P, P, P, P, F, P, P, P), false, 4},
     {"non_intentional_skip_stops",
      {St("install", P), St("upgrade", S, false), St("backup", P), St("restore", P)},
      false,
@@ -69,6 +92,16 @@ const Case kCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(Ladder, LevelTest, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return std::string(info.param.name); });
+
+TEST(LevelRungsTest, ARungWithAFlakyStageIsShownFlakyAndCounted) {
+  LevelResult r = ComputeLevel(Stages(P, P, P, K, P, P));
+  EXPECT_EQ(r.rungs[2].status, K) << "restore was flaky, backup passed";
+  EXPECT_TRUE(r.rungs[2].counted);
+  EXPECT_STREQ(StageStatusName(K), "flaky");
+  StageStatus parsed = P;
+  EXPECT_TRUE(ParseStageStatus("flaky", &parsed));
+  EXPECT_EQ(parsed, K);
+}
 
 TEST(LevelRungsTest, PassAboveAFailedRungIsShownNotCounted) {
   LevelResult r = ComputeLevel(Stages(P, F, P, P, P, P));
@@ -86,6 +119,29 @@ TEST(LevelRungsTest, BackupAndRestoreCombineWorstFirst) {
   EXPECT_EQ(r.rungs[2].status, U);
   EXPECT_STREQ(r.rungs[2].name, "backup+restore");
   EXPECT_EQ(r.level, 2);
+}
+
+TEST(LevelRungsTest, TheNewRungsHaveTheirStageNames) {
+  EXPECT_EQ(RungOfStage("upgrade-safe"), 6);
+  EXPECT_EQ(RungOfStage("clean"), 7);
+  EXPECT_EQ(RungOfStage("maintained"), 8);
+  LevelResult r = ComputeLevel(Stages8(P, P, P, P, P, P, P, F, P));
+  EXPECT_STREQ(r.rungs[5].name, "upgrade-safe");
+  EXPECT_STREQ(r.rungs[6].name, "clean");
+  EXPECT_STREQ(r.rungs[7].name, "maintained");
+  EXPECT_TRUE(r.rungs[7].present);
+  EXPECT_FALSE(r.rungs[7].counted) << "a pass above the failed clean rung is not counted";
+}
+
+// DESIGN.md's table: the 0-5 colours stay, 6-8 continue the scale; anything else is grey.
+TEST(LevelColorTest, EveryLevelHasDesignsColour) {
+  const char* kDesign[] = {"#e05d44", "#fe7d37", "#dfb317", "#a4a61d", "#97ca00",
+                           "#44cc11", "#2ea043", "#238636", "#196c2e"};
+  for (int level = 0; level <= kMaxLevel; ++level) {
+    EXPECT_EQ(LevelColor(level), kDesign[level]) << level;
+  }
+  EXPECT_EQ(LevelColor(-1), "#9f9f9f");
+  EXPECT_EQ(LevelColor(kMaxLevel + 1), "#9f9f9f");
 }
 
 TEST(LevelRungsTest, StatusNamesRoundTrip) {

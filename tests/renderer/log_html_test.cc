@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace ccci::render {
 namespace {
 
@@ -27,6 +29,29 @@ TEST_P(LogHtmlCases, Renders) {
     h.Feed(std::string_view(c.log).substr(i));
     ASSERT_EQ(h.Html(), c.html) << "split at " << i;
   }
+  // Taken as it goes, a line at a time (how a log page is streamed), same result.
+  LogHtml h;
+  std::string taken;
+  for (char ch : c.log) {
+    h.Feed(std::string_view(&ch, 1));
+    taken += h.TakeFinished();
+  }
+  EXPECT_EQ(taken + h.TakeAll(), c.html);
+}
+
+TEST(LogHtmlTest, AVeryLongLineIsBrokenSoMemoryStaysBounded) {
+  std::string line(LogHtml::kMaxLineBytes * 2 + 10, 'x');
+  line.replace(LogHtml::kMaxLineBytes - 1, 2, "\xc3\xa9");  // an é across the limit
+  LogHtml h;
+  h.Feed(line);
+  std::string done = h.TakeFinished();
+  size_t nl = done.find('\n');
+  EXPECT_EQ(nl, LogHtml::kMaxLineBytes - 1) << "broken before the é, not inside it";
+  EXPECT_EQ(done.substr(nl + 1, 2), "\xc3\xa9");
+  EXPECT_EQ(std::count(done.begin(), done.end(), '\n'), 2);
+  h.Feed("\n");
+  std::string rest = h.TakeAll();
+  EXPECT_EQ(done.size() + rest.size(), line.size() + 3) << "two breaks and the newline";
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -67,6 +67,7 @@ TEST(PagesTest, ListRecipeAndBadgePagesEscape) {
   ExpectEscaped(badges);
   EXPECT_EQ(badges.find("\"><x"), std::string::npos);
   EXPECT_NE(badges.find("/pulls/9.svg"), std::string::npos);
+  EXPECT_NE(badges.find("/history.svg"), std::string::npos) << "the level history to embed";
 }
 
 TEST(PagesTest, EmptyRunListSaysSo) {
@@ -93,6 +94,25 @@ TEST(PagesTest, PrCommentStatesAndEscaping) {
   EXPECT_NE(md.find("**level 4**"), std::string::npos);
   EXPECT_NE(md.find("| lint | \u274c fail: "), std::string::npos);
   ExpectEscaped(md);
+}
+
+// The block as measured, shown when the README says otherwise: in a code fence no line of the
+// (recipe-written) block can close, so nothing in it becomes Markdown.
+TEST(PagesTest, PrCommentShowsTheReadmeBlockAsMeasured) {
+  PrCommentView v;
+  v.recipe = "bonfire";
+  v.state = "finished";
+  v.result = "level 7";
+  EXPECT_EQ(RenderPrComment(v).find("README scores"), std::string::npos) << "none when it agrees";
+  v.readme_block = "<!-- metadata -->\n* **Healthcheck**: Yes\n* **Email**: ````![x](http://evil)\n"
+                   "<!-- endmetadata -->";
+  v.readme_differences = {{"Healthcheck", "", "Yes"}, {"Tests", "a|b", "3, cc-ci level 8"}};
+  std::string md = RenderPrComment(v);
+  EXPECT_NE(md.find("| Healthcheck | (empty) | Yes |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| Tests | a\\|b | 3, cc-ci level 8 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("\n`````\n<!-- metadata -->\n* **Healthcheck**: Yes\n"), std::string::npos)
+      << "the block verbatim, fenced by one backtick more than its longest run: " << md;
+  EXPECT_NE(md.find("<!-- endmetadata -->\n`````\n"), std::string::npos) << md;
 }
 
 TEST(PagesTest, StyleSheetIsEmbedded) { EXPECT_NE(StyleSheet().find("{"), std::string_view::npos); }

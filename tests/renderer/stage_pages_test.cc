@@ -30,8 +30,10 @@ RunView RunIn(const std::string& state) {
   r.repo = "coop-cloud/bonfire";
   r.pr = 3;
   r.sha = "0123456789abcdef0123456789abcdef01234567";
-  r.title = "t";
-  r.author = "a";
+  // Not one-character strings: GCC 12 at -O3 (Release) warns a false -Wrestrict on assigning
+  // a one-character literal to a std::string (GCC bug 105329).
+  r.title = "title";
+  r.author = "author";
   r.state = state;
   r.trigger = "opened";
   r.created = "2026-11-25T08:00:00.000Z";
@@ -105,11 +107,135 @@ TEST(RunPageTest, LadderShowsEveryRungAndWhatCounts) {
   EXPECT_EQ(lint.find("counted-mark"), std::string::npos);
 }
 
+// A flaky stage: its own status and icon, counted on the ladder, and both attempts' logs.
+TEST(RunPageTest, AFlakyStageLinksBothAttemptsAndCounts) {
+  RunView run = RunIn("finished");
+  run.level = 3;
+  std::vector<StageView> stages = {Stage("install", StageStatus::kPass, 1),
+                                   Stage("upgrade", StageStatus::kPass, 1),
+                                   Stage("backup", StageStatus::kFlaky, 1, "failed, then passed"),
+                                   Stage("restore", StageStatus::kPass, 1)};
+  stages[2].retry_log_url = "/runs/9/logs/backup.1";
+  std::string html = RenderRunPage(run, stages, "v1");
+  std::string row = Between(html, "<tr class=\"stage-flaky\">", "</tr>");
+  ASSERT_FALSE(row.empty()) << html;
+  EXPECT_NE(row.find("status-flaky"), std::string::npos);
+  EXPECT_NE(row.find("\u21bb</span> flaky"), std::string::npos) << row;
+  EXPECT_NE(row.find("<a href=\"/runs/9/logs/backup\">1st attempt</a> · "
+                     "<a href=\"/runs/9/logs/backup.1\">retry</a>"),
+            std::string::npos)
+      << row;
+  EXPECT_NE(Between(html, "<ol class=\"ladder\">", "</ol>")
+                .find("<li class=\"rung status-flaky counted\">"),
+            std::string::npos)
+      << "a flaky rung counts";
+}
+
+TEST(RecipePageTest, ShowsTheLevelChartAndEachStagesFlakyRate) {
+  RunView r = RunIn("finished");
+  r.level = 4;
+  RecipeHistoryView h;
+  h.chart = {{9, 3, 4, "#9 PR #3: level 4"}};
+  h.flaky = {{"install", 0, 30}, {"backup", 3, 28}};
+  std::string html = RenderRecipePage("coop-cloud/bonfire", {r}, "v1", h);
+  EXPECT_NE(html.find("<figure class=\"chart\"><svg class=\"level-chart\""), std::string::npos);
+  EXPECT_NE(html.find("data-run=\"9\""), std::string::npos);
+  std::string table = Between(html, "<table class=\"flaky\">", "</table>");
+  EXPECT_NE(table.find("<tr><td>install</td><td>0 of 30 runs</td><td>0%</td></tr>"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("<tr class=\"status-flaky\"><td>backup</td><td>3 of 28 runs</td>"
+                       "<td>11%</td></tr>"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(RenderRecipePage("coop-cloud/bonfire", {r}, "v1").find("class=\"flaky\""),
+            std::string::npos)
+      << "no table without flaky counts";
+}
+
 TEST(RunPageTest, InstallErrorIsCiErrorNotLevelZero) {
   std::string html = RenderRunPage(
-      RunIn("error"), {Stage("install", StageStatus::kError, 5, "abra missing")}, "v1");
-  EXPECT_NE(html.find("CI error"), std::string::npos);
+      RunIn("error"),
+      {Stage("install", StageStatus::kError, 5,
+             "abra not found on PATH: install abra or set runner.abra")},
+      "v1");
+  // It said "cc-ci itself broke during install" for a host without abra.
+  EXPECT_NE(html.find("CI error: abra not found on PATH: install abra or set runner.abra. A "
+                      "problem of the CI host, not of the recipe"),
+            std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("itself broke"), std::string::npos);
   EXPECT_EQ(html.find("counted-mark"), std::string::npos);
+}
+
+// The run page did not link to Gitea, and its times were raw ISO strings.
+TEST(RunPageTest, LinksThePrAndCommitOnGiteaAndShowsReadableTimes) {
+  RunView run = RunIn("finished");
+  run.level = 3;
+  run.ref = "bump/1.2";
+  run.forge_url = "https://git.example";
+  std::string html = RenderRunPage(run, {}, "v1");
+  std::string intro = Between(html, "<p class=\"intro\">", "</p>");
+  EXPECT_NE(intro.find("<a href=\"https://git.example/coop-cloud/bonfire/pulls/3\">PR #3</a>"),
+            std::string::npos)
+      << intro;
+  EXPECT_NE(intro.find("<a href=\"https://git.example/coop-cloud/bonfire/commit/"
+                       "0123456789abcdef0123456789abcdef01234567\">"),
+            std::string::npos)
+      << intro;
+  EXPECT_EQ(intro.find("/src/branch/"), std::string::npos) << "a PR's branch may be a fork's";
+  EXPECT_NE(html.find("<time datetime=\"2026-11-25T08:00:00.000Z\">2026-11-25 08:00:00 UTC</time>"),
+            std::string::npos)
+      << html;
+
+  run.pr = 0;
+  run.ref = "main";
+  intro = Between(RenderRunPage(run, {}, "v1"), "<p class=\"intro\">", "</p>");
+  EXPECT_NE(intro.find("(<a href=\"https://git.example/coop-cloud/bonfire/src/branch/main\">main</a>)"),
+            std::string::npos)
+      << intro;
+
+  run.forge_url.clear();  // no gitea.url: no links, and no broken ones
+  intro = Between(RenderRunPage(run, {}, "v1"), "<p class=\"intro\">", "</p>");
+  EXPECT_EQ(intro.find("https://"), std::string::npos) << intro;
+}
+
+// The recipe page showed an "unknown" badge next to a level-5 PR run, unexplained.
+TEST(RecipePageTest, SaysWhenTheDefaultBranchHasNoRunYet) {
+  RunView pr_run = RunIn("finished");
+  pr_run.level = 5;
+  std::string html = RenderRecipePage("coop-cloud/bonfire", {pr_run}, "v1");
+  EXPECT_NE(html.find("no default-branch run yet"), std::string::npos) << html;
+  EXPECT_EQ(html.find("<img src=\"/badge/coop-cloud/bonfire.svg\""), std::string::npos) << html;
+
+  RunView branch_run = pr_run;
+  branch_run.pr = 0;
+  html = RenderRecipePage("coop-cloud/bonfire", {pr_run, branch_run}, "v1");
+  EXPECT_EQ(html.find("no default-branch run yet"), std::string::npos);
+  EXPECT_NE(html.find("Default branch: <img src=\"/badge/coop-cloud/bonfire.svg\""),
+            std::string::npos)
+      << html;
+}
+
+// A cancelled run looked like a running one, and waiting like running too.
+// A cancelled run looked like a running one. The chart shows only ended runs; the run
+// table gives each state without a level its own colour (DESIGN.md).
+TEST(RecipePageTest, EachStateWithoutALevelHasItsOwnLook) {
+  std::vector<RunView> runs;
+  for (const char* state : {"running", "waiting", "cancelled", "superseded"}) {
+    runs.push_back(RunIn(state));
+  }
+  std::string html = RenderRecipePage("coop-cloud/bonfire", runs, "v1");
+  std::string table = Between(html, "<table class=\"runs\">", "</table>");
+  for (const char* state : {"running", "waiting", "cancelled", "superseded"}) {
+    EXPECT_NE(table.find(std::string("<tr class=\"state-") + state + "\">"), std::string::npos)
+        << state << ": " << table;
+  }
+  std::string css(StyleSheet());
+  EXPECT_NE(css.find(".state-queued, .state-running { color: #007ec6; }"), std::string::npos);
+  EXPECT_NE(css.find(".state-waiting { color: #6f42c1; }"), std::string::npos);
+  EXPECT_NE(css.find(".state-cancelled, .state-superseded { color: #6a737d; }"),
+            std::string::npos);
 }
 
 TEST(RunPageTest, RunningRunNamesItsStageAndRefreshes) {

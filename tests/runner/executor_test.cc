@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "tests/fakes/fake_clock.h"
 
 namespace ccci::runner {
 namespace {
@@ -168,6 +169,76 @@ TEST(RedactingFileSink, CapsSize) {
   std::string got = ReadFile(path);
   EXPECT_EQ(got.substr(0, 10), "0123456789");
   EXPECT_NE(got.find("truncated"), std::string::npos);
+  unlink(path.c_str());
+}
+
+// The sink held back the last (longest secret - 1) bytes whatever they were, so a hung
+// command's last line never reached the live log.
+TEST(RedactingFileSink, ATailThatCannotStartASecretIsWrittenAtOnce) {
+  std::string path = "/tmp/ccci-runner-tail-" + std::to_string(getpid());
+  unlink(path.c_str());
+  RedactingFileSink sink(path, {"hunter2", "s3cr3t-token"}, 1 << 20);
+  sink.Write("step 1\nwaiting for the database");
+  EXPECT_EQ(ReadFile(path), "step 1\nwaiting for the database");
+  unlink(path.c_str());
+}
+
+TEST(RedactingFileSink, ATailThatMayStartASecretIsWrittenAfterASecondOfQuiet) {
+  std::string path = "/tmp/ccci-runner-held-" + std::to_string(getpid());
+  unlink(path.c_str());
+  testing::FakeClock clock;
+  RedactingFileSink sink(path, {"hunter2"}, 1 << 20, &clock);
+  sink.Write("password: hun");
+  sink.Idle();
+  EXPECT_EQ(ReadFile(path), "password: ") << "\"hun\" may start the secret";
+  clock.Advance(std::chrono::milliseconds(999));
+  sink.Idle();
+  EXPECT_EQ(ReadFile(path), "password: ");
+  clock.Advance(std::chrono::milliseconds(1));
+  sink.Idle();
+  EXPECT_EQ(ReadFile(path), "password: hun") << "quiet for a second: shown";
+  // Should the secret go on after all, the rest of it is still hidden.
+  sink.Write("ter2 and more\n");
+  EXPECT_EQ(ReadFile(path), "password: hun*** and more\n");
+  unlink(path.c_str());
+}
+
+TEST(RedactingFileSink, OutputKeepsCountingAsNewWhileItArrives) {
+  std::string path = "/tmp/ccci-runner-busy-" + std::to_string(getpid());
+  unlink(path.c_str());
+  testing::FakeClock clock;
+  RedactingFileSink sink(path, {"hunter2"}, 1 << 20, &clock);
+  sink.Write("a h");
+  clock.Advance(std::chrono::milliseconds(900));
+  sink.Write("un");
+  clock.Advance(std::chrono::milliseconds(900));
+  sink.Idle();
+  EXPECT_EQ(ReadFile(path), "a ") << "the last write was 0.9 s ago";
+  sink.Write("ter2");
+  sink.Close();
+  EXPECT_EQ(ReadFile(path), "a ***");
+  unlink(path.c_str());
+}
+
+// A command that prints a line and hangs: that line is in the log while it runs.
+TEST(PtyExecutor, AHungCommandsLastLineIsInTheLogWhileItRuns) {
+  std::string path = "/tmp/ccci-runner-hung-" + std::to_string(getpid());
+  unlink(path.c_str());
+  RedactingFileSink sink(path, {"a-long-secret-value-of-32-bytes!"}, 1 << 20);
+  PtyExecutor ex;
+  CancelToken cancel;
+  Command cmd;
+  cmd.argv = {"bash", "-c", "printf 'step 1\\nwaiting for the database'; sleep 300"};
+  cmd.grace = std::chrono::milliseconds(200);
+  std::thread run([&] { (void)ex.Run(cmd, sink, cancel); });
+  bool seen = false;
+  for (int i = 0; i < 1000 && !seen; ++i) {  // bounded wait for the output to arrive
+    seen = ReadFile(path).find("waiting for the database") != std::string::npos;
+    if (!seen) usleep(10000);
+  }
+  cancel.Cancel();
+  run.join();
+  EXPECT_TRUE(seen) << "the log while the command hung: " << ReadFile(path);
   unlink(path.c_str());
 }
 

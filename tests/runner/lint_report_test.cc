@@ -36,6 +36,16 @@ TEST(LintReport, FailedWarningAndSkippedErrorPass) {
   EXPECT_TRUE(ascii->passed());
 }
 
+// Rung 7 (clean) asks for no failed rule of any severity: the failed warning counts there.
+TEST(LintReport, FailedRulesOfAnySeverityForTheCleanRung) {
+  auto r = ParseLintOutput(Table("❌", "✅"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->failed_rules(), std::vector<std::string>{"R001 (warn)"});
+  auto both = ParseLintOutput(Table("❌", "❌"));
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->failed_rules(), (std::vector<std::string>{"R001 (warn)", "R010 (error)"}));
+}
+
 TEST(LintReport, NonTableIsAnError) {
   EXPECT_EQ(ParseLintOutput("FATA unable to find recipe\n").status().code(),
             Code::kInvalidArgument);

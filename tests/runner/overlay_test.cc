@@ -14,7 +14,7 @@ TEST(Overlay, ParsesEveryKeyAndKeepsCheckOrder) {
       "[app]\nhealth_path = /api/health\nexpected_codes = 200, 302\nready_timeout = 30m\n"
       "stage_timeout = 1h\nupgrade_base = 1.2.0+3.4\nenv = A=1, B=two\n"
       "[suite]\ngeneric = false\nrecipe_checks = tests/cc-ci.sh\n"
-      "[skip]\nbackup = needs S3\n"
+      "[skip]\nbackup = needs S3\nclean = restarts by design\n"
       "[functional]\nzeta = true\nalpha = exit 0\n"
       "[data]\nseed = s\nchange = c\nverify = v\n",
       "x.ini");
@@ -28,6 +28,7 @@ TEST(Overlay, ParsesEveryKeyAndKeepsCheckOrder) {
   EXPECT_FALSE(o->generic);
   EXPECT_EQ(o->recipe_checks, "tests/cc-ci.sh");
   EXPECT_EQ(o->skips.at("backup"), "needs S3");
+  EXPECT_EQ(o->skips.at("clean"), "restarts by design") << "the rungs above lint may be skipped too";
   ASSERT_EQ(o->checks.size(), 2u);
   EXPECT_EQ(o->checks[0].first, "zeta") << "checks run in the order written";
   EXPECT_EQ(o->data_seed + o->data_change + o->data_verify, "scv");

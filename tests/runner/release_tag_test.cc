@@ -87,5 +87,21 @@ TEST(FakeExecutor, AnswersFromRulesAndRecordsCalls) {
   EXPECT_EQ(fake.calls().size(), 2u);
 }
 
+// What git prints through the runner's pty (CR LF line ends): the head's own release and the
+// one before it.
+TEST(ReleaseTag, ReleasesFromGitAnswers) {
+  const char* tags = "1.0.0+1.0.5-social-amd64\r\n2.0.0+1.0.5-social-amd64\r\n"
+                     "2.0.1+1.0.6-social-amd64\r\nv0.1\r\n";
+  ReleasesAtHead tagged = ReleasesFromGit(tags, "2.0.1+1.0.6-social-amd64\r\n");
+  ASSERT_TRUE(tagged.head.has_value());
+  EXPECT_EQ(tagged.head->raw, "2.0.1+1.0.6-social-amd64");
+  ASSERT_TRUE(tagged.previous.has_value());
+  EXPECT_EQ(tagged.previous->raw, "2.0.0+1.0.5-social-amd64");
+  ReleasesAtHead untagged = ReleasesFromGit(tags, "");
+  EXPECT_FALSE(untagged.head.has_value());
+  EXPECT_EQ(untagged.previous->raw, "2.0.1+1.0.6-social-amd64");
+  EXPECT_FALSE(ReleasesFromGit("v2.4.8\n", "").previous.has_value());
+}
+
 }  // namespace
 }  // namespace ccci::runner

@@ -151,7 +151,7 @@ TEST_F(OrchestratorTest, UnknownSessionIdStartsAFreshSessionAtOnceAndSaysSo) {
       << "status reads the note from the saved state";
 }
 
-TEST_F(OrchestratorTest, OpencodeGetsTheStartupPromptOnEveryStart) {
+TEST_F(OrchestratorTest, OpencodeGoesOnWithItsSession) {
   config_.backend = Backend::kOpencode;
   config_.opencode_url = "http://127.0.0.1:4096";
   Want(kOrchestrator);
@@ -162,10 +162,16 @@ TEST_F(OrchestratorTest, OpencodeGetsTheStartupPromptOnEveryStart) {
     EXPECT_EQ(argv[1], "run");
     EXPECT_EQ(After(argv, "--attach"), "http://127.0.0.1:4096");
     EXPECT_EQ(After(argv, "--title"), "cc-ci orchestrator #" + std::to_string(start));
-    EXPECT_FALSE(Has(argv, "--resume"));
-    EXPECT_THAT(argv.back(), HasSubstr("You are the Orchestrator."));
-    EXPECT_THAT(argv.back(), HasSubstr("Read JOURNAL.md first"));
-    launcher_.Emit("Done.");
+    if (start == 1) {
+      EXPECT_FALSE(Has(argv, "--session"));
+      EXPECT_THAT(argv.back(), HasSubstr("You are the Orchestrator."));
+      EXPECT_THAT(argv.back(), HasSubstr("Read JOURNAL.md first"));
+    } else {
+      EXPECT_EQ(After(argv, "--session"), "ses_orch");
+      EXPECT_THAT(argv.back(), HasSubstr("turn 2 of your orchestrator conversation"));
+    }
+    launcher_.Emit(R"({"type":"step_finish","timestamp":1,"sessionID":"ses_orch",)"
+                   R"("part":{"type":"step-finish","reason":"stop"}})");
     launcher_.Exit(0);
     AdvanceAndTick(1);
     AdvanceAndTick(600);

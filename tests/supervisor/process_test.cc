@@ -219,7 +219,7 @@ TEST_F(ProcessTest, StopRightAfterLaunchCatchesTheNewGroup) {
   }
 }
 
-TEST_F(ProcessTest, OpencodeRealSessionsAreNewAndTitledEachTime) {
+TEST_F(ProcessTest, OpencodeFinishedIterationsAreNewTitledJsonSessions) {
   config_.backend = Backend::kOpencode;
   config_.opencode_url = "http://127.0.0.1:4096";
   Mode("ok");
@@ -230,17 +230,18 @@ TEST_F(ProcessTest, OpencodeRealSessionsAreNewAndTitledEachTime) {
     return wd->loop("reviewer").iteration == 1 && wd->loop("reviewer").agent.pid == 0;
   }));
   EXPECT_EQ(wd->loop("reviewer").last_reason, "iteration finished");
-  EXPECT_EQ(wd->loop("reviewer").last_output, "Done.");
+  EXPECT_EQ(wd->loop("reviewer").last_output, "step finished: stop");
+  EXPECT_EQ(wd->loop("reviewer").session_id, "ses_fake1");
   clock_.Advance(config_.backoff_initial);
   ASSERT_TRUE(TickUntil(*wd, [&] { return wd->loop("reviewer").iteration == 2; }));
   ASSERT_TRUE(WaitFor([&] { return CountCalls(agent_dir_) == 2; }));
   std::string calls = ReadFileOrDie(agent_dir_ + "/calls");
-  EXPECT_NE(calls.find("run\n--attach\nhttp://127.0.0.1:4096\n--title\ncc-ci reviewer #1\n-m\n"
-                       "sonnet\nYou are the Reviewer.\n--\n"),
+  EXPECT_NE(calls.find("run\n--attach\nhttp://127.0.0.1:4096\n--format\njson\n--title\n"
+                       "cc-ci reviewer #1\n-m\nsonnet\nYou are the Reviewer.\n--\n"),
             std::string::npos)
       << calls;
   EXPECT_NE(calls.find("--title\ncc-ci reviewer #2\n"), std::string::npos) << calls;
-  EXPECT_EQ(calls.find("--resume"), std::string::npos);
+  EXPECT_EQ(calls.find("--session"), std::string::npos) << "a finished iteration starts fresh";
   ASSERT_TRUE(store_.WriteWant("reviewer", false).ok());
   wd->Tick();
 }
@@ -353,7 +354,9 @@ TEST_F(ProcessTest, OrchestratorWhoseSessionClaudeNoLongerKnowsStartsFresh) {
   wd->Tick();
 }
 
-TEST_F(ProcessTest, OpencodeOrchestratorGetsTheStartupPromptOnEveryStart) {
+// The orchestrator is one conversation with opencode too: the second start continues the
+// first session (`--session`), with the short check-in prompt.
+TEST_F(ProcessTest, OpencodeOrchestratorIsOneConversation) {
   WriteFile(dir_.File("repo/prompts/orchestrator.md"), "You are the Orchestrator.\n");
   config_.backend = Backend::kOpencode;
   config_.opencode_url = "http://127.0.0.1:4096";
@@ -365,20 +368,31 @@ TEST_F(ProcessTest, OpencodeOrchestratorGetsTheStartupPromptOnEveryStart) {
     ASSERT_TRUE(TickUntil(*wd, [&] {
       return wd->loop(kOrchestrator).iteration == start && wd->loop(kOrchestrator).agent.pid == 0;
     }));
-    std::string prompt = ReadFileOrDie(agent_dir_ + "/prompt." + std::to_string(start));
-    EXPECT_EQ(prompt.rfind("You are the Orchestrator.\n", 0), 0u) << prompt;
-    EXPECT_NE(prompt.find("Read JOURNAL.md first"), std::string::npos) << prompt;
     clock_.Advance(config_.orchestrator_interval);
   }
+  EXPECT_EQ(ReadFileOrDie(agent_dir_ + "/prompt.1").rfind("You are the Orchestrator.\n", 0), 0u);
+  std::string second = ReadFileOrDie(agent_dir_ + "/prompt.2");
+  EXPECT_NE(second.find("turn 2 of your orchestrator conversation"), std::string::npos) << second;
   std::string calls = ReadFileOrDie(agent_dir_ + "/calls");
-  EXPECT_NE(calls.find("run\n--attach\nhttp://127.0.0.1:4096\n--title\ncc-ci orchestrator #1\n"
-                       "-m\nsonnet\nYou are the Orchestrator.\n--\n"),
+  EXPECT_NE(calls.find("--title\ncc-ci orchestrator #2\n-m\nsonnet\n--session\nses_fake1\n"),
             std::string::npos)
       << calls;
-  EXPECT_NE(calls.find("--title\ncc-ci orchestrator #2\n"), std::string::npos) << calls;
-  EXPECT_EQ(calls.find("--resume"), std::string::npos);
   ASSERT_TRUE(store_.WriteWant(kOrchestrator, false).ok());
   wd->Tick();
+}
+
+// The real opencode without a provider login ends in an error event: fatal at once.
+TEST_F(ProcessTest, OpencodeWithoutALoginIsFatalAtOnce) {
+  config_.backend = Backend::kOpencode;
+  Mode("auth");
+  PosixProcessLauncher launcher;
+  auto wd = MakeWatchdog(&launcher);
+  ASSERT_TRUE(store_.WriteWant("reviewer", true).ok());
+  ASSERT_TRUE(TickUntil(*wd, [&] { return wd->loop("reviewer").phase == LoopPhase::kFatal; }));
+  EXPECT_EQ(CountCalls(agent_dir_), 1);
+  EXPECT_NE(wd->loop("reviewer").last_reason.find("not logged in: No API key for anthropic"),
+            std::string::npos)
+      << wd->loop("reviewer").last_reason;
 }
 
 TEST_F(ProcessTest, AGroupRecordedBeforeTheLastBootIsNeverSignalled) {

@@ -297,7 +297,9 @@ TEST_F(WatchdogTest, StopWantStopsTheGroup) {
   EXPECT_EQ(launcher_.launches.size(), 1u);
 }
 
-TEST_F(WatchdogTest, OpencodeStartsANewTitledSessionEveryTime) {
+// opencode sessions used to be new every time: a stalled one is now resumed with its id, as
+// claude's are, and the id is read from its JSON events (it has no init line).
+TEST_F(WatchdogTest, OpencodeResumesAStalledSessionFromItsJsonEvents) {
   config_.backend = Backend::kOpencode;
   config_.opencode_url = "http://127.0.0.1:4096";
   Want("reviewer");
@@ -306,16 +308,65 @@ TEST_F(WatchdogTest, OpencodeStartsANewTitledSessionEveryTime) {
   EXPECT_EQ(argv[0], "opencode");
   EXPECT_EQ(argv[1], "run");
   EXPECT_EQ(After(argv, "--attach"), "http://127.0.0.1:4096");
+  EXPECT_EQ(After(argv, "--format"), "json");
   EXPECT_EQ(After(argv, "--title"), "cc-ci reviewer #1");
   EXPECT_EQ(After(argv, "-m"), "opus");
+  EXPECT_FALSE(Has(argv, "--session"));
   EXPECT_THAT(argv.back(), ::testing::HasSubstr("You are the Reviewer."));
   EXPECT_THAT(argv.back(), ::testing::HasSubstr("JOURNAL.md"));
-  launcher_.Emit("Reading JOURNAL.md");
+  launcher_.Emit(R"({"type":"text","timestamp":1796197557005,"sessionID":"ses_1a2b",)"
+                 R"("part":{"type":"text","text":"Reading JOURNAL.md"}})");
   AdvanceAndTick(1);
+  EXPECT_EQ(wd().loop("reviewer").session_id, "ses_1a2b");
+  EXPECT_EQ(wd().loop("reviewer").last_output, "assistant: Reading JOURNAL.md");
   AdvanceAndTick(300);  // stall
   ASSERT_EQ(launcher_.launches.size(), 2u);
-  EXPECT_FALSE(Has(launcher_.LastArgv(), "--resume"));
+  EXPECT_EQ(After(launcher_.LastArgv(), "--session"), "ses_1a2b");
   EXPECT_EQ(After(launcher_.LastArgv(), "--title"), "cc-ci reviewer #2");
+  // opencode no longer knows it: the next session starts fresh.
+  launcher_.Emit("Error: Session not found");
+  launcher_.Exit(1);
+  AdvanceAndTick(1);
+  ASSERT_EQ(launcher_.launches.size(), 3u);
+  EXPECT_FALSE(Has(launcher_.LastArgv(), "--session"));
+}
+
+// What the real claude 2.1 prints without a login (captured offline), then exit 1: the loop
+// backed off five times before going fatal, as if a retry could log it in.
+TEST_F(WatchdogTest, NotLoggedInIsFatalAtOnceWithClaudesMessage) {
+  Want("builder");
+  wd().Tick();
+  launcher_.Emit(InitLine("7f56950b-7e6a-4a94-a7d5-2ca05bf39c1b"));
+  launcher_.Emit(
+      R"({"type":"assistant","message":{"id":"a0f9","model":"<synthetic>","role":"assistant",)"
+      R"("stop_reason":"stop_sequence","type":"message","content":[{"type":"text","text":)"
+      R"("Not logged in · Please run /login"}]},"parent_tool_use_id":null,)"
+      R"("session_id":"7f56950b-7e6a-4a94-a7d5-2ca05bf39c1b","error":"authentication_failed"})");
+  launcher_.Emit(R"({"type":"result","subtype":"success","is_error":true,"num_turns":1,)"
+                 R"("result":"Not logged in · Please run /login",)"
+                 R"("session_id":"7f56950b-7e6a-4a94-a7d5-2ca05bf39c1b"})");
+  launcher_.Exit(1);
+  AdvanceAndTick(1);
+  EXPECT_EQ(builder().phase, LoopPhase::kFatal);
+  EXPECT_THAT(builder().last_reason,
+              ::testing::HasSubstr("not logged in: Not logged in \u00b7 Please run /login"));
+  size_t launches = launcher_.launches.size();
+  AdvanceAndTick(10000);
+  EXPECT_EQ(launcher_.launches.size(), launches) << "no retries: a login does not come back alone";
+}
+
+TEST_F(WatchdogTest, AnOpencodeProviderAuthErrorIsFatalAtOnce) {
+  config_.backend = Backend::kOpencode;
+  Want("reviewer");
+  wd().Tick();
+  launcher_.Emit(R"({"type":"error","timestamp":1796197557005,"sessionID":"ses_9",)"
+                 R"("error":{"name":"ProviderAuthError","data":{"providerID":"anthropic",)"
+                 R"("message":"No API key for anthropic"}}})");
+  launcher_.Exit(1);
+  AdvanceAndTick(1);
+  EXPECT_EQ(wd().loop("reviewer").phase, LoopPhase::kFatal);
+  EXPECT_THAT(wd().loop("reviewer").last_reason,
+              ::testing::HasSubstr("not logged in: No API key for anthropic"));
 }
 
 TEST_F(WatchdogTest, RestartedWatchdogReadoptsLiveAgentAndRelaunchesDeadOne) {

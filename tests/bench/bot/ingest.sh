@@ -1,41 +1,92 @@
 #!/usr/bin/env bash
 # Ingest benchmark: wrk drives signed ~16 KB webhook deliveries over loopback at the real
-# server, first with SQLite persistence (the default), then with storage.driver = memory
-# (persistence off), and reports throughput, latency percentiles and idle RSS.
-# Usage: tests/bench/bot/ingest.sh [SECONDS] [CONNECTIONS]   (after scripts/setup.sh)
+# server and reports throughput, latency percentiles and RSS, per storage driver.
+#
+# Usage (after scripts/setup.sh):
+#   tests/bench/bot/ingest.sh [--compare] [--runs N] [--drivers "sqlite memory"] [SECONDS] [CONNECTIONS]
+#   --compare  also runs bare_server (Poco + OpenSSL HMAC + RapidJSON, no store) on the same
+#              bodies in the same run, and prints each driver's ratio to it
+#   --runs N   repeats every target N times, interleaved, and prints median and range
+#   --drivers  the storage drivers to run cc-ci with (default: sqlite memory)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
+compare=0 runs=1 drivers="sqlite memory"
+while [[ $# -gt 0 && $1 == --* ]]; do
+  case $1 in
+    --compare) compare=1; shift ;;
+    --runs) runs=$2; shift 2 ;;
+    --drivers) drivers=$2; shift 2 ;;
+    *) echo "ingest.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
 secs=${1:-10}
 conns=${2:-32}
 bin=$root/build/bin/cc-ci
+bare=$root/build/bin/bare_server
+if ((compare)) && [[ ! -x $bare ]]; then
+  cmake --build "$root/build" --target bare_server >/dev/null
+fi
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 secret=bench-secret
 python3 "$root/tests/bench/bot/make_bodies.py" \
   "$root/../shared/gitea/payloads/pull_request_synchronized.json" "$work/bodies" 10000 "$secret"
 
-run() {  # $1 = driver
-  local data=$work/data-$1
-  printf '[storage]\ndriver = %s\n' "$1" >"$work/$1.ini"
-  CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$1.ini" --listen 127.0.0.1:0 \
-    --data-dir "$data" >"$work/$1.out" 2>"$work/$1.log" &
-  local pid=$!
-  for _ in $(seq 100); do grep -q listening "$work/$1.out" 2>/dev/null && break; sleep 0.05; done
-  local url
-  url=$(grep -o 'http://[0-9.:]*' "$work/$1.out" | head -1)
-  sleep 1
-  echo "== driver=$1: idle RSS $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"
-  BENCH_BODIES=$work/bodies wrk -t2 -c"$conns" -d"${secs}s" --latency \
-    -s "$root/tests/bench/bot/ingest.lua" "$url" | grep -E 'Requests/sec|Latency|50%|75%|90%|99%|Non-2xx|requests in|Socket errors'
-  echo "   busy RSS $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"
-  if [[ $1 == sqlite ]]; then
-    echo "   runs queued: $(curl -s "$url/metrics" | awk '/^ccci_queue_depth\{state="queued"\}/ {print $2}')," \
-         "deliveries stored: $(sqlite3 "$data/cc-ci.db" 'select count(*) from deliveries' 2>/dev/null || echo '?')"
+# wrk's latency ("18.40ms", "950.00us", "1.20s") in milliseconds.
+to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } printf "%.2f", v }' <<<"$1"; }
+
+# Starts the target ($1: bare or a driver), drives it, appends "target rps p99_ms" to results.
+run() {
+  local target=$1 pid url
+  if [[ $target == bare ]]; then
+    "$bare" "$secret" >"$work/$target.out" 2>"$work/$target.log" &
+    pid=$!
+  else
+    local data=$work/data-$target-$round
+    printf '[storage]\ndriver = %s\n' "$target" >"$work/$target.ini"
+    CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" --listen 127.0.0.1:0 \
+      --data-dir "$data" >"$work/$target.out" 2>"$work/$target.log" &
+    pid=$!
   fi
+  for _ in $(seq 200); do grep -q listening "$work/$target.out" 2>/dev/null && break; sleep 0.05; done
+  url=$(grep -o 'http://[0-9.:]*' "$work/$target.out" | head -1)
+  sleep 1
+  local idle
+  idle=$(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)
+  BENCH_BODIES=$work/bodies wrk -t2 -c"$conns" -d"${secs}s" --latency \
+    -s "$root/tests/bench/bot/ingest.lua" "$url" >"$work/wrk.out"
+  local rps p99
+  rps=$(awk '/Requests\/sec/ {printf "%d", $2}' "$work/wrk.out")
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")
+  echo "== $target (run $round): $rps req/s, p99 $p99 ms, idle RSS $idle," \
+       "busy RSS $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"
+  grep -E 'Non-2xx|Socket errors' "$work/wrk.out" || true
+  if [[ $target == sqlite ]]; then
+    echo "   deliveries stored: $(sqlite3 "$data/cc-ci.db" 'select count(*) from deliveries' 2>/dev/null || echo '?')"
+  fi
+  echo "$target $rps $p99" >>"$work/results"
   kill "$pid"
   wait "$pid" || true
 }
 
-echo "cc-ci ingest benchmark: ${secs}s, $conns connections, $(nproc) cores, ~16 KB signed bodies"
-run sqlite
-run memory
+targets=$drivers
+((compare)) && targets="bare $drivers"
+echo "cc-ci ingest benchmark: ${secs}s x $runs, $conns connections, $(nproc) cores, ~16 KB signed bodies"
+for round in $(seq "$runs"); do
+  for t in $targets; do run "$t"; done
+done
+
+# Summary: median and range per target, and the ratio of medians to the bare server.
+echo
+printf '%-8s %10s %21s %10s %21s %8s\n' target "req/s med" "req/s range" "p99 med" "p99 range (ms)" "x bare"
+bare_med=""
+for t in $targets; do
+  read -r rmed rmin rmax pmed pmin pmax < <(awk -v t="$t" '$1 == t {print $2, $3}' "$work/results" |
+    sort -n | awk '{r[NR]=$1} END {n=NR; print r[int((n+1)/2)], r[1], r[n]}' |
+    paste -d' ' - <(awk -v t="$t" '$1 == t {print $3}' "$work/results" | sort -g |
+                    awk '{p[NR]=$1} END {n=NR; print p[int((n+1)/2)], p[1], p[n]}'))
+  [[ $t == bare ]] && bare_med=$rmed
+  ratio="-"
+  [[ -n $bare_med && $bare_med -gt 0 ]] && ratio=$(awk -v a="$rmed" -v b="$bare_med" 'BEGIN {printf "%.2f", a/b}')
+  printf '%-8s %10s %21s %10s %21s %8s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" "$pmin-$pmax" "$ratio"
+done

@@ -32,6 +32,7 @@ void BM_BadgePng2x(benchmark::State& state) {
 }
 BENCHMARK(BM_BadgePng2x);
 
+// range(0): the default branch's runs drawn in the level history under the level block.
 void BM_SummaryCard(benchmark::State& state) {
   RunSummary r;
   r.recipe = "nextcloud";
@@ -48,9 +49,13 @@ void BM_SummaryCard(benchmark::State& state) {
     s.duration_ms = 12345;
     r.stages.push_back(s);
   }
+  for (int64_t i = 0; i < state.range(0); ++i) {
+    r.history.push_back({i + 1, static_cast<int>(i % 9), false, false, false});
+  }
+  if (!r.history.empty()) r.history.back().current = true;
   for (auto _ : state) benchmark::DoNotOptimize(RenderCardPng(r));
 }
-BENCHMARK(BM_SummaryCard)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SummaryCard)->Arg(0)->Arg(30)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace ccci::render

@@ -1,0 +1,218 @@
+// The fake Gitea's files and pull requests: GET/PUT /repos/{o}/{r}/contents/{filepath} and
+// POST /repos/{o}/{r}/pulls, PATCH /repos/{o}/{r}/pulls/{index}, with the rules Gitea applies
+// (swagger.v1.json, UpdateFileOptions and CreatePullRequestOption): a change names the blob
+// it replaces by its git blob id, starts from `branch` (default main) and goes to `new_branch`
+// when given, which must not exist unless force_push; a second open PR for the same head and
+// base is refused with 409.
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
+#include <Poco/DigestEngine.h>
+#include <Poco/Exception.h>
+#include <Poco/SHA1Engine.h>
+#include <Poco/URI.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <sstream>
+
+#include "tests/fakes/fake_gitea.h"
+
+namespace ccci::testing {
+namespace {
+
+constexpr const char* kDefaultBranch = "main";
+
+std::string Quote(const std::string& s) {
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  return b.GetString();
+}
+
+// Git's blob id: what Gitea answers as a file's "sha".
+std::string BlobSha(const std::string& content) {
+  Poco::SHA1Engine sha;
+  std::string header = "blob " + std::to_string(content.size());
+  sha.update(header.data(), static_cast<unsigned>(header.size() + 1));  // with its NUL
+  sha.update(content);
+  return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+std::string Base64(const std::string& bytes) {
+  std::ostringstream out;
+  Poco::Base64Encoder enc(out);
+  enc.rdbuf()->setLineLength(0);
+  enc << bytes;
+  enc.close();
+  return out.str();
+}
+
+bool FromBase64(const std::string& text, std::string* out) {
+  std::istringstream in(text);
+  Poco::Base64Decoder dec(in);
+  std::ostringstream bytes;
+  try {
+    bytes << dec.rdbuf();
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+  *out = bytes.str();
+  return true;
+}
+
+std::optional<std::string> Field(const rapidjson::Document& b, const char* k) {
+  if (b.HasParseError() || !b.IsObject() || !b.HasMember(k) || !b[k].IsString()) {
+    return std::nullopt;
+  }
+  return std::string(b[k].GetString());
+}
+
+std::string Error(const std::string& message) {
+  return "{\"message\":" + Quote(message) + ",\"url\":\"x\"}";
+}
+
+}  // namespace
+
+void FakeGitea::SetFile(const std::string& branch, const std::string& path,
+                        const std::string& content) {
+  std::lock_guard<std::mutex> l(mu_);
+  files_[branch][path] = content;
+}
+
+std::optional<std::string> FakeGitea::File(const std::string& branch, const std::string& path) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto b = files_.find(branch);
+  if (b == files_.end() || !b->second.count(path)) return std::nullopt;
+  return b->second.at(path);
+}
+
+int FakeGitea::Commits(const std::string& branch) {
+  std::lock_guard<std::mutex> l(mu_);
+  return commits_[branch];
+}
+
+std::vector<FakeGitea::Pull> FakeGitea::pulls() {
+  std::lock_guard<std::mutex> l(mu_);
+  return pulls_;
+}
+
+std::string FakeGitea::PullJson(const Pull& p) {
+  return "{\"number\":" + std::to_string(p.number) + ",\"state\":" + Quote(p.state) +
+         ",\"title\":" + Quote(p.title) + ",\"body\":" + Quote(p.body) +
+         ",\"user\":{\"login\":\"cc-ci\"},\"head\":{\"ref\":" + Quote(p.head) +
+         ",\"sha\":" + Quote(BlobSha(p.head)) + "},\"base\":{\"ref\":" + Quote(p.base) +
+         "},\"merged\":false}";
+}
+
+int FakeGitea::HandleRepo(const std::string& method, const std::vector<std::string>& s,
+                          const Poco::URI& uri, const std::string& body, std::string* out) {
+  rapidjson::Document b;
+  b.Parse(body.data(), body.size());
+  if (s.size() >= 7 && s[5] == "contents") {  // /api/v1/repos/o/r/contents/{filepath...}
+    std::string path = s[6];
+    for (size_t i = 7; i < s.size(); ++i) path += "/" + s[i];
+    if (method == "GET") return GetContents(path, uri, out);
+    if (method == "PUT") return PutContents(path, b, out);
+    return -1;
+  }
+  if (s.size() == 6 && s[5] == "pulls" && method == "POST") return CreatePull(b, out);
+  if (s.size() == 7 && s[5] == "pulls" && method == "PATCH") return EditPull(s[6], b, out);
+  return -1;
+}
+
+int FakeGitea::GetContents(const std::string& path, const Poco::URI& uri, std::string* out) {
+  std::string ref = kDefaultBranch;
+  for (const auto& [k, v] : uri.getQueryParameters()) {
+    if (k == "ref") ref = v;
+  }
+  auto branch = files_.find(ref);
+  if (branch == files_.end() || !branch->second.count(path)) {
+    *out = Error("GetContentsOrList");
+    return 404;
+  }
+  const std::string& content = branch->second.at(path);
+  *out = "{\"name\":" + Quote(path.substr(path.rfind('/') + 1)) + ",\"path\":" + Quote(path) +
+         ",\"sha\":\"" + BlobSha(content) +
+         "\",\"type\":\"file\",\"size\":" + std::to_string(content.size()) +
+         ",\"encoding\":\"base64\",\"content\":\"" + Base64(content) + "\"}";
+  return 200;
+}
+
+int FakeGitea::PutContents(const std::string& path, const rapidjson::Document& b,
+                           std::string* out) {
+  auto field = [&](const char* k) { return Field(b, k); };
+  std::string from = field("branch").value_or(kDefaultBranch);
+  std::string to = field("new_branch").value_or(from);
+  bool force = !b.HasParseError() && b.IsObject() && b.HasMember("force_push") &&
+               b["force_push"].IsBool() && b["force_push"].GetBool();
+  std::string content;
+  if (!files_.count(from)) {
+    *out = Error("branch does not exist [name: " + from + "]");
+    return 404;
+  }
+  if (!FromBase64(field("content").value_or(""), &content)) {
+    *out = Error("content is not base64");
+    return 422;
+  }
+  if (to != from && files_.count(to) && !force) {
+    *out = Error("branch already exists [name: " + to + "]");
+    return 422;
+  }
+  auto current = files_[from].find(path);
+  std::string want = current == files_[from].end() ? "" : BlobSha(current->second);
+  if (field("sha").value_or("") != want) {
+    *out = Error("sha does not match [given: " + field("sha").value_or("") + ", expected: " + want +
+                 "]");
+    return 422;
+  }
+  if (to != from) {
+    files_[to] = files_[from];
+    commits_[to] = commits_[from];
+  }
+  files_[to][path] = content;
+  ++commits_[to];
+  *out = "{\"content\":{\"path\":" + Quote(path) + ",\"sha\":\"" + BlobSha(content) +
+         "\"},\"commit\":{\"message\":" + Quote(field("message").value_or("")) + "}}";
+  return 200;
+}
+
+int FakeGitea::CreatePull(const rapidjson::Document& b, std::string* out) {
+  auto field = [&](const char* k) { return Field(b, k); };
+  Pull p;
+  p.head = field("head").value_or("");
+  p.base = field("base").value_or("");
+  p.title = field("title").value_or("");
+  p.body = field("body").value_or("");
+  p.state = "open";
+  if (!files_.count(p.head) || !files_.count(p.base)) {
+    *out = Error("branch does not exist");
+    return 404;
+  }
+  for (const Pull& o : pulls_) {
+    if (o.state == "open" && o.head == p.head && o.base == p.base) {
+      *out = Error("pull request already exists for these targets");
+      return 409;
+    }
+  }
+  p.number = open_pulls_ + static_cast<int64_t>(pulls_.size()) + 1;
+  pulls_.push_back(p);
+  *out = PullJson(p);
+  return 201;
+}
+
+int FakeGitea::EditPull(const std::string& number, const rapidjson::Document& b, std::string* out) {
+  auto field = [&](const char* k) { return Field(b, k); };
+  for (Pull& p : pulls_) {
+    if (std::to_string(p.number) != number) continue;
+    if (auto v = field("title")) p.title = *v;
+    if (auto v = field("body")) p.body = *v;
+    if (auto v = field("state")) p.state = *v;
+    *out = PullJson(p);
+    return 201;
+  }
+  *out = Error("not found");
+  return 404;
+}
+
+}  // namespace ccci::testing
