@@ -4,6 +4,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace ccci {
 
@@ -26,5 +29,9 @@ Clock* RealClock();
 
 // RFC 3339 UTC with milliseconds: 2026-07-20T09:14:03.120Z.
 std::string FormatRfc3339Millis(int64_t unix_millis);
+
+// Unix millis of an RFC 3339 time as Gitea writes them ("2026-07-20T11:02:47Z",
+// "2026-07-20T13:02:47+02:00", fractions of a second allowed); nullopt for anything else.
+std::optional<int64_t> ParseRfc3339Millis(std::string_view text);
 
 }  // namespace ccci

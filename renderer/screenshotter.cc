@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/child_env.h"
 #include "base/leftover_group.h"
 #include "base/log.h"
 #include "renderer/font.h"
@@ -299,6 +300,11 @@ Status ChromiumScreenshotter::StartLocked(Clock::time_point deadline) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // Built, not inherited: the browser (it renders the app under test) gets no CC_CI_* secret.
+  std::vector<std::string> env = ChildEnvironment({}, {});
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
 
   int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -319,7 +325,7 @@ Status ChromiumScreenshotter::StartLocked(Clock::time_point deadline) {
     // The server's sockets lack close-on-exec; a browser holding the listening socket would
     // keep the port bound after cc-ci exits.
     close_range(3, ~0U, 0);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   close(log_fd);

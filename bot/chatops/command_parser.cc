@@ -82,7 +82,7 @@ std::vector<ChatCommand> ParseCommands(const std::string& body) {
     bool seen = std::any_of(out.begin(), out.end(),
                             [&](const ChatCommand& o) { return o.kind == c.kind && o.word == c.word; });
     if (!seen) out.push_back(c);
-    if (pos > body.size()) break;
+    if (out.size() == kMaxCommandsPerComment || pos > body.size()) break;
   }
   return out;
 }

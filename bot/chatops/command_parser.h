@@ -17,8 +17,12 @@ struct ChatCommand {
   std::string line;  // the whole line, trimmed
 };
 
-// Every command in `body`, in order, each kind at most once (a repeated `!cc-ci retest`
-// is one request). Pure; never throws.
+// A comment's commands after the first this many are not read: a comment of 20,000
+// `!cc-ci <word>` lines is ten commands, not 20,000.
+inline constexpr size_t kMaxCommandsPerComment = 10;
+
+// The commands in `body`, in order, each kind at most once (a repeated `!cc-ci retest`
+// is one request), at most kMaxCommandsPerComment. Pure; never throws.
 std::vector<ChatCommand> ParseCommands(const std::string& body);
 
 const char* CommandName(CommandKind kind);  // "retest", "cancel", "help", "ok-to-test", "unknown"

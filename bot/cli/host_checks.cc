@@ -46,7 +46,9 @@ struct Ran {
 
 class Tools {
  public:
-  Tools(runner::Executor* executor, const std::string& server) : executor_(executor) {
+  // Commands get the environment the runner gives them (runner.pass_env).
+  Tools(runner::Executor* executor, const std::string& server, std::vector<std::string> pass_env)
+      : executor_(executor), pass_env_(std::move(pass_env)) {
     std::string tmpl = fs::temp_directory_path().string() + "/cc-ci-doctor-XXXXXX";
     if (mkdtemp(tmpl.data())) abra_dir_ = tmpl;
     std::error_code ec;
@@ -60,6 +62,7 @@ class Tools {
     runner::Command cmd;
     cmd.argv = std::move(argv);
     cmd.env = {"ABRA_DIR=" + abra_dir_, "PAGER=cat", "NO_COLOR=1"};
+    cmd.pass_env = pass_env_;
     cmd.timeout = std::chrono::seconds(60);
     cmd.grace = std::chrono::seconds(2);
     runner::CaptureSink sink(nullptr);
@@ -80,6 +83,7 @@ class Tools {
 
  private:
   runner::Executor* executor_;
+  std::vector<std::string> pass_env_;
   std::string abra_dir_;
 };
 
@@ -216,7 +220,7 @@ std::vector<DoctorCheck> StartupChecks(const Config& c) {
 std::vector<DoctorCheck> HostChecks(const Config& c, runner::Executor* executor,
                                     bool public_url_answers) {
   std::vector<DoctorCheck> out;
-  Tools tools(executor, c.runner_server);
+  Tools tools(executor, c.runner_server, c.runner_pass_env);
   out.push_back(ProgramCheck(c.runner_abra, "runner.abra"));
   if (out.back().ok) {
     for (DoctorCheck& d : AbraChecks(c, tools)) out.push_back(std::move(d));

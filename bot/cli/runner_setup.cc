@@ -19,6 +19,7 @@ RunnerSetup::RunnerSetup(const Config& c) {
   options_.domain_suffix = c.runner_domain;
   options_.overlay_dir = c.runner_overlay_dir.empty() ? data_dir + "/overlays" : c.runner_overlay_dir;
   options_.approved_recipes = c.runner_approved_recipes;
+  options_.clone_sources = runner::CloneSources(c.gitea_url, c.runner_allowed_clone_urls);
   runner::SuiteSpec& d = options_.defaults;
   d.abra = c.runner_abra;
   d.docker = c.runner_docker;
@@ -29,6 +30,7 @@ RunnerSetup::RunnerSetup(const Config& c) {
   d.stage_timeout = std::chrono::seconds(c.runner_stage_timeout_s);
   d.ready_timeout = std::chrono::seconds(c.runner_ready_timeout_s);
   d.log_cap_bytes = static_cast<size_t>(c.runner_log_max_bytes);
+  d.pass_env = c.runner_pass_env;
   d.maintained_months = c.maintained_months;
   // Nothing cc-ci holds may show up in a stage log.
   d.secrets = c.webhook_secrets;

@@ -16,6 +16,7 @@
 
 #include "base/log.h"
 #include "base/pid_lock.h"
+#include "base/private_files.h"
 #include "bot/config/config.h"
 #include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
@@ -91,17 +92,6 @@ int RaiseFileLimit() {
   return static_cast<int>(std::min<rlim_t>(room, 1 << 20));
 }
 
-bool MakeDirs(const std::string& path) {
-  std::string cur;
-  for (size_t i = 0; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/') {
-      if (!cur.empty() && mkdir(cur.c_str(), 0750) != 0 && errno != EEXIST) return false;
-    }
-    if (i < path.size()) cur.push_back(path[i]);
-  }
-  return true;
-}
-
 }  // namespace
 
 int RunServeCommand(int argc, char** argv) {
@@ -142,8 +132,10 @@ int RunServeCommand(int argc, char** argv) {
   ParseLogLevel(config.log_level, &level);
   SetLogLevel(level);
 
-  if (!MakeDirs(config.data_dir)) {
-    return Fail(1, "cannot create data dir " + config.data_dir + ": " + strerror(errno));
+  // Nothing cc-ci or its children create is for other users, whatever umask it started with.
+  RestrictUmask();
+  if (Status s = MakePrivateDirs(config.data_dir); !s.ok()) {
+    return Fail(1, "cannot create data dir: " + s.message());
   }
   // One server per data dir: two would run two runners and reconcilers on one database.
   // Held until the process exits.
@@ -245,24 +237,30 @@ int RunServeCommand(int argc, char** argv) {
   lro.retention = std::chrono::seconds(config.log_retention_s);
   runner::LogRetention log_retention(store->get(), lro);
 
-  Intake::Options io;
-  io.secrets = config.webhook_secrets;
-  io.bot_login = config.bot_login;
-  // Reports and commands are picked up from the store right after the commit (and every
-  // second, which also covers anything left over from before a restart).
-  io.on_recorded = [&reporter, &commands, &scheduler](const Work& work, const RecordOutcome&) {
-    if (work.kind == Work::Kind::kCommand) commands.Kick();
-    reporter.Kick();
-    scheduler.Kick();
-  };
-  Intake intake(store->get(), io);
-
   Reconciler::Options rco;
   rco.repos = config.repos;
   rco.bot_login = config.bot_login;
   rco.interval = std::chrono::seconds(config.reconcile_interval_s);
   std::unique_ptr<Reconciler> reconciler;
-  if (gitea) reconciler = std::make_unique<Reconciler>(store->get(), gitea.get(), rco);
+  if (gitea) {
+    reconciler = std::make_unique<Reconciler>(store->get(), gitea.get(), rco, store->get());
+  }
+
+  Intake::Options io;
+  io.secrets = config.webhook_secrets;
+  io.bot_login = config.bot_login;
+  // Reports and commands are picked up from the store right after the commit (and every
+  // second, which also covers anything left over from before a restart). A delivery that
+  // cannot be told from a replay is checked with Gitea at once, off the request thread.
+  io.on_recorded = [&reporter, &commands, &scheduler, &reconciler](const Work& work,
+                                                                  const RecordOutcome& out) {
+    if (work.kind == Work::Kind::kCommand) commands.Kick();
+    if (out.awaiting_check && reconciler) reconciler->KickChecks();
+    reporter.Kick();
+    scheduler.Kick();
+  };
+  io.check_doubts_with_forge = reconciler != nullptr;
+  Intake intake(store->get(), io);
 
   HttpServerOptions ho;
   ho.listen = config.listen;

@@ -13,6 +13,7 @@
 
 #include <openssl/rand.h>
 
+#include "base/child_env.h"
 #include "base/ini.h"
 
 namespace ccci {
@@ -61,6 +62,8 @@ const std::vector<ConfigKey> kKeys = {
     {"runner.approved_recipes", "", "comma-separated recipes whose own repo code (overlay recipe_checks) may run"},
     {"runner.log_max_bytes", "10485760", "each stage log is cut at this size"},
     {"runner.screenshots", "true", "take a screenshot of each app in headless Chromium"},
+    {"runner.allowed_clone_urls", "", "comma-separated URL prefixes (or absolute local paths, for tests) runs may clone from besides gitea.url's scheme and host; a local path or file:// prefix lets git use its file protocol"},
+    {"runner.pass_env", "", "comma-separated names of cc-ci's environment variables every command also gets (NAME_* matches a prefix); commands get only PATH, HOME, locale, TERM, TZ, TMPDIR, SSH_AUTH_SOCK, DOCKER_* and proxy settings otherwise, and never CC_CI_*"},
     {"levels.maintained_months", "6", "rung 8 (maintained): the recipe's newest release is at most this many months old"},
     {"log.level", "info", "debug, info, warn or error"},
 };
@@ -153,6 +156,8 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   else if (key == "runner.ready_timeout") return duration(&c->runner_ready_timeout_s);
   else if (key == "runner.overlay_dir") c->runner_overlay_dir = v;
   else if (key == "runner.approved_recipes") c->runner_approved_recipes = SplitList(v, ",");
+  else if (key == "runner.allowed_clone_urls") c->runner_allowed_clone_urls = SplitList(v, ",");
+  else if (key == "runner.pass_env") c->runner_pass_env = SplitList(v, ",");
   else if (key == "runner.log_max_bytes") {
     int64_t n;
     if (!ParseInt64(v, &n) || n < 4096 || n > (1LL << 32)) {
@@ -253,6 +258,14 @@ Status Config::Validate() const {
   for (const std::string& c : runner_connect_to) {
     if (std::count(c.begin(), c.end(), ':') < 3) {
       return bad("runner.connect_to", "'" + c + "' is not HOST:PORT:CONNECT-HOST:CONNECT-PORT");
+    }
+  }
+  for (const std::string& name : runner_pass_env) {
+    // A pattern "X*" covers CC_CI_* when "CC_CI_" starts with X.
+    bool covers_private = !name.empty() && name.back() == '*' &&
+                          std::string("CC_CI_").rfind(name.substr(0, name.size() - 1), 0) == 0;
+    if (IsPrivateEnvName(name) || covers_private) {
+      return bad("runner.pass_env", "'" + name + "' names cc-ci's own CC_CI_* variables, which no command gets");
     }
   }
   if (runner_stage_timeout_s < 1) return bad("runner.stage_timeout", "must be at least 1s");

@@ -64,6 +64,8 @@ struct Config {
   std::vector<std::string> runner_approved_recipes;
   int64_t runner_log_max_bytes = 10 << 20;
   bool runner_screenshots = true;             // headless Chromium screenshot of each app
+  std::vector<std::string> runner_allowed_clone_urls;  // besides gitea.url's scheme and host
+  std::vector<std::string> runner_pass_env;   // env names commands also get (never CC_CI_*)
 
   // [levels]
   int maintained_months = 6;  // rung 8: the newest release at most this old

@@ -1,7 +1,8 @@
 #pragma once
 // The outbox: every message to Gitea (sticky comment, commit status, reaction, reply, the
-// README scores PR of a recipe) is
-// written to the store first and delivered after, in order per PR, retried with growing
+// README scores PR of a recipe) is written to the store first and delivered after, in order
+// per PR (the PR's reports and the replies in two lanes, so replies never hold a report
+// back), retried with growing
 // backoff while Gitea is down (nothing is dropped for a 5xx or a refused connection), and
 // coalesced while pending (a newer sticky body or status for the same key replaces the
 // older one, so after an outage the PR shows the latest state once, not a replay).

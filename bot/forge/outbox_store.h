@@ -43,8 +43,9 @@ class OutboxStore {
   // unreported, so its newer state is reported next.
   virtual Status EnqueueRunReport(int64_t run_id, const std::string& state,
                                   const std::vector<OutboxMessage>& messages) = 0;
-  // Pending messages due by `now_ms`, oldest first, at most one per PR (its oldest pending
-  // one), so each PR's messages go out in order.
+  // Pending messages due by `now_ms`, oldest first, at most one per PR and lane (its oldest
+  // pending one). The PR's reports (sticky, status) are one lane, replies and reactions the
+  // other: each lane goes out in order, and a backlog of replies never delays the report.
   virtual Result<std::vector<OutboxMessage>> DueMessages(int64_t now_ms, int limit) = 0;
   // state: delivered | failed | dry-run, for the message as it was sent (`sent_payload`).
   // When a newer payload was coalesced into it meanwhile (a status changed while the older

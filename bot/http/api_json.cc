@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include "base/clock.h"
+#include "base/utf8.h"
 #include "bot/report/stage_views.h"
 #include "bot/runner/suite_level.h"
 
@@ -12,9 +13,12 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// Valid UTF-8 whatever is stored: the writer copies bytes as they are, and one bad byte
+// would make the whole answer invalid JSON.
 void Str(Writer& w, const char* key, const std::string& v) {
   w.Key(key);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  std::string valid = ValidUtf8(v);
+  w.String(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
 }
 
 void Time(Writer& w, const char* key, std::optional<int64_t> ms) {

@@ -37,6 +37,7 @@ struct PullRequestEvent {
   bool merged = false;
   bool draft = false;
   bool ref_changed = false;  // edited with changes.ref (target branch changed)
+  std::optional<int64_t> updated_at_ms;  // pull_request.updated_at
   std::string html_url;
   RepoInfo repo;
   std::string sender;
@@ -74,9 +75,16 @@ using GiteaEvent = std::variant<PullRequestEvent, IssueCommentEvent, PushEvent>;
 // True for the X-Gitea-Event values ParseGiteaEvent understands.
 bool IsSupportedEvent(std::string_view x_gitea_event);
 
+// Arrays and objects nested deeper than this are refused (Gitea's payloads nest about 6 deep).
+inline constexpr int kMaxJsonDepth = 64;
+
 // Parses `body` as the payload of `x_gitea_event` (pull_request, issue_comment, push).
-// InvalidArgument with a one-line reason for bodies that are not JSON or not that event's
-// shape ("pull_request.head.sha: missing or not a string"); NotFound for other events.
+// InvalidArgument with a one-line reason for bodies that are not JSON, nest deeper than
+// kMaxJsonDepth, are not that event's shape ("pull_request.head.sha: missing or not a
+// string") or hold a field cc-ci cannot safely use (payload_checks.h: a sha that is not a
+// commit id, a repository name Gitea would not allow, a PR number below 1); NotFound for other
+// events. Every string is valid UTF-8 (invalid sequences become U+FFFD) and titles are cut to
+// kMaxTitleChars. Stack use is bounded by kMaxJsonDepth, whatever the body.
 Result<GiteaEvent> ParseGiteaEvent(std::string_view x_gitea_event, std::string_view body);
 
 }  // namespace ccci

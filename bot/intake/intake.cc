@@ -84,6 +84,7 @@ Work PlanPullRequest(const PullRequestEvent& e) {
     w.run = RunRequest{e.repo.full_name, e.number,      e.head_sha, e.head_ref, e.base_ref,
                        e.head_clone_url.empty() ? e.repo.clone_url : e.head_clone_url,
                        e.title,          e.author,      a};
+    if (e.updated_at_ms) w.freshness = PrFreshness{*e.updated_at_ms, "open"};
     return w;
   }
   if (a == "closed") {
@@ -92,6 +93,7 @@ Work PlanPullRequest(const PullRequestEvent& e) {
     w.cancel_repo = e.repo.full_name;
     w.cancel_pr = e.number;
     w.cancel_reason = e.merged ? "pull request merged" : "pull request closed";
+    if (e.updated_at_ms) w.freshness = PrFreshness{*e.updated_at_ms, "closed"};
     return w;
   }
   return Ignore("ignored: pull_request action '" + a + "' does not change what is tested");
@@ -187,7 +189,8 @@ IntakeResponse Intake::Handle(const WebhookRequest& req) const {
   if (ev.empty()) return Respond(400, "bad_request", ev, "bad request: missing X-Gitea-Event");
 
   Delivery d;
-  d.id = req.delivery.empty() ? "sha256:" + Sha256Hex(*json) : req.delivery;
+  std::string body_sha256 = Sha256Hex(*json);
+  d.id = req.delivery.empty() ? "sha256:" + body_sha256 : req.delivery;
   if (d.id.size() > 200) return Respond(400, "bad_request", ev, "bad request: delivery id too long");
   d.event = ev;
   d.event_type = req.event_type;
@@ -215,6 +218,9 @@ IntakeResponse Intake::Handle(const WebhookRequest& req) const {
           d.sender = e.sender;
         },
         *parsed);
+    // The signature does not cover the delivery id: a replay of this body under a new id is a
+    // duplicate too. (Events cc-ci ignores are not worth recognising.)
+    d.body_sha256 = body_sha256;
     if (auto* pr = std::get_if<PullRequestEvent>(&*parsed)) {
       d.pr = pr->number;
       d.head_sha = pr->head_sha;
@@ -228,6 +234,7 @@ IntakeResponse Intake::Handle(const WebhookRequest& req) const {
       d.action = std::get<PushEvent>(*parsed).ref;
     }
     work = PlanWork(*parsed, options_.bot_login);
+    if (work.freshness) work.freshness->ask_forge = options_.check_doubts_with_forge;
   }
 
   auto recorded = store_->RecordDelivery(d, work);
@@ -237,10 +244,31 @@ IntakeResponse Intake::Handle(const WebhookRequest& req) const {
   }
   const RecordOutcome& out = *recorded;
   if (out.duplicate) {
-    LogInfo("delivery.duplicate", {{"delivery", d.id}, {"gitea_event", ev}, {"repo", d.repo}});
+    LogInfo("delivery.duplicate", {{"delivery", d.id}, {"gitea_event", ev}, {"repo", d.repo},
+                                   {"of", out.duplicate_of}});
+    if (out.duplicate_of != d.id) {
+      return Respond(200, "duplicate", ev,
+                     "duplicate: delivery " + d.id + " repeats the payload of delivery " +
+                         out.duplicate_of);
+    }
     return Respond(200, "duplicate", ev, "duplicate: delivery " + d.id + " was already received");
   }
   std::string where = d.repo + "#" + std::to_string(d.pr);
+  if (out.stale) {
+    std::string newest = FormatRfc3339Millis(out.newest_updated_at_ms);
+    LogWarn("delivery.stale", {{"delivery", d.id}, {"repo", d.repo}, {"pr", d.pr},
+                               {"newest", newest}});
+    return Respond(200, "stale", ev,
+                   "ignored: stale: " + where + " has a delivery updated at " + newest +
+                       ", newer than this payload");
+  }
+  if (out.awaiting_check) {
+    LogWarn("delivery.check", {{"delivery", d.id}, {"repo", d.repo}, {"pr", d.pr}});
+    if (options_.on_recorded) options_.on_recorded(work, out);
+    return Respond(202, "accepted", ev,
+                   "accepted: " + where + " will be checked with Gitea first: this payload is "
+                   "no newer than the last one and says otherwise");
+  }
   if (work.kind != Work::Kind::kNone && options_.on_recorded) options_.on_recorded(work, out);
   switch (work.kind) {
     case Work::Kind::kNone:

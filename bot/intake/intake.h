@@ -3,6 +3,7 @@
 // answer. Persist first, answer second: a 2xx is returned only after the delivery and the
 // work it causes are committed. Every outcome is an HTTP status plus a one-line reason.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -14,6 +15,11 @@
 #include "bot/store/store.h"
 
 namespace ccci {
+
+// The stack the request path (Intake::Handle on an HTTP worker thread) must fit in: a worker
+// gets at least this much, and the fuzz target runs the intake on a thread of exactly this
+// size, so a recursion that grows with the body (nested JSON) shows up there as a crash.
+inline constexpr size_t kRequestThreadStackBytes = 256 * 1024;
 
 // A webhook request as the HTTP layer saw it. The body is the raw bytes, not re-encoded.
 struct WebhookRequest {
@@ -47,9 +53,13 @@ class Intake {
     std::vector<std::string> secrets;
     std::string bot_login = "cc-ci";
     Clock* clock = RealClock();
-    // Called after a delivery that caused work was committed (not for duplicates), e.g. to
-    // report a queued run. Must not throw; runs on the request thread.
+    // Called after a delivery that caused work was committed (not for duplicates or stale
+    // deliveries), e.g. to report a queued run or to have the reconciler check a doubtful
+    // one (RecordOutcome::awaiting_check). Must not throw; runs on the request thread.
     std::function<void(const Work&, const RecordOutcome&)> on_recorded;
+    // A pull_request delivery as new as the PR's newest but saying otherwise is kept for the
+    // reconciler to check with Gitea (true; needs a forge), or applied (false).
+    bool check_doubts_with_forge = false;
   };
   // `store` must outlive the Intake. Thread-safe.
   Intake(Store* store, Options options);

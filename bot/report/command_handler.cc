@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "base/log.h"
-#include "bot/chatops/command_parser.h"
 
 namespace ccci {
 namespace {
@@ -11,6 +10,13 @@ namespace {
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
+}
+
+// Drops the times older than the window; true when fewer than `limit` remain.
+bool Within(std::vector<int64_t>& times, int64_t now, int64_t window, int limit) {
+  times.erase(std::remove_if(times.begin(), times.end(), [&](int64_t t) { return t <= now - window; }),
+              times.end());
+  return static_cast<int>(times.size()) < limit;
 }
 
 }  // namespace
@@ -41,16 +47,89 @@ bool CommandHandler::Allow(const std::string& user, bool* notify) {
   int64_t now = options_.clock->NowUnixMillis();
   int64_t window = std::chrono::duration_cast<std::chrono::milliseconds>(options_.rate_limit_window).count();
   auto& times = recent_[Lower(user)];
-  times.erase(std::remove_if(times.begin(), times.end(), [&](int64_t t) { return t <= now - window; }),
-              times.end());
+  bool allowed = Within(times, now, window, options_.rate_limit_count);
   if (times.empty()) told_.erase(Lower(user));
-  if (static_cast<int>(times.size()) >= options_.rate_limit_count) {
+  if (!allowed) {
     *notify = told_.insert(Lower(user)).second;
     return false;
   }
   times.push_back(now);
   *notify = false;
   return true;
+}
+
+void CommandHandler::SendReply(const PendingCommand& c, const CommandReply& reply) {
+  int64_t now = options_.clock->NowUnixMillis();
+  int64_t window = std::chrono::duration_cast<std::chrono::milliseconds>(options_.rate_limit_window).count();
+  auto& times = pr_replies_[c.repo + "#" + std::to_string(c.pr)];
+  if (!Within(times, now, window, options_.replies_per_pr)) {
+    LogWarn("command.reply_budget_spent", {{"repo", c.repo}, {"pr", c.pr}, {"author", c.author}});
+    return;
+  }
+  times.push_back(now);
+  (void)outbox_->Reply(c.repo, c.pr, reply.Text());
+}
+
+bool CommandHandler::Act(const PendingCommand& c, CommandKind kind, CommandReply* reply) {
+  std::vector<int64_t> changed;
+  if (kind == CommandKind::kRetest) {
+    auto id = commands_->RetestPr(c.repo, c.pr, c.author);
+    if (!id.ok()) {
+      reply->Say("nothing to retest yet: " + id.status().message());
+      return true;
+    }
+    changed.push_back(*id);
+    // The retest may have coalesced into a run held for ok-to-test: a trusted user's retest
+    // runs it (that run only; the PR is not approved by it).
+    auto released = commands_->RetestWaitingRun(*id, c.author);
+    if (!released.ok()) {
+      LogError("command.retest_failed", {{"run", *id}, {"reason", released.status().message()}});
+    }
+  } else if (kind == CommandKind::kCancel) {
+    auto ids = commands_->CancelPr(c.repo, c.pr, "cancelled by " + c.author);
+    if (ids.ok()) changed = *ids;
+  } else {
+    // ok-to-test: recorded even when nothing waits, so the PR's later pushes run.
+    auto ids = commands_->Approve(c.repo, c.pr, c.author);
+    if (!ids.ok()) {
+      LogError("command.approve_failed", {{"repo", c.repo}, {"pr", c.pr},
+                                          {"reason", ids.status().message()}});
+      reply->Say("could not record `!cc-ci ok-to-test`; please try again.");
+      return false;
+    }
+    changed = *ids;
+  }
+  for (int64_t id : changed) {
+    auto run = runs_->GetRun(id);
+    if (run.ok()) (void)reporter_->RunChanged(*run);
+  }
+  LogInfo("command.accepted", {{"repo", c.repo}, {"pr", c.pr}, {"author", c.author},
+                               {"command", CommandName(kind)}});
+  return true;
+}
+
+std::string CommandHandler::Handle(const PendingCommand& c, const std::vector<ChatCommand>& cmds,
+                                   CommandReply* reply) {
+  bool trusted = std::any_of(cmds.begin(), cmds.end(), [](const ChatCommand& x) {
+                   return x.kind != CommandKind::kHelp && x.kind != CommandKind::kUnknown;
+                 }) && Trusted(c);
+  std::string state = "done";
+  bool acted = false;
+  for (const ChatCommand& cmd : cmds) {
+    if (cmd.kind == CommandKind::kHelp) {
+      reply->Help();
+    } else if (cmd.kind == CommandKind::kUnknown) {
+      reply->Unknown(cmd.word);
+    } else if (!trusted) {
+      reply->Say(std::string("`!cc-ci ") + CommandName(cmd.kind) + "` needs write access to " +
+                 c.repo + "; ask a maintainer.");
+      state = "refused";
+    } else {
+      acted |= Act(c, cmd.kind, reply);
+    }
+  }
+  if (acted) (void)outbox_->React(c.repo, c.pr, c.comment_id, "eyes");
+  return state;
 }
 
 int CommandHandler::ProcessPending() {
@@ -66,86 +145,17 @@ int CommandHandler::ProcessPending() {
     bool notify = false;
     if (!Allow(c.author, &notify)) {
       if (notify) {
-        (void)outbox_->Reply(c.repo, c.pr,
-                             "@" + c.author + ": too many `!cc-ci` commands; commands are "
-                             "ignored for a few minutes.");
+        CommandReply limited(c.author);
+        limited.Say("too many `!cc-ci` commands; commands are ignored for a few minutes.");
+        SendReply(c, limited);
       }
       LogWarn("command.rate_limited", {{"repo", c.repo}, {"pr", c.pr}, {"author", c.author}});
       (void)commands_->FinishCommand(c.id, "limited", "");
       continue;
     }
-    bool trusted = std::any_of(cmds.begin(), cmds.end(), [](const ChatCommand& x) {
-                     return x.kind != CommandKind::kHelp && x.kind != CommandKind::kUnknown;
-                   }) && Trusted(c);
-    std::string state = "done";
-    bool acted = false;
-    for (const ChatCommand& cmd : cmds) {
-      switch (cmd.kind) {
-        case CommandKind::kHelp:
-        case CommandKind::kUnknown: {
-          std::string head = cmd.kind == CommandKind::kUnknown
-                                 ? "@" + c.author + ": unknown command `" + cmd.line + "`.\n\n"
-                                 : "";
-          (void)outbox_->Reply(c.repo, c.pr, head + HelpText());
-          break;
-        }
-        case CommandKind::kRetest:
-        case CommandKind::kCancel:
-        case CommandKind::kOkToTest: {
-          if (!trusted) {
-            (void)outbox_->Reply(c.repo, c.pr,
-                                 "@" + c.author + ": `!cc-ci " + CommandName(cmd.kind) +
-                                     "` needs write access to " + c.repo +
-                                     "; ask a maintainer.");
-            state = "refused";
-            break;
-          }
-          std::vector<int64_t> changed;
-          bool done = true;
-          if (cmd.kind == CommandKind::kRetest) {
-            auto id = commands_->RetestPr(c.repo, c.pr, c.author);
-            if (id.ok()) {
-              changed.push_back(*id);
-              // The retest may have coalesced into a run held for ok-to-test: a trusted
-              // user's retest runs it (that run only; the PR is not approved by it).
-              auto released = commands_->RetestWaitingRun(*id, c.author);
-              if (!released.ok()) {
-                LogError("command.retest_failed",
-                         {{"run", *id}, {"reason", released.status().message()}});
-              }
-            } else {
-              (void)outbox_->Reply(c.repo, c.pr, "@" + c.author + ": nothing to retest yet: " + id.status().message());
-            }
-          } else if (cmd.kind == CommandKind::kCancel) {
-            auto ids = commands_->CancelPr(c.repo, c.pr, "cancelled by " + c.author);
-            if (ids.ok()) changed = *ids;
-          } else {
-            // ok-to-test: recorded even when nothing waits, so the PR's later pushes run.
-            auto ids = commands_->Approve(c.repo, c.pr, c.author);
-            if (ids.ok()) {
-              changed = *ids;
-            } else {
-              LogError("command.approve_failed", {{"repo", c.repo}, {"pr", c.pr},
-                                                  {"reason", ids.status().message()}});
-              (void)outbox_->Reply(c.repo, c.pr, "@" + c.author +
-                                                     ": could not record `!cc-ci ok-to-test`; "
-                                                     "please try again.");
-              done = false;
-            }
-          }
-          for (int64_t id : changed) {
-            auto run = runs_->GetRun(id);
-            if (run.ok()) (void)reporter_->RunChanged(*run);
-          }
-          if (!done) break;
-          acted = true;
-          LogInfo("command.accepted", {{"repo", c.repo}, {"pr", c.pr}, {"author", c.author},
-                                       {"command", CommandName(cmd.kind)}});
-          break;
-        }
-      }
-    }
-    if (acted) (void)outbox_->React(c.repo, c.pr, c.comment_id, "eyes");
+    CommandReply reply(c.author);
+    std::string state = Handle(c, cmds, &reply);
+    if (!reply.empty()) SendReply(c, reply);
     (void)commands_->FinishCommand(c.id, state, "");
   }
   return static_cast<int>(pending->size());

@@ -1,8 +1,10 @@
 #pragma once
 // Answers pending `!cc-ci` commands: checks who may command (write permission from the
 // payload, else Gitea's permission API, or gitea.trusted_users), acts (retest, cancel,
-// ok-to-test), acknowledges with an `eyes` reaction, refuses with one short reply, answers
-// help and unknown commands with the help text, and rate-limits a flood to one reply.
+// ok-to-test), acknowledges with an `eyes` reaction, and posts at most one reply per comment
+// (command_reply.h: refusals, unknown commands and help together). A user's flood of comments
+// is rate-limited to one "too many" reply, and replies on one PR have a budget per window
+// whoever asks, so many accounts cannot bury the PR under replies either.
 // ok-to-test records an approval (CommandStore::Approve) that releases the PR's runs the
 // trust gate holds and admits its later pushes; a trusted retest of a held run runs it.
 
@@ -15,9 +17,11 @@
 
 #include "base/clock.h"
 #include "base/periodic_worker.h"
+#include "bot/chatops/command_parser.h"
 #include "bot/chatops/command_store.h"
 #include "bot/forge/forge_client.h"
 #include "bot/forge/outbox.h"
+#include "bot/report/command_reply.h"
 #include "bot/report/reporter.h"
 #include "bot/store/store.h"
 
@@ -29,6 +33,7 @@ class CommandHandler {
     std::vector<std::string> trusted_users;
     int rate_limit_count = 5;  // commands per user per window
     std::chrono::seconds rate_limit_window{600};
+    int replies_per_pr = 10;  // replies on one PR per window, from all users together
     Clock* clock = RealClock();
   };
   // `forge` may be null (dry-run): then only the payload's permission and the allowlist count.
@@ -47,6 +52,13 @@ class CommandHandler {
   bool Trusted(const PendingCommand& c);
   // False when the user is over the limit; `notify` is set once per window.
   bool Allow(const std::string& user, bool* notify);
+  // Handles one comment's commands; returns its final state (done, refused, ...).
+  std::string Handle(const PendingCommand& c, const std::vector<ChatCommand>& cmds,
+                     CommandReply* reply);
+  // Acts on a trusted retest, cancel or ok-to-test; false when it could not be recorded.
+  bool Act(const PendingCommand& c, CommandKind kind, CommandReply* reply);
+  // Queues `reply` unless the PR's reply budget for the window is spent.
+  void SendReply(const PendingCommand& c, const CommandReply& reply);
 
   CommandStore* commands_;
   Store* runs_;
@@ -57,6 +69,7 @@ class CommandHandler {
   std::mutex process_mu_;
   std::map<std::string, std::vector<int64_t>> recent_;  // user -> command times (ms)
   std::set<std::string> told_;                          // users told they are limited
+  std::map<std::string, std::vector<int64_t>> pr_replies_;  // repo#pr -> reply times (ms)
   PeriodicWorker worker_{std::chrono::seconds(1), [this] { ProcessPending(); }};
 };
 

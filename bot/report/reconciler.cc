@@ -23,8 +23,8 @@ Delivery Synthetic(std::string id, const std::string& repo, int64_t pr, int64_t 
 
 }  // namespace
 
-Reconciler::Reconciler(Store* store, ForgeClient* forge, Options options)
-    : store_(store), forge_(forge), options_(std::move(options)),
+Reconciler::Reconciler(Store* store, ForgeClient* forge, Options options, PrCheckStore* checks)
+    : store_(store), forge_(forge), options_(std::move(options)), checks_(checks),
       worker_(std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval),
               [this] { ReconcileOnce(); }) {}
 
@@ -104,6 +104,40 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
   }
   last_pass_ms_ = now;
   return pass;
+}
+
+int Reconciler::CheckDoubts() {
+  if (!checks_) return 0;
+  std::lock_guard<std::mutex> lock(checks_mu_);
+  auto pending = checks_->PendingPrChecks(50);
+  if (!pending.ok()) return 0;
+  int settled = 0;
+  for (const PrCheck& c : *pending) {
+    auto pull = forge_->GetPullRequest(c.repo, c.pr);
+    if (!pull.ok()) {
+      LogWarn("check.failed", {{"repo", c.repo}, {"pr", c.pr}, {"reason", pull.status().message()}});
+      continue;  // asked again next time
+    }
+    bool run = c.work.kind == Work::Kind::kQueueRun;
+    bool agrees = run ? pull->state == "open" && pull->head_sha == c.work.run.head_sha
+                      : pull->state == "closed";
+    if (agrees) {
+      Delivery d = Synthetic("checked:" + c.delivery_id, c.repo, c.pr,
+                             options_.clock->NowUnixMillis());
+      d.head_sha = c.work.run.head_sha;
+      if (!run) d.action = "closed";  // ends the PR's approval (migrations/006)
+      Work w = c.work;
+      w.freshness->verified = true;
+      if (!run) w.cancel_reason = pull->merged ? "pull request merged" : "pull request closed";
+      auto out = store_->RecordDelivery(d, w);
+      if (!out.ok()) continue;  // asked again next time
+    }
+    LogInfo(agrees ? "check.confirmed" : "check.refuted",
+            {{"repo", c.repo}, {"pr", c.pr}, {"delivery", c.delivery_id},
+             {"gitea_state", pull->state}, {"gitea_head", pull->head_sha}});
+    if (checks_->FinishPrCheck(c).ok()) ++settled;
+  }
+  return settled;
 }
 
 void Reconciler::CancelClosed(const std::string& repo, const std::vector<ForgePull>& open,

@@ -7,6 +7,9 @@
 // A lost close is caught too: a PR with queued, waiting or running runs that is no longer
 // open (asked again of Gitea, so a PR opened during the pass is never taken for closed) has
 // them cancelled and its ok-to-test approval ended, as the close webhook would have done.
+// And a delivery that could not be told from a replay (PrCheckStore) is checked with Gitea:
+// its run is queued only if Gitea's head is that run's, its close applied only if Gitea says
+// the PR is closed; a second thread does this within a second of being kicked.
 
 #include <string>
 #include <vector>
@@ -14,6 +17,7 @@
 #include "base/clock.h"
 #include "base/periodic_worker.h"
 #include "bot/forge/forge_client.h"
+#include "bot/store/pr_check_store.h"
 #include "bot/store/store.h"
 
 namespace ccci {
@@ -27,7 +31,8 @@ class Reconciler {
     std::chrono::seconds first_lookback{86400};  // comments looked at on the first pass
     Clock* clock = RealClock();
   };
-  Reconciler(Store* store, ForgeClient* forge, Options options);
+  // `checks` may be null (then no doubtful delivery is ever kept for it).
+  Reconciler(Store* store, ForgeClient* forge, Options options, PrCheckStore* checks = nullptr);
 
   struct Pass {
     int runs_queued = 0;
@@ -37,9 +42,19 @@ class Reconciler {
   };
   // One pass over every watched repo. Thread-safe.
   Pass ReconcileOnce();
+  // Checks the kept doubtful deliveries with Gitea; returns how many were settled.
+  int CheckDoubts();
 
-  void Start() { worker_.Start(); }
-  void Stop() { worker_.Stop(); }
+  void Start() {
+    worker_.Start();
+    checker_.Start();
+  }
+  // Check the doubtful deliveries now (one was just kept).
+  void KickChecks() { checker_.Kick(); }
+  void Stop() {
+    checker_.Stop();
+    worker_.Stop();
+  }
 
  private:
   std::vector<std::string> Repos();
@@ -49,9 +64,12 @@ class Reconciler {
   Store* store_;
   ForgeClient* forge_;
   Options options_;
+  PrCheckStore* checks_;
   std::mutex mu_;
+  std::mutex checks_mu_;
   int64_t last_pass_ms_ = 0;
   PeriodicWorker worker_;
+  PeriodicWorker checker_{std::chrono::seconds(10), [this] { CheckDoubts(); }};
 };
 
 }  // namespace ccci

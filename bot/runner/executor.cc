@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/child_env.h"
+
 namespace ccci::runner {
 namespace {
 
@@ -29,16 +31,7 @@ Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
   std::vector<char*> argv;
   for (const auto& a : cmd.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    std::string kv(*e);
-    std::string key = kv.substr(0, kv.find('='));
-    bool overridden = std::any_of(cmd.env.begin(), cmd.env.end(), [&](const std::string& o) {
-      return o.compare(0, key.size() + 1, key + "=") == 0;
-    });
-    if (!overridden) env_strings.push_back(std::move(kv));
-  }
-  env_strings.insert(env_strings.end(), cmd.env.begin(), cmd.env.end());
+  std::vector<std::string> env_strings = ChildEnvironment(cmd.pass_env, cmd.env);
   std::vector<char*> envp;
   for (auto& kv : env_strings) envp.push_back(kv.data());
   envp.push_back(nullptr);

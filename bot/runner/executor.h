@@ -38,7 +38,11 @@ class OutputSink {
 
 struct Command {
   std::vector<std::string> argv;  // argv[0] is looked up on PATH
-  std::vector<std::string> env;   // "K=V", added to (and overriding) the parent's environment
+  // The child's environment is built, not inherited (base/child_env.h): the base names and
+  // `pass_env` (a trailing '*' matches a prefix; never CC_CI_*) copied from cc-ci's, then
+  // `env` ("K=V"), which overrides them.
+  std::vector<std::string> env;
+  std::vector<std::string> pass_env;
   std::string cwd;                // empty: inherit
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   std::chrono::milliseconds grace{std::chrono::seconds(5)};

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "base/ini.h"
+#include "base/path_under.h"
 
 namespace ccci::runner {
 namespace {
@@ -90,7 +91,10 @@ Result<Overlay> ParseOverlay(const std::string& text, const std::string& source)
 
 Result<Overlay> LoadOverlay(const std::string& dir, const std::string& recipe) {
   if (dir.empty()) return Overlay{};
-  std::string path = dir + "/" + recipe + ".ini";
+  // The name comes from a webhook: it must not reach a file outside the operator's dir.
+  auto file = PathUnder(dir, recipe + ".ini");
+  if (!file.ok()) return file.status();
+  const std::string& path = *file;
   std::ifstream in(path);
   if (!in) return Overlay{};
   std::ostringstream ss;

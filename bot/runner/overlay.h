@@ -63,7 +63,9 @@ struct Overlay {
 
 // Parses overlay text; errors name `source:line`.
 Result<Overlay> ParseOverlay(const std::string& text, const std::string& source);
-// `<dir>/<recipe>.ini`, or the default overlay when the file does not exist.
+// `<dir>/<recipe>.ini`, or the default overlay when the file does not exist. InvalidArgument
+// for a recipe name that would leave `dir` (base/path_under.h): overlays come from the
+// operator's dir only.
 Result<Overlay> LoadOverlay(const std::string& dir, const std::string& recipe);
 
 }  // namespace ccci::runner

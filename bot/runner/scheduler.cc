@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "base/path_under.h"
 #include "bot/runner/suite_level.h"
 
 namespace ccci::runner {
@@ -62,14 +63,24 @@ Scheduler::~Scheduler() { Stop(); }
 Result<SuiteSpec> Scheduler::SpecFor(const Run& run) const {
   SuiteSpec s = options_.defaults;
   s.run_id = run.id;
+  std::string id = std::to_string(run.id);
   s.recipe = run.repo.substr(run.repo.find('/') + 1);
-  if (s.recipe.empty()) return InvalidArgument("run " + std::to_string(run.id) + " has no repo");
-  if (run.clone_url.empty()) return InvalidArgument("run " + std::to_string(run.id) + " has no clone URL");
+  if (s.recipe.empty()) return InvalidArgument("run " + id + " has no repo");
+  if (auto dir = PathUnder(options_.data_dir, s.recipe); !dir.ok()) {
+    return InvalidArgument("run " + id + ": the recipe's name " + dir.status().message());
+  }
+  if (run.clone_url.empty()) return InvalidArgument("run " + id + " has no clone URL");
+  if (Status st = options_.clone_sources.Check(run.clone_url); !st.ok()) {
+    return InvalidArgument("run " + id + ": " + st.message());
+  }
+  if (!run.head_sha.empty() && !IsCommitSha(run.head_sha)) {
+    return InvalidArgument("run " + id + ": its head is not a commit id");
+  }
   s.source = run.clone_url;
+  s.git_protocols = options_.clone_sources.GitProtocols();
   s.ref = run.head_sha.empty() ? run.head_ref : run.head_sha;
   s.fetch_ref = run.pr > 0 ? "refs/pull/" + std::to_string(run.pr) + "/head" : run.head_ref;
   s.domain = RunDomain(s.recipe, run.pr, run.id, options_.domain_suffix);
-  std::string id = std::to_string(run.id);
   s.work_dir = options_.data_dir + "/work/" + id;
   s.log_dir = options_.data_dir + "/runs/" + id;
   s.log_rel_dir = "runs/" + id;

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "bot/runner/clone_source.h"
 #include "bot/runner/suite.h"
 #include "bot/store/run_gate.h"
 #include "bot/store/store.h"
@@ -29,6 +30,7 @@ struct SchedulerOptions {
   std::string domain_suffix = "ci.localhost";
   SuiteSpec defaults;                   // server, abra, app_url, connect_to, timeouts, secrets...
   std::string overlay_dir;              // <recipe>.ini files; empty: none
+  CloneSources clone_sources;           // where runs may clone from (default: nowhere)
   std::vector<std::string> approved_recipes;  // names or owner/name
   std::chrono::milliseconds poll{1000};
   int max_attempts = 2;                 // a run interrupted by restarts runs at most this often
@@ -62,7 +64,9 @@ class Scheduler {
   // again, so a restart picks them up. Returns when every worker is done.
   void Stop();
 
-  // The suite spec a run would get (public for `cc-ci check` and tests).
+  // The suite spec a run would get (public for `cc-ci check` and tests). InvalidArgument for
+  // a run the runner must not start: a clone URL CloneSources refuses, a head that is not a
+  // commit id, a repository whose name cannot be a directory.
   Result<SuiteSpec> SpecFor(const Run& run) const;
   int active() const;
 

@@ -8,7 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/path_under.h"
+#include "base/private_files.h"
 #include "bot/runner/backup_labels.h"
+#include "bot/runner/clone_source.h"
 #include "bot/runner/command_output.h"
 #include "bot/runner/higher_rungs.h"
 #include "bot/runner/host_tools.h"
@@ -64,7 +67,9 @@ class SuiteRun : public RungIo {
   SuiteRun(const SuiteSpec& spec, const SuiteDeps& deps, const CancelToken& cancel)
       : spec_(spec), deps_(deps), cancel_(cancel), retry_(spec.retry_failed_stages) {
     abra_dir_ = spec_.work_dir + "/abra";
-    recipe_dir_ = abra_dir_ + "/recipes/" + spec_.recipe;
+    auto recipe_dir = PathUnder(abra_dir_ + "/recipes", spec_.recipe);
+    if (recipe_dir.ok()) recipe_dir_ = *recipe_dir;
+    else bad_recipe_ = recipe_dir.status().message();
     env_file_ = abra_dir_ + "/servers/" + spec_.server + "/" + spec_.domain + ".env";
   }
 
@@ -95,11 +100,11 @@ class SuiteRun : public RungIo {
     }
     std::string problems;
     if (fs::exists(abra_dir_)) {
-      Step un = Abra({"app", "undeploy", spec_.domain, "--no-input"});
+      Step un = Abra({"app", "undeploy", "--no-input"}, {spec_.domain});
       if (!un.started) problems = NotStarted(un);
       if (un.ok()) WaitUndeployed();
       if (fs::exists(env_file_)) {
-        Step rm = RemoveRetried({"app", "remove", spec_.domain, "--force", "--no-input"});
+        Step rm = RemoveRetried({"app", "remove", "--force", "--no-input"}, {spec_.domain});
         if (!rm.ok()) problems = "abra app remove " + rm.Describe() + ": " + LastLine(rm.output);
       }
     } else {
@@ -215,8 +220,10 @@ class SuiteRun : public RungIo {
             std::vector<std::string> extra_env = {}, const std::string& unlogged_why = "") {
     Command cmd;
     cmd.argv = std::move(argv);
-    cmd.env = {"ABRA_DIR=" + abra_dir_, "PAGER=cat", "GIT_PAGER=cat", "GIT_TERMINAL_PROMPT=0"};
+    cmd.env = {"ABRA_DIR=" + abra_dir_, "PAGER=cat", "GIT_PAGER=cat", "GIT_TERMINAL_PROMPT=0",
+               "GIT_ALLOW_PROTOCOL=" + spec_.git_protocols};
     cmd.env.insert(cmd.env.end(), extra_env.begin(), extra_env.end());
+    cmd.pass_env = spec_.pass_env;
     cmd.cwd = cwd;
     cmd.timeout = spec_.overlay.stage_timeout.value_or(spec_.stage_timeout);
     cmd.pid_file = CommandPidFile(spec_);
@@ -239,24 +246,39 @@ class SuiteRun : public RungIo {
     if (!step.result.ok()) log_->Note(cmd.argv[0] + " " + step.Describe());
     return step;
   }
-  Step Abra(std::vector<std::string> args, const std::string& unlogged_why = "") {
+  // `abra <args> -- <operands>`: cobra ends its flags at "--", so an operand (a domain, a
+  // recipe name from a webhook) can never pass for a flag.
+  Step Abra(std::vector<std::string> args, const std::vector<std::string>& operands,
+            const std::string& unlogged_why = "") {
     args.insert(args.begin(), spec_.abra);
+    if (!operands.empty()) args.push_back("--");
+    args.insert(args.end(), operands.begin(), operands.end());
     return Exec(std::move(args), true, "", {}, unlogged_why);
   }
-  Step Git(std::vector<std::string> args, bool capture = false) {
+  // `git <args> --end-of-options <operands>` in the recipe's checkout, for the same reason.
+  Step Git(std::vector<std::string> args, const std::vector<std::string>& operands = {},
+           bool capture = false) {
     // Under a pty git would page and colour its output.
     args.insert(args.begin(), {"git", "--no-pager", "-c", "color.ui=never", "-C", recipe_dir_});
+    if (!operands.empty()) args.push_back("--end-of-options");
+    args.insert(args.end(), operands.begin(), operands.end());
     return Exec(std::move(args), capture);
+  }
+
+  // Checks `rev` out, detached, discarding local changes. `git switch`, not `git checkout`:
+  // checkout (git 2.39) does not take --end-of-options.
+  Step Switch(const std::string& rev) {
+    return Git({"switch", "--quiet", "--detach", "--force"}, {rev});
   }
 
   // Checks out spec_.ref in the recipe dir (fetching fetch_ref if the ref is not there).
   Step CheckoutHead() {
-    if (!head_sha_.empty()) return Git({"checkout", "--quiet", "--force", head_sha_});
-    Step s = Git({"checkout", "--quiet", "--force", spec_.ref});
+    if (!head_sha_.empty()) return Switch(head_sha_);
+    Step s = Switch(spec_.ref);
     if (s.ok() || !s.started || s.result.cancelled || spec_.fetch_ref.empty()) return s;
-    Step f = Git({"fetch", "--quiet", "origin", spec_.fetch_ref});
+    Step f = Git({"fetch", "--quiet"}, {"origin", spec_.fetch_ref});
     if (!f.ok()) return f;
-    return Git({"checkout", "--quiet", "--force", spec_.ref});
+    return Switch(spec_.ref);
   }
 
   // An operator's shell command (overlay checks), in the recipe checkout, told where the app is.
@@ -338,10 +360,11 @@ class SuiteRun : public RungIo {
   // swarm was only preparing when the stack was removed can create its container (and hold
   // a volume) after WaitUndeployed saw none; each retry first waits for the stack's
   // containers again. Not repeated when abra could not start, hung or was cancelled.
-  Step RemoveRetried(std::vector<std::string> args) {
+  Step RemoveRetried(const std::vector<std::string>& args,
+                     const std::vector<std::string>& operands) {
     Step s;
     for (int attempt = 1; attempt <= 5; ++attempt) {
-      s = Abra(args);
+      s = Abra(args, operands);
       if (s.ok() || !s.started || s.result.cancelled || s.result.timed_out || s.result.signal) break;
       if (attempt < 5) {
         deps_.sleep(spec_.swarm_poll);
@@ -354,21 +377,21 @@ class SuiteRun : public RungIo {
   // --- stages ---
   bool Install() {
     StageRecord st = Begin("install", 0);
-    std::error_code ec;
-    fs::create_directories(abra_dir_ + "/servers/" + spec_.server, ec);
-    if (ec) {
-      Push(CiError(st, "cannot create " + abra_dir_ + ": " + ec.message()));
+    if (!bad_recipe_.empty()) return Push(CiError(st, bad_recipe_)), false;
+    if (Status made = MakePrivateDirs(abra_dir_ + "/servers/" + spec_.server); !made.ok()) {
+      Push(CiError(st, made.message()));
       return false;
     }
     // Is the server there at all? A missing abra or an unreachable server is cc-ci's trouble.
-    Step pre = Abra({"app", "ls", "--server", spec_.server, "--no-input"});
+    Step pre = Abra({"app", "ls", "--server", spec_.server, "--no-input"}, {});
     if (auto b = Broke(st, pre, "abra")) return Push(*b), false;
     if (!pre.ok()) {
       Push(CiError(st, "server " + spec_.server + " unreachable: abra app ls " + pre.Describe() +
                            ": " + LastLine(pre.output)));
       return false;
     }
-    Step clone = Exec({"git", "clone", "--quiet", spec_.source, recipe_dir_}, true);
+    Step clone =
+        Exec({"git", "clone", "--quiet", "--end-of-options", spec_.source, recipe_dir_}, true);
     if (auto b = Broke(st, clone, "git")) return Push(*b), false;
     if (!clone.ok()) {
       Push(CiError(st, "cannot clone " + spec_.source + ": git " + clone.Describe() + ": " +
@@ -383,10 +406,12 @@ class SuiteRun : public RungIo {
     }
     // A branch or "HEAD" means something else once `abra app new` moved the checkout: pin
     // the commit now.
-    Step sha = Git({"rev-parse", "HEAD"}, true);
+    Step sha = Git({"rev-parse", "HEAD"}, {}, true);
     if (auto b = Broke(st, sha, "git")) return Push(*b), false;
     head_sha_ = LastLine(sha.output);
-    if (!sha.ok() || head_sha_.size() < 7) return Push(CiError(st, "cannot resolve " + spec_.ref)), false;
+    if (!sha.ok() || !IsCommitSha(head_sha_)) {
+      return Push(CiError(st, "cannot resolve " + spec_.ref)), false;
+    }
     log_->Note("testing " + spec_.recipe + " at " + head_sha_);
     return InstallApp(st);
   }
@@ -395,9 +420,11 @@ class SuiteRun : public RungIo {
   // Its retry (StageRetry) picks up where the first attempt stopped and deploys again.
   bool InstallApp(StageRecord st) {
     bool prepared = true;  // the recipe is there: lint can run whatever happens next
-    Step made = fs::exists(env_file_) ? DoneBefore()
-                                      : Abra({"app", "new", spec_.recipe, "--server", spec_.server,
-                                              "--domain", spec_.domain, "--no-input"});
+    Step made = fs::exists(env_file_)
+                    ? DoneBefore()
+                    : Abra({"app", "new", "--server", spec_.server, "--domain", spec_.domain,
+                            "--no-input"},
+                           {spec_.recipe});
     if (auto b = Broke(st, made, "abra")) return Push(*b), prepared;
     if (!made.ok()) {
       Push(End(st, kStageFail, "abra app new " + made.Describe() + ": " + LastLine(made.output),
@@ -407,9 +434,8 @@ class SuiteRun : public RungIo {
     // Not `app new --secrets`: abra prints the values it generates, which no redaction list
     // knows in advance. Generated in a step of their own whose output never reaches the log.
     Step secrets = secrets_made_ ? DoneBefore()
-                                 : Abra({"app", "secret", "generate", spec_.domain, "--all",
-                                         "--no-input"},
-                                        "it holds the generated secrets");
+                                 : Abra({"app", "secret", "generate", "--all", "--no-input"},
+                                        {spec_.domain}, "it holds the generated secrets");
     if (auto b = Broke(st, secrets, "abra")) return Push(*b), prepared;
     if (!secrets.ok()) {
       // Only abra's own error line is shown; anything else could be a generated value.
@@ -433,12 +459,12 @@ class SuiteRun : public RungIo {
       for (const auto& kv : spec_.overlay.env) env << kv << "\n";
       env_added_ = true;
     }
-    std::vector<std::string> deploy_args = {"app", "deploy", spec_.domain, "--chaos",
-                                            "--no-domain-checks", "--no-input"};
+    std::vector<std::string> deploy_args = {"app", "deploy", "--chaos", "--no-domain-checks",
+                                            "--no-input"};
     // A retry deploys over whatever the failed attempt left.
-    if (deployed_once_) deploy_args.insert(deploy_args.begin() + 4, "--force");
+    if (deployed_once_) deploy_args.push_back("--force");
     deployed_once_ = true;
-    Step deploy = Abra(deploy_args);
+    Step deploy = Abra(deploy_args, {spec_.domain});
     if (auto b = Broke(st, deploy, "abra")) return Push(*b), prepared;
     if (!deploy.ok()) {
       Push(End(st, kStageFail, "abra app deploy " + deploy.Describe() + ": " +
@@ -479,8 +505,8 @@ class SuiteRun : public RungIo {
     StageRecord st = Begin("upgrade", 1);
     std::string base = spec_.overlay.upgrade_base;
     if (base.empty()) {
-      Step tags = Git({"tag", "--list"}, true);
-      Step at = Git({"tag", "--points-at", head_sha_}, true);
+      Step tags = Git({"tag", "--list"}, {}, true);
+      Step at = Git({"tag", "--points-at=" + head_sha_}, {}, true);
       if (auto b = Broke(st, tags, "git")) return Push(*b);
       auto prev = ReleasesFromGit(tags.output, at.output).previous;
       if (!prev) return Push(End(st, kStageSkip, "no previous release to upgrade from (no x.y.z+upstream tag)"));
@@ -488,22 +514,22 @@ class SuiteRun : public RungIo {
     }
     log_->Note("upgrading from " + base + " to " + head_sha_);
     // The previous release, on fresh volumes.
-    Step un = Abra({"app", "undeploy", spec_.domain, "--no-input"});
+    Step un = Abra({"app", "undeploy", "--no-input"}, {spec_.domain});
     if (auto b = Broke(st, un, "abra")) return Push(*b);
     if (un.ok()) WaitUndeployed();
     // Should something else still hold a volume a while: retry.
-    Step vol = RemoveRetried({"app", "volume", "remove", spec_.domain, "--force", "--no-input"});
+    Step vol = RemoveRetried({"app", "volume", "remove", "--force", "--no-input"}, {spec_.domain});
     if (auto b = Broke(st, vol, "abra")) return Push(*b);
     if (!vol.ok()) {
       return Push(End(st, kStageUnverified, "the volumes could not be removed for a fresh "
                                             "install of the previous release: abra app volume "
                                             "remove " + vol.Describe() + ": " + LastLine(vol.output)));
     }
-    Step old = Git({"checkout", "--quiet", "--force", base});
+    Step old = Switch(base);
     if (auto b = Broke(st, old, "git")) return Push(*b);
     if (!old.ok()) return Push(End(st, kStageUnverified, "cannot check out the upgrade base " + base));
-    Step d1 = Abra({"app", "deploy", spec_.domain, base, "--force", "--no-domain-checks",
-                        "--no-input"});
+    Step d1 = Abra({"app", "deploy", "--force", "--no-domain-checks", "--no-input"},
+                   {spec_.domain, base});
     if (auto b = Broke(st, d1, "abra")) return Push(*b);
     if (!d1.ok()) {
       return Push(End(st, kStageUnverified, "the previous release " + base + " did not deploy: " +
@@ -517,8 +543,8 @@ class SuiteRun : public RungIo {
     Step head = CheckoutHead();
     if (auto b = Broke(st, head, "git")) return Push(*b);
     if (!head.ok()) return Push(CiError(st, "cannot check out " + head_sha_));
-    Step d2 = Abra({"app", "deploy", spec_.domain, "--chaos", "--force", "--no-domain-checks",
-                        "--no-input"});
+    Step d2 = Abra({"app", "deploy", "--chaos", "--force", "--no-domain-checks", "--no-input"},
+                   {spec_.domain});
     if (auto b = Broke(st, d2, "abra")) return Push(*b);
     if (!d2.ok()) {
       return Push(End(st, kStageFail, "abra app deploy " + d2.Describe() + ": " + LastLine(d2.output),
@@ -593,7 +619,7 @@ class SuiteRun : public RungIo {
     // Right after a deploy a backup can fail (409) until the app is really up: retry.
     Step b;
     for (int attempt = 1; attempt <= 3; ++attempt) {
-      b = Abra({"app", "backup", "create", spec_.domain, "--no-input"});
+      b = Abra({"app", "backup", "create", "--no-input"}, {spec_.domain});
       if (auto broke = Broke(st, b, "abra")) return Push(*broke);
       if (b.ok()) return Push(End(st, kStagePass, "", 0));
       if (b.result.timed_out || b.result.signal) break;  // a hang is not worth repeating
@@ -621,7 +647,7 @@ class SuiteRun : public RungIo {
                                                   ": " + LastLine(change.output)));
       }
     }
-    Step r = Abra({"app", "restore", spec_.domain, "--no-input"});
+    Step r = Abra({"app", "restore", "--no-input"}, {spec_.domain});
     if (auto b = Broke(st, r, "abra")) return Push(*b);
     if (!r.ok()) {
       return Push(End(st, kStageFail, "abra app restore " + r.Describe() + ": " + LastLine(r.output),
@@ -683,7 +709,7 @@ class SuiteRun : public RungIo {
     Step head = CheckoutHead();
     if (auto b = Broke(st, head, "git")) return Push(*b);
     if (!head.ok()) return Push(CiError(st, "cannot check out " + head_sha_ + " to lint it"));
-    Step l = Abra({"recipe", "lint", spec_.recipe, "--chaos", "--no-input"});
+    Step l = Abra({"recipe", "lint", "--chaos", "--no-input"}, {spec_.recipe});
     if (auto b = Broke(st, l, "abra")) return Push(*b);
     auto report = ParseLintOutput(l.output);
     if (!report.ok()) {
@@ -744,7 +770,7 @@ class SuiteRun : public RungIo {
     return c;
   }
   CommandOutcome RunGit(const std::vector<std::string>& args) override {
-    return Outcome(Git(args, true));
+    return Outcome(Git(args, {}, true));
   }
   CommandOutcome RunDocker(const std::vector<std::string>& args) override {
     std::vector<std::string> argv = {spec_.docker, "--context", spec_.server};
@@ -770,6 +796,7 @@ class SuiteRun : public RungIo {
   const CancelToken& cancel_;
   const CancelToken* cancel_override_ = nullptr;
   std::string abra_dir_, recipe_dir_, env_file_;
+  std::string bad_recipe_;  // why the recipe's name cannot be a directory, if it cannot
   std::string head_sha_;  // the commit under test, once resolved
   std::unique_ptr<StageLog> log_;
   std::map<std::string, std::string> stages_status_;
@@ -786,15 +813,13 @@ class SuiteRun : public RungIo {
 }  // namespace
 
 SuiteResult RunSuite(const SuiteSpec& spec, const SuiteDeps& deps, const CancelToken& cancel) {
-  std::error_code ec;
-  fs::create_directories(spec.log_dir, ec);
+  (void)MakePrivateDirs(spec.log_dir);
   SuiteRun run(spec, deps, cancel);
   return run.Run();
 }
 
 StageRecord RunTeardown(const SuiteSpec& spec, const SuiteDeps& deps) {
-  std::error_code ec;
-  fs::create_directories(spec.log_dir, ec);
+  (void)MakePrivateDirs(spec.log_dir);
   CancelToken never;
   SuiteRun run(spec, deps, never);
   return run.Teardown();

@@ -9,7 +9,10 @@
 //
 // The suite is independent of the store and the forge: the scheduler (and `cc-ci check`)
 // give it a spec, an Executor and an observer that hears about each stage as it starts and
-// ends.
+// ends. Nothing from the spec that a webhook named reaches a command as an option: git gets
+// `--end-of-options` and abra (cobra) `--` before such arguments, the recipe's checkout path
+// must stay under the run's dir (base/path_under.h), and every command runs with a built
+// environment (no CC_CI_* secret) and GIT_ALLOW_PROTOCOL.
 
 #include <chrono>
 #include <functional>
@@ -53,6 +56,12 @@ struct SuiteSpec {
   // Between looks at the swarm while an undeployed stack's tasks stop.
   std::chrono::milliseconds swarm_poll{250};
   bool recipe_approved = false;  // may the recipe's own checks (overlay recipe_checks) run?
+  // Copied from cc-ci's environment into every command's, besides the base names of
+  // base/child_env.h (runner.pass_env); cc-ci's own CC_CI_* never are.
+  std::vector<std::string> pass_env;
+  // What git may use to fetch (GIT_ALLOW_PROTOCOL, set for every command):
+  // CloneSources::GitProtocols() for a run; "file" is needed only to clone a local path.
+  std::string git_protocols = "https:http:ssh";
   // Default-branch runs: a failed stage runs once more, `flaky` if it then passes
   // (bot/runner/stage_retry.h). Never for PR runs.
   bool retry_failed_stages = false;

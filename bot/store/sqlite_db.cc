@@ -1,5 +1,7 @@
 #include "bot/store/sqlite_db.h"
 
+#include "base/private_files.h"
+
 namespace ccci {
 
 SqliteStmt& SqliteStmt::Bind(int i, int64_t v) {
@@ -48,6 +50,12 @@ void SqliteStmt::Reset() {
 }
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const Options& options) {
+  bool memory = options.path == ":memory:";
+  if (!memory && !options.read_only) {
+    // Created private (SQLite would make it 0644 less the umask); its -wal and -shm files
+    // take the database file's mode.
+    CCCI_RETURN_IF_ERROR(MakePrivateFile(options.path));
+  }
   sqlite3* raw = nullptr;
   int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
@@ -59,7 +67,6 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const Options& options) {
   }
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
-  bool memory = options.path == ":memory:";
   if (!options.read_only) {
     CCCI_RETURN_IF_ERROR(db->Exec(memory ? "PRAGMA journal_mode=MEMORY" : "PRAGMA journal_mode=WAL"));
     CCCI_RETURN_IF_ERROR(db->Exec(options.synchronous_full ? "PRAGMA synchronous=FULL"

@@ -72,7 +72,7 @@ class StmtRef {
 class SqliteDb {
  public:
   struct Options {
-    std::string path;                // a file, or ":memory:"
+    std::string path;                // a file (created 0640, base/private_files.h), or ":memory:"
     bool synchronous_full = false;   // FULL (power loss) instead of NORMAL (process crash)
     bool read_only = false;
     // How long to wait for a lock another process holds before failing with Unavailable.

@@ -104,11 +104,12 @@ Status SqliteStore::EnqueueRunReport(int64_t run_id, const std::string& state,
 
 Result<std::vector<OutboxMessage>> SqliteStore::DueMessages(int64_t now_ms, int limit) {
   return Read<std::vector<OutboxMessage>>([&](SqliteDb& db) -> Result<std::vector<OutboxMessage>> {
-    // The oldest pending message of each PR, if it is due.
+    // The oldest pending message of each PR's lane, if it is due.
     auto s = db.Prepare(std::string("SELECT ") + kColumns +
                         " FROM outbox o WHERE state = 'pending' AND next_attempt_at <= ?1 "
                         "AND id = (SELECT min(id) FROM outbox p WHERE p.state = 'pending' "
-                        "AND p.repo = o.repo AND p.pr = o.pr) ORDER BY id LIMIT ?2");
+                        "AND p.repo = o.repo AND p.pr = o.pr AND p.lane = o.lane) "
+                        "ORDER BY id LIMIT ?2");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit));
     return Collect(*s);

@@ -106,7 +106,13 @@ Status SqliteStore::FinishRun(int64_t id, const std::string& state, std::optiona
     auto row = (*s)->Step();
     if (!row.ok()) return row.status();
     if (!*row) return FailedPrecondition("run " + std::to_string(id) + " is not running");
-    return Status::Ok();
+    // A stage still running now never will (the run was abandoned, e.g. after restarts).
+    auto close = db.Prepare(
+        "UPDATE stages SET status = 'error', reason = 'did not finish: ' || ?2, "
+        "duration_ms = max(0, ?3 - started_at) WHERE run_id = ?1 AND status = 'running'");
+    if (!close.ok()) return close.status();
+    (*close)->Bind(1, id).Bind(2, reason.empty() ? state : reason).Bind(3, now);
+    return (*close)->Run();
   });
 }
 

@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "bot/store/migrations.h"
+#include "bot/store/pr_heads.h"
 
 namespace ccci {
 namespace {
@@ -109,6 +110,61 @@ Status AddCommand(SqliteDb& db, const Delivery& d, const CommandRequest& c, int6
   CCCI_RETURN_IF_ERROR((*ins)->Run());
   out->command_id = db.Changes() > 0 ? db.LastInsertId() : 0;
   return Status::Ok();
+}
+
+// The id of an earlier delivery with the same id or body, or "". (`body_sha256 != ''` as
+// written lets SQLite use the partial index deliveries_by_body.)
+Result<std::string> EarlierDelivery(SqliteDb& db, const Delivery& d) {
+  auto seen = db.Prepare(
+      "SELECT id FROM deliveries WHERE id = ?1 UNION ALL "
+      "SELECT id FROM deliveries WHERE body_sha256 = ?2 AND body_sha256 != '' LIMIT 1");
+  if (!seen.ok()) return seen.status();
+  (*seen)->Bind(1, d.id).Bind(2, d.body_sha256);
+  auto row = (*seen)->Step();
+  if (!row.ok()) return row.status();
+  return *row ? (*seen)->Text(0) : std::string();
+}
+
+Status RecordInTxn(SqliteDb& db, const Delivery& delivery, const Work& work, int64_t now,
+                   RecordOutcome* out) {
+  auto earlier = EarlierDelivery(db, delivery);
+  if (!earlier.ok()) return earlier.status();
+  if (!earlier->empty()) {
+    out->duplicate = true;
+    out->duplicate_of = *earlier;
+    return Status::Ok();
+  }
+  std::string outcome = "ignored";
+  std::string detail = work.ignored_reason;
+  auto fresh = FreshEnough(db, delivery, work, now, out, &outcome);
+  if (!fresh.ok()) return fresh.status();
+  switch (*fresh ? work.kind : Work::Kind::kNone) {
+    case Work::Kind::kNone:
+      break;
+    case Work::Kind::kQueueRun:
+      CCCI_RETURN_IF_ERROR(QueueRun(db, delivery, work.run, now, out, &outcome));
+      detail = "run " + std::to_string(out->run_id);
+      break;
+    case Work::Kind::kCancel:
+      CCCI_RETURN_IF_ERROR(CancelRuns(db, work, now, out));
+      outcome = "cancel";
+      break;
+    case Work::Kind::kCommand:
+      CCCI_RETURN_IF_ERROR(AddCommand(db, delivery, work.command, now, out));
+      outcome = "command";
+      detail = "command " + std::to_string(out->command_id);
+      break;
+  }
+  auto ins = db.Prepare(
+      "INSERT INTO deliveries (id, event, event_type, action, repo, pr, head_sha, sender, "
+      "received_at, outcome, detail, body_sha256) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  if (!ins.ok()) return ins.status();
+  (*ins)->Bind(1, delivery.id).Bind(2, delivery.event).Bind(3, delivery.event_type);
+  (*ins)->Bind(4, delivery.action).Bind(5, delivery.repo).Bind(6, delivery.pr);
+  (*ins)->Bind(7, delivery.head_sha).Bind(8, delivery.sender).Bind(9, delivery.received_at_ms);
+  (*ins)->Bind(10, outcome).Bind(11, detail).Bind(12, delivery.body_sha256);
+  return (*ins)->Run();
 }
 
 }  // namespace
@@ -290,43 +346,7 @@ Result<RecordOutcome> SqliteStore::RecordDelivery(const Delivery& delivery, cons
   int64_t now = options_.clock->NowUnixMillis();
   Status s = Write([&](SqliteDb& db) -> Status {
     out = RecordOutcome();
-    auto seen = db.Prepare("SELECT 1 FROM deliveries WHERE id = ?1");
-    if (!seen.ok()) return seen.status();
-    (*seen)->Bind(1, delivery.id);
-    auto row = (*seen)->Step();
-    if (!row.ok()) return row.status();
-    if (*row) {
-      out.duplicate = true;
-      return Status::Ok();
-    }
-    std::string outcome = "ignored";
-    std::string detail = work.ignored_reason;
-    switch (work.kind) {
-      case Work::Kind::kNone:
-        break;
-      case Work::Kind::kQueueRun:
-        CCCI_RETURN_IF_ERROR(QueueRun(db, delivery, work.run, now, &out, &outcome));
-        detail = "run " + std::to_string(out.run_id);
-        break;
-      case Work::Kind::kCancel:
-        CCCI_RETURN_IF_ERROR(CancelRuns(db, work, now, &out));
-        outcome = "cancel";
-        break;
-      case Work::Kind::kCommand:
-        CCCI_RETURN_IF_ERROR(AddCommand(db, delivery, work.command, now, &out));
-        outcome = "command";
-        detail = "command " + std::to_string(out.command_id);
-        break;
-    }
-    auto ins = db.Prepare(
-        "INSERT INTO deliveries (id, event, event_type, action, repo, pr, head_sha, sender, "
-        "received_at, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-    if (!ins.ok()) return ins.status();
-    (*ins)->Bind(1, delivery.id).Bind(2, delivery.event).Bind(3, delivery.event_type);
-    (*ins)->Bind(4, delivery.action).Bind(5, delivery.repo).Bind(6, delivery.pr);
-    (*ins)->Bind(7, delivery.head_sha).Bind(8, delivery.sender).Bind(9, delivery.received_at_ms);
-    (*ins)->Bind(10, outcome).Bind(11, detail);
-    return (*ins)->Run();
+    return RecordInTxn(db, delivery, work, now, &out);
   });
   if (!s.ok()) return s;
   return out;

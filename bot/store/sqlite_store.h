@@ -22,11 +22,16 @@
 #include "bot/chatops/command_store.h"
 #include "bot/forge/outbox_store.h"
 #include "bot/store/history_store.h"
+#include "bot/store/pr_check_store.h"
 #include "bot/store/store.h"
 
 namespace ccci {
 
-class SqliteStore : public Store, public OutboxStore, public CommandStore, public HistoryStore {
+class SqliteStore : public Store,
+                    public OutboxStore,
+                    public CommandStore,
+                    public HistoryStore,
+                    public PrCheckStore {
  public:
   struct Options {
     std::string path;  // database file, or ":memory:" for no persistence (benchmarks)
@@ -87,6 +92,10 @@ class SqliteStore : public Store, public OutboxStore, public CommandStore, publi
                                        const std::string& by) override;
   Result<bool> IsApproved(const std::string& repo, int64_t pr) override;
   Result<bool> RetestWaitingRun(int64_t run_id, const std::string& by) override;
+
+  // PrCheckStore (sqlite_pr_heads.cc).
+  Result<std::vector<PrCheck>> PendingPrChecks(int limit) override;
+  Status FinishPrCheck(const PrCheck& check) override;
 
   // Runs `fn` inside the writer's next transaction (in a savepoint of its own: if it fails,
   // only its changes are rolled back). Returns once committed. For other components'

@@ -25,6 +25,9 @@ inline constexpr const char* kRunSuperseded = "superseded";
 
 struct Delivery {
   std::string id;  // X-Gitea-Delivery
+  // SHA-256 of the signed body. The signature does not cover the delivery id, so a body
+  // replayed under a new id is recognised by this (within storage.delivery_retention).
+  std::string body_sha256;
   std::string event;
   std::string event_type;
   std::string action;
@@ -57,6 +60,18 @@ struct CommandRequest {
   std::optional<bool> author_can_push;  // from the payload's repository.permissions
 };
 
+// What a pull_request delivery says of its PR's state, to tell news from a replay of an older
+// payload (issue 11.11): Gitea's pull_request.updated_at only grows.
+struct PrFreshness {
+  int64_t updated_at_ms = 0;
+  std::string state;  // open | closed
+  // When the delivery is no newer than the newest recorded for the PR but says otherwise
+  // (another head, another state): true keeps its work for the reconciler to check with
+  // Gitea (PrCheckStore); false (no forge to ask) applies it.
+  bool ask_forge = false;
+  bool verified = false;  // Gitea confirmed the work: apply it whatever is recorded
+};
+
 // The work a delivery causes, decided by the intake before anything is stored.
 struct Work {
   enum class Kind { kNone, kQueueRun, kCancel, kCommand };
@@ -67,11 +82,18 @@ struct Work {
   std::string cancel_repo;     // kCancel
   int64_t cancel_pr = 0;
   std::string cancel_reason;
+  // For the work of a pull_request delivery (a PR run or a cancel), when it has updated_at.
+  std::optional<PrFreshness> freshness;
 };
 
 // What recording a delivery did. Exactly one of the effects applies.
 struct RecordOutcome {
-  bool duplicate = false;          // the delivery id was seen before; nothing was done
+  bool duplicate = false;          // the delivery id or body was seen before; nothing was done
+  std::string duplicate_of;        // the earlier delivery's id
+  // The PR has a newer delivery recorded (updated_at); nothing was done.
+  bool stale = false;
+  int64_t newest_updated_at_ms = 0;  // stale: the newer delivery's updated_at
+  bool awaiting_check = false;     // in doubt: kept for the reconciler to check with Gitea
   int64_t run_id = 0;              // the queued run (new, or the one it coalesced into)
   bool coalesced = false;          // a run for this head was already queued or running
   std::vector<int64_t> superseded;       // queued runs of the PR this one replaced
@@ -204,7 +226,8 @@ class Store {
   // current stage.
   virtual Status RecordStage(const StageRecord& stage) = 0;
   virtual Result<std::vector<StageRecord>> ListStages(int64_t run_id) = 0;  // by seq
-  // running -> finished | error | cancelled, with the level (finished only) and reason.
+  // running -> finished | error | cancelled, with the level (finished only) and reason. A
+  // stage still recorded as running becomes error ("did not finish: <reason>").
   virtual Status FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,
                            const std::string& reason) = 0;
   // running -> queued again (after cc-ci restarted under it); its stages are cleared.

@@ -43,6 +43,10 @@ const Case kCases[] = {
     {"several_commands", "!cc-ci cancel\n!cc-ci retest", {K::kCancel, K::kRetest}},
     {"crlf_lines", "hi\r\n!cc-ci help\r\n", {K::kHelp}},
     {"empty", "", {}},
+    {"at_most_ten_read",
+     "!cc-ci a\n!cc-ci b\n!cc-ci c\n!cc-ci d\n!cc-ci e\n!cc-ci f\n!cc-ci g\n!cc-ci h\n"
+     "!cc-ci i\n!cc-ci j\n!cc-ci retest",
+     std::vector<CommandKind>(10, K::kUnknown)},
 };
 
 INSTANTIATE_TEST_SUITE_P(Grammar, CommandParserTest, ::testing::ValuesIn(kCases),

@@ -87,6 +87,22 @@ TEST(ConfigTest, ValidateNamesTheKey) {
   EXPECT_NE(c.Validate().message().find("gitea.dry_run"), std::string::npos);
 }
 
+TEST(ConfigTest, PassEnvNeverNamesCcCisOwnVariables) {
+  for (const char* name : {"CC_CI_GITEA_TOKEN", "CC_CI_*", "CC_*", "*"}) {
+    Config c;
+    c.runner_pass_env = {"FAKE_*", name};
+    EXPECT_EQ(c.Validate().message(),
+              std::string("runner.pass_env: '") + name +
+                  "' names cc-ci's own CC_CI_* variables, which no command gets") << name;
+  }
+  Config c;
+  ASSERT_TRUE(ApplyIni("[runner]\npass_env = FAKE_*, AWS_PROFILE\nallowed_clone_urls = /srv/m\n",
+                       "f", &c).ok());
+  EXPECT_EQ(c.runner_pass_env, (std::vector<std::string>{"FAKE_*", "AWS_PROFILE"}));
+  EXPECT_EQ(c.runner_allowed_clone_urls, std::vector<std::string>{"/srv/m"});
+  EXPECT_TRUE(c.Validate().ok());
+}
+
 TEST(ConfigTest, TheRungsAboveLintHaveTheirKeys) {
   Config c;
   EXPECT_EQ(c.maintained_months, 6);

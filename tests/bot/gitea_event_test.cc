@@ -177,14 +177,15 @@ INSTANTIATE_TEST_SUITE_P(Variants, GiteaEventVariantTest, ::testing::ValuesIn(kV
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(GiteaEventTest, Push) {
-  std::string body = R"({"ref":"refs/heads/main","before":"a","after":"bbbb",
+  std::string body = R"({"ref":"refs/heads/main","before":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "after":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
     "repository":{"full_name":"o/r","default_branch":"main","clone_url":"https://g/o/r.git"},
     "sender":{"login":"carol"},"commits":[]})";
   auto e = ParseGiteaEvent("push", body);
   ASSERT_TRUE(e.ok()) << e.status().ToString();
   const auto& p = std::get<PushEvent>(*e);
   EXPECT_EQ(p.ref, "refs/heads/main");
-  EXPECT_EQ(p.after, "bbbb");
+  EXPECT_EQ(p.after, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
   EXPECT_EQ(p.sender, "carol");
 }
 

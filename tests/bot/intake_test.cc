@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/payload_edit.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
 
@@ -66,10 +67,20 @@ TEST_F(IntakeTest, RedeliveredIdIsADuplicateAndCausesNothing) {
   EXPECT_EQ(Runs().size(), 1u);
 }
 
-TEST_F(IntakeTest, SameHeadUnderANewDeliveryIdCoalesces) {
-  // Gitea's "Redeliver" makes a new delivery id for the same payload.
+TEST_F(IntakeTest, SamePayloadUnderANewDeliveryIdIsADuplicate) {
+  // Gitea's "Redeliver" makes a new delivery id for the same payload; so does a replay.
   ASSERT_EQ(intake_->Handle(Fixture("pull_request", "pull_request_opened.json", "d1")).status, 202);
   IntakeResponse r = intake_->Handle(Fixture("pull_request", "pull_request_opened.json", "d2"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.outcome, "duplicate");
+  EXPECT_EQ(r.message, "duplicate: delivery d2 repeats the payload of delivery d1");
+  EXPECT_EQ(Runs().size(), 1u);
+}
+
+TEST_F(IntakeTest, SameHeadInAnotherPayloadCoalesces) {
+  ASSERT_EQ(intake_->Handle(Fixture("pull_request", "pull_request_opened.json", "d1")).status, 202);
+  std::string again = testing::With("pull_request_opened.json", "/action", std::string("reopened"));
+  IntakeResponse r = intake_->Handle(Signed("pull_request", again, "d2"));
   EXPECT_EQ(r.status, 202);
   EXPECT_NE(r.message.find("already covers"), std::string::npos) << r.message;
   EXPECT_EQ(Runs().size(), 1u);
@@ -141,7 +152,7 @@ TEST_F(IntakeTest, IgnoredEventsAre200WithTheReason) {
             "\"action\": \"label_updated\""),
        "ignored: pull_request action 'label_updated' does not change what is tested"},
       {"push",
-       R"({"ref":"refs/heads/feature","after":"ab","repository":{"full_name":"o/r","default_branch":"main"},"sender":{"login":"x"}})",
+       R"({"ref":"refs/heads/feature","after":"abababababababababababababababababababab","repository":{"full_name":"o/r","default_branch":"main"},"sender":{"login":"x"}})",
        "ignored: push to branch 'feature' (pull request runs come from pull_request events)"},
   };
   int n = 0;
@@ -158,7 +169,7 @@ TEST_F(IntakeTest, IgnoredEventsAre200WithTheReason) {
 TEST_F(IntakeTest, PushToTheDefaultBranchQueuesABranchRun) {
   IntakeResponse r = intake_->Handle(Signed(
       "push",
-      R"({"ref":"refs/heads/main","after":"abcdef1234","repository":{"full_name":"o/r","default_branch":"main"},"sender":{"login":"x"}})",
+      R"({"ref":"refs/heads/main","after":"abcdef1234abcdef1234abcdef1234abcdef1234","repository":{"full_name":"o/r","default_branch":"main"},"sender":{"login":"x"}})",
       "p1"));
   EXPECT_EQ(r.status, 202);
   EXPECT_EQ(r.message, "accepted: run 1 queued for o/r@main at abcdef1");

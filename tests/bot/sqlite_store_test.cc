@@ -1,6 +1,7 @@
 #include "bot/store/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <thread>
@@ -147,6 +148,33 @@ TEST(SqliteStoreTest, TimestampsComeFromTheClock) {
   auto s = OpenAt(dir.File("db"), &clock);
   ASSERT_TRUE(s->RecordDelivery(D("a"), QueueWork("o/r", 1, "s1")).ok());
   EXPECT_EQ(s->GetRun(1).value().created_at_ms, clock.NowUnixMillis());
+}
+
+// Issue 11.16: under umask 000 the database was created 0644 (and a group could write it).
+TEST(SqliteStoreTest, UnderUmask000TheDatabaseAndItsWalArePrivate) {
+  testing::TempDir dir;
+  mode_t old = umask(0);
+  auto s = OpenAt(dir.File("cc-ci.db"));
+  umask(old);
+  ASSERT_TRUE(s);
+  ASSERT_FALSE(s->RecordDelivery(D("d1"), QueueWork("o/r", 1, "a")).value().duplicate);
+  auto mode = [&](const std::string& f) {
+    struct stat st;
+    return stat(dir.File(f).c_str(), &st) == 0 ? st.st_mode & 0777 : 01000;
+  };
+  EXPECT_EQ(mode("cc-ci.db"), 0640u);
+  EXPECT_EQ(mode("cc-ci.db-wal"), 0640u);
+  EXPECT_EQ(mode("cc-ci.db-shm"), 0640u);
+}
+
+TEST(SqliteStoreTest, AnOlderDatabaseMadeUnderUmask000IsMadePrivate) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.File("cc-ci.db"), "");
+  chmod(dir.File("cc-ci.db").c_str(), 0666);
+  ASSERT_TRUE(OpenAt(dir.File("cc-ci.db")));
+  struct stat st;
+  ASSERT_EQ(stat(dir.File("cc-ci.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u);
 }
 
 }  // namespace

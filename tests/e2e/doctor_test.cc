@@ -35,7 +35,7 @@ class DoctorTest : public ::testing::Test {
     server_ = std::make_unique<testing::ServerProcess>(
         kBinary, data_, std::vector<std::string>{"PATH=" + Path()});
     config_ = "[server]\npublic_url = http://127.0.0.1:" + std::to_string(server_->port()) +
-              "\n[storage]\ndata_dir = " + data_ + "\n[gitea]\nurl = " + gitea_.base_url() +
+              "\n[storage]\ndata_dir = " + data_ + "\n[runner]\npass_env = FAKE_*\n[gitea]\nurl = " + gitea_.base_url() +
               "\ntoken_file = " + dir_.File("token") + "\nrepos = coop-cloud/nextcloud\n";
   }
   void TearDown() override {
@@ -183,7 +183,7 @@ TEST_F(DoctorTest, NamesAWrongTokenAndAStoppedServer) {
 }
 
 TEST_F(DoctorTest, WithoutGiteaItSaysReportingIsDryRun) {
-  config_ = "[storage]\ndata_dir = " + data_ + "\n";
+  config_ = "[storage]\ndata_dir = " + data_ + "\n[runner]\npass_env = FAKE_*\n";
   testing::ChildResult r = Doctor();
   EXPECT_EQ(r.exit_code, 1);
   std::vector<std::string> failed = Failed(r.out);

@@ -51,7 +51,7 @@ class RungsEndToEnd : public ::testing::Test {
     std::ofstream(dir_.File("cc-ci.ini"))
         << "[runner]\ndomain = ci.test\napp_url = http://{domain}{health_path}\n"
         << "connect_to = ::127.0.0.1:" << proxy_->port() << "\nready_timeout = 10s\n"
-        << "screenshots = false\n"
+        << "screenshots = false\nallowed_clone_urls = " << dir_.path() << "\npass_env = FAKE_*\n"
         << ini;
     std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
     env.insert(env.end(), {"CC_CI_WEBHOOK_SECRET=test-secret", "PATH=" + path,

@@ -34,7 +34,7 @@ TEST(RunnerEndToEnd, AWebhookBecomesAFinishedRunReportedOnThePr) {
       << "[gitea]\ntrusted_users = alice\n"
       << "[runner]\ndomain = ci.test\napp_url = http://{domain}{health_path}\n"
       << "connect_to = ::127.0.0.1:" << proxy.port() << "\nready_timeout = 10s\n"
-      << "screenshots = true\n";
+      << "screenshots = true\nallowed_clone_urls = " << repo.dir << "\npass_env = FAKE_*\n";
   std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
   testing::ServerProcess server(
       CCCI_BIN_DIR "/cc-ci", dir.File("data"),
@@ -62,7 +62,7 @@ TEST(RunnerEndToEnd, AWebhookBecomesAFinishedRunReportedOnThePr) {
   EXPECT_NE(run.find("\"level\":7"), std::string::npos) << run;
 
   std::string log = testing::Get(server.port(), "/runs/1/logs/install.txt").body;
-  EXPECT_NE(log.find("$ abra app new nextcloud --server default --domain nextcloud-"),
+  EXPECT_NE(log.find("$ abra app new --server default --domain nextcloud-"),
             std::string::npos) << log;
   EXPECT_EQ(log.find("test-secret"), std::string::npos) << "the webhook secret never reaches a log";
 

@@ -266,7 +266,7 @@ TEST_F(TrustTest, AnUntrustedAuthorsPrWaitsForATrustedOkToTest) {
   EXPECT_EQ(gitea_.statuses().back().description, "cc-ci run 2 running");
 
   // The approval holds for later pushes to the PR.
-  PostPr(testing::SyncBody(Payload("pull_request_synchronized.json"), 17, "d00d"), "d3");
+  PostPr(testing::SyncBody(Payload("pull_request_synchronized.json"), 17, std::string(40, 'd')), "d3");
   EXPECT_EQ(Schedule(), std::vector<int64_t>{3});
   EXPECT_EQ(Stickies().size(), 1u);
 }

@@ -123,6 +123,16 @@ void FakeGitea::ClosePull(int64_t n, bool merged) {
   closed_[n] = merged;
 }
 
+void FakeGitea::ReopenPull(int64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  closed_.erase(n);
+}
+
+void FakeGitea::SetPullHead(int64_t n, const std::string& sha) {
+  std::lock_guard<std::mutex> lock(mu_);
+  heads_[n] = sha;
+}
+
 void FakeGitea::SetTokenUser(const std::string& login) {
   std::lock_guard<std::mutex> l(mu_);
   token_user_ = login;
@@ -373,7 +383,11 @@ int FakeGitea::Handle(const std::string& method, const std::string& uri, const s
       if (at != std::string::npos) out->replace(at, from.size(), to);
     };
     set("\"number\": 17", "\"number\": " + s[6]);
-    auto closed = closed_.find(std::strtoll(s[6].c_str(), nullptr, 10));
+    int64_t n = std::strtoll(s[6].c_str(), nullptr, 10);
+    if (auto head = heads_.find(n); head != heads_.end()) {
+      set("\"sha\": \"c3a1f7e9d2b4c6a8e0f1d3b5a7c9e1f2a4b6c8d0\"", "\"sha\": \"" + head->second + "\"");
+    }
+    auto closed = closed_.find(n);
     if (closed != closed_.end()) {
       set("\"state\": \"open\"", "\"state\": \"closed\"");
       if (closed->second) set("\"merged\": false", "\"merged\": true");

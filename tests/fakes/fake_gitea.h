@@ -65,6 +65,9 @@ class FakeGitea {
   void SetTokenScopes(const std::vector<std::string>& scopes);
   // PR `n` is closed (merged or not): left out of the open list, and GET .../pulls/n says so.
   void ClosePull(int64_t n, bool merged);
+  void ReopenPull(int64_t n);
+  // GET .../pulls/n says the PR's head is `sha` (a push to its branch).
+  void SetPullHead(int64_t n, const std::string& sha);
 
   std::vector<std::string> requests();    // "POST /api/v1/repos/o/r/issues/17/comments {...}"
   std::vector<std::string> violations();  // requests the spec does not allow; must stay empty
@@ -114,6 +117,7 @@ class FakeGitea {
   bool repo_admin_ = true, repo_push_ = true;
   std::vector<std::string> scopes_ = {"read:user", "write:issue", "write:repository"};
   std::map<int64_t, bool> closed_;  // PR -> merged
+  std::map<int64_t, std::string> heads_;  // PR -> head sha, when set
   std::map<std::string, std::map<std::string, std::string>> files_;  // branch -> path -> content
   std::map<std::string, int> commits_;
   std::vector<Pull> pulls_;

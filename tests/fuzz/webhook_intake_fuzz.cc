@@ -1,7 +1,12 @@
 // Fuzzes the whole webhook intake path behind the signature check: the form decoder, the
-// RapidJSON event parser for every event, and the work planner. The input's first byte picks
-// the event and content type; the rest is the body, signed correctly so the fuzzer gets past
-// the HMAC. A store stub accepts everything, so only parsing and planning are exercised.
+// RapidJSON event parser for every event, the payload checks and the work planner. The input's
+// first byte picks the event and content type; the rest is the body, signed correctly so the
+// fuzzer gets past the HMAC. A store stub accepts everything, so only parsing and planning are
+// exercised. Each input is handled on a thread with the server's request stack size
+// (kRequestThreadStackBytes): the fuzzer's own main thread has megabytes, where a deep
+// recursion that crashes the server would pass unnoticed.
+
+#include <pthread.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -46,6 +51,30 @@ class AcceptingStore : public ccci::Store {
   ccci::Status RequeueRun(int64_t, const std::string&) override { return ccci::Status::Ok(); }
 };
 
+struct Job {
+  ccci::Intake* intake;
+  const ccci::WebhookRequest* request;
+  ccci::IntakeResponse response;
+};
+
+// Runs the intake on a new thread of the request stack size and waits for it.
+ccci::IntakeResponse HandleOnRequestThread(ccci::Intake* intake, const ccci::WebhookRequest& req) {
+  Job job{intake, &req, {}};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, ccci::kRequestThreadStackBytes);
+  pthread_t thread;
+  auto run = [](void* arg) -> void* {
+    auto* j = static_cast<Job*>(arg);
+    j->response = j->intake->Handle(*j->request);
+    return nullptr;
+  };
+  if (pthread_create(&thread, &attr, run, &job) != 0) __builtin_trap();
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+  return job.response;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -68,7 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     signed_json = signed_json.substr(8);
   }
   req.signature = ccci::HmacSha256Hex("fuzz-secret", signed_json);
-  ccci::IntakeResponse r = intake->Handle(req);
+  ccci::IntakeResponse r = HandleOnRequestThread(intake, req);
   if (r.status < 200 || r.status > 503) __builtin_trap();
   return 0;
 }

@@ -168,6 +168,17 @@ TEST_F(ScreenshotterTest, RejectsNonHttpUrls) {
             Code::kInvalidArgument);
 }
 
+TEST(ChromiumScreenshotter, TheBrowserGetsNoneOfCcCisSecrets) {
+  setenv("CC_CI_GITEA_TOKEN", "tok-browser-3c1d", 1);
+  ChromiumScreenshotter shooter;
+  ASSERT_TRUE(shooter.Start().ok());
+  unsetenv("CC_CI_GITEA_TOKEN");
+  std::string env = testing::ReadFileOrDie("/proc/" + std::to_string(shooter.browser_pid()) + "/environ");
+  EXPECT_NE(env.find("PATH="), std::string::npos);
+  EXPECT_EQ(env.find("CC_CI_"), std::string::npos);
+  EXPECT_EQ(env.find("tok-browser-3c1d"), std::string::npos);
+}
+
 TEST(ChromiumScreenshotter, RestartsABrowserThatDied) {
   ChromiumScreenshotter shooter;
   ASSERT_TRUE(shooter.Start().ok());

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "tests/fakes/test_files.h"
+
 namespace ccci::runner {
 namespace {
 
@@ -48,6 +52,16 @@ TEST(Overlay, AMissingFileIsTheDefaultOverlay) {
   EXPECT_EQ(o->health_path, "/");
   EXPECT_TRUE(o->generic);
   EXPECT_TRUE(o->source.empty());
+}
+
+TEST(Overlay, AFilePlantedOutsideTheOverlayDirIsNeverLoaded) {
+  // A recipe named "../planted" (from a webhook) read <dir>/../planted.ini as an operator's
+  // trusted overlay, and ran its checks.
+  testing::TempDir dir;
+  std::ofstream(dir.File("planted.ini")) << "[functional]\npwn = touch /tmp/pwned\n";
+  auto o = LoadOverlay(dir.File("overlays"), "../planted");
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("is not a path under"), std::string::npos);
 }
 
 }  // namespace

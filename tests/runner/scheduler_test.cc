@@ -49,6 +49,8 @@ class SchedulerTest : public ::testing::Test {
     options_.defaults.connect_to = {"::127.0.0.1:" + std::to_string(proxy_->port())};
     options_.defaults.probe_interval = std::chrono::milliseconds(50);
     options_.defaults.ready_timeout = std::chrono::seconds(5);
+    options_.defaults.pass_env = {"FAKE_*"};
+    options_.clone_sources = CloneSources("", {dir_.path()});
   }
 
   // pr 0: a push to the default branch.
@@ -63,6 +65,25 @@ class SchedulerTest : public ::testing::Test {
       run.head_ref = "main";
     }
     return ccci::testing::QueueRun(store_.get(), run, delivery);
+  }
+  // A PR run of `repo` (owner/name as a webhook named it) to be cloned from `clone_url`.
+  int64_t QueueFrom(const std::string& repo, const std::string& clone_url, const std::string& sha,
+                    const std::string& delivery) {
+    RunRequest run = ccci::testing::PrRun(repo, 3, sha);
+    run.clone_url = clone_url;
+    return ccci::testing::QueueRun(store_.get(), run, delivery);
+  }
+  // Runs the queue until run `id` is in `state`; returns it.
+  ccci::Run RunUntil(int64_t id, const std::string& state) {
+    Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+    s.Start();
+    ccci::Run run = WaitFor(id, state);
+    s.Stop();
+    return run;
+  }
+  // Every stage log of run `id`, concatenated.
+  std::string Logs(int64_t id) {
+    return Sh("cat '" + options_.data_dir + "/runs/" + std::to_string(id) + "'/*.log 2>/dev/null || true");
   }
 
   // Waits (bounded) until the run is in `state`.
@@ -206,8 +227,8 @@ TEST_F(SchedulerTest, AStageThatFailsOnceOnABranchRunIsFlakyAndCountsAsPassed) {
   EXPECT_NE(second.find("the second attempt (the first: install.log)"), std::string::npos) << second;
   // Install redoes its own step: the app is not made again, the PR head is deployed over
   // what the failed attempt left.
-  EXPECT_NE(second.find("$ abra app deploy traefik-0-" + std::to_string(id) +
-                        ".ci.test --chaos --force --no-domain-checks"),
+  EXPECT_NE(second.find("$ abra app deploy --chaos --no-domain-checks --no-input --force -- "
+                        "traefik-0-" + std::to_string(id) + ".ci.test"),
             std::string::npos)
       << second;
   EXPECT_EQ(second.find("app new"), std::string::npos) << second;
@@ -277,6 +298,44 @@ TEST_F(SchedulerTest, RecoverTearsDownInterruptedRunsAndRequeuesThemOnce) {
   EXPECT_FALSE(run.level.has_value()) << "a CI error has no level";
 }
 
+// A run given up after restarts showed its stage "running … so far" for ever.
+TEST_F(SchedulerTest, ARunAbandonedAfterRestartsHasNoStageStillRunning) {
+  int64_t id = Queue(3, repo_.head, "d1");
+  ccci::testing::FakeExecutor fake;
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    ASSERT_TRUE(*store_->ClaimRun(id));
+    StageRecord install;
+    install.run_id = id;
+    install.name = "install";
+    install.status = kStageRunning;
+    install.started_at_ms = 1000;
+    install.log_path = "runs/" + std::to_string(id) + "/install.log";
+    ASSERT_TRUE(store_->RecordStage(install).ok());  // then cc-ci was killed
+    Scheduler s(store_.get(), &open_, &fake, options_, {}, nullptr);
+    ASSERT_TRUE(s.Recover().ok());
+  }
+  ASSERT_EQ(store_->GetRun(id)->state, kRunError);
+  auto stages = *store_->ListStages(id);
+  ASSERT_EQ(stages.size(), 1u);
+  EXPECT_EQ(stages[0].status, kStageError);
+  EXPECT_EQ(stages[0].reason, "did not finish: interrupted by cc-ci restarts 2 times");
+  EXPECT_GT(stages[0].duration_ms, 0);
+}
+
+// Issue 11.16: under umask 000 runs/ and work/ were created 0777.
+TEST_F(SchedulerTest, UnderUmask000RunDirsAndLogsArePrivate) {
+  int64_t id = Queue(3, repo_.head, "d1");
+  mode_t old = umask(0);
+  ccci::Run run = RunUntil(id, kRunFinished);
+  umask(old);
+  EXPECT_EQ(run.level, 7) << run.reason;
+  std::string runs = options_.data_dir + "/runs";
+  EXPECT_EQ(Sh("stat -c '%a %n' '" + options_.data_dir + "' '" + runs + "' '" + runs + "/" +
+               std::to_string(id) + "' '" + options_.data_dir + "/work' '" + runs + "/" +
+               std::to_string(id) + "/install.log' | sed 's| .*/| |'"),
+            "750 data\n750 runs\n750 " + std::to_string(id) + "\n750 work\n640 install.log\n");
+}
+
 // The abra command a killed cc-ci left running (its own process group, so it survived) is
 // ended by the recovery's teardown before anything is torn down.
 TEST_F(SchedulerTest, RecoverEndsTheCommandAKilledProcessLeftRunning) {
@@ -329,6 +388,75 @@ TEST_F(SchedulerTest, AMissingAbraIsACiError) {
   s.Stop();
   EXPECT_FALSE(run.level.has_value());
   EXPECT_NE(run.reason.find("/nonexistent/abra"), std::string::npos) << run.reason;
+}
+
+// Issue 11: what a webhook names must never reach git or abra as an option, a path outside
+// the data dir, a clone source off the forge, or a command's environment.
+
+TEST_F(SchedulerTest, AnOptionAsTheHeadNeverReachesGit) {
+  // `--pathspec-from-file=FILE` as the sha made git print FILE into the public stage log.
+  std::string secret = dir_.path() + "/secret.txt";
+  std::ofstream(secret) << "root:TOP-SECRET-LINE\n";
+  int64_t pr_run = Queue(3, "--pathspec-from-file=" + secret, "d1");
+  EXPECT_NE(RunUntil(pr_run, kRunError).reason.find("not a commit id"), std::string::npos);
+  // A branch run tests its ref when it has no sha: `--end-of-options` keeps that a ref.
+  RunRequest branch = ccci::testing::PrRun("coop-cloud/traefik", 0, "");
+  branch.head_ref = "--pathspec-from-file=" + secret;
+  branch.clone_url = repo_.dir;
+  int64_t branch_run = ccci::testing::QueueRun(store_.get(), branch, "d2");
+  RunUntil(branch_run, kRunError);
+  EXPECT_EQ((Logs(pr_run) + Logs(branch_run)).find("TOP-SECRET-LINE"), std::string::npos)
+      << Logs(branch_run);
+}
+
+TEST_F(SchedulerTest, ARecipeNamedLikeAFlagIsStillARecipe) {
+  // "--help" is a repository name Gitea allows; abra must get it after "--", as an operand.
+  int64_t id = QueueFrom("coop-cloud/--help", repo_.dir, repo_.head, "d1");
+  ccci::Run run = RunUntil(id, kRunFinished);
+  EXPECT_EQ(run.level, 7) << run.reason << Logs(id);
+  std::string calls = testing::ReadFileOrDie(swarm_ + "/calls.log");
+  EXPECT_NE(calls.find("--no-input -- --help\n"), std::string::npos) << calls;
+}
+
+TEST_F(SchedulerTest, ATraversingRepositoryNameNeverLeavesTheDataDir) {
+  // This name cloned the recipe outside the data dir, where a second run took a planted
+  // file for a trusted overlay.
+  int64_t id = QueueFrom("coop-cloud/../../../../planted", repo_.dir, repo_.head, "d1");
+  EXPECT_NE(RunUntil(id, kRunError).reason.find("is not a path under"), std::string::npos);
+  EXPECT_EQ(Sh("find '" + dir_.path() + "' -name planted | wc -l"), "0\n");
+}
+
+TEST_F(SchedulerTest, ACloneUrlOffTheForgeIsRefusedBeforeGitStarts) {
+  ccci::testing::TempDir elsewhere;  // a local repository outside runner.allowed_clone_urls
+  auto other = ccci::testing::RecipeRepo::FromShared("traefik", elsewhere.path() + "/traefik");
+  for (const std::string& url : {other.dir, "file://" + other.dir, std::string("fd::17"),
+                                 std::string("https://evil.example/traefik.git")}) {
+    int64_t id = QueueFrom("coop-cloud/traefik", url, other.head, "d-" + url);
+    ccci::Run run = RunUntil(id, kRunError);
+    EXPECT_NE(run.reason.find("clone URL '" + url + "' is refused"), std::string::npos) << run.reason;
+    EXPECT_EQ(Logs(id).find("git clone"), std::string::npos);
+  }
+}
+
+TEST_F(SchedulerTest, CommandsNeverSeeCcCisSecrets) {
+  // An overlay check (and a recipe's own script) printed them into a public log.
+  setenv("CC_CI_GITEA_TOKEN", "tok-7f3a9c", 1);
+  setenv("CC_CI_WEBHOOK_SECRET", "whs-51c2e8", 1);
+  options_.overlay_dir = dir_.path() + "/overlays";
+  Sh("mkdir -p '" + options_.overlay_dir + "'");
+  std::ofstream(options_.overlay_dir + "/traefik.ini") << "[functional]\nenv = env\n";
+  int64_t id = Queue(3, repo_.head, "d1");
+  ccci::Run run = RunUntil(id, kRunFinished);
+  unsetenv("CC_CI_GITEA_TOKEN");
+  unsetenv("CC_CI_WEBHOOK_SECRET");
+  std::string functional = testing::ReadFileOrDie(options_.data_dir + "/runs/" +
+                                                  std::to_string(id) + "/functional.log");
+  EXPECT_NE(functional.find("PATH="), std::string::npos) << functional;
+  EXPECT_NE(functional.find("GIT_ALLOW_PROTOCOL=https:http:ssh:file"), std::string::npos);
+  for (const char* leak : {"CC_CI_GITEA_TOKEN", "CC_CI_WEBHOOK_SECRET", "tok-7f3a9c", "whs-51c2e8"}) {
+    EXPECT_EQ(Logs(id).find(leak), std::string::npos) << leak;
+  }
+  EXPECT_EQ(run.level, 7) << run.reason;
 }
 
 }  // namespace

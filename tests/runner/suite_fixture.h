@@ -96,6 +96,8 @@ class SuiteTest : public ::testing::Test {
     s.probe_interval = std::chrono::milliseconds(50);
     s.retry_delay = std::chrono::seconds(0);
     s.stage_timeout = std::chrono::seconds(30);
+    s.pass_env = {"FAKE_*"};  // the fakes' knobs; commands get nothing else of the test's
+    s.git_protocols = "file";  // the recipe is a local repository
     return s;
   }
 

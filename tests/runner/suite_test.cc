@@ -49,14 +49,17 @@ TEST_F(SuiteTest, GreenRunOnBonfireReachesLevelSeven) {
 
   // The install deployed the PR head (a chaos deploy), after `app new` moved the checkout.
   std::string calls = Slurp(swarm_ + "/calls.log");
-  EXPECT_NE(calls.find("abra app new bonfire --server default --domain " + spec.domain +
-                       " --no-input\nabra app secret generate " + spec.domain +
-                       " --all --no-input\n"), std::string::npos) << calls;
-  EXPECT_NE(calls.find("abra app deploy " + spec.domain + " 2.0.1+1.0.6-social-amd64 --force"),
+  // Operands follow "--", so none can pass for a flag.
+  EXPECT_NE(calls.find("abra app new --server default --domain " + spec.domain +
+                       " --no-input -- bonfire\nabra app secret generate --all --no-input -- " +
+                       spec.domain + "\n"), std::string::npos) << calls;
+  EXPECT_NE(calls.find("abra app deploy --force --no-domain-checks --no-input -- " + spec.domain +
+                       " 2.0.1+1.0.6-social-amd64"),
             std::string::npos) << calls;
-  EXPECT_NE(calls.find("abra app remove " + spec.domain + " --force"), std::string::npos);
+  EXPECT_NE(calls.find("abra app remove --force --no-input -- " + spec.domain), std::string::npos);
   // Logs: one per stage, each command introduced; the observer heard every stage.
-  EXPECT_NE(Slurp(spec.log_dir + "/install.log").find("$ abra app deploy " + spec.domain + " --chaos"),
+  EXPECT_NE(Slurp(spec.log_dir + "/install.log")
+                .find("$ abra app deploy --chaos --no-domain-checks --no-input -- " + spec.domain),
             std::string::npos);
   EXPECT_EQ(s["install"].log_path, "runs/7/install.log");
   EXPECT_EQ(recorder_.events.front(), "start install");
@@ -172,7 +175,8 @@ TEST_F(SuiteTest, KnownSecretsAreRedacted) {
   RunSuite(spec, deps_, cancel_);
   std::string log = Slurp(spec.log_dir + "/install.log");
   EXPECT_EQ(log.find(spec.domain), std::string::npos);
-  EXPECT_NE(log.find("$ abra app deploy *** --chaos"), std::string::npos) << log;
+  EXPECT_NE(log.find("$ abra app deploy --chaos --no-domain-checks --no-input -- ***"),
+            std::string::npos) << log;
 }
 
 // The secrets abra generates for the app are known to nobody in advance: they are generated
@@ -184,7 +188,7 @@ TEST_F(SuiteTest, GeneratedSecretsNeverReachTheLog) {
   EXPECT_EQ(ByName(r)["install"].status, kStagePass) << ByName(r)["install"].reason;
   std::string log = Slurp(spec.log_dir + "/install.log");
   EXPECT_EQ(log.find("hunter2"), std::string::npos) << log;
-  EXPECT_NE(log.find("$ abra app secret generate " + spec.domain + " --all --no-input\n"
+  EXPECT_NE(log.find("$ abra app secret generate --all --no-input -- " + spec.domain + "\n"
                      "[cc-ci] output not logged: it holds the generated secrets"),
             std::string::npos) << log;
 }
@@ -298,7 +302,7 @@ TEST_F(SuiteTest, VolumesThatCannotBeRemovedLeaveTheUpgradeUnverified) {
     ++tries;
   }
   EXPECT_EQ(tries, 5u) << "retried while swarm may still hold them";
-  EXPECT_EQ(calls.find("2.0.1+1.0.6-social-amd64 --force"), std::string::npos)
+  EXPECT_EQ(calls.find(spec.domain + " 2.0.1+1.0.6-social-amd64"), std::string::npos)
       << "the old release is not deployed over old data";
 }
 
@@ -322,6 +326,17 @@ TEST_F(SuiteTest, TheDataCheckProvesTheRestoreBroughtTheDataBack) {
   EXPECT_EQ(ByName(bad)["restore"].reason.find("the restored data is not what was backed up"), 0u)
       << ByName(bad)["restore"].reason;
   EXPECT_EQ(LevelOf(bad.stages).level, 2);
+}
+
+// Git itself is told which protocols it may use: here not git's file protocol.
+TEST_F(SuiteTest, GitMayNotUseAProtocolTheSpecDoesNotAllow) {
+  SuiteSpec spec = Spec("traefik");
+  spec.git_protocols = "https:http:ssh";
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  EXPECT_EQ(r.ci_error_reason.rfind("cannot clone " + spec.source + ": git exited 128", 0), 0u)
+      << r.ci_error_reason;
+  EXPECT_NE(Slurp(spec.log_dir + "/install.log").find("transport 'file' not allowed"),
+            std::string::npos);
 }
 
 // The fake is as strict as abra's flag parser, so a misspelt flag in the runner fails a test.
@@ -356,6 +371,7 @@ TEST_F(SuiteTest, EveryAbraCallOfTheSuiteIsInTheAbraContract) {
     ASSERT_NE(c, nullptr) << "not in the contract: " << line;
     seen.insert(c->words);
     for (const std::string& a : args) {
+      if (a == "--") break;  // operands follow
       if (a.rfind("--", 0) != 0) continue;
       EXPECT_NE(std::find(c->flags.begin(), c->flags.end(), a), c->flags.end())
           << a << " of `" << line << "` is not in the contract";

@@ -56,7 +56,7 @@ class SwarmCiTest : public ::testing::Test {
         << "[runner]\nconcurrency = " << concurrency << "\ndomain = " << suffix_
         << "\napp_url = http://{domain}{health_path}\nconnect_to = "
         << SwarmLane::Get().connect_to() << "\noverlay_dir = " << dir_.File("overlays")
-        << "\nscreenshots = true\n";
+        << "\nscreenshots = true\nallowed_clone_urls = " << dir_.File("src") << "\n";
     server_ = std::make_unique<ServerProcess>(
         CCCI_BIN_DIR "/cc-ci", dir_.File("data"),
         std::vector<std::string>{"CC_CI_WEBHOOK_SECRET=test-secret"},

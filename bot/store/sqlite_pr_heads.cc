@@ -1,0 +1,131 @@
+// The newest pull_request delivery of each PR, and the checks the reconciler makes with Gitea
+// (migrations/009_replays.sql).
+#include "bot/store/pr_heads.h"
+#include "bot/store/sqlite_store.h"
+
+namespace ccci {
+namespace {
+
+enum class Freshness {
+  kNew,    // newer than anything recorded (or as new and saying the same): apply it
+  kStale,  // an older updated_at than the newest recorded: a replay, or out of order
+  kDoubt,  // the same updated_at, another head or state
+};
+
+// `head` is the run's head for a PR run, empty for a close. `*newest_ms` gets the newest
+// recorded updated_at.
+Result<Freshness> CompareWithNewest(SqliteDb& db, const std::string& repo, int64_t pr,
+                                    const PrFreshness& f, const std::string& head,
+                                    int64_t* newest_ms) {
+  auto s =
+      db.Prepare("SELECT updated_at, head_sha, state FROM pr_heads WHERE repo = ?1 AND pr = ?2");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, repo).Bind(2, pr);
+  auto row = (*s)->Step();
+  if (!row.ok()) return row.status();
+  if (!*row || f.verified) return Freshness::kNew;
+  *newest_ms = (*s)->Int(0);
+  if (f.updated_at_ms < *newest_ms) return Freshness::kStale;
+  bool differs = f.state != (*s)->Text(2) || (!head.empty() && head != (*s)->Text(1));
+  return f.updated_at_ms == *newest_ms && differs ? Freshness::kDoubt : Freshness::kNew;
+}
+
+// Records `f` (and `head`, when not empty) as the newest for the PR.
+Status RememberNewest(SqliteDb& db, const std::string& repo, int64_t pr, const PrFreshness& f,
+                      const std::string& head) {
+  auto s = db.Prepare(
+      "INSERT INTO pr_heads (repo, pr, updated_at, head_sha, state) VALUES (?1, ?2, ?3, ?4, ?5) "
+      "ON CONFLICT (repo, pr) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at), "
+      "head_sha = CASE WHEN excluded.head_sha = '' THEN head_sha ELSE excluded.head_sha END, "
+      "state = excluded.state");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, repo).Bind(2, pr).Bind(3, f.updated_at_ms).Bind(4, head).Bind(5, f.state);
+  return (*s)->Run();
+}
+
+// Keeps `w` for the reconciler to check with Gitea (replacing the PR's earlier check).
+Status KeepForCheck(SqliteDb& db, const Delivery& d, const Work& w, int64_t now) {
+  bool run = w.kind == Work::Kind::kQueueRun;
+  auto s = db.Prepare(
+      "INSERT OR REPLACE INTO pr_checks (repo, pr, delivery_id, requested_at, kind, updated_at, "
+      "head_sha, head_ref, base_ref, clone_url, title, author, trigger, cancel_reason) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, run ? w.run.repo : w.cancel_repo).Bind(2, run ? w.run.pr : w.cancel_pr);
+  (*s)->Bind(3, d.id).Bind(4, now).Bind(5, run ? "run" : "cancel");
+  (*s)->Bind(6, w.freshness->updated_at_ms).Bind(7, w.run.head_sha).Bind(8, w.run.head_ref);
+  (*s)->Bind(9, w.run.base_ref).Bind(10, w.run.clone_url).Bind(11, w.run.title);
+  (*s)->Bind(12, w.run.author).Bind(13, w.run.trigger).Bind(14, w.cancel_reason);
+  return (*s)->Run();
+}
+
+}  // namespace
+
+Result<bool> FreshEnough(SqliteDb& db, const Delivery& d, const Work& work, int64_t now,
+                         RecordOutcome* out, std::string* outcome) {
+  bool run = work.kind == Work::Kind::kQueueRun;
+  if (!work.freshness || (!run && work.kind != Work::Kind::kCancel) || (run && work.run.pr <= 0)) {
+    return true;
+  }
+  const std::string& repo = run ? work.run.repo : work.cancel_repo;
+  int64_t pr = run ? work.run.pr : work.cancel_pr;
+  const std::string& head = run ? work.run.head_sha : "";
+  auto f = CompareWithNewest(db, repo, pr, *work.freshness, head, &out->newest_updated_at_ms);
+  if (!f.ok()) return f.status();
+  if (*f == Freshness::kStale || (*f == Freshness::kDoubt && work.freshness->ask_forge)) {
+    out->stale = *f == Freshness::kStale;
+    out->awaiting_check = !out->stale;
+    *outcome = out->stale ? "stale" : "check";
+    if (out->awaiting_check) CCCI_RETURN_IF_ERROR(KeepForCheck(db, d, work, now));
+    return false;
+  }
+  CCCI_RETURN_IF_ERROR(RememberNewest(db, repo, pr, *work.freshness, head));
+  return true;
+}
+
+Result<std::vector<PrCheck>> SqliteStore::PendingPrChecks(int limit) {
+  return Read<std::vector<PrCheck>>([&](SqliteDb& db) -> Result<std::vector<PrCheck>> {
+    auto s = db.Prepare(
+        "SELECT repo, pr, delivery_id, requested_at, kind, updated_at, head_sha, head_ref, "
+        "base_ref, clone_url, title, author, trigger, cancel_reason FROM pr_checks "
+        "ORDER BY requested_at LIMIT ?1");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, static_cast<int64_t>(limit));
+    std::vector<PrCheck> out;
+    for (;;) {
+      auto row = (*s)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return out;
+      PrCheck c;
+      c.repo = (*s)->Text(0);
+      c.pr = (*s)->Int(1);
+      c.delivery_id = (*s)->Text(2);
+      c.requested_at_ms = (*s)->Int(3);
+      Work& w = c.work;
+      bool run = (*s)->Text(4) == "run";
+      w.kind = run ? Work::Kind::kQueueRun : Work::Kind::kCancel;
+      w.freshness = PrFreshness{(*s)->Int(5), run ? "open" : "closed", true, false};
+      w.run =
+          RunRequest{c.repo,        c.pr,           (*s)->Text(6),  (*s)->Text(7), (*s)->Text(8),
+                     (*s)->Text(9), (*s)->Text(10), (*s)->Text(11), (*s)->Text(12)};
+      if (!run) {
+        w.run = RunRequest{};
+        w.cancel_repo = c.repo;
+        w.cancel_pr = c.pr;
+        w.cancel_reason = (*s)->Text(13);
+      }
+      out.push_back(std::move(c));
+    }
+  });
+}
+
+Status SqliteStore::FinishPrCheck(const PrCheck& c) {
+  return Write([&](SqliteDb& db) -> Status {
+    auto s = db.Prepare("DELETE FROM pr_checks WHERE repo = ?1 AND pr = ?2 AND delivery_id = ?3");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, c.repo).Bind(2, c.pr).Bind(3, c.delivery_id);
+    return (*s)->Run();
+  });
+}
+
+}  // namespace ccci
