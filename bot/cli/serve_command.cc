@@ -32,7 +32,7 @@
 #include "bot/runner/scheduler.h"
 #include "bot/cli/doctor.h"
 #include "bot/cli/runner_setup.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "bot/version.h"
 
 namespace ccci {
@@ -173,11 +173,13 @@ int RunServeCommand(int argc, char** argv) {
              {"reason", "links in PR comments would name a wildcard address; set server.public_url"}});
   }
 
-  SqliteStore::Options so;
+  SqlStore::Options so;
+  so.driver = config.driver == "postgres" ? "postgres" : "sqlite";
+  so.url = config.database_url;
   so.path = config.driver == "memory" ? ":memory:" : config.data_dir + "/cc-ci.db";
   so.synchronous_full = config.synchronous == "full";
   so.delivery_retention_ms = static_cast<int64_t>(config.delivery_retention_s) * 1000;
-  auto store = SqliteStore::Open(so);
+  auto store = SqlStore::Open(so);
   if (!store.ok()) return Fail(1, store.status().message());
 
   Metrics metrics;
@@ -229,7 +231,7 @@ int RunServeCommand(int argc, char** argv) {
   sched_options.on_run_finished = [&metrics](const std::string& outcome) {
     metrics.ObserveRunFinished(outcome);
   };
-  runner::Scheduler scheduler(store->get(), &gate, &executor, std::move(sched_options),
+  runner::Scheduler scheduler(store->get(), store->get(), &gate, &executor, std::move(sched_options),
                               runner_setup.deps(), [&reporter] { reporter.Kick(); });
   if (Status s = scheduler.Recover(); !s.ok()) return Fail(1, "recovering runs: " + s.message());
   runner::LogRetention::Options lro;
@@ -243,7 +245,7 @@ int RunServeCommand(int argc, char** argv) {
   rco.interval = std::chrono::seconds(config.reconcile_interval_s);
   std::unique_ptr<Reconciler> reconciler;
   if (gitea) {
-    reconciler = std::make_unique<Reconciler>(store->get(), gitea.get(), rco, store->get());
+    reconciler = std::make_unique<Reconciler>(store->get(), store->get(), gitea.get(), rco, store->get());
   }
 
   Intake::Options io;

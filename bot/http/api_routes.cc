@@ -12,7 +12,7 @@
 #include "bot/http/query_string.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
-#include "bot/store/store.h"
+#include "bot/store/run_reader.h"
 
 namespace ccci {
 namespace {

@@ -6,7 +6,7 @@
 #include "bot/report/level_history.h"
 #include "bot/report/stage_views.h"
 #include "bot/store/history_store.h"
-#include "bot/store/store.h"
+#include "bot/store/run_reader.h"
 #include "renderer/pages.h"
 
 namespace ccci {
@@ -53,7 +53,7 @@ std::vector<render::StageView> StageViews(const std::vector<StageRecord>& record
 enum class Page { kList, kRun, kRecipe, kBadges, kStyle, kScript };
 
 struct PageContext {
-  Store* store;
+  RunReader* store;
   std::string public_url;
   std::string forge_url;
   std::string version;
@@ -166,7 +166,7 @@ bool ValidRepo(const std::string& repo) {
              std::string::npos;
 }
 
-Route MatchDashboardRoute(std::string_view route_path, Store* store, const std::string& public_url,
+Route MatchDashboardRoute(std::string_view route_path, RunReader* store, const std::string& public_url,
                           const std::string& forge_url, const std::string& version,
                           bool logs_kept, HistoryStore* history) {
   std::string path(route_path);

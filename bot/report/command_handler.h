@@ -23,7 +23,7 @@
 #include "bot/forge/outbox.h"
 #include "bot/report/command_reply.h"
 #include "bot/report/reporter.h"
-#include "bot/store/store.h"
+#include "bot/store/run_reader.h"
 
 namespace ccci {
 
@@ -37,7 +37,7 @@ class CommandHandler {
     Clock* clock = RealClock();
   };
   // `forge` may be null (dry-run): then only the payload's permission and the allowlist count.
-  CommandHandler(CommandStore* commands, Store* runs, ForgeClient* forge, Outbox* outbox,
+  CommandHandler(CommandStore* commands, RunReader* runs, ForgeClient* forge, Outbox* outbox,
                  Reporter* reporter, Options options);
   ~CommandHandler();
 
@@ -61,7 +61,7 @@ class CommandHandler {
   void SendReply(const PendingCommand& c, const CommandReply& reply);
 
   CommandStore* commands_;
-  Store* runs_;
+  RunReader* runs_;
   ForgeClient* forge_;
   Outbox* outbox_;
   Reporter* reporter_;

@@ -23,8 +23,13 @@ Delivery Synthetic(std::string id, const std::string& repo, int64_t pr, int64_t 
 
 }  // namespace
 
-Reconciler::Reconciler(Store* store, ForgeClient* forge, Options options, PrCheckStore* checks)
-    : store_(store), forge_(forge), options_(std::move(options)), checks_(checks),
+Reconciler::Reconciler(DeliveryStore* deliveries, RunReader* runs, ForgeClient* forge,
+                       Options options, PrCheckStore* checks)
+    : deliveries_(deliveries),
+      runs_(runs),
+      forge_(forge),
+      options_(std::move(options)),
+      checks_(checks),
       worker_(std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval),
               [this] { ReconcileOnce(); }) {}
 
@@ -32,7 +37,7 @@ std::vector<std::string> Reconciler::Repos() {
   std::set<std::string> repos(options_.repos.begin(), options_.repos.end());
   RunQuery q;
   q.limit = 500;
-  auto page = store_->ListRuns(q);
+  auto page = runs_->ListRuns(q);
   if (page.ok()) {
     for (const Run& r : page->runs) repos.insert(r.repo);
   }
@@ -55,25 +60,26 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
       continue;
     }
     for (const ForgePull& p : *pulls) {
-      Delivery d = Synthetic("reconcile:" + repo + "#" + std::to_string(p.number) + "@" + p.head_sha,
-                             repo, p.number, now);
+      Delivery d =
+          Synthetic("reconcile:" + repo + "#" + std::to_string(p.number) + "@" + p.head_sha, repo,
+                    p.number, now);
       d.head_sha = p.head_sha;
       Work w;
       w.kind = Work::Kind::kQueueRun;
-      w.run = RunRequest{repo, p.number, p.head_sha, p.head_ref, p.base_ref, "", p.title, p.author,
-                         "reconcile"};
+      w.run = RunRequest{repo, p.number, p.head_sha, p.head_ref, p.base_ref,
+                         "",   p.title,  p.author,   "reconcile"};
       // A head that already had a run (any state) needs nothing: only a missed one does.
       RunQuery q;
       q.repo = repo;
       q.pr = p.number;
       q.limit = 50;
-      auto runs = store_->ListRuns(q);
+      auto runs = runs_->ListRuns(q);
       bool seen = false;
       if (runs.ok()) {
         for (const Run& r : runs->runs) seen |= r.head_sha == p.head_sha;
       }
       if (seen) continue;
-      auto out = store_->RecordDelivery(d, w);
+      auto out = deliveries_->RecordDelivery(d, w);
       if (out.ok() && !out->duplicate && !out->coalesced) {
         ++pass.runs_queued;
         LogInfo("reconcile.run_queued", {{"repo", repo}, {"pr", p.number}, {"run", out->run_id}});
@@ -86,7 +92,8 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
       continue;
     }
     for (const ForgeComment& c : *comments) {
-      if (c.issue_number == 0 || c.author == options_.bot_login || !MentionsCommand(c.body)) continue;
+      if (c.issue_number == 0 || c.author == options_.bot_login || !MentionsCommand(c.body))
+        continue;
       bool open_pr = false;
       for (const ForgePull& p : *pulls) open_pr |= p.number == c.issue_number;
       if (!open_pr) continue;  // an issue, or a closed PR
@@ -95,10 +102,11 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
       Work w;
       w.kind = Work::Kind::kCommand;
       w.command = CommandRequest{repo, c.issue_number, c.id, c.author, c.body, std::nullopt};
-      auto out = store_->RecordDelivery(d, w);
+      auto out = deliveries_->RecordDelivery(d, w);
       if (out.ok() && !out->duplicate && out->command_id) {
         ++pass.commands_added;
-        LogInfo("reconcile.command_added", {{"repo", repo}, {"pr", c.issue_number}, {"comment", c.id}});
+        LogInfo("reconcile.command_added",
+                {{"repo", repo}, {"pr", c.issue_number}, {"comment", c.id}});
       }
     }
   }
@@ -115,26 +123,29 @@ int Reconciler::CheckDoubts() {
   for (const PrCheck& c : *pending) {
     auto pull = forge_->GetPullRequest(c.repo, c.pr);
     if (!pull.ok()) {
-      LogWarn("check.failed", {{"repo", c.repo}, {"pr", c.pr}, {"reason", pull.status().message()}});
+      LogWarn("check.failed",
+              {{"repo", c.repo}, {"pr", c.pr}, {"reason", pull.status().message()}});
       continue;  // asked again next time
     }
     bool run = c.work.kind == Work::Kind::kQueueRun;
     bool agrees = run ? pull->state == "open" && pull->head_sha == c.work.run.head_sha
                       : pull->state == "closed";
     if (agrees) {
-      Delivery d = Synthetic("checked:" + c.delivery_id, c.repo, c.pr,
-                             options_.clock->NowUnixMillis());
+      Delivery d =
+          Synthetic("checked:" + c.delivery_id, c.repo, c.pr, options_.clock->NowUnixMillis());
       d.head_sha = c.work.run.head_sha;
       if (!run) d.action = "closed";  // ends the PR's approval (migrations/006)
       Work w = c.work;
       w.freshness->verified = true;
       if (!run) w.cancel_reason = pull->merged ? "pull request merged" : "pull request closed";
-      auto out = store_->RecordDelivery(d, w);
+      auto out = deliveries_->RecordDelivery(d, w);
       if (!out.ok()) continue;  // asked again next time
     }
-    LogInfo(agrees ? "check.confirmed" : "check.refuted",
-            {{"repo", c.repo}, {"pr", c.pr}, {"delivery", c.delivery_id},
-             {"gitea_state", pull->state}, {"gitea_head", pull->head_sha}});
+    LogInfo(agrees ? "check.confirmed" : "check.refuted", {{"repo", c.repo},
+                                                           {"pr", c.pr},
+                                                           {"delivery", c.delivery_id},
+                                                           {"gitea_state", pull->state},
+                                                           {"gitea_head", pull->head_sha}});
     if (checks_->FinishPrCheck(c).ok()) ++settled;
   }
   return settled;
@@ -150,7 +161,7 @@ void Reconciler::CancelClosed(const std::string& repo, const std::vector<ForgePu
     q.repo = repo;
     q.state = state;
     q.limit = 500;
-    auto runs = store_->ListRuns(q);
+    auto runs = runs_->ListRuns(q);
     if (!runs.ok()) continue;
     for (const Run& r : runs->runs) {
       if (r.pr <= 0 || open_numbers.count(r.pr)) continue;
@@ -163,7 +174,8 @@ void Reconciler::CancelClosed(const std::string& repo, const std::vector<ForgePu
     auto pull = forge_->GetPullRequest(repo, pr);
     if (!pull.ok()) {
       ++pass->errors;
-      LogWarn("reconcile.failed", {{"repo", repo}, {"pr", pr}, {"reason", pull.status().message()}});
+      LogWarn("reconcile.failed",
+              {{"repo", repo}, {"pr", pr}, {"reason", pull.status().message()}});
       continue;
     }
     if (pull->state != "closed") continue;
@@ -176,7 +188,7 @@ void Reconciler::CancelClosed(const std::string& repo, const std::vector<ForgePu
     w.cancel_repo = repo;
     w.cancel_pr = pr;
     w.cancel_reason = pull->merged ? "pull request merged" : "pull request closed";
-    auto out = store_->RecordDelivery(d, w);
+    auto out = deliveries_->RecordDelivery(d, w);
     if (out.ok() && !out->duplicate) {
       ++pass->closes_seen;
       LogInfo("reconcile.closed", {{"repo", repo}, {"pr", pr}, {"reason", w.cancel_reason}});

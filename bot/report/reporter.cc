@@ -13,7 +13,7 @@
 
 namespace ccci {
 
-std::optional<int64_t> DefaultBranchLevel(Store* store, const Run& run) {
+std::optional<int64_t> DefaultBranchLevel(RunReader* store, const Run& run) {
   if (run.pr == 0) return std::nullopt;
   RunQuery q;
   q.repo = run.repo;
@@ -25,7 +25,7 @@ std::optional<int64_t> DefaultBranchLevel(Store* store, const Run& run) {
   return page->runs[0].level;
 }
 
-Reporter::Reporter(Store* runs, OutboxStore* outbox_store, Outbox* outbox, Options options)
+Reporter::Reporter(RunReader* runs, OutboxStore* outbox_store, Outbox* outbox, Options options)
     : runs_(runs), outbox_store_(outbox_store), outbox_(outbox), options_(std::move(options)) {
   while (!options_.public_url.empty() && options_.public_url.back() == '/') {
     options_.public_url.pop_back();

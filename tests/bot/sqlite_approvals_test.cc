@@ -2,7 +2,7 @@
 // for later pushes until the PR is closed; a trusted retest releases one held run.
 #include <gtest/gtest.h>
 
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
@@ -73,7 +73,7 @@ class SqliteApprovalsTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
 };
 
 TEST_F(SqliteApprovalsTest, ApproveReleasesThatPrsWaitingRunsOnly) {
@@ -122,7 +122,7 @@ TEST_F(SqliteApprovalsTest, ApprovingTwiceKeepsTheFirstApprover) {
   ASSERT_TRUE(store_->Approve(kRepo, 6, "dana").ok());
   ASSERT_TRUE(store_->Approve(kRepo, 6, "erin").ok());
   std::string by;
-  ASSERT_TRUE(store_->Write([&](SqliteDb& db) -> Status {
+  ASSERT_TRUE(store_->Write([&](SqlDb& db) -> Status {
     auto s = db.Prepare("SELECT approved_by FROM approvals WHERE repo = ?1 AND pr = 6");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, std::string(kRepo));

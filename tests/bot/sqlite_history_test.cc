@@ -2,7 +2,7 @@
 // stage was flaky over the default branch's last runs.
 #include <gtest/gtest.h>
 
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
 
@@ -39,7 +39,7 @@ class SqliteHistoryTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   int n_ = 0;
 };
 

@@ -1,7 +1,7 @@
 // The runner's side of the SQLite store: claim, stages, report keys, finish, requeue, hold.
 #include <gtest/gtest.h>
 
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
@@ -38,7 +38,7 @@ class SqliteRunsTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
 };
 
 TEST_F(SqliteRunsTest, ClaimsAQueuedRunOnceAndOldestFirst) {

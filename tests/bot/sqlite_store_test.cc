@@ -1,4 +1,4 @@
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -15,7 +15,7 @@
 namespace ccci {
 namespace {
 
-std::unique_ptr<SqliteStore> OpenAt(const std::string& path, Clock* clock = RealClock()) {
+std::unique_ptr<SqlStore> OpenAt(const std::string& path, Clock* clock = RealClock()) {
   return testing::OpenTestStore(path, clock);
 }
 
@@ -36,7 +36,7 @@ Delivery D(const std::string& id) {
   return d;
 }
 
-TEST(SqliteStoreTest, MigratesOnceAndReopens) {
+TEST(SqlStoreTest, MigratesOnceAndReopens) {
   testing::TempDir dir;
   {
     auto s = OpenAt(dir.File("db"));
@@ -50,7 +50,7 @@ TEST(SqliteStoreTest, MigratesOnceAndReopens) {
   EXPECT_EQ(s->ListRuns({}).value().runs.size(), 1u);
 }
 
-TEST(SqliteStoreTest, ConcurrentWritersAreAllCommitted) {
+TEST(SqlStoreTest, ConcurrentWritersAreAllCommitted) {
   testing::TempDir dir;
   auto s = OpenAt(dir.File("db"));
   constexpr int kThreads = 16, kEach = 50;
@@ -70,10 +70,10 @@ TEST(SqliteStoreTest, ConcurrentWritersAreAllCommitted) {
   EXPECT_EQ(s->CountQueue().value().queued, kThreads * kEach);
 }
 
-TEST(SqliteStoreTest, AFailedWriteRollsBackOnlyItself) {
+TEST(SqlStoreTest, AFailedWriteRollsBackOnlyItself) {
   testing::TempDir dir;
   auto s = OpenAt(dir.File("db"));
-  Status bad = s->Write([](SqliteDb& db) -> Status {
+  Status bad = s->Write([](SqlDb& db) -> Status {
     CCCI_RETURN_IF_ERROR(db.Exec("INSERT INTO runs (repo, pr, head_sha, trigger, state, "
                                  "created_at, updated_at) VALUES ('x', 1, 's', 't', 'queued', 0, 0)"));
     return Internal("boom");
@@ -85,7 +85,7 @@ TEST(SqliteStoreTest, AFailedWriteRollsBackOnlyItself) {
   EXPECT_EQ(runs[0].repo, "o/r");
 }
 
-TEST(SqliteStoreTest, ListRunsPagesNewestFirstWithFilters) {
+TEST(SqlStoreTest, ListRunsPagesNewestFirstWithFilters) {
   testing::TempDir dir;
   auto s = OpenAt(dir.File("db"));
   for (int i = 1; i <= 7; ++i) {
@@ -115,7 +115,7 @@ TEST(SqliteStoreTest, ListRunsPagesNewestFirstWithFilters) {
   EXPECT_EQ(s->GetRun(99).status().code(), Code::kNotFound);
 }
 
-TEST(SqliteStoreTest, InMemoryDriverBehavesTheSame) {
+TEST(SqlStoreTest, InMemoryDriverBehavesTheSame) {
   auto s = OpenAt(":memory:");
   ASSERT_TRUE(s);
   ASSERT_TRUE(s->RecordDelivery(D("a"), QueueWork("o/r", 1, "s1")).ok());
@@ -123,7 +123,7 @@ TEST(SqliteStoreTest, InMemoryDriverBehavesTheSame) {
   EXPECT_EQ(s->GetRun(1).value().head_sha, "s1");
 }
 
-TEST(SqliteStoreTest, PrunesOldDeliveriesButKeepsRuns) {
+TEST(SqlStoreTest, PrunesOldDeliveriesButKeepsRuns) {
   testing::TempDir dir;
   testing::FakeClock clock;
   auto s = OpenAt(dir.File("db"), &clock);
@@ -142,7 +142,7 @@ TEST(SqliteStoreTest, PrunesOldDeliveriesButKeepsRuns) {
   EXPECT_EQ(s->ListRuns({}).value().runs.size(), 2u);
 }
 
-TEST(SqliteStoreTest, TimestampsComeFromTheClock) {
+TEST(SqlStoreTest, TimestampsComeFromTheClock) {
   testing::TempDir dir;
   testing::FakeClock clock;
   auto s = OpenAt(dir.File("db"), &clock);
@@ -151,7 +151,7 @@ TEST(SqliteStoreTest, TimestampsComeFromTheClock) {
 }
 
 // Issue 11.16: under umask 000 the database was created 0644 (and a group could write it).
-TEST(SqliteStoreTest, UnderUmask000TheDatabaseAndItsWalArePrivate) {
+TEST(SqlStoreTest, UnderUmask000TheDatabaseAndItsWalArePrivate) {
   testing::TempDir dir;
   mode_t old = umask(0);
   auto s = OpenAt(dir.File("cc-ci.db"));
@@ -167,7 +167,7 @@ TEST(SqliteStoreTest, UnderUmask000TheDatabaseAndItsWalArePrivate) {
   EXPECT_EQ(mode("cc-ci.db-shm"), 0640u);
 }
 
-TEST(SqliteStoreTest, AnOlderDatabaseMadeUnderUmask000IsMadePrivate) {
+TEST(SqlStoreTest, AnOlderDatabaseMadeUnderUmask000IsMadePrivate) {
   testing::TempDir dir;
   testing::WriteFile(dir.File("cc-ci.db"), "");
   chmod(dir.File("cc-ci.db").c_str(), 0666);

@@ -5,7 +5,7 @@
 
 #include <map>
 
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
@@ -85,7 +85,7 @@ class TrustGateTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   PermissionForge forge_;
 };
 

@@ -18,7 +18,7 @@
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/e2e/server_fixture.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
@@ -42,9 +42,9 @@ TEST_F(ServerTest, SignedDeliveryIsPersistedBeforeThe202) {
   EXPECT_EQ(r.status, 202);
   EXPECT_EQ(r.body, "accepted: run 1 queued for coop-cloud/nextcloud#17 at 9b2e7c4\n");
   // Persisted, not just queued in memory: visible through a fresh connection to the file.
-  SqliteStore::Options so;
+  SqlStore::Options so;
   so.path = dir_.File("cc-ci.db");
-  auto other = SqliteStore::Open(so);
+  auto other = SqlStore::Open(so);
   ASSERT_TRUE(other.ok());
   EXPECT_TRUE((*other)->HasDelivery("d-1").value());
 }
@@ -185,7 +185,7 @@ TEST_F(ServerTest, BadgesForRunsPullsAndRepos) {
             std::string::npos);
 
   // The run finishes at level 4 (written the way the runner will).
-  ASSERT_TRUE(store_->Write([](SqliteDb& db) {
+  ASSERT_TRUE(store_->Write([](SqlDb& db) {
     return db.Exec("UPDATE runs SET state = 'finished', level = 4 WHERE id = 1");
   }).ok());
   auto pr = Get(port_, "/badge/coop-cloud/nextcloud/pulls/17.svg");

@@ -16,7 +16,7 @@
 #include "bot/report/command_handler.h"
 #include "bot/report/reporter.h"
 #include "bot/report/trust_gate.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_gitea.h"
 #include "tests/fakes/fake_gitea_client.h"
@@ -81,10 +81,10 @@ class TrustTest : public ::testing::Test {
   using FakeGiteaComment = testing::FakeGitea::Comment;
 
   void SetUp() override {
-    SqliteStore::Options so;
+    SqlStore::Options so;
     so.path = dir_.File("cc-ci.db");
     so.clock = &clock_;
-    store_ = std::move(SqliteStore::Open(so).value());
+    store_ = std::move(SqlStore::Open(so).value());
     client_ = testing::ClientOf(gitea_);
     Outbox::Options oo;
     oo.dry_run = false;
@@ -196,7 +196,7 @@ class TrustTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   testing::FakeGitea gitea_{"tok"};  // alice has no permission entry: the API says 404
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<GiteaClient> client_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Reporter> reporter_;

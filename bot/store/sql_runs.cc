@@ -1,11 +1,11 @@
 // The runner's side of the SQLite store: claiming queued runs, stage records, finishing.
 #include "bot/store/run_rows.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 
 namespace ccci {
 
-Result<std::vector<Run>> SqliteStore::QueuedRuns(int limit) {
-  return Read<std::vector<Run>>([&](SqliteDb& db) -> Result<std::vector<Run>> {
+Result<std::vector<Run>> SqlStore::QueuedRuns(int limit) {
+  return Read<std::vector<Run>>([&](SqlDb& db) -> Result<std::vector<Run>> {
     auto s = db.Prepare(std::string("SELECT ") + kRunColumns +
                         " FROM runs WHERE state = 'queued' ORDER BY id LIMIT ?1");
     if (!s.ok()) return s.status();
@@ -14,10 +14,10 @@ Result<std::vector<Run>> SqliteStore::QueuedRuns(int limit) {
   });
 }
 
-Result<bool> SqliteStore::ClaimRun(int64_t id) {
+Result<bool> SqlStore::ClaimRun(int64_t id) {
   int64_t now = options_.clock->NowUnixMillis();
   bool claimed = false;
-  Status st = Write([&](SqliteDb& db) -> Status {
+  Status st = Write([&](SqlDb& db) -> Status {
     auto s = db.Prepare(
         "UPDATE runs SET state = 'running', stage = '', attempts = attempts + 1, "
         "started_at = ?2, updated_at = ?2, reason = '' WHERE id = ?1 AND state = 'queued' "
@@ -33,9 +33,9 @@ Result<bool> SqliteStore::ClaimRun(int64_t id) {
   return claimed;
 }
 
-Status SqliteStore::HoldRun(int64_t id, const std::string& reason) {
+Status SqlStore::HoldRun(int64_t id, const std::string& reason) {
   int64_t now = options_.clock->NowUnixMillis();
-  return Write([&](SqliteDb& db) -> Status {
+  return Write([&](SqlDb& db) -> Status {
     auto s = db.Prepare(
         "UPDATE runs SET state = 'waiting', reason = ?2, updated_at = ?3 "
         "WHERE id = ?1 AND state = 'queued'");
@@ -45,13 +45,17 @@ Status SqliteStore::HoldRun(int64_t id, const std::string& reason) {
   });
 }
 
-Status SqliteStore::RecordStage(const StageRecord& st) {
+Status SqlStore::RecordStage(const StageRecord& st) {
   int64_t now = options_.clock->NowUnixMillis();
-  return Write([&](SqliteDb& db) -> Status {
+  return Write([&](SqlDb& db) -> Status {
     auto s = db.Prepare(
-        "INSERT OR REPLACE INTO stages (run_id, seq, name, status, reason, exit_code, "
+        "INSERT INTO stages (run_id, seq, name, status, reason, exit_code, "
         "started_at, duration_ms, log_path, attempts) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+        "ON CONFLICT (run_id, name) DO UPDATE SET seq = excluded.seq, "
+        "status = excluded.status, reason = excluded.reason, exit_code = excluded.exit_code, "
+        "started_at = excluded.started_at, duration_ms = excluded.duration_ms, "
+        "log_path = excluded.log_path, attempts = excluded.attempts");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, st.run_id).Bind(2, st.seq).Bind(3, st.name).Bind(4, st.status);
     (*s)->Bind(5, st.reason).Bind(6, st.exit_code).Bind(7, st.started_at_ms);
@@ -66,8 +70,8 @@ Status SqliteStore::RecordStage(const StageRecord& st) {
   });
 }
 
-Result<std::vector<StageRecord>> SqliteStore::ListStages(int64_t run_id) {
-  return Read<std::vector<StageRecord>>([&](SqliteDb& db) -> Result<std::vector<StageRecord>> {
+Result<std::vector<StageRecord>> SqlStore::ListStages(int64_t run_id) {
+  return Read<std::vector<StageRecord>>([&](SqlDb& db) -> Result<std::vector<StageRecord>> {
     auto s = db.Prepare(
         "SELECT run_id, seq, name, status, reason, exit_code, started_at, duration_ms, log_path, "
         "attempts FROM stages WHERE run_id = ?1 ORDER BY seq, started_at");
@@ -94,10 +98,10 @@ Result<std::vector<StageRecord>> SqliteStore::ListStages(int64_t run_id) {
   });
 }
 
-Status SqliteStore::FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,
-                              const std::string& reason) {
+Status SqlStore::FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,
+                           const std::string& reason) {
   int64_t now = options_.clock->NowUnixMillis();
-  return Write([&](SqliteDb& db) -> Status {
+  return Write([&](SqlDb& db) -> Status {
     auto s = db.Prepare(
         "UPDATE runs SET state = ?2, level = ?3, reason = ?4, stage = '', finished_at = ?5, "
         "updated_at = ?5 WHERE id = ?1 AND state = 'running' RETURNING id");
@@ -116,9 +120,9 @@ Status SqliteStore::FinishRun(int64_t id, const std::string& state, std::optiona
   });
 }
 
-Status SqliteStore::RequeueRun(int64_t id, const std::string& reason) {
+Status SqlStore::RequeueRun(int64_t id, const std::string& reason) {
   int64_t now = options_.clock->NowUnixMillis();
-  return Write([&](SqliteDb& db) -> Status {
+  return Write([&](SqlDb& db) -> Status {
     auto s = db.Prepare(
         "UPDATE runs SET state = 'queued', stage = '', reason = ?2, started_at = NULL, "
         "updated_at = ?3 WHERE id = ?1 AND state = 'running'");
