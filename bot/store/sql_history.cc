@@ -9,9 +9,10 @@ namespace ccci {
 Result<std::vector<Run>> SqlStore::EndedRuns(const std::string& repo, std::optional<int64_t> pr,
                                              int64_t up_to_id, int limit) {
   return Read<std::vector<Run>>([&](SqlDb& db) -> Result<std::vector<Run>> {
-    auto s = db.Prepare(std::string("SELECT ") + kRunColumns +
-                        " FROM runs WHERE repo = ?1 AND (?2 IS NULL OR pr = ?2) AND id <= ?3 "
-                        "AND state IN ('finished', 'error') ORDER BY id DESC LIMIT ?4");
+    auto s = db.Prepare(
+        std::string("SELECT ") + kRunColumns +
+        " FROM runs WHERE repo = ?1 AND (CAST(?2 AS BIGINT) IS NULL OR pr = ?2) AND id <= ?3 "
+        "AND state IN ('finished', 'error') ORDER BY id DESC LIMIT ?4");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, repo).Bind(2, pr).Bind(3, up_to_id > 0 ? up_to_id : INT64_MAX);
     (*s)->Bind(4, static_cast<int64_t>(std::clamp(limit, 1, 500)));

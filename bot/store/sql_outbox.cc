@@ -151,9 +151,10 @@ Status SqlStore::RetryMessage(int64_t id, int64_t next_attempt_at_ms, const std:
 
 Result<std::vector<OutboxMessage>> SqlStore::RecentMessages(int limit, const OutboxFilter& filter) {
   return Read<std::vector<OutboxMessage>>([&](SqlDb& db) -> Result<std::vector<OutboxMessage>> {
-    auto s = db.Prepare(std::string("SELECT ") + kColumns +
-                        " FROM outbox WHERE (?2 = '' OR repo = ?2) AND (?3 IS NULL OR pr = ?3) "
-                        "ORDER BY id DESC LIMIT ?1");
+    auto s = db.Prepare(
+        std::string("SELECT ") + kColumns +
+        " FROM outbox WHERE (?2 = '' OR repo = ?2) AND (CAST(?3 AS BIGINT) IS NULL OR pr = ?3) "
+        "ORDER BY id DESC LIMIT ?1");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, static_cast<int64_t>(limit)).Bind(2, filter.repo).Bind(3, filter.pr);
     return Collect(*s);

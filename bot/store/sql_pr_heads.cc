@@ -35,8 +35,10 @@ Status RememberNewest(SqlDb& db, const std::string& repo, int64_t pr, const PrFr
                       const std::string& head) {
   auto s = db.Prepare(
       "INSERT INTO pr_heads (repo, pr, updated_at, head_sha, state) VALUES (?1, ?2, ?3, ?4, ?5) "
-      "ON CONFLICT (repo, pr) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at), "
-      "head_sha = CASE WHEN excluded.head_sha = '' THEN head_sha ELSE excluded.head_sha END, "
+      "ON CONFLICT (repo, pr) DO UPDATE SET updated_at = CASE WHEN excluded.updated_at > "
+      "pr_heads.updated_at THEN excluded.updated_at ELSE pr_heads.updated_at END, "
+      "head_sha = CASE WHEN excluded.head_sha = '' THEN pr_heads.head_sha "
+      "ELSE excluded.head_sha END, "
       "state = excluded.state");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, repo).Bind(2, pr).Bind(3, f.updated_at_ms).Bind(4, head).Bind(5, f.state);

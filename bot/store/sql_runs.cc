@@ -113,7 +113,8 @@ Status SqlStore::FinishRun(int64_t id, const std::string& state, std::optional<i
     // A stage still running now never will (the run was abandoned, e.g. after restarts).
     auto close = db.Prepare(
         "UPDATE stages SET status = 'error', reason = 'did not finish: ' || ?2, "
-        "duration_ms = max(0, ?3 - started_at) WHERE run_id = ?1 AND status = 'running'");
+        "duration_ms = CASE WHEN ?3 > started_at THEN ?3 - started_at ELSE 0 END WHERE run_id = ?1 "
+        "AND status = 'running'");
     if (!close.ok()) return close.status();
     (*close)->Bind(1, id).Bind(2, reason.empty() ? state : reason).Bind(3, now);
     return (*close)->Run();

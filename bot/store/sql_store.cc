@@ -442,7 +442,7 @@ Result<RunPage> SqlStore::ListRuns(const RunQuery& q) {
     // filters compare against themselves.
     auto s = db.Prepare(std::string("SELECT ") + kRunColumns +
                         " FROM runs WHERE id < ?1 AND (?2 = '' OR repo = ?2) "
-                        "AND (?3 IS NULL OR pr = ?3) AND (?4 = '' OR state = ?4) "
+                        "AND (CAST(?3 AS BIGINT) IS NULL OR pr = ?3) AND (?4 = '' OR state = ?4) "
                         "ORDER BY id DESC LIMIT ?5");
     if (!s.ok()) return s.status();
     int limit = q.limit < 1 ? 1 : (q.limit > 500 ? 500 : q.limit);

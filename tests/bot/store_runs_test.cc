@@ -1,18 +1,22 @@
-// The runner's side of the SQLite store: claim, stages, report keys, finish, requeue, hold.
+// The runner's side of the store, on every driver: claim, stages, report keys, finish, requeue,
+// hold.
 #include <gtest/gtest.h>
 
 #include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/store_drivers.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
 
 namespace ccci {
 namespace {
 
-class SqliteRunsTest : public ::testing::Test {
+class StoreRunsTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    store_ = testing::OpenTestStore(dir_.path() + "/cc-ci.db", &clock_);
+    db_.Prepare();
+    if (!db_.available()) return;
+    store_ = db_.Open(&clock_);
     ASSERT_TRUE(store_);
   }
   int64_t Queue(int64_t pr, const std::string& sha) {
@@ -36,12 +40,12 @@ class SqliteRunsTest : public ::testing::Test {
     ASSERT_TRUE(store_->EnqueueRunReport(run.id, ReportKey(run), {}).ok());
   }
 
-  testing::TempDir dir_;
+  testing::DriverStore db_{GetParam()};
   testing::FakeClock clock_;
   std::unique_ptr<SqlStore> store_;
 };
 
-TEST_F(SqliteRunsTest, ClaimsAQueuedRunOnceAndOldestFirst) {
+TEST_P(StoreRunsTest, ClaimsAQueuedRunOnceAndOldestFirst) {
   int64_t a = Queue(1, "aaa");
   int64_t b = Queue(2, "bbb");
   auto queued = store_->QueuedRuns(10);
@@ -58,20 +62,21 @@ TEST_F(SqliteRunsTest, ClaimsAQueuedRunOnceAndOldestFirst) {
   EXPECT_EQ((*store_->QueuedRuns(10))[0].id, b);
 }
 
-TEST_F(SqliteRunsTest, ASupersededRunCannotBeClaimed) {
+TEST_P(StoreRunsTest, ASupersededRunCannotBeClaimed) {
   int64_t a = Queue(1, "aaa");
   Queue(1, "bbb");  // a newer push supersedes the queued run
   EXPECT_EQ(Get(a).state, kRunSuperseded);
   EXPECT_FALSE(*store_->ClaimRun(a));
 }
 
-TEST_F(SqliteRunsTest, StagesAreRecordedInOrderAndTheRunningOneIsReported) {
+TEST_P(StoreRunsTest, StagesAreRecordedInOrderAndTheRunningOneIsReported) {
   int64_t a = Queue(1, "aaa");
   MarkReported(Get(a));
   EXPECT_TRUE(UnreportedIds().empty());
   ASSERT_TRUE(*store_->ClaimRun(a));
   MarkReported(Get(a));
-  StageRecord install{a, 0, "install", kStageRunning, "", std::nullopt, 1000, 0, "runs/1/install.log"};
+  StageRecord install{a,    0, "install",           kStageRunning, "", std::nullopt,
+                      1000, 0, "runs/1/install.log"};
   ASSERT_TRUE(store_->RecordStage(install).ok());
   EXPECT_EQ(Get(a).stage, "install");
   EXPECT_EQ(ReportKey(Get(a)), "running:install");
@@ -85,7 +90,8 @@ TEST_F(SqliteRunsTest, StagesAreRecordedInOrderAndTheRunningOneIsReported) {
   ASSERT_TRUE(store_->RecordStage(install).ok());
   StageRecord lint{a, 5, "lint", kStageFail, "R014 failed", 0, 9000, 300, "runs/1/lint.log"};
   ASSERT_TRUE(store_->RecordStage(lint).ok());
-  StageRecord upgrade{a, 1, "upgrade", kStageSkip, "no previous release", std::nullopt, 5000, 0, ""};
+  StageRecord upgrade{a,    1, "upgrade", kStageSkip, "no previous release", std::nullopt,
+                      5000, 0, ""};
   ASSERT_TRUE(store_->RecordStage(upgrade).ok());
   auto stages = store_->ListStages(a);
   ASSERT_TRUE(stages.ok());
@@ -109,7 +115,7 @@ TEST_F(SqliteRunsTest, StagesAreRecordedInOrderAndTheRunningOneIsReported) {
       << "a finished run stays finished";
 }
 
-TEST_F(SqliteRunsTest, RequeueClearsStagesAndKeepsTheAttemptCount) {
+TEST_P(StoreRunsTest, RequeueClearsStagesAndKeepsTheAttemptCount) {
   int64_t a = Queue(1, "aaa");
   ASSERT_TRUE(*store_->ClaimRun(a));
   ASSERT_TRUE(store_->RecordStage({a, 0, "install", kStageRunning, "", {}, 1, 0, ""}).ok());
@@ -123,7 +129,7 @@ TEST_F(SqliteRunsTest, RequeueClearsStagesAndKeepsTheAttemptCount) {
   EXPECT_EQ(Get(a).attempts, 2);
 }
 
-TEST_F(SqliteRunsTest, HoldMovesOnlyAQueuedRunToWaiting) {
+TEST_P(StoreRunsTest, HoldMovesOnlyAQueuedRunToWaiting) {
   int64_t a = Queue(1, "aaa");
   ASSERT_TRUE(store_->HoldRun(a, "waiting for ok-to-test").ok());
   EXPECT_EQ(Get(a).state, kRunWaiting);
@@ -131,6 +137,9 @@ TEST_F(SqliteRunsTest, HoldMovesOnlyAQueuedRunToWaiting) {
   EXPECT_FALSE(*store_->ClaimRun(a));
   EXPECT_TRUE(store_->QueuedRuns(10)->empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Drivers, StoreRunsTest, ::testing::ValuesIn(testing::kStoreDrivers),
+                         testing::DriverName);
 
 }  // namespace
 }  // namespace ccci

@@ -1,5 +1,3 @@
-#include "bot/store/sql_store.h"
-
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -8,7 +6,9 @@
 #include <vector>
 
 #include "bot/store/migrations.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/store_drivers.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
 
@@ -18,6 +18,13 @@ namespace {
 std::unique_ptr<SqlStore> OpenAt(const std::string& path, Clock* clock = RealClock()) {
   return testing::OpenTestStore(path, clock);
 }
+
+// What every driver must do alike.
+class StoreTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override { db_.Prepare(); }
+  testing::DriverStore db_{GetParam()};
+};
 
 Work QueueWork(const std::string& repo, int64_t pr, const std::string& sha) {
   Work w;
@@ -36,23 +43,21 @@ Delivery D(const std::string& id) {
   return d;
 }
 
-TEST(SqlStoreTest, MigratesOnceAndReopens) {
-  testing::TempDir dir;
+TEST_P(StoreTest, MigratesOnceAndReopens) {
   {
-    auto s = OpenAt(dir.File("db"));
+    auto s = db_.Open();
     ASSERT_TRUE(s);
     EXPECT_EQ(s->SchemaVersion(), Migrations().back().version);
     ASSERT_TRUE(s->RecordDelivery(D("a"), QueueWork("o/r", 1, "s1")).ok());
   }
-  auto s = OpenAt(dir.File("db"));
+  auto s = db_.Open();
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->HasDelivery("a").value());
   EXPECT_EQ(s->ListRuns({}).value().runs.size(), 1u);
 }
 
-TEST(SqlStoreTest, ConcurrentWritersAreAllCommitted) {
-  testing::TempDir dir;
-  auto s = OpenAt(dir.File("db"));
+TEST_P(StoreTest, ConcurrentWritersAreAllCommitted) {
+  auto s = db_.Open();
   constexpr int kThreads = 16, kEach = 50;
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
@@ -70,12 +75,12 @@ TEST(SqlStoreTest, ConcurrentWritersAreAllCommitted) {
   EXPECT_EQ(s->CountQueue().value().queued, kThreads * kEach);
 }
 
-TEST(SqlStoreTest, AFailedWriteRollsBackOnlyItself) {
-  testing::TempDir dir;
-  auto s = OpenAt(dir.File("db"));
+TEST_P(StoreTest, AFailedWriteRollsBackOnlyItself) {
+  auto s = db_.Open();
   Status bad = s->Write([](SqlDb& db) -> Status {
-    CCCI_RETURN_IF_ERROR(db.Exec("INSERT INTO runs (repo, pr, head_sha, trigger, state, "
-                                 "created_at, updated_at) VALUES ('x', 1, 's', 't', 'queued', 0, 0)"));
+    CCCI_RETURN_IF_ERROR(
+        db.Exec("INSERT INTO runs (repo, pr, head_sha, trigger, state, "
+                "created_at, updated_at) VALUES ('x', 1, 's', 't', 'queued', 0, 0)"));
     return Internal("boom");
   });
   EXPECT_FALSE(bad.ok());
@@ -85,13 +90,12 @@ TEST(SqlStoreTest, AFailedWriteRollsBackOnlyItself) {
   EXPECT_EQ(runs[0].repo, "o/r");
 }
 
-TEST(SqlStoreTest, ListRunsPagesNewestFirstWithFilters) {
-  testing::TempDir dir;
-  auto s = OpenAt(dir.File("db"));
+TEST_P(StoreTest, ListRunsPagesNewestFirstWithFilters) {
+  auto s = db_.Open();
   for (int i = 1; i <= 7; ++i) {
-    ASSERT_TRUE(s->RecordDelivery(D("d" + std::to_string(i)),
-                                  QueueWork(i % 2 ? "a/odd" : "a/even", i, "s"))
-                    .ok());
+    ASSERT_TRUE(
+        s->RecordDelivery(D("d" + std::to_string(i)), QueueWork(i % 2 ? "a/odd" : "a/even", i, "s"))
+            .ok());
   }
   RunQuery q;
   q.limit = 3;
@@ -115,7 +119,7 @@ TEST(SqlStoreTest, ListRunsPagesNewestFirstWithFilters) {
   EXPECT_EQ(s->GetRun(99).status().code(), Code::kNotFound);
 }
 
-TEST(SqlStoreTest, InMemoryDriverBehavesTheSame) {
+TEST(SqliteStoreTest, InMemoryDriverBehavesTheSame) {
   auto s = OpenAt(":memory:");
   ASSERT_TRUE(s);
   ASSERT_TRUE(s->RecordDelivery(D("a"), QueueWork("o/r", 1, "s1")).ok());
@@ -123,10 +127,9 @@ TEST(SqlStoreTest, InMemoryDriverBehavesTheSame) {
   EXPECT_EQ(s->GetRun(1).value().head_sha, "s1");
 }
 
-TEST(SqlStoreTest, PrunesOldDeliveriesButKeepsRuns) {
-  testing::TempDir dir;
+TEST_P(StoreTest, PrunesOldDeliveriesButKeepsRuns) {
   testing::FakeClock clock;
-  auto s = OpenAt(dir.File("db"), &clock);
+  auto s = db_.Open(&clock);
   Delivery old = D("old");
   old.received_at_ms = clock.NowUnixMillis();
   ASSERT_TRUE(s->RecordDelivery(old, QueueWork("o/r", 1, "s1")).ok());
@@ -142,16 +145,15 @@ TEST(SqlStoreTest, PrunesOldDeliveriesButKeepsRuns) {
   EXPECT_EQ(s->ListRuns({}).value().runs.size(), 2u);
 }
 
-TEST(SqlStoreTest, TimestampsComeFromTheClock) {
-  testing::TempDir dir;
+TEST_P(StoreTest, TimestampsComeFromTheClock) {
   testing::FakeClock clock;
-  auto s = OpenAt(dir.File("db"), &clock);
+  auto s = db_.Open(&clock);
   ASSERT_TRUE(s->RecordDelivery(D("a"), QueueWork("o/r", 1, "s1")).ok());
   EXPECT_EQ(s->GetRun(1).value().created_at_ms, clock.NowUnixMillis());
 }
 
 // Issue 11.16: under umask 000 the database was created 0644 (and a group could write it).
-TEST(SqlStoreTest, UnderUmask000TheDatabaseAndItsWalArePrivate) {
+TEST(SqliteStoreTest, UnderUmask000TheDatabaseAndItsWalArePrivate) {
   testing::TempDir dir;
   mode_t old = umask(0);
   auto s = OpenAt(dir.File("cc-ci.db"));
@@ -167,7 +169,7 @@ TEST(SqlStoreTest, UnderUmask000TheDatabaseAndItsWalArePrivate) {
   EXPECT_EQ(mode("cc-ci.db-shm"), 0640u);
 }
 
-TEST(SqlStoreTest, AnOlderDatabaseMadeUnderUmask000IsMadePrivate) {
+TEST(SqliteStoreTest, AnOlderDatabaseMadeUnderUmask000IsMadePrivate) {
   testing::TempDir dir;
   testing::WriteFile(dir.File("cc-ci.db"), "");
   chmod(dir.File("cc-ci.db").c_str(), 0666);
@@ -176,6 +178,9 @@ TEST(SqlStoreTest, AnOlderDatabaseMadeUnderUmask000IsMadePrivate) {
   ASSERT_EQ(stat(dir.File("cc-ci.db").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0640u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Drivers, StoreTest, ::testing::ValuesIn(testing::kStoreDrivers),
+                         testing::DriverName);
 
 }  // namespace
 }  // namespace ccci
