@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bot/store/migrations.h"
+#include "bot/store/pg_db.h"
 #include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/store_drivers.h"
@@ -150,6 +151,33 @@ TEST_P(StoreTest, TimestampsComeFromTheClock) {
   auto s = db_.Open(&clock);
   ASSERT_TRUE(s->RecordDelivery(D("a"), QueueWork("o/r", 1, "s1")).ok());
   EXPECT_EQ(s->GetRun(1).value().created_at_ms, clock.NowUnixMillis());
+}
+
+// A restarted or unreachable server costs the calls in flight, as errors (the webhook answers
+// 503, never 2xx without a commit); the next call reconnects.
+TEST(PgStoreTest, ALostConnectionFailsTheCallAndTheNextOneReconnects) {
+  testing::DriverStore db("postgres");
+  db.Prepare();
+  if (!db.available()) return;
+  auto s = db.Open();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(s->RecordDelivery(D("before"), QueueWork("o/r", 1, "s1")).ok());
+  auto admin = PgDb::Open(testing::ReadLaneFile("url"));
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)
+                  ->Exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                         "WHERE application_name = '" +
+                         db.schema() + "'")
+                  .ok());
+  auto lost = s->RecordDelivery(D("during"), QueueWork("o/r", 2, "s2"));
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.status().code(), Code::kUnavailable) << lost.status().ToString();
+  auto read = s->GetRun(1);
+  EXPECT_EQ(read.status().code(), Code::kUnavailable) << read.status().ToString();
+
+  ASSERT_TRUE(s->RecordDelivery(D("during"), QueueWork("o/r", 2, "s2")).ok());
+  EXPECT_FALSE(s->HasDelivery("nothing-else").value());
+  EXPECT_EQ(s->ListRuns({}).value().runs.size(), 2u);  // nothing half-written, nothing lost
 }
 
 // Issue 11.16: under umask 000 the database was created 0644 (and a group could write it).

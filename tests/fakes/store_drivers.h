@@ -64,7 +64,7 @@ class DriverStore {
     ASSERT_TRUE(admin.ok()) << admin.status().ToString();
     Status made = (*admin)->Exec("CREATE SCHEMA " + schema_);
     ASSERT_TRUE(made.ok()) << made.ToString();
-    url_ = url + " options='-c search_path=" + schema_ + "'";
+    url_ = url + " application_name=" + schema_ + " options='-c search_path=" + schema_ + "'";
     available_ = true;
   }
   bool available() const { return available_; }
@@ -83,6 +83,8 @@ class DriverStore {
     return s.ok() ? std::move(*s) : nullptr;
   }
   const std::string& driver() const { return driver_; }
+  // postgres: the test's schema, also the application_name of its store's connections.
+  const std::string& schema() const { return schema_; }
   const TempDir& dir() const { return dir_; }
 
  private:
