@@ -3,11 +3,13 @@
 # server and reports throughput, latency percentiles and RSS, per storage driver.
 #
 # Usage (after scripts/setup.sh):
-#   tests/bench/bot/ingest.sh [--compare] [--runs N] [--drivers "sqlite memory"] [SECONDS] [CONNECTIONS]
+#   tests/bench/bot/ingest.sh [--compare] [--runs N] [--drivers "sqlite memory postgres"] [SECONDS] [CONNECTIONS]
 #   --compare  also runs bare_server (Poco + OpenSSL HMAC + RapidJSON, no store) on the same
 #              bodies in the same run, and prints each driver's ratio to it
 #   --runs N   repeats every target N times, interleaved, and prints median and range
-#   --drivers  the storage drivers to run cc-ci with (default: sqlite memory)
+#   --drivers  the storage drivers to run cc-ci with (default: sqlite memory); postgres starts a
+#              throwaway PostgreSQL (tests/pg/pg_lane.sh, durable: fsync and synchronous_commit
+#              on, as a real server) and gives each run a fresh database
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 compare=0 runs=1 drivers="sqlite memory"
@@ -27,7 +29,11 @@ if ((compare)) && [[ ! -x $bare ]]; then
   cmake --build "$root/build" --target bare_server >/dev/null
 fi
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; [[ -d $work/pg ]] && "$root/tests/pg/pg_lane.sh" down "$work/pg"; rm -rf "$work"' EXIT
+if [[ " $drivers " == *" postgres "* ]]; then
+  "$root/tests/pg/pg_lane.sh" up "$work/pg" --durable
+  pg_url=$(cat "$work/pg/url")
+fi
 secret=bench-secret
 python3 "$root/tests/bench/bot/make_bodies.py" \
   "$root/../shared/gitea/payloads/pull_request_synchronized.json" "$work/bodies" 10000 "$secret"
@@ -44,7 +50,12 @@ run() {
   else
     local data=$work/data-$target-$round
     printf '[storage]\ndriver = %s\n' "$target" >"$work/$target.ini"
-    CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" --listen 127.0.0.1:0 \
+    local db_url=""
+    if [[ $target == postgres ]]; then
+      psql -q "$pg_url" -c "CREATE DATABASE bench_$round"
+      db_url="${pg_url/dbname=postgres/dbname=bench_$round}"
+    fi
+    CC_CI_DATABASE_URL=$db_url CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" --listen 127.0.0.1:0 \
       --data-dir "$data" >"$work/$target.out" 2>"$work/$target.log" &
     pid=$!
   fi
@@ -63,6 +74,8 @@ run() {
   grep -E 'Non-2xx|Socket errors' "$work/wrk.out" || true
   if [[ $target == sqlite ]]; then
     echo "   deliveries stored: $(sqlite3 "$data/cc-ci.db" 'select count(*) from deliveries' 2>/dev/null || echo '?')"
+  elif [[ $target == postgres ]]; then
+    echo "   deliveries stored: $(psql -tA "${pg_url/dbname=postgres/dbname=bench_$round}" -c 'select count(*) from deliveries' 2>/dev/null || echo '?')"
   fi
   echo "$target $rps $p99" >>"$work/results"
   kill "$pid"
