@@ -63,6 +63,7 @@ class PgDb : public SqlDb {
   Result<StmtRef> Prepare(const std::string& sql) override;
   int64_t Changes() const override { return changes_; }
   const char* BeginWrite() const override { return "BEGIN"; }
+  const char* SkipLocked() const override { return " FOR UPDATE SKIP LOCKED"; }
   Status Ready() override { return Connect(); }
 
   // ?N -> $N outside string literals and comments.

@@ -96,6 +96,9 @@ class SqlDb {
   virtual int64_t Changes() const = 0;
   // Opens the transaction a batch of writes shares (SQLite takes its write lock at once).
   virtual const char* BeginWrite() const = 0;
+  // Appended to a SELECT that picks rows to update while other hosts do the same: PostgreSQL
+  // locks them and passes over rows others hold; SQLite has one writer and needs nothing.
+  virtual const char* SkipLocked() const { return ""; }
   // Called before each read and each batch of writes, never inside a transaction: reopens a
   // lost connection (a server restart), so one failed call is all a lost connection costs.
   // Nothing else reconnects: a transaction never continues on a new session.

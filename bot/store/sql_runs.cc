@@ -1,4 +1,4 @@
-// The runner's side of the SQLite store: claiming queued runs, stage records, finishing.
+// The runner's side of the store: claiming queued runs (and leases), stage records, finishing.
 #include "bot/store/run_rows.h"
 #include "bot/store/sql_store.h"
 
@@ -31,6 +31,47 @@ Result<bool> SqlStore::ClaimRun(int64_t id) {
   });
   if (!st.ok()) return st;
   return claimed;
+}
+
+Result<std::optional<Lease>> SqlStore::ClaimNext(const std::string& worker, int64_t lease_ms) {
+  int64_t now = options_.clock->NowUnixMillis();
+  std::optional<Lease> lease;
+  Status st = Write([&](SqlDb& db) -> Status {
+    lease.reset();
+    auto s = db.Prepare(
+        std::string(
+            "UPDATE runs SET state = 'running', stage = '', attempts = attempts + 1, worker = ?1, "
+            "lease_until = ?3, started_at = ?2, updated_at = ?2, reason = '' WHERE id = "
+            "(SELECT id FROM runs WHERE state = 'queued' ORDER BY id LIMIT 1") +
+        db.SkipLocked() + ") RETURNING " + kRunColumns);
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, worker).Bind(2, now).Bind(3, now + lease_ms);
+    auto row = (*s)->Step();
+    if (!row.ok()) return row.status();
+    if (*row) lease = Lease{ReadRun(**s), worker, now + lease_ms};
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return lease;
+}
+
+Result<bool> SqlStore::ExtendLease(int64_t run_id, const std::string& worker, int64_t attempt,
+                                   int64_t lease_ms) {
+  int64_t now = options_.clock->NowUnixMillis();
+  bool extended = false;
+  Status st = Write([&](SqlDb& db) -> Status {
+    auto s = db.Prepare(
+        "UPDATE runs SET lease_until = ?4, updated_at = ?5 WHERE id = ?1 AND worker = ?2 "
+        "AND attempts = ?3 AND state = 'running' RETURNING id");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, run_id).Bind(2, worker).Bind(3, attempt).Bind(4, now + lease_ms).Bind(5, now);
+    auto row = (*s)->Step();
+    if (!row.ok()) return row.status();
+    extended = *row;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return extended;
 }
 
 Status SqlStore::HoldRun(int64_t id, const std::string& reason) {
