@@ -17,21 +17,21 @@
 #include "base/log.h"
 #include "base/pid_lock.h"
 #include "base/private_files.h"
+#include "bot/cli/doctor.h"
+#include "bot/cli/runner_setup.h"
 #include "bot/config/config.h"
 #include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
+#include "bot/http/metrics.h"
+#include "bot/http/server.h"
+#include "bot/intake/intake.h"
 #include "bot/report/command_handler.h"
 #include "bot/report/readme_pr.h"
 #include "bot/report/reconciler.h"
 #include "bot/report/reporter.h"
 #include "bot/report/trust_gate.h"
-#include "bot/http/metrics.h"
-#include "bot/http/server.h"
-#include "bot/intake/intake.h"
 #include "bot/runner/log_retention.h"
 #include "bot/runner/scheduler.h"
-#include "bot/cli/doctor.h"
-#include "bot/cli/runner_setup.h"
 #include "bot/store/sql_store.h"
 #include "bot/version.h"
 
@@ -231,8 +231,9 @@ int RunServeCommand(int argc, char** argv) {
   sched_options.on_run_finished = [&metrics](const std::string& outcome) {
     metrics.ObserveRunFinished(outcome);
   };
-  runner::Scheduler scheduler(store->get(), store->get(), &gate, &executor, std::move(sched_options),
-                              runner_setup.deps(), [&reporter] { reporter.Kick(); });
+  runner::Scheduler scheduler(store->get(), store->get(), &gate, &executor,
+                              std::move(sched_options), runner_setup.deps(),
+                              [&reporter] { reporter.Kick(); });
   if (Status s = scheduler.Recover(); !s.ok()) return Fail(1, "recovering runs: " + s.message());
   runner::LogRetention::Options lro;
   lro.data_dir = runner_setup.options().data_dir;
@@ -245,7 +246,8 @@ int RunServeCommand(int argc, char** argv) {
   rco.interval = std::chrono::seconds(config.reconcile_interval_s);
   std::unique_ptr<Reconciler> reconciler;
   if (gitea) {
-    reconciler = std::make_unique<Reconciler>(store->get(), store->get(), gitea.get(), rco, store->get());
+    reconciler =
+        std::make_unique<Reconciler>(store->get(), store->get(), gitea.get(), rco, store->get());
   }
 
   Intake::Options io;

@@ -166,9 +166,9 @@ bool ValidRepo(const std::string& repo) {
              std::string::npos;
 }
 
-Route MatchDashboardRoute(std::string_view route_path, RunReader* store, const std::string& public_url,
-                          const std::string& forge_url, const std::string& version,
-                          bool logs_kept, HistoryStore* history) {
+Route MatchDashboardRoute(std::string_view route_path, RunReader* store,
+                          const std::string& public_url, const std::string& forge_url,
+                          const std::string& version, bool logs_kept, HistoryStore* history) {
   std::string path(route_path);
   auto make = [&](Page p, std::string arg) -> Route {
     return {"dashboard",

@@ -28,7 +28,7 @@ bool ValidRepo(const std::string& repo);
 // run page links them); `history` draws the recipe page's level chart and flaky rates (null:
 // none).
 Route MatchDashboardRoute(std::string_view path, RunReader* store, const std::string& public_url,
-                          const std::string& forge_url, const std::string& version,
-                          bool logs_kept, HistoryStore* history = nullptr);
+                          const std::string& forge_url, const std::string& version, bool logs_kept,
+                          HistoryStore* history = nullptr);
 
 }  // namespace ccci

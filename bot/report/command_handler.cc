@@ -23,7 +23,11 @@ bool Within(std::vector<int64_t>& times, int64_t now, int64_t window, int limit)
 
 CommandHandler::CommandHandler(CommandStore* commands, RunReader* runs, ForgeClient* forge,
                                Outbox* outbox, Reporter* reporter, Options options)
-    : commands_(commands), runs_(runs), forge_(forge), outbox_(outbox), reporter_(reporter),
+    : commands_(commands),
+      runs_(runs),
+      forge_(forge),
+      outbox_(outbox),
+      reporter_(reporter),
       options_(std::move(options)) {}
 
 CommandHandler::~CommandHandler() { Stop(); }

@@ -83,10 +83,12 @@ class ReportingTest : public ::testing::Test {
     return intake_->Handle(r).status;
   }
   void FinishRun(int64_t id, int level) {
-    ASSERT_TRUE(store_->Write([&](SqlDb& db) {
-      return db.Exec("UPDATE runs SET state = 'finished', level = " + std::to_string(level) +
-                     " WHERE id = " + std::to_string(id));
-    }).ok());
+    ASSERT_TRUE(store_
+                    ->Write([&](SqlDb& db) {
+                      return db.Exec("UPDATE runs SET state = 'finished', level = " +
+                                     std::to_string(level) + " WHERE id = " + std::to_string(id));
+                    })
+                    .ok());
   }
   std::vector<std::string> Replies() {
     std::vector<std::string> out;

@@ -14,7 +14,7 @@ namespace ccci::testing {
 
 // Opens (and migrates) the store at `path`; fails the test and returns null when it cannot.
 inline std::unique_ptr<SqlStore> OpenTestStore(const std::string& path,
-                                                  Clock* clock = RealClock()) {
+                                               Clock* clock = RealClock()) {
   SqlStore::Options o;
   o.path = path;
   o.clock = clock;
