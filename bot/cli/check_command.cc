@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "base/clock.h"
-#include "bot/cli/runner_setup.h"
+#include "bot/app/runner_setup.h"
 #include "bot/config/config.h"
 #include "bot/runner/command_output.h"
 #include "bot/runner/host_tools.h"
@@ -156,7 +156,7 @@ std::optional<std::string> LocalSourceProblem(const std::string& source) {
 }
 
 std::string ResultsJson(const runner::SuiteSpec& spec, const runner::SuiteResult& r,
-                        const render::LevelResult& level, const std::string& state) {
+                        const domain::LevelResult& level, const std::string& state) {
   rapidjson::StringBuffer b;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(b);
   w.StartObject();
