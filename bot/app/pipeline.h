@@ -10,10 +10,10 @@
 //                (!cc-ci)         (runs suites)  (sticky comment,      (in order per PR,
 //                    └── a run changed ──────────►  statuses)           retried)
 //
-// Every component is a poller of the store (PeriodicWorker: once a second, and at once when
-// kicked), so a lost kick delays work by at most a second and never loses it; a kick only
-// makes the next step prompt. The kicks (Wakes() in pipeline.cc is the only place they are
-// wired):
+// Every component polls the store (the Reporter, CommandHandler, Outbox and Scheduler once a
+// second, the Reconciler every gitea.reconcile_interval, and each at once when kicked), so a
+// lost kick delays work and never loses it; a kick only makes the next step prompt. The kicks
+// (Wakes() in pipeline.cc is the only place they are wired):
 //   - a delivery committed by Intake kicks the Reporter and the Scheduler, the
 //     CommandHandler when it carried a `!cc-ci` command, and the Reconciler's check when the
 //     delivery could not be told from a replay;
