@@ -62,10 +62,7 @@ void SuiteRun::Restore() {
           {kStageFail, "abra app restore " + r.DescribeWithOutput(), r.result.exit_code})) {
     return;
   }
-  if (auto why = WaitReady()) {
-    if (cancel().cancelled()) return Push(Cancelled(st));
-    return Push(End(st, kStageFail, "after the restore " + *why, 0));
-  }
+  if (StopUnlessReady(st, {kStageFail, "after the restore ", 0})) return;
   if (!data_check) return Push(End(st, kStagePass, "", 0));
   Step verify = Check(spec_.overlay.data_verify);
   if (StopUnlessOk(

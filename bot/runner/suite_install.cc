@@ -116,10 +116,7 @@ void SuiteRun::InstallApp(StageRecord st) {
                     deploy.result.exit_code})) {
     return;
   }
-  if (auto why = WaitReady()) {
-    if (cancel().cancelled()) return Push(Cancelled(st));
-    return Push(End(st, kStageFail, *why, 0));
-  }
+  if (StopUnlessReady(st, {kStageFail, "", 0})) return;
   Push(End(st, kStagePass, "", 0));
 }
 

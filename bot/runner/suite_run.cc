@@ -126,6 +126,16 @@ bool SuiteRun::StopUnlessOk(StageRecord& st, const Step& step, const std::string
   return true;
 }
 
+bool SuiteRun::StopUnlessReady(StageRecord& st, const OnFail& on_fail) {
+  auto why = WaitReady();
+  if (!why) return false;
+  if (cancel().cancelled())
+    Push(Cancelled(st));
+  else
+    Push(End(st, on_fail.status, on_fail.reason + *why, on_fail.exit_code));
+  return true;
+}
+
 std::string SuiteRun::NotStarted(const Step& step) const {
   if (step.start_error.code() != Code::kNotFound) return step.Describe();
   std::string key = step.program == spec_.abra     ? "runner.abra"

@@ -95,6 +95,9 @@ class SuiteRun : public RungIo {
   // with no status there, is the caller's to judge.
   bool StopUnlessOk(StageRecord& st, const Step& step, const std::string& tool,
                     const OnFail& on_fail = {});
+  // WaitReady, and when the app does not answer the stage ends: cancelled, or as `on_fail`
+  // says with the reason appended to its own. True when the stage ended.
+  bool StopUnlessReady(StageRecord& st, const OnFail& on_fail);
   // Why a command did not start; a missing program is the host's to fix, and says how.
   std::string NotStarted(const Step& step) const;
   // Skip decisions shared by the stages that need a running app: true when the stage was

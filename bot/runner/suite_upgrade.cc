@@ -33,10 +33,7 @@ void SuiteRun::Upgrade() {
           {kStageFail, "abra app deploy " + d2.DescribeWithOutput(), d2.result.exit_code})) {
     return;
   }
-  if (auto why = WaitReady()) {
-    if (cancel().cancelled()) return Push(Cancelled(st));
-    return Push(End(st, kStageFail, "after the upgrade " + *why, 0));
-  }
+  if (StopUnlessReady(st, {kStageFail, "after the upgrade ", 0})) return;
   // Does the stack really run the PR head? A swarm rollback silently reverts an upgrade.
   std::string stack = StackName(spec_.domain);
   Step inspect = Docker({"service", "inspect", stack + "_app", "--format",
@@ -78,12 +75,8 @@ bool SuiteRun::DeployPreviousRelease(StageRecord& st, const std::string& base) {
                     "the previous release " + base + " did not deploy: " + d1.Describe()})) {
     return false;
   }
-  if (auto why = WaitReady()) {
-    if (cancel().cancelled()) return Push(Cancelled(st)), false;
-    Push(End(st, kStageUnverified, "the previous release " + base + " did not come up: " + *why));
-    return false;
-  }
-  return true;
+  return !StopUnlessReady(
+      st, {kStageUnverified, "the previous release " + base + " did not come up: "});
 }
 
 // Empty when the inspected service runs the PR head; else why not.
