@@ -48,6 +48,34 @@ Result<std::string> DecodeBase64(const std::string& b64) {
   return out;
 }
 
+// A new 1280x800 tab in `b`, attached (b->target_id, b->session_id) and told to report its
+// load events, crashes and (with `same_origin_only`) every request to `on_event`.
+Status OpenTab(DevToolsClient& cdp, BrowserProcess* b, bool same_origin_only,
+               const DevToolsClient::EventHandler& on_event) {
+  auto target = cdp.Call("Target.createTarget", "{\"url\":\"about:blank\"}");
+  if (!target.ok()) return target.status();
+  b->target_id = StringField(*target, "targetId");
+  auto attached = cdp.Call("Target.attachToTarget",
+                           "{\"targetId\":" + JsonQuote(b->target_id) + ",\"flatten\":true}");
+  if (!attached.ok()) return attached.status();
+  b->session_id = StringField(*attached, "sessionId");
+  std::vector<std::pair<std::string, std::string>> setup = {
+      {"Emulation.setDeviceMetricsOverride",
+       "{\"width\":" + std::to_string(kScreenshotWidth) + ",\"height\":" +
+           std::to_string(kScreenshotHeight) + ",\"deviceScaleFactor\":1,\"mobile\":false}"},
+      {"Page.enable", "{}"},
+      {"Page.setLifecycleEventsEnabled", "{\"enabled\":true}"},
+      {"Inspector.enable", "{}"}};
+  if (same_origin_only) {
+    setup.push_back({"Fetch.enable", "{\"patterns\":[{\"urlPattern\":\"*\"}]}"});
+  }
+  for (const auto& [m, params] : setup) {
+    auto r = cdp.Call(m, params, b->session_id, on_event);
+    if (!r.ok()) return r.status();
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 ChromiumScreenshotter::ChromiumScreenshotter(ChromiumOptions options)
@@ -153,29 +181,8 @@ Result<std::string> ChromiumScreenshotter::CaptureLocked(const std::string& url,
   };
 
   if (b->target_id.empty()) {
-    auto target = cdp.Call("Target.createTarget", "{\"url\":\"about:blank\"}");
-    if (!target.ok()) return target.status();
-    b->target_id = StringField(*target, "targetId");
-    auto attached = cdp.Call("Target.attachToTarget",
-                             "{\"targetId\":" + JsonQuote(b->target_id) + ",\"flatten\":true}");
-    if (!attached.ok()) return attached.status();
-    b->session_id = StringField(*attached, "sessionId");
-    std::vector<std::pair<std::string, std::string>> setup = {
-        {"Emulation.setDeviceMetricsOverride",
-         "{\"width\":" + std::to_string(kScreenshotWidth) + ",\"height\":" +
-             std::to_string(kScreenshotHeight) + ",\"deviceScaleFactor\":1,\"mobile\":false}"},
-        {"Page.enable", "{}"},
-        {"Page.setLifecycleEventsEnabled", "{\"enabled\":true}"},
-        {"Inspector.enable", "{}"}};
-    if (options_.same_origin_only) {
-      setup.push_back({"Fetch.enable", "{\"patterns\":[{\"urlPattern\":\"*\"}]}"});
-    }
-    for (const auto& [m, params] : setup) {
-      auto r = call(m, params);
-      if (!r.ok()) return r.status();
-    }
+    CCCI_RETURN_IF_ERROR(OpenTab(cdp, b, options_.same_origin_only, on_event));
   }
-
   auto nav = call("Page.navigate", "{\"url\":" + JsonQuote(url) + "}");
   if (!nav.ok()) return nav.status();
   std::string error_text = StringField(*nav, "errorText");
