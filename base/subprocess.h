@@ -11,8 +11,9 @@
 //    server socket held by a browser would keep the port bound after cc-ci exits);
 //  - starts with an empty signal mask and the default SIGPIPE, SIGINT and SIGTERM.
 // Spawn returns once the child has exec'd, so a signal to the group right after it cannot
-// miss; when chdir or exec fails it returns that error instead (kNotFound: no such program
-// or dir) and nothing is left running.
+// miss. When the child's chdir or exec fails, Spawn reaps it and returns "cannot start
+// <argv[0]>: <why>" (kNotFound for no such program or dir, else kInternal); when no child
+// could be made at all (pty, pipe, fork), a kInternal error that says which.
 
 #include <sys/types.h>
 

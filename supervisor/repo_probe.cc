@@ -101,7 +101,7 @@ Result<std::string> RunAndCapture(const std::vector<std::string>& argv, const Ru
     if (child.status().message().rfind("cannot start ", 0) == 0) {
       return Unavailable(CommandLabel(argv) + " failed (status 127)");
     }
-    return Internal("fork failed");
+    return child.status();  // the machine could not start any process
   }
   const pid_t pid = child->pid();
   std::string stdout_text;
