@@ -24,9 +24,12 @@ Result<std::vector<int64_t>> CollectIds(const StmtRef& s) {
 
 Status QueueRun(SqliteDb& db, const Delivery& d, const RunRequest& req, int64_t now,
                 RecordOutcome* out, std::string* outcome) {
+  // INDEXED BY: for the ORDER BY, SQLite otherwise walks runs_by_repo (repo, id) through
+  // every run the repo ever had, superseded ones included (measured: 45% of the intake's
+  // CPU after a few thousand runs); a PR has only a few live runs.
   auto find = db.Prepare(
-      "SELECT id FROM runs WHERE repo = ?1 AND pr = ?2 AND head_sha = ?3 "
-      "AND state IN ('queued', 'waiting', 'running') ORDER BY id DESC LIMIT 1");
+      "SELECT id FROM runs INDEXED BY runs_by_pr WHERE repo = ?1 AND pr = ?2 "
+      "AND state IN ('queued', 'waiting', 'running') AND head_sha = ?3 ORDER BY id DESC LIMIT 1");
   if (!find.ok()) return find.status();
   (*find)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, req.head_sha);
   auto row = (*find)->Step();
