@@ -10,14 +10,19 @@
 #              bodies in the same run, and prints each driver's ratio to it
 #   --runs N   repeats every target N times, interleaved, and prints median and range
 #   --drivers  the storage drivers to run cc-ci with (default: sqlite memory)
+#   --load     also runs cc-ci with SQLite while the rest of the process is busy (target
+#              sqlite+load: a live log streamed to 20 SSE clients, 1,000 outbox messages to
+#              drain; see load.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
-compare=0 runs=1 drivers="sqlite memory"
+source "$root/tests/bench/bot/load.sh"
+compare=0 load=0 runs=1 drivers="sqlite memory"
 while [[ $# -gt 0 && $1 == --* ]]; do
   case $1 in
     --compare) compare=1; shift ;;
     --runs) runs=$2; shift 2 ;;
     --drivers) drivers=$2; shift 2 ;;
+    --load) load=1; shift ;;
     *) echo "ingest.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -39,13 +44,22 @@ to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ 
 
 # Starts the target ($1: bare or a driver), drives it, appends "target rps p99_ms" to results.
 run() {
-  local target=$1 pid url
+  local target=$1 driver=${1%+load} pid url
   if [[ $target == bare ]]; then
     "$bare" "$secret" >"$work/$target.out" 2>"$work/$target.log" &
     pid=$!
   else
     local data=$work/data-$target-$round
-    printf '[storage]\ndriver = %s\n' "$target" >"$work/$target.ini"
+    printf '[storage]\ndriver = %s\n' "$driver" >"$work/$target.ini"
+    if [[ $target == *+load ]]; then  # migrated by a first start, then seeded
+      CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" \
+        --listen 127.0.0.1:0 --data-dir "$data" >"$work/$target.out" 2>/dev/null &
+      pid=$!
+      for _ in $(seq 200); do grep -q listening "$work/$target.out" 2>/dev/null && break; sleep 0.05; done
+      kill "$pid"
+      wait "$pid" || true
+      load_seed "$data" 2500
+    fi
     CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" --listen 127.0.0.1:0 \
       --data-dir "$data" >"$work/$target.out" 2>"$work/$target.log" &
     pid=$!
@@ -55,6 +69,7 @@ run() {
   sleep 1
   local idle
   idle=$(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)
+  if [[ $target == *+load ]]; then load_start "$data" "$url" "$secs"; fi
   BENCH_SECRET=$secret BENCH_BODIES=$work/bodies wrk -t2 -c"$conns" -d"${secs}s" --latency \
     -s "$root/tests/bench/bot/ingest.lua" "$url" >"$work/wrk.out"
   local rps p99
@@ -63,7 +78,8 @@ run() {
   echo "== $target (run $round): $rps req/s, p99 $p99 ms, idle RSS $idle," \
        "busy RSS $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"
   grep -E 'Non-2xx|Socket errors' "$work/wrk.out" || true
-  if [[ $target == sqlite ]]; then
+  if [[ $target == *+load ]]; then load_stop "$data"; fi
+  if [[ $driver == sqlite ]]; then
     local stored
     stored=$(sqlite3 "$data/cc-ci.db" 'select count(*) from deliveries' 2>/dev/null || echo 0)
     echo "   deliveries stored: $stored ($((stored / secs))/s persisted)"
@@ -75,6 +91,7 @@ run() {
 
 targets=$drivers
 ((compare)) && targets="bare $drivers"
+((load)) && targets="$targets sqlite+load"
 echo "cc-ci ingest benchmark: ${secs}s x $runs, $conns connections, $(nproc) cores, ~16 KB signed bodies"
 for round in $(seq "$runs"); do
   for t in $targets; do run "$t"; done
@@ -82,7 +99,7 @@ done
 
 # Summary: median and range per target, and the ratio of medians to the bare server.
 echo
-printf '%-8s %10s %21s %10s %21s %8s\n' target "req/s med" "req/s range" "p99 med" "p99 range (ms)" "x bare"
+printf '%-12s %10s %21s %10s %21s %8s\n' target "req/s med" "req/s range" "p99 med" "p99 range (ms)" "x bare"
 bare_med=""
 for t in $targets; do
   read -r rmed rmin rmax pmed pmin pmax < <(awk -v t="$t" '$1 == t {print $2, $3}' "$work/results" |
@@ -92,5 +109,5 @@ for t in $targets; do
   [[ $t == bare ]] && bare_med=$rmed
   ratio="-"
   [[ -n $bare_med && $bare_med -gt 0 ]] && ratio=$(awk -v a="$rmed" -v b="$bare_med" 'BEGIN {printf "%.2f", a/b}')
-  printf '%-8s %10s %21s %10s %21s %8s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" "$pmin-$pmax" "$ratio"
+  printf '%-12s %10s %21s %10s %21s %8s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" "$pmin-$pmax" "$ratio"
 done
