@@ -2,6 +2,10 @@
 // A background thread that calls a function every `period`, and at once when kicked.
 // Stop() (also run by the destructor) wakes it and waits for the call in progress.
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -12,6 +16,12 @@ namespace ccci {
 
 class PeriodicWorker {
  public:
+  // The nice value (added to the process's) of the threads of workers started from now on.
+  // The server sets it once at startup so that background work (reports, the outbox,
+  // commands) yields the CPU to request threads during a burst of webhooks, and catches up
+  // after it; with 0 (the default) the threads run like any other.
+  static void SetBackgroundNice(int nice) { BackgroundNice() = nice; }
+
   PeriodicWorker(std::chrono::milliseconds period, std::function<void()> fn)
       : period_(period), fn_(std::move(fn)) {}
   ~PeriodicWorker() { Stop(); }
@@ -19,7 +29,11 @@ class PeriodicWorker {
   PeriodicWorker& operator=(const PeriodicWorker&) = delete;
 
   void Start() {
-    thread_ = std::thread([this] {
+    thread_ = std::thread([this, nice = BackgroundNice().load()] {
+      // Linux: a thread's nice value is its own (setpriority on its thread id).
+      if (nice != 0)
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()),
+                          getpriority(PRIO_PROCESS, 0) + nice);
       std::unique_lock<std::mutex> lock(mu_);
       while (!stop_) {
         cv_.wait_for(lock, period_, [&] { return stop_ || kicked_; });
@@ -48,6 +62,11 @@ class PeriodicWorker {
   }
 
  private:
+  static std::atomic<int>& BackgroundNice() {
+    static std::atomic<int> nice{0};
+    return nice;
+  }
+
   std::chrono::milliseconds period_;
   std::function<void()> fn_;
   std::mutex mu_;
