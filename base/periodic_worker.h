@@ -20,7 +20,14 @@ class PeriodicWorker {
   // The server sets it once at startup so that background work (reports, the outbox,
   // commands) yields the CPU to request threads during a burst of webhooks, and catches up
   // after it; with 0 (the default) the threads run like any other.
-  static void SetBackgroundNice(int nice) { BackgroundNice() = nice; }
+  static void SetBackgroundNice(int nice) { Background().nice = nice; }
+  // How long workers started from now on let kicks gather before a pass: kicks that come
+  // within `settle` of the first cause one pass, not one each. Set once at startup by the
+  // server: a burst of webhooks kicks the reporter once per delivery, and a pass that comes
+  // a little later finds most queued runs already held or superseded (one report, not three).
+  static void SetBackgroundSettle(std::chrono::milliseconds settle) {
+    Background().settle_ms = settle.count();
+  }
 
   PeriodicWorker(std::chrono::milliseconds period, std::function<void()> fn)
       : period_(period), fn_(std::move(fn)) {}
@@ -29,7 +36,8 @@ class PeriodicWorker {
   PeriodicWorker& operator=(const PeriodicWorker&) = delete;
 
   void Start() {
-    thread_ = std::thread([this, nice = BackgroundNice().load()] {
+    thread_ = std::thread([this, nice = Background().nice.load(),
+                           settle = std::chrono::milliseconds(Background().settle_ms.load())] {
       // Linux: a thread's nice value is its own (setpriority on its thread id).
       if (nice != 0)
         (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()),
@@ -37,6 +45,8 @@ class PeriodicWorker {
       std::unique_lock<std::mutex> lock(mu_);
       while (!stop_) {
         cv_.wait_for(lock, period_, [&] { return stop_ || kicked_; });
+        if (stop_) break;
+        if (kicked_ && settle.count() > 0) cv_.wait_for(lock, settle, [&] { return stop_; });
         if (stop_) break;
         kicked_ = false;
         lock.unlock();
@@ -62,9 +72,13 @@ class PeriodicWorker {
   }
 
  private:
-  static std::atomic<int>& BackgroundNice() {
-    static std::atomic<int> nice{0};
-    return nice;
+  struct Policy {
+    std::atomic<int> nice{0};
+    std::atomic<int64_t> settle_ms{0};
+  };
+  static Policy& Background() {
+    static Policy policy;
+    return policy;
   }
 
   std::chrono::milliseconds period_;

@@ -28,7 +28,7 @@ while [[ $# -gt 0 && $1 == --* ]]; do
 done
 secs=${1:-10}
 conns=${2:-32}
-bin=$root/build/bin/cc-ci
+bin=${CCCI_BIN:-$root/build/bin/cc-ci}  # CCCI_BIN: another build to measure, e.g. a baseline
 bare=$root/build/bin/bare_server
 if ((compare)) && [[ ! -x $bare ]]; then
   cmake --build "$root/build" --target bare_server >/dev/null
@@ -55,7 +55,7 @@ run() {
       CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" \
         --listen 127.0.0.1:0 --data-dir "$data" >"$work/$target.out" 2>/dev/null &
       pid=$!
-      for _ in $(seq 200); do grep -q listening "$work/$target.out" 2>/dev/null && break; sleep 0.05; done
+      for _ in $(seq 600); do grep -q listening "$work/$target.out" 2>/dev/null && break; sleep 0.05; done
       kill "$pid"
       wait "$pid" || true
       load_seed "$data" 2500
@@ -64,7 +64,7 @@ run() {
       --data-dir "$data" >"$work/$target.out" 2>"$work/$target.log" &
     pid=$!
   fi
-  for _ in $(seq 200); do grep -q listening "$work/$target.out" 2>/dev/null && break; sleep 0.05; done
+  for _ in $(seq 600); do grep -q listening "$work/$target.out" 2>/dev/null && break; sleep 0.05; done
   url=$(grep -o 'http://[0-9.:]*' "$work/$target.out" | head -1)
   sleep 1
   local idle
