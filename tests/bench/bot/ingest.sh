@@ -39,6 +39,9 @@ secret=bench-secret
 python3 "$root/tests/bench/bot/make_bodies.py" \
   "$root/../shared/gitea/payloads/pull_request_synchronized.json" "$work/bodies" 500
 
+# utime + stime of a process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 # wrk's latency ("18.40ms", "950.00us", "1.20s") in milliseconds.
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } printf "%.2f", v }' <<<"$1"; }
 
@@ -70,13 +73,30 @@ run() {
   local idle
   idle=$(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)
   if [[ $target == *+load ]]; then load_start "$data" "$url" "$secs"; fi
+  local cpu0 busy
+  cpu0=$(cpu_ticks "$pid")
   BENCH_SECRET=$secret BENCH_BODIES=$work/bodies wrk -t2 -c"$conns" -d"${secs}s" --latency \
     -s "$root/tests/bench/bot/ingest.lua" "$url" >"$work/wrk.out"
-  local rps p99
+  busy=$(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)
+  local rps p99 requests cpu_us
   rps=$(awk '/Requests\/sec/ {printf "%d", $2}' "$work/wrk.out")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")
-  echo "== $target (run $round): $rps req/s, p99 $p99 ms, idle RSS $idle," \
-       "busy RSS $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"
+  requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+  # CPU per request, counting the work the deliveries left behind (reports, the outbox):
+  # until the server has been quiet for a second. Unlike req/s, hardly moved by other
+  # processes on the machine.
+  local prev now
+  now=$(cpu_ticks "$pid")
+  for _ in $(seq 60); do
+    prev=$now
+    sleep 1
+    now=$(cpu_ticks "$pid")
+    ((now - prev < 5)) && break
+  done
+  cpu_us=$(awk -v t=$((now - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+    'BEGIN {printf "%d", (n > 0 ? t * 1e6 / hz / n : 0)}')
+  echo "== $target (run $round): $rps req/s, p99 $p99 ms, $cpu_us us CPU/request," \
+       "idle RSS $idle, busy RSS $busy"
   grep -E 'Non-2xx|Socket errors' "$work/wrk.out" || true
   if [[ $target == *+load ]]; then load_stop "$data"; fi
   if [[ $driver == sqlite ]]; then
@@ -84,7 +104,7 @@ run() {
     stored=$(sqlite3 "$data/cc-ci.db" 'select count(*) from deliveries' 2>/dev/null || echo 0)
     echo "   deliveries stored: $stored ($((stored / secs))/s persisted)"
   fi
-  echo "$target $rps $p99" >>"$work/results"
+  echo "$target $rps $p99 $cpu_us" >>"$work/results"
   kill "$pid"
   wait "$pid" || true
 }
@@ -99,15 +119,19 @@ done
 
 # Summary: median and range per target, and the ratio of medians to the bare server.
 echo
-printf '%-12s %10s %21s %10s %21s %8s\n' target "req/s med" "req/s range" "p99 med" "p99 range (ms)" "x bare"
+printf '%-12s %10s %13s %8s %15s %8s %8s\n' target "req/s med" "range" "p99 ms" "range" \
+  "CPU us/req" "x bare"
 bare_med=""
+# Median and range of column $2 of target $1's results.
+stats() { awk -v t="$1" -v c="$2" '$1 == t {print $c}' "$work/results" | sort -g |
+  awk '{v[NR]=$1} END {n=NR; print v[int((n+1)/2)], v[1], v[n]}'; }
 for t in $targets; do
-  read -r rmed rmin rmax pmed pmin pmax < <(awk -v t="$t" '$1 == t {print $2, $3}' "$work/results" |
-    sort -n | awk '{r[NR]=$1} END {n=NR; print r[int((n+1)/2)], r[1], r[n]}' |
-    paste -d' ' - <(awk -v t="$t" '$1 == t {print $3}' "$work/results" | sort -g |
-                    awk '{p[NR]=$1} END {n=NR; print p[int((n+1)/2)], p[1], p[n]}'))
+  read -r rmed rmin rmax < <(stats "$t" 2)
+  read -r pmed pmin pmax < <(stats "$t" 3)
+  read -r cmed _ _ < <(stats "$t" 4)
   [[ $t == bare ]] && bare_med=$rmed
   ratio="-"
   [[ -n $bare_med && $bare_med -gt 0 ]] && ratio=$(awk -v a="$rmed" -v b="$bare_med" 'BEGIN {printf "%.2f", a/b}')
-  printf '%-12s %10s %21s %10s %21s %8s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" "$pmin-$pmax" "$ratio"
+  printf '%-12s %10s %13s %8s %15s %8s %8s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" "$pmin-$pmax" \
+    "$cmed" "$ratio"
 done
