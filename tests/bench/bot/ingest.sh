@@ -78,6 +78,8 @@ run() {
   BENCH_SECRET=$secret BENCH_BODIES=$work/bodies wrk -t2 -c"$conns" -d"${secs}s" --latency \
     -s "$root/tests/bench/bot/ingest.lua" "$url" >"$work/wrk.out"
   busy=$(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)
+  local load_line=""
+  if [[ $target == *+load ]]; then load_line=$(load_stop "$data"); fi
   local rps p99 requests cpu_us
   rps=$(awk '/Requests\/sec/ {printf "%d", $2}' "$work/wrk.out")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")
@@ -98,7 +100,7 @@ run() {
   echo "== $target (run $round): $rps req/s, p99 $p99 ms, $cpu_us us CPU/request," \
        "idle RSS $idle, busy RSS $busy"
   grep -E 'Non-2xx|Socket errors' "$work/wrk.out" || true
-  if [[ $target == *+load ]]; then load_stop "$data"; fi
+  if [[ -n $load_line ]]; then echo "$load_line"; fi
   if [[ $driver == sqlite ]]; then
     local stored
     stored=$(sqlite3 "$data/cc-ci.db" 'select count(*) from deliveries' 2>/dev/null || echo 0)

@@ -43,7 +43,7 @@ load_start() {
     INSERT INTO stages (run_id, seq, name, status, started_at, log_path)
       VALUES ($run, 0, 'install', 'running', $now, 'runs/$run/install.log');"
   load_pids=()
-  python3 - "$data/runs/$run/install.log" "$((secs + 2))" <<'PY' &
+  python3 - "$data/runs/$run/install.log" "$((secs + 60))" <<'PY' &
 import sys, time
 path, secs = sys.argv[1], float(sys.argv[2])
 end, i = time.time() + secs, 0
@@ -58,7 +58,7 @@ with open(path, "a") as f:
 PY
   load_pids+=($!)
   for _ in $(seq 20); do
-    curl -sN --max-time "$((secs + 2))" "$url/runs/$run/logs/install/events" >/dev/null &
+    curl -sN --max-time "$((secs + 60))" "$url/runs/$run/logs/install/events" >/dev/null &
     load_pids+=($!)
   done
   load_run=$run
@@ -68,8 +68,8 @@ PY
 load_stop() {
   local data=$1 streaming=0 pid
   for pid in "${load_pids[@]:1}"; do kill -0 "$pid" 2>/dev/null && streaming=$((streaming + 1)); done
-  echo "   load: $streaming/20 SSE clients still streaming at the end," \
-       "outbox messages left pending: $(db_sql "$data/cc-ci.db" \
+  echo "   load: $streaming/20 SSE clients still streaming when wrk ended," \
+       "outbox messages left pending then: $(db_sql "$data/cc-ci.db" \
          "select count(*) from outbox where repo = 'coop-cloud/load' and state = 'pending'")/1000"
   kill "${load_pids[@]}" 2>/dev/null || true
   wait "${load_pids[@]}" 2>/dev/null || true
