@@ -45,14 +45,22 @@ std::string Fit(const std::string& text, FontFace face, double px, double max_w)
 
 const char* StatusColor(StageStatus s) {
   switch (s) {
-    case StageStatus::kPass: return "#2da44e";
-    case StageStatus::kFail: return "#cf222e";
-    case StageStatus::kSkip: return "#8c959f";
-    case StageStatus::kUnverified: return "#bf8700";
-    case StageStatus::kError: return "#57606a";
-    case StageStatus::kPending: return "#8c959f";
-    case StageStatus::kRunning: return "#007ec6";
-    case StageStatus::kFlaky: return "#d29922";
+    case StageStatus::kPass:
+      return "#2da44e";
+    case StageStatus::kFail:
+      return "#cf222e";
+    case StageStatus::kSkip:
+      return "#8c959f";
+    case StageStatus::kUnverified:
+      return "#bf8700";
+    case StageStatus::kError:
+      return "#57606a";
+    case StageStatus::kPending:
+      return "#8c959f";
+    case StageStatus::kRunning:
+      return "#007ec6";
+    case StageStatus::kFlaky:
+      return "#d29922";
   }
   return "#57606a";
 }
@@ -190,13 +198,10 @@ std::string FormatDuration(int64_t ms) {
   return buf;
 }
 
-Result<std::string> RenderCardPng(const RunSummary& run) {
-  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, kCardWidth, kCardHeight);
-  cairo_t* cr = cairo_create(surface);
-  SetColor(cr, "#f6f8fa");
-  cairo_paint(cr);
+namespace {
 
-  // Header: who and what.
+// Header: who and what.
+void DrawHeader(cairo_t* cr, const RunSummary& run) {
   SetColor(cr, "#24292f");
   cairo_rectangle(cr, 0, 0, kCardWidth, 120);
   cairo_fill(cr);
@@ -209,11 +214,12 @@ Result<std::string> RenderCardPng(const RunSummary& run) {
             "#d0d7de");
   TextRight(cr, FontFace::kRegular, 18, kCardWidth - 48, 100,
             Fit(run.repo, FontFace::kRegular, 18, 380), "#8c959f");
+}
 
-  // Level block on the right.
-  LevelResult level = ComputeLevel(run.stages);
-  if (run.level && !level.ci_error) level.level = *run.level;
-  bool finished = run.state == "finished" || run.state == "error";
+// The level block on the right (x `bx`, y `by`, `bw` by `bh`), the rungs under it, the
+// history and the change since the previous run; the y below them all.
+double DrawLevelBlock(cairo_t* cr, const RunSummary& run, const LevelResult& level, bool finished,
+                      double bx, double by, double bw, double bh) {
   std::string color, big, small = "LEVEL";
   if (!finished) {
     // Each state its own look: the dots say "in progress", and only running is.
@@ -234,7 +240,6 @@ Result<std::string> RenderCardPng(const RunSummary& run) {
     color = LevelColor(level.level);
     big = std::to_string(level.level);
   }
-  const double bx = 860, by = 150, bw = 292, bh = 210;
   SetColor(cr, color);
   RoundedRect(cr, bx, by, bw, bh, 18);
   cairo_fill(cr);
@@ -261,8 +266,11 @@ Result<std::string> RenderCardPng(const RunSummary& run) {
     const char* c = now > prev ? "#2da44e" : now < prev ? "#cf222e" : "#57606a";
     TextCenter(cr, FontFace::kBold, 24, bx + bw / 2, below + 58, arrow + change, c);
   }
+  return below;
+}
 
-  // Stage list on the left; rows shrink to fit up to 20 stages.
+// Stage list on the left; rows shrink to fit up to 20 stages.
+void DrawStageList(cairo_t* cr, const RunSummary& run, bool finished) {
   const double list_x = 48, list_top = 150, list_right = 820, list_bottom = kCardHeight - 30;
   size_t n = std::max<size_t>(run.stages.size(), 1);
   double row = std::clamp((list_bottom - list_top) / static_cast<double>(n), 20.0, 50.0);
@@ -290,6 +298,23 @@ Result<std::string> RenderCardPng(const RunSummary& run) {
            Fit(reason, FontFace::kRegular, px * 0.8, room), "#57606a");
     }
   }
+}
+
+}  // namespace
+
+Result<std::string> RenderCardPng(const RunSummary& run) {
+  cairo_surface_t* surface =
+      cairo_image_surface_create(CAIRO_FORMAT_RGB24, kCardWidth, kCardHeight);
+  cairo_t* cr = cairo_create(surface);
+  SetColor(cr, "#f6f8fa");
+  cairo_paint(cr);
+  DrawHeader(cr, run);
+  LevelResult level = ComputeLevel(run.stages);
+  if (run.level && !level.ci_error) level.level = *run.level;
+  bool finished = run.state == "finished" || run.state == "error";
+  const double bx = 860, by = 150, bw = 292, bh = 210;
+  double below = DrawLevelBlock(cr, run, level, finished, bx, by, bw, bh);
+  DrawStageList(cr, run, finished);
 
   // Screenshot thumbnail under the level.
   if (!run.screenshot_png.empty()) {
@@ -338,15 +363,21 @@ Result<RunSummary> ParseRunJson(const std::string& json, const std::string& base
     StageResult s;
     auto name = v.FindMember("name");
     auto status = v.FindMember("status");
-    if (name == v.MemberEnd() || !name->value.IsString()) return InvalidArgument("a stage has no name");
+    if (name == v.MemberEnd() || !name->value.IsString())
+      return InvalidArgument("a stage has no name");
     s.name = name->value.GetString();
     if (status == v.MemberEnd() || !status->value.IsString() ||
         !ParseStageStatus(status->value.GetString(), &s.status)) {
-      return InvalidArgument("stage " + s.name + ": status must be pass, fail, skip, unverified, error, pending or running");
+      return InvalidArgument(
+          "stage " + s.name +
+          ": status must be pass, fail, skip, unverified, error, pending or running");
     }
-    if (auto it = v.FindMember("reason"); it != v.MemberEnd() && it->value.IsString()) s.reason = it->value.GetString();
-    if (auto it = v.FindMember("duration_ms"); it != v.MemberEnd() && it->value.IsInt64()) s.duration_ms = it->value.GetInt64();
-    if (auto it = v.FindMember("intentional"); it != v.MemberEnd() && it->value.IsBool()) s.intentional = it->value.GetBool();
+    if (auto it = v.FindMember("reason"); it != v.MemberEnd() && it->value.IsString())
+      s.reason = it->value.GetString();
+    if (auto it = v.FindMember("duration_ms"); it != v.MemberEnd() && it->value.IsInt64())
+      s.duration_ms = it->value.GetInt64();
+    if (auto it = v.FindMember("intentional"); it != v.MemberEnd() && it->value.IsBool())
+      s.intentional = it->value.GetBool();
     r.stages.push_back(s);
   }
   return r;
