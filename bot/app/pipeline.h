@@ -11,7 +11,8 @@
 //                    └── a run changed ──────────►  statuses)           retried)
 //
 // Every component polls the store (the Reporter, CommandHandler, Outbox and Scheduler once a
-// second, the Reconciler every gitea.reconcile_interval, and each at once when kicked), so a
+// second, the Reconciler every gitea.reconcile_interval, and each soon after a kick: serve
+// lets kicks gather for 100 ms, PeriodicWorker::SetBackgroundSettle), so a
 // lost kick delays work and never loses it; a kick only makes the next step prompt. The kicks
 // (Wakes() in pipeline.cc is the only place they are wired):
 //   - a delivery committed by Intake kicks the Reporter and the Scheduler, the
