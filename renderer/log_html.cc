@@ -141,7 +141,7 @@ void LogHtml::AppendText(std::string_view text) {
   }
 }
 
-void LogHtml::Put(char c) {
+void LogHtml::PutInSequence(char c) {
   switch (mode_) {
     case Mode::kEsc:
       if (c == '[') {
@@ -192,6 +192,21 @@ void LogHtml::Put(char c) {
     case Mode::kText:
       break;
   }
+}
+
+void LogHtml::Backspace() {
+  // Removes the last character (a whole UTF-8 sequence).
+  if (line_.empty()) return;
+  std::string& t = line_.back().text;
+  size_t before = t.size();
+  while (!t.empty() && (static_cast<unsigned char>(t.back()) & 0xc0) == 0x80) t.pop_back();
+  if (!t.empty()) t.pop_back();
+  line_bytes_ -= before - t.size();
+  if (t.empty()) line_.pop_back();
+}
+
+void LogHtml::Put(char c) {
+  if (mode_ != Mode::kText) return PutInSequence(c);
   switch (c) {
     case '\x1b':
       mode_ = Mode::kEsc;
@@ -203,16 +218,7 @@ void LogHtml::Put(char c) {
       pending_cr_ = true;
       return;
     case '\b':
-      // Removes the last character (a whole UTF-8 sequence).
-      while (!line_.empty()) {
-        std::string& t = line_.back().text;
-        size_t before = t.size();
-        while (!t.empty() && (static_cast<unsigned char>(t.back()) & 0xc0) == 0x80) t.pop_back();
-        if (!t.empty()) t.pop_back();
-        line_bytes_ -= before - t.size();
-        if (t.empty()) line_.pop_back();
-        break;
-      }
+      Backspace();
       return;
     case '\t':
       break;

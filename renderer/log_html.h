@@ -48,6 +48,9 @@ class LogHtml {
   enum class Mode { kText, kEsc, kEscSkip, kCsi, kOsc, kOscEsc };
 
   void Put(char c);
+  // Put() inside an escape sequence (mode_ is not kText).
+  void PutInSequence(char c);
+  void Backspace();
   // Appends printable text to the line, in the current style.
   void AppendText(std::string_view text);
   void EndLine();
@@ -58,7 +61,7 @@ class LogHtml {
 
   std::string done_;  // HTML of the finished lines
   std::vector<Segment> line_;
-  size_t line_bytes_ = 0;  // text bytes in line_
+  size_t line_bytes_ = 0;    // text bytes in line_
   bool pending_cr_ = false;  // a \r was seen: the next text rewrites the line
   Style style_;
   Mode mode_ = Mode::kText;

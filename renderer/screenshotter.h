@@ -64,6 +64,10 @@ struct ChromiumOptions {
 std::string HostResolverRules(const std::vector<std::string>& connect_to,
                               std::vector<std::string>* left_out = nullptr);
 
+class BrowserProcess;  // browser_process.h
+
+// The capture: one tab of a kept browser (browser_process.h), driven over DevTools
+// (devtools_client.h).
 class ChromiumScreenshotter : public Screenshotter {
  public:
   explicit ChromiumScreenshotter(ChromiumOptions options = {});
@@ -79,8 +83,6 @@ class ChromiumScreenshotter : public Screenshotter {
   // The browser's process id, 0 when none is running (for tests and diagnostics).
   pid_t browser_pid() const;
 
-  struct Browser;  // the running process and its DevTools connection (screenshotter.cc)
-
  private:
   Status StartLocked(std::chrono::steady_clock::time_point deadline);
   void StopLocked();
@@ -90,7 +92,7 @@ class ChromiumScreenshotter : public Screenshotter {
 
   ChromiumOptions options_;
   mutable std::mutex mu_;
-  std::unique_ptr<Browser> browser_;
+  std::unique_ptr<BrowserProcess> browser_;  // null when none runs
 };
 
 // A 1280x800 grey PNG saying `message` (e.g. "no screenshot: connection refused"), for a run

@@ -11,7 +11,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <thread>
+
+#include "base/subprocess.h"
 
 namespace ccci::supervisor {
 namespace {
@@ -49,8 +50,6 @@ std::optional<ProcStat> ReadProcStat(int pid) {
   }
   return st;
 }
-
-void SleepMs(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
 }  // namespace
 
@@ -91,79 +90,27 @@ std::vector<int> LiveGroupMembers(int pgid) {
 Result<AgentHandle> PosixProcessLauncher::Launch(const AgentCommand& cmd,
                                                  const std::string& output_path) {
   if (cmd.argv.empty()) return InvalidArgument("empty argv");
-  // Everything the child needs is built before fork: after it only async-signal-safe calls.
-  std::vector<char*> argv;
-  for (const std::string& a : cmd.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : cmd.env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-
+  SpawnOptions options;
+  options.argv = cmd.argv;
+  for (const auto& [k, v] : cmd.env) options.env.push_back(k + "=" + v);
+  options.cwd = cmd.cwd;
   int out = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
   if (out < 0) return Internal("open " + output_path + ": " + strerror(errno));
-  int null_in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (null_in < 0) {
-    close(out);
-    return Internal(std::string("open /dev/null: ") + strerror(errno));
-  }
-  const char* cwd = cmd.cwd.empty() ? nullptr : cmd.cwd.c_str();
-  // The child reports a failed chdir/exec through this pipe; a successful exec closes it.
-  // Waiting for that also means the child has called setsid() before Launch returns, so an
-  // immediate StopGroup() cannot miss it.
-  int report[2];
-  if (pipe2(report, O_CLOEXEC) != 0) {
-    close(out);
-    close(null_in);
-    return Internal(std::string("pipe: ") + strerror(errno));
-  }
-
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(out);
-    close(null_in);
-    close(report[0]);
-    close(report[1]);
-    return Internal(std::string("fork: ") + strerror(errno));
-  }
-  if (pid == 0) {
-    setsid();
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    signal(SIGPIPE, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    dup2(null_in, 0);
-    dup2(out, 1);
-    dup2(out, 2);
-    int err = 0;
-    if (cwd && chdir(cwd) != 0) {
-      err = errno;
-    } else {
-      execvpe(argv[0], argv.data(), envp.data());
-      err = errno;
-    }
-    (void)!write(report[1], &err, sizeof(err));
-    _exit(127);
-  }
+  options.stdout_fd = out;
+  options.stderr_fd = out;
+  // Spawn returns once the child has exec'd, so it has called setsid() before Launch
+  // returns and an immediate StopGroup() cannot miss it.
+  auto child = Subprocess::Spawn(options);
   close(out);
-  close(null_in);
-  close(report[1]);
-  int child_errno = 0;
-  ssize_t got;
-  do {
-    got = read(report[0], &child_errno, sizeof(child_errno));
-  } while (got < 0 && errno == EINTR);
-  close(report[0]);
-  if (got == static_cast<ssize_t>(sizeof(child_errno))) {
-    waitpid(pid, nullptr, 0);
-    return Unavailable("cannot start " + cmd.argv[0] + ": " + strerror(child_errno));
+  if (!child.ok()) {
+    if (child.status().message().rfind("cannot start ", 0) == 0) {
+      return Unavailable(child.status().message());
+    }
+    return child.status();
   }
   AgentHandle h;
-  h.pid = pid;
-  h.start_ticks = ProcessStartTicks(pid).value_or(0);
+  h.pid = child->pid();
+  h.start_ticks = ProcessStartTicks(h.pid).value_or(0);
   h.boot_id = CurrentBootId();
   h.output_path = output_path;
   return h;
@@ -227,31 +174,22 @@ void PosixProcessLauncher::StopGroup(const AgentHandle& h, Seconds grace) {
     while (waitpid(h.pid, &status, WNOHANG) > 0) {
     }
   };
-  // Empty twice in a row, 20 ms apart: a member caught mid-fork or mid-exit must not make
-  // the group look gone for a moment.
-  auto wait_empty = [&](std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    int empty_in_a_row = 0;
-    while (true) {
-      reap();
-      empty_in_a_row = LiveGroupMembers(h.pid).empty() ? empty_in_a_row + 1 : 0;
-      if (empty_in_a_row >= 2) return true;
-      if (std::chrono::steady_clock::now() >= deadline) return false;
-      SleepMs(20);
-    }
-  };
   // A group with no member left is not signalled at all: after a long time its number may
   // belong to someone else.
   if (LiveGroupMembers(h.pid).empty()) {
     reap();
     return;
   }
-  kill(-h.pid, SIGTERM);
-  wait_empty(std::chrono::duration_cast<std::chrono::milliseconds>(grace));
-  // Unconditionally, right after our own SIGTERM (so the number is still this group's):
-  // whatever ignored SIGTERM or was missed dies here.
-  kill(-h.pid, SIGKILL);
-  wait_empty(std::chrono::seconds(5));
+  // Empty twice in a row, 20 ms apart: a member caught mid-fork or mid-exit must not make
+  // the group look gone for a moment. Zombies do not count (an adopted agent's are init's).
+  int empty_in_a_row = 0;
+  auto gone = [&] {
+    reap();
+    empty_in_a_row = LiveGroupMembers(h.pid).empty() ? empty_in_a_row + 1 : 0;
+    return empty_in_a_row >= 2;
+  };
+  TerminateGroup(h.pid, std::chrono::duration_cast<std::chrono::milliseconds>(grace),
+                 std::chrono::seconds(5), gone, std::chrono::milliseconds(20));
 }
 
 }  // namespace ccci::supervisor

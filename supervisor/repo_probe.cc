@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "base/subprocess.h"
 #include "supervisor/config.h"
 #include "supervisor/process_launcher.h"
 
@@ -32,65 +33,18 @@ std::string CommandLabel(const std::vector<std::string>& argv) {
   return argv[0];
 }
 
-}  // namespace
-
-Result<std::string> RunAndCapture(const std::vector<std::string>& argv, const RunOptions& options) {
-  if (argv.empty()) return InvalidArgument("empty argv");
-  // Everything the child needs is built before fork: after it only async-signal-safe calls.
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::map<std::string, std::string> env = CurrentEnvironment();
-  for (const auto& [k, v] : options.set_env) env[k] = v;
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (std::string& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  bool own_group = options.timeout.count() > 0;
-
-  int out[2];
-  int err[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return Internal("pipe failed");
-  if (pipe2(err, O_CLOEXEC) != 0) {
-    close(out[0]);
-    close(out[1]);
-    return Internal("pipe failed");
-  }
-  int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  pid_t pid = fork();
-  if (pid < 0) {
-    for (int fd : {out[0], out[1], err[0], err[1], null_fd}) {
-      if (fd >= 0) close(fd);
-    }
-    return Internal("fork failed");
-  }
-  if (pid == 0) {
-    if (own_group) setsid();
-    dup2(out[1], 1);
-    dup2(err[1], 2);
-    if (null_fd >= 0) dup2(null_fd, 0);
-    execvpe(args[0], args.data(), envp.data());
-    _exit(127);
-  }
-  close(out[1]);
-  close(err[1]);
-  if (null_fd >= 0) close(null_fd);
-  std::string stdout_text;
-  std::string stderr_text;
-  auto deadline = std::chrono::steady_clock::now() + options.timeout;
-  bool timed_out = false;
-  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+// Reads both pipes into `out` and `err`: true once both closed, false when `deadline`
+// passed first.
+bool ReadBoth(int out_fd, int err_fd, std::optional<std::chrono::steady_clock::time_point> deadline,
+              std::string* out, std::string* err) {
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
   int open_fds = 2;
   while (open_fds > 0) {
     int wait_ms = -1;
-    if (own_group) {
+    if (deadline) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) {
-        timed_out = true;
-        break;
-      }
+          *deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
       wait_ms = static_cast<int>(std::min<int64_t>(left.count(), 1 << 30));
     }
     int n = poll(fds, 2, wait_ms);
@@ -104,27 +58,67 @@ Result<std::string> RunAndCapture(const std::vector<std::string>& argv, const Ru
       ssize_t got = read(p.fd, buf, sizeof(buf));
       if (got < 0 && errno == EINTR) continue;
       if (got <= 0) {
-        close(p.fd);
-        p.fd = -1;
+        p.fd = -1;  // the caller closes it
         --open_fds;
         continue;
       }
-      (p.fd == out[0] ? stdout_text : stderr_text).append(buf, static_cast<size_t>(got));
+      (&p == &fds[0] ? out : err)->append(buf, static_cast<size_t>(got));
     }
   }
-  if (timed_out) kill(-pid, SIGKILL);  // the whole group: git's ssh or remote helper too
-  for (pollfd& p : fds) {
-    if (p.fd >= 0) close(p.fd);
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> RunAndCapture(const std::vector<std::string>& argv, const RunOptions& options) {
+  if (argv.empty()) return InvalidArgument("empty argv");
+  std::map<std::string, std::string> env = CurrentEnvironment();
+  for (const auto& [k, v] : options.set_env) env[k] = v;
+  SpawnOptions spawn;
+  spawn.argv = argv;
+  for (const auto& [k, v] : env) spawn.env.push_back(k + "=" + v);
+  // With a timeout the command gets a group of its own, so that ending it ends git's ssh or
+  // remote helper too; without one it stays in ours.
+  bool own_group = options.timeout.count() > 0;
+  spawn.group = own_group ? ProcessGroup::kNewSession : ProcessGroup::kInherit;
+  int out[2];
+  int err[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return Internal("pipe failed");
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    close(out[0]);
+    close(out[1]);
+    return Internal("pipe failed");
   }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  spawn.stdout_fd = out[1];
+  spawn.stderr_fd = err[1];
+  auto child = Subprocess::Spawn(spawn);
+  close(out[1]);
+  close(err[1]);
+  if (!child.ok()) {
+    close(out[0]);
+    close(err[0]);
+    // As the shell would tell it: a command that cannot start exits 127.
+    if (child.status().message().rfind("cannot start ", 0) == 0) {
+      return Unavailable(CommandLabel(argv) + " failed (status 127)");
+    }
+    return child.status();  // the machine could not start any process
   }
+  const pid_t pid = child->pid();
+  std::string stdout_text;
+  std::string stderr_text;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (own_group) deadline = std::chrono::steady_clock::now() + options.timeout;
+  bool timed_out = !ReadBoth(out[0], err[0], deadline, &stdout_text, &stderr_text);
+  if (timed_out) SignalGroup(pid, SIGKILL);  // the whole group: git's ssh or remote helper too
+  close(out[0]);
+  close(err[0]);
+  int status = child->Wait();
   if (timed_out) {
     // Members other than our child die on their own time (and are reaped by init): wait,
     // bounded, so nothing of the command outlives the call.
     auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     while (!LiveGroupMembers(pid).empty() && std::chrono::steady_clock::now() < limit) {
-      kill(-pid, SIGKILL);
+      SignalGroup(pid, SIGKILL);
       usleep(10000);
     }
     return Status(Code::kDeadlineExceeded, CommandLabel(argv) + " timed out after " +

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,81 +13,35 @@
 #include <cstring>
 
 #include "base/child_env.h"
+#include "base/subprocess.h"
 
 namespace ccci::runner {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-bool GroupAlive(pid_t pgid) { return kill(-pgid, 0) == 0; }
-
-}  // namespace
-
-Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
-                                    const CancelToken& cancel) {
-  if (cmd.argv.empty()) return InvalidArgument("empty argv");
-  // Prepare everything before fork: the child only calls async-signal-safe functions.
-  std::vector<char*> argv;
-  for (const auto& a : cmd.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings = ChildEnvironment(cmd.pass_env, cmd.env);
-  std::vector<char*> envp;
-  for (auto& kv : env_strings) envp.push_back(kv.data());
-  envp.push_back(nullptr);
-  int err_pipe[2];
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) return Internal("pipe2 failed");
-  int master = -1;
-  // A terminal of a size: a 0x0 one makes abra's tables (lint) wrap or truncate to nothing.
-  struct winsize size = {};
-  size.ws_row = kPtyRows;
-  size.ws_col = kPtyColumns;
-  pid_t pid = forkpty(&master, nullptr, nullptr, &size);
-  if (pid < 0) {
-    close(err_pipe[0]);
-    close(err_pipe[1]);
-    return Internal(std::string("forkpty: ") + strerror(errno));
-  }
-  if (pid == 0) {
-    // forkpty made us a session (and process group) leader with the pty as our tty.
-    close(err_pipe[0]);
-    if (!cmd.cwd.empty() && chdir(cmd.cwd.c_str()) != 0) {
-      int e = errno;
-      (void)!write(err_pipe[1], &e, sizeof e);
-      _exit(127);
-    }
-    signal(SIGPIPE, SIG_DFL);
-    execvpe(argv[0], argv.data(), envp.data());
-    int e = errno;
-    (void)!write(err_pipe[1], &e, sizeof e);
-    _exit(127);
-  }
-  close(err_pipe[1]);
-  int child_errno = 0;
-  ssize_t n_err = read(err_pipe[0], &child_errno, sizeof child_errno);
-  close(err_pipe[0]);
-  if (n_err == sizeof child_errno) {
-    waitpid(pid, nullptr, 0);
-    close(master);
-    Status s(child_errno == ENOENT ? Code::kNotFound : Code::kInternal,
-             "cannot start " + cmd.argv[0] + ": " + strerror(child_errno));
-    return s;
-  }
-
-  if (!cmd.pid_file.empty()) {
-    RecordGroup(cmd.pid_file, pid);
-  }
+// Streams the child's terminal to `sink` until it and its whole group are gone, ending the
+// group on timeout or cancel (SIGTERM, SIGKILL after `grace`).
+ExecResult Pump(Subprocess& child, const Command& cmd, OutputSink& sink,
+                const CancelToken& cancel) {
+  const pid_t pid = child.pid();
   ExecResult result;
   const auto deadline = SteadyClock::now() + cmd.timeout;
   SteadyClock::time_point kill_at{};
-  bool terminating = false, exited = false, eof = false;
-  int wstatus = 0;
+  bool terminating = false, eof = false;
+  std::optional<int> wstatus;
   useconds_t reap_wait = 500;  // after the pty closed: the child is about to exit
   char buf[4096];
+  auto terminate = [&](SteadyClock::time_point now) {
+    SignalGroup(pid, SIGTERM);
+    terminating = true;
+    kill_at = now + cmd.grace;
+  };
   while (true) {
     if (!eof) {
-      pollfd p{master, POLLIN, 0};
+      pollfd p{child.pty(), POLLIN, 0};
       if (poll(&p, 1, 20) > 0) {
-        ssize_t n = read(master, buf, sizeof buf);
+        ssize_t n = read(child.pty(), buf, sizeof buf);
         if (n > 0) {
           sink.Write(std::string_view(buf, static_cast<size_t>(n)));
           continue;
@@ -102,34 +55,46 @@ Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
       reap_wait = std::min<useconds_t>(reap_wait * 2, 20000);
     }
     sink.Idle();  // a quiet moment: the sink may let go of a tail it held back
-    if (!exited && waitpid(pid, &wstatus, WNOHANG) == pid) exited = true;
+    if (!wstatus) wstatus = child.TryWait();
     auto now = SteadyClock::now();
-    if (!terminating && !exited) {
-      if (cancel.cancelled()) result.cancelled = true;
-      else if (now >= deadline) result.timed_out = true;
-      if (result.cancelled || result.timed_out) {
-        kill(-pid, SIGTERM);
-        terminating = true;
-        kill_at = now + cmd.grace;
-      }
+    if (!terminating && !wstatus) {
+      if (cancel.cancelled())
+        result.cancelled = true;
+      else if (now >= deadline)
+        result.timed_out = true;
+      if (result.cancelled || result.timed_out) terminate(now);
     }
-    if (terminating && now >= kill_at && GroupAlive(pid)) kill(-pid, SIGKILL);
-    if (exited) {
+    if (terminating && now >= kill_at && GroupExists(pid)) SignalGroup(pid, SIGKILL);
+    if (wstatus) {
       // The leader is gone; descendants in its group that still hold the pty would keep us
       // reading forever, and the run is over either way: end the whole group.
-      if (eof || !GroupAlive(pid)) break;
-      if (!terminating) {
-        kill(-pid, SIGTERM);
-        terminating = true;
-        kill_at = now + cmd.grace;
-      }
+      if (eof || !GroupExists(pid)) break;
+      if (!terminating) terminate(now);
     }
   }
-  close(master);
+  if (WIFEXITED(*wstatus)) result.exit_code = WEXITSTATUS(*wstatus);
+  if (WIFSIGNALED(*wstatus)) result.signal = WTERMSIG(*wstatus);
+  return result;
+}
+
+}  // namespace
+
+Result<ExecResult> PtyExecutor::Run(const Command& cmd, OutputSink& sink,
+                                    const CancelToken& cancel) {
+  SpawnOptions options;
+  options.argv = cmd.argv;
+  options.env = ChildEnvironment(cmd.pass_env, cmd.env);
+  options.cwd = cmd.cwd;
+  // A terminal of a size: a 0x0 one makes abra's tables (lint) wrap or truncate to nothing.
+  options.pty = true;
+  options.pty_rows = kPtyRows;
+  options.pty_columns = kPtyColumns;
+  auto child = Subprocess::Spawn(options);
+  if (!child.ok()) return child.status();
+  if (!cmd.pid_file.empty()) RecordGroup(cmd.pid_file, child->pid());
+  ExecResult result = Pump(*child, cmd, sink, cancel);
   if (!cmd.pid_file.empty()) unlink(cmd.pid_file.c_str());
   sink.Close();
-  if (WIFEXITED(wstatus)) result.exit_code = WEXITSTATUS(wstatus);
-  if (WIFSIGNALED(wstatus)) result.signal = WTERMSIG(wstatus);
   return result;
 }
 

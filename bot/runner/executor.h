@@ -43,7 +43,7 @@ struct Command {
   // `env` ("K=V"), which overrides them.
   std::vector<std::string> env;
   std::vector<std::string> pass_env;
-  std::string cwd;                // empty: inherit
+  std::string cwd;  // empty: inherit
   std::chrono::milliseconds timeout{std::chrono::minutes(10)};
   std::chrono::milliseconds grace{std::chrono::seconds(5)};
   // When set, the command's process group is recorded here while it runs
@@ -64,14 +64,16 @@ class Executor {
  public:
   virtual ~Executor() = default;
   // Error Status only when the command could not be started (e.g. not found: kNotFound).
-  virtual Result<ExecResult> Run(const Command& cmd, OutputSink& sink, const CancelToken& cancel) = 0;
+  virtual Result<ExecResult> Run(const Command& cmd, OutputSink& sink,
+                                 const CancelToken& cancel) = 0;
 };
 
 // The terminal the real executor gives a command (wide: logs, not screens, read it).
 inline constexpr unsigned short kPtyColumns = 200;
 inline constexpr unsigned short kPtyRows = 50;
 
-// forkpty-based real executor.
+// The real executor: each command under a new pty, in a session of its own
+// (base/subprocess.h).
 class PtyExecutor : public Executor {
  public:
   Result<ExecResult> Run(const Command& cmd, OutputSink& sink, const CancelToken& cancel) override;

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <cctype>
 #include <cstdlib>
 
 namespace ccci {
@@ -28,6 +29,16 @@ std::string PgDb::NumberedParams(std::string_view sql, int* params) {
       if (end == std::string_view::npos) end = sql.size();
       out.append(sql.substr(i, end - i));
       i = end - 1;
+      continue;
+    }
+    // SQLite's index hint names an index PostgreSQL's planner does not take orders from.
+    if (constexpr std::string_view kHint = " INDEXED BY "; sql.substr(i, kHint.size()) == kHint) {
+      size_t j = i + kHint.size();
+      while (j < sql.size() &&
+             (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_')) {
+        ++j;
+      }
+      i = j - 1;
       continue;
     }
     if (c == '?' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {

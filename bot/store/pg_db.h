@@ -66,7 +66,7 @@ class PgDb : public SqlDb {
   const char* SkipLocked() const override { return " FOR UPDATE SKIP LOCKED"; }
   Status Ready() override { return Connect(); }
 
-  // ?N -> $N outside string literals and comments.
+  // ?N -> $N outside string literals and comments; SQLite's " INDEXED BY name" hints dropped.
   static std::string NumberedParams(std::string_view sql, int* params);
 
  private:

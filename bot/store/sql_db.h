@@ -2,9 +2,11 @@
 // One database connection as the store's SQL sees it, whatever the driver: exec, cached
 // prepared statements, typed binds and columns. The store's queries are written once, in the
 // SQL SQLite and PostgreSQL both accept, with numbered parameters (?1, ?2: the PostgreSQL
-// connection rewrites them to $1, $2). Every driver error becomes a Status: Unavailable when
-// the database cannot be reached (the caller answers 503 and tries again later), Internal
-// otherwise. Not thread-safe: a connection is used by one thread at a time (the caller's mutex).
+// connection rewrites them to $1, $2 and drops SQLite's INDEXED BY hints). A parameter has
+// one type on PostgreSQL: bind a number and its text as two. Every driver error becomes a
+// Status: Unavailable when the database cannot be reached (the caller answers 503 and tries
+// again later), Internal otherwise. Not thread-safe: a connection is used by one thread at a
+// time (the caller's mutex).
 
 #include <cstdint>
 #include <optional>

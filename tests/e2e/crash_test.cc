@@ -13,6 +13,7 @@
 
 #include "tests/fakes/server_process.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/wait_until.h"
 #include "tests/fakes/webhook_client.h"
 
 namespace ccci {
@@ -47,8 +48,9 @@ TEST(CrashTest, AcknowledgedDeliveriesSurviveSigkill) {
           try {
             Poco::Net::HTTPClientSession s("127.0.0.1", server.port());
             s.setTimeout(Poco::Timespan(5, 0));
-            auto r = testing::PostWebhook(s, "pull_request", testing::SyncBody(fixture, pr, Sha(pr)),
-                                          "k-" + std::to_string(pr), kSecret);
+            auto r =
+                testing::PostWebhook(s, "pull_request", testing::SyncBody(fixture, pr, Sha(pr)),
+                                     "k-" + std::to_string(pr), kSecret);
             if (r.status == 202) {
               std::lock_guard<std::mutex> lock(mu);
               acked.insert(pr);
@@ -60,13 +62,12 @@ TEST(CrashTest, AcknowledgedDeliveriesSurviveSigkill) {
       });
     }
     // Kill once a good number are acknowledged, while the flood is still going.
-    for (int i = 0; i < 2000; ++i) {
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (acked.size() >= 400) break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    ccci::testing::WaitUntil(
+        [&] {
+          std::lock_guard<std::mutex> lock(mu);
+          return acked.size() >= 400;
+        },
+        std::chrono::seconds(10), std::chrono::milliseconds(5));
     int status = server.Kill(SIGKILL);
     EXPECT_TRUE(WIFSIGNALED(status));
     stop = true;
@@ -89,7 +90,8 @@ TEST(CrashTest, AcknowledgedDeliveriesSurviveSigkill) {
       pos += 5;
     }
     size_t n = page.body.find("\"next\":\"");
-    next = n == std::string::npos ? "" : page.body.substr(n + 8, page.body.find('"', n + 8) - n - 8);
+    next =
+        n == std::string::npos ? "" : page.body.substr(n + 8, page.body.find('"', n + 8) - n - 8);
   }
   for (int pr : acked) EXPECT_TRUE(runs_seen.count(pr)) << "acknowledged PR " << pr << " lost";
 
@@ -97,9 +99,9 @@ TEST(CrashTest, AcknowledgedDeliveriesSurviveSigkill) {
   int dup = 0;
   for (int pr : acked) {
     if (pr % 10 != 0) continue;
-    auto r = testing::PostWebhook(again.port(), "pull_request",
-                                  testing::SyncBody(fixture, pr, Sha(pr)), "k-" + std::to_string(pr),
-                                  kSecret);
+    auto r =
+        testing::PostWebhook(again.port(), "pull_request", testing::SyncBody(fixture, pr, Sha(pr)),
+                             "k-" + std::to_string(pr), kSecret);
     EXPECT_EQ(r.status, 200) << r.body;
     dup++;
   }

@@ -14,12 +14,13 @@
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
 #include "bot/store/sql_store.h"
+#include "domain/level.h"
 #include "renderer/badge.h"
 #include "renderer/card.h"
-#include "renderer/level.h"
 #include "renderer/png_writer.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
+#include "tests/fakes/wait_until.h"
 #include "tests/fakes/webhook_client.h"
 
 namespace ccci {
@@ -49,7 +50,8 @@ std::string Chromium(const std::string& args) {
   return RunCommand(
       "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
       "--disable-component-update --disable-sync --disable-quic --no-first-run "
-      "--user-data-dir=$(mktemp -d) " + args + " 2>/dev/null");
+      "--user-data-dir=$(mktemp -d) " +
+      args + " 2>/dev/null");
 }
 
 class DashboardTest : public ::testing::Test {
@@ -58,21 +60,24 @@ class DashboardTest : public ::testing::Test {
     SqlStore::Options so;
     so.path = dir_.File("cc-ci.db");
     store_ = std::move(SqlStore::Open(so).value());
-    intake_ = std::make_unique<Intake>(store_.get(), Intake::Options{{kSecret}, "cc-ci", RealClock(), {}});
+    intake_ = std::make_unique<Intake>(store_.get(),
+                                       Intake::Options{{kSecret}, "cc-ci", RealClock(), {}});
     HttpServerOptions o;
     o.listen = "127.0.0.1:0";
-    server_ =
-        std::make_unique<HttpServer>(o, HttpServices{intake_.get(), store_.get(), &metrics_, "test",
-                                                     "http://ci.example", nullptr, dir_.path(),
-                                                     store_.get(), "https://git.example"});
+    server_ = std::make_unique<HttpServer>(
+        o, HttpServices{intake_.get(), store_.get(), &metrics_, "test", "http://ci.example",
+                        nullptr, dir_.path(), store_.get(), "https://git.example"});
     ASSERT_TRUE(server_->Start().ok());
     port_ = server_->port();
     std::string body = ReadShared("gitea/payloads/pull_request_opened.json");
-    body.replace(body.find("\"Bump Nextcloud to 30.0.4\""), 26, std::string("\"") + kEvilTitle + "\"");
+    body.replace(body.find("\"Bump Nextcloud to 30.0.4\""), 26,
+                 std::string("\"") + kEvilTitle + "\"");
     ASSERT_EQ(testing::PostWebhook(port_, "pull_request", body, "x1", kSecret).status, 202);
   }
   void TearDown() override { server_->Stop(1000); }
-  std::string Url(const std::string& path) { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string Url(const std::string& path) {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
   // Run 1 as the runner leaves it mid-way: install passed, upgrade skipped, backup running.
   void RecordStages() {
     ASSERT_TRUE(store_->ClaimRun(1).value());
@@ -99,7 +104,8 @@ class DashboardTest : public ::testing::Test {
 };
 
 TEST_F(DashboardTest, PagesRenderAndEscapeEverything) {
-  for (const char* path : {"/", "/runs/1", "/recipes/coop-cloud/nextcloud", "/badges/coop-cloud/nextcloud"}) {
+  for (const char* path :
+       {"/", "/runs/1", "/recipes/coop-cloud/nextcloud", "/badges/coop-cloud/nextcloud"}) {
     auto page = Get(port_, path);
     EXPECT_EQ(page.status, 200) << path;
     EXPECT_EQ(page.body.find("<script>"), std::string::npos) << path;
@@ -108,7 +114,8 @@ TEST_F(DashboardTest, PagesRenderAndEscapeEverything) {
   auto list = Get(port_, "/");
   EXPECT_NE(list.body.find("&lt;script&gt;"), std::string::npos);
   EXPECT_NE(list.body.find("coop-cloud/nextcloud"), std::string::npos);
-  EXPECT_NE(Get(port_, "/badges/coop-cloud/nextcloud").body.find("http://ci.example/badge/coop-cloud/nextcloud/pulls/17.svg"),
+  EXPECT_NE(Get(port_, "/badges/coop-cloud/nextcloud")
+                .body.find("http://ci.example/badge/coop-cloud/nextcloud/pulls/17.svg"),
             std::string::npos);
   // The run page links the PR and the commit on Gitea (gitea.url).
   std::string run = Get(port_, "/runs/1").body;
@@ -209,10 +216,9 @@ TEST_F(DashboardTest, RealChromiumRunsTheLiveLogScriptUnderTheCsp) {
   // browser's stream is open the stage passes, so the stream ends and Chromium's virtual time
   // (which waits for open requests) runs out.
   std::thread finisher([&] {
-    for (int i = 0; i < 600; ++i) {
-      if (metrics_.Render({}).find("route=\"log_events\"") != std::string::npos) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    ccci::testing::WaitUntil(
+        [&] { return metrics_.Render({}).find("route=\"log_events\"") != std::string::npos; },
+        std::chrono::seconds(30), std::chrono::milliseconds(50));
     ASSERT_TRUE(
         store_->RecordStage({1, 2, "backup", kStagePass, "", 0, 1, 900, "runs/1/backup.log"}).ok());
   });
@@ -240,7 +246,8 @@ int Distance(const render::DecodedPng& img, int x, int y, const std::string& wan
   const char* p = &img.rgba[(static_cast<size_t>(y) * img.width + x) * 4];
   int d = 0;
   for (int c = 0; c < 3; ++c) {
-    d = std::max(d, std::abs(static_cast<unsigned char>(p[c]) - static_cast<int>((v >> (16 - 8 * c)) & 255)));
+    d = std::max(d, std::abs(static_cast<unsigned char>(p[c]) -
+                             static_cast<int>((v >> (16 - 8 * c)) & 255)));
   }
   return d;
 }
@@ -277,9 +284,9 @@ class HistoryViewTest : public DashboardTest {
       ASSERT_TRUE(store_->ClaimRun(id).value());
       const char* backup = flaky[i] ? kStageFlaky : kStagePass;
       ASSERT_TRUE(store_->RecordStage({id, 2, "backup", backup, "", 0, 1, 1, ""}).ok());
-      ASSERT_TRUE(store_->FinishRun(id, levels[i] ? kRunFinished : kRunError,
-                                    levels[i] ? std::optional<int64_t>(*levels[i]) : std::nullopt,
-                                    "")
+      ASSERT_TRUE(store_
+                      ->FinishRun(id, levels[i] ? kRunFinished : kRunError,
+                                  levels[i] ? std::optional<int64_t>(*levels[i]) : std::nullopt, "")
                       .ok());
       branch_.push_back(id);
     }
@@ -305,7 +312,8 @@ class HistoryViewTest : public DashboardTest {
 // the PR's apart, drawn under the page's CSP (no script, no inline style), and visible.
 TEST_F(HistoryViewTest, RealChromiumShowsTheRecipeChartAtPrCommentWidth) {
   History({0, 2, std::nullopt, 5, 8}, {false, true, false, true, false});
-  std::string dom = Chromium("--window-size=600,900 --dump-dom " + Url("/recipes/coop-cloud/nextcloud"));
+  std::string dom =
+      Chromium("--window-size=600,900 --dump-dom " + Url("/recipes/coop-cloud/nextcloud"));
   ASSERT_NE(dom.find("<svg class=\"level-chart\""), std::string::npos) << dom.substr(0, 2000);
   for (int64_t id : branch_) {
     std::string mark = "<a href=\"/runs/" + std::to_string(id) + "\"><circle data-run=\"" +
@@ -324,7 +332,7 @@ TEST_F(HistoryViewTest, RealChromiumShowsTheRecipeChartAtPrCommentWidth) {
   render::DecodedPng img = Shot(Url("/recipes/coop-cloud/nextcloud"), 600, 900);
   EXPECT_EQ(img.width, 600);
   for (int level : {0, 2, 5, 8}) {
-    EXPECT_TRUE(ColourAnywhere(img, render::LevelColor(level)))
+    EXPECT_TRUE(ColourAnywhere(img, domain::LevelColor(level)))
         << "the level " << level << " mark is drawn within 600 px";
   }
 }

@@ -16,6 +16,7 @@
 #include "tests/fakes/raw_peer.h"
 #include "tests/fakes/server_process.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/wait_until.h"
 
 namespace ccci {
 namespace {
@@ -100,11 +101,12 @@ TEST_P(LogMemoryTest, NonReadingClientsOfABigLogKeepServerMemoryBounded) {
   }
   // Gone: what their answers held goes back to the system.
   int64_t rss = 0;
-  for (int i = 0; i < 200; ++i) {
-    rss = StatusBytes(server.pid(), "VmRSS");
-    if (rss < 60 * kMiB) break;
-    std::this_thread::sleep_for(100ms);
-  }
+  testing::WaitUntil(
+      [&] {
+        rss = StatusBytes(server.pid(), "VmRSS");
+        return rss < 60 * kMiB;
+      },
+      20s, 100ms);
   printf("RSS after they left: %lld MiB\n", static_cast<long long>(rss / kMiB));
   EXPECT_LT(rss, 60 * kMiB) << "RSS after " << rss / kMiB << " MiB";
 }

@@ -14,6 +14,7 @@
 #include "tests/fakes/recipe_repo.h"
 #include "tests/fakes/server_process.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/wait_until.h"
 #include "tests/fakes/webhook_client.h"
 
 namespace ccci {
@@ -63,23 +64,23 @@ class RungsEndToEnd : public ::testing::Test {
   // Waits until `path` answers a body containing `what` (or gives up after a minute).
   std::string WaitFor(const std::string& path, const std::string& what, size_t times = 1) {
     std::string body;
-    for (int i = 0; i < 1200; ++i) {
-      body = testing::Get(server_->port(), path).body;
-      if (Count(body, what) >= times) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    testing::WaitUntil(
+        [&] {
+          body = testing::Get(server_->port(), path).body;
+          return Count(body, what) >= times;
+        },
+        std::chrono::seconds(60), std::chrono::milliseconds(50));
     return body;
   }
   std::string Finished(int64_t run) {
     std::string r;
-    for (int i = 0; i < 1200; ++i) {
-      r = testing::Get(server_->port(), "/api/runs/" + std::to_string(run)).body;
-      if (r.find("\"state\":\"finished\"") != std::string::npos ||
-          r.find("\"state\":\"error\"") != std::string::npos) {
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    testing::WaitUntil(
+        [&] {
+          r = testing::Get(server_->port(), "/api/runs/" + std::to_string(run)).body;
+          return r.find("\"state\":\"finished\"") != std::string::npos ||
+                 r.find("\"state\":\"error\"") != std::string::npos;
+        },
+        std::chrono::seconds(60), std::chrono::milliseconds(50));
     return r;
   }
   // The last line of a stage's log: "[cc-ci] <status>: <reason>".

@@ -12,6 +12,7 @@
 #include "tests/fakes/recipe_repo.h"
 #include "tests/fakes/server_process.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/wait_until.h"
 #include "tests/fakes/webhook_client.h"
 
 namespace ccci {
@@ -49,21 +50,20 @@ TEST(RunnerEndToEnd, AWebhookBecomesAFinishedRunReportedOnThePr) {
   ASSERT_EQ(posted.status, 202) << posted.body;
 
   std::string run;
-  for (int i = 0; i < 1200; ++i) {
-    run = testing::Get(server.port(), "/api/runs/1").body;
-    if (run.find("\"state\":\"finished\"") != std::string::npos ||
-        run.find("\"state\":\"error\"") != std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  testing::WaitUntil(
+      [&] {
+        run = testing::Get(server.port(), "/api/runs/1").body;
+        return run.find("\"state\":\"finished\"") != std::string::npos ||
+               run.find("\"state\":\"error\"") != std::string::npos;
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(50));
   EXPECT_NE(run.find("\"state\":\"finished\""), std::string::npos) << run;
   // traefik has no x.y.z+upstream release: rung 8 (maintained) fails (rungs_e2e_test.cc).
   EXPECT_NE(run.find("\"level\":7"), std::string::npos) << run;
 
   std::string log = testing::Get(server.port(), "/runs/1/logs/install.txt").body;
-  EXPECT_NE(log.find("$ abra app new --server default --domain nextcloud-"),
-            std::string::npos) << log;
+  EXPECT_NE(log.find("$ abra app new --server default --domain nextcloud-"), std::string::npos)
+      << log;
   EXPECT_EQ(log.find("test-secret"), std::string::npos) << "the webhook secret never reaches a log";
 
   std::ifstream shot(dir.File("data") + "/runs/1/screenshot.png", std::ios::binary);
@@ -73,22 +73,25 @@ TEST(RunnerEndToEnd, AWebhookBecomesAFinishedRunReportedOnThePr) {
   EXPECT_EQ(testing::Get(server.port(), "/runs/1/screenshot.png").status, 200);
 
   std::string outbox;
-  for (int i = 0; i < 100; ++i) {
-    outbox = testing::Get(server.port(), "/api/outbox").body;
-    if (outbox.find("level 7") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  testing::WaitUntil(
+      [&] {
+        outbox = testing::Get(server.port(), "/api/outbox").body;
+        return outbox.find("level 7") != std::string::npos;
+      },
+      std::chrono::seconds(5), std::chrono::milliseconds(50));
   EXPECT_NE(outbox.find("level 7"), std::string::npos) << outbox;
   // Started with --listen 127.0.0.1:0: links name the port picked, not 0.
   EXPECT_NE(outbox.find("http://127.0.0.1:" + std::to_string(server.port()) + "/runs/1"),
-            std::string::npos) << outbox;
+            std::string::npos)
+      << outbox;
   EXPECT_EQ(testing::Sh("ls '" + swarm + "/pids' | wc -l"), "0\n") << "torn down";
 
   std::string metrics = testing::Get(server.port(), "/metrics").body;
   EXPECT_NE(metrics.find("ccci_runs_finished_total{outcome=\"level_7\"} 1"), std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("ccci_stage_duration_seconds_count{stage=\"install\",status=\"pass\"} 1"),
-            std::string::npos) << metrics;
+            std::string::npos)
+      << metrics;
 }
 
 }  // namespace

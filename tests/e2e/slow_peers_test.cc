@@ -7,13 +7,16 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "tests/e2e/server_fixture.h"
 #include "tests/fakes/raw_peer.h"
+#include "tests/fakes/wait_until.h"
 #include "tests/fakes/webhook_client.h"
 
 namespace ccci {
@@ -44,18 +47,23 @@ class Trickle {
           while (!stop_) {
             for (auto& p : *peers) p->SendNow("a");
             rounds_++;
-            for (auto waited = 0ms; waited < every && !stop_; waited += 10ms) {
-              std::this_thread::sleep_for(10ms);
-            }
+            std::unique_lock<std::mutex> lock(mu_);
+            stopped_.wait_for(lock, every, [this] { return stop_.load(); });
           }
         }) {}
   ~Trickle() {
-    stop_ = true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    stopped_.notify_all();
     thread_.join();
   }
   int rounds() const { return rounds_.load(); }
 
  private:
+  std::mutex mu_;
+  std::condition_variable stopped_;
   std::atomic<bool> stop_{false};
   std::atomic<int> rounds_{0};
   std::thread thread_;
@@ -85,7 +93,7 @@ TEST_F(SlowPeersTest, SlowLorisPeersDoNotStopWebhookIntake) {
   // byte every 500 ms and never finishing.
   auto peers = Connect(port_, 600, 10);
   Trickle trickle(&peers, 500ms);
-  while (trickle.rounds() < 2) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(testing::WaitUntil([&] { return trickle.rounds() >= 2; }));
   ExpectDeliveryAnswered("while-slow-loris");
 }
 
@@ -94,7 +102,7 @@ TEST_F(SlowPeersTest, SlowLorisFromGiteasOwnAddressDoesNotStopIt) {
   // Behind a proxy, or from the same host: the slow peers share Gitea's address.
   auto peers = Connect(port_, 600, 1, 1);
   Trickle trickle(&peers, 500ms);
-  while (trickle.rounds() < 2) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(testing::WaitUntil([&] { return trickle.rounds() >= 2; }));
   ExpectDeliveryAnswered("same-address-slow-loris");
 }
 

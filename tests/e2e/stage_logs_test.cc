@@ -21,6 +21,7 @@
 #include "bot/http/server.h"
 #include "bot/store/sql_store.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/wait_until.h"
 #include "tests/fakes/webhook_client.h"
 
 namespace ccci {
@@ -171,8 +172,8 @@ TEST_F(StageLogsTest, HtmlKeepsColoursAndEscapesAndRawIsTheBytes) {
 // A flaky stage keeps both attempts' logs: <stage>.log (it failed) and <stage>.1.log (its
 // retry passed), served as /logs/<stage> and /logs/<stage>.1; a stage run once has no ".1".
 TEST_F(StageLogsTest, ARetriedStageServesBothAttemptsLogs) {
-  StageRecord r{run_, 2, "backup", kStageFlaky, "failed, then passed on its retry", 0, 1000, 9,
-                LogPath("backup")};
+  StageRecord r{run_, 2,    "backup", kStageFlaky,      "failed, then passed on its retry",
+                0,    1000, 9,        LogPath("backup")};
   r.attempts = 2;
   ASSERT_TRUE(store_->RecordStage(r).ok());
   Append("backup", "409 Conflict\n");
@@ -191,13 +192,13 @@ TEST_F(StageLogsTest, ARetriedStageServesBothAttemptsLogs) {
   EXPECT_EQ(Get(port_, Path("install.1")).status, 404) << "install ran once";
   std::string api = Get(port_, "/api/runs/" + std::to_string(run_)).body;
   EXPECT_NE(api.find("\"status\":\"flaky\""), std::string::npos) << api;
-  EXPECT_NE(api.find("\"attempts\":2,\"log_url\":\"" + Path("backup") +
-                     "\",\"retry_log_url\":\"" + Path("backup.1") + "\""),
+  EXPECT_NE(api.find("\"attempts\":2,\"log_url\":\"" + Path("backup") + "\",\"retry_log_url\":\"" +
+                     Path("backup.1") + "\""),
             std::string::npos)
       << api;
-  EXPECT_NE(api.find("\"attempts\":1,\"log_url\":\"" + Path("install") +
-                     "\",\"retry_log_url\":null"),
-            std::string::npos)
+  EXPECT_NE(
+      api.find("\"attempts\":1,\"log_url\":\"" + Path("install") + "\",\"retry_log_url\":null"),
+      std::string::npos)
       << api;
   EXPECT_EQ(Get(port_, Path("backup.2")).status, 404);
 }
@@ -335,13 +336,9 @@ TEST_F(StageLogsTest, StreamsAreCappedWith503) {
   SseClient refused(port_, Path("install/events"));
   EXPECT_EQ(refused.status(), 503);
   open.pop_back();  // a viewer leaves: its slot frees once the server notices
-  bool served = false;
-  for (int i = 0; i < 50 && !served; ++i) {
-    SseClient retry(port_, Path("install/events"));
-    served = retry.status() == 200;
-    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  EXPECT_TRUE(served);
+  EXPECT_TRUE(
+      testing::WaitUntil([&] { return SseClient(port_, Path("install/events")).status() == 200; },
+                         std::chrono::milliseconds(2500), std::chrono::milliseconds(50)));
 }
 
 TEST_F(StageLogsTest, StoppingTheServerEndsOpenStreams) {

@@ -9,13 +9,13 @@
 #include <memory>
 #include <utility>
 
+#include "bot/chatops/command_handler.h"
 #include "bot/forge/outbox.h"
+#include "bot/gate/trust_gate.h"
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
-#include "bot/report/command_handler.h"
 #include "bot/report/reporter.h"
-#include "bot/report/trust_gate.h"
 #include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_gitea.h"
@@ -98,8 +98,9 @@ class TrustTest : public ::testing::Test {
     CommandHandler::Options co;
     co.clock = &clock_;
     co.trusted_users = {"dana"};
-    commands_ = std::make_unique<CommandHandler>(store_.get(), store_.get(), client_.get(),
-                                                 outbox_.get(), reporter_.get(), co);
+    commands_ = std::make_unique<CommandHandler>(
+        store_.get(), store_.get(), client_.get(), outbox_.get(),
+        [r = reporter_.get()](const ccci::Run& run) { return r->RunChanged(run); }, co);
     TrustGate::Options to;
     to.trusted_users = {"dana"};
     to.clock = &clock_;
@@ -252,8 +253,8 @@ TEST_F(TrustTest, AnUntrustedAuthorsPrWaitsForATrustedOkToTest) {
   PostComment("alice", "!cc-ci ok-to-test", 9500, false);
   outbox_->DeliverDue();
   ASSERT_EQ(Replies().size(), 1u);
-  EXPECT_NE(Replies()[0].find("@alice: `!cc-ci ok-to-test` needs write access"),
-            std::string::npos) << Replies()[0];
+  EXPECT_NE(Replies()[0].find("@alice: `!cc-ci ok-to-test` needs write access"), std::string::npos)
+      << Replies()[0];
   EXPECT_EQ(Get(2).state, kRunWaiting);
   EXPECT_TRUE(Schedule().empty());
 
@@ -266,7 +267,8 @@ TEST_F(TrustTest, AnUntrustedAuthorsPrWaitsForATrustedOkToTest) {
   EXPECT_EQ(gitea_.statuses().back().description, "cc-ci run 2 running");
 
   // The approval holds for later pushes to the PR.
-  PostPr(testing::SyncBody(Payload("pull_request_synchronized.json"), 17, std::string(40, 'd')), "d3");
+  PostPr(testing::SyncBody(Payload("pull_request_synchronized.json"), 17, std::string(40, 'd')),
+         "d3");
   EXPECT_EQ(Schedule(), std::vector<int64_t>{3});
   EXPECT_EQ(Stickies().size(), 1u);
 }

@@ -46,5 +46,14 @@ TEST(PgDbTest, NumberedParametersOutsideLiterals) {
   EXPECT_EQ(n, 12);
 }
 
+TEST(PgDbTest, SqliteIndexHintsAreDropped) {
+  int n = 0;
+  EXPECT_EQ(PgDb::NumberedParams("SELECT id FROM runs INDEXED BY runs_by_pr WHERE pr = ?1 "
+                                 "AND note = ' INDEXED BY x'",
+                                 &n),
+            "SELECT id FROM runs WHERE pr = $1 AND note = ' INDEXED BY x'");
+  EXPECT_EQ(n, 1);
+}
+
 }  // namespace
 }  // namespace ccci

@@ -14,6 +14,7 @@
 #include "tests/fakes/recipe_repo.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
+#include "tests/fakes/wait_until.h"
 
 namespace ccci::runner {
 namespace {
@@ -83,27 +84,31 @@ class SchedulerTest : public ::testing::Test {
   }
   // Every stage log of run `id`, concatenated.
   std::string Logs(int64_t id) {
-    return Sh("cat '" + options_.data_dir + "/runs/" + std::to_string(id) + "'/*.log 2>/dev/null || true");
+    return Sh("cat '" + options_.data_dir + "/runs/" + std::to_string(id) +
+              "'/*.log 2>/dev/null || true");
   }
 
   // Waits (bounded) until the run is in `state`.
   ccci::Run WaitFor(int64_t id, const std::string& state) {
-    for (int i = 0; i < 600; ++i) {
-      auto r = store_->GetRun(id);
-      if (r.ok() && r->state == state) return *r;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
     auto r = store_->GetRun(id);
-    ADD_FAILURE() << "run " << id << " never became " << state << "; it is " << r->state
-                  << " (" << r->reason << ")";
+    if (ccci::testing::WaitUntil(
+            [&] {
+              r = store_->GetRun(id);
+              return r.ok() && r->state == state;
+            },
+            std::chrono::seconds(30), std::chrono::milliseconds(50))) {
+      return *r;
+    }
+    ADD_FAILURE() << "run " << id << " never became " << state << "; it is " << r->state << " ("
+                  << r->reason << ")";
     return *r;
   }
 
   // Waits (bounded) until the fake abra hangs (FAKE_ABRA_HANG) in the running suite.
   void WaitForHang() {
-    for (int i = 0; i < 600 && access((swarm_ + "/hang-child.pid").c_str(), F_OK) != 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    ccci::testing::WaitUntil(
+        [&] { return access((swarm_ + "/hang-child.pid").c_str(), F_OK) == 0; },
+        std::chrono::seconds(30), std::chrono::milliseconds(50));
   }
 
   ccci::testing::TempDir dir_;
@@ -224,11 +229,13 @@ TEST_F(SchedulerTest, AStageThatFailsOnceOnABranchRunIsFlakyAndCountsAsPassed) {
   std::string second = testing::ReadFileOrDie(dir + "install.1.log");
   EXPECT_NE(first.find("deploy failed"), std::string::npos) << first;
   EXPECT_NE(first.find("runs once more on the same deployment"), std::string::npos) << first;
-  EXPECT_NE(second.find("the second attempt (the first: install.log)"), std::string::npos) << second;
+  EXPECT_NE(second.find("the second attempt (the first: install.log)"), std::string::npos)
+      << second;
   // Install redoes its own step: the app is not made again, the PR head is deployed over
   // what the failed attempt left.
   EXPECT_NE(second.find("$ abra app deploy --chaos --no-domain-checks --no-input --force -- "
-                        "traefik-0-" + std::to_string(id) + ".ci.test"),
+                        "traefik-0-" +
+                        std::to_string(id) + ".ci.test"),
             std::string::npos)
       << second;
   EXPECT_EQ(second.find("app new"), std::string::npos) << second;
@@ -376,7 +383,8 @@ TEST_F(SchedulerTest, StopCancelsRunningSuitesAndQueuesThemAgain) {
   ccci::Run run = *store_->GetRun(id);
   EXPECT_EQ(run.state, kRunQueued);
   EXPECT_EQ(run.reason, "queued again: cc-ci was stopped during the run");
-  EXPECT_EQ(Sh("ls '" + swarm_ + "/pids' | wc -l"), "0\n") << "teardown ran before the stop returned";
+  EXPECT_EQ(Sh("ls '" + swarm_ + "/pids' | wc -l"), "0\n")
+      << "teardown ran before the stop returned";
 }
 
 TEST_F(SchedulerTest, AMissingAbraIsACiError) {
@@ -433,7 +441,8 @@ TEST_F(SchedulerTest, ACloneUrlOffTheForgeIsRefusedBeforeGitStarts) {
                                  std::string("https://evil.example/traefik.git")}) {
     int64_t id = QueueFrom("coop-cloud/traefik", url, other.head, "d-" + url);
     ccci::Run run = RunUntil(id, kRunError);
-    EXPECT_NE(run.reason.find("clone URL '" + url + "' is refused"), std::string::npos) << run.reason;
+    EXPECT_NE(run.reason.find("clone URL '" + url + "' is refused"), std::string::npos)
+        << run.reason;
     EXPECT_EQ(Logs(id).find("git clone"), std::string::npos);
   }
 }
@@ -449,11 +458,12 @@ TEST_F(SchedulerTest, CommandsNeverSeeCcCisSecrets) {
   ccci::Run run = RunUntil(id, kRunFinished);
   unsetenv("CC_CI_GITEA_TOKEN");
   unsetenv("CC_CI_WEBHOOK_SECRET");
-  std::string functional = testing::ReadFileOrDie(options_.data_dir + "/runs/" +
-                                                  std::to_string(id) + "/functional.log");
+  std::string functional =
+      testing::ReadFileOrDie(options_.data_dir + "/runs/" + std::to_string(id) + "/functional.log");
   EXPECT_NE(functional.find("PATH="), std::string::npos) << functional;
   EXPECT_NE(functional.find("GIT_ALLOW_PROTOCOL=https:http:ssh:file"), std::string::npos);
-  for (const char* leak : {"CC_CI_GITEA_TOKEN", "CC_CI_WEBHOOK_SECRET", "tok-7f3a9c", "whs-51c2e8"}) {
+  for (const char* leak :
+       {"CC_CI_GITEA_TOKEN", "CC_CI_WEBHOOK_SECRET", "tok-7f3a9c", "whs-51c2e8"}) {
     EXPECT_EQ(Logs(id).find(leak), std::string::npos) << leak;
   }
   EXPECT_EQ(run.level, 7) << run.reason;

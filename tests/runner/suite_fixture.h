@@ -68,6 +68,9 @@ class SuiteTest : public ::testing::Test {
     }
     proxy_ = std::make_unique<FakeProxy>(swarm_);
     deps_.executor = &executor_;
+    // The suite's own waits (between readiness probes, backup and volume retries) are real:
+    // the apps it waits for are real processes (fake_app behind the fake proxy) that take
+    // real time to come up or let go, and nothing signals when they have.
     deps_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
     deps_.observer = &recorder_;
   }
@@ -96,7 +99,7 @@ class SuiteTest : public ::testing::Test {
     s.probe_interval = std::chrono::milliseconds(50);
     s.retry_delay = std::chrono::seconds(0);
     s.stage_timeout = std::chrono::seconds(30);
-    s.pass_env = {"FAKE_*"};  // the fakes' knobs; commands get nothing else of the test's
+    s.pass_env = {"FAKE_*"};   // the fakes' knobs; commands get nothing else of the test's
     s.git_protocols = "file";  // the recipe is a local repository
     return s;
   }

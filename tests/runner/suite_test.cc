@@ -16,6 +16,7 @@
 #include "bot/runner/abra_contract.h"
 #include "bot/runner/host_tools.h"
 #include "bot/runner/suite_level.h"
+#include "tests/fakes/wait_until.h"
 #include "tests/runner/suite_fixture.h"
 
 namespace ccci::runner {
@@ -29,8 +30,10 @@ TEST_F(SuiteTest, GreenRunOnBonfireReachesLevelSeven) {
   SuiteResult r = RunSuite(spec, deps_, cancel_);
   auto s = ByName(r);
   EXPECT_FALSE(r.ci_error) << r.ci_error_reason;
-  EXPECT_EQ(s["install"].status, kStagePass) << s["install"].reason << Slurp(spec.log_dir + "/install.log");
-  EXPECT_EQ(s["upgrade"].status, kStagePass) << s["upgrade"].reason << Slurp(spec.log_dir + "/upgrade.log");
+  EXPECT_EQ(s["install"].status, kStagePass)
+      << s["install"].reason << Slurp(spec.log_dir + "/install.log");
+  EXPECT_EQ(s["upgrade"].status, kStagePass)
+      << s["upgrade"].reason << Slurp(spec.log_dir + "/upgrade.log");
   EXPECT_EQ(s["upgrade"].reason, "upgraded from 2.0.1+1.0.6-social-amd64");
   EXPECT_EQ(s["backup"].status, kStagePass) << s["backup"].reason;
   EXPECT_EQ(s["restore"].status, kStagePass) << s["restore"].reason;
@@ -52,10 +55,13 @@ TEST_F(SuiteTest, GreenRunOnBonfireReachesLevelSeven) {
   // Operands follow "--", so none can pass for a flag.
   EXPECT_NE(calls.find("abra app new --server default --domain " + spec.domain +
                        " --no-input -- bonfire\nabra app secret generate --all --no-input -- " +
-                       spec.domain + "\n"), std::string::npos) << calls;
+                       spec.domain + "\n"),
+            std::string::npos)
+      << calls;
   EXPECT_NE(calls.find("abra app deploy --force --no-domain-checks --no-input -- " + spec.domain +
                        " 2.0.1+1.0.6-social-amd64"),
-            std::string::npos) << calls;
+            std::string::npos)
+      << calls;
   EXPECT_NE(calls.find("abra app remove --force --no-input -- " + spec.domain), std::string::npos);
   // Logs: one per stage, each command introduced; the observer heard every stage.
   EXPECT_NE(Slurp(spec.log_dir + "/install.log")
@@ -77,7 +83,8 @@ TEST_F(SuiteTest, TraefikHasNoReleaseAndNoBackupLabels) {
   EXPECT_EQ(s["backup"].reason, "no backupbot.backup label in compose*.yml");
   EXPECT_EQ(s["restore"].status, kStageSkip);
   EXPECT_EQ(s["upgrade-safe"].status, kStageSkip);
-  EXPECT_EQ(s["upgrade-safe"].reason, "no previous release to compare with (no x.y.z+upstream tag)");
+  EXPECT_EQ(s["upgrade-safe"].reason,
+            "no previous release to compare with (no x.y.z+upstream tag)");
   EXPECT_EQ(s["clean"].status, kStagePass) << s["clean"].reason;
   EXPECT_EQ(s["maintained"].reason, "no release yet (no x.y.z+upstream tag)");
   EXPECT_EQ(LevelOf(r.stages).level, 7) << "structural skips count as intentional";
@@ -107,7 +114,8 @@ TEST_F(SuiteTest, LintTableWithAFailedErrorRuleFailsLint) {
   EXPECT_EQ(s["lint"].status, kStageFail);
   EXPECT_EQ(s["lint"].reason, "error rules not satisfied: R014");
   EXPECT_EQ(s["lint"].exit_code, 0) << "abra exits 0 even when error rules fail";
-  EXPECT_NE(Slurp(spec.log_dir + "/lint.log").find("R014"), std::string::npos) << "the table is kept";
+  EXPECT_NE(Slurp(spec.log_dir + "/lint.log").find("R014"), std::string::npos)
+      << "the table is kept";
   EXPECT_EQ(LevelOf(r.stages).level, 4);
 }
 
@@ -153,9 +161,8 @@ TEST_F(SuiteTest, CancelStopsTheRunAndTeardownStillRuns) {
   setenv("FAKE_ABRA_HANG", "backup", 1);
   SuiteSpec spec = Spec("bonfire");
   std::thread canceller([&] {
-    for (int i = 0; i < 600 && !Exists(swarm_ + "/hang-child.pid"); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    ccci::testing::WaitUntil([&] { return Exists(swarm_ + "/hang-child.pid"); },
+                             std::chrono::seconds(30), std::chrono::milliseconds(50));
     cancel_.Cancel();
   });
   SuiteResult r = RunSuite(spec, deps_, cancel_);
@@ -176,7 +183,8 @@ TEST_F(SuiteTest, KnownSecretsAreRedacted) {
   std::string log = Slurp(spec.log_dir + "/install.log");
   EXPECT_EQ(log.find(spec.domain), std::string::npos);
   EXPECT_NE(log.find("$ abra app deploy --chaos --no-domain-checks --no-input -- ***"),
-            std::string::npos) << log;
+            std::string::npos)
+      << log;
 }
 
 // The secrets abra generates for the app are known to nobody in advance: they are generated
@@ -188,9 +196,11 @@ TEST_F(SuiteTest, GeneratedSecretsNeverReachTheLog) {
   EXPECT_EQ(ByName(r)["install"].status, kStagePass) << ByName(r)["install"].reason;
   std::string log = Slurp(spec.log_dir + "/install.log");
   EXPECT_EQ(log.find("hunter2"), std::string::npos) << log;
-  EXPECT_NE(log.find("$ abra app secret generate --all --no-input -- " + spec.domain + "\n"
+  EXPECT_NE(log.find("$ abra app secret generate --all --no-input -- " + spec.domain +
+                     "\n"
                      "[cc-ci] output not logged: it holds the generated secrets"),
-            std::string::npos) << log;
+            std::string::npos)
+      << log;
 }
 
 TEST_F(SuiteTest, AFailedSecretGenerationFailsTheInstallWithAbrasErrorOnly) {
@@ -251,15 +261,16 @@ TEST_F(SuiteTest, OverlayChecksDeclaredSkipsAndUnapprovedRecipeCode) {
       "[app]\nhealth_path = /health\nenv = EXTRA=1\n"
       "[skip]\nlint = upstream lint is broken\n"
       "[suite]\nrecipe_checks = tests/check.sh\n"
-      "[functional]\nhome = curl -fsS --connect-to \"$CC_CI_CONNECT_TO\" \"$APP_URL/\" | grep -q 'fake app'\n"
+      "[functional]\nhome = curl -fsS --connect-to \"$CC_CI_CONNECT_TO\" \"$APP_URL/\" | grep -q "
+      "'fake app'\n"
       "env = grep -q EXTRA=1 \"$ABRA_DIR/servers/default/$DOMAIN.env\"\n",
       "traefik.ini");
   ASSERT_TRUE(o.ok()) << o.status().ToString();
   spec.overlay = *o;
   SuiteResult r = RunSuite(spec, deps_, cancel_);
   auto s = ByName(r);
-  EXPECT_EQ(s["functional"].status, kStagePass) << s["functional"].reason
-                                                 << Slurp(spec.log_dir + "/functional.log");
+  EXPECT_EQ(s["functional"].status, kStagePass)
+      << s["functional"].reason << Slurp(spec.log_dir + "/functional.log");
   EXPECT_NE(Slurp(spec.log_dir + "/functional.log").find("not in runner.approved_recipes"),
             std::string::npos);
   EXPECT_EQ(s["lint"].status, kStageSkip);

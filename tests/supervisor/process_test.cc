@@ -23,6 +23,7 @@
 #include "supervisor/watchdog.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/wait_until.h"
 #include "tests/supervisor/fake_launcher.h"
 
 namespace ccci::supervisor {
@@ -34,13 +35,8 @@ using ::ccci::testing::WriteFile;
 
 const std::string kFakes = std::string(CCCI_SOURCE_DIR) + "/tests/supervisor/fakes";
 
-bool WaitFor(const std::function<bool()>& cond, int seconds = 15) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return cond();
+bool WaitFor(const std::function<bool()>& cond) {
+  return ccci::testing::WaitUntil(cond, std::chrono::seconds(15));
 }
 
 int CountCalls(const std::string& dir) {

@@ -12,13 +12,14 @@
 #include <chrono>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "bot/runner/suite.h"
 #include "tests/fakes/server_process.h"
 #include "tests/fakes/test_files.h"
+#include "tests/fakes/wait_until.h"
 #include "tests/fakes/webhook_client.h"
 #include "tests/swarm/swarm_lane.h"
 
@@ -37,8 +38,9 @@ class SwarmCiTest : public ::testing::Test {
       size_t eq = heads.find('=', at), nl = heads.find('\n', at);
       prs_[std::stoi(heads.substr(at + 2, eq - at - 2))] = heads.substr(eq + 1, nl - eq - 1);
     }
-    Sh("mkdir -p '" + dir_.File("overlays") + "' && cp " CCCI_SOURCE_DIR
-       "/tests/swarm/demo/ccci-demo.ini '" + dir_.File("overlays") + "/'");
+    Sh("mkdir -p '" + dir_.File("overlays") +
+       "' && cp " CCCI_SOURCE_DIR "/tests/swarm/demo/ccci-demo.ini '" + dir_.File("overlays") +
+       "/'");
   }
   void TearDown() override {
     if (IsSkipped()) return;
@@ -82,17 +84,18 @@ class SwarmCiTest : public ::testing::Test {
   rapidjson::Document WaitRun(int run, std::function<bool(const rapidjson::Document&)> until = {},
                               std::chrono::seconds limit = std::chrono::seconds(300)) {
     rapidjson::Document doc;
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::string body = Get(server_->port(), "/api/runs/" + std::to_string(run)).body;
-      doc.Parse(body.c_str());
-      if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("state")) {
-        std::string state = doc["state"].GetString();
-        if (until ? until(doc) : (state == "finished" || state == "error" || state == "cancelled"))
-          return doc;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
+    bool there = ccci::testing::WaitUntil(
+        [&] {
+          std::string body = Get(server_->port(), "/api/runs/" + std::to_string(run)).body;
+          doc.Parse(body.c_str());
+          if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("state")) return false;
+          std::string state = doc["state"].GetString();
+          return until ? until(doc)
+                       : (state == "finished" || state == "error" || state == "cancelled");
+        },
+        std::chrono::duration_cast<std::chrono::milliseconds>(limit),
+        std::chrono::milliseconds(200));
+    if (there) return doc;
     ADD_FAILURE() << "run " << run << " did not get there in " << limit.count() << " s";
     return doc;
   }

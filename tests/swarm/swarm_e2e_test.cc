@@ -2,15 +2,15 @@
 // signed webhook per PR of the demo recipe, the abra stand-in deploying for real, the app
 // reached on 127.0.0.1 through the lane's proxy, a real Chromium screenshot. Each test's
 // TearDown checks that nothing of its runs is left on the swarm.
+#include <gtest/gtest.h>
 #include <png.h>
 #include <signal.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "bot/cli/doctor.h"
 #include "bot/runner/executor.h"
+#include "tests/fakes/wait_until.h"
 #include "tests/swarm/swarm_ci.h"
 
 namespace ccci {
@@ -80,7 +80,8 @@ TEST_F(SwarmRun, APrReachesLevelFiveWithAScreenshotOfTheRealApp) {
   std::string upgrade = testing::ReadFileOrDie(DataFile("runs/1/upgrade.log"));
   EXPECT_NE(upgrade.find("[cc-ci] the stack is gone after"), std::string::npos) << upgrade;
   std::string teardown = testing::ReadFileOrDie(DataFile("runs/1/teardown.log"));
-  EXPECT_NE(teardown.find("volume " + Stack(1, 1) + "_data removed"), std::string::npos) << teardown;
+  EXPECT_NE(teardown.find("volume " + Stack(1, 1) + "_data removed"), std::string::npos)
+      << teardown;
 }
 
 TEST_F(SwarmRun, AnUpgradeToAnImageThatExitsAtOnceIsCaught) {
@@ -138,16 +139,18 @@ TEST_F(SwarmRun, ACcCiKilledDuringADeployIsRecoveredAndTheStackRemoved) {
   std::string first;
   for (int attempt = 1; attempt <= 2; ++attempt) {
     std::string service;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    for (int polls = 0; service.empty() && std::chrono::steady_clock::now() < deadline; ++polls) {
-      service = SwarmLane::Docker("service ls -q --filter label=com.docker.stack.namespace=" + stack);
-      if (!service.empty()) break;
-      if (polls % 20 == 19 && testing::Get(server_->port(), "/api/runs/1").body.find("\"finished_at\":\"") !=
-                                  std::string::npos) {
-        break;  // the run ended without deploying
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    int polls = 0;
+    ccci::testing::WaitUntil(
+        [&] {
+          service =
+              SwarmLane::Docker("service ls -q --filter label=com.docker.stack.namespace=" + stack);
+          if (!service.empty()) return true;
+          // Now and then: did the run end without deploying?
+          return ++polls % 20 == 0 &&
+                 testing::Get(server_->port(), "/api/runs/1").body.find("\"finished_at\":\"") !=
+                     std::string::npos;
+        },
+        std::chrono::seconds(120), std::chrono::milliseconds(50));
     ASSERT_FALSE(service.empty()) << "attempt " << attempt << " never deployed\n" << Diagnose(1);
     auto run = WaitRun(1, [](const rapidjson::Document& d) {
       return std::string(d["state"].GetString()) == "running";

@@ -14,6 +14,7 @@
 #include "bot/runner/scheduler.h"
 #include "bot/store/sql_store.h"
 #include "tests/fakes/fake_executor.h"
+#include "tests/fakes/wait_until.h"
 
 namespace ccci::runner {
 namespace {
@@ -41,7 +42,8 @@ struct Bench {
   SchedulerOptions Options() {
     SchedulerOptions o;
     o.data_dir = dir + "/data";
-    o.poll = std::chrono::seconds(10);  // only Kick() wakes it: the latency measured is the kick path
+    o.poll =
+        std::chrono::seconds(10);  // only Kick() wakes it: the latency measured is the kick path
     o.defaults.ready_timeout = std::chrono::seconds(1);
     o.defaults.app_url = "http://127.0.0.1:1{health_path}";  // nothing listens: install fails fast
     o.defaults.probe_interval = std::chrono::milliseconds(1);
@@ -66,7 +68,8 @@ struct Bench {
 void BM_DispatchToFirstStage(benchmark::State& state) {
   Bench b;
   // git rev-parse must answer something sha-like for the suite to go on; the rest exit 0.
-  b.executor.AddRule({{"git", "--no-pager", "-c", "color.ui=never", "-C"}, {}, "0123456789abcdef\n"});
+  b.executor.AddRule(
+      {{"git", "--no-pager", "-c", "color.ui=never", "-C"}, {}, "0123456789abcdef\n"});
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<int64_t> started{0};
@@ -87,7 +90,8 @@ void BM_DispatchToFirstStage(benchmark::State& state) {
     auto t1 = std::chrono::steady_clock::now();
     state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
     l.unlock();
-    while (s.active() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ccci::testing::WaitUntil([&] { return s.active() == 0; }, std::chrono::seconds(30),
+                             std::chrono::milliseconds(1));
   }
   s.Stop();
 }
@@ -97,7 +101,8 @@ BENCHMARK(BM_DispatchToFirstStage)->UseManualTime()->Unit(benchmark::kMillisecon
 // refused at once): the runner's own time per run.
 void BM_SuiteOverhead(benchmark::State& state) {
   Bench b;
-  b.executor.AddRule({{"git", "--no-pager", "-c", "color.ui=never", "-C"}, {}, "0123456789abcdef\n"});
+  b.executor.AddRule(
+      {{"git", "--no-pager", "-c", "color.ui=never", "-C"}, {}, "0123456789abcdef\n"});
   SchedulerOptions o = b.Options();
   o.defaults.ready_timeout = std::chrono::seconds(0);
   for (auto _ : state) {

@@ -1,4 +1,4 @@
-#include "bot/report/reconciler.h"
+#include "bot/intake/reconciler.h"
 
 #include <map>
 #include <set>

@@ -1,0 +1,42 @@
+#include <filesystem>
+
+#include "base/leftover_group.h"
+#include "bot/runner/command_output.h"
+#include "bot/runner/suite_run.h"
+
+namespace ccci::runner {
+
+void SuiteRun::TeardownStage() { result_.stages.push_back(Teardown()); }
+
+StageRecord SuiteRun::Teardown() {
+  namespace fs = std::filesystem;
+  StageRecord st = Begin("teardown");
+  // Never cancelled: teardown must finish even when the run was.
+  CancelToken never;
+  const CancelToken* saved = cancel_override_;
+  cancel_override_ = &never;
+  // A cc-ci killed mid-command left that command running: end it before tearing down.
+  if (KillLeftoverGroup(CommandPidFile(spec_))) {
+    log_->Note("ended a command that an interrupted cc-ci left running");
+  }
+  std::string problems;
+  if (fs::exists(abra_dir_)) {
+    Step un = Abra({"app", "undeploy", "--no-input"}, {spec_.domain});
+    if (!un.started) problems = NotStarted(un);
+    if (un.ok()) WaitUndeployed();
+    if (fs::exists(env_file_)) {
+      Step rm = RemoveRetried({"app", "remove", "--force", "--no-input"}, {spec_.domain});
+      if (!rm.ok()) problems = "abra app remove " + rm.DescribeWithOutput();
+    }
+  } else {
+    log_->Note("nothing was set up for this run");
+  }
+  std::error_code ec;
+  fs::remove_all(spec_.work_dir, ec);
+  if (ec) problems = "cannot delete " + spec_.work_dir + ": " + ec.message();
+  cancel_override_ = saved;
+  if (problems.empty()) return End(st, kStagePass, "");
+  return End(st, kStageFail, problems);
+}
+
+}  // namespace ccci::runner
