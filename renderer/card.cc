@@ -13,6 +13,7 @@
 #include "renderer/font.h"
 #include "renderer/level.h"
 #include "renderer/png_writer.h"
+#include "renderer/status_look.h"
 #include "renderer/text_painter.h"
 
 namespace ccci::render {
@@ -41,28 +42,6 @@ std::string Fit(const std::string& text, FontFace face, double px, double max_w)
     if (m.TextWidth(t, px) <= max_w) return t;
   }
   return "…";
-}
-
-const char* StatusColor(StageStatus s) {
-  switch (s) {
-    case StageStatus::kPass:
-      return "#2da44e";
-    case StageStatus::kFail:
-      return "#cf222e";
-    case StageStatus::kSkip:
-      return "#8c959f";
-    case StageStatus::kUnverified:
-      return "#bf8700";
-    case StageStatus::kError:
-      return "#57606a";
-    case StageStatus::kPending:
-      return "#8c959f";
-    case StageStatus::kRunning:
-      return "#007ec6";
-    case StageStatus::kFlaky:
-      return "#d29922";
-  }
-  return "#57606a";
 }
 
 // A filled circle of radius r at (cx, cy) with a white symbol for the status.
