@@ -12,35 +12,24 @@
 
 namespace ccci::supervisor {
 
-template <class Writer>
-void PutField(Writer& w, const char* key, const std::string& v) {
+// Writes `key` and `v`: a string, an integer or a bool.
+template <class Writer, class V>
+void PutField(Writer& w, const char* key, const V& v) {
   w.Key(key);
-  w.String(v.c_str());
-}
-template <class Writer>
-void PutField(Writer& w, const char* key, const char* v) {
-  w.Key(key);
-  w.String(v);
-}
-template <class Writer>
-void PutField(Writer& w, const char* key, int v) {
-  w.Key(key);
-  w.Int(v);
-}
-template <class Writer>
-void PutField(Writer& w, const char* key, int64_t v) {
-  w.Key(key);
-  w.Int64(v);
-}
-template <class Writer>
-void PutField(Writer& w, const char* key, uint64_t v) {
-  w.Key(key);
-  w.Uint64(v);
-}
-template <class Writer>
-void PutField(Writer& w, const char* key, bool v) {
-  w.Key(key);
-  w.Bool(v);
+  if constexpr (std::is_same_v<V, bool>) {
+    w.Bool(v);
+  } else if constexpr (std::is_same_v<V, int>) {
+    w.Int(v);
+  } else if constexpr (std::is_same_v<V, int64_t>) {
+    w.Int64(v);
+  } else if constexpr (std::is_same_v<V, uint64_t>) {
+    w.Uint64(v);
+  } else if constexpr (std::is_same_v<V, std::string>) {
+    w.String(v.c_str());
+  } else {
+    static_assert(std::is_same_v<V, const char*>, "a string, an integer or a bool");
+    w.String(v);
+  }
 }
 
 inline int64_t IntField(const rapidjson::Value& o, const char* key) {
@@ -63,6 +52,11 @@ struct JsonField {
   const char* key;
   std::variant<int T::*, int64_t T::*, bool T::*, std::string T::*> member;
 };
+
+// A JsonField whose key is the member's own name: CCCI_JSON_FIELD(WatchdogInfo, pid) is
+// {"pid", &WatchdogInfo::pid}, so a key cannot drift from its member.
+#define CCCI_JSON_FIELD(T, member) \
+  ::ccci::supervisor::JsonField<T> { #member, &T::member }
 
 template <class Writer, class T, size_t N>
 void PutFields(Writer& w, const T& v, const JsonField<T> (&fields)[N]) {

@@ -20,17 +20,18 @@ namespace {
 
 // watchdog.json, in the order it is written.
 const JsonField<WatchdogInfo> kWatchdogFields[] = {
-    {"pid", &WatchdogInfo::pid},
-    {"phase_file", &WatchdogInfo::phase_file},
-    {"phase_index", &WatchdogInfo::phase_index},
-    {"phase_count", &WatchdogInfo::phase_count},
-    {"all_done", &WatchdogInfo::all_done},
-    {"checked_at_ms", &WatchdogInfo::checked_at_ms},
-    {"last_commit", &WatchdogInfo::last_commit},
-    {"plan_source", &WatchdogInfo::plan_source},
-    {"check_failures", &WatchdogInfo::check_failures},
-    {"check_error", &WatchdogInfo::check_error},
-    {"next_check_ms", &WatchdogInfo::next_check_ms}};
+    CCCI_JSON_FIELD(WatchdogInfo, pid),
+    CCCI_JSON_FIELD(WatchdogInfo, phase_file),
+    CCCI_JSON_FIELD(WatchdogInfo, phase_index),
+    CCCI_JSON_FIELD(WatchdogInfo, phase_count),
+    CCCI_JSON_FIELD(WatchdogInfo, all_done),
+    CCCI_JSON_FIELD(WatchdogInfo, checked_at_ms),
+    CCCI_JSON_FIELD(WatchdogInfo, last_commit),
+    CCCI_JSON_FIELD(WatchdogInfo, plan_source),
+    CCCI_JSON_FIELD(WatchdogInfo, check_failures),
+    CCCI_JSON_FIELD(WatchdogInfo, check_error),
+    CCCI_JSON_FIELD(WatchdogInfo, next_check_ms),
+};
 
 }  // namespace
 
