@@ -2,6 +2,10 @@
 // A background thread that calls a function every `period`, and at once when kicked.
 // Stop() (also run by the destructor) wakes it and waits for the call in progress.
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -12,6 +16,19 @@ namespace ccci {
 
 class PeriodicWorker {
  public:
+  // The nice value (added to the process's) of the threads of workers started from now on.
+  // The server sets it once at startup so that background work (reports, the outbox,
+  // commands) yields the CPU to request threads during a burst of webhooks, and catches up
+  // after it; with 0 (the default) the threads run like any other.
+  static void SetBackgroundNice(int nice) { Background().nice = nice; }
+  // How long workers started from now on let kicks gather before a pass: kicks that come
+  // within `settle` of the first cause one pass, not one each. Set once at startup by the
+  // server: a burst of webhooks kicks the reporter once per delivery, and a pass that comes
+  // a little later finds most queued runs already held or superseded (one report, not three).
+  static void SetBackgroundSettle(std::chrono::milliseconds settle) {
+    Background().settle_ms = settle.count();
+  }
+
   PeriodicWorker(std::chrono::milliseconds period, std::function<void()> fn)
       : period_(period), fn_(std::move(fn)) {}
   ~PeriodicWorker() { Stop(); }
@@ -19,10 +36,17 @@ class PeriodicWorker {
   PeriodicWorker& operator=(const PeriodicWorker&) = delete;
 
   void Start() {
-    thread_ = std::thread([this] {
+    thread_ = std::thread([this, nice = Background().nice.load(),
+                           settle = std::chrono::milliseconds(Background().settle_ms.load())] {
+      // Linux: a thread's nice value is its own (setpriority on its thread id).
+      if (nice != 0)
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()),
+                          getpriority(PRIO_PROCESS, 0) + nice);
       std::unique_lock<std::mutex> lock(mu_);
       while (!stop_) {
         cv_.wait_for(lock, period_, [&] { return stop_ || kicked_; });
+        if (stop_) break;
+        if (kicked_ && settle.count() > 0) cv_.wait_for(lock, settle, [&] { return stop_; });
         if (stop_) break;
         kicked_ = false;
         lock.unlock();
@@ -48,6 +72,15 @@ class PeriodicWorker {
   }
 
  private:
+  struct Policy {
+    std::atomic<int> nice{0};
+    std::atomic<int64_t> settle_ms{0};
+  };
+  static Policy& Background() {
+    static Policy policy;
+    return policy;
+  }
+
   std::chrono::milliseconds period_;
   std::function<void()> fn_;
   std::mutex mu_;

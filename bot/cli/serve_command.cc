@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/periodic_worker.h"
 #include "base/pid_lock.h"
 #include "base/private_files.h"
 #include "bot/config/config.h"
@@ -151,6 +152,14 @@ int RunServeCommand(int argc, char** argv) {
   // memory (pages and logs are streamed in pieces), so the peak itself stays small.
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  // Reports, the outbox and commands run at a lower priority than the request threads: in a
+  // burst of webhooks they took 40% of the CPU (one report, status and comment render per
+  // delivery), and the intake's answer is what Gitea's 5 s timeout waits for. They catch up
+  // when the burst ends. And they let the kicks of 100 ms gather into one pass: a report or
+  // a status sent 100 ms later is no loss, and most intermediate states are never rendered.
+  // (Measured with tests/bench/bot/ingest.sh --load.)
+  PeriodicWorker::SetBackgroundNice(10);
+  PeriodicWorker::SetBackgroundSettle(std::chrono::milliseconds(100));
 
   // Block the stop signals before any thread starts, so every thread inherits the mask and
   // only sigwait below sees them.

@@ -141,7 +141,11 @@ std::string Reporter::StickyBody(const Run& run, const std::string& stage) const
   rv.state = run.state;
   if (run.level) rv.level = static_cast<int>(*run.level);
   v.result = render::ResultText(rv);
-  if (auto base = DefaultBranchLevel(runs_, run); base && run.level && run.state == kRunFinished) {
+  // Asked only when it is shown: the lookup is a query per report, and most reports are of
+  // queued, waiting or superseded runs.
+  std::optional<int64_t> base;
+  if (run.level && run.state == kRunFinished) base = DefaultBranchLevel(runs_, run);
+  if (base) {
     std::string where = " on " + (run.base_ref.empty() ? std::string("the default branch") : run.base_ref);
     int64_t now = *run.level;
     v.level_change = now > *base   ? "up from " + std::to_string(*base) + where

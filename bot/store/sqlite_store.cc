@@ -24,9 +24,12 @@ Result<std::vector<int64_t>> CollectIds(const StmtRef& s) {
 
 Status QueueRun(SqliteDb& db, const Delivery& d, const RunRequest& req, int64_t now,
                 RecordOutcome* out, std::string* outcome) {
+  // INDEXED BY: for the ORDER BY, SQLite otherwise walks runs_by_repo (repo, id) through
+  // every run the repo ever had, superseded ones included (measured: 45% of the intake's
+  // CPU after a few thousand runs); a PR has only a few live runs.
   auto find = db.Prepare(
-      "SELECT id FROM runs WHERE repo = ?1 AND pr = ?2 AND head_sha = ?3 "
-      "AND state IN ('queued', 'waiting', 'running') ORDER BY id DESC LIMIT 1");
+      "SELECT id FROM runs INDEXED BY runs_by_pr WHERE repo = ?1 AND pr = ?2 "
+      "AND state IN ('queued', 'waiting', 'running') AND head_sha = ?3 ORDER BY id DESC LIMIT 1");
   if (!find.ok()) return find.status();
   (*find)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, req.head_sha);
   auto row = (*find)->Step();
@@ -49,23 +52,40 @@ Status QueueRun(SqliteDb& db, const Delivery& d, const RunRequest& req, int64_t 
   out->run_id = db.LastInsertId();
   *outcome = "queued";
 
+  // Selected, then updated by id: an UPDATE ... RETURNING builds a temporary table on every
+  // run, even when nothing matches (most deliveries have no running run to stop); that was
+  // 12% of the intake's CPU.
   auto sup = db.Prepare(
-      "UPDATE runs SET state = 'superseded', superseded_by = ?3, updated_at = ?4, "
-      "finished_at = ?4, reason = 'superseded by run ' || ?3 "
-      "WHERE repo = ?1 AND pr = ?2 AND state IN ('queued', 'waiting') AND id != ?3 RETURNING id");
+      "SELECT id FROM runs INDEXED BY runs_by_pr WHERE repo = ?1 AND pr = ?2 "
+      "AND state IN ('queued', 'waiting') AND id != ?3");
   if (!sup.ok()) return sup.status();
-  (*sup)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, out->run_id).Bind(4, now);
+  (*sup)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, out->run_id);
   auto superseded = CollectIds(*sup);
   if (!superseded.ok()) return superseded.status();
+  for (int64_t id : *superseded) {
+    auto upd = db.Prepare(
+        "UPDATE runs SET state = 'superseded', superseded_by = ?2, updated_at = ?3, "
+        "finished_at = ?3, reason = 'superseded by run ' || ?2 WHERE id = ?1");
+    if (!upd.ok()) return upd.status();
+    (*upd)->Bind(1, id).Bind(2, out->run_id).Bind(3, now);
+    CCCI_RETURN_IF_ERROR((*upd)->Run());
+  }
   out->superseded = std::move(*superseded);
 
   auto stop = db.Prepare(
-      "UPDATE runs SET cancel_requested = 1, updated_at = ?4, superseded_by = ?3 "
-      "WHERE repo = ?1 AND pr = ?2 AND state = 'running' AND id != ?3 RETURNING id");
+      "SELECT id FROM runs INDEXED BY runs_by_pr WHERE repo = ?1 AND pr = ?2 "
+      "AND state = 'running' AND id != ?3");
   if (!stop.ok()) return stop.status();
-  (*stop)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, out->run_id).Bind(4, now);
+  (*stop)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, out->run_id);
   auto stopped = CollectIds(*stop);
   if (!stopped.ok()) return stopped.status();
+  for (int64_t id : *stopped) {
+    auto upd = db.Prepare(
+        "UPDATE runs SET cancel_requested = 1, updated_at = ?3, superseded_by = ?2 WHERE id = ?1");
+    if (!upd.ok()) return upd.status();
+    (*upd)->Bind(1, id).Bind(2, out->run_id).Bind(3, now);
+    CCCI_RETURN_IF_ERROR((*upd)->Run());
+  }
   out->cancel_requested = std::move(*stopped);
   return Status::Ok();
 }

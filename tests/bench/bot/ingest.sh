@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Ingest benchmark: wrk drives signed ~16 KB webhook deliveries over loopback at the real
-# server and reports throughput, latency percentiles and RSS, per storage driver.
+# server and reports throughput, latency percentiles and RSS, per storage driver. Every
+# delivery is a new body (ingest.lua signs each one), so none is a duplicate: each one queues a
+# run, supersedes its PR's previous one and is persisted (the SQLite rows are counted).
 #
 # Usage (after scripts/setup.sh):
 #   tests/bench/bot/ingest.sh [--compare] [--runs N] [--drivers "sqlite memory"] [SECONDS] [CONNECTIONS]
@@ -8,20 +10,25 @@
 #              bodies in the same run, and prints each driver's ratio to it
 #   --runs N   repeats every target N times, interleaved, and prints median and range
 #   --drivers  the storage drivers to run cc-ci with (default: sqlite memory)
+#   --load     also runs cc-ci with SQLite while the rest of the process is busy (target
+#              sqlite+load: a live log streamed to 20 SSE clients, 1,000 outbox messages to
+#              drain; see load.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
-compare=0 runs=1 drivers="sqlite memory"
+source "$root/tests/bench/bot/load.sh"
+compare=0 load=0 runs=1 drivers="sqlite memory"
 while [[ $# -gt 0 && $1 == --* ]]; do
   case $1 in
     --compare) compare=1; shift ;;
     --runs) runs=$2; shift 2 ;;
     --drivers) drivers=$2; shift 2 ;;
+    --load) load=1; shift ;;
     *) echo "ingest.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 secs=${1:-10}
 conns=${2:-32}
-bin=$root/build/bin/cc-ci
+bin=${CCCI_BIN:-$root/build/bin/cc-ci}  # CCCI_BIN: another build to measure, e.g. a baseline
 bare=$root/build/bin/bare_server
 if ((compare)) && [[ ! -x $bare ]]; then
   cmake --build "$root/build" --target bare_server >/dev/null
@@ -30,47 +37,83 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 secret=bench-secret
 python3 "$root/tests/bench/bot/make_bodies.py" \
-  "$root/../shared/gitea/payloads/pull_request_synchronized.json" "$work/bodies" 10000 "$secret"
+  "$root/../shared/gitea/payloads/pull_request_synchronized.json" "$work/bodies" 500
+
+# utime + stime of a process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # wrk's latency ("18.40ms", "950.00us", "1.20s") in milliseconds.
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } printf "%.2f", v }' <<<"$1"; }
 
 # Starts the target ($1: bare or a driver), drives it, appends "target rps p99_ms" to results.
 run() {
-  local target=$1 pid url
+  local target=$1 driver=${1%+load} pid url
   if [[ $target == bare ]]; then
     "$bare" "$secret" >"$work/$target.out" 2>"$work/$target.log" &
     pid=$!
   else
     local data=$work/data-$target-$round
-    printf '[storage]\ndriver = %s\n' "$target" >"$work/$target.ini"
+    printf '[storage]\ndriver = %s\n' "$driver" >"$work/$target.ini"
+    if [[ $target == *+load ]]; then  # migrated by a first start, then seeded
+      CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" \
+        --listen 127.0.0.1:0 --data-dir "$data" >"$work/$target.out" 2>/dev/null &
+      pid=$!
+      for _ in $(seq 600); do grep -q listening "$work/$target.out" 2>/dev/null && break; sleep 0.05; done
+      kill "$pid"
+      wait "$pid" || true
+      load_seed "$data" 2500
+    fi
     CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" --listen 127.0.0.1:0 \
       --data-dir "$data" >"$work/$target.out" 2>"$work/$target.log" &
     pid=$!
   fi
-  for _ in $(seq 200); do grep -q listening "$work/$target.out" 2>/dev/null && break; sleep 0.05; done
+  for _ in $(seq 600); do grep -q listening "$work/$target.out" 2>/dev/null && break; sleep 0.05; done
   url=$(grep -o 'http://[0-9.:]*' "$work/$target.out" | head -1)
   sleep 1
   local idle
   idle=$(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)
-  BENCH_BODIES=$work/bodies wrk -t2 -c"$conns" -d"${secs}s" --latency \
+  if [[ $target == *+load ]]; then load_start "$data" "$url" "$secs"; fi
+  local cpu0 busy
+  cpu0=$(cpu_ticks "$pid")
+  BENCH_SECRET=$secret BENCH_BODIES=$work/bodies wrk -t2 -c"$conns" -d"${secs}s" --latency \
     -s "$root/tests/bench/bot/ingest.lua" "$url" >"$work/wrk.out"
-  local rps p99
+  busy=$(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)
+  local load_line=""
+  if [[ $target == *+load ]]; then load_line=$(load_stop "$data"); fi
+  local rps p99 requests cpu_us
   rps=$(awk '/Requests\/sec/ {printf "%d", $2}' "$work/wrk.out")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")
-  echo "== $target (run $round): $rps req/s, p99 $p99 ms, idle RSS $idle," \
-       "busy RSS $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"
+  requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
+  # CPU per request, counting the work the deliveries left behind (reports, the outbox):
+  # until the server has been quiet for a second. Unlike req/s, hardly moved by other
+  # processes on the machine.
+  local prev now
+  now=$(cpu_ticks "$pid")
+  for _ in $(seq 60); do
+    prev=$now
+    sleep 1
+    now=$(cpu_ticks "$pid")
+    ((now - prev < 5)) && break
+  done
+  cpu_us=$(awk -v t=$((now - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+    'BEGIN {printf "%d", (n > 0 ? t * 1e6 / hz / n : 0)}')
+  echo "== $target (run $round): $rps req/s, p99 $p99 ms, $cpu_us us CPU/request," \
+       "idle RSS $idle, busy RSS $busy"
   grep -E 'Non-2xx|Socket errors' "$work/wrk.out" || true
-  if [[ $target == sqlite ]]; then
-    echo "   deliveries stored: $(sqlite3 "$data/cc-ci.db" 'select count(*) from deliveries' 2>/dev/null || echo '?')"
+  if [[ -n $load_line ]]; then echo "$load_line"; fi
+  if [[ $driver == sqlite ]]; then
+    local stored
+    stored=$(sqlite3 "$data/cc-ci.db" 'select count(*) from deliveries' 2>/dev/null || echo 0)
+    echo "   deliveries stored: $stored ($((stored / secs))/s persisted)"
   fi
-  echo "$target $rps $p99" >>"$work/results"
+  echo "$target $rps $p99 $cpu_us" >>"$work/results"
   kill "$pid"
   wait "$pid" || true
 }
 
 targets=$drivers
 ((compare)) && targets="bare $drivers"
+((load)) && targets="$targets sqlite+load"
 echo "cc-ci ingest benchmark: ${secs}s x $runs, $conns connections, $(nproc) cores, ~16 KB signed bodies"
 for round in $(seq "$runs"); do
   for t in $targets; do run "$t"; done
@@ -78,15 +121,19 @@ done
 
 # Summary: median and range per target, and the ratio of medians to the bare server.
 echo
-printf '%-8s %10s %21s %10s %21s %8s\n' target "req/s med" "req/s range" "p99 med" "p99 range (ms)" "x bare"
+printf '%-12s %10s %13s %8s %15s %8s %8s\n' target "req/s med" "range" "p99 ms" "range" \
+  "CPU us/req" "x bare"
 bare_med=""
+# Median and range of column $2 of target $1's results.
+stats() { awk -v t="$1" -v c="$2" '$1 == t {print $c}' "$work/results" | sort -g |
+  awk '{v[NR]=$1} END {n=NR; print v[int((n+1)/2)], v[1], v[n]}'; }
 for t in $targets; do
-  read -r rmed rmin rmax pmed pmin pmax < <(awk -v t="$t" '$1 == t {print $2, $3}' "$work/results" |
-    sort -n | awk '{r[NR]=$1} END {n=NR; print r[int((n+1)/2)], r[1], r[n]}' |
-    paste -d' ' - <(awk -v t="$t" '$1 == t {print $3}' "$work/results" | sort -g |
-                    awk '{p[NR]=$1} END {n=NR; print p[int((n+1)/2)], p[1], p[n]}'))
+  read -r rmed rmin rmax < <(stats "$t" 2)
+  read -r pmed pmin pmax < <(stats "$t" 3)
+  read -r cmed _ _ < <(stats "$t" 4)
   [[ $t == bare ]] && bare_med=$rmed
   ratio="-"
   [[ -n $bare_med && $bare_med -gt 0 ]] && ratio=$(awk -v a="$rmed" -v b="$bare_med" 'BEGIN {printf "%.2f", a/b}')
-  printf '%-8s %10s %21s %10s %21s %8s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" "$pmin-$pmax" "$ratio"
+  printf '%-12s %10s %13s %8s %15s %8s %8s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" "$pmin-$pmax" \
+    "$cmed" "$ratio"
 done

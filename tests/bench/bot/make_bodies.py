@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
-"""Writes N signed pull_request "synchronized" bodies for the ingest benchmark.
+"""Writes the body prefixes ingest.lua turns into unique signed pull_request deliveries.
 
-Each body is the real 16 KB Gitea payload with its own PR number (cycling over 500 PRs) and
-head sha, so a delivery queues a run and supersedes the PR's previous queued one: the heavy
-path. Record format, read by ingest.lua: "<hex signature> <byte length>\n<body>".
+Each prefix is the real 16 KB Gitea "synchronized" payload with its own PR number (one prefix
+per PR, N PRs), ending in an open `"after": "` field: ingest.lua appends a fresh 40-hex head
+sha and `"}` to every request, so every delivery is a new body (no body-hash duplicates, however
+many are sent) that queues a run and supersedes its PR's previous queued one: the heavy path.
+Gitea 1.27+ sends the new head as `after`, and cc-ci reads it. The signature is computed by
+ingest.lua per request, from the HMAC state it precomputes over each prefix (only the last
+block or two of a body are hashed per request). Record format: "<byte length>\n<prefix>".
+
+Usage: make_bodies.py PAYLOAD OUT N_PRS
 """
-import hashlib, hmac, sys
+import sys
 
-src, out, n, secret = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].encode()
-base = open(src, "rb").read()
-old_sha = b"c3a1f7e9d2b4c6a8e0f1d3b5a7c9e1f2a4b6c8d0"
+src, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+base = open(src, "rb").read().rstrip()
+assert base.endswith(b"}")
 with open(out, "wb") as f:
     for i in range(n):
-        body = base.replace(old_sha, b"%040x" % (i + 1)).replace(
-            b'"number": 17,', b'"number": %d,' % (i % 500 + 1))
-        sig = hmac.new(secret, body, hashlib.sha256).hexdigest().encode()
-        f.write(sig + b" " + str(len(body)).encode() + b"\n" + body)
+        body = base[:-1].rstrip().replace(b'"number": 17,', b'"number": %d,' % (i + 1))
+        prefix = body + b',\n  "after": "'
+        f.write(str(len(prefix)).encode() + b"\n" + prefix)
