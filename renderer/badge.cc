@@ -130,7 +130,7 @@ std::string Fmt(double v) {
 BadgeSpec BadgeForLevel(int level) {
   BadgeSpec b;
   b.message = "level " + std::to_string(level);
-  b.color = LevelColor(level);
+  b.color = domain::LevelColor(level);
   return b;
 }
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "renderer/level.h"
+#include "domain/level.h"
 
 namespace ccci::render {
 
@@ -20,7 +20,7 @@ struct BadgeSpec {
   std::string label_color = "#555";
 };
 
-// Colours per DESIGN.md (the level's own: LevelColor in renderer/level.h).
+// Colours per DESIGN.md (the level's own: LevelColor in domain/level.h).
 inline constexpr const char* kColorError = "#9f9f9f";
 inline constexpr const char* kColorUnknown = "#9f9f9f";
 inline constexpr const char* kColorActive = "#007ec6";     // queued, running

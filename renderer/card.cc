@@ -8,10 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "domain/level.h"
 #include "renderer/badge.h"
 #include "renderer/cairo_color.h"
 #include "renderer/font.h"
-#include "renderer/level.h"
 #include "renderer/png_writer.h"
 #include "renderer/status_look.h"
 #include "renderer/text_painter.h"
@@ -45,7 +45,7 @@ std::string Fit(const std::string& text, FontFace face, double px, double max_w)
 }
 
 // A filled circle of radius r at (cx, cy) with a white symbol for the status.
-void DrawIcon(cairo_t* cr, StageStatus s, double cx, double cy, double r) {
+void DrawIcon(cairo_t* cr, domain::StageStatus s, double cx, double cy, double r) {
   SetColor(cr, StatusColor(s));
   cairo_arc(cr, cx, cy, r, 0, 2 * M_PI);
   cairo_fill(cr);
@@ -55,44 +55,44 @@ void DrawIcon(cairo_t* cr, StageStatus s, double cx, double cy, double r) {
   cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
   double k = r * 0.45;
   switch (s) {
-    case StageStatus::kPass:
+    case domain::StageStatus::kPass:
       cairo_move_to(cr, cx - k, cy);
       cairo_line_to(cr, cx - k * 0.25, cy + k * 0.75);
       cairo_line_to(cr, cx + k, cy - k * 0.7);
       cairo_stroke(cr);
       break;
-    case StageStatus::kFail:
+    case domain::StageStatus::kFail:
       cairo_move_to(cr, cx - k, cy - k);
       cairo_line_to(cr, cx + k, cy + k);
       cairo_move_to(cr, cx + k, cy - k);
       cairo_line_to(cr, cx - k, cy + k);
       cairo_stroke(cr);
       break;
-    case StageStatus::kSkip:
-    case StageStatus::kPending:
+    case domain::StageStatus::kSkip:
+    case domain::StageStatus::kPending:
       cairo_move_to(cr, cx - k, cy);
       cairo_line_to(cr, cx + k, cy);
       cairo_stroke(cr);
       break;
-    case StageStatus::kUnverified:  // a question mark: hook and dot
+    case domain::StageStatus::kUnverified:  // a question mark: hook and dot
       cairo_arc(cr, cx, cy - k * 0.35, k * 0.55, M_PI, 2.2 * M_PI);
       cairo_line_to(cr, cx, cy + k * 0.3);
       cairo_stroke(cr);
       cairo_arc(cr, cx, cy + k * 0.85, r * 0.1, 0, 2 * M_PI);
       cairo_fill(cr);
       break;
-    case StageStatus::kError:  // an exclamation mark
+    case domain::StageStatus::kError:  // an exclamation mark
       cairo_move_to(cr, cx, cy - k);
       cairo_line_to(cr, cx, cy + k * 0.3);
       cairo_stroke(cr);
       cairo_arc(cr, cx, cy + k * 0.85, r * 0.1, 0, 2 * M_PI);
       cairo_fill(cr);
       break;
-    case StageStatus::kRunning:  // a dot
+    case domain::StageStatus::kRunning:  // a dot
       cairo_arc(cr, cx, cy, k * 0.5, 0, 2 * M_PI);
       cairo_fill(cr);
       break;
-    case StageStatus::kFlaky:  // a circular arrow: passed on its retry
+    case domain::StageStatus::kFlaky:  // a circular arrow: passed on its retry
       cairo_arc(cr, cx, cy, k * 0.8, -0.35 * M_PI, 1.35 * M_PI);
       cairo_stroke(cr);
       cairo_move_to(cr, cx + k * 0.15, cy - k * 1.25);
@@ -197,8 +197,8 @@ void DrawHeader(cairo_t* cr, const RunSummary& run) {
 
 // The level block on the right (x `bx`, y `by`, `bw` by `bh`), the rungs under it, the
 // history and the change since the previous run; the y below them all.
-double DrawLevelBlock(cairo_t* cr, const RunSummary& run, const LevelResult& level, bool finished,
-                      double bx, double by, double bw, double bh) {
+double DrawLevelBlock(cairo_t* cr, const RunSummary& run, const domain::LevelResult& level,
+                      bool finished, double bx, double by, double bw, double bh) {
   std::string color, big, small = "LEVEL";
   if (!finished) {
     // Each state its own look: the dots say "in progress", and only running is.
@@ -216,7 +216,7 @@ double DrawLevelBlock(cairo_t* cr, const RunSummary& run, const LevelResult& lev
     big = "!";
     small = "CI ERROR";
   } else {
-    color = LevelColor(level.level);
+    color = domain::LevelColor(level.level);
     big = std::to_string(level.level);
   }
   SetColor(cr, color);
@@ -225,9 +225,10 @@ double DrawLevelBlock(cairo_t* cr, const RunSummary& run, const LevelResult& lev
   TextCenter(cr, FontFace::kBold, 24, bx + bw / 2, by + 40, small, "#ffffff");
   TextCenter(cr, FontFace::kBold, 120, bx + bw / 2, by + 170, big, "#ffffff");
   // The rungs as a strip: counted rungs filled, the rest outlined.
-  for (int i = 0; i < kRungCount; ++i) {
-    double sx = bx + i * (bw / kRungCount) + 3, sw = bw / kRungCount - 6, sy = by + bh + 14;
-    const RungOutcome& r = level.rungs[i];
+  for (int i = 0; i < domain::kRungCount; ++i) {
+    double sx = bx + i * (bw / domain::kRungCount) + 3, sw = bw / domain::kRungCount - 6,
+           sy = by + bh + 14;
+    const domain::RungOutcome& r = level.rungs[i];
     SetColor(cr, r.counted ? color : (r.present ? StatusColor(r.status) : "#d0d7de"));
     RoundedRect(cr, sx, sy, sw, 10, 5);
     cairo_fill(cr);
@@ -259,17 +260,18 @@ void DrawStageList(cairo_t* cr, const RunSummary& run, bool finished) {
          finished ? "no stages recorded" : "waiting for the first stage…", "#57606a");
   }
   for (size_t i = 0; i < run.stages.size(); ++i) {
-    const StageResult& s = run.stages[i];
+    const domain::StageResult& s = run.stages[i];
     double cy = list_top + row * i + row / 2;
     if (cy + row / 2 > list_bottom + 1) break;
     DrawIcon(cr, s.status, list_x + px * 0.6, cy, px * 0.6);
     double name_x = list_x + px * 1.6;
     Text(cr, FontFace::kBold, px, name_x, cy + px * 0.36, Fit(s.name, FontFace::kBold, px, 200),
          "#24292f");
-    std::string dur = s.status == StageStatus::kPending ? "" : FormatDuration(s.duration_ms);
+    std::string dur =
+        s.status == domain::StageStatus::kPending ? "" : FormatDuration(s.duration_ms);
     double dur_w = FontMetrics::Get(FontFace::kRegular).TextWidth(dur, px);
     TextRight(cr, FontFace::kRegular, px, list_right, cy + px * 0.36, dur, "#57606a");
-    std::string reason = s.reason.empty() ? StageStatusName(s.status) : s.reason;
+    std::string reason = s.reason.empty() ? domain::StageStatusName(s.status) : s.reason;
     double reason_x = name_x + 210;
     double room = list_right - dur_w - 20 - reason_x;
     if (room > 40) {
@@ -288,7 +290,7 @@ Result<std::string> RenderCardPng(const RunSummary& run) {
   SetColor(cr, "#f6f8fa");
   cairo_paint(cr);
   DrawHeader(cr, run);
-  LevelResult level = ComputeLevel(run.stages);
+  domain::LevelResult level = domain::ComputeLevel(run.stages);
   if (run.level && !level.ci_error) level.level = *run.level;
   bool finished = run.state == "finished" || run.state == "error";
   const double bx = 860, by = 150, bw = 292, bh = 210;
@@ -339,14 +341,14 @@ Result<RunSummary> ParseRunJson(const std::string& json, const std::string& base
   }
   for (const auto& v : stages->value.GetArray()) {
     if (!v.IsObject()) return InvalidArgument("a stage is not an object");
-    StageResult s;
+    domain::StageResult s;
     auto name = v.FindMember("name");
     auto status = v.FindMember("status");
     if (name == v.MemberEnd() || !name->value.IsString())
       return InvalidArgument("a stage has no name");
     s.name = name->value.GetString();
     if (status == v.MemberEnd() || !status->value.IsString() ||
-        !ParseStageStatus(status->value.GetString(), &s.status)) {
+        !domain::ParseStageStatus(status->value.GetString(), &s.status)) {
       return InvalidArgument(
           "stage " + s.name +
           ": status must be pass, fail, skip, unverified, error, pending or running");

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "base/status.h"
+#include "domain/stage.h"
 #include "renderer/sparkline.h"
-#include "renderer/stage.h"
 
 namespace ccci::render {
 
@@ -20,7 +20,7 @@ struct RunSummary {
   int64_t pr = 0;         // 0: a branch run
   std::string short_sha;  // 7+ chars
   std::string state;      // queued | waiting | running | finished | error | cancelled
-  std::vector<StageResult> stages;
+  std::vector<domain::StageResult> stages;
   std::optional<int> level;  // when set, shown instead of the level computed from the stages
   std::optional<int> previous_level;  // the target branch's latest level, if known
   std::string screenshot_png;         // PNG bytes, empty when there is none

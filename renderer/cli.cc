@@ -65,8 +65,8 @@ int RenderBadge(int argc, char** argv) {
     } else if (a == "--out") {
       out = v;
     } else if (a == "--level") {
-      if (v.size() != 1 || v[0] < '0' || v[0] > '0' + kMaxLevel) {
-        return Usage("--level must be 0-" + std::to_string(kMaxLevel));
+      if (v.size() != 1 || v[0] < '0' || v[0] > '0' + domain::kMaxLevel) {
+        return Usage("--level must be 0-" + std::to_string(domain::kMaxLevel));
       }
       level = v[0] - '0';
     } else if (a == "--scale") {

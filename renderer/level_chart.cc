@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "domain/level.h"
 #include "renderer/badge.h"
-#include "renderer/level.h"
-#include "renderer/svg_number.h"
 #include "renderer/sparkline.h"
+#include "renderer/svg_number.h"
 
 namespace ccci::render {
 namespace {
@@ -52,8 +52,9 @@ ChartLayout LayoutLevelChart(const std::vector<ChartRun>& all) {
   l.top = kTop;
   l.bottom = kBottom;
   l.error_y = kErrorLane;
-  for (int level = 0; level <= kMaxLevel; ++level) {
-    l.level_ticks.push_back({kBottom - level * (kBottom - kTop) / kMaxLevel, std::to_string(level)});
+  for (int level = 0; level <= domain::kMaxLevel; ++level) {
+    l.level_ticks.push_back(
+        {kBottom - level * (kBottom - kTop) / domain::kMaxLevel, std::to_string(level)});
   }
   size_t skip = all.size() > static_cast<size_t>(kChartMaxRuns) ? all.size() - kChartMaxRuns : 0;
   std::vector<ChartRun> runs(all.begin() + static_cast<std::ptrdiff_t>(skip), all.end());
@@ -74,9 +75,9 @@ ChartLayout LayoutLevelChart(const std::vector<ChartRun>& all) {
     m.x = kLeft + spacing * (static_cast<double>(i) + 0.5);
     m.r = r;
     if (run.level) {
-      int level = std::clamp(*run.level, 0, kMaxLevel);
-      m.y = kBottom - level * (kBottom - kTop) / kMaxLevel;
-      m.color = LevelColor(level);
+      int level = std::clamp(*run.level, 0, domain::kMaxLevel);
+      m.y = kBottom - level * (kBottom - kTop) / domain::kMaxLevel;
+      m.color = domain::LevelColor(level);
     } else {
       m.y = kErrorLane;
       m.color = kErrorColor;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "domain/routes.h"
+
 namespace ccci::render {
 
 inline constexpr int kChartMaxRuns = 100;  // the newest ones are drawn
@@ -55,6 +57,6 @@ ChartLayout LayoutLevelChart(const std::vector<ChartRun>& runs);
 
 // The chart as an <svg> element for the page; each mark links to `run_path_prefix` + id.
 std::string RenderLevelChartSvg(const std::vector<ChartRun>& runs,
-                                const std::string& run_path_prefix = "/runs/");
+                                const std::string& run_path_prefix = std::string(routes::kRuns));
 
 }  // namespace ccci::render

@@ -7,8 +7,9 @@
 
 #include "base/incbin.h"
 #include "base/url_escape.h"
+#include "domain/level.h"
+#include "domain/routes.h"
 #include "renderer/card.h"
-#include "renderer/level.h"
 #include "renderer/status_look.h"
 
 CCCI_INCBIN(ccci_tpl_layout, CCCI_SOURCE_ROOT "/templates/layout.mustache")
@@ -105,20 +106,20 @@ data RunData(const RunView& r) {
   return d;
 }
 
-StageStatus StatusOf(const std::string& name) {
-  StageStatus s = StageStatus::kPending;
-  return ParseStageStatus(name, &s) ? s : StageStatus::kError;
+domain::StageStatus StatusOf(const std::string& name) {
+  domain::StageStatus s = domain::StageStatus::kPending;
+  return domain::ParseStageStatus(name, &s) ? s : domain::StageStatus::kError;
 }
 
 data StageData(const StageView& v) {
-  const StageResult& r = v.result;
+  const domain::StageResult& r = v.result;
   data d;
   d.set("name", r.name);
-  d.set("status", StageStatusName(r.status));
+  d.set("status", domain::StageStatusName(r.status));
   d.set("icon", StatusIcon(r.status));
   SetIf(d, "reason", r.reason);
-  bool running = r.status == StageStatus::kRunning;
-  bool timed = r.status != StageStatus::kPending;
+  bool running = r.status == domain::StageStatus::kRunning;
+  bool timed = r.status != domain::StageStatus::kPending;
   d.set("duration", timed ? FormatDuration(r.duration_ms) + (running ? " so far" : "") : "");
   SetIf(d, "exit_code", v.has_exit_code ? std::to_string(r.exit_code) : "");
   SetIf(d, "started", v.started);
@@ -130,27 +131,27 @@ data StageData(const StageView& v) {
 
 // The ladder from the stage records, through the one level function.
 data LadderData(const std::vector<StageView>& stages) {
-  std::vector<StageResult> results;
+  std::vector<domain::StageResult> results;
   for (const StageView& v : stages) results.push_back(v.result);
-  LevelResult level = ComputeLevel(results);
+  domain::LevelResult level = domain::ComputeLevel(results);
   data d;
   d.set("ci_error", data(level.ci_error));
   // A CI error is the host's or cc-ci's trouble (abra missing, server unreachable): say which.
   d.set("ci_error_reason", level.rungs[0].reason.empty() ? "install ended in an error"
                                                           : level.rungs[0].reason);
   data rungs{data::type::list};
-  for (const RungOutcome& r : level.rungs) {
+  for (const domain::RungOutcome& r : level.rungs) {
     data x;
     x.set("rung", std::to_string(r.rung));
     x.set("name", r.name);
-    StageStatus s = r.present ? r.status : StageStatus::kPending;
-    x.set("status", r.present ? StageStatusName(s) : "not run");
-    x.set("status_class", StageStatusName(s));
+    domain::StageStatus s = r.present ? r.status : domain::StageStatus::kPending;
+    x.set("status", r.present ? domain::StageStatusName(s) : "not run");
+    x.set("status_class", domain::StageStatusName(s));
     x.set("icon", StatusIcon(s));
     SetIf(x, "reason", r.reason);
     x.set("counted", data(r.counted));
-    bool good = r.present && (s == StageStatus::kPass || s == StageStatus::kFlaky ||
-                              s == StageStatus::kSkip);
+    bool good = r.present && (s == domain::StageStatus::kPass || s == domain::StageStatus::kFlaky ||
+                              s == domain::StageStatus::kSkip);
     SetIf(x, "note",
           good && !r.counted && !level.ci_error ? "not counted: a rung below it did not pass" : "");
     rungs.push_back(x);
@@ -215,7 +216,7 @@ PageParts RenderLogPageParts(const LogView& v, const std::string& version) {
   d.set("run_id", std::to_string(v.run_id));
   d.set("repo", v.repo);
   d.set("stage", v.stage);
-  d.set("status", StageStatusName(v.status));
+  d.set("status", domain::StageStatusName(v.status));
   d.set("icon", StatusIcon(v.status));
   SetIf(d, "reason", v.reason);
   d.set("log", std::string(kMarker));
@@ -283,10 +284,10 @@ std::string RenderBadgesPage(const std::string& repo, const std::string& base_ur
     b.set("repo", repo);
     list.push_back(b);
   };
-  add("Default branch (SVG)", "/badge/" + repo + ".svg");
-  add("Default branch (PNG)", "/badge/" + repo + ".png");
-  add("Level history (SVG)", "/badge/" + repo + "/history.svg");
-  for (int64_t pr : prs) add("PR #" + std::to_string(pr), "/badge/" + repo + "/pulls/" + std::to_string(pr) + ".svg");
+  add("Default branch (SVG)", routes::RecipeBadge(repo, "svg"));
+  add("Default branch (PNG)", routes::RecipeBadge(repo, "png"));
+  add("Level history (SVG)", routes::HistoryBadge(repo));
+  for (int64_t pr : prs) add("PR #" + std::to_string(pr), routes::PrBadge(repo, pr));
   d.set("badges", list);
   return Page("Badges for " + repo, Template(ccci_tpl_badges, ccci_tpl_badges_end).render(d), version);
 }

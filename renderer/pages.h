@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "domain/stage.h"
 #include "renderer/level_chart.h"
-#include "renderer/stage.h"
 
 namespace ccci::render {
 
@@ -36,7 +36,8 @@ struct RunView {
 
 // One row of a run's stage table.
 struct StageView {
-  StageResult result;  // name, status, reason, duration (for a running stage: so far), exit code
+  domain::StageResult
+      result;  // name, status, reason, duration (for a running stage: so far), exit code
   bool has_exit_code = false;
   std::string started;  // RFC 3339, "" if unknown
   std::string log_url;  // "" when the stage has no log
@@ -48,7 +49,7 @@ struct LogView {
   int64_t run_id = 0;
   std::string repo;
   std::string stage;
-  StageStatus status = StageStatus::kPending;
+  domain::StageStatus status = domain::StageStatus::kPending;
   std::string reason;
   std::string log_html;      // LogHtml::Html() of the bytes shown
   std::string sgr;           // LogHtml::SgrState() after them

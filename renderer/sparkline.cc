@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "domain/level.h"
 #include "renderer/badge.h"
-#include "renderer/level.h"
 #include "renderer/cairo_color.h"
 #include "renderer/font.h"
 #include "renderer/svg_number.h"
@@ -52,9 +52,9 @@ SparklineLayout LayoutSparkline(const std::vector<HistoryPoint>& points, double 
     b.w = bar_w;
     b.x = x + slot_index * slot + (slot - bar_w) / 2;
     if (p.level) {
-      int level = std::clamp(*p.level, 0, kMaxLevel);
-      b.h = stub + (area - stub) * level / kMaxLevel;
-      b.color = LevelColor(level);
+      int level = std::clamp(*p.level, 0, domain::kMaxLevel);
+      b.h = stub + (area - stub) * level / domain::kMaxLevel;
+      b.color = domain::LevelColor(level);
     } else if (p.pending) {
       b.h = stub * 2;
       b.color = kColorActive;

@@ -14,11 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "renderer/level.h"
+#include "domain/level.h"
 
 namespace ccci::render {
 
-inline constexpr int kSparklineSlots = 30;  // default-branch runs shown (kMaxLevel: the scale's top)
+inline constexpr int kSparklineSlots =
+    30;  // default-branch runs shown (domain::kMaxLevel: the scale's top)
 
 struct HistoryPoint {
   int64_t run_id = 0;

@@ -25,21 +25,21 @@ constexpr Look kLooks[] = {
     /* kRunning */ {"#007ec6", "\u25cf", "\U0001f504"},
     /* kFlaky */ {"#d29922", "\u21bb", "\U0001f501"},
 };
-static_assert(std::size(kLooks) == static_cast<size_t>(StageStatus::kFlaky) + 1,
+static_assert(std::size(kLooks) == static_cast<size_t>(domain::StageStatus::kFlaky) + 1,
               "one look for every StageStatus");
 
 // A value outside the enum (a corrupt cast) is shown as an error.
 constexpr Look kUnknown = {"#57606a", "?", "\u2754"};
 
-const Look& LookOf(StageStatus s) {
+const Look& LookOf(domain::StageStatus s) {
   auto i = static_cast<size_t>(s);
   return i < std::size(kLooks) ? kLooks[i] : kUnknown;
 }
 
 }  // namespace
 
-const char* StatusColor(StageStatus s) { return LookOf(s).color; }
-const char* StatusIcon(StageStatus s) { return LookOf(s).icon; }
-const char* StatusEmoji(StageStatus s) { return LookOf(s).emoji; }
+const char* StatusColor(domain::StageStatus s) { return LookOf(s).color; }
+const char* StatusIcon(domain::StageStatus s) { return LookOf(s).icon; }
+const char* StatusEmoji(domain::StageStatus s) { return LookOf(s).emoji; }
 
 }  // namespace ccci::render

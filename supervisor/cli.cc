@@ -147,7 +147,12 @@ int StopAgents(const Context& ctx, const std::vector<std::string>& names, bool e
       s->agent = AgentHandle{};
       s->phase = LoopPhase::kStopped;
       s->last_reason = "stopped by operator";
-      (void)store.SaveLoop(*s);
+      if (Status saved = store.SaveLoop(*s); !saved.ok()) {
+        // The group is stopped either way; only the state file is stale, and the operator
+        // is told so.
+        std::cerr << "cc-ci-supervisor: " << name
+                  << ": could not record the stop: " << saved.message() << "\n";
+      }
     }
   }
   for (const std::string& name : names) std::cout << "stopped: " << name << "\n";

@@ -1,6 +1,6 @@
 #pragma once
 // Approvals: a trusted user's `!cc-ci ok-to-test` on a PR, as the trust gate
-// (bot/report/trust_gate.h) and the chat-ops handler need them. Like Prow's ok-to-test, an
+// (bot/gate/trust_gate.h) and the chat-ops handler need them. Like Prow's ok-to-test, an
 // approval holds for every later push to the PR, until the PR is closed or merged; a reopened
 // PR needs a new one.
 

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "base/clock.h"
-#include "bot/cli/runner_setup.h"
+#include "bot/app/runner_setup.h"
 #include "bot/config/config.h"
 #include "bot/runner/command_output.h"
 #include "bot/runner/host_tools.h"
@@ -156,7 +156,7 @@ std::optional<std::string> LocalSourceProblem(const std::string& source) {
 }
 
 std::string ResultsJson(const runner::SuiteSpec& spec, const runner::SuiteResult& r,
-                        const render::LevelResult& level, const std::string& state) {
+                        const domain::LevelResult& level, const std::string& state) {
   rapidjson::StringBuffer b;
   rapidjson::PrettyWriter<rapidjson::StringBuffer> w(b);
   w.StartObject();
@@ -185,10 +185,17 @@ std::string ResultsJson(const runner::SuiteSpec& spec, const runner::SuiteResult
   return std::string(b.GetString()) + "\n";
 }
 
-}  // namespace
-
-int RunCheckCommand(int argc, char** argv) {
+struct CheckFlags {
   std::string source, ref, out, config_path, recipe;
+};
+
+// Parses check's arguments; returns an exit code when the command ends here (help, bad usage).
+std::optional<int> ParseCheckFlags(int argc, char** argv, CheckFlags* f) {
+  std::string& source = f->source;
+  std::string& ref = f->ref;
+  std::string& out = f->out;
+  std::string& config_path = f->config_path;
+  std::string& recipe = f->recipe;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string* dst) {
@@ -221,6 +228,19 @@ int RunCheckCommand(int argc, char** argv) {
     fputs(kUsage, stderr);
     return 2;
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int RunCheckCommand(int argc, char** argv) {
+  CheckFlags flags;
+  if (auto done = ParseCheckFlags(argc, argv, &flags)) return *done;
+  std::string& source = flags.source;
+  std::string& out = flags.out;
+  std::string& recipe = flags.recipe;
+  const std::string& ref = flags.ref;
+  const std::string& config_path = flags.config_path;
   auto config = LoadConfig(config_path.empty() ? std::nullopt : std::optional<std::string>(config_path));
   if (!config.ok()) return fprintf(stderr, "cc-ci check: %s\n", config.status().message().c_str()), 2;
   if (auto problem = LocalSourceProblem(source)) {

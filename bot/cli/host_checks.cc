@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "base/pid_lock.h"
+#include "bot/app/runner_setup.h"
 #include "bot/cli/doctor.h"
-#include "bot/cli/runner_setup.h"
 #include "bot/runner/abra_contract.h"
 #include "bot/runner/command_output.h"
 #include "bot/runner/host_tools.h"

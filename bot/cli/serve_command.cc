@@ -18,22 +18,10 @@
 #include "base/periodic_worker.h"
 #include "base/pid_lock.h"
 #include "base/private_files.h"
-#include "bot/config/config.h"
-#include "bot/forge/gitea_client.h"
-#include "bot/forge/outbox.h"
-#include "bot/report/command_handler.h"
-#include "bot/report/readme_pr.h"
-#include "bot/report/reconciler.h"
-#include "bot/report/reporter.h"
-#include "bot/report/trust_gate.h"
-#include "bot/http/metrics.h"
-#include "bot/http/server.h"
-#include "bot/intake/intake.h"
-#include "bot/runner/log_retention.h"
-#include "bot/runner/scheduler.h"
+#include "bot/app/pipeline.h"
 #include "bot/cli/doctor.h"
-#include "bot/cli/runner_setup.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/config/config.h"
+#include "bot/http/server.h"
 #include "bot/version.h"
 
 namespace ccci {
@@ -93,58 +81,56 @@ int RaiseFileLimit() {
   return static_cast<int>(std::min<rlim_t>(room, 1 << 20));
 }
 
-}  // namespace
-
-int RunServeCommand(int argc, char** argv) {
+struct ServeFlags {
   std::optional<std::string> config_path;
   std::optional<std::string> listen;
   std::optional<std::string> data_dir;
+};
+
+// Parses serve's flags; returns an exit code when the command ends here (help, bad usage).
+std::optional<int> ParseServeFlags(int argc, char** argv, ServeFlags* flags) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    auto value = [&](const char* name) -> std::optional<std::string> {
+    auto value = [&]() -> std::optional<std::string> {
       if (i + 1 >= argc) return std::nullopt;
-      (void)name;
       return std::string(argv[++i]);
     };
     if (a == "-h" || a == "--help") {
       fputs(kServeUsage, stdout);
       return 0;
     } else if (a == "--config") {
-      config_path = value("--config");
-      if (!config_path) return Fail(2, "--config needs a file");
+      flags->config_path = value();
+      if (!flags->config_path) return Fail(2, "--config needs a file");
     } else if (a == "--listen") {
-      listen = value("--listen");
-      if (!listen) return Fail(2, "--listen needs HOST:PORT");
+      flags->listen = value();
+      if (!flags->listen) return Fail(2, "--listen needs HOST:PORT");
     } else if (a == "--data-dir") {
-      data_dir = value("--data-dir");
-      if (!data_dir) return Fail(2, "--data-dir needs a directory");
+      flags->data_dir = value();
+      if (!flags->data_dir) return Fail(2, "--data-dir needs a directory");
     } else {
       return Fail(2, "unknown argument '" + a + "' (see cc-ci serve --help)");
     }
   }
+  return std::nullopt;
+}
 
-  auto loaded = LoadConfig(config_path);
+// The configuration file with the flags over it, validated; sets the log level.
+std::optional<int> LoadServeConfig(const ServeFlags& flags, Config* config) {
+  auto loaded = LoadConfig(flags.config_path);
   if (!loaded.ok()) return Fail(2, "bad configuration: " + loaded.status().message());
-  Config config = std::move(*loaded);
-  if (listen) config.listen = *listen;
-  if (data_dir) config.data_dir = *data_dir;
-  if (Status s = config.Validate(); !s.ok()) return Fail(2, "bad configuration: " + s.message());
+  *config = std::move(*loaded);
+  if (flags.listen) config->listen = *flags.listen;
+  if (flags.data_dir) config->data_dir = *flags.data_dir;
+  if (Status s = config->Validate(); !s.ok()) return Fail(2, "bad configuration: " + s.message());
   LogLevel level;
-  ParseLogLevel(config.log_level, &level);
+  ParseLogLevel(config->log_level, &level);
   SetLogLevel(level);
+  return std::nullopt;
+}
 
-  // Nothing cc-ci or its children create is for other users, whatever umask it started with.
-  RestrictUmask();
-  if (Status s = MakePrivateDirs(config.data_dir); !s.ok()) {
-    return Fail(1, "cannot create data dir: " + s.message());
-  }
-  // One server per data dir: two would run two runners and reconcilers on one database.
-  // Held until the process exits.
-  auto data_lock = PidLock::Acquire(DataDirLockPath(config.data_dir),
-                                    "cc-ci on data dir " + config.data_dir);
-  if (!data_lock.ok()) return Fail(1, data_lock.status().message());
-  if (Status s = LoadSecrets(&config); !s.ok()) return Fail(2, s.message());
-
+// Blocks the stop signals before any thread starts, so every thread inherits the mask and
+// only RunServeCommand's sigwait sees them; tunes malloc for the request threads.
+sigset_t PrepareProcess() {
   // Request threads allocate and free ~100 KB per webhook; glibc's default trims each thread
   // arena back to the kernel that often, and the page faults that follow cost more than the
   // work (measured: 3x throughput with these set). What a burst leaves in the arenas is given
@@ -160,179 +146,109 @@ int RunServeCommand(int argc, char** argv) {
   // (Measured with tests/bench/bot/ingest.sh --load.)
   PeriodicWorker::SetBackgroundNice(10);
   PeriodicWorker::SetBackgroundSettle(std::chrono::milliseconds(100));
-
-  // Block the stop signals before any thread starts, so every thread inherits the mask and
-  // only sigwait below sees them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  return stop_signals;
+}
 
-  // Bound first: with port 0 the picked port is known to everything built below (the links
-  // in PR comments, the badge URLs to copy), and an address in use fails before any work.
-  auto listener = Listener::Bind(config.listen);
-  if (!listener.ok()) return Fail(1, listener.status().message());
-  config.listen = (*listener)->address();
-  if (config.public_url.empty() &&
-      (config.listen.rfind("0.0.0.0:", 0) == 0 || config.listen.rfind("[::]:", 0) == 0)) {
-    LogWarn("server.public_url_unset",
-            {{"listen", config.listen},
-             {"reason", "links in PR comments would name a wildcard address; set server.public_url"}});
+// Bound first: with port 0 the picked port is known to everything built after it (the links
+// in PR comments, the badge URLs to copy), and an address in use fails before any work.
+Result<std::unique_ptr<Listener>> BindListener(Config* config) {
+  auto listener = Listener::Bind(config->listen);
+  if (!listener.ok()) return listener.status();
+  config->listen = (*listener)->address();
+  if (config->public_url.empty() &&
+      (config->listen.rfind("0.0.0.0:", 0) == 0 || config->listen.rfind("[::]:", 0) == 0)) {
+    LogWarn(
+        "server.public_url_unset",
+        {{"listen", config->listen},
+         {"reason", "links in PR comments would name a wildcard address; set server.public_url"}});
   }
-
-  SqliteStore::Options so;
-  so.path = config.driver == "memory" ? ":memory:" : config.data_dir + "/cc-ci.db";
-  so.synchronous_full = config.synchronous == "full";
-  so.delivery_retention_ms = static_cast<int64_t>(config.delivery_retention_s) * 1000;
-  auto store = SqliteStore::Open(so);
-  if (!store.ok()) return Fail(1, store.status().message());
-
-  Metrics metrics;
-  std::unique_ptr<GiteaClient> gitea;
-  if (!config.EffectiveDryRun()) {
-    GiteaClient::Options go;
-    go.base_url = config.gitea_url;
-    go.token = config.gitea_token;
-    gitea = std::make_unique<GiteaClient>(go);
+  if (int most = RaiseFileLimit(); config->max_connections > most) {
+    LogWarn("server.max_connections_lowered",
+            {{"max_connections", std::to_string(config->max_connections)},
+             {"to", std::to_string(most)},
+             {"reason", "the open-file limit (ulimit -n) leaves room for no more"}});
+    config->max_connections = most;
   }
-  Outbox::Options oo;
-  oo.dry_run = config.EffectiveDryRun();
-  oo.bot_login = config.bot_login;
-  if (gitea) oo.deliver_readme = ReadmePrSender(gitea.get());
-  Outbox outbox(store->get(), gitea.get(), oo);
-  RunnerSetup runner_setup(config);
-  Reporter::Options ro;
-  ro.public_url = config.EffectivePublicUrl();
-  ro.pass_level = config.pass_level;
-  ro.status_per_stage = config.status_per_stage;
-  ro.history = store->get();
-  ro.data_dir = runner_setup.options().data_dir;
-  ro.readme_prs = config.readme_prs;
-  Reporter reporter(store->get(), store->get(), &outbox, ro);
+  return listener;
+}
 
-  CommandHandler::Options cho;
-  cho.trusted_users = config.trusted_users;
-  CommandHandler commands(store->get(), store->get(), gitea.get(), &outbox, &reporter, cho);
-
-  // The runner: queued runs are tested through abra, `runner.concurrency` at a time.
-  runner::PtyExecutor executor;
-  // Runs of PRs whose author is not trusted wait for a trusted `!cc-ci ok-to-test`. Without
-  // a token (dry-run) permissions cannot be asked: only gitea.trusted_users, approvals and
-  // trusted retests let a PR run start.
-  TrustGate::Options tgo;
-  tgo.trusted_users = config.trusted_users;
-  TrustGate gate(store->get(), gitea.get(), tgo);
-  // What would break runs later is said now (cc-ci doctor checks the rest).
+// What would break runs later is said now (cc-ci doctor checks the rest).
+std::vector<std::string> StartupWarnings(const Config& config) {
   std::vector<std::string> warnings;
   for (const DoctorCheck& check : StartupChecks(config)) {
     if (check.ok) continue;
     LogWarn("server.host_check_failed", {{"check", check.what}, {"fix", check.fix}});
     warnings.push_back(check.what + " \u2014 " + check.fix);
   }
-  runner::SchedulerOptions sched_options = runner_setup.options();
-  sched_options.on_stage_finished = [&metrics](const StageRecord& s) {
-    metrics.ObserveStage(s.name, s.status, static_cast<double>(s.duration_ms) / 1000.0);
-  };
-  sched_options.on_run_finished = [&metrics](const std::string& outcome) {
-    metrics.ObserveRunFinished(outcome);
-  };
-  runner::Scheduler scheduler(store->get(), &gate, &executor, std::move(sched_options),
-                              runner_setup.deps(), [&reporter] { reporter.Kick(); });
-  if (Status s = scheduler.Recover(); !s.ok()) return Fail(1, "recovering runs: " + s.message());
-  runner::LogRetention::Options lro;
-  lro.data_dir = runner_setup.options().data_dir;
-  lro.retention = std::chrono::seconds(config.log_retention_s);
-  runner::LogRetention log_retention(store->get(), lro);
+  return warnings;
+}
 
-  Reconciler::Options rco;
-  rco.repos = config.repos;
-  rco.bot_login = config.bot_login;
-  rco.interval = std::chrono::seconds(config.reconcile_interval_s);
-  std::unique_ptr<Reconciler> reconciler;
-  if (gitea) {
-    reconciler = std::make_unique<Reconciler>(store->get(), gitea.get(), rco, store->get());
-  }
-
-  Intake::Options io;
-  io.secrets = config.webhook_secrets;
-  io.bot_login = config.bot_login;
-  // Reports and commands are picked up from the store right after the commit (and every
-  // second, which also covers anything left over from before a restart). A delivery that
-  // cannot be told from a replay is checked with Gitea at once, off the request thread.
-  io.on_recorded = [&reporter, &commands, &scheduler, &reconciler](const Work& work,
-                                                                  const RecordOutcome& out) {
-    if (work.kind == Work::Kind::kCommand) commands.Kick();
-    if (out.awaiting_check && reconciler) reconciler->KickChecks();
-    reporter.Kick();
-    scheduler.Kick();
-  };
-  io.check_doubts_with_forge = reconciler != nullptr;
-  Intake intake(store->get(), io);
-
-  HttpServerOptions ho;
-  ho.listen = config.listen;
-  ho.max_connections = config.max_connections;
-  ho.max_connections_per_peer = config.max_connections_per_peer;
-  ho.max_queued = config.max_queued;
-  ho.keepalive_timeout_s = config.keepalive_timeout_s;
-  ho.request_timeout_s = config.request_timeout_s;
-  ho.write_timeout_s = config.write_timeout_s;
-  ho.max_body_bytes = config.max_body_bytes;
-  ho.max_request_memory = config.max_request_memory;
-  ho.hook_workers = config.hook_workers;
-  ho.page_workers = config.page_workers;
-  if (int most = RaiseFileLimit(); ho.max_connections > most) {
-    LogWarn("server.max_connections_lowered",
-            {{"max_connections", std::to_string(ho.max_connections)},
-             {"to", std::to_string(most)},
-             {"reason", "the open-file limit (ulimit -n) leaves room for no more"}});
-    ho.max_connections = most;
-  }
-  HttpServer server(ho, HttpServices{&intake, store->get(), &metrics, kVersion,
-                                   config.EffectivePublicUrl(), store->get(),
-                                   config.data_dir, store->get(), config.gitea_url});
-  if (Status s = server.Start(std::move(*listener)); !s.ok()) return Fail(1, s.message());
-  outbox.Start();
-  reporter.Start();
-  commands.Start();
-  if (reconciler) reconciler->Start();
-  scheduler.Start();
-  log_retention.Start();
-
+void PrintBanner(const Config& config, const Pipeline& pipeline,
+                 const std::vector<std::string>& warnings) {
   std::string host = config.listen.substr(0, config.listen.rfind(':'));
-  std::string url = "http://" + host + ":" + std::to_string(server.port());
-  LogInfo("server.started",
-          {{"listen", url}, {"data_dir", config.data_dir}, {"driver", config.driver},
-           {"webhook_secret", config.webhook_secret_source},
-           {"reporting", config.EffectiveDryRun() ? "dry-run" : "gitea"},
-           {"version", kVersion}});
+  std::string url = "http://" + host + ":" + std::to_string(pipeline.port());
+  LogInfo("server.started", {{"listen", url},
+                             {"data_dir", config.data_dir},
+                             {"driver", config.driver},
+                             {"webhook_secret", config.webhook_secret_source},
+                             {"reporting", config.EffectiveDryRun() ? "dry-run" : "gitea"},
+                             {"version", kVersion}});
   printf("cc-ci %s listening on %s\n", kVersion, url.c_str());
   printf("  dashboard: %s/\n", url.c_str());
   printf("  webhook:   POST %s/hooks/gitea (secret: %s)\n", url.c_str(),
          config.webhook_secret_source.c_str());
   printf("  api:       %s/api/runs   metrics: %s/metrics   health: %s/healthz\n", url.c_str(),
          url.c_str(), url.c_str());
-  printf("  runner:    %s\n", runner_setup.Describe().c_str());
+  printf("  runner:    %s\n", pipeline.DescribeRunner().c_str());
   printf("  reporting: %s\n", config.EffectiveDryRun()
                                   ? "dry-run (no Gitea token; nothing is sent to Gitea)"
                                   : ("to " + config.gitea_url).c_str());
   for (const std::string& w : warnings) printf("  warning:   %s\n", w.c_str());
   if (!warnings.empty()) printf("  (cc-ci doctor checks the whole host)\n");
   fflush(stdout);
+}
+
+}  // namespace
+
+// Parses the flags, prepares the process (data dir and its lock, secrets, signals, the bound
+// address) and runs the pipeline (bot/app/pipeline.h) until SIGINT or SIGTERM.
+int RunServeCommand(int argc, char** argv) {
+  ServeFlags flags;
+  if (auto done = ParseServeFlags(argc, argv, &flags)) return *done;
+  Config config;
+  if (auto failed = LoadServeConfig(flags, &config)) return *failed;
+
+  // Nothing cc-ci or its children create is for other users, whatever umask it started with.
+  RestrictUmask();
+  if (Status s = MakePrivateDirs(config.data_dir); !s.ok()) {
+    return Fail(1, "cannot create data dir: " + s.message());
+  }
+  // One server per data dir: two would run two runners and reconcilers on one database.
+  // Held until the process exits.
+  auto data_lock =
+      PidLock::Acquire(DataDirLockPath(config.data_dir), "cc-ci on data dir " + config.data_dir);
+  if (!data_lock.ok()) return Fail(1, data_lock.status().message());
+  if (Status s = LoadSecrets(&config); !s.ok()) return Fail(2, s.message());
+
+  sigset_t stop_signals = PrepareProcess();
+  auto listener = BindListener(&config);
+  if (!listener.ok()) return Fail(1, listener.status().message());
+  std::vector<std::string> warnings = StartupWarnings(config);
+  auto pipeline = Pipeline::Build(config, std::move(*listener));
+  if (!pipeline.ok()) return Fail(1, pipeline.status().message());
+  if (Status s = (*pipeline)->Start(); !s.ok()) return Fail(1, s.message());
+  PrintBanner(config, **pipeline, warnings);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   LogInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  server.Stop();
-  log_retention.Stop();
-  scheduler.Stop();  // running suites are cancelled, torn down and queued again
-  if (reconciler) reconciler->Stop();
-  commands.Stop();
-  reporter.Stop();
-  outbox.Stop();
-  store->reset();
+  (*pipeline)->Stop();
   LogInfo("server.stopped");
   return 0;
 }

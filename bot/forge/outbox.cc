@@ -11,6 +11,14 @@
 namespace ccci {
 namespace {
 
+// A message whose outcome could not be recorded stays due: it is sent again on the next pass
+// (Gitea sees a duplicate edit, status or reply, never a lost one). Logged so it is seen.
+void LogIfFailed(const Status& s, const OutboxMessage& m, const char* step) {
+  if (s.ok()) return;
+  LogError(
+      "outbox.record_failed",
+      {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind}, {"step", step}, {"reason", s.message()}});
+}
 
 std::string Field(const rapidjson::Document& d, const char* k) {
   auto it = d.FindMember(k);
@@ -112,7 +120,8 @@ Status Outbox::DeliverSticky(const OutboxMessage& m, const std::string& body) {
   if (id) {
     Status s = forge_->EditComment(m.repo, *id, full);
     if (s.code() != Code::kNotFound) {
-      if (s.ok()) (void)store_->SetStickyComment(m.repo, m.pr, *id);
+      // Not remembering the id is harmless: the next edit finds the comment by its marker.
+      if (s.ok()) LogIfFailed(store_->SetStickyComment(m.repo, m.pr, *id), m, "remember sticky");
       return s;
     }
     // Deleted by someone: write a new one.
@@ -158,23 +167,25 @@ int Outbox::DeliverDue() {
       if (options_.dry_run) {
         LogInfo("outbox.dry_run", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
                                    {"message", m.payload}});
-        (void)store_->FinishMessage(m.id, "dry-run", "", m.payload);
+        LogIfFailed(store_->FinishMessage(m.id, "dry-run", "", m.payload), m, "finish");
         progressed = true;
         continue;
       }
       Status s = Deliver(m);
       if (s.ok()) {
-        (void)store_->FinishMessage(m.id, "delivered", "", m.payload);
+        LogIfFailed(store_->FinishMessage(m.id, "delivered", "", m.payload), m, "finish");
         LogInfo("outbox.delivered", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind}});
         progressed = true;
       } else if (Retryable(s.code())) {
         int64_t backoff = options_.first_backoff_ms << std::min<int64_t>(m.attempts, 20);
         backoff = std::min(backoff, options_.max_backoff_ms);
-        (void)store_->RetryMessage(m.id, options_.clock->NowUnixMillis() + backoff, s.message());
+        LogIfFailed(
+            store_->RetryMessage(m.id, options_.clock->NowUnixMillis() + backoff, s.message()), m,
+            "retry");
         LogWarn("outbox.retry", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
                                  {"attempt", m.attempts + 1}, {"reason", s.message()}});
       } else {
-        (void)store_->FinishMessage(m.id, "failed", s.message(), m.payload);
+        LogIfFailed(store_->FinishMessage(m.id, "failed", s.message(), m.payload), m, "finish");
         LogError("outbox.failed", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
                                    {"reason", s.message()}});
         progressed = true;

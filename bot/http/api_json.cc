@@ -5,8 +5,8 @@
 
 #include "base/clock.h"
 #include "base/utf8.h"
-#include "bot/report/stage_views.h"
 #include "bot/runner/suite_level.h"
+#include "domain/routes.h"
 
 namespace ccci {
 namespace {
@@ -67,7 +67,7 @@ void WriteRunFields(Writer& w, const Run& r) {
   Time(w, "updated_at", r.updated_at_ms);
   Time(w, "started_at", r.started_at_ms);
   Time(w, "finished_at", r.finished_at_ms);
-  Str(w, "url", "/api/runs/" + std::to_string(r.id));
+  Str(w, "url", routes::ApiRun(r.id));
 }
 
 void WriteRun(Writer& w, const Run& r) {
@@ -81,7 +81,7 @@ void WriteStages(Writer& w, const std::vector<StageRecord>& stages, bool logs_ke
   w.Key("stages");
   w.StartArray();
   for (const StageRecord& s : stages) {
-    render::StageResult view = ToStageResult(s, now);
+    domain::StageResult view = ToStageResult(s, now);
     w.StartObject();
     Str(w, "name", s.name);
     Str(w, "status", s.status);
@@ -101,7 +101,7 @@ void WriteStages(Writer& w, const std::vector<StageRecord>& stages, bool logs_ke
     for (int attempt : {1, 2}) {
       w.Key(attempt == 1 ? "log_url" : "retry_log_url");
       if (logs_kept && !s.log_path.empty() && attempt <= s.attempts) {
-        std::string url = StageLogPath(s.run_id, s.name, attempt);
+        std::string url = routes::StageLog(s.run_id, s.name, attempt);
         w.String(url.data(), static_cast<rapidjson::SizeType>(url.size()));
       } else {
         w.Null();
@@ -113,7 +113,7 @@ void WriteStages(Writer& w, const std::vector<StageRecord>& stages, bool logs_ke
 }
 
 void WriteLadder(Writer& w, const std::vector<StageRecord>& stages) {
-  render::LevelResult level = runner::LevelOf(stages);
+  domain::LevelResult level = runner::LevelOf(stages);
   w.Key("ladder");
   w.StartObject();
   w.Key("level");
@@ -126,14 +126,14 @@ void WriteLadder(Writer& w, const std::vector<StageRecord>& stages) {
   w.Bool(level.ci_error);
   w.Key("rungs");
   w.StartArray();
-  for (const render::RungOutcome& r : level.rungs) {
+  for (const domain::RungOutcome& r : level.rungs) {
     w.StartObject();
     w.Key("rung");
     w.Int(r.rung);
     w.Key("name");
     w.String(r.name);
     w.Key("status");
-    w.String(render::StageStatusName(r.status));
+    w.String(domain::StageStatusName(r.status));
     Str(w, "reason", r.reason);
     w.Key("present");
     w.Bool(r.present);
@@ -176,7 +176,8 @@ std::string RunPageToJson(const RunPage& page, const RunQuery& q) {
   w.EndArray();
   w.Key("next");
   if (page.next_before_id) {
-    std::string next = "/api/runs?before=" + std::to_string(page.next_before_id) +
+    std::string next = std::string(routes::kApiRuns) +
+                       "?before=" + std::to_string(page.next_before_id) +
                        "&limit=" + std::to_string(q.limit);
     if (!q.repo.empty()) next += "&repo=" + q.repo;
     if (q.pr) next += "&pr=" + std::to_string(*q.pr);
@@ -241,7 +242,7 @@ std::string RecipeHistoryJson(const std::string& repo, const std::vector<Run>& h
       w.Null();
     }
     Str(w, "head_sha", r.head_sha);
-    Str(w, "url", "/api/runs/" + std::to_string(r.id));
+    Str(w, "url", routes::ApiRun(r.id));
     w.EndObject();
   }
   w.EndArray();

@@ -13,6 +13,7 @@
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
 #include "bot/store/store.h"
+#include "domain/routes.h"
 
 namespace ccci {
 namespace {
@@ -171,16 +172,16 @@ Route MatchApiRoute(std::string_view path, const HttpServices* s, IntakeHealth* 
     return {"healthz", [s, health](HttpRequest&) { return HandleHealth(s, health); }};
   }
   if (path == "/metrics") return {"metrics", [s](HttpRequest&) { return HandleMetrics(s); }};
-  if (path == "/api/runs") {
+  if (path == routes::kApiRuns) {
     return {"api_runs", [s](HttpRequest& r) { return HandleRunList(r, s); }};
   }
-  if (path == "/api/outbox") {
+  if (path == routes::kApiOutbox) {
     return {"api_outbox", [s](HttpRequest& r) { return HandleOutbox(r, s); }};
   }
-  constexpr std::string_view kRun = "/api/runs/";
-  if (path.substr(0, kRun.size()) == kRun && path.size() > kRun.size() &&
-      path.find('/', kRun.size()) == std::string_view::npos) {
-    std::string id(path.substr(kRun.size()));
+  const std::string run_prefix = std::string(routes::kApiRuns) + "/";
+  if (path.substr(0, run_prefix.size()) == run_prefix && path.size() > run_prefix.size() &&
+      path.find('/', run_prefix.size()) == std::string_view::npos) {
+    std::string id(path.substr(run_prefix.size()));
     return {"api_runs", [s, id](HttpRequest&) { return HandleRun(s, id); }};
   }
   return {};

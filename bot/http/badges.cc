@@ -7,10 +7,11 @@
 #include <sstream>
 
 #include "base/clock.h"
-#include "bot/intake/signature.h"
+#include "base/sha256.h"
 #include "bot/report/level_history.h"
-#include "bot/report/reporter.h"
-#include "bot/report/stage_views.h"
+#include "bot/runner/suite_level.h"
+#include "bot/store/run_queries.h"
+#include "domain/routes.h"
 #include "renderer/card.h"
 #include "renderer/screenshotter.h"
 
@@ -212,7 +213,7 @@ Route MatchBadgeRoute(std::string_view route_path, Store* store, const std::stri
   std::string path(route_path);
   Format f;
   // /runs/{id}/badge.svg|png, /runs/{id}/card.png, /runs/{id}/screenshot.png
-  const std::string runs = "/runs/";
+  const std::string runs(routes::kRuns);
   if (path.rfind(runs, 0) == 0) {
     std::string rest = path.substr(runs.size());
     size_t slash = rest.find('/');
@@ -232,7 +233,7 @@ Route MatchBadgeRoute(std::string_view route_path, Store* store, const std::stri
     return {"badge", [=](HttpRequest& r) { return ServeBadge(r, store, f, "", 0, id); }};
   }
   // /badge/{owner}/{repo}.svg|png|json and /badge/{owner}/{repo}/pulls/{n}.svg|png
-  const std::string badge = "/badge/";
+  const std::string badge(routes::kBadge);
   if (path.rfind(badge, 0) != 0) return {};
   std::string rest = path.substr(badge.size());
   std::vector<std::string> parts;

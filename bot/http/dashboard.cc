@@ -4,9 +4,10 @@
 
 #include "base/clock.h"
 #include "bot/report/level_history.h"
-#include "bot/report/stage_views.h"
+#include "bot/runner/suite_level.h"
 #include "bot/store/history_store.h"
 #include "bot/store/store.h"
+#include "domain/routes.h"
 #include "renderer/pages.h"
 
 namespace ccci {
@@ -42,8 +43,8 @@ std::vector<render::StageView> StageViews(const std::vector<StageRecord>& record
     v.has_exit_code = r.exit_code.has_value();
     if (r.started_at_ms > 0) v.started = FormatRfc3339Millis(r.started_at_ms);
     if (logs_kept && !r.log_path.empty()) {
-      v.log_url = StageLogPath(r.run_id, r.name);
-      if (r.attempts > 1) v.retry_log_url = StageLogPath(r.run_id, r.name, r.attempts);
+      v.log_url = routes::StageLog(r.run_id, r.name);
+      if (r.attempts > 1) v.retry_log_url = routes::StageLog(r.run_id, r.name, r.attempts);
     }
     out.push_back(std::move(v));
   }
@@ -179,7 +180,7 @@ Route MatchDashboardRoute(std::string_view route_path, Store* store, const std::
   if (path == "/") return make(Page::kList, "");
   if (path == "/assets/style.css") return make(Page::kStyle, "");
   if (path == "/assets/log.js") return make(Page::kScript, "");
-  const std::string runs = "/runs/";
+  const std::string runs(routes::kRuns);
   if (path.rfind(runs, 0) == 0) {
     std::string id = path.substr(runs.size());
     if (!id.empty() && id.size() < 19 && id.find_first_not_of("0123456789") == std::string::npos) {
@@ -187,8 +188,9 @@ Route MatchDashboardRoute(std::string_view route_path, Store* store, const std::
     }
     return {};
   }
-  for (auto [prefix, page] : {std::pair{"/recipes/", Page::kRecipe}, {"/badges/", Page::kBadges}}) {
-    std::string p = prefix;
+  for (auto [prefix, page] :
+       {std::pair{routes::kRecipes, Page::kRecipe}, {routes::kBadges, Page::kBadges}}) {
+    std::string p(prefix);
     if (path.rfind(p, 0) == 0 && ValidRepo(path.substr(p.size()))) {
       return make(page, path.substr(p.size()));
     }

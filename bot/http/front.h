@@ -71,7 +71,7 @@ class FrontHandler {
   // A connection the front dropped without a handler: "evicted" (over a connection cap),
   // "refused" (over a cap with nothing to evict), "busy" (a full queue), "request_timeout",
   // "write_timeout". Runs on the loop: must be cheap.
-  virtual void Dropped(const char* why) { (void)why; }
+  virtual void Dropped(const char* /*why*/) {}
 };
 
 class Front {

@@ -6,6 +6,7 @@
 #include "bot/http/api_json.h"
 #include "bot/http/dashboard.h"
 #include "bot/http/server.h"
+#include "domain/routes.h"
 
 namespace ccci {
 namespace {
@@ -28,9 +29,8 @@ HttpResponse ServeRecipeHistory(const std::string& repo, const HttpServices* s) 
 }  // namespace
 
 Route MatchRecipeApiRoute(std::string_view path, const HttpServices* services) {
-  constexpr std::string_view kPrefix = "/api/recipes/";
-  if (path.substr(0, kPrefix.size()) != kPrefix) return {};
-  std::string repo(path.substr(kPrefix.size()));
+  if (path.substr(0, routes::kApiRecipes.size()) != routes::kApiRecipes) return {};
+  std::string repo(path.substr(routes::kApiRecipes.size()));
   if (!ValidRepo(repo)) return {};
   return {"api_recipes",
           [repo, services](HttpRequest&) { return ServeRecipeHistory(repo, services); }};

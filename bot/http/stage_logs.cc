@@ -8,8 +8,9 @@
 #include "bot/http/log_stream.h"
 #include "bot/http/query_string.h"
 #include "bot/http/server.h"
-#include "bot/report/stage_views.h"
+#include "bot/runner/suite_level.h"
 #include "bot/store/store.h"
+#include "domain/routes.h"
 #include "renderer/log_html.h"
 #include "renderer/pages.h"
 
@@ -269,7 +270,7 @@ class StageLogRoute {
     v.status = ToStageResult(rec).status;
     v.reason = rec.reason;
     v.missing = size == start;
-    std::string url = StageLogPath(run.id, rec.name, attempt);
+    std::string url = routes::StageLog(run.id, rec.name, attempt);
     v.raw_url = url + ".txt";
     if (running) v.events_url = url + "/events";
     HttpResponse r;
@@ -294,7 +295,7 @@ class StageLogRoute {
 Route MatchStageLogRoute(std::string_view route_path, const HttpServices* services,
                          LogStreams* streams, SlotCap* renders) {
   std::string path(route_path);
-  const std::string runs = "/runs/";
+  const std::string runs(routes::kRuns);
   if (path.rfind(runs, 0) != 0) return {};
   size_t slash = path.find('/', runs.size());
   if (slash == std::string::npos) return {};
@@ -302,7 +303,7 @@ Route MatchStageLogRoute(std::string_view route_path, const HttpServices* servic
   if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
     return {};
   }
-  const std::string logs = "/logs/";
+  const std::string logs(routes::kLogs);
   if (path.compare(slash, logs.size(), logs) != 0 || path.size() == slash + logs.size()) {
     return {};
   }

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "base/log.h"
+#include "base/sha256.h"
 
 namespace ccci {
 namespace {

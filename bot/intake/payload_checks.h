@@ -8,11 +8,11 @@
 
 #include "base/status.h"
 #include "bot/intake/gitea_event.h"
-#include "bot/runner/clone_source.h"
+#include "domain/commit_id.h"
 
 namespace ccci {
 
-using runner::IsCommitSha;  // 40 or 64 lowercase hex digits
+using domain::IsCommitSha;  // 40 or 64 lowercase hex digits
 
 // Titles are kept to this many characters (a 1 MB title would bloat every page listing it).
 inline constexpr size_t kMaxTitleChars = 256;

@@ -6,20 +6,12 @@
 
 #include <cstring>
 
+#include "base/sha256.h"
+
 namespace ccci {
 namespace {
 
 constexpr size_t kDigestLen = 32;
-
-std::string ToHex(const unsigned char* p, size_t n) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out(n * 2, '\0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kHex[p[i] >> 4];
-    out[2 * i + 1] = kHex[p[i] & 15];
-  }
-  return out;
-}
 
 int HexNibble(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -51,14 +43,7 @@ void Hmac(std::string_view secret, std::string_view body, unsigned char out[kDig
 std::string HmacSha256Hex(std::string_view secret, std::string_view body) {
   unsigned char digest[kDigestLen];
   Hmac(secret, body, digest);
-  return ToHex(digest, kDigestLen);
-}
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[kDigestLen];
-  unsigned int len = kDigestLen;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-  return ToHex(digest, kDigestLen);
+  return LowerHex(digest, kDigestLen);
 }
 
 SignatureVerifier::SignatureVerifier(std::vector<std::string> secrets)

@@ -12,9 +12,6 @@ namespace ccci {
 // Lower-case hex HMAC-SHA256 of `body` under `secret` (OpenSSL; ~4x faster than Poco's).
 std::string HmacSha256Hex(std::string_view secret, std::string_view body);
 
-// Lower-case hex SHA-256 of `data`.
-std::string Sha256Hex(std::string_view data);
-
 class SignatureVerifier {
  public:
   explicit SignatureVerifier(std::vector<std::string> secrets);

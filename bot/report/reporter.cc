@@ -7,23 +7,12 @@
 #include "base/log.h"
 #include "bot/report/readme_pr.h"
 #include "bot/report/stage_statuses.h"
-#include "bot/report/stage_views.h"
+#include "bot/runner/suite_level.h"
+#include "domain/routes.h"
 #include "renderer/card.h"
 #include "renderer/pages.h"
 
 namespace ccci {
-
-std::optional<int64_t> DefaultBranchLevel(Store* store, const Run& run) {
-  if (run.pr == 0) return std::nullopt;
-  RunQuery q;
-  q.repo = run.repo;
-  q.pr = 0;
-  q.state = kRunFinished;
-  q.limit = 1;
-  auto page = store->ListRuns(q);
-  if (!page.ok() || page->runs.empty()) return std::nullopt;
-  return page->runs[0].level;
-}
 
 Reporter::Reporter(Store* runs, OutboxStore* outbox_store, Outbox* outbox, Options options)
     : runs_(runs), outbox_store_(outbox_store), outbox_(outbox), options_(std::move(options)) {
@@ -35,7 +24,7 @@ Reporter::Reporter(Store* runs, OutboxStore* outbox_store, Outbox* outbox, Optio
 CommitStatusRequest Reporter::StatusFor(const Run& run) const {
   CommitStatusRequest s;
   s.context = options_.context;
-  s.target_url = options_.public_url + "/runs/" + std::to_string(run.id);
+  s.target_url = options_.public_url + routes::Run(run.id);
   if (run.state == kRunQueued || run.state == kRunWaiting || run.state == kRunRunning) {
     s.state = "pending";
     s.description = run.state == kRunWaiting ? "waiting for a trusted !cc-ci ok-to-test"
@@ -82,7 +71,7 @@ Status Reporter::RunChanged(const Run& run, const std::string& stage) {
   }
   if (run.pr == 0) {
     if (auto scores = ReadmeScores(run); scores && !scores->differences.empty()) {
-      std::string run_url = options_.public_url + "/runs/" + std::to_string(run.id);
+      std::string run_url = options_.public_url + routes::Run(run.id);
       if (options_.readme_prs) {
         ReadmePrRequest pr{run.base_ref, scores->measured, run.head_sha, run_url};
         messages.push_back(Outbox::ReadmeMessage(run.repo, ReadmePrPayload(pr)));
@@ -152,27 +141,28 @@ std::string Reporter::StickyBody(const Run& run, const std::string& stage) const
                      : now < *base ? "down from " + std::to_string(*base) + where
                                    : "same as" + where;
   }
-  std::string run_url = options_.public_url + "/runs/" + std::to_string(run.id);
-  v.run_url = run_url;
-  v.badge_url = run_url + "/badge.svg";
-  v.card_url = run_url + "/card.png";
+  v.run_url = options_.public_url + routes::Run(run.id);
+  v.badge_url = options_.public_url + routes::RunBadge(run.id);
+  v.card_url = options_.public_url + routes::RunCard(run.id);
   // The stage table; without it (a store error) the comment still says where the run is.
   auto stages = runs_->ListStages(run.id);
   if (!stages.ok()) {
     LogWarn("report.stages_unavailable", {{"run", run.id}, {"reason", stages.status().message()}});
   } else {
     for (const StageRecord& rec : *stages) {
-      render::StageResult r = ToStageResult(rec);
+      domain::StageResult r = ToStageResult(rec);
       render::PrCommentView::Stage s;
       s.name = rec.name;
-      s.status = render::StageStatusName(r.status);
+      s.status = domain::StageStatusName(r.status);
       s.reason = rec.reason;
       // A running stage's time is stale as soon as the comment is posted: none is shown.
       s.duration =
-          r.status == render::StageStatus::kRunning ? "" : render::FormatDuration(r.duration_ms);
-      if (!rec.log_path.empty()) s.log_url = options_.public_url + StageLogPath(run.id, rec.name);
+          r.status == domain::StageStatus::kRunning ? "" : render::FormatDuration(r.duration_ms);
+      if (!rec.log_path.empty())
+        s.log_url = options_.public_url + routes::StageLog(run.id, rec.name);
       if (rec.name == stage) v.stage_log_url = s.log_url;
-      if (rec.name == "screenshot" && rec.status == kStagePass) v.screenshot_url = run_url + "/screenshot.png";
+      if (rec.name == "screenshot" && rec.status == kStagePass)
+        v.screenshot_url = options_.public_url + routes::RunScreenshot(run.id);
       v.stages.push_back(std::move(s));
     }
     v.flaky_hints = FlakyHints(run, *stages);

@@ -12,14 +12,11 @@
 #include "bot/forge/outbox.h"
 #include "bot/runner/readme_scores.h"
 #include "bot/store/history_store.h"
+#include "bot/store/run_queries.h"
 #include "bot/store/store.h"
 #include "renderer/pages.h"
 
 namespace ccci {
-
-// The level of the repo's newest finished default-branch run, for a PR run's "level change";
-// nullopt for a branch run or when the branch has none.
-std::optional<int64_t> DefaultBranchLevel(Store* store, const Run& run);
 
 class Reporter {
  public:

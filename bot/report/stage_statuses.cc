@@ -2,8 +2,9 @@
 
 #include <algorithm>
 
-#include "bot/report/stage_views.h"
 #include "bot/runner/suite.h"
+#include "bot/runner/suite_level.h"
+#include "domain/routes.h"
 
 namespace ccci {
 namespace {
@@ -67,7 +68,7 @@ std::vector<CommitStatusRequest> StageStatuses(const Run& run,
   for (const StageRecord& st : stages) {
     if (std::find(names.begin(), names.end(), st.name) == names.end()) names.push_back(st.name);
   }
-  std::string run_url = public_url + "/runs/" + std::to_string(run.id);
+  std::string run_url = public_url + routes::Run(run.id);
   std::vector<CommitStatusRequest> out;
   for (const std::string& name : names) {
     if (name == "teardown") continue;
@@ -78,7 +79,7 @@ std::vector<CommitStatusRequest> StageStatuses(const Run& run,
     CommitStatusRequest s = rec ? ForRecord(*rec) : NotRecorded(run);
     s.context = "cc-ci/" + name;
     s.target_url = rec && !rec->log_path.empty()
-                       ? public_url + StageLogPath(run.id, name, rec->attempts)
+                       ? public_url + routes::StageLog(run.id, name, rec->attempts)
                        : run_url;
     s.description = Utf8Prefix(s.description, kMaxDescription);
     out.push_back(std::move(s));

@@ -38,12 +38,6 @@ bool Local(const std::string& prefix) {
 
 }  // namespace
 
-bool IsCommitSha(std::string_view s) {
-  if (s.size() != 40 && s.size() != 64) return false;
-  return std::all_of(s.begin(), s.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 CloneSources::CloneSources(const std::string& forge_url, std::vector<std::string> allowed)
     : allowed_(std::move(allowed)) {
   if (!SplitUrl(forge_url, &forge_scheme_, &forge_authority_)) {

@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "base/status.h"
+#include "domain/commit_id.h"
 
 namespace ccci::runner {
 
-// A full commit id: 40 (SHA-1) or 64 (SHA-256) lowercase hex digits.
-bool IsCommitSha(std::string_view s);
+using domain::IsCommitSha;  // 40 or 64 lowercase hex digits
 
 class CloneSources {
  public:

@@ -190,7 +190,7 @@ RungVerdict HigherRungs::Maintained(const std::vector<StageRecord>& stages) {
   // The level earned when the README is true: this rung counts when rungs 1-7 did and the
   // release is fresh.
   int below = LevelOf(stages).level;
-  facts.level = below == render::kMaxLevel - 1 && age.fresh ? render::kMaxLevel : below;
+  facts.level = below == domain::kMaxLevel - 1 && age.fresh ? domain::kMaxLevel : below;
   const std::string* readme = head_->File("README.md");
   ScoresReport report = BuildScoresReport(readme ? *readme : "", MeasureScores(facts));
   std::ofstream(spec_.scores_path, std::ios::trunc) << ScoresReportJson(report);

@@ -231,8 +231,11 @@ void Scheduler::Dispatch() {
 void Scheduler::Execute(Run run, Active* slot) {
   auto spec = SpecFor(run);
   if (!spec.ok()) {
-    (void)store_->FinishRun(run.id, kRunError, std::nullopt, spec.status().message());
-    LogError("runner.no_spec", {{"run", run.id}, {"reason", spec.status().message()}});
+    Status ended = store_->FinishRun(run.id, kRunError, std::nullopt, spec.status().message());
+    // Not recorded: the run stays `running` in the store until the next start's Recover().
+    LogError("runner.no_spec", {{"run", run.id},
+                                {"reason", spec.status().message()},
+                                {"recorded", ended.ok() ? "yes" : ended.message()}});
   } else {
     StoreObserver observer(store_, on_change_, options_.on_stage_finished);
     SuiteDeps deps = deps_;

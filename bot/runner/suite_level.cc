@@ -2,14 +2,14 @@
 
 namespace ccci {
 
-render::StageResult ToStageResult(const StageRecord& r, int64_t now_ms) {
-  render::StageResult s;
+domain::StageResult ToStageResult(const StageRecord& r, int64_t now_ms) {
+  domain::StageResult s;
   s.name = r.name;
-  if (!render::ParseStageStatus(r.status, &s.status)) s.status = render::StageStatus::kError;
+  if (!domain::ParseStageStatus(r.status, &s.status)) s.status = domain::StageStatus::kError;
   s.reason = r.reason;
   s.intentional = true;
   s.duration_ms = r.duration_ms;
-  if (s.status == render::StageStatus::kRunning && now_ms > r.started_at_ms &&
+  if (s.status == domain::StageStatus::kRunning && now_ms > r.started_at_ms &&
       r.started_at_ms > 0) {
     s.duration_ms = now_ms - r.started_at_ms;
   }
@@ -19,11 +19,11 @@ render::StageResult ToStageResult(const StageRecord& r, int64_t now_ms) {
 
 namespace runner {
 
-render::LevelResult LevelOf(const std::vector<StageRecord>& stages) {
-  std::vector<render::StageResult> results;
+domain::LevelResult LevelOf(const std::vector<StageRecord>& stages) {
+  std::vector<domain::StageResult> results;
   results.reserve(stages.size());
   for (const StageRecord& s : stages) results.push_back(ToStageResult(s));
-  return render::ComputeLevel(results);
+  return domain::ComputeLevel(results);
 }
 
 }  // namespace runner

@@ -1,13 +1,13 @@
 #pragma once
 // Stage records as the renderer's values, and the level of a run from them (the ladder itself
-// is renderer/level.h). Used by the scheduler, the run page, the card and the PR comment alike,
+// is domain/level.h). Used by the scheduler, the run page, the card and the PR comment alike,
 // so a stage is shown one way and the level is computed once.
 
 #include <cstdint>
 #include <vector>
 
 #include "bot/store/store.h"
-#include "renderer/level.h"
+#include "domain/level.h"
 
 namespace ccci {
 
@@ -15,10 +15,10 @@ namespace ccci {
 // running stage's duration is the time since it started, as of `now_ms` (0: unknown). Skips
 // are intentional: the suite records `skip` only for structural or declared reasons, and
 // `unverified` when an earlier failure kept a stage from being checked.
-render::StageResult ToStageResult(const StageRecord& record, int64_t now_ms = 0);
+domain::StageResult ToStageResult(const StageRecord& record, int64_t now_ms = 0);
 
 namespace runner {
-render::LevelResult LevelOf(const std::vector<StageRecord>& stages);
+domain::LevelResult LevelOf(const std::vector<StageRecord>& stages);
 }  // namespace runner
 
 }  // namespace ccci

@@ -1,6 +1,6 @@
 #pragma once
 // RunGate: asked by the run scheduler, just before a queued run would start, whether the run
-// may start now. The trust gate (bot/report/trust_gate.h) holds runs of PRs whose author is
+// may start now. The trust gate (bot/gate/trust_gate.h) holds runs of PRs whose author is
 // not trusted until a trusted user says `!cc-ci ok-to-test`.
 
 #include <string>

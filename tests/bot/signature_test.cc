@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/sha256.h"
 #include "tests/fakes/test_files.h"
 
 namespace ccci {

@@ -1,5 +1,5 @@
 // TrustGate: which runs start at once and which wait for a trusted `!cc-ci ok-to-test`.
-#include "bot/report/trust_gate.h"
+#include "bot/gate/trust_gate.h"
 
 #include <gtest/gtest.h>
 
@@ -7,50 +7,12 @@
 
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/recording_forge.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
 
 namespace ccci {
 namespace {
-
-// Answers GetPermission from a table (or with a scripted error) and records every question
-// as "repo:login". Nothing else is used by the gate.
-class PermissionForge : public ForgeClient {
- public:
-  std::map<std::string, std::string> permissions;  // login -> none | read | write | ...
-  Status fail;                                     // when not ok, every call returns it
-  std::vector<std::string> asked;
-
-  Result<std::string> GetPermission(const std::string& repo, const std::string& login) override {
-    asked.push_back(repo + ":" + login);
-    if (!fail.ok()) return fail;
-    auto it = permissions.find(login);
-    if (it == permissions.end()) return NotFound("user does not exist [uid: 0, name: " + login + "]");
-    return it->second;
-  }
-  Result<int64_t> CreateComment(const std::string&, int64_t, const std::string&) override {
-    return Unused();
-  }
-  Status EditComment(const std::string&, int64_t, const std::string&) override { return Unused(); }
-  Result<std::vector<ForgeComment>> ListComments(const std::string&, int64_t) override {
-    return Unused();
-  }
-  Status CreateStatus(const std::string&, const std::string&, const CommitStatusRequest&) override {
-    return Unused();
-  }
-  Status AddReaction(const std::string&, int64_t, const std::string&) override { return Unused(); }
-  Result<ForgePull> GetPullRequest(const std::string&, int64_t) override { return Unused(); }
-  Result<std::vector<ForgePull>> ListOpenPullRequests(const std::string&) override {
-    return Unused();
-  }
-  Result<std::vector<ForgeComment>> ListRepoComments(const std::string&,
-                                                     const std::string&) override {
-    return Unused();
-  }
-
- private:
-  static Status Unused() { return Internal("not used by the trust gate"); }
-};
 
 constexpr const char* kRepo = "coop-cloud/nextcloud";
 
@@ -86,22 +48,22 @@ class TrustGateTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::unique_ptr<SqliteStore> store_;
-  PermissionForge forge_;
+  testing::RecordingForge forge_;
 };
 
 TEST_F(TrustGateTest, BranchRunsAndTrustedRetestsStartWithoutAsking) {
-  forge_.fail = Unavailable("gitea is down");
+  forge_.Fail("GetPermission", Unavailable("gitea is down"));
   TrustGate gate = Gate(&forge_);
   EXPECT_EQ(Decide(gate, PrRun("mallory", 0, "push")), "admit: branch run");
   EXPECT_EQ(Decide(gate, PrRun("mallory", 17, "retest")), "admit: retest by a trusted user");
-  EXPECT_TRUE(forge_.asked.empty());
+  EXPECT_TRUE(forge_.calls().empty());
 }
 
 TEST_F(TrustGateTest, AnAllowlistedAuthorStartsWithoutAsking) {
-  forge_.fail = Unavailable("gitea is down");
+  forge_.Fail("GetPermission", Unavailable("gitea is down"));
   TrustGate gate = Gate(&forge_);
   EXPECT_EQ(Decide(gate, PrRun("dana")), "admit: author is in gitea.trusted_users");
-  EXPECT_TRUE(forge_.asked.empty());
+  EXPECT_TRUE(forge_.calls().empty());
 }
 
 TEST_F(TrustGateTest, ThePermissionApiDecidesForOtherAuthors) {
@@ -114,7 +76,7 @@ TEST_F(TrustGateTest, ThePermissionApiDecidesForOtherAuthors) {
       {"read", false}, {"none", false}, {"", false},
   };
   for (const Case& c : cases) {
-    PermissionForge forge;
+    testing::RecordingForge forge;
     if (!c.permission.empty()) forge.permissions["alice"] = c.permission;
     TrustGate gate = Gate(&forge);
     auto d = gate.Admit(PrRun("alice"));
@@ -123,14 +85,16 @@ TEST_F(TrustGateTest, ThePermissionApiDecidesForOtherAuthors) {
     if (!c.admit) {
       EXPECT_EQ(d->reason, TrustGate::kWaitingReason);
     }
-    EXPECT_EQ(forge.asked, std::vector<std::string>{std::string(kRepo) + ":alice"});
+    EXPECT_EQ(forge.calls(),
+              std::vector<std::string>{"GetPermission " + std::string(kRepo) + " alice"});
   }
 }
 
 TEST_F(TrustGateTest, AForbiddenPermissionCallHoldsTheRun) {
   // The bot's token lacks admin on the repo: Gitea answers 403 (FACTS.md 4.5). Waiting for
   // an ok-to-test beats a run queued forever.
-  forge_.fail = Status(Code::kPermissionDenied, "token does not have at least one of required scope(s)");
+  forge_.Fail("GetPermission", Status(Code::kPermissionDenied,
+                                      "token does not have at least one of required scope(s)"));
   TrustGate gate = Gate(&forge_);
   EXPECT_EQ(Decide(gate, PrRun("alice")), std::string("hold: ") + TrustGate::kWaitingReason);
 }
@@ -143,28 +107,28 @@ TEST_F(TrustGateTest, AnswersAreCachedPerRepoAndLoginForTheTtl) {
   EXPECT_TRUE(gate.Admit(PrRun("Alice", 18)).value().admit);  // logins are case-insensitive
   EXPECT_FALSE(gate.Admit(PrRun("mallory", 19)).value().admit);
   EXPECT_FALSE(gate.Admit(PrRun("mallory", 19)).value().admit);
-  EXPECT_EQ(forge_.asked.size(), 2u) << "one question per (repo, login)";
+  EXPECT_EQ(forge_.calls().size(), 2u) << "one question per (repo, login)";
   EXPECT_TRUE(gate.Admit(PrRun("alice", 3, "opened", "coop-cloud/traefik")).value().admit);
-  EXPECT_EQ(forge_.asked.size(), 3u) << "another repo is another question";
+  EXPECT_EQ(forge_.calls().size(), 3u) << "another repo is another question";
 
   forge_.permissions["mallory"] = "write";  // given write meanwhile
   clock_.Advance(std::chrono::seconds(299));
   EXPECT_FALSE(gate.Admit(PrRun("mallory", 19)).value().admit) << "still cached";
   clock_.Advance(std::chrono::seconds(2));
   EXPECT_TRUE(gate.Admit(PrRun("mallory", 19)).value().admit) << "asked again after the ttl";
-  EXPECT_EQ(forge_.asked.size(), 4u);
+  EXPECT_EQ(forge_.calls().size(), 4u);
 }
 
 TEST_F(TrustGateTest, AForgeErrorIsReturnedAndNotCached) {
   forge_.permissions["alice"] = "write";
-  forge_.fail = Unavailable("cannot reach Gitea: Couldn't connect to server");
+  forge_.Fail("GetPermission", Unavailable("cannot reach Gitea: Couldn't connect to server"));
   TrustGate gate = Gate(&forge_);
   auto d = gate.Admit(PrRun("alice"));
   ASSERT_FALSE(d.ok()) << "the run stays queued and is asked about again";
   EXPECT_EQ(d.status().code(), Code::kUnavailable);
-  forge_.fail = Status::Ok();
+  forge_.Fail("GetPermission", Status::Ok());
   EXPECT_EQ(Decide(gate, PrRun("alice")), "admit: author has write permission");
-  EXPECT_EQ(forge_.asked.size(), 2u);
+  EXPECT_EQ(forge_.calls().size(), 2u);
 }
 
 TEST_F(TrustGateTest, AnApprovalAdmitsEveryLaterPushUntilThePrCloses) {

@@ -14,9 +14,9 @@
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
 #include "bot/store/sqlite_store.h"
+#include "domain/level.h"
 #include "renderer/badge.h"
 #include "renderer/card.h"
-#include "renderer/level.h"
 #include "renderer/png_writer.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
@@ -332,7 +332,7 @@ TEST_F(HistoryViewTest, RealChromiumShowsTheRecipeChartAtPrCommentWidth) {
   render::DecodedPng img = Shot(Url("/recipes/coop-cloud/nextcloud"), 600, 900);
   EXPECT_EQ(img.width, 600);
   for (int level : {0, 2, 5, 8}) {
-    EXPECT_TRUE(ColourAnywhere(img, render::LevelColor(level)))
+    EXPECT_TRUE(ColourAnywhere(img, domain::LevelColor(level)))
         << "the level " << level << " mark is drawn within 600 px";
   }
 }

@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "bot/report/reconciler.h"
+#include "bot/intake/reconciler.h"
 #include "tests/fakes/bot_wiring.h"
 #include "tests/fakes/payload_edit.h"
 

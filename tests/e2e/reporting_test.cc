@@ -6,12 +6,12 @@
 
 #include <memory>
 
+#include "bot/chatops/command_handler.h"
 #include "bot/forge/outbox.h"
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
-#include "bot/report/command_handler.h"
-#include "bot/report/reconciler.h"
+#include "bot/intake/reconciler.h"
 #include "bot/report/reporter.h"
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
@@ -46,9 +46,9 @@ class ReportingTest : public ::testing::Test {
     CommandHandler::Options co;
     co.clock = &clock_;
     co.trusted_users = {"dana"};
-    commands_ = std::make_unique<CommandHandler>(store_.get(), store_.get(),
-                                                 dry_run ? nullptr : client_.get(),
-                                                 outbox_.get(), reporter_.get(), co);
+    commands_ = std::make_unique<CommandHandler>(
+        store_.get(), store_.get(), dry_run ? nullptr : client_.get(), outbox_.get(),
+        [r = reporter_.get()](const ccci::Run& run) { return r->RunChanged(run); }, co);
   }
   // A new PR comment, built from the real payload. `push`: the payload's permission, or
   // absent (then the permission API decides).

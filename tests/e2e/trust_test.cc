@@ -9,13 +9,13 @@
 #include <memory>
 #include <utility>
 
+#include "bot/chatops/command_handler.h"
 #include "bot/forge/outbox.h"
+#include "bot/gate/trust_gate.h"
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
-#include "bot/report/command_handler.h"
 #include "bot/report/reporter.h"
-#include "bot/report/trust_gate.h"
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_gitea.h"
@@ -98,8 +98,9 @@ class TrustTest : public ::testing::Test {
     CommandHandler::Options co;
     co.clock = &clock_;
     co.trusted_users = {"dana"};
-    commands_ = std::make_unique<CommandHandler>(store_.get(), store_.get(), client_.get(),
-                                                 outbox_.get(), reporter_.get(), co);
+    commands_ = std::make_unique<CommandHandler>(
+        store_.get(), store_.get(), client_.get(), outbox_.get(),
+        [r = reporter_.get()](const ccci::Run& run) { return r->RunChanged(run); }, co);
     TrustGate::Options to;
     to.trusted_users = {"dana"};
     to.clock = &clock_;

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "bot/chatops/command_handler.h"
 #include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
 #include "bot/intake/intake.h"
-#include "bot/report/command_handler.h"
 #include "bot/report/reporter.h"
 #include "bot/store/sqlite_store.h"
 #include "tests/fakes/fake_clock.h"
@@ -48,8 +48,9 @@ struct BotWiring {
     CommandHandler::Options co;
     co.clock = &clock;
     co.trusted_users = o.trusted_users;
-    commands = std::make_unique<CommandHandler>(store.get(), store.get(), client.get(),
-                                                outbox.get(), reporter.get(), co);
+    commands = std::make_unique<CommandHandler>(
+        store.get(), store.get(), client.get(), outbox.get(),
+        [r = reporter.get()](const ccci::Run& run) { return r->RunChanged(run); }, co);
   }
 
   // `body` signed and handled as a delivery of `event`.

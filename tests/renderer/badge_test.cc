@@ -81,12 +81,12 @@ TEST(BadgeSvgTest, EscapesHostileText) {
 }
 
 TEST(BadgeColorTest, LevelsAndStates) {
-  EXPECT_EQ(LevelColor(0), "#e05d44");
-  EXPECT_EQ(LevelColor(5), "#44cc11");
-  EXPECT_EQ(LevelColor(6), "#2ea043");
-  EXPECT_EQ(LevelColor(7), "#238636");
-  EXPECT_EQ(LevelColor(8), "#196c2e");
-  EXPECT_EQ(LevelColor(9), "#9f9f9f");
+  EXPECT_EQ(domain::LevelColor(0), "#e05d44");
+  EXPECT_EQ(domain::LevelColor(5), "#44cc11");
+  EXPECT_EQ(domain::LevelColor(6), "#2ea043");
+  EXPECT_EQ(domain::LevelColor(7), "#238636");
+  EXPECT_EQ(domain::LevelColor(8), "#196c2e");
+  EXPECT_EQ(domain::LevelColor(9), "#9f9f9f");
   EXPECT_EQ(BadgeForState("running").color, "#007ec6");
   EXPECT_EQ(BadgeForState("ci error").color, "#9f9f9f");
   // The waiting badge was the same blue as running (DESIGN.md colours).

@@ -36,9 +36,9 @@ RunSummary Finished(int stages) {
   r.state = "finished";
   const char* names[] = {"install", "upgrade", "backup", "restore", "functional", "lint"};
   for (int i = 0; i < stages; ++i) {
-    StageResult s;
+    domain::StageResult s;
     s.name = i < 6 ? names[i] : "extra-check-" + std::to_string(i);
-    s.status = StageStatus::kPass;
+    s.status = domain::StageStatus::kPass;
     s.duration_ms = 1000 * i;
     r.stages.push_back(s);
   }
@@ -47,13 +47,13 @@ RunSummary Finished(int stages) {
 
 TEST(CardTest, LevelBlockHasTheLevelColour) {
   DecodedPng img = Render(Finished(6));
-  EXPECT_EQ(Pixel(img, 870, 200), LevelColor(5));  // inside the block, away from the text
+  EXPECT_EQ(Pixel(img, 870, 200), domain::LevelColor(5));  // inside the block, away from the text
 }
 
 TEST(CardTest, UnfinishedRunSaysSoInBlue) {
   RunSummary r = Finished(2);
   r.state = "running";
-  r.stages[1].status = StageStatus::kRunning;
+  r.stages[1].status = domain::StageStatus::kRunning;
   EXPECT_EQ(Pixel(Render(r), 870, 200), "#007ec6");
   RunSummary q;
   q.state = "queued";
@@ -64,7 +64,7 @@ TEST(CardTest, UnfinishedRunSaysSoInBlue) {
 // A cancelled run's card was blue with the running dots; waiting was the same blue.
 TEST(CardTest, EachStateWithoutALevelHasItsOwnColour) {
   RunSummary r = Finished(2);
-  r.stages[1].status = StageStatus::kError;
+  r.stages[1].status = domain::StageStatus::kError;
   r.state = "cancelled";
   EXPECT_EQ(Pixel(Render(r), 870, 200), "#6a737d");
   r.state = "superseded";
@@ -77,7 +77,7 @@ TEST(CardTest, EachStateWithoutALevelHasItsOwnColour) {
 
 TEST(CardTest, InstallErrorIsCiErrorGrey) {
   RunSummary r = Finished(1);
-  r.stages[0].status = StageStatus::kError;
+  r.stages[0].status = domain::StageStatus::kError;
   EXPECT_EQ(Pixel(Render(r), 870, 200), "#9f9f9f");
 }
 
@@ -115,7 +115,7 @@ TEST(CardTest, ParsesTheRunJsonFixture) {
   EXPECT_EQ(run->pr, 17);
   EXPECT_EQ(run->previous_level, 3);
   ASSERT_EQ(run->stages.size(), 8u);
-  EXPECT_EQ(run->stages[5].status, StageStatus::kFail);
+  EXPECT_EQ(run->stages[5].status, domain::StageStatus::kFail);
   EXPECT_FALSE(ParseRunJson("{\"stages\": [{\"name\": \"x\", \"status\": \"passed\"}]}", "").ok());
   EXPECT_FALSE(ParseRunJson("[]", "").ok());
 }

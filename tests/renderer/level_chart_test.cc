@@ -6,8 +6,8 @@
 
 #include <regex>
 
+#include "domain/level.h"
 #include "renderer/badge.h"
-#include "renderer/level.h"
 
 namespace ccci::render {
 namespace {
@@ -51,7 +51,7 @@ TEST(LevelChartTest, AFewRunsAreSpreadInRunOrderAtTheirLevel) {
   EXPECT_DOUBLE_EQ(l.marks[2].y, l.top);
   EXPECT_FALSE(l.marks[0].pr);
   EXPECT_TRUE(l.marks[1].pr);
-  EXPECT_EQ(l.marks[1].color, LevelColor(5));
+  EXPECT_EQ(l.marks[1].color, domain::LevelColor(5));
   EXPECT_DOUBLE_EQ(l.marks[0].r, 6) << "few runs get full-size marks";
   ASSERT_EQ(l.branch_lines.size(), 1u) << "the branch's line passes over the PR run";
   EXPECT_EQ(l.branch_lines[0].size(), 2u);

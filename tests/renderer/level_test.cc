@@ -1,16 +1,16 @@
-#include "renderer/level.h"
+#include "domain/level.h"
 
 #include <gtest/gtest.h>
 
 namespace ccci::render {
 namespace {
 
-constexpr StageStatus P = StageStatus::kPass, F = StageStatus::kFail, S = StageStatus::kSkip,
-                      U = StageStatus::kUnverified, E = StageStatus::kError,
-                      K = StageStatus::kFlaky;
+constexpr domain::StageStatus P = domain::StageStatus::kPass, F = domain::StageStatus::kFail,
+                              S = domain::StageStatus::kSkip, U = domain::StageStatus::kUnverified,
+                              E = domain::StageStatus::kError, K = domain::StageStatus::kFlaky;
 
-StageResult St(const char* name, StageStatus s, bool intentional = true) {
-  StageResult r;
+domain::StageResult St(const char* name, domain::StageStatus s, bool intentional = true) {
+  domain::StageResult r;
   r.name = name;
   r.status = s;
   r.intentional = intentional;
@@ -18,16 +18,19 @@ StageResult St(const char* name, StageStatus s, bool intentional = true) {
 }
 
 // install, upgrade, backup, restore, functional, lint.
-std::vector<StageResult> Stages(StageStatus i, StageStatus u, StageStatus b, StageStatus r,
-                             StageStatus f, StageStatus l) {
+std::vector<domain::StageResult> Stages(domain::StageStatus i, domain::StageStatus u,
+                                        domain::StageStatus b, domain::StageStatus r,
+                                        domain::StageStatus f, domain::StageStatus l) {
   return {St("install", i), St("upgrade", u),    St("backup", b),   St("restore", r),
           St("functional", f), St("lint", l), St("screenshot", F), St("teardown", E)};
 }
 
 // The same, with the rungs above lint: upgrade-safe, clean, maintained.
-std::vector<StageResult> Stages8(StageStatus i, StageStatus u, StageStatus b, StageStatus r,
-                                 StageStatus f, StageStatus l, StageStatus us, StageStatus c,
-                                 StageStatus m) {
+std::vector<domain::StageResult> Stages8(domain::StageStatus i, domain::StageStatus u,
+                                         domain::StageStatus b, domain::StageStatus r,
+                                         domain::StageStatus f, domain::StageStatus l,
+                                         domain::StageStatus us, domain::StageStatus c,
+                                         domain::StageStatus m) {
   auto out = Stages(i, u, b, r, f, l);
   out.push_back(St("upgrade-safe", us));
   out.push_back(St("clean", c));
@@ -37,7 +40,7 @@ std::vector<StageResult> Stages8(StageStatus i, StageStatus u, StageStatus b, St
 
 struct Case {
   const char* name;
-  std::vector<StageResult> stages;
+  std::vector<domain::StageResult> stages;
   bool ci_error;
   int level;
 };
@@ -48,7 +51,7 @@ class LevelTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(LevelTest, Computes) {
   const Case& c = GetParam();
-  LevelResult r = ComputeLevel(c.stages);
+  domain::LevelResult r = domain::ComputeLevel(c.stages);
   EXPECT_EQ(r.ci_error, c.ci_error);
   if (!c.ci_error) {
     EXPECT_EQ(r.level, c.level);
@@ -94,17 +97,17 @@ INSTANTIATE_TEST_SUITE_P(Ladder, LevelTest, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return std::string(info.param.name); });
 
 TEST(LevelRungsTest, ARungWithAFlakyStageIsShownFlakyAndCounted) {
-  LevelResult r = ComputeLevel(Stages(P, P, P, K, P, P));
+  domain::LevelResult r = domain::ComputeLevel(Stages(P, P, P, K, P, P));
   EXPECT_EQ(r.rungs[2].status, K) << "restore was flaky, backup passed";
   EXPECT_TRUE(r.rungs[2].counted);
-  EXPECT_STREQ(StageStatusName(K), "flaky");
-  StageStatus parsed = P;
-  EXPECT_TRUE(ParseStageStatus("flaky", &parsed));
+  EXPECT_STREQ(domain::StageStatusName(K), "flaky");
+  domain::StageStatus parsed = P;
+  EXPECT_TRUE(domain::ParseStageStatus("flaky", &parsed));
   EXPECT_EQ(parsed, K);
 }
 
 TEST(LevelRungsTest, PassAboveAFailedRungIsShownNotCounted) {
-  LevelResult r = ComputeLevel(Stages(P, F, P, P, P, P));
+  domain::LevelResult r = domain::ComputeLevel(Stages(P, F, P, P, P, P));
   EXPECT_EQ(r.level, 1);
   EXPECT_TRUE(r.rungs[0].counted);
   EXPECT_EQ(r.rungs[1].status, F);
@@ -115,17 +118,17 @@ TEST(LevelRungsTest, PassAboveAFailedRungIsShownNotCounted) {
 }
 
 TEST(LevelRungsTest, BackupAndRestoreCombineWorstFirst) {
-  LevelResult r = ComputeLevel(Stages(P, P, P, U, P, P));
+  domain::LevelResult r = domain::ComputeLevel(Stages(P, P, P, U, P, P));
   EXPECT_EQ(r.rungs[2].status, U);
   EXPECT_STREQ(r.rungs[2].name, "backup+restore");
   EXPECT_EQ(r.level, 2);
 }
 
 TEST(LevelRungsTest, TheNewRungsHaveTheirStageNames) {
-  EXPECT_EQ(RungOfStage("upgrade-safe"), 6);
-  EXPECT_EQ(RungOfStage("clean"), 7);
-  EXPECT_EQ(RungOfStage("maintained"), 8);
-  LevelResult r = ComputeLevel(Stages8(P, P, P, P, P, P, P, F, P));
+  EXPECT_EQ(domain::RungOfStage("upgrade-safe"), 6);
+  EXPECT_EQ(domain::RungOfStage("clean"), 7);
+  EXPECT_EQ(domain::RungOfStage("maintained"), 8);
+  domain::LevelResult r = domain::ComputeLevel(Stages8(P, P, P, P, P, P, P, F, P));
   EXPECT_STREQ(r.rungs[5].name, "upgrade-safe");
   EXPECT_STREQ(r.rungs[6].name, "clean");
   EXPECT_STREQ(r.rungs[7].name, "maintained");
@@ -137,21 +140,22 @@ TEST(LevelRungsTest, TheNewRungsHaveTheirStageNames) {
 TEST(LevelColorTest, EveryLevelHasDesignsColour) {
   const char* kDesign[] = {"#e05d44", "#fe7d37", "#dfb317", "#a4a61d", "#97ca00",
                            "#44cc11", "#2ea043", "#238636", "#196c2e"};
-  for (int level = 0; level <= kMaxLevel; ++level) {
-    EXPECT_EQ(LevelColor(level), kDesign[level]) << level;
+  for (int level = 0; level <= domain::kMaxLevel; ++level) {
+    EXPECT_EQ(domain::LevelColor(level), kDesign[level]) << level;
   }
-  EXPECT_EQ(LevelColor(-1), "#9f9f9f");
-  EXPECT_EQ(LevelColor(kMaxLevel + 1), "#9f9f9f");
+  EXPECT_EQ(domain::LevelColor(-1), "#9f9f9f");
+  EXPECT_EQ(domain::LevelColor(domain::kMaxLevel + 1), "#9f9f9f");
 }
 
 TEST(LevelRungsTest, StatusNamesRoundTrip) {
-  for (StageStatus s : {P, F, S, U, E, StageStatus::kPending, StageStatus::kRunning}) {
-    StageStatus back;
-    ASSERT_TRUE(ParseStageStatus(StageStatusName(s), &back));
+  for (domain::StageStatus s :
+       {P, F, S, U, E, domain::StageStatus::kPending, domain::StageStatus::kRunning}) {
+    domain::StageStatus back;
+    ASSERT_TRUE(domain::ParseStageStatus(domain::StageStatusName(s), &back));
     EXPECT_EQ(back, s);
   }
-  StageStatus x;
-  EXPECT_FALSE(ParseStageStatus("passed", &x));
+  domain::StageStatus x;
+  EXPECT_FALSE(domain::ParseStageStatus("passed", &x));
 }
 
 }  // namespace

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "domain/level.h"
 #include "renderer/badge.h"
-#include "renderer/level.h"
 #include "renderer/card.h"
 #include "renderer/png_writer.h"
 
@@ -57,7 +57,7 @@ TEST(SparklineTest, HeightFollowsTheLevelOnTheZeroToEightScaleInItsColour) {
   EXPECT_GT(l.bars[0].h, 0) << "level 0 is a red stub, not a gap";
   for (int level = 0; level <= 8; ++level) {
     const SparkBar& b = l.bars[level];
-    EXPECT_EQ(b.color, LevelColor(level));
+    EXPECT_EQ(b.color, domain::LevelColor(level));
     EXPECT_NEAR(b.y + b.h, l.baseline, 1e-9);
     if (level > 0) {
       EXPECT_GT(b.h, l.bars[level - 1].h);
@@ -96,7 +96,7 @@ TEST(SparklineTest, APrRunGetsItsOwnSlotApartAfterTheBranch) {
   const SparkBar& last_branch = l.bars[29];
   const SparkBar& apart = l.bars[30];
   EXPECT_EQ(apart.run_id, 99);
-  EXPECT_EQ(apart.color, LevelColor(3));
+  EXPECT_EQ(apart.color, domain::LevelColor(3));
   double slot = last_branch.w / 0.72;
   EXPECT_GT(apart.x - (last_branch.x + last_branch.w), slot * 0.5) << "a visible gap before it";
   EXPECT_LE(apart.x + apart.w, kX + kW + 1e-9);
@@ -161,8 +161,8 @@ TEST(HistoryBadgeTest, IsABadgeHighSvgWithABarPerRunAndNoScript) {
             std::string::npos)
       << svg;
   EXPECT_EQ(svg.find("<b>"), std::string::npos);
-  EXPECT_NE(svg.find("fill=\"" + LevelColor(5) + "\""), std::string::npos);
-  EXPECT_NE(svg.find("fill=\"" + LevelColor(3) + "\""), std::string::npos);
+  EXPECT_NE(svg.find("fill=\"" + domain::LevelColor(5) + "\""), std::string::npos);
+  EXPECT_NE(svg.find("fill=\"" + domain::LevelColor(3) + "\""), std::string::npos);
   EXPECT_EQ(svg.find("#24292f"), std::string::npos) << "a README badge marks no run";
   EXPECT_EQ(svg.find("<script"), std::string::npos);
   EXPECT_NE(RenderHistorySvg({}, "o/r").find("no runs yet"), std::string::npos);

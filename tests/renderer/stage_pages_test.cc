@@ -8,7 +8,7 @@ namespace {
 
 constexpr const char* kEvil = "<img src=x onerror=alert(1)>|x\ny";
 
-StageView Stage(const std::string& name, StageStatus status, int64_t ms,
+StageView Stage(const std::string& name, domain::StageStatus status, int64_t ms,
                 const std::string& reason = "", std::optional<int> exit_code = std::nullopt) {
   StageView v;
   v.result.name = name;
@@ -54,9 +54,9 @@ TEST(RunPageTest, StageTableWithStatusReasonDurationExitCodeAndLogLinks) {
   RunView run = RunIn("finished");
   run.level = 1;
   std::vector<StageView> stages = {
-      Stage("install", StageStatus::kPass, 4200, "", 0),
-      Stage("upgrade", StageStatus::kFail, 65000, "rolled back to 1.0.2", 1),
-      Stage("lint", StageStatus::kPass, 800, "", 0),
+      Stage("install", domain::StageStatus::kPass, 4200, "", 0),
+      Stage("upgrade", domain::StageStatus::kFail, 65000, "rolled back to 1.0.2", 1),
+      Stage("lint", domain::StageStatus::kPass, 800, "", 0),
   };
   stages[2].log_url = "";  // a stage without a log gets no link
   std::string html = RenderRunPage(run, stages, "v1");
@@ -78,11 +78,12 @@ TEST(RunPageTest, StageTableWithStatusReasonDurationExitCodeAndLogLinks) {
 }
 
 TEST(RunPageTest, LadderShowsEveryRungAndWhatCounts) {
-  std::vector<StageView> stages = {Stage("install", StageStatus::kPass, 1),
-                                   Stage("upgrade", StageStatus::kSkip, 0, "no previous release"),
-                                   Stage("backup", StageStatus::kFail, 1, "409 Conflict"),
-                                   Stage("restore", StageStatus::kPass, 1),
-                                   Stage("lint", StageStatus::kPass, 1)};
+  std::vector<StageView> stages = {
+      Stage("install", domain::StageStatus::kPass, 1),
+      Stage("upgrade", domain::StageStatus::kSkip, 0, "no previous release"),
+      Stage("backup", domain::StageStatus::kFail, 1, "409 Conflict"),
+      Stage("restore", domain::StageStatus::kPass, 1),
+      Stage("lint", domain::StageStatus::kPass, 1)};
   std::string html = RenderRunPage(RunIn("finished"), stages, "v1");
   std::string ladder = Between(html, "<ol class=\"ladder\">", "</ol>");
   ASSERT_FALSE(ladder.empty());
@@ -111,10 +112,11 @@ TEST(RunPageTest, LadderShowsEveryRungAndWhatCounts) {
 TEST(RunPageTest, AFlakyStageLinksBothAttemptsAndCounts) {
   RunView run = RunIn("finished");
   run.level = 3;
-  std::vector<StageView> stages = {Stage("install", StageStatus::kPass, 1),
-                                   Stage("upgrade", StageStatus::kPass, 1),
-                                   Stage("backup", StageStatus::kFlaky, 1, "failed, then passed"),
-                                   Stage("restore", StageStatus::kPass, 1)};
+  std::vector<StageView> stages = {
+      Stage("install", domain::StageStatus::kPass, 1),
+      Stage("upgrade", domain::StageStatus::kPass, 1),
+      Stage("backup", domain::StageStatus::kFlaky, 1, "failed, then passed"),
+      Stage("restore", domain::StageStatus::kPass, 1)};
   stages[2].retry_log_url = "/runs/9/logs/backup.1";
   std::string html = RenderRunPage(run, stages, "v1");
   std::string row = Between(html, "<tr class=\"stage-flaky\">", "</tr>");
@@ -154,11 +156,11 @@ TEST(RecipePageTest, ShowsTheLevelChartAndEachStagesFlakyRate) {
 }
 
 TEST(RunPageTest, InstallErrorIsCiErrorNotLevelZero) {
-  std::string html = RenderRunPage(
-      RunIn("error"),
-      {Stage("install", StageStatus::kError, 5,
-             "abra not found on PATH: install abra or set runner.abra")},
-      "v1");
+  std::string html =
+      RenderRunPage(RunIn("error"),
+                    {Stage("install", domain::StageStatus::kError, 5,
+                           "abra not found on PATH: install abra or set runner.abra")},
+                    "v1");
   // It said "cc-ci itself broke during install" for a host without abra.
   EXPECT_NE(html.find("CI error: abra not found on PATH: install abra or set runner.abra. A "
                       "problem of the CI host, not of the recipe"),
@@ -241,8 +243,8 @@ TEST(RecipePageTest, EachStateWithoutALevelHasItsOwnLook) {
 TEST(RunPageTest, RunningRunNamesItsStageAndRefreshes) {
   RunView run = RunIn("running");
   run.stage = "upgrade";
-  std::vector<StageView> stages = {Stage("install", StageStatus::kPass, 4200),
-                                   Stage("upgrade", StageStatus::kRunning, 90000)};
+  std::vector<StageView> stages = {Stage("install", domain::StageStatus::kPass, 4200),
+                                   Stage("upgrade", domain::StageStatus::kRunning, 90000)};
   std::string html = RenderRunPage(run, stages, "v1");
   std::string now = Between(html, "<p class=\"now\"", "</p>");
   EXPECT_NE(now.find("<strong>upgrade</strong>"), std::string::npos) << now;
@@ -255,7 +257,7 @@ TEST(RunPageTest, RunningRunNamesItsStageAndRefreshes) {
 TEST(RunPageTest, PayloadStringsInStagesAreEscaped) {
   RunView run = RunIn("running");
   run.stage = kEvil;
-  std::vector<StageView> stages = {Stage(kEvil, StageStatus::kRunning, 1, kEvil)};
+  std::vector<StageView> stages = {Stage(kEvil, domain::StageStatus::kRunning, 1, kEvil)};
   stages[0].log_url = "/runs/9/logs/%3Cimg";
   std::string html = RenderRunPage(run, stages, "v1");
   EXPECT_EQ(html.find("<img src=x"), std::string::npos);
@@ -267,7 +269,7 @@ TEST(LogPageTest, RunningStageIsLiveWithAScriptAndRefreshesWithoutOne) {
   v.run_id = 9;
   v.repo = "coop-cloud/bonfire";
   v.stage = "install";
-  v.status = StageStatus::kRunning;
+  v.status = domain::StageStatus::kRunning;
   v.log_html = "<span class=\"ansi-fg1\">x</span>\n";
   v.partial_html = "50%";
   v.sgr = "1;31";
@@ -293,7 +295,7 @@ TEST(LogPageTest, FinishedStageIsStatic) {
   LogView v;
   v.run_id = 9;
   v.stage = "lint";
-  v.status = StageStatus::kFail;
+  v.status = domain::StageStatus::kFail;
   v.reason = kEvil;
   v.log_html = "done\n";
   v.raw_url = "/runs/9/logs/lint.txt";

@@ -43,9 +43,9 @@ void BM_SummaryCard(benchmark::State& state) {
   r.previous_level = 3;
   for (const char* n : {"install", "upgrade", "backup", "restore", "functional", "lint",
                         "screenshot", "teardown"}) {
-    StageResult s;
+    domain::StageResult s;
     s.name = n;
-    s.status = StageStatus::kPass;
+    s.status = domain::StageStatus::kPass;
     s.duration_ms = 12345;
     r.stages.push_back(s);
   }

@@ -9,6 +9,7 @@
 // trust gate holds and admits its later pushes; a trusted retest of a held run runs it.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -18,17 +19,21 @@
 #include "base/clock.h"
 #include "base/periodic_worker.h"
 #include "bot/chatops/command_parser.h"
+#include "bot/chatops/command_reply.h"
 #include "bot/chatops/command_store.h"
 #include "bot/forge/forge_client.h"
 #include "bot/forge/outbox.h"
-#include "bot/report/command_reply.h"
-#include "bot/report/reporter.h"
 #include "bot/store/store.h"
 
 namespace ccci {
 
 class CommandHandler {
  public:
+  // Told of every run a command changed (retest, cancel, ok-to-test), so its PR shows the new
+  // state at once; the pipeline points it at Reporter::RunChanged. A function rather than the
+  // Reporter: chat-ops and report are neighbours on one layer, and neither links the other.
+  using RunChangedFn = std::function<Status(const Run&)>;
+
   struct Options {
     std::vector<std::string> trusted_users;
     int rate_limit_count = 5;  // commands per user per window
@@ -38,7 +43,7 @@ class CommandHandler {
   };
   // `forge` may be null (dry-run): then only the payload's permission and the allowlist count.
   CommandHandler(CommandStore* commands, Store* runs, ForgeClient* forge, Outbox* outbox,
-                 Reporter* reporter, Options options);
+                 RunChangedFn run_changed, Options options);
   ~CommandHandler();
 
   // Handles every pending command once; returns how many. Thread-safe.
@@ -59,16 +64,18 @@ class CommandHandler {
   bool Act(const PendingCommand& c, CommandKind kind, CommandReply* reply);
   // Queues `reply` unless the PR's reply budget for the window is spent.
   void SendReply(const PendingCommand& c, const CommandReply& reply);
+  // Records the comment's final state; a store failure is logged (the comment stays pending).
+  void Finish(const PendingCommand& c, const std::string& state, const std::string& note);
 
   CommandStore* commands_;
   Store* runs_;
   ForgeClient* forge_;
   Outbox* outbox_;
-  Reporter* reporter_;
+  RunChangedFn run_changed_;
   Options options_;
   std::mutex process_mu_;
-  std::map<std::string, std::vector<int64_t>> recent_;  // user -> command times (ms)
-  std::set<std::string> told_;                          // users told they are limited
+  std::map<std::string, std::vector<int64_t>> recent_;      // user -> command times (ms)
+  std::set<std::string> told_;                              // users told they are limited
   std::map<std::string, std::vector<int64_t>> pr_replies_;  // repo#pr -> reply times (ms)
   PeriodicWorker worker_{std::chrono::seconds(1), [this] { ProcessPending(); }};
 };

@@ -1,4 +1,4 @@
-#include "bot/cli/runner_setup.h"
+#include "bot/app/runner_setup.h"
 
 #include <unistd.h>
 
@@ -17,7 +17,8 @@ RunnerSetup::RunnerSetup(const Config& c) {
   options_.concurrency = c.runner_concurrency;
   options_.data_dir = data_dir;
   options_.domain_suffix = c.runner_domain;
-  options_.overlay_dir = c.runner_overlay_dir.empty() ? data_dir + "/overlays" : c.runner_overlay_dir;
+  options_.overlay_dir =
+      c.runner_overlay_dir.empty() ? data_dir + "/overlays" : c.runner_overlay_dir;
   options_.approved_recipes = c.runner_approved_recipes;
   options_.clone_sources = runner::CloneSources(c.gitea_url, c.runner_allowed_clone_urls);
   runner::SuiteSpec& d = options_.defaults;
@@ -46,8 +47,9 @@ RunnerSetup::RunnerSetup(const Config& c) {
     std::vector<std::string> left_out;
     render::HostResolverRules(co.connect_to, &left_out);
     for (const std::string& e : left_out) {
-      LogWarn("runner.connect_to_not_for_browser",
-              {{"entry", e}, {"reason", "Chromium cannot map to the same host; give CONNECT-HOST"}});
+      LogWarn(
+          "runner.connect_to_not_for_browser",
+          {{"entry", e}, {"reason", "Chromium cannot map to the same host; give CONNECT-HOST"}});
     }
     browser_ = std::make_shared<render::ChromiumScreenshotter>(co);
   }

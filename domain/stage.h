@@ -1,13 +1,14 @@
 #pragma once
-// What the renderer knows of a run: plain values, filled by the bot from its store or by the
-// CLI from a results JSON file. The renderer never sees the bot's own types.
+// A stage's outcome in cc-ci's own words: plain values the runner produces, the ladder
+// (level.h) ranks, and the renderer draws (filled by the bot from its store or by the
+// renderer's CLI from a results JSON file). The renderer never sees the bot's own types.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace ccci::render {
+namespace ccci::domain {
 
 // kFlaky: failed, then passed on its one retry (default-branch runs only); counts as a pass.
 enum class StageStatus { kPass, kFail, kSkip, kUnverified, kError, kPending, kRunning, kFlaky };
@@ -25,4 +26,4 @@ struct StageResult {
   int exit_code = 0;
 };
 
-}  // namespace ccci::render
+}  // namespace ccci::domain

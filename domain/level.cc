@@ -1,24 +1,32 @@
-#include "renderer/level.h"
+#include "domain/level.h"
 
-namespace ccci::render {
+namespace ccci::domain {
 namespace {
 
-constexpr const char* kRungNames[kRungCount] = {
-    "install", "upgrade", "backup+restore", "functional", "lint", "upgrade-safe", "clean",
-    "maintained"};
+constexpr const char* kRungNames[kRungCount] = {"install",    "upgrade",   "backup+restore",
+                                                "functional", "lint",      "upgrade-safe",
+                                                "clean",      "maintained"};
 
 // How bad a status is when a rung has several stages (backup and restore): the worst wins,
 // a skip only when every stage skipped.
 int Severity(StageStatus s) {
   switch (s) {
-    case StageStatus::kError: return 7;
-    case StageStatus::kFail: return 6;
-    case StageStatus::kUnverified: return 5;
-    case StageStatus::kRunning: return 4;
-    case StageStatus::kPending: return 3;
-    case StageStatus::kFlaky: return 2;  // a rung with a flaky stage is shown flaky
-    case StageStatus::kPass: return 1;
-    case StageStatus::kSkip: return 0;
+    case StageStatus::kError:
+      return 7;
+    case StageStatus::kFail:
+      return 6;
+    case StageStatus::kUnverified:
+      return 5;
+    case StageStatus::kRunning:
+      return 4;
+    case StageStatus::kPending:
+      return 3;
+    case StageStatus::kFlaky:
+      return 2;  // a rung with a flaky stage is shown flaky
+    case StageStatus::kPass:
+      return 1;
+    case StageStatus::kSkip:
+      return 0;
   }
   return 7;
 }
@@ -35,22 +43,30 @@ bool Counts(const RungOutcome& r, bool intentional) {
 
 const char* StageStatusName(StageStatus s) {
   switch (s) {
-    case StageStatus::kPass: return "pass";
-    case StageStatus::kFail: return "fail";
-    case StageStatus::kSkip: return "skip";
-    case StageStatus::kUnverified: return "unverified";
-    case StageStatus::kError: return "error";
-    case StageStatus::kPending: return "pending";
-    case StageStatus::kRunning: return "running";
-    case StageStatus::kFlaky: return "flaky";
+    case StageStatus::kPass:
+      return "pass";
+    case StageStatus::kFail:
+      return "fail";
+    case StageStatus::kSkip:
+      return "skip";
+    case StageStatus::kUnverified:
+      return "unverified";
+    case StageStatus::kError:
+      return "error";
+    case StageStatus::kPending:
+      return "pending";
+    case StageStatus::kRunning:
+      return "running";
+    case StageStatus::kFlaky:
+      return "flaky";
   }
   return "error";
 }
 
 bool ParseStageStatus(const std::string& name, StageStatus* out) {
-  for (StageStatus s : {StageStatus::kPass, StageStatus::kFail, StageStatus::kSkip,
-                        StageStatus::kUnverified, StageStatus::kError, StageStatus::kPending,
-                        StageStatus::kRunning, StageStatus::kFlaky}) {
+  for (StageStatus s :
+       {StageStatus::kPass, StageStatus::kFail, StageStatus::kSkip, StageStatus::kUnverified,
+        StageStatus::kError, StageStatus::kPending, StageStatus::kRunning, StageStatus::kFlaky}) {
     if (name == StageStatusName(s)) {
       *out = s;
       return true;
@@ -112,4 +128,4 @@ std::string LevelColor(int level) {
   return kColors[level];
 }
 
-}  // namespace ccci::render
+}  // namespace ccci::domain

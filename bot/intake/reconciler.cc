@@ -1,4 +1,4 @@
-#include "bot/report/reconciler.h"
+#include "bot/intake/reconciler.h"
 
 #include <map>
 #include <set>
@@ -24,7 +24,10 @@ Delivery Synthetic(std::string id, const std::string& repo, int64_t pr, int64_t 
 }  // namespace
 
 Reconciler::Reconciler(Store* store, ForgeClient* forge, Options options, PrCheckStore* checks)
-    : store_(store), forge_(forge), options_(std::move(options)), checks_(checks),
+    : store_(store),
+      forge_(forge),
+      options_(std::move(options)),
+      checks_(checks),
       worker_(std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval),
               [this] { ReconcileOnce(); }) {}
 
@@ -55,13 +58,14 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
       continue;
     }
     for (const ForgePull& p : *pulls) {
-      Delivery d = Synthetic("reconcile:" + repo + "#" + std::to_string(p.number) + "@" + p.head_sha,
-                             repo, p.number, now);
+      Delivery d =
+          Synthetic("reconcile:" + repo + "#" + std::to_string(p.number) + "@" + p.head_sha, repo,
+                    p.number, now);
       d.head_sha = p.head_sha;
       Work w;
       w.kind = Work::Kind::kQueueRun;
-      w.run = RunRequest{repo, p.number, p.head_sha, p.head_ref, p.base_ref, "", p.title, p.author,
-                         "reconcile"};
+      w.run = RunRequest{repo, p.number, p.head_sha, p.head_ref, p.base_ref,
+                         "",   p.title,  p.author,   "reconcile"};
       // A head that already had a run (any state) needs nothing: only a missed one does.
       RunQuery q;
       q.repo = repo;
@@ -86,7 +90,8 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
       continue;
     }
     for (const ForgeComment& c : *comments) {
-      if (c.issue_number == 0 || c.author == options_.bot_login || !MentionsCommand(c.body)) continue;
+      if (c.issue_number == 0 || c.author == options_.bot_login || !MentionsCommand(c.body))
+        continue;
       bool open_pr = false;
       for (const ForgePull& p : *pulls) open_pr |= p.number == c.issue_number;
       if (!open_pr) continue;  // an issue, or a closed PR
@@ -98,7 +103,8 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
       auto out = store_->RecordDelivery(d, w);
       if (out.ok() && !out->duplicate && out->command_id) {
         ++pass.commands_added;
-        LogInfo("reconcile.command_added", {{"repo", repo}, {"pr", c.issue_number}, {"comment", c.id}});
+        LogInfo("reconcile.command_added",
+                {{"repo", repo}, {"pr", c.issue_number}, {"comment", c.id}});
       }
     }
   }
@@ -115,15 +121,16 @@ int Reconciler::CheckDoubts() {
   for (const PrCheck& c : *pending) {
     auto pull = forge_->GetPullRequest(c.repo, c.pr);
     if (!pull.ok()) {
-      LogWarn("check.failed", {{"repo", c.repo}, {"pr", c.pr}, {"reason", pull.status().message()}});
+      LogWarn("check.failed",
+              {{"repo", c.repo}, {"pr", c.pr}, {"reason", pull.status().message()}});
       continue;  // asked again next time
     }
     bool run = c.work.kind == Work::Kind::kQueueRun;
     bool agrees = run ? pull->state == "open" && pull->head_sha == c.work.run.head_sha
                       : pull->state == "closed";
     if (agrees) {
-      Delivery d = Synthetic("checked:" + c.delivery_id, c.repo, c.pr,
-                             options_.clock->NowUnixMillis());
+      Delivery d =
+          Synthetic("checked:" + c.delivery_id, c.repo, c.pr, options_.clock->NowUnixMillis());
       d.head_sha = c.work.run.head_sha;
       if (!run) d.action = "closed";  // ends the PR's approval (migrations/006)
       Work w = c.work;
@@ -132,9 +139,11 @@ int Reconciler::CheckDoubts() {
       auto out = store_->RecordDelivery(d, w);
       if (!out.ok()) continue;  // asked again next time
     }
-    LogInfo(agrees ? "check.confirmed" : "check.refuted",
-            {{"repo", c.repo}, {"pr", c.pr}, {"delivery", c.delivery_id},
-             {"gitea_state", pull->state}, {"gitea_head", pull->head_sha}});
+    LogInfo(agrees ? "check.confirmed" : "check.refuted", {{"repo", c.repo},
+                                                           {"pr", c.pr},
+                                                           {"delivery", c.delivery_id},
+                                                           {"gitea_state", pull->state},
+                                                           {"gitea_head", pull->head_sha}});
     if (checks_->FinishPrCheck(c).ok()) ++settled;
   }
   return settled;
@@ -163,7 +172,8 @@ void Reconciler::CancelClosed(const std::string& repo, const std::vector<ForgePu
     auto pull = forge_->GetPullRequest(repo, pr);
     if (!pull.ok()) {
       ++pass->errors;
-      LogWarn("reconcile.failed", {{"repo", repo}, {"pr", pr}, {"reason", pull.status().message()}});
+      LogWarn("reconcile.failed",
+              {{"repo", repo}, {"pr", pr}, {"reason", pull.status().message()}});
       continue;
     }
     if (pull->state != "closed") continue;

@@ -1,4 +1,4 @@
-#include "bot/report/command_reply.h"
+#include "bot/chatops/command_reply.h"
 
 #include "base/utf8.h"
 #include "bot/chatops/command_parser.h"

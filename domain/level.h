@@ -1,4 +1,7 @@
 #pragma once
+// domain/: the rules of cc-ci's world that the runner, the reporter and the renderer share,
+// with no I/O (domain/CMakeLists.txt).
+//
 // The level of a run (YunoHost-style ladder, DESIGN.md "Level"): rungs 1 install, 2 upgrade,
 // 3 backup+restore, 4 functional, 5 lint, 6 upgrade-safe, 7 clean, 8 maintained. Level = the
 // highest L such that every rung 1..L is pass or intentional skip, and rung 1 passed. Install
@@ -10,21 +13,21 @@
 #include <string>
 #include <vector>
 
-#include "renderer/stage.h"
+#include "domain/stage.h"
 
-namespace ccci::render {
+namespace ccci::domain {
 
 inline constexpr int kRungCount = 8;
 inline constexpr int kMaxLevel = kRungCount;
 
 struct RungOutcome {
-  int rung = 0;            // 1..kRungCount
-  const char* name = "";   // install, upgrade, backup+restore, functional, lint, upgrade-safe,
-                           // clean, maintained
+  int rung = 0;           // 1..kRungCount
+  const char* name = "";  // install, upgrade, backup+restore, functional, lint, upgrade-safe,
+                          // clean, maintained
   StageStatus status = StageStatus::kPending;  // combined status of the rung's stages
-  std::string reason;      // of the first stage that decided the status
-  bool present = false;    // false when no stage of the rung was recorded
-  bool counted = false;    // part of the level (a pass above a broken rung is shown, not counted)
+  std::string reason;                          // of the first stage that decided the status
+  bool present = false;                        // false when no stage of the rung was recorded
+  bool counted = false;  // part of the level (a pass above a broken rung is shown, not counted)
 };
 
 struct LevelResult {
@@ -44,4 +47,4 @@ int RungOfStage(const std::string& stage_name);
 // Lower-case #rrggbb.
 std::string LevelColor(int level);
 
-}  // namespace ccci::render
+}  // namespace ccci::domain

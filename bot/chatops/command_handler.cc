@@ -1,4 +1,4 @@
-#include "bot/report/command_handler.h"
+#include "bot/chatops/command_handler.h"
 
 #include <algorithm>
 
@@ -14,16 +14,21 @@ std::string Lower(std::string s) {
 
 // Drops the times older than the window; true when fewer than `limit` remain.
 bool Within(std::vector<int64_t>& times, int64_t now, int64_t window, int limit) {
-  times.erase(std::remove_if(times.begin(), times.end(), [&](int64_t t) { return t <= now - window; }),
-              times.end());
+  times.erase(
+      std::remove_if(times.begin(), times.end(), [&](int64_t t) { return t <= now - window; }),
+      times.end());
   return static_cast<int>(times.size()) < limit;
 }
 
 }  // namespace
 
 CommandHandler::CommandHandler(CommandStore* commands, Store* runs, ForgeClient* forge,
-                               Outbox* outbox, Reporter* reporter, Options options)
-    : commands_(commands), runs_(runs), forge_(forge), outbox_(outbox), reporter_(reporter),
+                               Outbox* outbox, RunChangedFn run_changed, Options options)
+    : commands_(commands),
+      runs_(runs),
+      forge_(forge),
+      outbox_(outbox),
+      run_changed_(std::move(run_changed)),
       options_(std::move(options)) {}
 
 CommandHandler::~CommandHandler() { Stop(); }
@@ -36,8 +41,8 @@ bool CommandHandler::Trusted(const PendingCommand& c) {
   if (!forge_) return false;
   auto p = forge_->GetPermission(c.repo, c.author);
   if (!p.ok()) {
-    LogWarn("command.permission_unknown", {{"repo", c.repo}, {"author", c.author},
-                                           {"reason", p.status().message()}});
+    LogWarn("command.permission_unknown",
+            {{"repo", c.repo}, {"author", c.author}, {"reason", p.status().message()}});
     return false;
   }
   return *p == "write" || *p == "admin" || *p == "owner";
@@ -45,7 +50,8 @@ bool CommandHandler::Trusted(const PendingCommand& c) {
 
 bool CommandHandler::Allow(const std::string& user, bool* notify) {
   int64_t now = options_.clock->NowUnixMillis();
-  int64_t window = std::chrono::duration_cast<std::chrono::milliseconds>(options_.rate_limit_window).count();
+  int64_t window =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.rate_limit_window).count();
   auto& times = recent_[Lower(user)];
   bool allowed = Within(times, now, window, options_.rate_limit_count);
   if (times.empty()) told_.erase(Lower(user));
@@ -60,14 +66,19 @@ bool CommandHandler::Allow(const std::string& user, bool* notify) {
 
 void CommandHandler::SendReply(const PendingCommand& c, const CommandReply& reply) {
   int64_t now = options_.clock->NowUnixMillis();
-  int64_t window = std::chrono::duration_cast<std::chrono::milliseconds>(options_.rate_limit_window).count();
+  int64_t window =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.rate_limit_window).count();
   auto& times = pr_replies_[c.repo + "#" + std::to_string(c.pr)];
   if (!Within(times, now, window, options_.replies_per_pr)) {
     LogWarn("command.reply_budget_spent", {{"repo", c.repo}, {"pr", c.pr}, {"author", c.author}});
     return;
   }
   times.push_back(now);
-  (void)outbox_->Reply(c.repo, c.pr, reply.Text());
+  Status queued = outbox_->Reply(c.repo, c.pr, reply.Text());
+  if (!queued.ok()) {
+    LogError("command.reply_not_queued",
+             {{"repo", c.repo}, {"pr", c.pr}, {"author", c.author}, {"reason", queued.message()}});
+  }
 }
 
 bool CommandHandler::Act(const PendingCommand& c, CommandKind kind, CommandReply* reply) {
@@ -92,8 +103,8 @@ bool CommandHandler::Act(const PendingCommand& c, CommandKind kind, CommandReply
     // ok-to-test: recorded even when nothing waits, so the PR's later pushes run.
     auto ids = commands_->Approve(c.repo, c.pr, c.author);
     if (!ids.ok()) {
-      LogError("command.approve_failed", {{"repo", c.repo}, {"pr", c.pr},
-                                          {"reason", ids.status().message()}});
+      LogError("command.approve_failed",
+               {{"repo", c.repo}, {"pr", c.pr}, {"reason", ids.status().message()}});
       reply->Say("could not record `!cc-ci ok-to-test`; please try again.");
       return false;
     }
@@ -101,18 +112,26 @@ bool CommandHandler::Act(const PendingCommand& c, CommandKind kind, CommandReply
   }
   for (int64_t id : changed) {
     auto run = runs_->GetRun(id);
-    if (run.ok()) (void)reporter_->RunChanged(*run);
+    // The reporter's poller reports it later anyway (it works from the store's state), so a
+    // failure here only delays the PR's update: logged, not retried.
+    Status reported = run.ok() ? run_changed_(*run) : run.status();
+    if (!reported.ok()) {
+      LogWarn("command.report_deferred", {{"run", id}, {"reason", reported.message()}});
+    }
   }
-  LogInfo("command.accepted", {{"repo", c.repo}, {"pr", c.pr}, {"author", c.author},
-                               {"command", CommandName(kind)}});
+  LogInfo("command.accepted",
+          {{"repo", c.repo}, {"pr", c.pr}, {"author", c.author}, {"command", CommandName(kind)}});
   return true;
 }
 
 std::string CommandHandler::Handle(const PendingCommand& c, const std::vector<ChatCommand>& cmds,
                                    CommandReply* reply) {
-  bool trusted = std::any_of(cmds.begin(), cmds.end(), [](const ChatCommand& x) {
-                   return x.kind != CommandKind::kHelp && x.kind != CommandKind::kUnknown;
-                 }) && Trusted(c);
+  bool trusted =
+      std::any_of(cmds.begin(), cmds.end(),
+                  [](const ChatCommand& x) {
+                    return x.kind != CommandKind::kHelp && x.kind != CommandKind::kUnknown;
+                  }) &&
+      Trusted(c);
   std::string state = "done";
   bool acted = false;
   for (const ChatCommand& cmd : cmds) {
@@ -128,8 +147,26 @@ std::string CommandHandler::Handle(const PendingCommand& c, const std::vector<Ch
       acted |= Act(c, cmd.kind, reply);
     }
   }
-  if (acted) (void)outbox_->React(c.repo, c.pr, c.comment_id, "eyes");
+  if (acted) {
+    Status queued = outbox_->React(c.repo, c.pr, c.comment_id, "eyes");
+    if (!queued.ok()) {
+      LogError("command.reaction_not_queued", {{"repo", c.repo},
+                                               {"pr", c.pr},
+                                               {"comment", c.comment_id},
+                                               {"reason", queued.message()}});
+    }
+  }
   return state;
+}
+
+void CommandHandler::Finish(const PendingCommand& c, const std::string& state,
+                            const std::string& note) {
+  Status s = commands_->FinishCommand(c.id, state, note);
+  // Logged, not retried here: the command stays pending, so the next pass sees it again.
+  if (!s.ok()) {
+    LogError("command.finish_failed",
+             {{"command", c.id}, {"state", state}, {"reason", s.message()}});
+  }
 }
 
 int CommandHandler::ProcessPending() {
@@ -139,7 +176,7 @@ int CommandHandler::ProcessPending() {
   for (const PendingCommand& c : *pending) {
     std::vector<ChatCommand> cmds = ParseCommands(c.body);
     if (cmds.empty()) {  // "!cc-ci" only inside code or quotes
-      (void)commands_->FinishCommand(c.id, "ignored", "no command outside code and quotes");
+      Finish(c, "ignored", "no command outside code and quotes");
       continue;
     }
     bool notify = false;
@@ -150,13 +187,13 @@ int CommandHandler::ProcessPending() {
         SendReply(c, limited);
       }
       LogWarn("command.rate_limited", {{"repo", c.repo}, {"pr", c.pr}, {"author", c.author}});
-      (void)commands_->FinishCommand(c.id, "limited", "");
+      Finish(c, "limited", "");
       continue;
     }
     CommandReply reply(c.author);
     std::string state = Handle(c, cmds, &reply);
     if (!reply.empty()) SendReply(c, reply);
-    (void)commands_->FinishCommand(c.id, state, "");
+    Finish(c, state, "");
   }
   return static_cast<int>(pending->size());
 }

@@ -1,4 +1,4 @@
-#include "bot/report/trust_gate.h"
+#include "bot/gate/trust_gate.h"
 
 #include <algorithm>
 
@@ -53,7 +53,8 @@ Result<bool> TrustGate::CanWrite(const std::string& repo, const std::string& log
     can_write = *p == "write" || *p == "admin" || *p == "owner";
   } else if (p.status().code() == Code::kPermissionDenied) {
     LogWarn("trust.permission_forbidden",
-            {{"repo", repo}, {"author", login},
+            {{"repo", repo},
+             {"author", login},
              {"reason", "the bot's token may not read permissions; it needs admin on the repo"}});
   } else if (p.status().code() != Code::kNotFound) {
     return p.status();
