@@ -17,7 +17,7 @@
 #include "bot/report/reporter.h"
 #include "bot/runner/log_retention.h"
 #include "bot/runner/scheduler.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "bot/version.h"
 
 namespace ccci {
@@ -26,7 +26,7 @@ namespace ccci {
 struct PipelineParts {
   Config config;
   std::unique_ptr<Listener> listener;  // handed to the server by Start()
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<SqlStore> store;
   Metrics metrics;
   std::unique_ptr<GiteaClient> gitea;  // null in dry-run
   std::unique_ptr<Outbox> outbox;
@@ -76,11 +76,13 @@ WakeUps Wakes(PipelineParts* p) {
 
 Status OpenStore(PipelineParts* p) {
   const Config& c = p->config;
-  SqliteStore::Options so;
+  SqlStore::Options so;
+  so.driver = c.driver == "postgres" ? "postgres" : "sqlite";
+  so.url = c.database_url;
   so.path = c.driver == "memory" ? ":memory:" : c.data_dir + "/cc-ci.db";
   so.synchronous_full = c.synchronous == "full";
   so.delivery_retention_ms = static_cast<int64_t>(c.delivery_retention_s) * 1000;
-  auto store = SqliteStore::Open(so);
+  auto store = SqlStore::Open(so);
   if (!store.ok()) return store.status();
   p->store = std::move(*store);
   return Status::Ok();
@@ -89,7 +91,7 @@ Status OpenStore(PipelineParts* p) {
 // The forge side: the Gitea client (none in dry-run), the outbox, the reporter, chat-ops.
 void BuildReporting(PipelineParts* p, const WakeUps& w) {
   const Config& c = p->config;
-  SqliteStore* store = p->store.get();
+  SqlStore* store = p->store.get();
   if (!c.EffectiveDryRun()) {
     GiteaClient::Options go;
     go.base_url = c.gitea_url;
@@ -119,7 +121,7 @@ void BuildReporting(PipelineParts* p, const WakeUps& w) {
 // The runner: queued runs are tested through abra, `runner.concurrency` at a time.
 Status BuildRunner(PipelineParts* p, const WakeUps& w) {
   const Config& c = p->config;
-  SqliteStore* store = p->store.get();
+  SqlStore* store = p->store.get();
   // Runs of PRs whose author is not trusted wait for a trusted `!cc-ci ok-to-test`. Without
   // a token (dry-run) permissions cannot be asked: only gitea.trusted_users, approvals and
   // trusted retests let a PR run start.
@@ -129,7 +131,7 @@ Status BuildRunner(PipelineParts* p, const WakeUps& w) {
   runner::SchedulerOptions sched_options = p->runner_setup->options();
   sched_options.on_stage_finished = w.stage_finished;
   sched_options.on_run_finished = w.run_finished;
-  p->scheduler = std::make_unique<runner::Scheduler>(store, p->gate.get(), &p->executor,
+  p->scheduler = std::make_unique<runner::Scheduler>(store, store, p->gate.get(), &p->executor,
                                                      std::move(sched_options),
                                                      p->runner_setup->deps(), w.run_changed);
   if (Status s = p->scheduler->Recover(); !s.ok()) {
@@ -146,13 +148,13 @@ Status BuildRunner(PipelineParts* p, const WakeUps& w) {
 // reconciler, which records what a lost webhook would have said through the same path.
 void BuildIntake(PipelineParts* p, const WakeUps& w) {
   const Config& c = p->config;
-  SqliteStore* store = p->store.get();
+  SqlStore* store = p->store.get();
   if (p->gitea) {
     Reconciler::Options rco;
     rco.repos = c.repos;
     rco.bot_login = c.bot_login;
     rco.interval = std::chrono::seconds(c.reconcile_interval_s);
-    p->reconciler = std::make_unique<Reconciler>(store, p->gitea.get(), rco, store);
+    p->reconciler = std::make_unique<Reconciler>(store, store, p->gitea.get(), rco, store);
   }
   Intake::Options io;
   io.secrets = c.webhook_secrets;

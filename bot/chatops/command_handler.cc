@@ -22,7 +22,7 @@ bool Within(std::vector<int64_t>& times, int64_t now, int64_t window, int limit)
 
 }  // namespace
 
-CommandHandler::CommandHandler(CommandStore* commands, Store* runs, ForgeClient* forge,
+CommandHandler::CommandHandler(CommandStore* commands, RunReader* runs, ForgeClient* forge,
                                Outbox* outbox, RunChangedFn run_changed, Options options)
     : commands_(commands),
       runs_(runs),

@@ -23,7 +23,7 @@
 #include "bot/chatops/command_store.h"
 #include "bot/forge/forge_client.h"
 #include "bot/forge/outbox.h"
-#include "bot/store/store.h"
+#include "bot/store/run_reader.h"
 
 namespace ccci {
 
@@ -42,7 +42,7 @@ class CommandHandler {
     Clock* clock = RealClock();
   };
   // `forge` may be null (dry-run): then only the payload's permission and the allowlist count.
-  CommandHandler(CommandStore* commands, Store* runs, ForgeClient* forge, Outbox* outbox,
+  CommandHandler(CommandStore* commands, RunReader* runs, ForgeClient* forge, Outbox* outbox,
                  RunChangedFn run_changed, Options options);
   ~CommandHandler();
 
@@ -68,7 +68,7 @@ class CommandHandler {
   void Finish(const PendingCommand& c, const std::string& state, const std::string& note);
 
   CommandStore* commands_;
-  Store* runs_;
+  RunReader* runs_;
   ForgeClient* forge_;
   Outbox* outbox_;
   RunChangedFn run_changed_;

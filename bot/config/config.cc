@@ -1,6 +1,7 @@
 #include "bot/config/config.h"
 
 #include <fcntl.h>
+#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,8 +12,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <openssl/rand.h>
-
 #include "base/child_env.h"
 #include "base/ini.h"
 
@@ -21,50 +20,96 @@ namespace {
 
 const std::vector<ConfigKey> kKeys = {
     {"server.listen", "127.0.0.1:8080", "address the dashboard, API and webhook intake listen on"},
-    {"server.public_url", "", "base URL of links cc-ci writes into PR comments; default http://<listen>"},
-    {"server.max_connections", "1024", "open connections at most; a new one over it closes the oldest waiting one (idle, slow to send or slow to read)"},
-    {"server.max_connections_per_peer", "64", "open connections per peer address (an IPv6 /64 counts as one), the oldest closed first; 0 for no cap (behind a reverse proxy every peer has its address)"},
+    {"server.public_url", "",
+     "base URL of links cc-ci writes into PR comments; default http://<listen>"},
+    {"server.max_connections", "1024",
+     "open connections at most; a new one over it closes the oldest waiting one (idle, slow to "
+     "send or slow to read)"},
+    {"server.max_connections_per_peer", "64",
+     "open connections per peer address (an IPv6 /64 counts as one), the oldest closed first; 0 "
+     "for no cap (behind a reverse proxy every peer has its address)"},
     {"server.max_queued", "1024", "complete requests waiting for a worker, per pool; more get 503"},
     {"server.keepalive_timeout", "5s", "idle keep-alive connections are closed after this"},
-    {"server.request_timeout", "10s", "a whole request, head and body, must arrive within this from its first byte, else 408 and closed"},
-    {"server.write_timeout", "30s", "a peer that takes nothing of an answer for this long is dropped"},
+    {"server.request_timeout", "10s",
+     "a whole request, head and body, must arrive within this from its first byte, else 408 and "
+     "closed"},
+    {"server.write_timeout", "30s",
+     "a peer that takes nothing of an answer for this long is dropped"},
     {"server.max_body_bytes", "1048576", "request bodies larger than this are refused with 413"},
-    {"server.max_request_memory", "67108864", "bytes of request bodies being read or handled at once; the request that would pass it gets 503"},
-    {"server.hook_workers", "4", "threads that answer webhook deliveries (/hooks/gitea) and nothing else"},
-    {"server.page_workers", "4", "threads for every other route (dashboard, badges, API, stage logs); they cap the pages rendered at once"},
+    {"server.max_request_memory", "67108864",
+     "bytes of request bodies being read or handled at once; the request that would pass it gets "
+     "503"},
+    {"server.hook_workers", "4",
+     "threads that answer webhook deliveries (/hooks/gitea) and nothing else"},
+    {"server.page_workers", "4",
+     "threads for every other route (dashboard, badges, API, stage logs); they cap the pages "
+     "rendered at once"},
     {"storage.data_dir", "data", "SQLite database, logs and generated files live here"},
-    {"storage.driver", "sqlite", "sqlite, or memory (nothing persisted; for benchmarks only)"},
-    {"storage.synchronous", "normal", "normal survives a crash of cc-ci; full also survives power loss"},
-    {"storage.delivery_retention", "30d", "webhook deliveries older than this are pruned (runs are kept); 0 keeps them forever"},
-    {"storage.log_retention", "90d", "stage logs and screenshots of runs that ended longer ago are removed (runs and levels are kept); 0 keeps them forever"},
+    {"storage.driver", "sqlite",
+     "sqlite, postgres (a server several hosts share; storage.url_file), or memory (nothing "
+     "persisted; for benchmarks only)"},
+    {"storage.url_file", "",
+     "postgres: file holding the libpq connection string (it holds a password: never in this "
+     "file); env CC_CI_DATABASE_URL takes precedence"},
+    {"storage.synchronous", "normal",
+     "normal survives a crash of cc-ci; full also survives power loss"},
+    {"storage.delivery_retention", "30d",
+     "webhook deliveries older than this are pruned (runs are kept); 0 keeps them forever"},
+    {"storage.log_retention", "90d",
+     "stage logs and screenshots of runs that ended longer ago are removed (runs and levels are "
+     "kept); 0 keeps them forever"},
     {"gitea.url", "", "base URL of the Gitea forge, e.g. https://git.coopcloud.tech"},
-    {"gitea.token_file", "", "file holding the bot's API token (env CC_CI_GITEA_TOKEN takes precedence)"},
-    {"gitea.webhook_secret_file", "", "one webhook secret per line (several for rotation); default <data_dir>/webhook-secret, generated if missing; env CC_CI_WEBHOOK_SECRET takes precedence"},
+    {"gitea.token_file", "",
+     "file holding the bot's API token (env CC_CI_GITEA_TOKEN takes precedence)"},
+    {"gitea.webhook_secret_file", "",
+     "one webhook secret per line (several for rotation); default <data_dir>/webhook-secret, "
+     "generated if missing; env CC_CI_WEBHOOK_SECRET takes precedence"},
     {"gitea.bot_login", "cc-ci", "the bot's own Gitea login; its comments are ignored"},
-    {"gitea.dry_run", "", "true: send nothing to Gitea, only log and show it; default true when no token is set"},
-    {"gitea.trusted_users", "", "comma-separated logins allowed to command without write permission"},
-    {"gitea.repos", "", "comma-separated owner/name repos the reconciler watches (plus those seen in deliveries)"},
-    {"gitea.reconcile_interval", "5m", "how often the reconciler looks for missed PRs and comments"},
+    {"gitea.dry_run", "",
+     "true: send nothing to Gitea, only log and show it; default true when no token is set"},
+    {"gitea.trusted_users", "",
+     "comma-separated logins allowed to command without write permission"},
+    {"gitea.repos", "",
+     "comma-separated owner/name repos the reconciler watches (plus those seen in deliveries)"},
+    {"gitea.reconcile_interval", "5m",
+     "how often the reconciler looks for missed PRs and comments"},
     {"gitea.pass_level", "1", "the commit status is success at or above this level"},
-    {"gitea.status_per_stage", "false", "true: a commit status per stage (cc-ci/install, cc-ci/upgrade, ...) beside cc-ci/recipe, so branch protection can require one"},
-    {"gitea.readme_prs", "true", "on a default-branch run whose measured README scores differ from the README, open (or update) one PR on branch cc-ci/readme-scores; false only reports them"},
+    {"gitea.status_per_stage", "false",
+     "true: a commit status per stage (cc-ci/install, cc-ci/upgrade, ...) beside cc-ci/recipe, so "
+     "branch protection can require one"},
+    {"gitea.readme_prs", "true",
+     "on a default-branch run whose measured README scores differ from the README, open (or "
+     "update) one PR on branch cc-ci/readme-scores; false only reports them"},
     {"runner.concurrency", "1", "runs tested at the same time"},
     {"runner.abra", "abra", "the abra executable (looked up on PATH)"},
     {"runner.docker", "docker", "the docker executable, used to read the deployed stack's labels"},
     {"runner.server", "default", "abra server apps are deployed to (default: the local swarm)"},
     {"runner.domain", "ci.localhost", "apps under test get <recipe>-<pr>-<run id>.<domain>"},
     {"runner.app_url", "https://{domain}{health_path}", "the URL probed until the app answers"},
-    {"runner.connect_to", "", "comma-separated HOST:PORT:CONNECT-HOST:CONNECT-PORT like curl --connect-to; ::127.0.0.1:443 reaches a local proxy without DNS"},
-    {"runner.verify_tls", "false", "check the app's TLS certificate (test deployments are usually self-signed)"},
-    {"runner.stage_timeout", "20m", "longest one abra command may take (overlays may raise it; heavy apps need up to 60m)"},
+    {"runner.connect_to", "",
+     "comma-separated HOST:PORT:CONNECT-HOST:CONNECT-PORT like curl --connect-to; ::127.0.0.1:443 "
+     "reaches a local proxy without DNS"},
+    {"runner.verify_tls", "false",
+     "check the app's TLS certificate (test deployments are usually self-signed)"},
+    {"runner.stage_timeout", "20m",
+     "longest one abra command may take (overlays may raise it; heavy apps need up to 60m)"},
     {"runner.ready_timeout", "10m", "longest the app may take to answer after a deploy"},
-    {"runner.overlay_dir", "", "per-recipe overlay INI files (<recipe>.ini); default <data_dir>/overlays"},
-    {"runner.approved_recipes", "", "comma-separated recipes whose own repo code (overlay recipe_checks) may run"},
+    {"runner.overlay_dir", "",
+     "per-recipe overlay INI files (<recipe>.ini); default <data_dir>/overlays"},
+    {"runner.approved_recipes", "",
+     "comma-separated recipes whose own repo code (overlay recipe_checks) may run"},
     {"runner.log_max_bytes", "10485760", "each stage log is cut at this size"},
     {"runner.screenshots", "true", "take a screenshot of each app in headless Chromium"},
-    {"runner.allowed_clone_urls", "", "comma-separated URL prefixes (or absolute local paths, for tests) runs may clone from besides gitea.url's scheme and host; a local path or file:// prefix lets git use its file protocol"},
-    {"runner.pass_env", "", "comma-separated names of cc-ci's environment variables every command also gets (NAME_* matches a prefix); commands get only PATH, HOME, locale, TERM, TZ, TMPDIR, SSH_AUTH_SOCK, DOCKER_* and proxy settings otherwise, and never CC_CI_*"},
-    {"levels.maintained_months", "6", "rung 8 (maintained): the recipe's newest release is at most this many months old"},
+    {"runner.allowed_clone_urls", "",
+     "comma-separated URL prefixes (or absolute local paths, for tests) runs may clone from "
+     "besides gitea.url's scheme and host; a local path or file:// prefix lets git use its file "
+     "protocol"},
+    {"runner.pass_env", "",
+     "comma-separated names of cc-ci's environment variables every command also gets (NAME_* "
+     "matches a prefix); commands get only PATH, HOME, locale, TERM, TZ, TMPDIR, SSH_AUTH_SOCK, "
+     "DOCKER_* and proxy settings otherwise, and never CC_CI_*"},
+    {"levels.maintained_months", "6",
+     "rung 8 (maintained): the recipe's newest release is at most this many months old"},
     {"log.level", "info", "debug, info, warn or error"},
 };
 
@@ -93,17 +138,26 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
     }
     return "";
   };
-  if (key == "server.listen") c->listen = v;
-  else if (key == "server.public_url") c->public_url = v;
-  else if (key == "server.max_connections") return int_in(&c->max_connections, 4, 100000);
+  if (key == "server.listen")
+    c->listen = v;
+  else if (key == "server.public_url")
+    c->public_url = v;
+  else if (key == "server.max_connections")
+    return int_in(&c->max_connections, 4, 100000);
   else if (key == "server.max_connections_per_peer") {
     return int_in(&c->max_connections_per_peer, 0, 100000);
-  } else if (key == "server.max_queued") return int_in(&c->max_queued, 1, 100000);
-  else if (key == "server.keepalive_timeout") return duration(&c->keepalive_timeout_s);
-  else if (key == "server.request_timeout") return duration(&c->request_timeout_s);
-  else if (key == "server.write_timeout") return duration(&c->write_timeout_s);
-  else if (key == "server.hook_workers") return int_in(&c->hook_workers, 1, 256);
-  else if (key == "server.page_workers") return int_in(&c->page_workers, 1, 256);
+  } else if (key == "server.max_queued")
+    return int_in(&c->max_queued, 1, 100000);
+  else if (key == "server.keepalive_timeout")
+    return duration(&c->keepalive_timeout_s);
+  else if (key == "server.request_timeout")
+    return duration(&c->request_timeout_s);
+  else if (key == "server.write_timeout")
+    return duration(&c->write_timeout_s);
+  else if (key == "server.hook_workers")
+    return int_in(&c->hook_workers, 1, 256);
+  else if (key == "server.page_workers")
+    return int_in(&c->page_workers, 1, 256);
   else if (key == "server.max_body_bytes") {
     int64_t n;
     if (!ParseInt64(v, &n) || n < 1024 || n > (64 << 20)) {
@@ -116,15 +170,26 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
       return "must be a byte count between 1048576 and 68719476736";
     }
     c->max_request_memory = n;
-  } else if (key == "storage.data_dir") c->data_dir = v;
-  else if (key == "storage.driver") c->driver = v;
-  else if (key == "storage.synchronous") c->synchronous = v;
-  else if (key == "storage.delivery_retention") return duration(&c->delivery_retention_s);
-  else if (key == "storage.log_retention") return duration(&c->log_retention_s);
-  else if (key == "gitea.url") c->gitea_url = v;
-  else if (key == "gitea.token_file") c->token_file = v;
-  else if (key == "gitea.webhook_secret_file") c->webhook_secret_file = v;
-  else if (key == "gitea.bot_login") c->bot_login = v;
+  } else if (key == "storage.data_dir")
+    c->data_dir = v;
+  else if (key == "storage.driver")
+    c->driver = v;
+  else if (key == "storage.url_file")
+    c->database_url_file = v;
+  else if (key == "storage.synchronous")
+    c->synchronous = v;
+  else if (key == "storage.delivery_retention")
+    return duration(&c->delivery_retention_s);
+  else if (key == "storage.log_retention")
+    return duration(&c->log_retention_s);
+  else if (key == "gitea.url")
+    c->gitea_url = v;
+  else if (key == "gitea.token_file")
+    c->token_file = v;
+  else if (key == "gitea.webhook_secret_file")
+    c->webhook_secret_file = v;
+  else if (key == "gitea.bot_login")
+    c->bot_login = v;
   else if (key == "gitea.dry_run") {
     if (v.empty()) {
       c->dry_run.reset();
@@ -133,31 +198,46 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
     bool b;
     if (!ParseBool(v, &b)) return "not a boolean (true or false): '" + v + "'";
     c->dry_run = b;
-  } else if (key == "gitea.trusted_users") c->trusted_users = SplitList(v, ",");
-  else if (key == "gitea.repos") c->repos = SplitList(v, ",");
-  else if (key == "gitea.reconcile_interval") return duration(&c->reconcile_interval_s);
-  else if (key == "gitea.pass_level") return int_in(&c->pass_level, 0, 8);
+  } else if (key == "gitea.trusted_users")
+    c->trusted_users = SplitList(v, ",");
+  else if (key == "gitea.repos")
+    c->repos = SplitList(v, ",");
+  else if (key == "gitea.reconcile_interval")
+    return duration(&c->reconcile_interval_s);
+  else if (key == "gitea.pass_level")
+    return int_in(&c->pass_level, 0, 8);
   else if (key == "gitea.status_per_stage") {
     if (!ParseBool(v, &c->status_per_stage)) return "not a boolean (true or false): '" + v + "'";
-  }
-  else if (key == "gitea.readme_prs") {
+  } else if (key == "gitea.readme_prs") {
     if (!ParseBool(v, &c->readme_prs)) return "not a boolean (true or false): '" + v + "'";
-  }
-  else if (key == "runner.concurrency") return int_in(&c->runner_concurrency, 1, 64);
-  else if (key == "runner.abra") c->runner_abra = v;
-  else if (key == "runner.docker") c->runner_docker = v;
-  else if (key == "runner.server") c->runner_server = v;
-  else if (key == "runner.domain") c->runner_domain = v;
-  else if (key == "runner.app_url") c->runner_app_url = v;
-  else if (key == "runner.connect_to") c->runner_connect_to = SplitList(v, ",");
+  } else if (key == "runner.concurrency")
+    return int_in(&c->runner_concurrency, 1, 64);
+  else if (key == "runner.abra")
+    c->runner_abra = v;
+  else if (key == "runner.docker")
+    c->runner_docker = v;
+  else if (key == "runner.server")
+    c->runner_server = v;
+  else if (key == "runner.domain")
+    c->runner_domain = v;
+  else if (key == "runner.app_url")
+    c->runner_app_url = v;
+  else if (key == "runner.connect_to")
+    c->runner_connect_to = SplitList(v, ",");
   else if (key == "runner.verify_tls") {
     if (!ParseBool(v, &c->runner_verify_tls)) return "not a boolean (true or false): '" + v + "'";
-  } else if (key == "runner.stage_timeout") return duration(&c->runner_stage_timeout_s);
-  else if (key == "runner.ready_timeout") return duration(&c->runner_ready_timeout_s);
-  else if (key == "runner.overlay_dir") c->runner_overlay_dir = v;
-  else if (key == "runner.approved_recipes") c->runner_approved_recipes = SplitList(v, ",");
-  else if (key == "runner.allowed_clone_urls") c->runner_allowed_clone_urls = SplitList(v, ",");
-  else if (key == "runner.pass_env") c->runner_pass_env = SplitList(v, ",");
+  } else if (key == "runner.stage_timeout")
+    return duration(&c->runner_stage_timeout_s);
+  else if (key == "runner.ready_timeout")
+    return duration(&c->runner_ready_timeout_s);
+  else if (key == "runner.overlay_dir")
+    c->runner_overlay_dir = v;
+  else if (key == "runner.approved_recipes")
+    c->runner_approved_recipes = SplitList(v, ",");
+  else if (key == "runner.allowed_clone_urls")
+    c->runner_allowed_clone_urls = SplitList(v, ",");
+  else if (key == "runner.pass_env")
+    c->runner_pass_env = SplitList(v, ",");
   else if (key == "runner.log_max_bytes") {
     int64_t n;
     if (!ParseInt64(v, &n) || n < 4096 || n > (1LL << 32)) {
@@ -166,10 +246,12 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
     c->runner_log_max_bytes = n;
   } else if (key == "runner.screenshots") {
     if (!ParseBool(v, &c->runner_screenshots)) return "not a boolean (true or false): '" + v + "'";
-  }
-  else if (key == "levels.maintained_months") return int_in(&c->maintained_months, 1, 120);
-  else if (key == "log.level") c->log_level = v;
-  else return "unknown key";
+  } else if (key == "levels.maintained_months")
+    return int_in(&c->maintained_months, 1, 120);
+  else if (key == "log.level")
+    c->log_level = v;
+  else
+    return "unknown key";
   return "";
 }
 
@@ -222,8 +304,13 @@ Status Config::Validate() const {
     return bad("server.max_request_memory", "must be at least server.max_body_bytes");
   }
   if (data_dir.empty()) return bad("storage.data_dir", "must not be empty");
-  if (driver != "sqlite" && driver != "memory") {
-    return bad("storage.driver", "must be sqlite or memory, got '" + driver + "'");
+  if (driver != "sqlite" && driver != "memory" && driver != "postgres") {
+    return bad("storage.driver", "must be sqlite, postgres or memory, got '" + driver + "'");
+  }
+  if (driver == "postgres" && database_url.empty() && database_url_file.empty()) {
+    return bad(
+        "storage.url_file",
+        "driver postgres needs a connection string (storage.url_file or CC_CI_DATABASE_URL)");
   }
   if (synchronous != "normal" && synchronous != "full") {
     return bad("storage.synchronous", "must be normal or full, got '" + synchronous + "'");
@@ -265,13 +352,13 @@ Status Config::Validate() const {
     bool covers_private = !name.empty() && name.back() == '*' &&
                           std::string("CC_CI_").rfind(name.substr(0, name.size() - 1), 0) == 0;
     if (IsPrivateEnvName(name) || covers_private) {
-      return bad("runner.pass_env", "'" + name + "' names cc-ci's own CC_CI_* variables, which no command gets");
+      return bad("runner.pass_env",
+                 "'" + name + "' names cc-ci's own CC_CI_* variables, which no command gets");
     }
   }
   if (runner_stage_timeout_s < 1) return bad("runner.stage_timeout", "must be at least 1s");
   if (runner_ready_timeout_s < 1) return bad("runner.ready_timeout", "must be at least 1s");
-  if (log_level != "debug" && log_level != "info" && log_level != "warn" &&
-      log_level != "error") {
+  if (log_level != "debug" && log_level != "info" && log_level != "warn" && log_level != "error") {
     return bad("log.level", "must be debug, info, warn or error");
   }
   return Status::Ok();
@@ -285,6 +372,7 @@ Result<Config> LoadConfig(const std::optional<std::string>& path) {
     CCCI_RETURN_IF_ERROR(ApplyIni(*text, *path, &config));
   }
   if (const char* t = getenv("CC_CI_GITEA_TOKEN"); t && *t) config.gitea_token = Trim(t);
+  if (const char* u = getenv("CC_CI_DATABASE_URL"); u && *u) config.database_url = Trim(u);
   if (const char* s = getenv("CC_CI_WEBHOOK_SECRET"); s && *s) {
     config.webhook_secrets = SplitList(s, ",\n");
     config.webhook_secret_source = "env CC_CI_WEBHOOK_SECRET";
@@ -305,8 +393,20 @@ Status LoadToken(Config* config) {
   return Status::Ok();
 }
 
+Status LoadDatabaseUrl(Config* config) {
+  if (config->driver != "postgres" || !config->database_url.empty()) return Status::Ok();
+  auto u = ReadFile(config->database_url_file);
+  if (!u.ok()) return InvalidArgument("storage.url_file: cannot read " + u.status().message());
+  config->database_url = Trim(*u);
+  if (config->database_url.empty()) {
+    return InvalidArgument("storage.url_file: " + config->database_url_file + " is empty");
+  }
+  return Status::Ok();
+}
+
 Status LoadSecrets(Config* config) {
   CCCI_RETURN_IF_ERROR(LoadToken(config));
+  CCCI_RETURN_IF_ERROR(LoadDatabaseUrl(config));
   if (!config->webhook_secrets.empty()) return Status::Ok();
   std::string path = config->webhook_secret_file;
   bool explicit_file = !path.empty();

@@ -31,41 +31,43 @@ struct Config {
 
   // [storage]
   std::string data_dir = "data";
-  std::string driver = "sqlite";       // sqlite | memory (no persistence; benchmarks only)
-  std::string synchronous = "normal";  // normal (survives a crash of cc-ci) | full (power loss)
+  std::string driver = "sqlite";          // sqlite | postgres | memory (no persistence; benchmarks)
+  std::string database_url_file;          // postgres: file holding the libpq connection string
+  std::string synchronous = "normal";     // normal (survives a crash of cc-ci) | full (power loss)
   int delivery_retention_s = 30 * 86400;  // older deliveries are pruned; 0 keeps them
-  int log_retention_s = 90 * 86400;  // stage logs/screenshots of runs ended before are removed; 0 keeps them
+  int log_retention_s =
+      90 * 86400;  // stage logs/screenshots of runs ended before are removed; 0 keeps them
 
   // [gitea]
-  std::string gitea_url;                  // e.g. https://git.coopcloud.tech
-  std::string token_file;                 // file holding the API token (env CC_CI_GITEA_TOKEN wins)
-  std::string webhook_secret_file;        // one secret per line; default <data_dir>/webhook-secret
-  std::string bot_login = "cc-ci";        // the bot's own Gitea login; its comments are ignored
-  std::optional<bool> dry_run;            // default: true when no token is configured
-  std::vector<std::string> trusted_users; // logins allowed to command without write permission
-  std::vector<std::string> repos;         // watched repos (owner/name) for the reconciler
+  std::string gitea_url;            // e.g. https://git.coopcloud.tech
+  std::string token_file;           // file holding the API token (env CC_CI_GITEA_TOKEN wins)
+  std::string webhook_secret_file;  // one secret per line; default <data_dir>/webhook-secret
+  std::string bot_login = "cc-ci";  // the bot's own Gitea login; its comments are ignored
+  std::optional<bool> dry_run;      // default: true when no token is configured
+  std::vector<std::string> trusted_users;  // logins allowed to command without write permission
+  std::vector<std::string> repos;          // watched repos (owner/name) for the reconciler
   int reconcile_interval_s = 300;
-  int pass_level = 1;                     // commit status is success at or above this level
-  bool status_per_stage = false;          // a cc-ci/<stage> commit status per stage too
-  bool readme_prs = true;                 // open/update the README scores PR (else only report)
+  int pass_level = 1;             // commit status is success at or above this level
+  bool status_per_stage = false;  // a cc-ci/<stage> commit status per stage too
+  bool readme_prs = true;         // open/update the README scores PR (else only report)
 
   // [runner]
-  int runner_concurrency = 1;                 // runs at a time
-  std::string runner_abra = "abra";           // the abra executable (PATH lookup)
-  std::string runner_docker = "docker";       // reads the deployed stack's labels
-  std::string runner_server = "default";      // abra server the apps are deployed to
-  std::string runner_domain = "ci.localhost"; // apps get <recipe>-<pr>-<run>.<domain>
+  int runner_concurrency = 1;                  // runs at a time
+  std::string runner_abra = "abra";            // the abra executable (PATH lookup)
+  std::string runner_docker = "docker";        // reads the deployed stack's labels
+  std::string runner_server = "default";       // abra server the apps are deployed to
+  std::string runner_domain = "ci.localhost";  // apps get <recipe>-<pr>-<run>.<domain>
   std::string runner_app_url = "https://{domain}{health_path}";
-  std::vector<std::string> runner_connect_to; // like curl --connect-to, e.g. ::127.0.0.1:443
+  std::vector<std::string> runner_connect_to;  // like curl --connect-to, e.g. ::127.0.0.1:443
   bool runner_verify_tls = false;
   int runner_stage_timeout_s = 20 * 60;
   int runner_ready_timeout_s = 10 * 60;
-  std::string runner_overlay_dir;             // default <data_dir>/overlays
+  std::string runner_overlay_dir;  // default <data_dir>/overlays
   std::vector<std::string> runner_approved_recipes;
   int64_t runner_log_max_bytes = 10 << 20;
-  bool runner_screenshots = true;             // headless Chromium screenshot of each app
+  bool runner_screenshots = true;                      // headless Chromium screenshot of each app
   std::vector<std::string> runner_allowed_clone_urls;  // besides gitea.url's scheme and host
-  std::vector<std::string> runner_pass_env;   // env names commands also get (never CC_CI_*)
+  std::vector<std::string> runner_pass_env;  // env names commands also get (never CC_CI_*)
 
   // [levels]
   int maintained_months = 6;  // rung 8: the newest release at most this old
@@ -76,6 +78,7 @@ struct Config {
   // Loaded secrets: never printed, never taken from argv.
   std::vector<std::string> webhook_secrets;
   std::string gitea_token;
+  std::string database_url;  // postgres: from CC_CI_DATABASE_URL, else storage.url_file
   // Where the webhook secrets came from (a path or "env CC_CI_WEBHOOK_SECRET"), for the log.
   std::string webhook_secret_source;
 

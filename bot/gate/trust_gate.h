@@ -40,7 +40,7 @@ class TrustGate : public RunGate {
     std::chrono::seconds cache_ttl{300};     // how long a permission answer is reused
     Clock* clock = RealClock();
   };
-  // `approvals` (the SqliteStore) and `forge` must outlive the gate. `forge` may be null
+  // `approvals` (the SqlStore) and `forge` must outlive the gate. `forge` may be null
   // (dry-run without a token): then only the allowlist, approvals and retests admit.
   TrustGate(ApprovalStore* approvals, ForgeClient* forge, Options options);
 

@@ -5,7 +5,7 @@
 
 #include "bot/forge/outbox_store.h"
 #include "bot/store/history_store.h"
-#include "bot/store/store.h"
+#include "bot/store/records.h"
 
 namespace ccci {
 

@@ -12,7 +12,7 @@
 #include "bot/http/query_string.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
-#include "bot/store/store.h"
+#include "bot/store/run_reader.h"
 #include "domain/routes.h"
 
 namespace ccci {
@@ -88,8 +88,8 @@ HttpResponse HandleRun(const HttpServices* s, const std::string& id_text) {
   int64_t id;
   auto run = ParseDecimal(id_text, &id) ? s->store->GetRun(id)
                                         : Result<Run>(NotFound("no run " + id_text));
-  auto stages = run.ok() ? s->store->ListStages(run->id)
-                         : Result<std::vector<StageRecord>>(run.status());
+  auto stages =
+      run.ok() ? s->store->ListStages(run->id) : Result<std::vector<StageRecord>>(run.status());
   if (!stages.ok()) return JsonError(stages.status());
   return Json(200, RunDetailToJson(*run, *stages, !s->data_dir.empty()));
 }

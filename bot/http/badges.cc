@@ -32,7 +32,7 @@ bool IsActive(const std::string& state) {
   return state == kRunQueued || state == kRunWaiting || state == kRunRunning;
 }
 
-std::optional<Run> Newest(Store* store, const std::string& repo, int64_t pr,
+std::optional<Run> Newest(RunReader* store, const std::string& repo, int64_t pr,
                           const std::string& state) {
   RunQuery q;
   q.repo = repo;
@@ -79,7 +79,7 @@ HttpResponse Cached(const HttpRequest& req, std::string body, std::string type, 
 }
 
 // A badge of a run (run_id > 0) or of the newest run of repo/pr.
-HttpResponse ServeBadge(const HttpRequest& req, Store* store, Format format,
+HttpResponse ServeBadge(const HttpRequest& req, RunReader* store, Format format,
                         const std::string& repo, int64_t pr, int64_t run_id) {
   BadgeAnswer a;
   if (run_id > 0) {
@@ -108,7 +108,7 @@ std::string ScreenshotPath(const std::string& data_dir, int64_t run_id) {
 
 // The run's summary card; a run not finished yet gets a card that says so, cached briefly,
 // so a PR comment can link it at queue time.
-HttpResponse ServeCard(const HttpRequest& req, Store* store, int64_t run_id,
+HttpResponse ServeCard(const HttpRequest& req, RunReader* store, int64_t run_id,
                        const std::string& data_dir, HistoryStore* history) {
   auto run = store->GetRun(run_id);
   if (!run.ok()) return TextResponse(404, "no run " + std::to_string(run_id));
@@ -132,7 +132,7 @@ HttpResponse ServeCard(const HttpRequest& req, Store* store, int64_t run_id,
 }
 
 // The app's screenshot taken during the run; a placeholder until there is one.
-HttpResponse ServeScreenshot(const HttpRequest& req, Store* store, int64_t run_id,
+HttpResponse ServeScreenshot(const HttpRequest& req, RunReader* store, int64_t run_id,
                              const std::string& data_dir) {
   auto run = store->GetRun(run_id);
   if (!run.ok()) return TextResponse(404, "no run " + std::to_string(run_id));
@@ -191,7 +191,7 @@ BadgeAnswer BadgeForRun(const Run& run) {
   return a;
 }
 
-BadgeAnswer BadgeForLatest(Store* store, const std::string& repo, int64_t pr) {
+BadgeAnswer BadgeForLatest(RunReader* store, const std::string& repo, int64_t pr) {
   std::optional<Run> finished = Newest(store, repo, pr, kRunFinished);
   std::optional<Run> error = Newest(store, repo, pr, kRunError);
   std::optional<Run> best = finished;
@@ -208,7 +208,7 @@ BadgeAnswer BadgeForLatest(Store* store, const std::string& repo, int64_t pr) {
   return a;
 }
 
-Route MatchBadgeRoute(std::string_view route_path, Store* store, const std::string& data_dir,
+Route MatchBadgeRoute(std::string_view route_path, RunReader* store, const std::string& data_dir,
                       HistoryStore* history) {
   std::string path(route_path);
   Format f;

@@ -10,7 +10,7 @@
 
 #include "bot/http/route.h"
 #include "bot/store/history_store.h"
-#include "bot/store/store.h"
+#include "bot/store/run_reader.h"
 #include "renderer/badge.h"
 
 namespace ccci {
@@ -24,13 +24,13 @@ struct BadgeAnswer {
 BadgeAnswer BadgeForRun(const Run& run);
 // The badge of the newest finished run matching repo/pr (pr 0: the default branch); while
 // there is none, the newest run's state; "unknown" (grey) for a repo never seen.
-BadgeAnswer BadgeForLatest(Store* store, const std::string& repo, int64_t pr);
+BadgeAnswer BadgeForLatest(RunReader* store, const std::string& repo, int64_t pr);
 
 // The route for `path` if it is a badge, card or screenshot, else none. Cards and
 // screenshots read <data_dir>/runs/<id>/screenshot.png (empty data_dir: none). Cards and the
 // history badge draw the level history from `history` (null: cards without it, and an empty
 // history badge).
-Route MatchBadgeRoute(std::string_view path, Store* store, const std::string& data_dir,
+Route MatchBadgeRoute(std::string_view path, RunReader* store, const std::string& data_dir,
                       HistoryStore* history = nullptr);
 
 }  // namespace ccci

@@ -6,7 +6,7 @@
 #include "bot/report/level_history.h"
 #include "bot/runner/suite_level.h"
 #include "bot/store/history_store.h"
-#include "bot/store/store.h"
+#include "bot/store/run_reader.h"
 #include "domain/routes.h"
 #include "renderer/pages.h"
 
@@ -54,7 +54,7 @@ std::vector<render::StageView> StageViews(const std::vector<StageRecord>& record
 enum class Page { kList, kRun, kRecipe, kBadges, kStyle, kScript };
 
 struct PageContext {
-  Store* store;
+  RunReader* store;
   std::string public_url;
   std::string forge_url;
   std::string version;
@@ -103,8 +103,8 @@ HttpResponse ServeRun(const std::string& id, const PageContext& c) {
   if (!run.ok()) return PlainPage(404, "no run " + id);
   auto stages = c.store->ListStages(run->id);
   if (!stages.ok()) return PlainPage(503, "store unavailable");
-  return Html(200,
-              render::RenderRunPage(ToView(*run, c.forge_url), StageViews(*stages, c.logs_kept), c.version));
+  return Html(200, render::RenderRunPage(ToView(*run, c.forge_url),
+                                         StageViews(*stages, c.logs_kept), c.version));
 }
 
 render::RecipeHistoryView RecipeHistory(const std::string& repo, const PageContext& c) {
@@ -167,9 +167,9 @@ bool ValidRepo(const std::string& repo) {
              std::string::npos;
 }
 
-Route MatchDashboardRoute(std::string_view route_path, Store* store, const std::string& public_url,
-                          const std::string& forge_url, const std::string& version,
-                          bool logs_kept, HistoryStore* history) {
+Route MatchDashboardRoute(std::string_view route_path, RunReader* store,
+                          const std::string& public_url, const std::string& forge_url,
+                          const std::string& version, bool logs_kept, HistoryStore* history) {
   std::string path(route_path);
   auto make = [&](Page p, std::string arg) -> Route {
     return {"dashboard",

@@ -12,7 +12,7 @@
 namespace ccci {
 
 class HistoryStore;
-class Store;
+class RunReader;
 
 // The policy of every dashboard page: scripts only from /assets, no inline script or style.
 inline constexpr const char* kDashboardCsp =
@@ -27,8 +27,8 @@ bool ValidRepo(const std::string& repo);
 // run pages link PRs, commits and branches; `logs_kept` says whether stage logs are served (the
 // run page links them); `history` draws the recipe page's level chart and flaky rates (null:
 // none).
-Route MatchDashboardRoute(std::string_view path, Store* store, const std::string& public_url,
-                          const std::string& forge_url, const std::string& version,
-                          bool logs_kept, HistoryStore* history = nullptr);
+Route MatchDashboardRoute(std::string_view path, RunReader* store, const std::string& public_url,
+                          const std::string& forge_url, const std::string& version, bool logs_kept,
+                          HistoryStore* history = nullptr);
 
 }  // namespace ccci

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "bot/http/query_string.h"
-#include "bot/store/store.h"
+#include "bot/store/run_reader.h"
 
 namespace ccci {
 namespace {

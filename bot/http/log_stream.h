@@ -22,7 +22,7 @@
 
 namespace ccci {
 
-class Store;
+class RunReader;
 
 // Most live log streams served at once; more get 503. A stream holds no thread: the front
 // pulls it every poll_interval on a page worker.
@@ -55,7 +55,7 @@ class LogStreams {
 
 // What one stream tails.
 struct LogStreamTarget {
-  Store* store = nullptr;
+  RunReader* store = nullptr;
   int64_t run_id = 0;
   std::string stage;
   std::string file;  // absolute path of the log

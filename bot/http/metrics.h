@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "bot/store/store.h"
+#include "bot/store/records.h"
 
 namespace ccci {
 

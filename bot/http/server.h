@@ -15,7 +15,7 @@ class Front;
 class Intake;
 class Metrics;
 class Router;
-class Store;
+class RunReader;
 class OutboxStore;
 class HistoryStore;
 
@@ -37,7 +37,7 @@ struct HttpServerOptions {
 // What the handlers use. Everything must outlive the server.
 struct HttpServices {
   Intake* intake = nullptr;
-  Store* store = nullptr;
+  RunReader* store = nullptr;  // runs and stages
   Metrics* metrics = nullptr;
   std::string version;
   std::string public_url;         // base of absolute links (badge URLs to copy)

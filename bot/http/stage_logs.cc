@@ -9,7 +9,7 @@
 #include "bot/http/query_string.h"
 #include "bot/http/server.h"
 #include "bot/runner/suite_level.h"
-#include "bot/store/store.h"
+#include "bot/store/run_reader.h"
 #include "domain/routes.h"
 #include "renderer/log_html.h"
 #include "renderer/pages.h"

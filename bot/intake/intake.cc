@@ -158,7 +158,7 @@ Work PlanWork(const GiteaEvent& event, const std::string& bot_login) {
   return PlanPush(std::get<PushEvent>(event));
 }
 
-Intake::Intake(Store* store, Options options)
+Intake::Intake(DeliveryStore* store, Options options)
     : store_(store), options_(std::move(options)), verifier_(options_.secrets) {}
 
 IntakeResponse Intake::Handle(const WebhookRequest& req) const {

@@ -12,7 +12,7 @@
 #include "base/clock.h"
 #include "bot/intake/gitea_event.h"
 #include "bot/intake/signature.h"
-#include "bot/store/store.h"
+#include "bot/store/delivery_store.h"
 
 namespace ccci {
 
@@ -62,12 +62,12 @@ class Intake {
     bool check_doubts_with_forge = false;
   };
   // `store` must outlive the Intake. Thread-safe.
-  Intake(Store* store, Options options);
+  Intake(DeliveryStore* store, Options options);
 
   IntakeResponse Handle(const WebhookRequest& request) const;
 
  private:
-  Store* store_;
+  DeliveryStore* store_;
   Options options_;
   SignatureVerifier verifier_;
 };

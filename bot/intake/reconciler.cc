@@ -23,8 +23,10 @@ Delivery Synthetic(std::string id, const std::string& repo, int64_t pr, int64_t 
 
 }  // namespace
 
-Reconciler::Reconciler(Store* store, ForgeClient* forge, Options options, PrCheckStore* checks)
-    : store_(store),
+Reconciler::Reconciler(DeliveryStore* deliveries, RunReader* runs, ForgeClient* forge,
+                       Options options, PrCheckStore* checks)
+    : deliveries_(deliveries),
+      runs_(runs),
       forge_(forge),
       options_(std::move(options)),
       checks_(checks),
@@ -35,7 +37,7 @@ std::vector<std::string> Reconciler::Repos() {
   std::set<std::string> repos(options_.repos.begin(), options_.repos.end());
   RunQuery q;
   q.limit = 500;
-  auto page = store_->ListRuns(q);
+  auto page = runs_->ListRuns(q);
   if (page.ok()) {
     for (const Run& r : page->runs) repos.insert(r.repo);
   }
@@ -71,13 +73,13 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
       q.repo = repo;
       q.pr = p.number;
       q.limit = 50;
-      auto runs = store_->ListRuns(q);
+      auto runs = runs_->ListRuns(q);
       bool seen = false;
       if (runs.ok()) {
         for (const Run& r : runs->runs) seen |= r.head_sha == p.head_sha;
       }
       if (seen) continue;
-      auto out = store_->RecordDelivery(d, w);
+      auto out = deliveries_->RecordDelivery(d, w);
       if (out.ok() && !out->duplicate && !out->coalesced) {
         ++pass.runs_queued;
         LogInfo("reconcile.run_queued", {{"repo", repo}, {"pr", p.number}, {"run", out->run_id}});
@@ -100,7 +102,7 @@ Reconciler::Pass Reconciler::ReconcileOnce() {
       Work w;
       w.kind = Work::Kind::kCommand;
       w.command = CommandRequest{repo, c.issue_number, c.id, c.author, c.body, std::nullopt};
-      auto out = store_->RecordDelivery(d, w);
+      auto out = deliveries_->RecordDelivery(d, w);
       if (out.ok() && !out->duplicate && out->command_id) {
         ++pass.commands_added;
         LogInfo("reconcile.command_added",
@@ -136,7 +138,7 @@ int Reconciler::CheckDoubts() {
       Work w = c.work;
       w.freshness->verified = true;
       if (!run) w.cancel_reason = pull->merged ? "pull request merged" : "pull request closed";
-      auto out = store_->RecordDelivery(d, w);
+      auto out = deliveries_->RecordDelivery(d, w);
       if (!out.ok()) continue;  // asked again next time
     }
     LogInfo(agrees ? "check.confirmed" : "check.refuted", {{"repo", c.repo},
@@ -159,7 +161,7 @@ void Reconciler::CancelClosed(const std::string& repo, const std::vector<ForgePu
     q.repo = repo;
     q.state = state;
     q.limit = 500;
-    auto runs = store_->ListRuns(q);
+    auto runs = runs_->ListRuns(q);
     if (!runs.ok()) continue;
     for (const Run& r : runs->runs) {
       if (r.pr <= 0 || open_numbers.count(r.pr)) continue;
@@ -186,7 +188,7 @@ void Reconciler::CancelClosed(const std::string& repo, const std::vector<ForgePu
     w.cancel_repo = repo;
     w.cancel_pr = pr;
     w.cancel_reason = pull->merged ? "pull request merged" : "pull request closed";
-    auto out = store_->RecordDelivery(d, w);
+    auto out = deliveries_->RecordDelivery(d, w);
     if (out.ok() && !out->duplicate) {
       ++pass->closes_seen;
       LogInfo("reconcile.closed", {{"repo", repo}, {"pr", pr}, {"reason", w.cancel_reason}});

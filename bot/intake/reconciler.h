@@ -17,8 +17,9 @@
 #include "base/clock.h"
 #include "base/periodic_worker.h"
 #include "bot/forge/forge_client.h"
+#include "bot/store/delivery_store.h"
 #include "bot/store/pr_check_store.h"
-#include "bot/store/store.h"
+#include "bot/store/run_reader.h"
 
 namespace ccci {
 
@@ -32,7 +33,8 @@ class Reconciler {
     Clock* clock = RealClock();
   };
   // `checks` may be null (then no doubtful delivery is ever kept for it).
-  Reconciler(Store* store, ForgeClient* forge, Options options, PrCheckStore* checks = nullptr);
+  Reconciler(DeliveryStore* deliveries, RunReader* runs, ForgeClient* forge, Options options,
+             PrCheckStore* checks = nullptr);
 
   struct Pass {
     int runs_queued = 0;
@@ -61,7 +63,8 @@ class Reconciler {
   void CancelClosed(const std::string& repo, const std::vector<ForgePull>& open, int64_t now,
                     Pass* pass);
 
-  Store* store_;
+  DeliveryStore* deliveries_;
+  RunReader* runs_;
   ForgeClient* forge_;
   Options options_;
   PrCheckStore* checks_;

@@ -14,7 +14,7 @@
 
 namespace ccci {
 
-Reporter::Reporter(Store* runs, OutboxStore* outbox_store, Outbox* outbox, Options options)
+Reporter::Reporter(RunReader* runs, OutboxStore* outbox_store, Outbox* outbox, Options options)
     : runs_(runs), outbox_store_(outbox_store), outbox_(outbox), options_(std::move(options)) {
   while (!options_.public_url.empty() && options_.public_url.back() == '/') {
     options_.public_url.pop_back();
@@ -27,8 +27,9 @@ CommitStatusRequest Reporter::StatusFor(const Run& run) const {
   s.target_url = options_.public_url + routes::Run(run.id);
   if (run.state == kRunQueued || run.state == kRunWaiting || run.state == kRunRunning) {
     s.state = "pending";
-    s.description = run.state == kRunWaiting ? "waiting for a trusted !cc-ci ok-to-test"
-                                             : "cc-ci run " + std::to_string(run.id) + " " + run.state;
+    s.description = run.state == kRunWaiting
+                        ? "waiting for a trusted !cc-ci ok-to-test"
+                        : "cc-ci run " + std::to_string(run.id) + " " + run.state;
   } else if (run.state == kRunFinished && run.level) {
     s.state = *run.level >= options_.pass_level ? "success" : "failure";
     s.description = "level " + std::to_string(*run.level);
@@ -67,7 +68,8 @@ Status Reporter::RunChanged(const Run& run, const std::string& stage) {
     }
   }
   if (run.pr > 0 && run.state != kRunSuperseded) {
-    messages.push_back(Outbox::StickyMessage(run.repo, run.pr, StickyBody(run, stage.empty() ? run.stage : stage)));
+    messages.push_back(Outbox::StickyMessage(run.repo, run.pr,
+                                             StickyBody(run, stage.empty() ? run.stage : stage)));
   }
   if (run.pr == 0) {
     if (auto scores = ReadmeScores(run); scores && !scores->differences.empty()) {
@@ -76,9 +78,10 @@ Status Reporter::RunChanged(const Run& run, const std::string& stage) {
         ReadmePrRequest pr{run.base_ref, scores->measured, run.head_sha, run_url};
         messages.push_back(Outbox::ReadmeMessage(run.repo, ReadmePrPayload(pr)));
       } else {
-        LogInfo("report.readme_scores_differ",
-                {{"repo", run.repo}, {"run", run.id}, {"scores", scores->differences.size()},
-                 {"url", run_url}});
+        LogInfo("report.readme_scores_differ", {{"repo", run.repo},
+                                                {"run", run.id},
+                                                {"scores", scores->differences.size()},
+                                                {"url", run_url}});
       }
     }
   }
@@ -113,7 +116,8 @@ std::optional<runner::ScoresReport> Reporter::ReadmeScores(const Run& run) const
   text << in.rdbuf();
   auto report = runner::ParseScoresReport(text.str());
   if (!report.ok()) {
-    LogWarn("report.readme_scores_unreadable", {{"run", run.id}, {"reason", report.status().message()}});
+    LogWarn("report.readme_scores_unreadable",
+            {{"run", run.id}, {"reason", report.status().message()}});
     return std::nullopt;
   }
   return *report;
@@ -135,7 +139,8 @@ std::string Reporter::StickyBody(const Run& run, const std::string& stage) const
   std::optional<int64_t> base;
   if (run.level && run.state == kRunFinished) base = DefaultBranchLevel(runs_, run);
   if (base) {
-    std::string where = " on " + (run.base_ref.empty() ? std::string("the default branch") : run.base_ref);
+    std::string where =
+        " on " + (run.base_ref.empty() ? std::string("the default branch") : run.base_ref);
     int64_t now = *run.level;
     v.level_change = now > *base   ? "up from " + std::to_string(*base) + where
                      : now < *base ? "down from " + std::to_string(*base) + where
@@ -169,7 +174,8 @@ std::string Reporter::StickyBody(const Run& run, const std::string& stage) const
   }
   if (auto scores = ReadmeScores(run); scores && !scores->differences.empty()) {
     v.readme_block = scores->measured_block;
-    for (const auto& d : scores->differences) v.readme_differences.push_back({d.key, d.readme, d.measured});
+    for (const auto& d : scores->differences)
+      v.readme_differences.push_back({d.key, d.readme, d.measured});
   }
   return render::RenderPrComment(v);
 }

@@ -13,7 +13,7 @@
 #include "bot/runner/readme_scores.h"
 #include "bot/store/history_store.h"
 #include "bot/store/run_queries.h"
-#include "bot/store/store.h"
+#include "bot/store/run_reader.h"
 #include "renderer/pages.h"
 
 namespace ccci {
@@ -34,7 +34,7 @@ class Reporter {
     bool readme_prs = true;
   };
   // All must outlive the Reporter.
-  Reporter(Store* runs, OutboxStore* outbox_store, Outbox* outbox, Options options);
+  Reporter(RunReader* runs, OutboxStore* outbox_store, Outbox* outbox, Options options);
 
   // Reports every run whose state is not reported yet; returns how many. Thread-safe.
   int ReportPending();
@@ -60,7 +60,7 @@ class Reporter {
   // What rung 8 measured against the README, for a finished run; nullopt when not measured.
   std::optional<runner::ScoresReport> ReadmeScores(const Run& run) const;
 
-  Store* runs_;
+  RunReader* runs_;
   OutboxStore* outbox_store_;
   Outbox* outbox_;
   Options options_;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "bot/forge/forge_client.h"
-#include "bot/store/store.h"
+#include "bot/store/records.h"
 
 namespace ccci {
 

@@ -22,7 +22,7 @@
 #include "bot/runner/finding.h"
 #include "bot/runner/lint_report.h"
 #include "bot/runner/recipe_tree.h"
-#include "bot/store/store.h"
+#include "bot/store/records.h"
 
 namespace ccci::runner {
 

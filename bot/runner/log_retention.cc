@@ -26,7 +26,7 @@ int64_t ModifiedMs(const fs::path& dir) {
 
 }  // namespace
 
-LogRetention::LogRetention(Store* store, Options options)
+LogRetention::LogRetention(RunReader* store, Options options)
     : store_(store),
       options_(std::move(options)),
       worker_(std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval),

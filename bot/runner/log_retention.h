@@ -12,7 +12,7 @@
 
 #include "base/clock.h"
 #include "base/periodic_worker.h"
-#include "bot/store/store.h"
+#include "bot/store/run_reader.h"
 
 namespace ccci::runner {
 
@@ -24,7 +24,7 @@ class LogRetention {
     std::chrono::seconds interval{3600};
     Clock* clock = RealClock();
   };
-  LogRetention(Store* store, Options options);
+  LogRetention(RunReader* store, Options options);
 
   struct Pass {
     int removed = 0;  // run directories removed
@@ -38,7 +38,7 @@ class LogRetention {
   void Stop() { worker_.Stop(); }
 
  private:
-  Store* store_;
+  RunReader* store_;
   Options options_;
   std::mutex mu_;
   PeriodicWorker worker_;

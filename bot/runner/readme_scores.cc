@@ -6,7 +6,7 @@
 
 #include <cctype>
 
-#include "bot/store/store.h"
+#include "bot/store/records.h"
 
 namespace ccci::runner {
 namespace {

@@ -12,7 +12,7 @@ namespace {
 // Records stages in the store as the suite reports them.
 class StoreObserver : public SuiteObserver {
  public:
-  StoreObserver(Store* store, std::function<void()> on_change,
+  StoreObserver(RunQueue* store, std::function<void()> on_change,
                 std::function<void(const StageRecord&)> on_finished)
       : store_(store), on_change_(std::move(on_change)), on_finished_(std::move(on_finished)) {}
   void StageStarted(const StageRecord& s) override { Save(s); }
@@ -24,11 +24,12 @@ class StoreObserver : public SuiteObserver {
  private:
   void Save(const StageRecord& s) {
     if (Status st = store_->RecordStage(s); !st.ok()) {
-      LogError("runner.stage_not_recorded", {{"run", s.run_id}, {"stage", s.name}, {"reason", st.message()}});
+      LogError("runner.stage_not_recorded",
+               {{"run", s.run_id}, {"stage", s.name}, {"reason", st.message()}});
     }
     if (on_change_) on_change_();
   }
-  Store* store_;
+  RunQueue* store_;
   std::function<void()> on_change_;
   std::function<void(const StageRecord&)> on_finished_;
 };
@@ -46,16 +47,18 @@ Status ApplyRecipeSettings(const SchedulerOptions& options, const std::string& r
   return Status::Ok();
 }
 
-Scheduler::Scheduler(Store* store, RunGate* gate, Executor* executor, SchedulerOptions options,
-                     SuiteDeps deps, std::function<void()> on_change)
-    : store_(store),
+Scheduler::Scheduler(RunQueue* queue, RunReader* runs, RunGate* gate, Executor* executor,
+                     SchedulerOptions options, SuiteDeps deps, std::function<void()> on_change)
+    : queue_(queue),
+      runs_(runs),
       gate_(gate),
       executor_(executor),
       options_(std::move(options)),
       deps_(std::move(deps)),
       on_change_(std::move(on_change)) {
   if (options_.concurrency < 1) options_.concurrency = 1;
-  if (!deps_.sleep) deps_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (!deps_.sleep)
+    deps_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
 
 Scheduler::~Scheduler() { Stop(); }
@@ -93,11 +96,11 @@ Status Scheduler::Recover() {
   RunQuery q;
   q.state = kRunRunning;
   q.limit = 500;
-  auto page = store_->ListRuns(q);
+  auto page = runs_->ListRuns(q);
   if (!page.ok()) return page.status();
   for (const Run& run : page->runs) {
-    LogWarn("runner.interrupted", {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr},
-                                   {"attempts", run.attempts}});
+    LogWarn("runner.interrupted",
+            {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"attempts", run.attempts}});
     if (auto spec = SpecFor(run); spec.ok()) {
       SuiteDeps deps = deps_;
       deps.executor = executor_;
@@ -108,10 +111,10 @@ Status Scheduler::Recover() {
       }
     }
     Status s = run.attempts >= options_.max_attempts
-                   ? store_->FinishRun(run.id, kRunError, std::nullopt,
-                                       "interrupted by cc-ci restarts " +
-                                           std::to_string(run.attempts) + " times")
-                   : store_->RequeueRun(run.id, "queued again: cc-ci restarted during the run");
+                   ? queue_->FinishRun(
+                         run.id, kRunError, std::nullopt,
+                         "interrupted by cc-ci restarts " + std::to_string(run.attempts) + " times")
+                   : queue_->RequeueRun(run.id, "queued again: cc-ci restarted during the run");
     if (!s.ok()) return s;
   }
   if (!page->runs.empty() && on_change_) on_change_();
@@ -187,7 +190,7 @@ void Scheduler::Dispatch() {
     }
   }
   for (int64_t id : running) {
-    auto run = store_->GetRun(id);
+    auto run = runs_->GetRun(id);
     if (run.ok() && run->cancel_requested) {
       std::lock_guard<std::mutex> l(mu_);
       if (auto it = active_.find(id); it != active_.end()) it->second->cancel.Cancel();
@@ -195,7 +198,7 @@ void Scheduler::Dispatch() {
   }
   int free = options_.concurrency - static_cast<int>(running.size());
   if (free <= 0) return;
-  auto queued = store_->QueuedRuns(free + 32);
+  auto queued = queue_->QueuedRuns(free + 32);
   if (!queued.ok()) {
     LogError("runner.queue_unreadable", {{"reason", queued.status().message()}});
     return;
@@ -204,20 +207,23 @@ void Scheduler::Dispatch() {
     if (free <= 0) break;
     auto decision = gate_->Admit(run);
     if (!decision.ok()) {
-      LogWarn("runner.gate_unavailable", {{"run", run.id}, {"reason", decision.status().message()}});
+      LogWarn("runner.gate_unavailable",
+              {{"run", run.id}, {"reason", decision.status().message()}});
       continue;  // asked again on the next pass
     }
     if (!decision->admit) {
-      if (Status s = store_->HoldRun(run.id, decision->reason); !s.ok()) {
+      if (Status s = queue_->HoldRun(run.id, decision->reason); !s.ok()) {
         LogError("runner.hold_failed", {{"run", run.id}, {"reason", s.message()}});
       }
-      LogInfo("runner.held", {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"reason", decision->reason}});
+      LogInfo("runner.held",
+              {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"reason", decision->reason}});
       if (on_change_) on_change_();
       continue;
     }
-    auto claimed = store_->ClaimRun(run.id);
+    auto claimed = queue_->ClaimRun(run.id);
     if (!claimed.ok() || !*claimed) continue;  // superseded or cancelled meanwhile
-    LogInfo("runner.started", {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"sha", run.head_sha}});
+    LogInfo("runner.started",
+            {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"sha", run.head_sha}});
     if (on_change_) on_change_();
     --free;
     std::lock_guard<std::mutex> l(mu_);
@@ -231,13 +237,13 @@ void Scheduler::Dispatch() {
 void Scheduler::Execute(Run run, Active* slot) {
   auto spec = SpecFor(run);
   if (!spec.ok()) {
-    Status ended = store_->FinishRun(run.id, kRunError, std::nullopt, spec.status().message());
+    Status ended = queue_->FinishRun(run.id, kRunError, std::nullopt, spec.status().message());
     // Not recorded: the run stays `running` in the store until the next start's Recover().
     LogError("runner.no_spec", {{"run", run.id},
                                 {"reason", spec.status().message()},
                                 {"recorded", ended.ok() ? "yes" : ended.message()}});
   } else {
-    StoreObserver observer(store_, on_change_, options_.on_stage_finished);
+    StoreObserver observer(queue_, on_change_, options_.on_stage_finished);
     SuiteDeps deps = deps_;
     deps.executor = executor_;
     deps.observer = &observer;
@@ -259,17 +265,17 @@ void Scheduler::Finish(const Run& run, const SuiteResult& result) {
   Status s;
   std::string outcome;
   if (result.cancelled && stopping) {
-    s = store_->RequeueRun(run.id, "queued again: cc-ci was stopped during the run");
+    s = queue_->RequeueRun(run.id, "queued again: cc-ci was stopped during the run");
     outcome = "requeued";
   } else if (result.cancelled) {
-    auto now = store_->GetRun(run.id);
+    auto now = runs_->GetRun(run.id);
     std::string reason = "cancelled";
     if (now.ok() && now->superseded_by > 0) {
       reason = "superseded by run " + std::to_string(now->superseded_by) + " (a newer push)";
     } else if (now.ok() && !now->reason.empty()) {
       reason = now->reason;
     }
-    s = store_->FinishRun(run.id, kRunCancelled, std::nullopt, reason);
+    s = queue_->FinishRun(run.id, kRunCancelled, std::nullopt, reason);
     outcome = kRunCancelled;
   } else {
     auto level = LevelOf(result.stages);
@@ -283,15 +289,16 @@ void Scheduler::Finish(const Run& run, const SuiteResult& result) {
           }
         }
       }
-      s = store_->FinishRun(run.id, kRunError, std::nullopt, reason);
+      s = queue_->FinishRun(run.id, kRunError, std::nullopt, reason);
       outcome = kRunError;
     } else {
-      s = store_->FinishRun(run.id, kRunFinished, level.level, "");
+      s = queue_->FinishRun(run.id, kRunFinished, level.level, "");
       outcome = "level " + std::to_string(level.level);
     }
   }
   if (!s.ok()) LogError("runner.finish_failed", {{"run", run.id}, {"reason", s.message()}});
-  LogInfo("runner.finished", {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"outcome", outcome}});
+  LogInfo("runner.finished",
+          {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"outcome", outcome}});
   if (options_.on_run_finished) options_.on_run_finished(outcome);
 }
 

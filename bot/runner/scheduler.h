@@ -20,20 +20,21 @@
 #include "bot/runner/clone_source.h"
 #include "bot/runner/suite.h"
 #include "bot/store/run_gate.h"
-#include "bot/store/store.h"
+#include "bot/store/run_queue.h"
+#include "bot/store/run_reader.h"
 
 namespace ccci::runner {
 
 struct SchedulerOptions {
   int concurrency = 1;
-  std::string data_dir = "data";        // logs in <data_dir>/runs/<id>, work in <data_dir>/work/<id>
+  std::string data_dir = "data";  // logs in <data_dir>/runs/<id>, work in <data_dir>/work/<id>
   std::string domain_suffix = "ci.localhost";
-  SuiteSpec defaults;                   // server, abra, app_url, connect_to, timeouts, secrets...
-  std::string overlay_dir;              // <recipe>.ini files; empty: none
-  CloneSources clone_sources;           // where runs may clone from (default: nowhere)
+  SuiteSpec defaults;          // server, abra, app_url, connect_to, timeouts, secrets...
+  std::string overlay_dir;     // <recipe>.ini files; empty: none
+  CloneSources clone_sources;  // where runs may clone from (default: nowhere)
   std::vector<std::string> approved_recipes;  // names or owner/name
   std::chrono::milliseconds poll{1000};
-  int max_attempts = 2;                 // a run interrupted by restarts runs at most this often
+  int max_attempts = 2;  // a run interrupted by restarts runs at most this often
   // Told of every finished stage, and of every run's outcome ("level N", "error",
   // "cancelled", "requeued"), for metrics. Called on runner threads; may be empty.
   std::function<void(const StageRecord&)> on_stage_finished;
@@ -50,8 +51,8 @@ class Scheduler {
   // `deps` gives the clock, sleep and screenshot function (its executor and observer are
   // replaced). `on_change` is called after every change of a run's state or stage (the
   // reporter's kick). All pointers must outlive the scheduler.
-  Scheduler(Store* store, RunGate* gate, Executor* executor, SchedulerOptions options,
-            SuiteDeps deps, std::function<void()> on_change);
+  Scheduler(RunQueue* queue, RunReader* runs, RunGate* gate, Executor* executor,
+            SchedulerOptions options, SuiteDeps deps, std::function<void()> on_change);
   ~Scheduler();
 
   // Tears down and requeues (or errors) runs left `running` by a previous process. Call
@@ -81,7 +82,8 @@ class Scheduler {
   void Execute(Run run, Active* slot);
   void Finish(const Run& run, const SuiteResult& result);
 
-  Store* store_;
+  RunQueue* queue_;
+  RunReader* runs_;
   RunGate* gate_;
   Executor* executor_;
   SchedulerOptions options_;

@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "bot/store/store.h"
+#include "bot/store/records.h"
 
 namespace ccci::runner {
 

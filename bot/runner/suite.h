@@ -22,7 +22,7 @@
 #include "base/clock.h"
 #include "bot/runner/executor.h"
 #include "bot/runner/overlay.h"
-#include "bot/store/store.h"
+#include "bot/store/records.h"
 
 namespace ccci::runner {
 

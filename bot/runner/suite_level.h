@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "bot/store/store.h"
+#include "bot/store/records.h"
 #include "domain/level.h"
 
 namespace ccci {

@@ -1,6 +1,6 @@
 #pragma once
 // The store's slice behind a recipe's history: the level pictures (sparkline, chart, history
-// badge) and how often each stage was flaky. Implemented by SqliteStore (sqlite_history.cc).
+// badge) and how often each stage was flaky. Implemented by SqlStore (sql_history.cc).
 
 #include <cstdint>
 #include <optional>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "bot/store/store.h"
+#include "bot/store/records.h"
 
 namespace ccci {
 
@@ -35,8 +35,7 @@ class HistoryStore {
 
   // Per stage (by name), over the newest `window` ended default-branch runs of `repo`: in how
   // many it ran and in how many it was flaky. Stages that never ran in the window are left out.
-  virtual Result<std::vector<StageFlakiness>> FlakyStages(const std::string& repo,
-                                                          int window) = 0;
+  virtual Result<std::vector<StageFlakiness>> FlakyStages(const std::string& repo, int window) = 0;
 };
 
 }  // namespace ccci

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "bot/store/store.h"
+#include "bot/store/records.h"
 
 namespace ccci {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "bot/store/sqlite_db.h"
+#include "bot/store/sql_db.h"
 #include "bot/store/store.h"
 
 namespace ccci {
@@ -15,7 +15,7 @@ namespace ccci {
 // the PR's newest (which it then becomes), or as new and saying the same, or verified, or in
 // doubt with no forge to ask. False, with `*outcome` ("stale" or "check") and `out` set, when
 // it is older (stale), or as new but saying otherwise and kept for a check with Gitea.
-Result<bool> FreshEnough(SqliteDb& db, const Delivery& d, const Work& work, int64_t now,
+Result<bool> FreshEnough(SqlDb& db, const Delivery& d, const Work& work, int64_t now,
                          RecordOutcome* out, std::string* outcome);
 
 }  // namespace ccci

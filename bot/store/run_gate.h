@@ -6,7 +6,7 @@
 #include <string>
 
 #include "base/status.h"
-#include "bot/store/store.h"
+#include "bot/store/records.h"
 
 namespace ccci {
 

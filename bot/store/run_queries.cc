@@ -2,7 +2,7 @@
 
 namespace ccci {
 
-std::optional<int64_t> DefaultBranchLevel(Store* store, const Run& run) {
+std::optional<int64_t> DefaultBranchLevel(RunReader* store, const Run& run) {
   if (run.pr == 0) return std::nullopt;
   RunQuery q;
   q.repo = run.repo;

@@ -1,7 +1,7 @@
 #pragma once
 // How a runs row is read, shared by the SQLite store's files.
 
-#include "bot/store/sqlite_db.h"
+#include "bot/store/sql_db.h"
 #include "bot/store/store.h"
 
 namespace ccci {
@@ -15,7 +15,7 @@ inline constexpr const char* kRunColumns =
     "delivery_id, state, level, reason, cancel_requested, superseded_by, attempts, created_at, "
     "updated_at, started_at, finished_at, stage";
 
-inline Run ReadRun(const SqliteStmt& s) {
+inline Run ReadRun(const SqlStmt& s) {
   Run r;
   r.id = s.Int(0);
   r.repo = s.Text(1);

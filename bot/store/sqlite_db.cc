@@ -4,38 +4,19 @@
 
 namespace ccci {
 
-SqliteStmt& SqliteStmt::Bind(int i, int64_t v) {
-  sqlite3_bind_int64(stmt_, i, v);
-  return *this;
-}
+void SqliteStmt::BindInt(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
 
-SqliteStmt& SqliteStmt::Bind(int i, std::string_view v) {
+void SqliteStmt::BindText(int i, std::string_view v) {
   sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  return *this;
 }
 
-SqliteStmt& SqliteStmt::Bind(int i, std::optional<int64_t> v) {
-  return v ? Bind(i, *v) : BindNull(i);
-}
-
-SqliteStmt& SqliteStmt::BindNull(int i) {
-  sqlite3_bind_null(stmt_, i);
-  return *this;
-}
+void SqliteStmt::BindNullAt(int i) { sqlite3_bind_null(stmt_, i); }
 
 Result<bool> SqliteStmt::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return Internal(std::string("sqlite: ") + sqlite3_errmsg(db_));
-}
-
-Status SqliteStmt::Run() {
-  for (;;) {
-    auto r = Step();
-    if (!r.ok()) return r.status();
-    if (!*r) return Status::Ok();
-  }
 }
 
 std::string SqliteStmt::Text(int col) const {
@@ -57,7 +38,8 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const Options& options) {
     CCCI_RETURN_IF_ERROR(MakePrivateFile(options.path));
   }
   sqlite3* raw = nullptr;
-  int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int flags =
+      options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(options.path.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -68,7 +50,8 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const Options& options) {
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
   sqlite3_busy_timeout(raw, options.busy_timeout_ms);
   if (!options.read_only) {
-    CCCI_RETURN_IF_ERROR(db->Exec(memory ? "PRAGMA journal_mode=MEMORY" : "PRAGMA journal_mode=WAL"));
+    CCCI_RETURN_IF_ERROR(
+        db->Exec(memory ? "PRAGMA journal_mode=MEMORY" : "PRAGMA journal_mode=WAL"));
     CCCI_RETURN_IF_ERROR(db->Exec(options.synchronous_full ? "PRAGMA synchronous=FULL"
                                                            : "PRAGMA synchronous=NORMAL"));
   }

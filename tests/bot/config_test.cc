@@ -77,8 +77,11 @@ TEST(ConfigTest, ValidateNamesTheKey) {
   c.listen = "nohost";
   EXPECT_NE(c.Validate().message().find("server.listen"), std::string::npos);
   c = Config();
-  c.driver = "postgres";
+  c.driver = "mysql";
   EXPECT_NE(c.Validate().message().find("storage.driver"), std::string::npos);
+  c = Config();
+  c.driver = "postgres";  // and no connection string
+  EXPECT_NE(c.Validate().message().find("storage.url_file"), std::string::npos);
   c = Config();
   c.repos = {"just-a-name"};
   EXPECT_NE(c.Validate().message().find("gitea.repos"), std::string::npos);

@@ -6,7 +6,7 @@
 
 #include "bot/http/api_json.h"
 #include "bot/intake/intake.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/payload_edit.h"
 #include "tests/fakes/test_files.h"
@@ -45,7 +45,7 @@ class HostilePayloadTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<Intake> intake_;
   int deliveries_ = 0;
 };

@@ -4,7 +4,7 @@
 #include <sqlite3.h>
 
 #include "base/log.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/payload_edit.h"
 #include "tests/fakes/test_files.h"
@@ -42,7 +42,7 @@ class IntakeTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<Intake> intake_;
 };
 

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "bot/intake/intake.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/payload_edit.h"
 #include "tests/fakes/test_files.h"
@@ -51,7 +51,7 @@ class ReplayTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<Intake> intake_;
 };
 

@@ -5,7 +5,7 @@
 
 #include <map>
 
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/recording_forge.h"
 #include "tests/fakes/test_files.h"
@@ -47,7 +47,7 @@ class TrustGateTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   testing::RecordingForge forge_;
 };
 

@@ -52,7 +52,7 @@ class ChatopsAbuseTest : public ::testing::Test {
 
   testing::BotWiring bot_{{}};
   // Shorthands for what the tests use most.
-  SqliteStore* store_ = bot_.store.get();
+  SqlStore* store_ = bot_.store.get();
   Outbox* outbox_ = bot_.outbox.get();
   testing::FakeClock& clock_ = bot_.clock;
 };

@@ -13,7 +13,7 @@
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "domain/level.h"
 #include "renderer/badge.h"
 #include "renderer/card.h"
@@ -57,9 +57,9 @@ std::string Chromium(const std::string& args) {
 class DashboardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteStore::Options so;
+    SqlStore::Options so;
     so.path = dir_.File("cc-ci.db");
-    store_ = std::move(SqliteStore::Open(so).value());
+    store_ = std::move(SqlStore::Open(so).value());
     intake_ = std::make_unique<Intake>(store_.get(),
                                        Intake::Options{{kSecret}, "cc-ci", RealClock(), {}});
     HttpServerOptions o;
@@ -96,7 +96,7 @@ class DashboardTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<Intake> intake_;
   Metrics metrics_;
   std::unique_ptr<HttpServer> server_;

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/raw_peer.h"
 #include "tests/fakes/server_process.h"
 #include "tests/fakes/test_files.h"
@@ -60,9 +60,9 @@ TEST_P(LogMemoryTest, NonReadingClientsOfABigLogKeepServerMemoryBounded) {
   std::string data = dir.File("data");
   ASSERT_EQ(mkdir(data.c_str(), 0700), 0);
   {  // A finished run whose install stage left a 10 MB log, as the runner leaves it.
-    SqliteStore::Options so;
+    SqlStore::Options so;
     so.path = data + "/cc-ci.db";
-    auto store = std::move(SqliteStore::Open(so).value());
+    auto store = std::move(SqlStore::Open(so).value());
     Delivery d;
     d.id = "d1";
     d.event = "pull_request";

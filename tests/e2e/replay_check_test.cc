@@ -31,7 +31,7 @@ class ReplayCheckTest : public ::testing::Test {
   void SetUp() override {
     Reconciler::Options ro;
     ro.clock = &bot_.clock;
-    reconciler_ = std::make_unique<Reconciler>(store_, bot_.client.get(), ro, store_);
+    reconciler_ = std::make_unique<Reconciler>(store_, store_, bot_.client.get(), ro, store_);
     gitea_.SetPullHead(17, kHeadA);
     ASSERT_EQ(Post(Pr("reopened", "open", kHeadA), "d1").status, 202);
   }
@@ -49,7 +49,7 @@ class ReplayCheckTest : public ::testing::Test {
     o.check_doubts_with_forge = true;  // as serve does with a Gitea token
     return o;
   }()};
-  SqliteStore* store_ = bot_.store.get();
+  SqlStore* store_ = bot_.store.get();
   testing::FakeGitea& gitea_ = bot_.gitea;
   std::unique_ptr<Reconciler> reconciler_;
 };

@@ -13,7 +13,7 @@
 #include "bot/intake/intake.h"
 #include "bot/intake/reconciler.h"
 #include "bot/report/reporter.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_gitea.h"
 #include "tests/fakes/fake_gitea_client.h"
@@ -29,10 +29,10 @@ constexpr const char* kSecret = "test-secret";
 class ReportingTest : public ::testing::Test {
  protected:
   void Open(bool dry_run) {
-    SqliteStore::Options so;
+    SqlStore::Options so;
     so.path = dir_.File("cc-ci.db");
     so.clock = &clock_;
-    store_ = std::move(SqliteStore::Open(so).value());
+    store_ = std::move(SqlStore::Open(so).value());
     client_ = testing::ClientOf(gitea_);
     Outbox::Options oo;
     oo.dry_run = dry_run;
@@ -83,10 +83,12 @@ class ReportingTest : public ::testing::Test {
     return intake_->Handle(r).status;
   }
   void FinishRun(int64_t id, int level) {
-    ASSERT_TRUE(store_->Write([&](SqliteDb& db) {
-      return db.Exec("UPDATE runs SET state = 'finished', level = " + std::to_string(level) +
-                     " WHERE id = " + std::to_string(id));
-    }).ok());
+    ASSERT_TRUE(store_
+                    ->Write([&](SqlDb& db) {
+                      return db.Exec("UPDATE runs SET state = 'finished', level = " +
+                                     std::to_string(level) + " WHERE id = " + std::to_string(id));
+                    })
+                    .ok());
   }
   std::vector<std::string> Replies() {
     std::vector<std::string> out;
@@ -114,7 +116,7 @@ class ReportingTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   testing::FakeGitea gitea_{"tok"};
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<GiteaClient> client_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Reporter> reporter_;
@@ -223,7 +225,7 @@ TEST_F(ReportingTest, ReconcilerRecordsWhatLostDeliveriesMissedOnce) {
   gitea_.AddCommentWithId(9303, 17, "bob", "just a remark");
   Reconciler::Options o;
   o.clock = &clock_;
-  Reconciler rec(store_.get(), client_.get(), o);  // watches the repo seen in runs
+  Reconciler rec(store_.get(), store_.get(), client_.get(), o);  // watches the repo seen in runs
   Reconciler::Pass first = rec.ReconcileOnce();
   EXPECT_EQ(first.errors, 0);
   // The fake serves 20 PRs with heads sha1..sha20; #17's head differs from the delivered one,
@@ -245,7 +247,7 @@ TEST_F(ReportingTest, ReconcilerCancelsTheRunsOfAPullWhoseCloseWasLost) {
   gitea_.ClosePull(17, /*merged=*/true);
   Reconciler::Options o;
   o.clock = &clock_;
-  Reconciler rec(store_.get(), client_.get(), o);
+  Reconciler rec(store_.get(), store_.get(), client_.get(), o);
   Reconciler::Pass first = rec.ReconcileOnce();
   EXPECT_EQ(first.errors, 0);
   EXPECT_EQ(first.closes_seen, 1);
@@ -265,7 +267,7 @@ TEST_F(ReportingTest, ReconcilerAsksBeforeTakingAnUnlistedPullForClosed) {
   Post("pull_request_opened.json", "d1");
   Reconciler::Options o;
   o.clock = &clock_;
-  Reconciler rec(store_.get(), client_.get(), o);
+  Reconciler rec(store_.get(), store_.get(), client_.get(), o);
   Reconciler::Pass pass = rec.ReconcileOnce();
   EXPECT_EQ(pass.closes_seen, 0);
   EXPECT_EQ(store_->GetRun(1).value().state, kRunQueued);

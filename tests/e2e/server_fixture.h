@@ -12,7 +12,7 @@
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/test_files.h"
 
 namespace ccci::testing {
@@ -24,9 +24,9 @@ class ServerFixture : public ::testing::Test {
   // `data_dir`: where the store lives (default: a temp dir).
   void Start(HttpServerOptions o = {}, const std::string& data_dir = "") {
     std::string dir = data_dir.empty() ? dir_.path() : data_dir;
-    SqliteStore::Options so;
+    SqlStore::Options so;
     so.path = dir + "/cc-ci.db";
-    store_ = std::move(SqliteStore::Open(so).value());
+    store_ = std::move(SqlStore::Open(so).value());
     intake_ = std::make_unique<Intake>(store_.get(),
                                        Intake::Options{{kSecret}, "cc-ci", RealClock(), {}});
     o.listen = "127.0.0.1:0";
@@ -62,7 +62,7 @@ class ServerFixture : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<Intake> intake_;
   Metrics metrics_;
   std::unique_ptr<HttpServer> server_;

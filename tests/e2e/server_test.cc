@@ -1,24 +1,22 @@
 // The real server on port 0, talked to over real sockets: signed, forged, replayed,
 // oversized, malformed and concurrent deliveries; idle keep-alive peers; the JSON API.
 
-#include <gtest/gtest.h>
-
-#include <fstream>
-
-#include "renderer/screenshotter.h"
+#include "bot/http/server.h"
 
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "bot/http/metrics.h"
-#include "bot/http/server.h"
 #include "bot/intake/intake.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
+#include "renderer/screenshotter.h"
 #include "tests/e2e/server_fixture.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
@@ -42,9 +40,9 @@ TEST_F(ServerTest, SignedDeliveryIsPersistedBeforeThe202) {
   EXPECT_EQ(r.status, 202);
   EXPECT_EQ(r.body, "accepted: run 1 queued for coop-cloud/nextcloud#17 at 9b2e7c4\n");
   // Persisted, not just queued in memory: visible through a fresh connection to the file.
-  SqliteStore::Options so;
+  SqlStore::Options so;
   so.path = dir_.File("cc-ci.db");
-  auto other = SqliteStore::Open(so);
+  auto other = SqlStore::Open(so);
   ASSERT_TRUE(other.ok());
   EXPECT_TRUE((*other)->HasDelivery("d-1").value());
 }
@@ -185,9 +183,11 @@ TEST_F(ServerTest, BadgesForRunsPullsAndRepos) {
             std::string::npos);
 
   // The run finishes at level 4 (written the way the runner will).
-  ASSERT_TRUE(store_->Write([](SqliteDb& db) {
-    return db.Exec("UPDATE runs SET state = 'finished', level = 4 WHERE id = 1");
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([](SqlDb& db) {
+                    return db.Exec("UPDATE runs SET state = 'finished', level = 4 WHERE id = 1");
+                  })
+                  .ok());
   auto pr = Get(port_, "/badge/coop-cloud/nextcloud/pulls/17.svg");
   EXPECT_NE(pr.body.find(">level 4</text>"), std::string::npos) << pr.body;
   auto png = Get(port_, "/runs/1/badge.png");

@@ -1,6 +1,6 @@
 // Stage logs served by the real server over real sockets: the HTML and raw views, the live
 // Server-Sent Events stream (tail, end, reconnect at an offset, the cap) and no way out of
-// the data dir. Stage records come from the real SqliteStore, as the runner writes them.
+// the data dir. Stage records come from the real SqlStore, as the runner writes them.
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -19,7 +19,7 @@
 #include "bot/http/log_stream.h"
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/wait_until.h"
 #include "tests/fakes/webhook_client.h"
@@ -95,9 +95,9 @@ class StageLogsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     signal(SIGPIPE, SIG_IGN);  // a peer that hangs up must not kill the test process
-    SqliteStore::Options so;
+    SqlStore::Options so;
     so.path = dir_.File("cc-ci.db");
-    store_ = std::move(SqliteStore::Open(so).value());
+    store_ = std::move(SqlStore::Open(so).value());
     HttpServerOptions o;
     o.listen = "127.0.0.1:0";
     server_ =
@@ -143,7 +143,7 @@ class StageLogsTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   Metrics metrics_;
   std::unique_ptr<HttpServer> server_;
   uint16_t port_ = 0;

@@ -10,7 +10,7 @@
 
 #include "bot/forge/outbox.h"
 #include "bot/report/reporter.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_gitea.h"
 #include "tests/fakes/fake_gitea_client.h"
@@ -70,7 +70,7 @@ class StageStatusTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   testing::FakeGitea gitea_{"tok"};
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<GiteaClient> client_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Reporter> reporter_;

@@ -8,7 +8,7 @@
 
 #include "bot/forge/outbox.h"
 #include "bot/report/reporter.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
 
@@ -18,10 +18,10 @@ namespace {
 class StickyStagesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SqliteStore::Options so;
+    SqlStore::Options so;
     so.path = dir_.File("cc-ci.db");
     so.clock = &clock_;
-    store_ = std::move(SqliteStore::Open(so).value());
+    store_ = std::move(SqlStore::Open(so).value());
     Outbox::Options oo;
     oo.clock = &clock_;
     outbox_ = std::make_unique<Outbox>(store_.get(), nullptr, oo);  // dry-run: nothing sent
@@ -68,7 +68,7 @@ class StickyStagesTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Reporter> reporter_;
   int64_t run_ = 0;

@@ -16,7 +16,7 @@
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
 #include "bot/report/reporter.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_gitea.h"
 #include "tests/fakes/fake_gitea_client.h"
@@ -81,10 +81,10 @@ class TrustTest : public ::testing::Test {
   using FakeGiteaComment = testing::FakeGitea::Comment;
 
   void SetUp() override {
-    SqliteStore::Options so;
+    SqlStore::Options so;
     so.path = dir_.File("cc-ci.db");
     so.clock = &clock_;
-    store_ = std::move(SqliteStore::Open(so).value());
+    store_ = std::move(SqlStore::Open(so).value());
     client_ = testing::ClientOf(gitea_);
     Outbox::Options oo;
     oo.dry_run = false;
@@ -197,7 +197,7 @@ class TrustTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   testing::FakeGitea gitea_{"tok"};  // alice has no permission entry: the API says 404
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::unique_ptr<GiteaClient> client_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Reporter> reporter_;
@@ -253,8 +253,8 @@ TEST_F(TrustTest, AnUntrustedAuthorsPrWaitsForATrustedOkToTest) {
   PostComment("alice", "!cc-ci ok-to-test", 9500, false);
   outbox_->DeliverDue();
   ASSERT_EQ(Replies().size(), 1u);
-  EXPECT_NE(Replies()[0].find("@alice: `!cc-ci ok-to-test` needs write access"),
-            std::string::npos) << Replies()[0];
+  EXPECT_NE(Replies()[0].find("@alice: `!cc-ci ok-to-test` needs write access"), std::string::npos)
+      << Replies()[0];
   EXPECT_EQ(Get(2).state, kRunWaiting);
   EXPECT_TRUE(Schedule().empty());
 
@@ -267,7 +267,8 @@ TEST_F(TrustTest, AnUntrustedAuthorsPrWaitsForATrustedOkToTest) {
   EXPECT_EQ(gitea_.statuses().back().description, "cc-ci run 2 running");
 
   // The approval holds for later pushes to the PR.
-  PostPr(testing::SyncBody(Payload("pull_request_synchronized.json"), 17, std::string(40, 'd')), "d3");
+  PostPr(testing::SyncBody(Payload("pull_request_synchronized.json"), 17, std::string(40, 'd')),
+         "d3");
   EXPECT_EQ(Schedule(), std::vector<int64_t>{3});
   EXPECT_EQ(Stickies().size(), 1u);
 }

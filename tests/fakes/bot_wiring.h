@@ -12,7 +12,7 @@
 #include "bot/forge/outbox.h"
 #include "bot/intake/intake.h"
 #include "bot/report/reporter.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_gitea.h"
 #include "tests/fakes/test_files.h"
@@ -26,10 +26,10 @@ struct BotWiring {
     bool check_doubts_with_forge = false;
   };
   explicit BotWiring(const Options& o) : secret(o.secret) {
-    SqliteStore::Options so;
+    SqlStore::Options so;
     so.path = dir.File("cc-ci.db");
     so.clock = &clock;
-    store = std::move(SqliteStore::Open(so).value());
+    store = std::move(SqlStore::Open(so).value());
     GiteaClient::Options go;
     go.base_url = gitea.base_url();
     go.token = "tok";
@@ -70,7 +70,7 @@ struct BotWiring {
   TempDir dir;
   FakeClock clock;
   FakeGitea gitea{"tok"};
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<SqlStore> store;
   std::unique_ptr<GiteaClient> client;
   std::unique_ptr<Outbox> outbox;
   std::unique_ptr<Reporter> reporter;

@@ -8,17 +8,17 @@
 #include <string>
 
 #include "base/clock.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 
 namespace ccci::testing {
 
 // Opens (and migrates) the store at `path`; fails the test and returns null when it cannot.
-inline std::unique_ptr<SqliteStore> OpenTestStore(const std::string& path,
-                                                  Clock* clock = RealClock()) {
-  SqliteStore::Options o;
+inline std::unique_ptr<SqlStore> OpenTestStore(const std::string& path,
+                                               Clock* clock = RealClock()) {
+  SqlStore::Options o;
   o.path = path;
   o.clock = clock;
-  auto s = SqliteStore::Open(o);
+  auto s = SqlStore::Open(o);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
   return s.ok() ? std::move(*s) : nullptr;
 }

@@ -18,7 +18,7 @@
 
 namespace {
 
-class AcceptingStore : public ccci::Store {
+class AcceptingStore : public ccci::DeliveryStore {
  public:
   ccci::Result<ccci::RecordOutcome> RecordDelivery(const ccci::Delivery& d,
                                                    const ccci::Work& w) override {
@@ -30,25 +30,6 @@ class AcceptingStore : public ccci::Store {
     return out;
   }
   ccci::Result<bool> HasDelivery(const std::string&) override { return false; }
-  ccci::Result<ccci::Run> GetRun(int64_t) override { return ccci::NotFound("x"); }
-  ccci::Result<ccci::RunPage> ListRuns(const ccci::RunQuery&) override { return ccci::RunPage{}; }
-  ccci::Result<ccci::QueueCounts> CountQueue() override { return ccci::QueueCounts{}; }
-  ccci::Result<std::vector<ccci::Run>> UnreportedRuns(int) override {
-    return std::vector<ccci::Run>{};
-  }
-  // The runner's side: never reached from the intake.
-  ccci::Result<std::vector<ccci::Run>> QueuedRuns(int) override { return std::vector<ccci::Run>{}; }
-  ccci::Result<bool> ClaimRun(int64_t) override { return false; }
-  ccci::Status HoldRun(int64_t, const std::string&) override { return ccci::Status::Ok(); }
-  ccci::Status RecordStage(const ccci::StageRecord&) override { return ccci::Status::Ok(); }
-  ccci::Result<std::vector<ccci::StageRecord>> ListStages(int64_t) override {
-    return std::vector<ccci::StageRecord>{};
-  }
-  ccci::Status FinishRun(int64_t, const std::string&, std::optional<int64_t>,
-                         const std::string&) override {
-    return ccci::Status::Ok();
-  }
-  ccci::Status RequeueRun(int64_t, const std::string&) override { return ccci::Status::Ok(); }
 };
 
 struct Job {
@@ -82,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ccci::SetLogSink([](const std::string&) {});
     return new AcceptingStore();
   }();
-  static ccci::Intake* intake = new ccci::Intake(store, {{"fuzz-secret"}, "cc-ci", ccci::RealClock(), {}});
+  static ccci::Intake* intake =
+      new ccci::Intake(store, {{"fuzz-secret"}, "cc-ci", ccci::RealClock(), {}});
   if (size == 0) return 0;
   static const char* kEvents[] = {"pull_request", "issue_comment", "push", "issues"};
   ccci::WebhookRequest req;

@@ -37,7 +37,7 @@ class LogRetentionTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
 };
 
 TEST_F(LogRetentionTest, RemovesTheFilesOfRunsThatEndedLongAgoAndKeepsTheRuns) {

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <thread>
 
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_executor.h"
 #include "tests/fakes/fake_proxy.h"
 #include "tests/fakes/recipe_repo.h"
@@ -76,7 +76,7 @@ class SchedulerTest : public ::testing::Test {
   }
   // Runs the queue until run `id` is in `state`; returns it.
   ccci::Run RunUntil(int64_t id, const std::string& state) {
-    Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+    Scheduler s(store_.get(), store_.get(), &open_, &executor_, options_, {}, nullptr);
     s.Start();
     ccci::Run run = WaitFor(id, state);
     s.Stop();
@@ -112,7 +112,7 @@ class SchedulerTest : public ::testing::Test {
   }
 
   ccci::testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
   std::string swarm_;
   std::unique_ptr<ccci::testing::FakeProxy> proxy_;
   ccci::testing::RecipeRepo repo_;
@@ -134,7 +134,7 @@ TEST_F(SchedulerTest, ARunGoesFromQueuedToFinishedWithItsStagesAndLevel) {
     std::lock_guard<std::mutex> l(mu);
     finished.push_back(outcome);
   };
-  Scheduler s(store_.get(), &open_, &executor_, options_, {}, [&] { ++changes_; });
+  Scheduler s(store_.get(), store_.get(), &open_, &executor_, options_, {}, [&] { ++changes_; });
   s.Start();
   s.Kick();
   ccci::Run run = WaitFor(id, kRunFinished);
@@ -162,7 +162,7 @@ TEST_F(SchedulerTest, ARunGoesFromQueuedToFinishedWithItsStagesAndLevel) {
 TEST_F(SchedulerTest, ACancelRequestStopsTheRunAndTeardownRuns) {
   setenv("FAKE_ABRA_HANG", "lint", 1);
   int64_t id = Queue(3, repo_.head, "d1");
-  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  Scheduler s(store_.get(), store_.get(), &open_, &executor_, options_, {}, nullptr);
   s.Start();
   WaitFor(id, kRunRunning);
   WaitForHang();
@@ -180,7 +180,7 @@ TEST_F(SchedulerTest, ACancelRequestStopsTheRunAndTeardownRuns) {
 TEST_F(SchedulerTest, ANewerPushSupersedesTheRunningRun) {
   setenv("FAKE_ABRA_HANG", "lint", 1);
   int64_t first = Queue(3, repo_.head, "d1");
-  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  Scheduler s(store_.get(), store_.get(), &open_, &executor_, options_, {}, nullptr);
   s.Start();
   WaitFor(first, kRunRunning);
   int64_t second = Queue(3, "0123456789abcdef0123456789abcdef01234567", "d2");
@@ -192,7 +192,7 @@ TEST_F(SchedulerTest, ANewerPushSupersedesTheRunningRun) {
 TEST_F(SchedulerTest, TheGateHoldsARunAsWaiting) {
   int64_t id = Queue(3, repo_.head, "d1");
   HoldAll hold;
-  Scheduler s(store_.get(), &hold, &executor_, options_, {}, nullptr);
+  Scheduler s(store_.get(), store_.get(), &hold, &executor_, options_, {}, nullptr);
   s.Start();
   ccci::Run run = WaitFor(id, kRunWaiting);
   s.Stop();
@@ -211,7 +211,7 @@ TEST_F(SchedulerTest, AStageThatFailsOnceOnABranchRunIsFlakyAndCountsAsPassed) {
     finished.push_back(st.name + ":" + st.status);
   };
   int64_t id = Queue(0, repo_.head, "push-1");
-  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  Scheduler s(store_.get(), store_.get(), &open_, &executor_, options_, {}, nullptr);
   s.Start();
   ccci::Run run = WaitFor(id, kRunFinished);
   s.Stop();
@@ -248,7 +248,7 @@ TEST_F(SchedulerTest, AStageThatFailsOnceOnABranchRunIsFlakyAndCountsAsPassed) {
 TEST_F(SchedulerTest, APrRunNeverRetriesAFailedStage) {
   setenv("FAKE_ABRA_FAIL_ONCE", "deploy", 1);
   int64_t id = Queue(3, repo_.head, "d1");
-  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  Scheduler s(store_.get(), store_.get(), &open_, &executor_, options_, {}, nullptr);
   s.Start();
   ccci::Run run = WaitFor(id, kRunFinished);
   s.Stop();
@@ -266,7 +266,7 @@ TEST_F(SchedulerTest, ARestoreRetryRunsOnTheSameDeployment) {
   setenv("FAKE_ABRA_FAIL_ONCE", "restore", 1);
   auto bonfire = ccci::testing::RecipeRepo::FromShared("bonfire", dir_.path() + "/bonfire");
   int64_t id = Queue(0, bonfire.head, "push-1", &bonfire);
-  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  Scheduler s(store_.get(), store_.get(), &open_, &executor_, options_, {}, nullptr);
   s.Start();
   ccci::Run run = WaitFor(id, kRunFinished);
   s.Stop();
@@ -288,7 +288,7 @@ TEST_F(SchedulerTest, RecoverTearsDownInterruptedRunsAndRequeuesThemOnce) {
   ASSERT_TRUE(*store_->ClaimRun(id));  // a previous process took it and died
   ccci::testing::FakeExecutor fake;
   {
-    Scheduler s(store_.get(), &open_, &fake, options_, {}, nullptr);
+    Scheduler s(store_.get(), store_.get(), &open_, &fake, options_, {}, nullptr);
     ASSERT_TRUE(s.Recover().ok());
   }
   ccci::Run run = *store_->GetRun(id);
@@ -296,7 +296,7 @@ TEST_F(SchedulerTest, RecoverTearsDownInterruptedRunsAndRequeuesThemOnce) {
   EXPECT_EQ(run.reason, "queued again: cc-ci restarted during the run");
   ASSERT_TRUE(*store_->ClaimRun(id));  // and it was interrupted again
   {
-    Scheduler s(store_.get(), &open_, &fake, options_, {}, nullptr);
+    Scheduler s(store_.get(), store_.get(), &open_, &fake, options_, {}, nullptr);
     ASSERT_TRUE(s.Recover().ok());
   }
   run = *store_->GetRun(id);
@@ -318,7 +318,7 @@ TEST_F(SchedulerTest, ARunAbandonedAfterRestartsHasNoStageStillRunning) {
     install.started_at_ms = 1000;
     install.log_path = "runs/" + std::to_string(id) + "/install.log";
     ASSERT_TRUE(store_->RecordStage(install).ok());  // then cc-ci was killed
-    Scheduler s(store_.get(), &open_, &fake, options_, {}, nullptr);
+    Scheduler s(store_.get(), store_.get(), &open_, &fake, options_, {}, nullptr);
     ASSERT_TRUE(s.Recover().ok());
   }
   ASSERT_EQ(store_->GetRun(id)->state, kRunError);
@@ -363,7 +363,7 @@ TEST_F(SchedulerTest, RecoverEndsTheCommandAKilledProcessLeftRunning) {
   for (int i = 0; i < 500 && !std::ifstream(hung.pid_file); ++i) usleep(10000);
   ccci::testing::FakeExecutor fake;
   {
-    Scheduler s(store_.get(), &open_, &fake, options_, {}, nullptr);
+    Scheduler s(store_.get(), store_.get(), &open_, &fake, options_, {}, nullptr);
     ASSERT_TRUE(s.Recover().ok());
   }
   left.join();
@@ -375,7 +375,7 @@ TEST_F(SchedulerTest, RecoverEndsTheCommandAKilledProcessLeftRunning) {
 TEST_F(SchedulerTest, StopCancelsRunningSuitesAndQueuesThemAgain) {
   setenv("FAKE_ABRA_HANG", "lint", 1);
   int64_t id = Queue(3, repo_.head, "d1");
-  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  Scheduler s(store_.get(), store_.get(), &open_, &executor_, options_, {}, nullptr);
   s.Start();
   WaitFor(id, kRunRunning);
   WaitForHang();
@@ -390,7 +390,7 @@ TEST_F(SchedulerTest, StopCancelsRunningSuitesAndQueuesThemAgain) {
 TEST_F(SchedulerTest, AMissingAbraIsACiError) {
   options_.defaults.abra = "/nonexistent/abra";
   int64_t id = Queue(3, repo_.head, "d1");
-  Scheduler s(store_.get(), &open_, &executor_, options_, {}, nullptr);
+  Scheduler s(store_.get(), store_.get(), &open_, &executor_, options_, {}, nullptr);
   s.Start();
   ccci::Run run = WaitFor(id, kRunError);
   s.Stop();

@@ -5,11 +5,13 @@
 # run, supersedes its PR's previous one and is persisted (the SQLite rows are counted).
 #
 # Usage (after scripts/setup.sh):
-#   tests/bench/bot/ingest.sh [--compare] [--runs N] [--drivers "sqlite memory"] [SECONDS] [CONNECTIONS]
+#   tests/bench/bot/ingest.sh [--compare] [--runs N] [--drivers "sqlite memory postgres"] [SECONDS] [CONNECTIONS]
 #   --compare  also runs bare_server (Poco + OpenSSL HMAC + RapidJSON, no store) on the same
 #              bodies in the same run, and prints each driver's ratio to it
 #   --runs N   repeats every target N times, interleaved, and prints median and range
-#   --drivers  the storage drivers to run cc-ci with (default: sqlite memory)
+#   --drivers  the storage drivers to run cc-ci with (default: sqlite memory); postgres starts a
+#              throwaway PostgreSQL (tests/pg/pg_lane.sh, durable: fsync and synchronous_commit
+#              on, as a real server) and gives each run a fresh database
 #   --load     also runs cc-ci with SQLite while the rest of the process is busy (target
 #              sqlite+load: a live log streamed to 20 SSE clients, 1,000 outbox messages to
 #              drain; see load.sh)
@@ -34,7 +36,11 @@ if ((compare)) && [[ ! -x $bare ]]; then
   cmake --build "$root/build" --target bare_server >/dev/null
 fi
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; [[ -d $work/pg ]] && "$root/tests/pg/pg_lane.sh" down "$work/pg"; rm -rf "$work"' EXIT
+if [[ " $drivers " == *" postgres "* ]]; then
+  "$root/tests/pg/pg_lane.sh" up "$work/pg" --durable
+  pg_url=$(cat "$work/pg/url")
+fi
 secret=bench-secret
 python3 "$root/tests/bench/bot/make_bodies.py" \
   "$root/../shared/gitea/payloads/pull_request_synchronized.json" "$work/bodies" 500
@@ -54,6 +60,11 @@ run() {
   else
     local data=$work/data-$target-$round
     printf '[storage]\ndriver = %s\n' "$driver" >"$work/$target.ini"
+    local db_url=""
+    if [[ $target == postgres ]]; then
+      psql -q "$pg_url" -c "CREATE DATABASE bench_$round"
+      db_url="${pg_url/dbname=postgres/dbname=bench_$round}"
+    fi
     if [[ $target == *+load ]]; then  # migrated by a first start, then seeded
       CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" \
         --listen 127.0.0.1:0 --data-dir "$data" >"$work/$target.out" 2>/dev/null &
@@ -63,7 +74,7 @@ run() {
       wait "$pid" || true
       load_seed "$data" 2500
     fi
-    CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" --listen 127.0.0.1:0 \
+    CC_CI_DATABASE_URL=$db_url CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" --listen 127.0.0.1:0 \
       --data-dir "$data" >"$work/$target.out" 2>"$work/$target.log" &
     pid=$!
   fi
@@ -104,6 +115,10 @@ run() {
   if [[ $driver == sqlite ]]; then
     local stored
     stored=$(sqlite3 "$data/cc-ci.db" 'select count(*) from deliveries' 2>/dev/null || echo 0)
+    echo "   deliveries stored: $stored ($((stored / secs))/s persisted)"
+  elif [[ $driver == postgres ]]; then
+    local stored
+    stored=$(psql -tA "${pg_url/dbname=postgres/dbname=bench_$round}" -c 'select count(*) from deliveries' 2>/dev/null || echo 0)
     echo "   deliveries stored: $stored ($((stored / secs))/s persisted)"
   fi
   echo "$target $rps $p99 $cpu_us" >>"$work/results"

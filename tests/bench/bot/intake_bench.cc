@@ -7,7 +7,7 @@
 #include "bot/intake/gitea_event.h"
 #include "bot/intake/intake.h"
 #include "bot/intake/signature.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/webhook_client.h"
 
@@ -33,9 +33,9 @@ BENCHMARK(BM_ParsePullRequest);
 
 void HandleLoop(benchmark::State& state, const std::string& path) {
   SetLogSink([](const std::string&) {});
-  SqliteStore::Options o;
+  SqlStore::Options o;
   o.path = path;
-  auto store = std::move(SqliteStore::Open(o).value());
+  auto store = std::move(SqlStore::Open(o).value());
   Intake intake(store.get(), Intake::Options{{"s"}, "cc-ci", RealClock(), {}});
   int64_t i = 0;
   for (auto _ : state) {

@@ -12,7 +12,7 @@
 #include <mutex>
 
 #include "bot/runner/scheduler.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_executor.h"
 #include "tests/fakes/wait_until.h"
 
@@ -21,7 +21,7 @@ namespace {
 
 struct Bench {
   std::string dir;
-  std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<SqlStore> store;
   ccci::testing::FakeExecutor executor;
   OpenGate gate;
   int64_t next = 0;
@@ -29,9 +29,9 @@ struct Bench {
   Bench() {
     char tmpl[] = "/tmp/ccci-dispatch-XXXXXX";
     dir = mkdtemp(tmpl);
-    SqliteStore::Options o;
+    SqlStore::Options o;
     o.path = dir + "/cc-ci.db";
-    store = std::move(SqliteStore::Open(o).value());
+    store = std::move(SqlStore::Open(o).value());
   }
   ~Bench() {
     store.reset();
@@ -73,7 +73,7 @@ void BM_DispatchToFirstStage(benchmark::State& state) {
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<int64_t> started{0};
-  Scheduler s(b.store.get(), &b.gate, &b.executor, b.Options(), {}, [&] {
+  Scheduler s(b.store.get(), b.store.get(), &b.gate, &b.executor, b.Options(), {}, [&] {
     std::lock_guard<std::mutex> l(mu);
     started.fetch_add(1);
     cv.notify_all();

@@ -1,11 +1,11 @@
-// SqliteStore's CommandStore half: pending chat-ops commands and the runs they start or stop.
+// SqlStore's CommandStore half: pending chat-ops commands and the runs they start or stop.
 
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 
 namespace ccci {
 
-Result<std::vector<PendingCommand>> SqliteStore::PendingCommands(int limit) {
-  return Read<std::vector<PendingCommand>>([&](SqliteDb& db) -> Result<std::vector<PendingCommand>> {
+Result<std::vector<PendingCommand>> SqlStore::PendingCommands(int limit) {
+  return Read<std::vector<PendingCommand>>([&](SqlDb& db) -> Result<std::vector<PendingCommand>> {
     auto s = db.Prepare(
         "SELECT id, repo, pr, comment_id, author, body, author_can_push, created_at FROM commands "
         "WHERE state = 'pending' ORDER BY id LIMIT ?1");
@@ -30,9 +30,9 @@ Result<std::vector<PendingCommand>> SqliteStore::PendingCommands(int limit) {
   });
 }
 
-Status SqliteStore::FinishCommand(int64_t id, const std::string& state, const std::string& note) {
+Status SqlStore::FinishCommand(int64_t id, const std::string& state, const std::string& note) {
   (void)note;  // kept in the log; the table records the outcome
-  return Write([&](SqliteDb& db) -> Status {
+  return Write([&](SqlDb& db) -> Status {
     auto s = db.Prepare("UPDATE commands SET state = ?2 WHERE id = ?1");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, id).Bind(2, state);
@@ -40,10 +40,10 @@ Status SqliteStore::FinishCommand(int64_t id, const std::string& state, const st
   });
 }
 
-Result<int64_t> SqliteStore::RetestPr(const std::string& repo, int64_t pr, const std::string& by) {
+Result<int64_t> SqlStore::RetestPr(const std::string& repo, int64_t pr, const std::string& by) {
   int64_t run_id = 0;
   int64_t now = options_.clock->NowUnixMillis();
-  Status st = Write([&](SqliteDb& db) -> Status {
+  Status st = Write([&](SqlDb& db) -> Status {
     auto active = db.Prepare(
         "SELECT id FROM runs WHERE repo = ?1 AND pr = ?2 AND state IN ('queued', 'waiting') "
         "ORDER BY id DESC LIMIT 1");
@@ -60,20 +60,21 @@ Result<int64_t> SqliteStore::RetestPr(const std::string& repo, int64_t pr, const
         "trigger, delivery_id, state, created_at, updated_at) "
         "SELECT repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, 'retest', "
         "'retest by ' || ?3, 'queued', ?4, ?4 FROM runs WHERE repo = ?1 AND pr = ?2 "
-        "AND state != 'superseded' ORDER BY id DESC LIMIT 1");
+        "AND state != 'superseded' ORDER BY id DESC LIMIT 1 RETURNING id");
     if (!copy.ok()) return copy.status();
     (*copy)->Bind(1, repo).Bind(2, pr).Bind(3, by).Bind(4, now);
-    CCCI_RETURN_IF_ERROR((*copy)->Run());
-    if (db.Changes() == 0) return NotFound("no run of " + repo + "#" + std::to_string(pr) + " to retest");
-    run_id = db.LastInsertId();
+    auto copied = (*copy)->Step();
+    if (!copied.ok()) return copied.status();
+    if (!*copied) return NotFound("no run of " + repo + "#" + std::to_string(pr) + " to retest");
+    run_id = (*copy)->Int(0);
     return Status::Ok();
   });
   if (!st.ok()) return st;
   return run_id;
 }
 
-Result<std::vector<int64_t>> SqliteStore::CancelPr(const std::string& repo, int64_t pr,
-                                                   const std::string& reason) {
+Result<std::vector<int64_t>> SqlStore::CancelPr(const std::string& repo, int64_t pr,
+                                                const std::string& reason) {
   Work w;
   w.kind = Work::Kind::kCancel;
   w.cancel_repo = repo;
@@ -81,7 +82,7 @@ Result<std::vector<int64_t>> SqliteStore::CancelPr(const std::string& repo, int6
   w.cancel_reason = reason;
   std::vector<int64_t> touched;
   int64_t now = options_.clock->NowUnixMillis();
-  Status st = Write([&](SqliteDb& db) -> Status {
+  Status st = Write([&](SqlDb& db) -> Status {
     RecordOutcome out;
     CCCI_RETURN_IF_ERROR(CancelRunsInTxn(db, w, now, &out));
     touched = out.cancelled;

@@ -1,15 +1,19 @@
-#include "bot/store/sqlite_store.h"
-#include "bot/store/run_rows.h"
+#include "bot/store/sql_store.h"
 
 #include <sys/stat.h>
 
+#include <map>
+
 #include "base/log.h"
 #include "bot/store/migrations.h"
+#include "bot/store/pg_db.h"
+#include "bot/store/pg_dialect.h"
 #include "bot/store/pr_heads.h"
+#include "bot/store/run_rows.h"
+#include "bot/store/sqlite_db.h"
 
 namespace ccci {
 namespace {
-
 
 // Collects the ids an UPDATE ... RETURNING id yields.
 Result<std::vector<int64_t>> CollectIds(const StmtRef& s) {
@@ -22,7 +26,7 @@ Result<std::vector<int64_t>> CollectIds(const StmtRef& s) {
   }
 }
 
-Status QueueRun(SqliteDb& db, const Delivery& d, const RunRequest& req, int64_t now,
+Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now,
                 RecordOutcome* out, std::string* outcome) {
   // INDEXED BY: for the ORDER BY, SQLite otherwise walks runs_by_repo (repo, id) through
   // every run the repo ever had, superseded ones included (measured: 45% of the intake's
@@ -43,13 +47,15 @@ Status QueueRun(SqliteDb& db, const Delivery& d, const RunRequest& req, int64_t 
   auto ins = db.Prepare(
       "INSERT INTO runs (repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, "
       "trigger, delivery_id, state, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?11)");
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?11) RETURNING id");
   if (!ins.ok()) return ins.status();
   (*ins)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, req.head_sha).Bind(4, req.head_ref);
   (*ins)->Bind(5, req.base_ref).Bind(6, req.clone_url).Bind(7, req.title).Bind(8, req.author);
   (*ins)->Bind(9, req.trigger).Bind(10, d.id).Bind(11, now);
-  CCCI_RETURN_IF_ERROR((*ins)->Run());
-  out->run_id = db.LastInsertId();
+  auto inserted = (*ins)->Step();
+  if (!inserted.ok()) return inserted.status();
+  if (!*inserted) return Internal("run insert returned no id");
+  out->run_id = (*ins)->Int(0);
   *outcome = "queued";
 
   // Selected, then updated by id: an UPDATE ... RETURNING builds a temporary table on every
@@ -65,9 +71,12 @@ Status QueueRun(SqliteDb& db, const Delivery& d, const RunRequest& req, int64_t 
   for (int64_t id : *superseded) {
     auto upd = db.Prepare(
         "UPDATE runs SET state = 'superseded', superseded_by = ?2, updated_at = ?3, "
-        "finished_at = ?3, reason = 'superseded by run ' || ?2 WHERE id = ?1");
+        "finished_at = ?3, reason = ?4 WHERE id = ?1");
     if (!upd.ok()) return upd.status();
+    // The reason is made here: PostgreSQL gives a parameter one type, so ?2 cannot be both
+    // the number superseded_by and text to concatenate.
     (*upd)->Bind(1, id).Bind(2, out->run_id).Bind(3, now);
+    (*upd)->Bind(4, "superseded by run " + std::to_string(out->run_id));
     CCCI_RETURN_IF_ERROR((*upd)->Run());
   }
   out->superseded = std::move(*superseded);
@@ -90,7 +99,7 @@ Status QueueRun(SqliteDb& db, const Delivery& d, const RunRequest& req, int64_t 
   return Status::Ok();
 }
 
-Status CancelRuns(SqliteDb& db, const Work& work, int64_t now, RecordOutcome* out) {
+Status CancelRuns(SqlDb& db, const Work& work, int64_t now, RecordOutcome* out) {
   auto cancel = db.Prepare(
       "UPDATE runs SET state = 'cancelled', reason = ?3, updated_at = ?4, finished_at = ?4 "
       "WHERE repo = ?1 AND pr = ?2 AND state IN ('queued', 'waiting') RETURNING id");
@@ -112,12 +121,12 @@ Status CancelRuns(SqliteDb& db, const Work& work, int64_t now, RecordOutcome* ou
   return Status::Ok();
 }
 
-Status AddCommand(SqliteDb& db, const Delivery& d, const CommandRequest& c, int64_t now,
+Status AddCommand(SqlDb& db, const Delivery& d, const CommandRequest& c, int64_t now,
                   RecordOutcome* out) {
   auto ins = db.Prepare(
       "INSERT INTO commands (delivery_id, repo, pr, comment_id, author, body, author_can_push, "
       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-      "ON CONFLICT (repo, comment_id) DO NOTHING");
+      "ON CONFLICT (repo, comment_id) DO NOTHING RETURNING id");
   if (!ins.ok()) return ins.status();
   (*ins)->Bind(1, d.id).Bind(2, c.repo).Bind(3, c.pr).Bind(4, c.comment_id).Bind(5, c.author);
   (*ins)->Bind(6, c.body);
@@ -127,14 +136,15 @@ Status AddCommand(SqliteDb& db, const Delivery& d, const CommandRequest& c, int6
     (*ins)->BindNull(7);
   }
   (*ins)->Bind(8, now);
-  CCCI_RETURN_IF_ERROR((*ins)->Run());
-  out->command_id = db.Changes() > 0 ? db.LastInsertId() : 0;
+  auto inserted = (*ins)->Step();  // no row: the comment was recorded before
+  if (!inserted.ok()) return inserted.status();
+  out->command_id = *inserted ? (*ins)->Int(0) : 0;
   return Status::Ok();
 }
 
 // The id of an earlier delivery with the same id or body, or "". (`body_sha256 != ''` as
 // written lets SQLite use the partial index deliveries_by_body.)
-Result<std::string> EarlierDelivery(SqliteDb& db, const Delivery& d) {
+Result<std::string> EarlierDelivery(SqlDb& db, const Delivery& d) {
   auto seen = db.Prepare(
       "SELECT id FROM deliveries WHERE id = ?1 UNION ALL "
       "SELECT id FROM deliveries WHERE body_sha256 = ?2 AND body_sha256 != '' LIMIT 1");
@@ -145,7 +155,7 @@ Result<std::string> EarlierDelivery(SqliteDb& db, const Delivery& d) {
   return *row ? (*seen)->Text(0) : std::string();
 }
 
-Status RecordInTxn(SqliteDb& db, const Delivery& delivery, const Work& work, int64_t now,
+Status RecordInTxn(SqlDb& db, const Delivery& delivery, const Work& work, int64_t now,
                    RecordOutcome* out) {
   auto earlier = EarlierDelivery(db, delivery);
   if (!earlier.ok()) return earlier.status();
@@ -189,44 +199,42 @@ Status RecordInTxn(SqliteDb& db, const Delivery& delivery, const Work& work, int
 
 }  // namespace
 
-SqliteStore::SqliteStore(const Options& options) : options_(options) {}
+SqlStore::SqlStore(const Options& options) : options_(options) {}
 
-Status SqliteStore::CancelRunsInTxn(SqliteDb& db, const Work& work, int64_t now,
-                                    RecordOutcome* out) {
+Status SqlStore::CancelRunsInTxn(SqlDb& db, const Work& work, int64_t now, RecordOutcome* out) {
   return CancelRuns(db, work, now, out);
 }
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& options) {
-  std::unique_ptr<SqliteStore> store(new SqliteStore(options));
+Result<std::unique_ptr<SqlStore>> SqlStore::Open(const Options& options) {
+  std::unique_ptr<SqlStore> store(new SqlStore(options));
   CCCI_RETURN_IF_ERROR(store->Init());
-  if (store->checkpoint_db_) {
-    store->checkpointer_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
+  if (store->checkpoint_db_ ||
+      (options.driver == "postgres" && options.delivery_retention_ms > 0)) {
+    store->maintenance_ = std::thread([s = store.get()] { s->MaintenanceLoop(); });
   }
   return store;
 }
 
-Status SqliteStore::Init() {
+Status SqlStore::Init() {
+  if (options_.driver == "postgres") {
+    for (auto* db : {&write_db_, &read_db_}) {
+      auto pg = PgDb::Open(options_.url);
+      if (!pg.ok()) return pg.status();
+      *db = std::move(*pg);
+    }
+    return MigratePostgres();
+  }
+  if (options_.driver != "sqlite")
+    return InvalidArgument("unknown store driver " + options_.driver);
   SqliteDb::Options o;
   o.path = options_.path;
   o.synchronous_full = options_.synchronous_full;
   auto db = SqliteDb::Open(o);
   if (!db.ok()) return db.status();
   write_db_ = std::move(*db);
-  int version = SchemaVersion();
-  for (const Migration& m : Migrations()) {
-    if (m.version <= version) continue;
-    CCCI_RETURN_IF_ERROR(write_db_->Exec("BEGIN IMMEDIATE"));
-    Status s = write_db_->Exec(m.sql);
-    if (s.ok()) s = write_db_->Exec("PRAGMA user_version = " + std::to_string(m.version));
-    if (!s.ok()) {
-      (void)write_db_->Exec("ROLLBACK");
-      return Internal(std::string("migration ") + m.name + " failed: " + s.message());
-    }
-    CCCI_RETURN_IF_ERROR(write_db_->Exec("COMMIT"));
-    LogInfo("store.migrated", {{"version", m.version}, {"name", m.name}});
-  }
+  CCCI_RETURN_IF_ERROR(MigrateSqlite());
   if (options_.path != ":memory:") {
-    // Writers never checkpoint; the checkpointer thread does (see the header).
+    // Writers never checkpoint; the maintenance thread does (see the header).
     CCCI_RETURN_IF_ERROR(write_db_->Exec("PRAGMA wal_autocheckpoint=0"));
     // A rewound WAL is truncated to this size, so a burst does not hold disk forever.
     CCCI_RETURN_IF_ERROR(write_db_->Exec("PRAGMA journal_size_limit=" + std::to_string(16 << 20)));
@@ -241,20 +249,70 @@ Status SqliteStore::Init() {
   return Status::Ok();
 }
 
-SqliteStore::~SqliteStore() {
+// SQLite records the version in PRAGMA user_version.
+Status SqlStore::MigrateSqlite() {
+  int version = SchemaVersion();
+  for (const Migration& m : Migrations()) {
+    if (m.version <= version) continue;
+    CCCI_RETURN_IF_ERROR(write_db_->Exec("BEGIN IMMEDIATE"));
+    Status s = write_db_->Exec(m.sql);
+    if (s.ok()) s = write_db_->Exec("PRAGMA user_version = " + std::to_string(m.version));
+    if (!s.ok()) {
+      (void)write_db_->Exec("ROLLBACK");
+      return Internal(std::string("migration ") + m.name + " failed: " + s.message());
+    }
+    CCCI_RETURN_IF_ERROR(write_db_->Exec("COMMIT"));
+    LogInfo("store.migrated", {{"version", m.version}, {"name", m.name}});
+  }
+  return Status::Ok();
+}
+
+// PostgreSQL records it in a one-row table. Several hosts may start at once: each migration's
+// transaction first takes an advisory lock, then reads the version again.
+Status SqlStore::MigratePostgres() {
+  SqlDb& db = *write_db_;
+  CCCI_RETURN_IF_ERROR(
+      db.Exec("CREATE TABLE IF NOT EXISTS cc_ci_schema (version BIGINT NOT NULL);"
+              "INSERT INTO cc_ci_schema SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM cc_ci_schema)"));
+  std::map<std::string, std::string> triggers;
+  for (const Migration& m : Migrations()) {
+    std::string sql = PgMigrationSql(m.sql, &triggers);  // every one: triggers spans them
+    CCCI_RETURN_IF_ERROR(db.Exec("BEGIN; SELECT pg_advisory_xact_lock(7260130)"));
+    auto v = db.Prepare("SELECT version FROM cc_ci_schema");
+    Result<bool> row = v.ok() ? (*v)->Step() : Result<bool>(v.status());
+    int64_t version = row.ok() && *row ? (*v)->Int(0) : 0;
+    if (v.ok()) (*v)->Reset();
+    Status s = row.status();
+    if (s.ok() && m.version <= version) {
+      CCCI_RETURN_IF_ERROR(db.Exec("COMMIT"));
+      continue;
+    }
+    if (s.ok()) s = db.Exec(sql);
+    if (s.ok()) s = db.Exec("UPDATE cc_ci_schema SET version = " + std::to_string(m.version));
+    if (!s.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return Internal(std::string("migration ") + m.name + " failed: " + s.message());
+    }
+    CCCI_RETURN_IF_ERROR(db.Exec("COMMIT"));
+    LogInfo("store.migrated", {{"version", m.version}, {"name", m.name}, {"driver", "postgres"}});
+  }
+  return Status::Ok();
+}
+
+SqlStore::~SqlStore() {
   {
     std::lock_guard<std::mutex> lock(checkpoint_mu_);
     stopping_ = true;
   }
   checkpoint_cv_.notify_all();
-  if (checkpointer_.joinable()) checkpointer_.join();
+  if (maintenance_.joinable()) maintenance_.join();
   if (checkpoint_db_) (void)checkpoint_db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
-Result<int64_t> SqliteStore::PruneDeliveries(int64_t retention_ms) {
+Result<int64_t> SqlStore::PruneDeliveries(int64_t retention_ms) {
   int64_t cutoff = options_.clock->NowUnixMillis() - retention_ms;
   int64_t deleted = 0;
-  Status s = Write([&](SqliteDb& db) -> Status {
+  Status s = Write([&](SqlDb& db) -> Status {
     auto del = db.Prepare("DELETE FROM deliveries WHERE received_at < ?1");
     if (!del.ok()) return del.status();
     (*del)->Bind(1, cutoff);
@@ -266,7 +324,7 @@ Result<int64_t> SqliteStore::PruneDeliveries(int64_t retention_ms) {
   return deleted;
 }
 
-void SqliteStore::CheckpointLoop() {
+void SqlStore::MaintenanceLoop() {
   std::unique_lock<std::mutex> lock(checkpoint_mu_);
   auto next_prune = std::chrono::steady_clock::now();
   while (!stopping_) {
@@ -276,12 +334,18 @@ void SqliteStore::CheckpointLoop() {
     if (options_.delivery_retention_ms > 0 && std::chrono::steady_clock::now() >= next_prune) {
       next_prune = std::chrono::steady_clock::now() + std::chrono::hours(1);
       auto n = PruneDeliveries(options_.delivery_retention_ms);
-      if (!n.ok()) LogWarn("store.prune_failed", {{"reason", n.status().message()}});
-      else if (*n > 0) LogInfo("store.pruned", {{"deliveries", static_cast<long long>(*n)}});
+      if (!n.ok())
+        LogWarn("store.prune_failed", {{"reason", n.status().message()}});
+      else if (*n > 0)
+        LogInfo("store.pruned", {{"deliveries", static_cast<long long>(*n)}});
     }
     // PASSIVE never blocks writers: it copies what it can and tries again next time. Under
     // sustained writes it never catches up completely, so the WAL would grow without end;
     // past 64 MB a RESTART briefly holds writers back so the next one rewinds the WAL.
+    if (!checkpoint_db_) {
+      lock.lock();
+      continue;
+    }
     struct stat st;
     bool large = stat((options_.path + "-wal").c_str(), &st) == 0 && st.st_size > (64 << 20);
     Status s = checkpoint_db_->Exec(large ? "PRAGMA wal_checkpoint(RESTART)"
@@ -291,9 +355,10 @@ void SqliteStore::CheckpointLoop() {
   }
 }
 
-int SqliteStore::SchemaVersion() {
+int SqlStore::SchemaVersion() {
   std::lock_guard<std::mutex> lock(write_db_mu_);
-  auto s = write_db_->Prepare("PRAGMA user_version");
+  auto s = write_db_->Prepare(options_.driver == "postgres" ? "SELECT version FROM cc_ci_schema"
+                                                            : "PRAGMA user_version");
   if (!s.ok()) return 0;
   auto row = (*s)->Step();
   return row.ok() && *row ? static_cast<int>((*s)->Int(0)) : 0;
@@ -303,7 +368,7 @@ namespace {
 
 // Runs a cached statement without rows (transaction control is prepared once, not parsed
 // on every job).
-Status RunCached(SqliteDb& db, const char* sql) {
+Status RunCached(SqlDb& db, const char* sql) {
   auto s = db.Prepare(sql);
   if (!s.ok()) return s.status();
   return (*s)->Run();
@@ -311,10 +376,11 @@ Status RunCached(SqliteDb& db, const char* sql) {
 
 }  // namespace
 
-void SqliteStore::CommitBatch(const std::vector<Job*>& batch) {
+void SqlStore::CommitBatch(const std::vector<Job*>& batch) {
   std::lock_guard<std::mutex> lock(write_db_mu_);
-  SqliteDb& db = *write_db_;
-  Status commit = RunCached(db, "BEGIN IMMEDIATE");
+  SqlDb& db = *write_db_;
+  Status commit = db.Ready();
+  if (commit.ok()) commit = RunCached(db, db.BeginWrite());
   for (size_t i = 0; commit.ok() && i < batch.size(); ++i) {
     commit = RunCached(db, "SAVEPOINT job");
     if (!commit.ok()) break;
@@ -330,7 +396,7 @@ void SqliteStore::CommitBatch(const std::vector<Job*>& batch) {
   }
 }
 
-Status SqliteStore::Write(std::function<Status(SqliteDb&)> fn) {
+Status SqlStore::Write(std::function<Status(SqlDb&)> fn) {
   Job job;
   job.fn = std::move(fn);
   std::unique_lock<std::mutex> lock(queue_mu_);
@@ -361,10 +427,10 @@ Status SqliteStore::Write(std::function<Status(SqliteDb&)> fn) {
   return job.result;
 }
 
-Result<RecordOutcome> SqliteStore::RecordDelivery(const Delivery& delivery, const Work& work) {
+Result<RecordOutcome> SqlStore::RecordDelivery(const Delivery& delivery, const Work& work) {
   RecordOutcome out;
   int64_t now = options_.clock->NowUnixMillis();
-  Status s = Write([&](SqliteDb& db) -> Status {
+  Status s = Write([&](SqlDb& db) -> Status {
     out = RecordOutcome();
     return RecordInTxn(db, delivery, work, now, &out);
   });
@@ -372,8 +438,8 @@ Result<RecordOutcome> SqliteStore::RecordDelivery(const Delivery& delivery, cons
   return out;
 }
 
-Result<bool> SqliteStore::HasDelivery(const std::string& id) {
-  return Read<bool>([&](SqliteDb& db) -> Result<bool> {
+Result<bool> SqlStore::HasDelivery(const std::string& id) {
+  return Read<bool>([&](SqlDb& db) -> Result<bool> {
     auto s = db.Prepare("SELECT 1 FROM deliveries WHERE id = ?1");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, id);
@@ -381,8 +447,8 @@ Result<bool> SqliteStore::HasDelivery(const std::string& id) {
   });
 }
 
-Result<Run> SqliteStore::GetRun(int64_t id) {
-  return Read<Run>([&](SqliteDb& db) -> Result<Run> {
+Result<Run> SqlStore::GetRun(int64_t id) {
+  return Read<Run>([&](SqlDb& db) -> Result<Run> {
     auto s = db.Prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?1");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, id);
@@ -393,13 +459,13 @@ Result<Run> SqliteStore::GetRun(int64_t id) {
   });
 }
 
-Result<RunPage> SqliteStore::ListRuns(const RunQuery& q) {
-  return Read<RunPage>([&](SqliteDb& db) -> Result<RunPage> {
+Result<RunPage> SqlStore::ListRuns(const RunQuery& q) {
+  return Read<RunPage>([&](SqlDb& db) -> Result<RunPage> {
     // One statement shape for every filter combination, so it is prepared once; unset
     // filters compare against themselves.
     auto s = db.Prepare(std::string("SELECT ") + kRunColumns +
                         " FROM runs WHERE id < ?1 AND (?2 = '' OR repo = ?2) "
-                        "AND (?3 IS NULL OR pr = ?3) AND (?4 = '' OR state = ?4) "
+                        "AND (CAST(?3 AS BIGINT) IS NULL OR pr = ?3) AND (?4 = '' OR state = ?4) "
                         "ORDER BY id DESC LIMIT ?5");
     if (!s.ok()) return s.status();
     int limit = q.limit < 1 ? 1 : (q.limit > 500 ? 500 : q.limit);
@@ -420,18 +486,19 @@ Result<RunPage> SqliteStore::ListRuns(const RunQuery& q) {
   });
 }
 
-Result<std::vector<Run>> SqliteStore::UnreportedRuns(int limit) {
-  return Read<std::vector<Run>>([&](SqliteDb& db) -> Result<std::vector<Run>> {
+Result<std::vector<Run>> SqlStore::UnreportedRuns(int limit) {
+  return Read<std::vector<Run>>([&](SqlDb& db) -> Result<std::vector<Run>> {
     auto s = db.Prepare(std::string("SELECT ") + kRunColumns +
-                        " FROM runs WHERE reported_state != " + std::string(kReportKeySql) + " ORDER BY id LIMIT ?1");
+                        " FROM runs WHERE reported_state != " + std::string(kReportKeySql) +
+                        " ORDER BY id LIMIT ?1");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, static_cast<int64_t>(limit));
     return ReadRuns(*s);
   });
 }
 
-Result<QueueCounts> SqliteStore::CountQueue() {
-  return Read<QueueCounts>([&](SqliteDb& db) -> Result<QueueCounts> {
+Result<QueueCounts> SqlStore::CountQueue() {
+  return Read<QueueCounts>([&](SqlDb& db) -> Result<QueueCounts> {
     auto s = db.Prepare(
         "SELECT state, count(*) FROM runs WHERE state IN ('queued', 'waiting', 'running') "
         "GROUP BY state");
@@ -443,9 +510,12 @@ Result<QueueCounts> SqliteStore::CountQueue() {
       if (!*row) break;
       std::string state = (*s)->Text(0);
       int64_t n = (*s)->Int(1);
-      if (state == kRunQueued) c.queued = n;
-      else if (state == kRunWaiting) c.waiting = n;
-      else if (state == kRunRunning) c.running = n;
+      if (state == kRunQueued)
+        c.queued = n;
+      else if (state == kRunWaiting)
+        c.waiting = n;
+      else if (state == kRunRunning)
+        c.running = n;
     }
     auto p = db.Prepare("SELECT count(*) FROM commands WHERE state = 'pending'");
     if (!p.ok()) return p.status();

@@ -1,12 +1,17 @@
 #pragma once
-// The embedded Store: one SQLite file in WAL mode. Writes are group-committed: a writer that
+// The Store over SQL, one implementation for both drivers (sql_db.h): SQLite, the embedded
+// default (one file in WAL mode, or ":memory:" for the memory driver), and PostgreSQL (a
+// server several cc-ci hosts share; pg_db.h). Writes are group-committed: a writer that
 // finds no commit in progress becomes the leader and commits every write pending at that
 // moment, its own included, in one transaction; the others wait for it and are woken one by
 // one. A delivery is acknowledged only after its transaction is durable, yet 32 concurrent
 // webhooks cost one commit, not 32, and no thread hop is added (context switches are costly
 // on virtual machines: a dedicated writer thread halved throughput here). Reads use their own
-// connection and never wait for the writer (WAL). WAL checkpoints (and their fsyncs) run on a
-// background thread of their own instead of inside some unlucky writer's commit.
+// connection and never wait for the writer (WAL; MVCC). SQLite's WAL checkpoints (and their
+// fsyncs) run on a background thread of their own instead of inside some unlucky writer's
+// commit; that thread also prunes old deliveries (both drivers).
+// With PostgreSQL a lost connection fails the calls in flight with Unavailable and is reopened
+// by the next call (SqlDb::Ready); a batch whose COMMIT did not come back is reported failed.
 
 #include <condition_variable>
 #include <deque>
@@ -18,32 +23,26 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "bot/store/sqlite_db.h"
-#include "bot/chatops/command_store.h"
-#include "bot/forge/outbox_store.h"
-#include "bot/store/history_store.h"
-#include "bot/store/pr_check_store.h"
+#include "bot/store/sql_db.h"
 #include "bot/store/store.h"
 
 namespace ccci {
 
-class SqliteStore : public Store,
-                    public OutboxStore,
-                    public CommandStore,
-                    public HistoryStore,
-                    public PrCheckStore {
+class SqlStore : public Store {
  public:
   struct Options {
-    std::string path;  // database file, or ":memory:" for no persistence (benchmarks)
+    std::string driver = "sqlite";  // sqlite | postgres
+    std::string path;               // sqlite: database file, or ":memory:" for no persistence
+    std::string url;                // postgres: a libpq connection string
     bool synchronous_full = false;
     Clock* clock = RealClock();
-    size_t max_batch = 512;  // most writes committed in one transaction
+    size_t max_batch = 512;             // most writes committed in one transaction
     int64_t delivery_retention_ms = 0;  // prune older deliveries hourly; 0 keeps them
   };
 
   // Opens (creating if needed) and migrates the database.
-  static Result<std::unique_ptr<SqliteStore>> Open(const Options& options);
-  ~SqliteStore() override;  // REQUIRES: no call in progress. Checkpoints the WAL.
+  static Result<std::unique_ptr<SqlStore>> Open(const Options& options);
+  ~SqlStore() override;  // REQUIRES: no call in progress. Checkpoints SQLite's WAL.
 
   Result<RecordOutcome> RecordDelivery(const Delivery& delivery, const Work& work) override;
   Result<bool> HasDelivery(const std::string& id) override;
@@ -52,9 +51,12 @@ class SqliteStore : public Store,
   Result<QueueCounts> CountQueue() override;
   Result<std::vector<Run>> UnreportedRuns(int limit) override;
 
-  // The runner's side (sqlite_runs.cc).
+  // The runner's side (sql_runs.cc).
   Result<std::vector<Run>> QueuedRuns(int limit) override;
   Result<bool> ClaimRun(int64_t id) override;
+  Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms) override;
+  Result<bool> ExtendLease(int64_t run_id, const std::string& worker, int64_t attempt,
+                           int64_t lease_ms) override;
   Status HoldRun(int64_t id, const std::string& reason) override;
   Status RecordStage(const StageRecord& stage) override;
   Result<std::vector<StageRecord>> ListStages(int64_t run_id) override;
@@ -62,7 +64,7 @@ class SqliteStore : public Store,
                    const std::string& reason) override;
   Status RequeueRun(int64_t id, const std::string& reason) override;
 
-  // OutboxStore (sqlite_outbox.cc).
+  // OutboxStore (sql_outbox.cc).
   Result<int64_t> EnqueueMessage(const OutboxMessage& m) override;
   Status EnqueueRunReport(int64_t run_id, const std::string& state,
                           const std::vector<OutboxMessage>& messages) override;
@@ -75,32 +77,32 @@ class SqliteStore : public Store,
   Result<std::optional<int64_t>> StickyComment(const std::string& repo, int64_t pr) override;
   Status SetStickyComment(const std::string& repo, int64_t pr, int64_t comment_id) override;
 
-  // CommandStore (sqlite_commands.cc).
+  // CommandStore (sql_commands.cc).
   Result<std::vector<PendingCommand>> PendingCommands(int limit) override;
   Status FinishCommand(int64_t id, const std::string& state, const std::string& note) override;
   Result<int64_t> RetestPr(const std::string& repo, int64_t pr, const std::string& by) override;
   Result<std::vector<int64_t>> CancelPr(const std::string& repo, int64_t pr,
                                         const std::string& reason) override;
 
-  // HistoryStore (sqlite_history.cc).
+  // HistoryStore (sql_history.cc).
   Result<std::vector<Run>> EndedRuns(const std::string& repo, std::optional<int64_t> pr,
                                      int64_t up_to_id, int limit) override;
   Result<std::vector<StageFlakiness>> FlakyStages(const std::string& repo, int window) override;
 
-  // Approvals and held runs released by chat-ops (sqlite_approvals.cc).
+  // Approvals and held runs released by chat-ops (sql_approvals.cc).
   Result<std::vector<int64_t>> Approve(const std::string& repo, int64_t pr,
                                        const std::string& by) override;
   Result<bool> IsApproved(const std::string& repo, int64_t pr) override;
   Result<bool> RetestWaitingRun(int64_t run_id, const std::string& by) override;
 
-  // PrCheckStore (sqlite_pr_heads.cc).
+  // PrCheckStore (sql_pr_heads.cc).
   Result<std::vector<PrCheck>> PendingPrChecks(int limit) override;
   Status FinishPrCheck(const PrCheck& check) override;
 
   // Runs `fn` inside the writer's next transaction (in a savepoint of its own: if it fails,
   // only its changes are rolled back). Returns once committed. For other components'
   // writes, so every write shares the group commit.
-  Status Write(std::function<Status(SqliteDb&)> fn);
+  Status Write(std::function<Status(SqlDb&)> fn);
 
   // Deletes deliveries received before now - retention. Returns how many. Runs and
   // commands are kept (a delivery id is needed only to recognise a redelivery).
@@ -111,33 +113,38 @@ class SqliteStore : public Store,
 
  private:
   struct Job {
-    std::function<Status(SqliteDb&)> fn;
+    std::function<Status(SqlDb&)> fn;
     Status result;
     bool done = false;
     std::condition_variable cv;  // signalled when done, or when this job should lead
   };
 
-  explicit SqliteStore(const Options& options);
-  Status EnqueueInTxn(SqliteDb& db, const OutboxMessage& m, int64_t now, int64_t* id);
-  static Status CancelRunsInTxn(SqliteDb& db, const Work& work, int64_t now, RecordOutcome* out);
+  explicit SqlStore(const Options& options);
+  Status EnqueueInTxn(SqlDb& db, const OutboxMessage& m, int64_t now, int64_t* id);
+  static Status CancelRunsInTxn(SqlDb& db, const Work& work, int64_t now, RecordOutcome* out);
   Status Init();
   // Commits `batch` in one transaction; sets each job's result. Called by the leader only.
   void CommitBatch(const std::vector<Job*>& batch);
-  void CheckpointLoop();
+  Status MigrateSqlite();
+  Status MigratePostgres();
+  // Checkpoints (SQLite) and prunes deliveries, until the store closes.
+  void MaintenanceLoop();
   // Runs `fn` against the read connection under its lock.
   template <typename T>
-  Result<T> Read(const std::function<Result<T>(SqliteDb&)>& fn) {
+  Result<T> Read(const std::function<Result<T>(SqlDb&)>& fn) {
     if (read_db_) {
       std::lock_guard<std::mutex> lock(read_db_mu_);
+      CCCI_RETURN_IF_ERROR(read_db_->Ready());
       return fn(*read_db_);
     }
     std::lock_guard<std::mutex> lock(write_db_mu_);
+    CCCI_RETURN_IF_ERROR(write_db_->Ready());
     return fn(*write_db_);
   }
 
   Options options_;
-  std::unique_ptr<SqliteDb> write_db_;
-  std::unique_ptr<SqliteDb> read_db_;  // null for :memory:, which has only write_db_
+  std::unique_ptr<SqlDb> write_db_;
+  std::unique_ptr<SqlDb> read_db_;  // null for :memory:, which has only write_db_
   std::mutex write_db_mu_;
   std::mutex read_db_mu_;
 
@@ -146,11 +153,11 @@ class SqliteStore : public Store,
   std::deque<Job*> queue_;  // pending, not yet taken by a leader
   bool committing_ = false;
 
-  std::unique_ptr<SqliteDb> checkpoint_db_;  // null for :memory:
+  std::unique_ptr<SqlDb> checkpoint_db_;  // sqlite files only
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool stopping_ = false;
-  std::thread checkpointer_;
+  std::thread maintenance_;
 };
 
 }  // namespace ccci

@@ -1,7 +1,7 @@
 // The newest pull_request delivery of each PR, and the checks the reconciler makes with Gitea
 // (migrations/009_replays.sql).
 #include "bot/store/pr_heads.h"
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 
 namespace ccci {
 namespace {
@@ -14,7 +14,7 @@ enum class Freshness {
 
 // `head` is the run's head for a PR run, empty for a close. `*newest_ms` gets the newest
 // recorded updated_at.
-Result<Freshness> CompareWithNewest(SqliteDb& db, const std::string& repo, int64_t pr,
+Result<Freshness> CompareWithNewest(SqlDb& db, const std::string& repo, int64_t pr,
                                     const PrFreshness& f, const std::string& head,
                                     int64_t* newest_ms) {
   auto s =
@@ -31,12 +31,14 @@ Result<Freshness> CompareWithNewest(SqliteDb& db, const std::string& repo, int64
 }
 
 // Records `f` (and `head`, when not empty) as the newest for the PR.
-Status RememberNewest(SqliteDb& db, const std::string& repo, int64_t pr, const PrFreshness& f,
+Status RememberNewest(SqlDb& db, const std::string& repo, int64_t pr, const PrFreshness& f,
                       const std::string& head) {
   auto s = db.Prepare(
       "INSERT INTO pr_heads (repo, pr, updated_at, head_sha, state) VALUES (?1, ?2, ?3, ?4, ?5) "
-      "ON CONFLICT (repo, pr) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at), "
-      "head_sha = CASE WHEN excluded.head_sha = '' THEN head_sha ELSE excluded.head_sha END, "
+      "ON CONFLICT (repo, pr) DO UPDATE SET updated_at = CASE WHEN excluded.updated_at > "
+      "pr_heads.updated_at THEN excluded.updated_at ELSE pr_heads.updated_at END, "
+      "head_sha = CASE WHEN excluded.head_sha = '' THEN pr_heads.head_sha "
+      "ELSE excluded.head_sha END, "
       "state = excluded.state");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, repo).Bind(2, pr).Bind(3, f.updated_at_ms).Bind(4, head).Bind(5, f.state);
@@ -44,12 +46,18 @@ Status RememberNewest(SqliteDb& db, const std::string& repo, int64_t pr, const P
 }
 
 // Keeps `w` for the reconciler to check with Gitea (replacing the PR's earlier check).
-Status KeepForCheck(SqliteDb& db, const Delivery& d, const Work& w, int64_t now) {
+Status KeepForCheck(SqlDb& db, const Delivery& d, const Work& w, int64_t now) {
   bool run = w.kind == Work::Kind::kQueueRun;
   auto s = db.Prepare(
-      "INSERT OR REPLACE INTO pr_checks (repo, pr, delivery_id, requested_at, kind, updated_at, "
+      "INSERT INTO pr_checks (repo, pr, delivery_id, requested_at, kind, updated_at, "
       "head_sha, head_ref, base_ref, clone_url, title, author, trigger, cancel_reason) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+      "ON CONFLICT (repo, pr) DO UPDATE SET delivery_id = excluded.delivery_id, "
+      "requested_at = excluded.requested_at, kind = excluded.kind, "
+      "updated_at = excluded.updated_at, head_sha = excluded.head_sha, "
+      "head_ref = excluded.head_ref, base_ref = excluded.base_ref, "
+      "clone_url = excluded.clone_url, title = excluded.title, author = excluded.author, "
+      "trigger = excluded.trigger, cancel_reason = excluded.cancel_reason");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, run ? w.run.repo : w.cancel_repo).Bind(2, run ? w.run.pr : w.cancel_pr);
   (*s)->Bind(3, d.id).Bind(4, now).Bind(5, run ? "run" : "cancel");
@@ -61,7 +69,7 @@ Status KeepForCheck(SqliteDb& db, const Delivery& d, const Work& w, int64_t now)
 
 }  // namespace
 
-Result<bool> FreshEnough(SqliteDb& db, const Delivery& d, const Work& work, int64_t now,
+Result<bool> FreshEnough(SqlDb& db, const Delivery& d, const Work& work, int64_t now,
                          RecordOutcome* out, std::string* outcome) {
   bool run = work.kind == Work::Kind::kQueueRun;
   if (!work.freshness || (!run && work.kind != Work::Kind::kCancel) || (run && work.run.pr <= 0)) {
@@ -83,8 +91,8 @@ Result<bool> FreshEnough(SqliteDb& db, const Delivery& d, const Work& work, int6
   return true;
 }
 
-Result<std::vector<PrCheck>> SqliteStore::PendingPrChecks(int limit) {
-  return Read<std::vector<PrCheck>>([&](SqliteDb& db) -> Result<std::vector<PrCheck>> {
+Result<std::vector<PrCheck>> SqlStore::PendingPrChecks(int limit) {
+  return Read<std::vector<PrCheck>>([&](SqlDb& db) -> Result<std::vector<PrCheck>> {
     auto s = db.Prepare(
         "SELECT repo, pr, delivery_id, requested_at, kind, updated_at, head_sha, head_ref, "
         "base_ref, clone_url, title, author, trigger, cancel_reason FROM pr_checks "
@@ -119,8 +127,8 @@ Result<std::vector<PrCheck>> SqliteStore::PendingPrChecks(int limit) {
   });
 }
 
-Status SqliteStore::FinishPrCheck(const PrCheck& c) {
-  return Write([&](SqliteDb& db) -> Status {
+Status SqlStore::FinishPrCheck(const PrCheck& c) {
+  return Write([&](SqlDb& db) -> Status {
     auto s = db.Prepare("DELETE FROM pr_checks WHERE repo = ?1 AND pr = ?2 AND delivery_id = ?3");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, c.repo).Bind(2, c.pr).Bind(3, c.delivery_id);

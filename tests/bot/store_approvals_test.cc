@@ -1,9 +1,10 @@
-// Approvals in the SQLite store: ok-to-test releases a PR's waiting runs and keeps counting
+// Approvals in the store (every driver): ok-to-test releases a PR's waiting runs and keeps counting
 // for later pushes until the PR is closed; a trusted retest releases one held run.
 #include <gtest/gtest.h>
 
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/store_drivers.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
 
@@ -13,12 +14,15 @@ namespace {
 constexpr const char* kRepo = "coop-cloud/bonfire";
 constexpr const char* kHeld = "waiting for a trusted `!cc-ci ok-to-test`";
 
-class SqliteApprovalsTest : public ::testing::Test {
+class StoreApprovalsTest : public ::testing::TestWithParam<const char*> {
  protected:
-  void SetUp() override { Open(); }
+  void SetUp() override {
+    db_.Prepare();
+    if (db_.available()) Open();
+  }
   void Open() {
     store_.reset();
-    store_ = testing::OpenTestStore(dir_.path() + "/cc-ci.db", &clock_);
+    store_ = db_.Open(&clock_);
     ASSERT_TRUE(store_);
   }
   // A push to repo#pr, as the intake records it; returns the run.
@@ -71,12 +75,12 @@ class SqliteApprovalsTest : public ::testing::Test {
     return a.ok() && *a;
   }
 
-  testing::TempDir dir_;
+  testing::DriverStore db_{GetParam()};
   testing::FakeClock clock_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqlStore> store_;
 };
 
-TEST_F(SqliteApprovalsTest, ApproveReleasesThatPrsWaitingRunsOnly) {
+TEST_P(StoreApprovalsTest, ApproveReleasesThatPrsWaitingRunsOnly) {
   int64_t a = PushAndHold(1, "aaa");
   int64_t b = PushAndHold(2, "bbb");
   ASSERT_EQ(Get(a).state, kRunWaiting);
@@ -95,7 +99,7 @@ TEST_F(SqliteApprovalsTest, ApproveReleasesThatPrsWaitingRunsOnly) {
   ASSERT_EQ(store_->QueuedRuns(10)->size(), 1u);
 }
 
-TEST_F(SqliteApprovalsTest, AnApprovalWithNothingWaitingCountsForLaterPushes) {
+TEST_P(StoreApprovalsTest, AnApprovalWithNothingWaitingCountsForLaterPushes) {
   auto released = store_->Approve(kRepo, 3, "dana");
   ASSERT_TRUE(released.ok());
   EXPECT_TRUE(released->empty());
@@ -104,7 +108,7 @@ TEST_F(SqliteApprovalsTest, AnApprovalWithNothingWaitingCountsForLaterPushes) {
   EXPECT_EQ(Get(id).state, kRunQueued);
 }
 
-TEST_F(SqliteApprovalsTest, AHoldThatRacesWithTheApprovalLeavesTheRunQueued) {
+TEST_P(StoreApprovalsTest, AHoldThatRacesWithTheApprovalLeavesTheRunQueued) {
   int64_t id = Push(4, "ddd");  // the gate said "hold" just before the approval committed
   ASSERT_TRUE(store_->Approve(kRepo, 4, "dana").ok());
   ASSERT_TRUE(store_->HoldRun(id, kHeld).ok());
@@ -118,23 +122,26 @@ TEST_F(SqliteApprovalsTest, AHoldThatRacesWithTheApprovalLeavesTheRunQueued) {
   EXPECT_EQ(Get(other).reason, kHeld);
 }
 
-TEST_F(SqliteApprovalsTest, ApprovingTwiceKeepsTheFirstApprover) {
+TEST_P(StoreApprovalsTest, ApprovingTwiceKeepsTheFirstApprover) {
   ASSERT_TRUE(store_->Approve(kRepo, 6, "dana").ok());
   ASSERT_TRUE(store_->Approve(kRepo, 6, "erin").ok());
   std::string by;
-  ASSERT_TRUE(store_->Write([&](SqliteDb& db) -> Status {
-    auto s = db.Prepare("SELECT approved_by FROM approvals WHERE repo = ?1 AND pr = 6");
-    if (!s.ok()) return s.status();
-    (*s)->Bind(1, std::string(kRepo));
-    auto row = (*s)->Step();
-    if (!row.ok()) return row.status();
-    if (*row) by = (*s)->Text(0);
-    return Status::Ok();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](SqlDb& db) -> Status {
+                    auto s =
+                        db.Prepare("SELECT approved_by FROM approvals WHERE repo = ?1 AND pr = 6");
+                    if (!s.ok()) return s.status();
+                    (*s)->Bind(1, std::string(kRepo));
+                    auto row = (*s)->Step();
+                    if (!row.ok()) return row.status();
+                    if (*row) by = (*s)->Text(0);
+                    return Status::Ok();
+                  })
+                  .ok());
   EXPECT_EQ(by, "dana");
 }
 
-TEST_F(SqliteApprovalsTest, ClosingThePrEndsItsApprovalOnly) {
+TEST_P(StoreApprovalsTest, ClosingThePrEndsItsApprovalOnly) {
   ASSERT_TRUE(store_->Approve(kRepo, 7, "dana").ok());
   ASSERT_TRUE(store_->Approve(kRepo, 8, "dana").ok());
   Close(7, "close-7");
@@ -145,13 +152,13 @@ TEST_F(SqliteApprovalsTest, ClosingThePrEndsItsApprovalOnly) {
   EXPECT_EQ(Get(id).state, kRunWaiting);
 }
 
-TEST_F(SqliteApprovalsTest, AnApprovalSurvivesARestart) {
+TEST_P(StoreApprovalsTest, AnApprovalSurvivesARestart) {
   ASSERT_TRUE(store_->Approve(kRepo, 9, "dana").ok());
   Open();
   EXPECT_TRUE(Approved(9));
 }
 
-TEST_F(SqliteApprovalsTest, ATrustedRetestReleasesOneHeldRunAsARetest) {
+TEST_P(StoreApprovalsTest, ATrustedRetestReleasesOneHeldRunAsARetest) {
   int64_t id = PushAndHold(10, "ggg");
   auto released = store_->RetestWaitingRun(id, "dana");
   ASSERT_TRUE(released.ok()) << released.status().ToString();
@@ -165,6 +172,9 @@ TEST_F(SqliteApprovalsTest, ATrustedRetestReleasesOneHeldRunAsARetest) {
   int64_t next = PushAndHold(10, "hhh");
   EXPECT_EQ(Get(next).state, kRunWaiting);
 }
+
+INSTANTIATE_TEST_SUITE_P(Drivers, StoreApprovalsTest, ::testing::ValuesIn(testing::kStoreDrivers),
+                         testing::DriverName);
 
 }  // namespace
 }  // namespace ccci

@@ -2,17 +2,20 @@
 // stage was flaky over the default branch's last runs.
 #include <gtest/gtest.h>
 
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
+#include "tests/fakes/store_drivers.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
 
 namespace ccci {
 namespace {
 
-class SqliteHistoryTest : public ::testing::Test {
+class StoreHistoryTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    store_ = testing::OpenTestStore(dir_.path() + "/cc-ci.db");
+    db_.Prepare();
+    if (!db_.available()) return;
+    store_ = db_.Open();
     ASSERT_TRUE(store_);
   }
   // A run of coop-cloud/bonfire (pr 0: the default branch) that ended as `state`.
@@ -38,12 +41,12 @@ class SqliteHistoryTest : public ::testing::Test {
     return ids;
   }
 
-  testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  testing::DriverStore db_{GetParam()};
+  std::unique_ptr<SqlStore> store_;
   int n_ = 0;
 };
 
-TEST_F(SqliteHistoryTest, EndedRunsAreFinishedOrErrorNewestFirstByBranchOrAll) {
+TEST_P(StoreHistoryTest, EndedRunsAreFinishedOrErrorNewestFirstByBranchOrAll) {
   int64_t b1 = Ended(0, kRunFinished, 3);
   int64_t p1 = Ended(7, kRunFinished, 2);
   int64_t b2 = Ended(0, kRunError, std::nullopt);
@@ -57,15 +60,13 @@ TEST_F(SqliteHistoryTest, EndedRunsAreFinishedOrErrorNewestFirstByBranchOrAll) {
       << "the default branch's, without the cancelled, queued and other repo's runs";
   EXPECT_EQ(Ids(store_->EndedRuns("coop-cloud/bonfire", std::nullopt, 0, 30)),
             (std::vector<int64_t>{b3, b2, p1, b1}));
-  EXPECT_EQ(Ids(store_->EndedRuns("coop-cloud/bonfire", 0, b2, 30)),
-            (std::vector<int64_t>{b2, b1}))
+  EXPECT_EQ(Ids(store_->EndedRuns("coop-cloud/bonfire", 0, b2, 30)), (std::vector<int64_t>{b2, b1}))
       << "up to a run: what its history was when it ended";
-  EXPECT_EQ(Ids(store_->EndedRuns("coop-cloud/bonfire", 0, 0, 2)),
-            (std::vector<int64_t>{b3, b2}));
+  EXPECT_EQ(Ids(store_->EndedRuns("coop-cloud/bonfire", 0, 0, 2)), (std::vector<int64_t>{b3, b2}));
   EXPECT_TRUE(Ids(store_->EndedRuns("coop-cloud/none", 0, 0, 30)).empty());
 }
 
-TEST_F(SqliteHistoryTest, FlakyStagesCountTheDefaultBranchsLastRunsOnly) {
+TEST_P(StoreHistoryTest, FlakyStagesCountTheDefaultBranchsLastRunsOnly) {
   int64_t old = Ended(0, kRunFinished, 5);  // outside a window of 3
   Stage(old, 2, "backup", kStageFlaky);
   int64_t a = Ended(0, kRunFinished, 5);
@@ -92,7 +93,7 @@ TEST_F(SqliteHistoryTest, FlakyStagesCountTheDefaultBranchsLastRunsOnly) {
   EXPECT_EQ((*flaky)[1].ran, 3);
 }
 
-TEST_F(SqliteHistoryTest, AStagesAttemptsAreKept) {
+TEST_P(StoreHistoryTest, AStagesAttemptsAreKept) {
   int64_t id = Ended(0, kRunFinished, 5);
   Stage(id, 2, "backup", kStageFlaky);
   Stage(id, 3, "restore", kStagePass);
@@ -105,6 +106,9 @@ TEST_F(SqliteHistoryTest, AStagesAttemptsAreKept) {
   EXPECT_EQ(AttemptLogPath("runs/4/backup.log", 2), "runs/4/backup.1.log");
   EXPECT_EQ(AttemptLogPath("runs/4/backup.log", 1), "runs/4/backup.log");
 }
+
+INSTANTIATE_TEST_SUITE_P(Drivers, StoreHistoryTest, ::testing::ValuesIn(testing::kStoreDrivers),
+                         testing::DriverName);
 
 }  // namespace
 }  // namespace ccci

@@ -1,7 +1,7 @@
-// SqliteStore's OutboxStore half: the outbox and sticky-comment tables (migration 002).
+// SqlStore's OutboxStore half: the outbox and sticky-comment tables (migration 002).
 
-#include "bot/store/sqlite_store.h"
 #include "bot/store/run_rows.h"
+#include "bot/store/sql_store.h"
 
 namespace ccci {
 namespace {
@@ -10,7 +10,7 @@ constexpr const char* kColumns =
     "id, repo, pr, kind, coalesce_key, payload, state, attempts, next_attempt_at, last_error, "
     "created_at";
 
-OutboxMessage ReadMessage(const SqliteStmt& s) {
+OutboxMessage ReadMessage(const SqlStmt& s) {
   OutboxMessage m;
   m.id = s.Int(0);
   m.repo = s.Text(1);
@@ -38,8 +38,7 @@ Result<std::vector<OutboxMessage>> Collect(const StmtRef& s) {
 
 }  // namespace
 
-Status SqliteStore::EnqueueInTxn(SqliteDb& db, const OutboxMessage& m, int64_t now,
-                                 int64_t* id) {
+Status SqlStore::EnqueueInTxn(SqlDb& db, const OutboxMessage& m, int64_t now, int64_t* id) {
   if (m.kind == "status") {
     // A commit status the same as the newest one for its key (sent, or still to be sent) says
     // nothing new: a run reports every change, most of which leave most statuses as they are.
@@ -69,27 +68,29 @@ Status SqliteStore::EnqueueInTxn(SqliteDb& db, const OutboxMessage& m, int64_t n
   }
   auto ins = db.Prepare(
       "INSERT INTO outbox (repo, pr, kind, coalesce_key, payload, next_attempt_at, created_at, "
-      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)");
+      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) RETURNING id");
   if (!ins.ok()) return ins.status();
   (*ins)->Bind(1, m.repo).Bind(2, m.pr).Bind(3, m.kind).Bind(4, m.coalesce_key);
   (*ins)->Bind(5, m.payload).Bind(6, now);
-  CCCI_RETURN_IF_ERROR((*ins)->Run());
-  *id = db.LastInsertId();
+  auto inserted = (*ins)->Step();
+  if (!inserted.ok()) return inserted.status();
+  if (!*inserted) return Internal("outbox insert returned no id");
+  *id = (*ins)->Int(0);
   return Status::Ok();
 }
 
-Result<int64_t> SqliteStore::EnqueueMessage(const OutboxMessage& m) {
+Result<int64_t> SqlStore::EnqueueMessage(const OutboxMessage& m) {
   int64_t id = 0;
   int64_t now = options_.clock->NowUnixMillis();
-  Status s = Write([&](SqliteDb& db) { return EnqueueInTxn(db, m, now, &id); });
+  Status s = Write([&](SqlDb& db) { return EnqueueInTxn(db, m, now, &id); });
   if (!s.ok()) return s;
   return id;
 }
 
-Status SqliteStore::EnqueueRunReport(int64_t run_id, const std::string& state,
-                                     const std::vector<OutboxMessage>& messages) {
+Status SqlStore::EnqueueRunReport(int64_t run_id, const std::string& state,
+                                  const std::vector<OutboxMessage>& messages) {
   int64_t now = options_.clock->NowUnixMillis();
-  return Write([&](SqliteDb& db) -> Status {
+  return Write([&](SqlDb& db) -> Status {
     for (const OutboxMessage& m : messages) {
       int64_t id;
       CCCI_RETURN_IF_ERROR(EnqueueInTxn(db, m, now, &id));
@@ -102,8 +103,8 @@ Status SqliteStore::EnqueueRunReport(int64_t run_id, const std::string& state,
   });
 }
 
-Result<std::vector<OutboxMessage>> SqliteStore::DueMessages(int64_t now_ms, int limit) {
-  return Read<std::vector<OutboxMessage>>([&](SqliteDb& db) -> Result<std::vector<OutboxMessage>> {
+Result<std::vector<OutboxMessage>> SqlStore::DueMessages(int64_t now_ms, int limit) {
+  return Read<std::vector<OutboxMessage>>([&](SqlDb& db) -> Result<std::vector<OutboxMessage>> {
     // The oldest pending message of each PR's lane, if it is due.
     auto s = db.Prepare(std::string("SELECT ") + kColumns +
                         " FROM outbox o WHERE state = 'pending' AND next_attempt_at <= ?1 "
@@ -116,10 +117,10 @@ Result<std::vector<OutboxMessage>> SqliteStore::DueMessages(int64_t now_ms, int 
   });
 }
 
-Status SqliteStore::FinishMessage(int64_t id, const std::string& state, const std::string& error,
-                                  const std::string& sent_payload) {
+Status SqlStore::FinishMessage(int64_t id, const std::string& state, const std::string& error,
+                               const std::string& sent_payload) {
   int64_t now = options_.clock->NowUnixMillis();
-  return Write([&](SqliteDb& db) -> Status {
+  return Write([&](SqlDb& db) -> Status {
     auto s = db.Prepare(
         "UPDATE outbox SET state = ?2, last_error = ?3, attempts = attempts + 1, updated_at = ?4 "
         "WHERE id = ?1 AND payload = ?5");
@@ -128,16 +129,17 @@ Status SqliteStore::FinishMessage(int64_t id, const std::string& state, const st
     CCCI_RETURN_IF_ERROR((*s)->Run());
     if (db.Changes() > 0) return Status::Ok();
     auto again = db.Prepare(
-        "UPDATE outbox SET next_attempt_at = ?2, updated_at = ?2 WHERE id = ?1 AND state = 'pending'");
+        "UPDATE outbox SET next_attempt_at = ?2, updated_at = ?2 WHERE id = ?1 AND state = "
+        "'pending'");
     if (!again.ok()) return again.status();
     (*again)->Bind(1, id).Bind(2, now);
     return (*again)->Run();
   });
 }
 
-Status SqliteStore::RetryMessage(int64_t id, int64_t next_attempt_at_ms, const std::string& error) {
+Status SqlStore::RetryMessage(int64_t id, int64_t next_attempt_at_ms, const std::string& error) {
   int64_t now = options_.clock->NowUnixMillis();
-  return Write([&](SqliteDb& db) -> Status {
+  return Write([&](SqlDb& db) -> Status {
     auto s = db.Prepare(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3, "
         "updated_at = ?4 WHERE id = ?1");
@@ -147,20 +149,20 @@ Status SqliteStore::RetryMessage(int64_t id, int64_t next_attempt_at_ms, const s
   });
 }
 
-Result<std::vector<OutboxMessage>> SqliteStore::RecentMessages(int limit,
-                                                               const OutboxFilter& filter) {
-  return Read<std::vector<OutboxMessage>>([&](SqliteDb& db) -> Result<std::vector<OutboxMessage>> {
-    auto s = db.Prepare(std::string("SELECT ") + kColumns +
-                        " FROM outbox WHERE (?2 = '' OR repo = ?2) AND (?3 IS NULL OR pr = ?3) "
-                        "ORDER BY id DESC LIMIT ?1");
+Result<std::vector<OutboxMessage>> SqlStore::RecentMessages(int limit, const OutboxFilter& filter) {
+  return Read<std::vector<OutboxMessage>>([&](SqlDb& db) -> Result<std::vector<OutboxMessage>> {
+    auto s = db.Prepare(
+        std::string("SELECT ") + kColumns +
+        " FROM outbox WHERE (?2 = '' OR repo = ?2) AND (CAST(?3 AS BIGINT) IS NULL OR pr = ?3) "
+        "ORDER BY id DESC LIMIT ?1");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, static_cast<int64_t>(limit)).Bind(2, filter.repo).Bind(3, filter.pr);
     return Collect(*s);
   });
 }
 
-Result<std::optional<int64_t>> SqliteStore::StickyComment(const std::string& repo, int64_t pr) {
-  return Read<std::optional<int64_t>>([&](SqliteDb& db) -> Result<std::optional<int64_t>> {
+Result<std::optional<int64_t>> SqlStore::StickyComment(const std::string& repo, int64_t pr) {
+  return Read<std::optional<int64_t>>([&](SqlDb& db) -> Result<std::optional<int64_t>> {
     auto s = db.Prepare("SELECT comment_id FROM sticky_comments WHERE repo = ?1 AND pr = ?2");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, repo).Bind(2, pr);
@@ -171,8 +173,8 @@ Result<std::optional<int64_t>> SqliteStore::StickyComment(const std::string& rep
   });
 }
 
-Status SqliteStore::SetStickyComment(const std::string& repo, int64_t pr, int64_t comment_id) {
-  return Write([&](SqliteDb& db) -> Status {
+Status SqlStore::SetStickyComment(const std::string& repo, int64_t pr, int64_t comment_id) {
+  return Write([&](SqlDb& db) -> Status {
     auto s = db.Prepare(
         "INSERT INTO sticky_comments (repo, pr, comment_id) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (repo, pr) DO UPDATE SET comment_id = excluded.comment_id");

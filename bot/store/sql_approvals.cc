@@ -1,15 +1,15 @@
-// SqliteStore's approvals: `!cc-ci ok-to-test` and the waiting runs it releases. Closing a PR
+// SqlStore's approvals: `!cc-ci ok-to-test` and the waiting runs it releases. Closing a PR
 // ends its approval through a trigger (migrations/005_approvals.sql).
 
-#include "bot/store/sqlite_store.h"
+#include "bot/store/sql_store.h"
 
 namespace ccci {
 
-Result<std::vector<int64_t>> SqliteStore::Approve(const std::string& repo, int64_t pr,
-                                                  const std::string& by) {
+Result<std::vector<int64_t>> SqlStore::Approve(const std::string& repo, int64_t pr,
+                                               const std::string& by) {
   int64_t now = options_.clock->NowUnixMillis();
   std::vector<int64_t> released;
-  Status st = Write([&](SqliteDb& db) -> Status {
+  Status st = Write([&](SqlDb& db) -> Status {
     released.clear();  // a retried job starts again
     auto ins = db.Prepare(
         "INSERT INTO approvals (repo, pr, approved_by, at) VALUES (?1, ?2, ?3, ?4) "
@@ -33,8 +33,8 @@ Result<std::vector<int64_t>> SqliteStore::Approve(const std::string& repo, int64
   return released;
 }
 
-Result<bool> SqliteStore::IsApproved(const std::string& repo, int64_t pr) {
-  return Read<bool>([&](SqliteDb& db) -> Result<bool> {
+Result<bool> SqlStore::IsApproved(const std::string& repo, int64_t pr) {
+  return Read<bool>([&](SqlDb& db) -> Result<bool> {
     auto s = db.Prepare("SELECT 1 FROM approvals WHERE repo = ?1 AND pr = ?2");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, repo).Bind(2, pr);
@@ -42,10 +42,10 @@ Result<bool> SqliteStore::IsApproved(const std::string& repo, int64_t pr) {
   });
 }
 
-Result<bool> SqliteStore::RetestWaitingRun(int64_t run_id, const std::string& by) {
+Result<bool> SqlStore::RetestWaitingRun(int64_t run_id, const std::string& by) {
   int64_t now = options_.clock->NowUnixMillis();
   bool released = false;
-  Status st = Write([&](SqliteDb& db) -> Status {
+  Status st = Write([&](SqlDb& db) -> Status {
     auto s = db.Prepare(
         "UPDATE runs SET state = 'queued', trigger = 'retest', reason = 'retest by ' || ?2, "
         "updated_at = ?3 WHERE id = ?1 AND state = 'waiting' RETURNING id");

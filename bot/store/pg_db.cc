@@ -1,0 +1,196 @@
+#include "bot/store/pg_db.h"
+
+#include <libpq-fe.h>
+
+#include <cctype>
+#include <cstdlib>
+
+namespace ccci {
+
+std::string PgDb::NumberedParams(std::string_view sql, int* params) {
+  std::string out;
+  out.reserve(sql.size());
+  *params = 0;
+  char quote = 0;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (quote) {
+      out += c;
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+      continue;
+    }
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      size_t end = sql.find('\n', i);
+      if (end == std::string_view::npos) end = sql.size();
+      out.append(sql.substr(i, end - i));
+      i = end - 1;
+      continue;
+    }
+    // SQLite's index hint names an index PostgreSQL's planner does not take orders from.
+    if (constexpr std::string_view kHint = " INDEXED BY "; sql.substr(i, kHint.size()) == kHint) {
+      size_t j = i + kHint.size();
+      while (j < sql.size() &&
+             (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_')) {
+        ++j;
+      }
+      i = j - 1;
+      continue;
+    }
+    if (c == '?' && i + 1 < sql.size() && sql[i + 1] >= '0' && sql[i + 1] <= '9') {
+      size_t j = i + 1;
+      int n = 0;
+      while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9') n = n * 10 + (sql[j++] - '0');
+      if (n > *params) *params = n;
+      out += '$';
+      out.append(sql.substr(i + 1, j - i - 1));
+      i = j - 1;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+Result<std::unique_ptr<PgDb>> PgDb::Open(const std::string& url) {
+  std::unique_ptr<PgDb> db(new PgDb(url));
+  CCCI_RETURN_IF_ERROR(db->Connect());
+  return db;
+}
+
+PgDb::~PgDb() {
+  cache_.clear();
+  if (conn_) PQfinish(conn_);
+}
+
+Status PgDb::Connect() {
+  if (conn_ && PQstatus(conn_) == CONNECTION_OK) return Status::Ok();
+  if (conn_) PQfinish(conn_);
+  ++session_;  // prepared statements died with the old session
+  conn_ = PQconnectdb(url_.c_str());
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(conn_);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    PQfinish(conn_);
+    conn_ = nullptr;
+    return Unavailable("postgres: cannot connect: " + msg);
+  }
+  // Quiet NOTICEs (e.g. "relation already exists, skipping"); errors still come back.
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
+  return Status::Ok();
+}
+
+Status PgDb::Failure(const char* what, PGresult* res) {
+  std::string msg = res ? PQresultErrorMessage(res) : "";
+  if (msg.empty() && conn_) msg = PQerrorMessage(conn_);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  if (res) PQclear(res);
+  // Class 08: connection exceptions; 57P0x: the server is shutting down or restarting.
+  bool lost = !conn_ || PQstatus(conn_) != CONNECTION_OK ||
+              (state && (std::string_view(state).substr(0, 2) == "08" ||
+                         std::string_view(state).substr(0, 3) == "57P"));
+  std::string text = std::string("postgres ") + what + ": " + msg;
+  return lost ? Unavailable(text) : Internal(text);
+}
+
+Status PgDb::Live() {
+  if (conn_ && PQstatus(conn_) == CONNECTION_OK) return Status::Ok();
+  return Unavailable("postgres: the connection was lost");
+}
+
+Status PgDb::Exec(const std::string& sql) {
+  CCCI_RETURN_IF_ERROR(Live());
+  PGresult* res = PQexec(conn_, sql.c_str());
+  ExecStatusType st = PQresultStatus(res);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return Failure("exec", res);
+  PQclear(res);
+  return Status::Ok();
+}
+
+Result<StmtRef> PgDb::Prepare(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) return StmtRef(it->second.get());
+  int params = 0;
+  std::string text = NumberedParams(sql, &params);
+  auto stmt = std::make_unique<PgStmt>(this, "s" + std::to_string(next_name_++), text, params);
+  PgStmt* p = stmt.get();
+  cache_.emplace(sql, std::move(stmt));
+  return StmtRef(p);
+}
+
+PgStmt::~PgStmt() {
+  if (result_) PQclear(result_);
+}
+
+void PgStmt::BindInt(int i, int64_t v) {
+  if (i >= 1 && i <= static_cast<int>(values_.size())) values_[i - 1] = std::to_string(v);
+}
+
+void PgStmt::BindText(int i, std::string_view v) {
+  if (i >= 1 && i <= static_cast<int>(values_.size())) values_[i - 1] = std::string(v);
+}
+
+void PgStmt::BindNullAt(int i) {
+  if (i >= 1 && i <= static_cast<int>(values_.size())) values_[i - 1].reset();
+}
+
+Result<bool> PgStmt::Step() {
+  if (!result_) {
+    CCCI_RETURN_IF_ERROR(db_->Live());
+    if (session_ != db_->session_) {
+      PGresult* res = PQprepare(db_->conn_, name_.c_str(), text_.c_str(), 0, nullptr);
+      if (PQresultStatus(res) != PGRES_COMMAND_OK) return db_->Failure("prepare", res);
+      PQclear(res);
+      session_ = db_->session_;
+    }
+    std::vector<const char*> values(values_.size());
+    for (size_t i = 0; i < values_.size(); ++i) {
+      values[i] = values_[i] ? values_[i]->c_str() : nullptr;
+    }
+    PGresult* res = PQexecPrepared(db_->conn_, name_.c_str(), static_cast<int>(values.size()),
+                                   values.data(), nullptr, nullptr, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return db_->Failure("query", res);
+    const char* tuples = PQcmdTuples(res);
+    db_->changes_ = tuples && *tuples ? std::strtoll(tuples, nullptr, 10) : 0;
+    result_ = res;
+    rows_ = PQntuples(res);
+    row_ = -1;
+  }
+  if (row_ + 1 >= rows_) {
+    row_ = rows_;
+    return false;
+  }
+  ++row_;
+  return true;
+}
+
+int64_t PgStmt::Int(int col) const {
+  const char* v = PQgetvalue(result_, row_, col);
+  if (!v || !*v) return 0;
+  if (v[0] == 't' && v[1] == 0) return 1;  // a boolean column
+  if (v[0] == 'f' && v[1] == 0) return 0;
+  return std::strtoll(v, nullptr, 10);
+}
+
+bool PgStmt::IsNull(int col) const { return PQgetisnull(result_, row_, col) != 0; }
+
+std::string PgStmt::Text(int col) const {
+  return std::string(PQgetvalue(result_, row_, col), PQgetlength(result_, row_, col));
+}
+
+void PgStmt::Reset() {
+  if (result_) PQclear(result_);
+  result_ = nullptr;
+  row_ = -1;
+  rows_ = 0;
+  for (auto& v : values_) v.reset();
+}
+
+}  // namespace ccci

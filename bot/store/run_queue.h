@@ -1,0 +1,53 @@
+#pragma once
+// The runner's slice of the store: takes queued runs, records their stages and ends them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "bot/store/records.h"
+
+namespace ccci {
+
+// A run a worker claimed: the run as it is now running, and the lease that holds it.
+struct Lease {
+  Run run;  // run.attempts is the attempt the worker holds
+  std::string worker;
+  int64_t lease_until_ms = 0;
+};
+
+class RunQueue {
+ public:
+  virtual ~RunQueue() = default;
+
+  // Queued runs, oldest first.
+  virtual Result<std::vector<Run>> QueuedRuns(int limit) = 0;
+  // queued -> running (attempts + 1, started_at). False when the run is no longer queued
+  // (superseded, cancelled or claimed meanwhile): the caller must not run it.
+  virtual Result<bool> ClaimRun(int64_t id) = 0;
+  // Takes the oldest queued run for `worker` in one statement: queued -> running, attempts + 1,
+  // the worker and lease_until = now + lease_ms recorded. Concurrent claimers on any host
+  // never take the same run (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer).
+  // nullopt when nothing is queued.
+  virtual Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms) = 0;
+  // The heartbeat: lease_until = now + lease_ms, only while `worker` still holds the run in
+  // attempt `attempt` and it is running. False when the lease was lost (the run was requeued
+  // and claimed again, finished or cancelled): the worker must stop and report nothing.
+  virtual Result<bool> ExtendLease(int64_t run_id, const std::string& worker, int64_t attempt,
+                                   int64_t lease_ms) = 0;
+  // queued -> waiting, with the reason (the trust gate).
+  virtual Status HoldRun(int64_t id, const std::string& reason) = 0;
+  // Inserts or replaces the stage (run_id, name); a running stage also becomes the run's
+  // current stage.
+  virtual Status RecordStage(const StageRecord& stage) = 0;
+  // running -> finished | error | cancelled, with the level (finished only) and reason. A
+  // stage still recorded as running becomes error ("did not finish: <reason>").
+  virtual Status FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,
+                           const std::string& reason) = 0;
+  // running -> queued again (after cc-ci restarted under it); its stages are cleared.
+  virtual Status RequeueRun(int64_t id, const std::string& reason) = 0;
+};
+
+}  // namespace ccci

@@ -1,0 +1,110 @@
+#pragma once
+// One database connection as the store's SQL sees it, whatever the driver: exec, cached
+// prepared statements, typed binds and columns. The store's queries are written once, in the
+// SQL SQLite and PostgreSQL both accept, with numbered parameters (?1, ?2: the PostgreSQL
+// connection rewrites them to $1, $2 and drops SQLite's INDEXED BY hints). A parameter has
+// one type on PostgreSQL: bind a number and its text as two. Every driver error becomes a
+// Status: Unavailable when the database cannot be reached (the caller answers 503 and tries
+// again later), Internal otherwise. Not thread-safe: a connection is used by one thread at a
+// time (the caller's mutex).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "base/status.h"
+
+namespace ccci {
+
+class SqlStmt {
+ public:
+  virtual ~SqlStmt() = default;
+
+  // Binds are 1-based, as ?1 in the SQL.
+  SqlStmt& Bind(int i, int64_t v) {
+    BindInt(i, v);
+    return *this;
+  }
+  SqlStmt& Bind(int i, int v) { return Bind(i, static_cast<int64_t>(v)); }
+  SqlStmt& Bind(int i, std::string_view v) {
+    BindText(i, v);
+    return *this;
+  }
+  SqlStmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
+  SqlStmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
+  SqlStmt& Bind(int i, std::optional<int64_t> v) { return v ? Bind(i, *v) : BindNull(i); }
+  SqlStmt& BindNull(int i) {
+    BindNullAt(i);
+    return *this;
+  }
+
+  // Returns true when a row is available, false when done; errors as Status.
+  virtual Result<bool> Step() = 0;
+  // Steps to completion, for statements without rows.
+  Status Run() {
+    for (;;) {
+      auto r = Step();
+      if (!r.ok()) return r.status();
+      if (!*r) return Status::Ok();
+    }
+  }
+
+  virtual int64_t Int(int col) const = 0;  // 0-based columns
+  virtual bool IsNull(int col) const = 0;
+  virtual std::string Text(int col) const = 0;
+
+  // Resets and clears bindings so the cached statement can be reused.
+  virtual void Reset() = 0;
+
+ protected:
+  virtual void BindInt(int i, int64_t v) = 0;
+  virtual void BindText(int i, std::string_view v) = 0;
+  virtual void BindNullAt(int i) = 0;
+};
+
+// A borrowed cached statement that is reset when it goes out of scope, so no statement is
+// left mid-step holding a read transaction open (which would stall SQLite's WAL checkpoints).
+class StmtRef {
+ public:
+  explicit StmtRef(SqlStmt* stmt) : stmt_(stmt) {}
+  StmtRef(StmtRef&& o) noexcept : stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  StmtRef& operator=(StmtRef&& o) noexcept {
+    std::swap(stmt_, o.stmt_);
+    return *this;
+  }
+  StmtRef(const StmtRef&) = delete;
+  ~StmtRef() {
+    if (stmt_) stmt_->Reset();
+  }
+  SqlStmt* operator->() const { return stmt_; }
+  SqlStmt& operator*() const { return *stmt_; }
+
+ private:
+  SqlStmt* stmt_;
+};
+
+class SqlDb {
+ public:
+  virtual ~SqlDb() = default;
+
+  // Runs one or more statements without parameters or rows.
+  virtual Status Exec(const std::string& sql) = 0;
+  // A cached statement, ready to bind; reset again when the StmtRef goes away.
+  // REQUIRES: the same SQL is not prepared twice at once.
+  virtual Result<StmtRef> Prepare(const std::string& sql) = 0;
+  // Rows the last INSERT, UPDATE or DELETE changed.
+  virtual int64_t Changes() const = 0;
+  // Opens the transaction a batch of writes shares (SQLite takes its write lock at once).
+  virtual const char* BeginWrite() const = 0;
+  // Appended to a SELECT that picks rows to update while other hosts do the same: PostgreSQL
+  // locks them and passes over rows others hold; SQLite has one writer and needs nothing.
+  virtual const char* SkipLocked() const { return ""; }
+  // Called before each read and each batch of writes, never inside a transaction: reopens a
+  // lost connection (a server restart), so one failed call is all a lost connection costs.
+  // Nothing else reconnects: a transaction never continues on a new session.
+  virtual Status Ready() { return Status::Ok(); }
+};
+
+}  // namespace ccci
