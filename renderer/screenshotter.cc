@@ -163,6 +163,8 @@ Result<std::string> ChromiumScreenshotter::CaptureLocked(const std::string& url,
     } else if (method == "Fetch.requestPaused") {
       std::string request_id = StringField(p, "requestId");
       std::string req_url = p.HasMember("request") ? StringField(p["request"], "url") : "";
+      // Safe to drop a failed Send: it marks the connection broken, and the capture's next read
+      // fails (or its deadline passes) and reports it.
       if (OriginOf(req_url) == origin) {
         (void)cdp.Send("Fetch.continueRequest", "{\"requestId\":" + JsonQuote(request_id) + "}",
                        b->session_id);
