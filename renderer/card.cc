@@ -13,6 +13,7 @@
 #include "renderer/cairo_color.h"
 #include "renderer/font.h"
 #include "renderer/png_writer.h"
+#include "renderer/status_look.h"
 #include "renderer/text_painter.h"
 
 namespace ccci::render {
@@ -41,28 +42,6 @@ std::string Fit(const std::string& text, FontFace face, double px, double max_w)
     if (m.TextWidth(t, px) <= max_w) return t;
   }
   return "…";
-}
-
-const char* StatusColor(domain::StageStatus s) {
-  switch (s) {
-    case domain::StageStatus::kPass:
-      return "#2da44e";
-    case domain::StageStatus::kFail:
-      return "#cf222e";
-    case domain::StageStatus::kSkip:
-      return "#8c959f";
-    case domain::StageStatus::kUnverified:
-      return "#bf8700";
-    case domain::StageStatus::kError:
-      return "#57606a";
-    case domain::StageStatus::kPending:
-      return "#8c959f";
-    case domain::StageStatus::kRunning:
-      return "#007ec6";
-    case domain::StageStatus::kFlaky:
-      return "#d29922";
-  }
-  return "#57606a";
 }
 
 // A filled circle of radius r at (cx, cy) with a white symbol for the status.

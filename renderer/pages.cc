@@ -10,6 +10,7 @@
 #include "domain/level.h"
 #include "domain/routes.h"
 #include "renderer/card.h"
+#include "renderer/status_look.h"
 
 CCCI_INCBIN(ccci_tpl_layout, CCCI_SOURCE_ROOT "/templates/layout.mustache")
 CCCI_INCBIN(ccci_tpl_runs, CCCI_SOURCE_ROOT "/templates/runs.mustache")
@@ -377,50 +378,6 @@ std::string_view StyleSheet() {
 
 std::string_view LogScript() {
   return {ccci_log_js, static_cast<size_t>(ccci_log_js_end - ccci_log_js)};
-}
-
-const char* StatusIcon(domain::StageStatus s) {
-  switch (s) {
-    case domain::StageStatus::kPass:
-      return "\u2714";  // heavy check mark
-    case domain::StageStatus::kFail:
-      return "\u2718";  // heavy ballot x
-    case domain::StageStatus::kSkip:
-      return "\u21b7";  // clockwise arrow: stepped over
-    case domain::StageStatus::kUnverified:
-      return "?";
-    case domain::StageStatus::kError:
-      return "\u26a0";  // warning sign
-    case domain::StageStatus::kRunning:
-      return "\u25cf";  // black circle
-    case domain::StageStatus::kPending:
-      return "\u25cb";  // white circle
-    case domain::StageStatus::kFlaky:
-      return "\u21bb";  // clockwise open circle arrow: passed on its retry
-  }
-  return "?";
-}
-
-const char* StatusEmoji(domain::StageStatus s) {
-  switch (s) {
-    case domain::StageStatus::kPass:
-      return "\u2705";
-    case domain::StageStatus::kFail:
-      return "\u274c";
-    case domain::StageStatus::kSkip:
-      return "\u23ed\ufe0f";
-    case domain::StageStatus::kUnverified:
-      return "\u2754";
-    case domain::StageStatus::kError:
-      return "\u26a0\ufe0f";
-    case domain::StageStatus::kRunning:
-      return "\U0001f504";
-    case domain::StageStatus::kPending:
-      return "\u23f3";
-    case domain::StageStatus::kFlaky:
-      return "\U0001f501";  // repeat
-  }
-  return "\u2754";
 }
 
 }  // namespace ccci::render

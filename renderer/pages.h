@@ -142,8 +142,4 @@ std::string_view StyleSheet();
 // The live log script (assets/log.js).
 std::string_view LogScript();
 
-// A status as a symbol for HTML ("✔" for pass, ...) and as an emoji for Markdown.
-const char* StatusIcon(domain::StageStatus s);
-const char* StatusEmoji(domain::StageStatus s);
-
 }  // namespace ccci::render

@@ -163,17 +163,18 @@ Result<std::string> ChromiumScreenshotter::CaptureLocked(const std::string& url,
     } else if (method == "Fetch.requestPaused") {
       std::string request_id = StringField(p, "requestId");
       std::string req_url = p.HasMember("request") ? StringField(p["request"], "url") : "";
-      // Safe to drop a failed Send: it marks the connection broken, and the capture's next read
-      // fails (or its deadline passes) and reports it.
-      if (OriginOf(req_url) == origin) {
-        (void)cdp.Send("Fetch.continueRequest", "{\"requestId\":" + JsonQuote(request_id) + "}",
-                       b->session_id);
-      } else {
-        (void)cdp.Send(
-            "Fetch.failRequest",
-            "{\"requestId\":" + JsonQuote(request_id) + ",\"errorReason\":\"BlockedByClient\"}",
-            b->session_id);
-      }
+      // A paused request waits for our answer; the answer's own reply is not awaited (Call
+      // skips it), since a request the page has dropped meanwhile answers with an error that
+      // changes nothing. A failed send has broken the connection: it ends the wait below.
+      Result<int> sent =
+          OriginOf(req_url) == origin
+              ? cdp.Send("Fetch.continueRequest", "{\"requestId\":" + JsonQuote(request_id) + "}",
+                         b->session_id)
+              : cdp.Send("Fetch.failRequest",
+                         "{\"requestId\":" + JsonQuote(request_id) +
+                             ",\"errorReason\":\"BlockedByClient\"}",
+                         b->session_id);
+      if (!sent.ok() && failure.empty()) failure = sent.status().message();
     } else if (method == "Inspector.targetCrashed") {
       failure = "the page crashed";
     }

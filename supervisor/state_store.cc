@@ -13,7 +13,27 @@
 #include <fstream>
 #include <sstream>
 
+#include "supervisor/json_fields.h"
+
 namespace ccci::supervisor {
+namespace {
+
+// watchdog.json, in the order it is written.
+const JsonField<WatchdogInfo> kWatchdogFields[] = {
+    CCCI_JSON_FIELD(WatchdogInfo, pid),
+    CCCI_JSON_FIELD(WatchdogInfo, phase_file),
+    CCCI_JSON_FIELD(WatchdogInfo, phase_index),
+    CCCI_JSON_FIELD(WatchdogInfo, phase_count),
+    CCCI_JSON_FIELD(WatchdogInfo, all_done),
+    CCCI_JSON_FIELD(WatchdogInfo, checked_at_ms),
+    CCCI_JSON_FIELD(WatchdogInfo, last_commit),
+    CCCI_JSON_FIELD(WatchdogInfo, plan_source),
+    CCCI_JSON_FIELD(WatchdogInfo, check_failures),
+    CCCI_JSON_FIELD(WatchdogInfo, check_error),
+    CCCI_JSON_FIELD(WatchdogInfo, next_check_ms),
+};
+
+}  // namespace
 
 Status WriteFileAtomically(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp." + std::to_string(getpid());
@@ -88,28 +108,7 @@ Status StateStore::SaveWatchdog(const WatchdogInfo& info) const {
   rapidjson::StringBuffer buf;
   rapidjson::Writer<rapidjson::StringBuffer> w(buf);
   w.StartObject();
-  w.Key("pid");
-  w.Int(info.pid);
-  w.Key("phase_file");
-  w.String(info.phase_file.c_str());
-  w.Key("phase_index");
-  w.Int(info.phase_index);
-  w.Key("phase_count");
-  w.Int(info.phase_count);
-  w.Key("all_done");
-  w.Bool(info.all_done);
-  w.Key("checked_at_ms");
-  w.Int64(info.checked_at_ms);
-  w.Key("last_commit");
-  w.String(info.last_commit.c_str());
-  w.Key("plan_source");
-  w.String(info.plan_source.c_str());
-  w.Key("check_failures");
-  w.Int(info.check_failures);
-  w.Key("check_error");
-  w.String(info.check_error.c_str());
-  w.Key("next_check_ms");
-  w.Int64(info.next_check_ms);
+  PutFields(w, info, kWatchdogFields);
   w.EndObject();
   return WriteFileAtomically(dir_ + "/watchdog.json", std::string(buf.GetString()) + "\n");
 }
@@ -121,28 +120,8 @@ WatchdogInfo StateStore::LoadWatchdog() const {
   rapidjson::Document d;
   d.Parse(text->c_str());
   if (d.HasParseError() || !d.IsObject()) return info;
-  auto get_int = [&](const char* k) -> int64_t {
-    auto it = d.FindMember(k);
-    return it != d.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
-  };
-  auto get_str = [&](const char* k) -> std::string {
-    auto it = d.FindMember(k);
-    return it != d.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-  };
-  info.pid = static_cast<int>(get_int("pid"));
-  info.phase_file = get_str("phase_file");
-  info.phase_index = static_cast<int>(get_int("phase_index"));
-  info.phase_count = static_cast<int>(get_int("phase_count"));
-  auto done = d.FindMember("all_done");
-  info.all_done = done != d.MemberEnd() && done->value.IsBool() && done->value.GetBool();
-  info.checked_at_ms = get_int("checked_at_ms");
-  info.last_commit = get_str("last_commit");
-  info.plan_source = get_str("plan_source");
-  info.check_failures = static_cast<int>(get_int("check_failures"));
-  info.check_error = get_str("check_error");
-  info.next_check_ms = get_int("next_check_ms");
+  GetFields(d, &info, kWatchdogFields);
   return info;
 }
-
 
 }  // namespace ccci::supervisor

@@ -24,10 +24,17 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
   return s.replace(at, from.size(), to);
 }
 
+using Edit = std::function<void(RecipeTree& base, RecipeTree& head)>;
+
+// The edit that replaces the first `from` in the head's `file` with `to`.
+Edit ReplaceInHead(std::string file, std::string from, std::string to) {
+  return [=](RecipeTree&, RecipeTree& h) { h.files[file] = Replace(h.files[file], from, to); };
+}
+
 struct Case {
   const char* name;
   const char* recipe;
-  std::function<void(RecipeTree& base, RecipeTree& head)> edit;
+  Edit edit;
   std::string head_tag;
   std::vector<std::string> findings;  // FormatFinding of each, in order
   // The previous release; by default the one the files as they are belong to.
@@ -108,53 +115,37 @@ const Case kCases[] = {
      {}},
     {"uncommented_sample_setting_passed_through_is_fine",
      "traefik",
-     [](RecipeTree&, RecipeTree& h) {
-       h.files[".env.sample"] =
-           Replace(h.files[".env.sample"], "# DASHBOARD_ENABLED=true", "DASHBOARD_ENABLED=true");
-     },
+     ReplaceInHead(".env.sample", "# DASHBOARD_ENABLED=true", "DASHBOARD_ENABLED=true"),
      "",
      {}},
     {"image_goes_back",
      "traefik",
-     [](RecipeTree&, RecipeTree& h) {
-       h.files["compose.yml"] = Replace(h.files["compose.yml"], "traefik:v2.4.8", "traefik:v2.3.7");
-     },
+     ReplaceInHead("compose.yml", "traefik:v2.4.8", "traefik:v2.3.7"),
      "",
      {"compose.yml:4: service app's image goes back from traefik:v2.4.8 (1.0.0+v2.4.8) to "
       "traefik:v2.3.7"}},
     {"image_goes_forward",
      "traefik",
-     [](RecipeTree&, RecipeTree& h) {
-       h.files["compose.yml"] =
-           Replace(h.files["compose.yml"], "traefik:v2.4.8", "traefik:v2.10.0");
-     },
+     ReplaceInHead("compose.yml", "traefik:v2.4.8", "traefik:v2.10.0"),
      "",
      {}},
     {"image_to_a_non_version_tag_is_not_judged",
      "traefik",
-     [](RecipeTree&, RecipeTree& h) {
-       h.files["compose.yml"] = Replace(h.files["compose.yml"], "traefik:v2.4.8", "traefik:latest");
-     },
+     ReplaceInHead("compose.yml", "traefik:v2.4.8", "traefik:latest"),
      "",
      {}},
     {"bonfire_unchanged", "bonfire", [](RecipeTree&, RecipeTree&) {}, "", {}},
     {"bonfire_image_default_goes_back",
      "bonfire",
-     [](RecipeTree&, RecipeTree& h) {
-       h.files["compose.yml"] =
-           Replace(h.files["compose.yml"], "${APP_VERSION:-1.0.6}", "${APP_VERSION:-1.0.4}");
-     },
+     ReplaceInHead("compose.yml", "${APP_VERSION:-1.0.6}", "${APP_VERSION:-1.0.4}"),
      "",
      {"compose.yml:6: service app's image goes back from "
       "bonfirenetworks/bonfire:1.0.6-social-amd64 (2.0.1+1.0.6-social-amd64) to "
       "bonfirenetworks/bonfire:1.0.4-social-amd64"}},
     {"bonfire_db_image_goes_back",
      "bonfire",
-     [](RecipeTree&, RecipeTree& h) {
-       h.files["compose.postgres.yml"] =
-           Replace(h.files["compose.postgres.yml"], "${DB_DOCKER_VERSION:-17-3.5}",
-                   "${DB_DOCKER_VERSION:-16-3.4}");
-     },
+     ReplaceInHead("compose.postgres.yml", "${DB_DOCKER_VERSION:-17-3.5}",
+                   "${DB_DOCKER_VERSION:-16-3.4}"),
      "",
      {"compose.postgres.yml:17: service db's image goes back from "
       "ghcr.io/baosystems/postgis:17-3.5 "
@@ -169,10 +160,8 @@ const Case kCases[] = {
      "2.0.0+1.0.5-social-amd64"},
     {"bonfire_version_label_bumped_without_notes",
      "bonfire",
-     [](RecipeTree&, RecipeTree& h) {
-       h.files["compose.yml"] = Replace(h.files["compose.yml"], "version=2.0.1+1.0.6-social-amd64",
-                                        "version=2.1.0+1.0.7-social-amd64");
-     },
+     ReplaceInHead("compose.yml", "version=2.0.1+1.0.6-social-amd64",
+                   "version=2.1.0+1.0.7-social-amd64"),
      "",
      {"compose.yml:89: new version 2.1.0+1.0.7-social-amd64 (after 2.0.1+1.0.6-social-amd64) "
       "has no release notes: add release/2.1.0+1.0.7-social-amd64"}},
