@@ -27,16 +27,26 @@ Status MakePrivateDirs(const std::string& path) {
 }
 
 Status MakePrivateFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kPrivateFileMode);
-  if (fd < 0) return Unavailable("cannot open " + path + ": " + strerror(errno));
+  // An existing file is changed by path, never opened: closing a descriptor drops every POSIX
+  // lock this process holds on the file, SQLite's included (see the header).
   struct stat st;
-  Status s;
-  if (fstat(fd, &st) != 0 || ((st.st_mode & 0777 & ~kPrivateFileMode) != 0 &&
-                              fchmod(fd, st.st_mode & kPrivateFileMode) != 0)) {
-    s = Unavailable("cannot set the mode of " + path + ": " + strerror(errno));
+  if (stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return Unavailable("cannot stat " + path + ": " + strerror(errno));
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kPrivateFileMode);
+    if (fd >= 0) {
+      close(fd);  // a new file: nothing in this process can hold a lock on it yet
+      return Status::Ok();
+    }
+    if (errno != EEXIST) return Unavailable("cannot create " + path + ": " + strerror(errno));
+    if (stat(path.c_str(), &st) != 0) {
+      return Unavailable("cannot stat " + path + ": " + strerror(errno));
+    }
   }
-  close(fd);
-  return s;
+  if ((st.st_mode & 0777 & ~kPrivateFileMode) != 0 &&
+      chmod(path.c_str(), st.st_mode & kPrivateFileMode) != 0) {
+    return Unavailable("cannot set the mode of " + path + ": " + strerror(errno));
+  }
+  return Status::Ok();
 }
 
 void RestrictUmask() {

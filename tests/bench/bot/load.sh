@@ -12,8 +12,9 @@ db_sql() {
 }
 
 # load_seed DATA_DIR DELAY_MS: with the server stopped (its database migrated), queues the
-# outbox messages, due DELAY_MS from now. (Written while the server ran, they made its read
-# connection report "database disk image is malformed" on every outbox query: see the report.)
+# outbox messages, due DELAY_MS from now. (Written while the server ran, they once made its
+# read connection report "database disk image is malformed": cc-ci dropped its own locks on
+# the file, so the shell deleted the WAL on exit. Fixed; see docs/operating.md.)
 load_seed() {
   local data=$1 delay_ms=$2 now
   now=$(date +%s%3N)
