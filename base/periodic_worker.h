@@ -38,7 +38,8 @@ class PeriodicWorker {
   void Start() {
     thread_ = std::thread([this, nice = Background().nice.load(),
                            settle = std::chrono::milliseconds(Background().settle_ms.load())] {
-      // Linux: a thread's nice value is its own (setpriority on its thread id).
+      // Linux: a thread's nice value is its own (setpriority on its thread id). Safe to drop a
+      // failure: the nice value is a courtesy to the request path, and the worker runs either way.
       if (nice != 0)
         (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()),
                           getpriority(PRIO_PROCESS, 0) + nice);

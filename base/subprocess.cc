@@ -82,6 +82,8 @@ Result<Subprocess> Subprocess::Spawn(const SpawnOptions& o) {
   pid_t pid = fork();
   if (pid == 0) {
     int e = ExecChild(o, argv.data(), envp.data(), null_fd, slave, report[1]);
+    // Nothing else to do in the child: if this write fails the parent reads EOF and still
+    // sees the start fail as exit status 127.
     (void)!write(report[1], &e, sizeof e);
     _exit(127);
   }

@@ -121,56 +121,72 @@ Result<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// Applies one key; returns an error reason (empty on success).
-std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
-  auto int_in = [&](int* field, int64_t lo, int64_t hi) -> std::string {
-    int64_t n;
-    if (!ParseInt64(v, &n)) return "not a whole number: '" + v + "'";
-    if (n < lo || n > hi) {
-      return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
-    }
-    *field = static_cast<int>(n);
-    return "";
-  };
-  auto duration = [&](int* field) -> std::string {
-    if (!ParseDurationSeconds(v, field)) {
-      return "not a duration (like 30s, 5m, 1h, 30d): '" + v + "'";
-    }
-    return "";
-  };
+// Value parsers for ApplyKey: each stores `v` into `field` and returns an error reason (empty
+// on success).
+std::string SetInt(const std::string& v, int* field, int64_t lo, int64_t hi) {
+  int64_t n;
+  if (!ParseInt64(v, &n)) return "not a whole number: '" + v + "'";
+  if (n < lo || n > hi) {
+    return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+  }
+  *field = static_cast<int>(n);
+  return "";
+}
+
+std::string SetBytes(const std::string& v, int64_t* field, int64_t lo, int64_t hi) {
+  int64_t n;
+  if (!ParseInt64(v, &n) || n < lo || n > hi) {
+    return "must be a byte count between " + std::to_string(lo) + " and " + std::to_string(hi);
+  }
+  *field = n;
+  return "";
+}
+
+std::string SetDuration(const std::string& v, int* field) {
+  if (!ParseDurationSeconds(v, field)) {
+    return "not a duration (like 30s, 5m, 1h, 30d): '" + v + "'";
+  }
+  return "";
+}
+
+std::string SetBool(const std::string& v, bool* field) {
+  if (!ParseBool(v, field)) return "not a boolean (true or false): '" + v + "'";
+  return "";
+}
+
+// ApplyKey for one section each; "unknown key" for a key the section does not have.
+std::string ApplyServerKey(const std::string& key, const std::string& v, Config* c) {
   if (key == "server.listen")
     c->listen = v;
   else if (key == "server.public_url")
     c->public_url = v;
   else if (key == "server.max_connections")
-    return int_in(&c->max_connections, 4, 100000);
+    return SetInt(v, &c->max_connections, 4, 100000);
   else if (key == "server.max_connections_per_peer") {
-    return int_in(&c->max_connections_per_peer, 0, 100000);
+    return SetInt(v, &c->max_connections_per_peer, 0, 100000);
   } else if (key == "server.max_queued")
-    return int_in(&c->max_queued, 1, 100000);
+    return SetInt(v, &c->max_queued, 1, 100000);
   else if (key == "server.keepalive_timeout")
-    return duration(&c->keepalive_timeout_s);
+    return SetDuration(v, &c->keepalive_timeout_s);
   else if (key == "server.request_timeout")
-    return duration(&c->request_timeout_s);
+    return SetDuration(v, &c->request_timeout_s);
   else if (key == "server.write_timeout")
-    return duration(&c->write_timeout_s);
+    return SetDuration(v, &c->write_timeout_s);
   else if (key == "server.hook_workers")
-    return int_in(&c->hook_workers, 1, 256);
+    return SetInt(v, &c->hook_workers, 1, 256);
   else if (key == "server.page_workers")
-    return int_in(&c->page_workers, 1, 256);
-  else if (key == "server.max_body_bytes") {
-    int64_t n;
-    if (!ParseInt64(v, &n) || n < 1024 || n > (64 << 20)) {
-      return "must be a byte count between 1024 and 67108864";
-    }
-    c->max_body_bytes = n;
-  } else if (key == "server.max_request_memory") {
-    int64_t n;
-    if (!ParseInt64(v, &n) || n < (1 << 20) || n > (1LL << 36)) {
-      return "must be a byte count between 1048576 and 68719476736";
-    }
-    c->max_request_memory = n;
-  } else if (key == "storage.data_dir")
+    return SetInt(v, &c->page_workers, 1, 256);
+  else if (key == "server.max_body_bytes")
+    return SetBytes(v, &c->max_body_bytes, 1024, 64 << 20);
+  else if (key == "server.max_request_memory") {
+    return SetBytes(v, &c->max_request_memory, 1 << 20, 1LL << 36);
+  } else
+    return "unknown key";
+  return "";
+}
+
+std::string ApplyStorageKey(const std::string& key, const std::string& v, Config* c) {
+  if (key == "storage.data_dir")
     c->data_dir = v;
   else if (key == "storage.driver")
     c->driver = v;
@@ -179,10 +195,16 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   else if (key == "storage.synchronous")
     c->synchronous = v;
   else if (key == "storage.delivery_retention")
-    return duration(&c->delivery_retention_s);
+    return SetDuration(v, &c->delivery_retention_s);
   else if (key == "storage.log_retention")
-    return duration(&c->log_retention_s);
-  else if (key == "gitea.url")
+    return SetDuration(v, &c->log_retention_s);
+  else
+    return "unknown key";
+  return "";
+}
+
+std::string ApplyGiteaKey(const std::string& key, const std::string& v, Config* c) {
+  if (key == "gitea.url")
     c->gitea_url = v;
   else if (key == "gitea.token_file")
     c->token_file = v;
@@ -203,15 +225,21 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   else if (key == "gitea.repos")
     c->repos = SplitList(v, ",");
   else if (key == "gitea.reconcile_interval")
-    return duration(&c->reconcile_interval_s);
+    return SetDuration(v, &c->reconcile_interval_s);
   else if (key == "gitea.pass_level")
-    return int_in(&c->pass_level, 0, 8);
-  else if (key == "gitea.status_per_stage") {
-    if (!ParseBool(v, &c->status_per_stage)) return "not a boolean (true or false): '" + v + "'";
-  } else if (key == "gitea.readme_prs") {
-    if (!ParseBool(v, &c->readme_prs)) return "not a boolean (true or false): '" + v + "'";
-  } else if (key == "runner.concurrency")
-    return int_in(&c->runner_concurrency, 1, 64);
+    return SetInt(v, &c->pass_level, 0, 8);
+  else if (key == "gitea.status_per_stage")
+    return SetBool(v, &c->status_per_stage);
+  else if (key == "gitea.readme_prs")
+    return SetBool(v, &c->readme_prs);
+  else
+    return "unknown key";
+  return "";
+}
+
+std::string ApplyRunnerKey(const std::string& key, const std::string& v, Config* c) {
+  if (key == "runner.concurrency")
+    return SetInt(v, &c->runner_concurrency, 1, 64);
   else if (key == "runner.abra")
     c->runner_abra = v;
   else if (key == "runner.docker")
@@ -224,12 +252,12 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
     c->runner_app_url = v;
   else if (key == "runner.connect_to")
     c->runner_connect_to = SplitList(v, ",");
-  else if (key == "runner.verify_tls") {
-    if (!ParseBool(v, &c->runner_verify_tls)) return "not a boolean (true or false): '" + v + "'";
-  } else if (key == "runner.stage_timeout")
-    return duration(&c->runner_stage_timeout_s);
+  else if (key == "runner.verify_tls")
+    return SetBool(v, &c->runner_verify_tls);
+  else if (key == "runner.stage_timeout")
+    return SetDuration(v, &c->runner_stage_timeout_s);
   else if (key == "runner.ready_timeout")
-    return duration(&c->runner_ready_timeout_s);
+    return SetDuration(v, &c->runner_ready_timeout_s);
   else if (key == "runner.overlay_dir")
     c->runner_overlay_dir = v;
   else if (key == "runner.approved_recipes")
@@ -239,20 +267,26 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   else if (key == "runner.pass_env")
     c->runner_pass_env = SplitList(v, ",");
   else if (key == "runner.log_max_bytes") {
-    int64_t n;
-    if (!ParseInt64(v, &n) || n < 4096 || n > (1LL << 32)) {
-      return "must be a byte count between 4096 and 4294967296";
-    }
-    c->runner_log_max_bytes = n;
-  } else if (key == "runner.screenshots") {
-    if (!ParseBool(v, &c->runner_screenshots)) return "not a boolean (true or false): '" + v + "'";
-  } else if (key == "levels.maintained_months")
-    return int_in(&c->maintained_months, 1, 120);
-  else if (key == "log.level")
-    c->log_level = v;
+    return SetBytes(v, &c->runner_log_max_bytes, 4096, 1LL << 32);
+  } else if (key == "runner.screenshots")
+    return SetBool(v, &c->runner_screenshots);
   else
     return "unknown key";
   return "";
+}
+
+// Applies one key; returns an error reason (empty on success).
+std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
+  if (key.rfind("server.", 0) == 0) return ApplyServerKey(key, v, c);
+  if (key.rfind("storage.", 0) == 0) return ApplyStorageKey(key, v, c);
+  if (key.rfind("gitea.", 0) == 0) return ApplyGiteaKey(key, v, c);
+  if (key.rfind("runner.", 0) == 0) return ApplyRunnerKey(key, v, c);
+  if (key == "levels.maintained_months") return SetInt(v, &c->maintained_months, 1, 120);
+  if (key == "log.level") {
+    c->log_level = v;
+    return "";
+  }
+  return "unknown key";
 }
 
 }  // namespace

@@ -70,6 +70,8 @@ void HandBack::Push(Connection* c, Turn turn, bool wake) {
 
 void HandBack::Wake() {
   uint64_t one = 1;
+  // Safe to drop: the nonblocking eventfd write fails only when its counter is full, and then
+  // the reactor is already woken.
   (void)!write(fd_, &one, sizeof(one));
 }
 
@@ -84,6 +86,7 @@ std::vector<std::pair<Connection*, Turn>> HandBack::Take() {
 
 void HandBack::ClearWake() {
   uint64_t count;
+  // Safe to drop: the nonblocking read fails only with EAGAIN, when there is nothing to clear.
   (void)!read(fd_, &count, sizeof(count));
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "base/log.h"
 #include "base/sha256.h"
@@ -82,9 +83,15 @@ Work PlanPullRequest(const PullRequestEvent& e) {
     if (e.state == "closed") return Ignore("ignored: pull request is closed");
     Work w;
     w.kind = Work::Kind::kQueueRun;
-    w.run = RunRequest{e.repo.full_name, e.number,      e.head_sha, e.head_ref, e.base_ref,
+    w.run = RunRequest{e.repo.full_name,
+                       e.number,
+                       e.head_sha,
+                       e.head_ref,
+                       e.base_ref,
                        e.head_clone_url.empty() ? e.repo.clone_url : e.head_clone_url,
-                       e.title,          e.author,      a};
+                       e.title,
+                       e.author,
+                       a};
     if (e.updated_at_ms) w.freshness = PrFreshness{*e.updated_at_ms, "open"};
     return w;
   }
@@ -114,8 +121,8 @@ Work PlanComment(const IssueCommentEvent& e, const std::string& bot_login) {
   if (e.repo.can_push || e.repo.is_admin) {
     can_push = e.repo.can_push.value_or(false) || e.repo.is_admin.value_or(false);
   }
-  w.command = CommandRequest{e.repo.full_name, e.issue_number, e.comment_id, e.comment_author,
-                             e.comment_body,   can_push};
+  w.command = CommandRequest{e.repo.full_name, e.issue_number, e.comment_id,
+                             e.comment_author, e.comment_body, can_push};
   return w;
 }
 
@@ -130,9 +137,171 @@ Work PlanPush(const PushEvent& e) {
   }
   Work w;
   w.kind = Work::Kind::kQueueRun;
-  w.run = RunRequest{e.repo.full_name, 0, e.after, branch, branch, e.repo.clone_url,
+  w.run = RunRequest{e.repo.full_name,    0,        e.after, branch, branch, e.repo.clone_url,
                      "push to " + branch, e.sender, "push"};
   return w;
+}
+
+// Checks what can be checked before the payload is trusted: the method, the form encoding,
+// the signature, then that the event is named. Returns the refusal, or nullopt with `*json`
+// pointing at the signed payload (the request body, or `*form_json` decoded from it).
+std::optional<IntakeResponse> Admit(const WebhookRequest& req, const SignatureVerifier& verifier,
+                                    std::string* form_json, const std::string** json) {
+  const std::string& ev = req.event;
+  if (req.method != "POST") {
+    return Respond(405, "method_not_allowed", ev, "method not allowed: use POST");
+  }
+  *json = &req.body;
+  // A form webhook's body is `payload=<url-encoded JSON>`. Tools like curl label raw JSON as
+  // form-encoded too, so only a body that looks like the form is decoded.
+  if (Lower(req.content_type).rfind("application/x-www-form-urlencoded", 0) == 0 &&
+      req.body.rfind("payload=", 0) == 0) {
+    if (!DecodeFormPayload(req.body, form_json)) {
+      // Checked before the signature only in the sense that nothing can be verified
+      // without a payload; nothing is stored either way.
+      return Respond(400, "bad_request", ev, "bad request: form body has no valid payload field");
+    }
+    *json = form_json;
+  }
+  if (req.signature.empty() && req.hub_signature_256.empty()) {
+    LogWarn("delivery.rejected", {{"delivery", req.delivery}, {"reason", "missing signature"}});
+    return Respond(401, "unauthorized", ev, "unauthorized: missing X-Gitea-Signature");
+  }
+  if (!verifier.Verify(**json, req.signature, req.hub_signature_256)) {
+    LogWarn("delivery.rejected", {{"delivery", req.delivery}, {"reason", "bad signature"}});
+    return Respond(401, "unauthorized", ev, "unauthorized: signature does not match");
+  }
+  if (ev.empty()) return Respond(400, "bad_request", ev, "bad request: missing X-Gitea-Event");
+  return std::nullopt;
+}
+
+Work IgnoreUnsupported(const std::string& ev) {
+  // A review (X-Gitea-Event pull_request_comment/approved/rejected) is not a PR comment;
+  // say so, since the names invite the mistake (FACTS 2.1).
+  bool review = ev == "pull_request_comment" || ev == "pull_request_approved" ||
+                ev == "pull_request_rejected";
+  return Ignore(review ? "ignored: '" + ev +
+                             "' is a review event; commands are read from plain PR comments"
+                       : "ignored: event '" + ev + "' is not used by cc-ci");
+}
+
+// Copies into the delivery record who sent the event, for which repo, PR, head and action.
+void DescribeEvent(const GiteaEvent& event, Delivery* d) {
+  std::visit(
+      [&](const auto& e) {
+        d->repo = e.repo.full_name;
+        d->sender = e.sender;
+      },
+      event);
+  if (auto* pr = std::get_if<PullRequestEvent>(&event)) {
+    d->pr = pr->number;
+    d->head_sha = pr->head_sha;
+    d->action = pr->action;
+  } else if (auto* c = std::get_if<IssueCommentEvent>(&event)) {
+    d->pr = c->issue_number;
+    d->head_sha = c->pr_head_sha;
+    d->action = c->action;
+  } else {
+    d->head_sha = std::get<PushEvent>(event).after;
+    d->action = std::get<PushEvent>(event).ref;
+  }
+}
+
+// The answer to a delivery that was recorded as new and is neither stale nor in doubt: says
+// what its work became (ignored, a run queued or coalesced, runs cancelled, a command pending).
+IntakeResponse AnswerWork(const std::string& ev, const Delivery& d, const Work& work,
+                          const RecordOutcome& out, const std::string& where) {
+  switch (work.kind) {
+    case Work::Kind::kNone:
+      LogInfo("delivery.ignored", {{"delivery", d.id},
+                                   {"gitea_event", ev},
+                                   {"repo", d.repo},
+                                   {"pr", d.pr},
+                                   {"reason", work.ignored_reason}});
+      return Respond(200, "ignored", ev, work.ignored_reason);
+    case Work::Kind::kQueueRun: {
+      std::string target = work.run.pr ? where : d.repo + "@" + work.run.head_ref;
+      LogInfo(out.coalesced ? "run.coalesced" : "run.queued",
+              {{"delivery", d.id},
+               {"gitea_event", ev},
+               {"repo", d.repo},
+               {"pr", d.pr},
+               {"run", out.run_id},
+               {"sha", ShortSha(d.head_sha)},
+               {"superseded", static_cast<long>(out.superseded.size())}});
+      if (out.coalesced) {
+        return Respond(202, "accepted", ev,
+                       "accepted: run " + std::to_string(out.run_id) + " already covers " + target +
+                           " at " + ShortSha(d.head_sha));
+      }
+      return Respond(202, "accepted", ev,
+                     "accepted: run " + std::to_string(out.run_id) + " queued for " + target +
+                         " at " + ShortSha(d.head_sha));
+    }
+    case Work::Kind::kCancel:
+      LogInfo("run.cancel", {{"delivery", d.id},
+                             {"repo", d.repo},
+                             {"pr", d.pr},
+                             {"cancelled", static_cast<long>(out.cancelled.size())},
+                             {"stopping", static_cast<long>(out.cancel_requested.size())},
+                             {"reason", work.cancel_reason}});
+      return Respond(202, "accepted", ev,
+                     "accepted: " + work.cancel_reason + "; cancelled " +
+                         std::to_string(out.cancelled.size()) + " queued and stopping " +
+                         std::to_string(out.cancel_requested.size()) + " running run(s) of " +
+                         where);
+    case Work::Kind::kCommand:
+      LogInfo("command.pending", {{"delivery", d.id},
+                                  {"repo", d.repo},
+                                  {"pr", d.pr},
+                                  {"command", out.command_id},
+                                  {"author", work.command.author}});
+      if (out.command_id == 0) {
+        return Respond(200, "duplicate", ev,
+                       "duplicate: comment " + std::to_string(work.command.comment_id) +
+                           " was already received");
+      }
+      return Respond(202, "accepted", ev,
+                     "accepted: command " + std::to_string(out.command_id) + " from " +
+                         work.command.author + " pending on " + where);
+  }
+  return Respond(500, "internal", ev, "internal error");
+}
+
+// The answer to a delivery once the store has recorded it: a duplicate, a stale or doubtful
+// payload, or the work it caused. `on_recorded` (may be empty) hears of work that was committed.
+IntakeResponse AnswerRecorded(
+    const std::string& ev, const Delivery& d, const Work& work, const RecordOutcome& out,
+    const std::function<void(const Work&, const RecordOutcome&)>& on_recorded) {
+  if (out.duplicate) {
+    LogInfo("delivery.duplicate",
+            {{"delivery", d.id}, {"gitea_event", ev}, {"repo", d.repo}, {"of", out.duplicate_of}});
+    if (out.duplicate_of != d.id) {
+      return Respond(
+          200, "duplicate", ev,
+          "duplicate: delivery " + d.id + " repeats the payload of delivery " + out.duplicate_of);
+    }
+    return Respond(200, "duplicate", ev, "duplicate: delivery " + d.id + " was already received");
+  }
+  std::string where = d.repo + "#" + std::to_string(d.pr);
+  if (out.stale) {
+    std::string newest = FormatRfc3339Millis(out.newest_updated_at_ms);
+    LogWarn("delivery.stale",
+            {{"delivery", d.id}, {"repo", d.repo}, {"pr", d.pr}, {"newest", newest}});
+    return Respond(200, "stale", ev,
+                   "ignored: stale: " + where + " has a delivery updated at " + newest +
+                       ", newer than this payload");
+  }
+  if (out.awaiting_check) {
+    LogWarn("delivery.check", {{"delivery", d.id}, {"repo", d.repo}, {"pr", d.pr}});
+    if (on_recorded) on_recorded(work, out);
+    return Respond(202, "accepted", ev,
+                   "accepted: " + where +
+                       " will be checked with Gitea first: this payload is "
+                       "no newer than the last one and says otherwise");
+  }
+  if (work.kind != Work::Kind::kNone && on_recorded) on_recorded(work, out);
+  return AnswerWork(ev, d, work, out, where);
 }
 
 }  // namespace
@@ -143,8 +312,7 @@ bool MentionsCommand(const std::string& body) {
     size_t end = body.find('\n', pos);
     if (end == std::string::npos) end = body.size();
     size_t b = body.find_first_not_of(" \t\r", pos);
-    if (b != std::string::npos && b < end && end - b >= 6 &&
-        Lower(body.substr(b, 6)) == "!cc-ci") {
+    if (b != std::string::npos && b < end && end - b >= 6 && Lower(body.substr(b, 6)) == "!cc-ci") {
       return true;
     }
     pos = end + 1;
@@ -163,49 +331,22 @@ Intake::Intake(DeliveryStore* store, Options options)
 
 IntakeResponse Intake::Handle(const WebhookRequest& req) const {
   const std::string& ev = req.event;
-  if (req.method != "POST") {
-    return Respond(405, "method_not_allowed", ev, "method not allowed: use POST");
-  }
   std::string form_json;
-  const std::string* json = &req.body;
-  // A form webhook's body is `payload=<url-encoded JSON>`. Tools like curl label raw JSON as
-  // form-encoded too, so only a body that looks like the form is decoded.
-  if (Lower(req.content_type).rfind("application/x-www-form-urlencoded", 0) == 0 &&
-      req.body.rfind("payload=", 0) == 0) {
-    if (!DecodeFormPayload(req.body, &form_json)) {
-      // Checked before the signature only in the sense that nothing can be verified
-      // without a payload; nothing is stored either way.
-      return Respond(400, "bad_request", ev, "bad request: form body has no valid payload field");
-    }
-    json = &form_json;
-  }
-  if (req.signature.empty() && req.hub_signature_256.empty()) {
-    LogWarn("delivery.rejected", {{"delivery", req.delivery}, {"reason", "missing signature"}});
-    return Respond(401, "unauthorized", ev, "unauthorized: missing X-Gitea-Signature");
-  }
-  if (!verifier_.Verify(*json, req.signature, req.hub_signature_256)) {
-    LogWarn("delivery.rejected", {{"delivery", req.delivery}, {"reason", "bad signature"}});
-    return Respond(401, "unauthorized", ev, "unauthorized: signature does not match");
-  }
-  if (ev.empty()) return Respond(400, "bad_request", ev, "bad request: missing X-Gitea-Event");
+  const std::string* json = nullptr;
+  if (auto refused = Admit(req, verifier_, &form_json, &json)) return std::move(*refused);
 
   Delivery d;
   std::string body_sha256 = Sha256Hex(*json);
   d.id = req.delivery.empty() ? "sha256:" + body_sha256 : req.delivery;
-  if (d.id.size() > 200) return Respond(400, "bad_request", ev, "bad request: delivery id too long");
+  if (d.id.size() > 200)
+    return Respond(400, "bad_request", ev, "bad request: delivery id too long");
   d.event = ev;
   d.event_type = req.event_type;
   d.received_at_ms = options_.clock->NowUnixMillis();
 
   Work work;
   if (!IsSupportedEvent(ev)) {
-    // A review (X-Gitea-Event pull_request_comment/approved/rejected) is not a PR comment;
-    // say so, since the names invite the mistake (FACTS 2.1).
-    bool review = ev == "pull_request_comment" || ev == "pull_request_approved" ||
-                  ev == "pull_request_rejected";
-    work = Ignore(review ? "ignored: '" + ev +
-                               "' is a review event; commands are read from plain PR comments"
-                         : "ignored: event '" + ev + "' is not used by cc-ci");
+    work = IgnoreUnsupported(ev);
   } else {
     auto parsed = ParseGiteaEvent(ev, *json);
     if (!parsed.ok()) {
@@ -213,107 +354,21 @@ IntakeResponse Intake::Handle(const WebhookRequest& req) const {
               {{"delivery", d.id}, {"gitea_event", ev}, {"reason", parsed.status().message()}});
       return Respond(400, "bad_request", ev, "bad request: " + parsed.status().message());
     }
-    std::visit(
-        [&](const auto& e) {
-          d.repo = e.repo.full_name;
-          d.sender = e.sender;
-        },
-        *parsed);
+    DescribeEvent(*parsed, &d);
     // The signature does not cover the delivery id: a replay of this body under a new id is a
     // duplicate too. (Events cc-ci ignores are not worth recognising.)
     d.body_sha256 = body_sha256;
-    if (auto* pr = std::get_if<PullRequestEvent>(&*parsed)) {
-      d.pr = pr->number;
-      d.head_sha = pr->head_sha;
-      d.action = pr->action;
-    } else if (auto* c = std::get_if<IssueCommentEvent>(&*parsed)) {
-      d.pr = c->issue_number;
-      d.head_sha = c->pr_head_sha;
-      d.action = c->action;
-    } else {
-      d.head_sha = std::get<PushEvent>(*parsed).after;
-      d.action = std::get<PushEvent>(*parsed).ref;
-    }
     work = PlanWork(*parsed, options_.bot_login);
     if (work.freshness) work.freshness->ask_forge = options_.check_doubts_with_forge;
   }
 
   auto recorded = store_->RecordDelivery(d, work);
   if (!recorded.ok()) {
-    LogError("delivery.store_failed", {{"delivery", d.id}, {"reason", recorded.status().message()}});
+    LogError("delivery.store_failed",
+             {{"delivery", d.id}, {"reason", recorded.status().message()}});
     return Respond(503, "store_error", ev, "unavailable: could not persist the delivery; retry");
   }
-  const RecordOutcome& out = *recorded;
-  if (out.duplicate) {
-    LogInfo("delivery.duplicate", {{"delivery", d.id}, {"gitea_event", ev}, {"repo", d.repo},
-                                   {"of", out.duplicate_of}});
-    if (out.duplicate_of != d.id) {
-      return Respond(200, "duplicate", ev,
-                     "duplicate: delivery " + d.id + " repeats the payload of delivery " +
-                         out.duplicate_of);
-    }
-    return Respond(200, "duplicate", ev, "duplicate: delivery " + d.id + " was already received");
-  }
-  std::string where = d.repo + "#" + std::to_string(d.pr);
-  if (out.stale) {
-    std::string newest = FormatRfc3339Millis(out.newest_updated_at_ms);
-    LogWarn("delivery.stale", {{"delivery", d.id}, {"repo", d.repo}, {"pr", d.pr},
-                               {"newest", newest}});
-    return Respond(200, "stale", ev,
-                   "ignored: stale: " + where + " has a delivery updated at " + newest +
-                       ", newer than this payload");
-  }
-  if (out.awaiting_check) {
-    LogWarn("delivery.check", {{"delivery", d.id}, {"repo", d.repo}, {"pr", d.pr}});
-    if (options_.on_recorded) options_.on_recorded(work, out);
-    return Respond(202, "accepted", ev,
-                   "accepted: " + where + " will be checked with Gitea first: this payload is "
-                   "no newer than the last one and says otherwise");
-  }
-  if (work.kind != Work::Kind::kNone && options_.on_recorded) options_.on_recorded(work, out);
-  switch (work.kind) {
-    case Work::Kind::kNone:
-      LogInfo("delivery.ignored", {{"delivery", d.id}, {"gitea_event", ev}, {"repo", d.repo},
-                                   {"pr", d.pr}, {"reason", work.ignored_reason}});
-      return Respond(200, "ignored", ev, work.ignored_reason);
-    case Work::Kind::kQueueRun: {
-      std::string target = work.run.pr ? where : d.repo + "@" + work.run.head_ref;
-      LogInfo(out.coalesced ? "run.coalesced" : "run.queued",
-              {{"delivery", d.id}, {"gitea_event", ev}, {"repo", d.repo}, {"pr", d.pr},
-               {"run", out.run_id}, {"sha", ShortSha(d.head_sha)},
-               {"superseded", static_cast<long>(out.superseded.size())}});
-      if (out.coalesced) {
-        return Respond(202, "accepted", ev,
-                       "accepted: run " + std::to_string(out.run_id) + " already covers " +
-                           target + " at " + ShortSha(d.head_sha));
-      }
-      return Respond(202, "accepted", ev,
-                     "accepted: run " + std::to_string(out.run_id) + " queued for " + target +
-                         " at " + ShortSha(d.head_sha));
-    }
-    case Work::Kind::kCancel:
-      LogInfo("run.cancel", {{"delivery", d.id}, {"repo", d.repo}, {"pr", d.pr},
-                             {"cancelled", static_cast<long>(out.cancelled.size())},
-                             {"stopping", static_cast<long>(out.cancel_requested.size())},
-                             {"reason", work.cancel_reason}});
-      return Respond(202, "accepted", ev,
-                     "accepted: " + work.cancel_reason + "; cancelled " +
-                         std::to_string(out.cancelled.size()) + " queued and stopping " +
-                         std::to_string(out.cancel_requested.size()) + " running run(s) of " +
-                         where);
-    case Work::Kind::kCommand:
-      LogInfo("command.pending", {{"delivery", d.id}, {"repo", d.repo}, {"pr", d.pr},
-                                  {"command", out.command_id}, {"author", work.command.author}});
-      if (out.command_id == 0) {
-        return Respond(200, "duplicate", ev,
-                       "duplicate: comment " + std::to_string(work.command.comment_id) +
-                           " was already received");
-      }
-      return Respond(202, "accepted", ev,
-                     "accepted: command " + std::to_string(out.command_id) + " from " +
-                         work.command.author + " pending on " + where);
-  }
-  return Respond(500, "internal", ev, "internal error");
+  return AnswerRecorded(ev, d, work, *recorded, options_.on_recorded);
 }
 
 }  // namespace ccci

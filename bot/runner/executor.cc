@@ -180,7 +180,7 @@ void RedactingFileSink::Emit(std::string_view text) {
   if (!part.empty()) at_line_start_ = part.back() == '\n';
   if (part.size() < text.size()) {
     static constexpr std::string_view kMarker = "\n[cc-ci: log truncated at size cap]\n";
-    (void)!write(fd_, kMarker.data(), kMarker.size());
+    if (write(fd_, kMarker.data(), kMarker.size()) < 0) status_ = Internal("write log");
     truncated_ = true;
     at_line_start_ = true;
   }

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "base/log.h"
 #include "base/private_files.h"
 #include "bot/runner/suite_run.h"
 
@@ -14,6 +15,14 @@ struct StageMethods {
   void (SuiteRun::*run)();
   void (SuiteRun::*again)() = nullptr;
 };
+
+// The stage logs go under spec.log_dir. A run whose folder cannot be made still runs (its
+// stages fail on their own terms), but the cause is logged here, where it is known.
+void MakeLogDir(const SuiteSpec& spec) {
+  if (Status made = MakePrivateDirs(spec.log_dir); !made.ok()) {
+    LogWarn("run.log_dir_failed", {{"dir", spec.log_dir}, {"reason", made.message()}});
+  }
+}
 
 }  // namespace
 
@@ -45,13 +54,13 @@ SuiteResult SuiteRun::Run() {
 }
 
 SuiteResult RunSuite(const SuiteSpec& spec, const SuiteDeps& deps, const CancelToken& cancel) {
-  (void)MakePrivateDirs(spec.log_dir);
+  MakeLogDir(spec);
   SuiteRun run(spec, deps, cancel);
   return run.Run();
 }
 
 StageRecord RunTeardown(const SuiteSpec& spec, const SuiteDeps& deps) {
-  (void)MakePrivateDirs(spec.log_dir);
+  MakeLogDir(spec);
   CancelToken never;
   SuiteRun run(spec, deps, never);
   return run.Teardown();
