@@ -315,6 +315,38 @@ Status ApplyIni(const std::string& text, const std::string& source_name, Config*
   return Status::Ok();
 }
 
+// Validate's checks of the runner.* keys.
+static Status ValidateRunner(const Config& c) {
+  auto bad = [](const std::string& key, const std::string& why) {
+    return InvalidArgument(key + ": " + why);
+  };
+  if (c.runner_abra.empty()) return bad("runner.abra", "must not be empty");
+  if (c.runner_server.empty()) return bad("runner.server", "must not be empty");
+  if (c.runner_domain.empty() || c.runner_domain.front() == '.' || c.runner_domain.back() == '.') {
+    return bad("runner.domain", "must be a domain like ci.example.org");
+  }
+  if (c.runner_app_url.find("{domain}") == std::string::npos) {
+    return bad("runner.app_url", "must contain {domain}");
+  }
+  for (const std::string& rule : c.runner_connect_to) {
+    if (std::count(rule.begin(), rule.end(), ':') < 3) {
+      return bad("runner.connect_to", "'" + rule + "' is not HOST:PORT:CONNECT-HOST:CONNECT-PORT");
+    }
+  }
+  for (const std::string& name : c.runner_pass_env) {
+    // A pattern "X*" covers CC_CI_* when "CC_CI_" starts with X.
+    bool covers_private = !name.empty() && name.back() == '*' &&
+                          std::string("CC_CI_").rfind(name.substr(0, name.size() - 1), 0) == 0;
+    if (IsPrivateEnvName(name) || covers_private) {
+      return bad("runner.pass_env",
+                 "'" + name + "' names cc-ci's own CC_CI_* variables, which no command gets");
+    }
+  }
+  if (c.runner_stage_timeout_s < 1) return bad("runner.stage_timeout", "must be at least 1s");
+  if (c.runner_ready_timeout_s < 1) return bad("runner.ready_timeout", "must be at least 1s");
+  return Status::Ok();
+}
+
 Status Config::Validate() const {
   auto bad = [](const std::string& key, const std::string& why) {
     return InvalidArgument(key + ": " + why);
@@ -368,30 +400,7 @@ Status Config::Validate() const {
     }
   }
   if (reconcile_interval_s < 10) return bad("gitea.reconcile_interval", "must be at least 10s");
-  if (runner_abra.empty()) return bad("runner.abra", "must not be empty");
-  if (runner_server.empty()) return bad("runner.server", "must not be empty");
-  if (runner_domain.empty() || runner_domain.front() == '.' || runner_domain.back() == '.') {
-    return bad("runner.domain", "must be a domain like ci.example.org");
-  }
-  if (runner_app_url.find("{domain}") == std::string::npos) {
-    return bad("runner.app_url", "must contain {domain}");
-  }
-  for (const std::string& c : runner_connect_to) {
-    if (std::count(c.begin(), c.end(), ':') < 3) {
-      return bad("runner.connect_to", "'" + c + "' is not HOST:PORT:CONNECT-HOST:CONNECT-PORT");
-    }
-  }
-  for (const std::string& name : runner_pass_env) {
-    // A pattern "X*" covers CC_CI_* when "CC_CI_" starts with X.
-    bool covers_private = !name.empty() && name.back() == '*' &&
-                          std::string("CC_CI_").rfind(name.substr(0, name.size() - 1), 0) == 0;
-    if (IsPrivateEnvName(name) || covers_private) {
-      return bad("runner.pass_env",
-                 "'" + name + "' names cc-ci's own CC_CI_* variables, which no command gets");
-    }
-  }
-  if (runner_stage_timeout_s < 1) return bad("runner.stage_timeout", "must be at least 1s");
-  if (runner_ready_timeout_s < 1) return bad("runner.ready_timeout", "must be at least 1s");
+  CCCI_RETURN_IF_ERROR(ValidateRunner(*this));
   if (log_level != "debug" && log_level != "info" && log_level != "warn" && log_level != "error") {
     return bad("log.level", "must be debug, info, warn or error");
   }
