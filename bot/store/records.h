@@ -123,7 +123,9 @@ struct Run {
   int64_t updated_at_ms = 0;
   std::optional<int64_t> started_at_ms;
   std::optional<int64_t> finished_at_ms;
-  std::string stage;  // the stage a running run is in ("" when not running)
+  std::string stage;           // the stage a running run is in ("" when not running)
+  std::string worker;          // the worker that claimed it last (RunQueue::ClaimNext)
+  int64_t lease_until_ms = 0;  // while running under a lease: until when it holds; else 0
 };
 
 // What a run's report reflects: its state, and for a running run the stage it is in. The

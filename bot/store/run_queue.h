@@ -11,12 +11,25 @@
 
 namespace ccci {
 
+// Who holds a claimed run: the worker that claimed it and the attempt it claimed. A write made
+// as the holder (the overloads below taking one) changes the run only while it is still
+// running under that worker in that attempt; otherwise it changes nothing and fails with
+// FailedPrecondition ("lease lost"): the run was reaped, and maybe claimed again elsewhere.
+struct Holder {
+  std::string worker;
+  int64_t attempt = 0;
+};
+
 // A run a worker claimed: the run as it is now running, and the lease that holds it.
 struct Lease {
   Run run;  // run.attempts is the attempt the worker holds
   std::string worker;
   int64_t lease_until_ms = 0;
+  Holder holder() const { return {worker, run.attempts}; }
 };
+
+// True for the failure of a write made as a holder that no longer holds the run.
+inline bool IsLeaseLost(const Status& s) { return s.code() == Code::kFailedPrecondition; }
 
 class RunQueue {
  public:
@@ -48,6 +61,21 @@ class RunQueue {
                            const std::string& reason) = 0;
   // running -> queued again (after cc-ci restarted under it); its stages are cleared.
   virtual Status RequeueRun(int64_t id, const std::string& reason) = 0;
+
+  // The same three as the run's holder (fenced: see Holder). What a worker records.
+  virtual Status RecordStage(const Holder& holder, const StageRecord& stage) = 0;
+  virtual Status FinishRun(const Holder& holder, int64_t id, const std::string& state,
+                           std::optional<int64_t> level, const std::string& reason) = 0;
+  virtual Status RequeueRun(const Holder& holder, int64_t id, const std::string& reason) = 0;
+  // Gives a run just claimed back, as if never claimed (attempts - 1): to `queued`, or to
+  // `waiting` with the reason (the trust gate held it). Fenced as the above.
+  virtual Status ReleaseRun(const Holder& holder, int64_t id, const std::string& state,
+                            const std::string& reason) = 0;
+  // The reaper, in one statement: every running run whose lease expired (its worker was
+  // killed, paused or cut off and stopped renewing it) goes back to the queue with its stages
+  // cleared, or, once it had `max_attempts` attempts, becomes a CI error ("lost its worker N
+  // times"). Returns the runs it changed, as they are now. Safe to call from every worker.
+  virtual Result<std::vector<Run>> ReapExpiredLeases(int64_t max_attempts) = 0;
 };
 
 }  // namespace ccci

@@ -13,7 +13,7 @@ inline constexpr const char* kReportKeySql =
 inline constexpr const char* kRunColumns =
     "id, repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, trigger, "
     "delivery_id, state, level, reason, cancel_requested, superseded_by, attempts, created_at, "
-    "updated_at, started_at, finished_at, stage";
+    "updated_at, started_at, finished_at, stage, worker, lease_until";
 
 inline Run ReadRun(const SqlStmt& s) {
   Run r;
@@ -39,6 +39,8 @@ inline Run ReadRun(const SqlStmt& s) {
   if (!s.IsNull(19)) r.started_at_ms = s.Int(19);
   if (!s.IsNull(20)) r.finished_at_ms = s.Int(20);
   r.stage = s.Text(21);
+  r.worker = s.Text(22);
+  r.lease_until_ms = s.Int(23);
   return r;
 }
 

@@ -4,6 +4,93 @@
 
 namespace ccci {
 
+namespace {
+
+// Locks the run's row while `holder` still holds it: running, under its worker, in its
+// attempt. On PostgreSQL a reaper changing the row concurrently either waits for this
+// transaction or has already won, and then this finds the row changed (READ COMMITTED
+// re-checks the WHERE on the newest version). FailedPrecondition when the lease is lost.
+Status LockHeld(SqlDb& db, int64_t id, const Holder& holder, int64_t now) {
+  auto s = db.Prepare(
+      "UPDATE runs SET updated_at = ?4 WHERE id = ?1 AND worker = ?2 AND attempts = ?3 "
+      "AND state = 'running' RETURNING id");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, id).Bind(2, holder.worker).Bind(3, holder.attempt).Bind(4, now);
+  auto row = (*s)->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    return FailedPrecondition("lease lost: run " + std::to_string(id) + " is no longer held by " +
+                              holder.worker + " in attempt " + std::to_string(holder.attempt));
+  }
+  return Status::Ok();
+}
+
+Status RecordStageIn(SqlDb& db, const StageRecord& st, int64_t now) {
+  auto s = db.Prepare(
+      "INSERT INTO stages (run_id, seq, name, status, reason, exit_code, "
+      "started_at, duration_ms, log_path, attempts) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+      "ON CONFLICT (run_id, name) DO UPDATE SET seq = excluded.seq, "
+      "status = excluded.status, reason = excluded.reason, exit_code = excluded.exit_code, "
+      "started_at = excluded.started_at, duration_ms = excluded.duration_ms, "
+      "log_path = excluded.log_path, attempts = excluded.attempts");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, st.run_id).Bind(2, st.seq).Bind(3, st.name).Bind(4, st.status);
+  (*s)->Bind(5, st.reason).Bind(6, st.exit_code).Bind(7, st.started_at_ms);
+  (*s)->Bind(8, st.duration_ms).Bind(9, st.log_path).Bind(10, static_cast<int64_t>(st.attempts));
+  CCCI_RETURN_IF_ERROR((*s)->Run());
+  if (st.status != kStageRunning) return Status::Ok();
+  auto cur =
+      db.Prepare("UPDATE runs SET stage = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'running'");
+  if (!cur.ok()) return cur.status();
+  (*cur)->Bind(1, st.run_id).Bind(2, st.name).Bind(3, now);
+  return (*cur)->Run();
+}
+
+// A stage still running when its run ends never will (the run was abandoned after restarts,
+// or its worker was lost).
+Status CloseRunningStages(SqlDb& db, int64_t id, const std::string& why, int64_t now) {
+  auto close = db.Prepare(
+      "UPDATE stages SET status = 'error', reason = 'did not finish: ' || ?2, "
+      "duration_ms = CASE WHEN ?3 > started_at THEN ?3 - started_at ELSE 0 END WHERE run_id = ?1 "
+      "AND status = 'running'");
+  if (!close.ok()) return close.status();
+  (*close)->Bind(1, id).Bind(2, why).Bind(3, now);
+  return (*close)->Run();
+}
+
+Status FinishRunIn(SqlDb& db, int64_t id, const std::string& state, std::optional<int64_t> level,
+                   const std::string& reason, int64_t now) {
+  auto s = db.Prepare(
+      "UPDATE runs SET state = ?2, level = ?3, reason = ?4, stage = '', finished_at = ?5, "
+      "updated_at = ?5, lease_until = 0 WHERE id = ?1 AND state = 'running' RETURNING id");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, id).Bind(2, state).Bind(3, level).Bind(4, reason).Bind(5, now);
+  auto row = (*s)->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return FailedPrecondition("run " + std::to_string(id) + " is not running");
+  return CloseRunningStages(db, id, reason.empty() ? state : reason, now);
+}
+
+Status ClearStages(SqlDb& db, int64_t id) {
+  auto del = db.Prepare("DELETE FROM stages WHERE run_id = ?1");
+  if (!del.ok()) return del.status();
+  (*del)->Bind(1, id);
+  return (*del)->Run();
+}
+
+Status RequeueRunIn(SqlDb& db, int64_t id, const std::string& reason, int64_t now) {
+  auto s = db.Prepare(
+      "UPDATE runs SET state = 'queued', stage = '', reason = ?2, started_at = NULL, "
+      "updated_at = ?3, lease_until = 0 WHERE id = ?1 AND state = 'running'");
+  if (!s.ok()) return s.status();
+  (*s)->Bind(1, id).Bind(2, reason).Bind(3, now);
+  CCCI_RETURN_IF_ERROR((*s)->Run());
+  return ClearStages(db, id);
+}
+
+}  // namespace
+
 Result<std::vector<Run>> SqlStore::QueuedRuns(int limit) {
   return Read<std::vector<Run>>([&](SqlDb& db) -> Result<std::vector<Run>> {
     auto s = db.Prepare(std::string("SELECT ") + kRunColumns +
@@ -86,31 +173,6 @@ Status SqlStore::HoldRun(int64_t id, const std::string& reason) {
   });
 }
 
-Status SqlStore::RecordStage(const StageRecord& st) {
-  int64_t now = options_.clock->NowUnixMillis();
-  return Write([&](SqlDb& db) -> Status {
-    auto s = db.Prepare(
-        "INSERT INTO stages (run_id, seq, name, status, reason, exit_code, "
-        "started_at, duration_ms, log_path, attempts) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-        "ON CONFLICT (run_id, name) DO UPDATE SET seq = excluded.seq, "
-        "status = excluded.status, reason = excluded.reason, exit_code = excluded.exit_code, "
-        "started_at = excluded.started_at, duration_ms = excluded.duration_ms, "
-        "log_path = excluded.log_path, attempts = excluded.attempts");
-    if (!s.ok()) return s.status();
-    (*s)->Bind(1, st.run_id).Bind(2, st.seq).Bind(3, st.name).Bind(4, st.status);
-    (*s)->Bind(5, st.reason).Bind(6, st.exit_code).Bind(7, st.started_at_ms);
-    (*s)->Bind(8, st.duration_ms).Bind(9, st.log_path).Bind(10, static_cast<int64_t>(st.attempts));
-    CCCI_RETURN_IF_ERROR((*s)->Run());
-    if (st.status != kStageRunning) return Status::Ok();
-    auto cur = db.Prepare(
-        "UPDATE runs SET stage = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'running'");
-    if (!cur.ok()) return cur.status();
-    (*cur)->Bind(1, st.run_id).Bind(2, st.name).Bind(3, now);
-    return (*cur)->Run();
-  });
-}
-
 Result<std::vector<StageRecord>> SqlStore::ListStages(int64_t run_id) {
   return Read<std::vector<StageRecord>>([&](SqlDb& db) -> Result<std::vector<StageRecord>> {
     auto s = db.Prepare(
@@ -139,43 +201,97 @@ Result<std::vector<StageRecord>> SqlStore::ListStages(int64_t run_id) {
   });
 }
 
+Status SqlStore::RecordStage(const StageRecord& st) {
+  int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqlDb& db) { return RecordStageIn(db, st, now); });
+}
+
+Status SqlStore::RecordStage(const Holder& holder, const StageRecord& st) {
+  int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqlDb& db) -> Status {
+    CCCI_RETURN_IF_ERROR(LockHeld(db, st.run_id, holder, now));
+    return RecordStageIn(db, st, now);
+  });
+}
+
 Status SqlStore::FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,
                            const std::string& reason) {
   int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqlDb& db) { return FinishRunIn(db, id, state, level, reason, now); });
+}
+
+Status SqlStore::FinishRun(const Holder& holder, int64_t id, const std::string& state,
+                           std::optional<int64_t> level, const std::string& reason) {
+  int64_t now = options_.clock->NowUnixMillis();
   return Write([&](SqlDb& db) -> Status {
-    auto s = db.Prepare(
-        "UPDATE runs SET state = ?2, level = ?3, reason = ?4, stage = '', finished_at = ?5, "
-        "updated_at = ?5 WHERE id = ?1 AND state = 'running' RETURNING id");
-    if (!s.ok()) return s.status();
-    (*s)->Bind(1, id).Bind(2, state).Bind(3, level).Bind(4, reason).Bind(5, now);
-    auto row = (*s)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return FailedPrecondition("run " + std::to_string(id) + " is not running");
-    // A stage still running now never will (the run was abandoned, e.g. after restarts).
-    auto close = db.Prepare(
-        "UPDATE stages SET status = 'error', reason = 'did not finish: ' || ?2, "
-        "duration_ms = CASE WHEN ?3 > started_at THEN ?3 - started_at ELSE 0 END WHERE run_id = ?1 "
-        "AND status = 'running'");
-    if (!close.ok()) return close.status();
-    (*close)->Bind(1, id).Bind(2, reason.empty() ? state : reason).Bind(3, now);
-    return (*close)->Run();
+    CCCI_RETURN_IF_ERROR(LockHeld(db, id, holder, now));
+    return FinishRunIn(db, id, state, level, reason, now);
   });
 }
 
 Status SqlStore::RequeueRun(int64_t id, const std::string& reason) {
   int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqlDb& db) { return RequeueRunIn(db, id, reason, now); });
+}
+
+Status SqlStore::RequeueRun(const Holder& holder, int64_t id, const std::string& reason) {
+  int64_t now = options_.clock->NowUnixMillis();
   return Write([&](SqlDb& db) -> Status {
-    auto s = db.Prepare(
-        "UPDATE runs SET state = 'queued', stage = '', reason = ?2, started_at = NULL, "
-        "updated_at = ?3 WHERE id = ?1 AND state = 'running'");
-    if (!s.ok()) return s.status();
-    (*s)->Bind(1, id).Bind(2, reason).Bind(3, now);
-    CCCI_RETURN_IF_ERROR((*s)->Run());
-    auto del = db.Prepare("DELETE FROM stages WHERE run_id = ?1");
-    if (!del.ok()) return del.status();
-    (*del)->Bind(1, id);
-    return (*del)->Run();
+    CCCI_RETURN_IF_ERROR(LockHeld(db, id, holder, now));
+    return RequeueRunIn(db, id, reason, now);
   });
+}
+
+Status SqlStore::ReleaseRun(const Holder& holder, int64_t id, const std::string& state,
+                            const std::string& reason) {
+  if (state != kRunQueued && state != kRunWaiting) {
+    return InvalidArgument("a run is released to queued or waiting, not " + state);
+  }
+  int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqlDb& db) -> Status {
+    CCCI_RETURN_IF_ERROR(LockHeld(db, id, holder, now));
+    auto s = db.Prepare(
+        "UPDATE runs SET state = ?2, reason = ?3, stage = '', attempts = attempts - 1, "
+        "started_at = NULL, lease_until = 0, updated_at = ?4 WHERE id = ?1");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, id).Bind(2, state).Bind(3, reason).Bind(4, now);
+    CCCI_RETURN_IF_ERROR((*s)->Run());
+    return ClearStages(db, id);
+  });
+}
+
+// One UPDATE finds and ends every expired lease (the index on state keeps it cheap: only
+// running runs are looked at); the stage clean-up touches only the runs it returned.
+Result<std::vector<Run>> SqlStore::ReapExpiredLeases(int64_t max_attempts) {
+  int64_t now = options_.clock->NowUnixMillis();
+  std::vector<Run> reaped;
+  Status st = Write([&](SqlDb& db) -> Status {
+    reaped.clear();
+    auto s = db.Prepare(
+        std::string("UPDATE runs SET "
+                    "state = CASE WHEN attempts >= ?2 THEN 'error' ELSE 'queued' END, "
+                    "reason = CASE WHEN attempts >= ?2 THEN 'lost its worker ' || attempts || "
+                    "' times' ELSE 'queued again: its worker ' || worker || "
+                    "' stopped renewing its lease' END, "
+                    "stage = '', lease_until = 0, updated_at = ?1, "
+                    "started_at = CASE WHEN attempts >= ?2 THEN started_at ELSE NULL END, "
+                    "finished_at = CASE WHEN attempts >= ?2 THEN ?1 ELSE finished_at END "
+                    "WHERE state = 'running' AND lease_until > 0 AND lease_until < ?1 "
+                    "RETURNING ") +
+        kRunColumns);
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, now).Bind(2, max_attempts);
+    auto runs = ReadRuns(*s);
+    if (!runs.ok()) return runs.status();
+    for (const Run& r : *runs) {
+      CCCI_RETURN_IF_ERROR(r.state == kRunQueued ? ClearStages(db, r.id)
+                                                 : CloseRunningStages(db, r.id, r.reason, now));
+    }
+    reaped = std::move(*runs);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return reaped;
 }
 
 }  // namespace ccci

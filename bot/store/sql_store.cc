@@ -10,6 +10,7 @@
 #include "bot/store/pg_dialect.h"
 #include "bot/store/pr_heads.h"
 #include "bot/store/run_rows.h"
+#include "bot/store/work_signal.h"
 #include "bot/store/sqlite_db.h"
 
 namespace ccci {
@@ -296,7 +297,7 @@ Status SqlStore::MigratePostgres() {
     CCCI_RETURN_IF_ERROR(db.Exec("COMMIT"));
     LogInfo("store.migrated", {{"version", m.version}, {"name", m.name}, {"driver", "postgres"}});
   }
-  return Status::Ok();
+  return InstallWorkNotify(db);
 }
 
 SqlStore::~SqlStore() {

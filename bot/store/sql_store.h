@@ -63,6 +63,13 @@ class SqlStore : public Store {
   Status FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,
                    const std::string& reason) override;
   Status RequeueRun(int64_t id, const std::string& reason) override;
+  Status RecordStage(const Holder& holder, const StageRecord& stage) override;
+  Status FinishRun(const Holder& holder, int64_t id, const std::string& state,
+                   std::optional<int64_t> level, const std::string& reason) override;
+  Status RequeueRun(const Holder& holder, int64_t id, const std::string& reason) override;
+  Status ReleaseRun(const Holder& holder, int64_t id, const std::string& state,
+                    const std::string& reason) override;
+  Result<std::vector<Run>> ReapExpiredLeases(int64_t max_attempts) override;
 
   // OutboxStore (sql_outbox.cc).
   Result<int64_t> EnqueueMessage(const OutboxMessage& m) override;
