@@ -8,6 +8,7 @@
 #include "bot/cli/check_command.h"
 #include "bot/cli/doctor_command.h"
 #include "bot/cli/serve_command.h"
+#include "bot/cli/worker_command.h"
 #include "bot/version.h"
 #include "renderer/cli.h"
 
@@ -20,7 +21,9 @@ constexpr const char* kUsage =
     "\n"
     "Commands:\n"
     "  serve        run the server: webhook intake, runner, dashboard, JSON API, badges,\n"
-    "               /healthz, /metrics\n"
+    "               /healthz, /metrics (runner.concurrency = 0: no runner, a front node)\n"
+    "  worker       run only the runner on a test host, over the PostgreSQL store shared\n"
+    "               with the front node and the other workers\n"
     "  check        run the recipe suite on a recipe dir or git URL, as a PR run would\n"
     "  doctor       check that this host is ready to run cc-ci (abra, docker, swarm,\n"
     "               chromium, data dir, Gitea token and permissions, public_url)\n"
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "serve") return ccci::RunServeCommand(argc - 1, argv + 1);
+  if (cmd == "worker") return ccci::RunWorkerCommand(argc - 1, argv + 1);
   if (cmd == "check") return ccci::RunCheckCommand(argc - 1, argv + 1);
   if (cmd == "doctor") return ccci::RunDoctorCommand(argc - 1, argv + 1);
   if (cmd == "render") return ccci::render::RunRenderCommand(argc - 1, argv + 1);

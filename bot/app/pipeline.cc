@@ -18,6 +18,7 @@
 #include "bot/runner/log_retention.h"
 #include "bot/runner/scheduler.h"
 #include "bot/store/sql_store.h"
+#include "bot/store/work_signal.h"
 #include "bot/version.h"
 
 namespace ccci {
@@ -35,7 +36,8 @@ struct PipelineParts {
   std::unique_ptr<CommandHandler> commands;
   runner::PtyExecutor executor;
   std::unique_ptr<TrustGate> gate;
-  std::unique_ptr<runner::Scheduler> scheduler;
+  std::unique_ptr<WorkSignal> work_signal;       // wakes the scheduler (postgres: NOTIFY)
+  std::unique_ptr<runner::Scheduler> scheduler;  // null with runner.concurrency = 0
   std::unique_ptr<runner::LogRetention> log_retention;
   std::unique_ptr<Reconciler> reconciler;  // null in dry-run: there is no forge to ask
   std::unique_ptr<Intake> intake;
@@ -63,10 +65,13 @@ WakeUps Wakes(PipelineParts* p) {
     // request thread.
     if (out.awaiting_check && p->reconciler) p->reconciler->KickChecks();
     p->reporter->Kick();
-    p->scheduler->Kick();
+    if (p->scheduler) p->scheduler->Kick();
   };
   w.command_changed_run = [p](const Run& run) { return p->reporter->RunChanged(run); };
-  w.run_changed = [p] { p->reporter->Kick(); };
+  // A worker has no reporter: the front node's finds the change in the store.
+  w.run_changed = [p] {
+    if (p->reporter) p->reporter->Kick();
+  };
   w.stage_finished = [p](const StageRecord& s) {
     p->metrics.ObserveStage(s.name, s.status, static_cast<double>(s.duration_ms) / 1000.0);
   };
@@ -88,22 +93,28 @@ Status OpenStore(PipelineParts* p) {
   return Status::Ok();
 }
 
-// The forge side: the Gitea client (none in dry-run), the outbox, the reporter, chat-ops.
-void BuildReporting(PipelineParts* p, const WakeUps& w) {
+// The Gitea client (none in dry-run: no token) and the runner's settings, which the
+// reporting and the runner both use.
+void BuildForge(PipelineParts* p) {
   const Config& c = p->config;
-  SqlStore* store = p->store.get();
   if (!c.EffectiveDryRun()) {
     GiteaClient::Options go;
     go.base_url = c.gitea_url;
     go.token = c.gitea_token;
     p->gitea = std::make_unique<GiteaClient>(go);
   }
+  p->runner_setup = std::make_unique<RunnerSetup>(c);
+}
+
+// The forge side: the outbox, the reporter, chat-ops.
+void BuildReporting(PipelineParts* p, const WakeUps& w) {
+  const Config& c = p->config;
+  SqlStore* store = p->store.get();
   Outbox::Options oo;
   oo.dry_run = c.EffectiveDryRun();
   oo.bot_login = c.bot_login;
   if (p->gitea) oo.deliver_readme = ReadmePrSender(p->gitea.get());
   p->outbox = std::make_unique<Outbox>(store, p->gitea.get(), oo);
-  p->runner_setup = std::make_unique<RunnerSetup>(c);
   Reporter::Options ro;
   ro.public_url = c.EffectivePublicUrl();
   ro.pass_level = c.pass_level;
@@ -118,10 +129,17 @@ void BuildReporting(PipelineParts* p, const WakeUps& w) {
                                                  w.command_changed_run, cho);
 }
 
-// The runner: queued runs are tested through abra, `runner.concurrency` at a time.
+// The runner: queued runs are tested through abra, `runner.concurrency` at a time; none on a
+// front node (0).
 Status BuildRunner(PipelineParts* p, const WakeUps& w) {
   const Config& c = p->config;
   SqlStore* store = p->store.get();
+  // Old stage logs go, on every node that keeps some.
+  runner::LogRetention::Options lro;
+  lro.data_dir = p->runner_setup->options().data_dir;
+  lro.retention = std::chrono::seconds(c.log_retention_s);
+  p->log_retention = std::make_unique<runner::LogRetention>(store, lro);
+  if (c.runner_concurrency == 0) return Status::Ok();
   // Runs of PRs whose author is not trusted wait for a trusted `!cc-ci ok-to-test`. Without
   // a token (dry-run) permissions cannot be asked: only gitea.trusted_users, approvals and
   // trusted retests let a PR run start.
@@ -131,16 +149,16 @@ Status BuildRunner(PipelineParts* p, const WakeUps& w) {
   runner::SchedulerOptions sched_options = p->runner_setup->options();
   sched_options.on_stage_finished = w.stage_finished;
   sched_options.on_run_finished = w.run_finished;
+  if (c.driver == "postgres") {  // other processes queue work; one SQLite process kicks itself
+    p->work_signal = OpenWorkSignal(c.driver, c.database_url);
+    sched_options.work_signal = p->work_signal.get();
+  }
   p->scheduler = std::make_unique<runner::Scheduler>(store, store, p->gate.get(), &p->executor,
                                                      std::move(sched_options),
                                                      p->runner_setup->deps(), w.run_changed);
   if (Status s = p->scheduler->Recover(); !s.ok()) {
     return Status(s.code(), "recovering runs: " + s.message());
   }
-  runner::LogRetention::Options lro;
-  lro.data_dir = p->runner_setup->options().data_dir;
-  lro.retention = std::chrono::seconds(c.log_retention_s);
-  p->log_retention = std::make_unique<runner::LogRetention>(store, lro);
   return Status::Ok();
 }
 
@@ -189,9 +207,23 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Build(Config config,
   p->listener = std::move(listener);
   if (Status s = OpenStore(p.get()); !s.ok()) return s;
   WakeUps w = Wakes(p.get());
+  BuildForge(p.get());
   BuildReporting(p.get(), w);
   if (Status s = BuildRunner(p.get(), w); !s.ok()) return s;
   BuildIntake(p.get(), w);
+  return std::unique_ptr<Pipeline>(new Pipeline(std::move(p)));
+}
+
+Result<std::unique_ptr<Pipeline>> Pipeline::BuildWorker(Config config) {
+  if (config.runner_concurrency < 1) {
+    return InvalidArgument("runner.concurrency is 0: a worker with no runner would do nothing");
+  }
+  auto p = std::make_unique<PipelineParts>();
+  p->config = std::move(config);
+  if (Status s = OpenStore(p.get()); !s.ok()) return s;
+  WakeUps w = Wakes(p.get());
+  BuildForge(p.get());
+  if (Status s = BuildRunner(p.get(), w); !s.ok()) return s;
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(p)));
 }
 
@@ -201,13 +233,15 @@ Pipeline::~Pipeline() { Stop(); }
 
 Status Pipeline::Start() {
   PipelineParts* p = parts_.get();
-  if (Status s = p->server->Start(std::move(p->listener)); !s.ok()) return s;
-  p->outbox->Start();
-  p->reporter->Start();
-  p->commands->Start();
+  if (p->server) {
+    if (Status s = p->server->Start(std::move(p->listener)); !s.ok()) return s;
+  }
+  if (p->outbox) p->outbox->Start();
+  if (p->reporter) p->reporter->Start();
+  if (p->commands) p->commands->Start();
   if (p->reconciler) p->reconciler->Start();
-  p->scheduler->Start();
-  p->log_retention->Start();
+  if (p->scheduler) p->scheduler->Start();
+  if (p->log_retention) p->log_retention->Start();
   return Status::Ok();
 }
 
@@ -215,17 +249,18 @@ void Pipeline::Stop() {
   if (stopped_) return;
   stopped_ = true;
   PipelineParts* p = parts_.get();
-  p->server->Stop();
-  p->log_retention->Stop();
-  p->scheduler->Stop();  // running suites are cancelled, torn down and queued again
+  if (p->server) p->server->Stop();
+  if (p->log_retention) p->log_retention->Stop();
+  // Running suites are cancelled, torn down and queued again.
+  if (p->scheduler) p->scheduler->Stop();
   if (p->reconciler) p->reconciler->Stop();
-  p->commands->Stop();
-  p->reporter->Stop();
-  p->outbox->Stop();
+  if (p->commands) p->commands->Stop();
+  if (p->reporter) p->reporter->Stop();
+  if (p->outbox) p->outbox->Stop();
   p->store.reset();
 }
 
-uint16_t Pipeline::port() const { return parts_->server->port(); }
+uint16_t Pipeline::port() const { return parts_->server ? parts_->server->port() : 0; }
 
 std::string Pipeline::DescribeRunner() const { return parts_->runner_setup->Describe(); }
 

@@ -10,6 +10,9 @@
 //                (!cc-ci)         (runs suites)  (sticky comment,      (in order per PR,
 //                    └── a run changed ──────────►  statuses)           retried)
 //
+// With runner.concurrency = 0 there is no Scheduler (a front node; `cc-ci worker` processes
+// on the test hosts run the suites: BuildWorker, which has only the Scheduler).
+//
 // Every component polls the store (the Reporter, CommandHandler, Outbox and Scheduler once a
 // second, the Reconciler every gitea.reconcile_interval, and each soon after a kick: serve
 // lets kicks gather for 100 ms, PeriodicWorker::SetBackgroundSettle), so a
@@ -41,6 +44,9 @@ class Pipeline {
   // Fails when the store cannot be opened or the runs a previous process left running cannot
   // be recovered; nothing is started then.
   static Result<std::unique_ptr<Pipeline>> Build(Config config, std::unique_ptr<Listener> listener);
+  // `cc-ci worker`: the runner alone (scheduler, heartbeat, reaper, work signal) over the
+  // shared store; no HTTP server, no reporting (the front node reports what workers record).
+  static Result<std::unique_ptr<Pipeline>> BuildWorker(Config config);
   ~Pipeline();
 
   // Starts the HTTP server, then the pollers. Fails when the server cannot start.

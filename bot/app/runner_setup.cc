@@ -15,6 +15,10 @@ RunnerSetup::RunnerSetup(const Config& c) {
   std::string data_dir = std::filesystem::absolute(c.data_dir, ec).string();
   if (ec) data_dir = c.data_dir;
   options_.concurrency = c.runner_concurrency;
+  options_.worker = c.EffectiveWorkerName();
+  options_.lease = std::chrono::seconds(c.runner_lease_s);
+  options_.max_attempts = c.runner_max_attempts;
+  options_.shared_store = c.driver == "postgres";
   options_.data_dir = data_dir;
   options_.domain_suffix = c.runner_domain;
   options_.overlay_dir =
@@ -72,8 +76,10 @@ runner::SuiteDeps RunnerSetup::deps() const {
 }
 
 std::string RunnerSetup::Describe() const {
-  return std::to_string(options_.concurrency) + " at a time via " + options_.defaults.abra +
-         " on server " + options_.defaults.server + ", apps under *." + options_.domain_suffix +
+  if (options_.concurrency == 0) return "none (runner.concurrency = 0: a front node)";
+  return std::to_string(options_.concurrency) + " at a time as worker " + options_.worker +
+         " via " + options_.defaults.abra + " on server " + options_.defaults.server +
+         ", apps under *." + options_.domain_suffix +
          (browser_ ? ", screenshots" : ", no screenshots");
 }
 

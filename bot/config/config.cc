@@ -80,7 +80,18 @@ const std::vector<ConfigKey> kKeys = {
     {"gitea.readme_prs", "true",
      "on a default-branch run whose measured README scores differ from the README, open (or "
      "update) one PR on branch cc-ci/readme-scores; false only reports them"},
-    {"runner.concurrency", "1", "runs tested at the same time"},
+    {"runner.concurrency", "1",
+     "runs tested at the same time; 0 runs no runner (a front node: webhooks, reporting, "
+     "dashboard; `cc-ci worker` on the test hosts runs the suites)"},
+    {"runner.worker_name", "",
+     "the name this runner claims runs under, unique among the workers sharing a store and kept "
+     "across restarts (letters, digits, . _ - / : @); default <hostname>/<runner.server>"},
+    {"runner.lease", "60s",
+     "how long a claimed run stays this worker's without a heartbeat (renewed every third of "
+     "it); a run whose worker stopped renewing it is queued again"},
+    {"runner.max_attempts", "2",
+     "a run interrupted by restarts or a lost worker runs at most this often, then is a CI "
+     "error"},
     {"runner.abra", "abra", "the abra executable (looked up on PATH)"},
     {"runner.docker", "docker", "the docker executable, used to read the deployed stack's labels"},
     {"runner.server", "default", "abra server apps are deployed to (default: the local swarm)"},
@@ -239,7 +250,13 @@ std::string ApplyGiteaKey(const std::string& key, const std::string& v, Config* 
 
 std::string ApplyRunnerKey(const std::string& key, const std::string& v, Config* c) {
   if (key == "runner.concurrency")
-    return SetInt(v, &c->runner_concurrency, 1, 64);
+    return SetInt(v, &c->runner_concurrency, 0, 64);
+  else if (key == "runner.worker_name")
+    c->runner_worker_name = v;
+  else if (key == "runner.lease")
+    return SetDuration(v, &c->runner_lease_s);
+  else if (key == "runner.max_attempts")
+    return SetInt(v, &c->runner_max_attempts, 1, 10);
   else if (key == "runner.abra")
     c->runner_abra = v;
   else if (key == "runner.docker")
@@ -344,7 +361,23 @@ static Status ValidateRunner(const Config& c) {
   }
   if (c.runner_stage_timeout_s < 1) return bad("runner.stage_timeout", "must be at least 1s");
   if (c.runner_ready_timeout_s < 1) return bad("runner.ready_timeout", "must be at least 1s");
+  if (c.runner_lease_s < 2) return bad("runner.lease", "must be at least 2s");
+  std::string worker = c.EffectiveWorkerName();
+  if (worker.empty() || worker.size() > 100 ||
+      worker.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/:@") !=
+          std::string::npos) {
+    return bad("runner.worker_name",
+               "'" + worker + "' must be 1-100 letters, digits or . _ - / : @");
+  }
   return Status::Ok();
+}
+
+std::string Config::EffectiveWorkerName() const {
+  if (!runner_worker_name.empty()) return runner_worker_name;
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') return "cc-ci/" + runner_server;
+  return std::string(host) + "/" + runner_server;
 }
 
 Status Config::Validate() const {

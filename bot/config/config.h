@@ -52,10 +52,13 @@ struct Config {
   bool readme_prs = true;         // open/update the README scores PR (else only report)
 
   // [runner]
-  int runner_concurrency = 1;                  // runs at a time
-  std::string runner_abra = "abra";            // the abra executable (PATH lookup)
-  std::string runner_docker = "docker";        // reads the deployed stack's labels
-  std::string runner_server = "default";       // abra server the apps are deployed to
+  int runner_concurrency = 1;             // runs at a time; 0: no runner (a front node)
+  std::string runner_worker_name;         // runs are claimed under it; default <hostname>/<server>
+  int runner_lease_s = 60;                // a claim holds this long without a heartbeat
+  int runner_max_attempts = 2;            // a run whose worker was lost runs at most this often
+  std::string runner_abra = "abra";       // the abra executable (PATH lookup)
+  std::string runner_docker = "docker";   // reads the deployed stack's labels
+  std::string runner_server = "default";  // abra server the apps are deployed to
   std::string runner_domain = "ci.localhost";  // apps get <recipe>-<pr>-<run>.<domain>
   std::string runner_app_url = "https://{domain}{health_path}";
   std::vector<std::string> runner_connect_to;  // like curl --connect-to, e.g. ::127.0.0.1:443
@@ -84,6 +87,8 @@ struct Config {
 
   bool EffectiveDryRun() const { return dry_run.value_or(gitea_token.empty()); }
   std::string EffectivePublicUrl() const;
+  // runner.worker_name, or <hostname>/<runner.server> when unset.
+  std::string EffectiveWorkerName() const;
   Status Validate() const;
 };
 
@@ -109,6 +114,10 @@ inline std::string DataDirLockPath(const std::string& data_dir) { return data_di
 
 // Reads the token from gitea.token_file unless the environment gave one.
 Status LoadToken(Config* config);
+
+// postgres: reads the connection string from storage.url_file unless CC_CI_DATABASE_URL gave
+// one.
+Status LoadDatabaseUrl(Config* config);
 
 // Reads the token and webhook secrets from their files or the environment. When no secret is
 // configured anywhere, generates one into <data_dir>/webhook-secret (mode 0600) so a fresh

@@ -9,29 +9,42 @@
 namespace ccci::runner {
 namespace {
 
-// Records stages in the store as the suite reports them.
+// Records stages in the store as the suite reports them, as the run's holder: when the lease
+// is lost, `lost` is told and nothing more is recorded.
 class StoreObserver : public SuiteObserver {
  public:
-  StoreObserver(RunQueue* store, std::function<void()> on_change,
-                std::function<void(const StageRecord&)> on_finished)
-      : store_(store), on_change_(std::move(on_change)), on_finished_(std::move(on_finished)) {}
+  StoreObserver(RunQueue* store, Holder holder, std::function<void()> on_change,
+                std::function<void(const StageRecord&)> on_finished,
+                std::function<void(const std::string&)> lost)
+      : store_(store),
+        holder_(std::move(holder)),
+        on_change_(std::move(on_change)),
+        on_finished_(std::move(on_finished)),
+        lost_(std::move(lost)) {}
   void StageStarted(const StageRecord& s) override { Save(s); }
   void StageFinished(const StageRecord& s) override {
-    Save(s);
-    if (on_finished_) on_finished_(s);
+    if (Save(s) && on_finished_) on_finished_(s);
   }
 
  private:
-  void Save(const StageRecord& s) {
-    if (Status st = store_->RecordStage(s); !st.ok()) {
+  bool Save(const StageRecord& s) {
+    Status st = store_->RecordStage(holder_, s);
+    if (IsLeaseLost(st)) {
+      lost_(st.message());
+      return false;
+    }
+    if (!st.ok()) {
       LogError("runner.stage_not_recorded",
                {{"run", s.run_id}, {"stage", s.name}, {"reason", st.message()}});
     }
     if (on_change_) on_change_();
+    return true;
   }
   RunQueue* store_;
+  Holder holder_;
   std::function<void()> on_change_;
   std::function<void(const StageRecord&)> on_finished_;
+  std::function<void(const std::string&)> lost_;
 };
 
 }  // namespace
@@ -88,44 +101,19 @@ Result<SuiteSpec> Scheduler::SpecFor(const Run& run) const {
   s.log_dir = options_.data_dir + "/runs/" + id;
   s.log_rel_dir = "runs/" + id;
   s.retry_failed_stages = run.pr == 0;  // flaky stages: default-branch runs only
+  s.attempt = run.attempts;
   CCCI_RETURN_IF_ERROR(ApplyRecipeSettings(options_, run.repo, &s));
   return s;
-}
-
-Status Scheduler::Recover() {
-  RunQuery q;
-  q.state = kRunRunning;
-  q.limit = 500;
-  auto page = runs_->ListRuns(q);
-  if (!page.ok()) return page.status();
-  for (const Run& run : page->runs) {
-    LogWarn("runner.interrupted",
-            {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"attempts", run.attempts}});
-    if (auto spec = SpecFor(run); spec.ok()) {
-      SuiteDeps deps = deps_;
-      deps.executor = executor_;
-      deps.observer = nullptr;
-      StageRecord st = RunTeardown(*spec, deps);
-      if (st.status != std::string(kStagePass)) {
-        LogWarn("runner.recovery_teardown_failed", {{"run", run.id}, {"reason", st.reason}});
-      }
-    }
-    Status s = run.attempts >= options_.max_attempts
-                   ? queue_->FinishRun(
-                         run.id, kRunError, std::nullopt,
-                         "interrupted by cc-ci restarts " + std::to_string(run.attempts) + " times")
-                   : queue_->RequeueRun(run.id, "queued again: cc-ci restarted during the run");
-    if (!s.ok()) return s;
-  }
-  if (!page->runs.empty() && on_change_) on_change_();
-  return Status::Ok();
 }
 
 void Scheduler::Start() {
   std::lock_guard<std::mutex> l(mu_);
   if (loop_.joinable()) return;
   stopping_ = false;
+  beating_ = true;
   loop_ = std::thread([this] { Loop(); });
+  heartbeat_ = std::thread([this] { HeartbeatLoop(); });
+  if (options_.work_signal) signal_ = std::thread([this] { SignalLoop(); });
 }
 
 void Scheduler::Kick() {
@@ -144,23 +132,46 @@ int Scheduler::active() const {
 }
 
 void Scheduler::Stop() {
-  std::thread loop;
+  std::thread loop, heartbeat, signal;
   std::map<int64_t, std::unique_ptr<Active>> active;
   {
     std::lock_guard<std::mutex> l(mu_);
     stopping_ = true;
     for (auto& [id, a] : active_) a->cancel.Cancel();
     loop.swap(loop_);
+    signal.swap(signal_);
   }
   cv_.notify_all();
+  if (options_.work_signal) options_.work_signal->Interrupt();
   if (loop.joinable()) loop.join();
+  if (signal.joinable()) signal.join();
+  // The suites tear down, still holding their leases: the heartbeat beats until they end.
   {
     std::lock_guard<std::mutex> l(mu_);
+    for (auto& [id, a] : active_) a->cancel.Cancel();
+  }
+  for (;;) {
+    std::thread t;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      for (auto& [id, a] : active_) {
+        if (a->thread.joinable()) {
+          t.swap(a->thread);
+          break;
+        }
+      }
+    }
+    if (!t.joinable()) break;
+    t.join();
+  }
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    beating_ = false;
     active.swap(active_);
+    heartbeat.swap(heartbeat_);
   }
-  for (auto& [id, a] : active) {
-    if (a->thread.joinable()) a->thread.join();
-  }
+  cv_.notify_all();
+  if (heartbeat.joinable()) heartbeat.join();
 }
 
 void Scheduler::Loop() {
@@ -197,58 +208,79 @@ void Scheduler::Dispatch() {
     }
   }
   int free = options_.concurrency - static_cast<int>(running.size());
-  if (free <= 0) return;
-  auto queued = queue_->QueuedRuns(free + 32);
-  if (!queued.ok()) {
-    LogError("runner.queue_unreadable", {{"reason", queued.status().message()}});
-    return;
-  }
-  for (const Run& run : *queued) {
-    if (free <= 0) break;
-    auto decision = gate_->Admit(run);
-    if (!decision.ok()) {
-      LogWarn("runner.gate_unavailable",
-              {{"run", run.id}, {"reason", decision.status().message()}});
-      continue;  // asked again on the next pass
+  while (free > 0) {
+    auto claimed = queue_->ClaimNext(options_.worker, options_.lease.count());
+    if (!claimed.ok()) {
+      LogError("runner.queue_unreadable", {{"reason", claimed.status().message()}});
+      return;
     }
-    if (!decision->admit) {
-      if (Status s = queue_->HoldRun(run.id, decision->reason); !s.ok()) {
-        LogError("runner.hold_failed", {{"run", run.id}, {"reason", s.message()}});
-      }
-      LogInfo("runner.held",
-              {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"reason", decision->reason}});
-      if (on_change_) on_change_();
-      continue;
-    }
-    auto claimed = queue_->ClaimRun(run.id);
-    if (!claimed.ok() || !*claimed) continue;  // superseded or cancelled meanwhile
-    LogInfo("runner.started",
-            {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"sha", run.head_sha}});
-    if (on_change_) on_change_();
-    --free;
+    if (!claimed->has_value()) return;
+    const Lease& lease = **claimed;
+    const Run& run = lease.run;
+    Admission admission = Admit(lease);
+    if (admission == Admission::kLater) return;  // asked again on the next pass
+    if (admission == Admission::kHeld) continue;
     std::lock_guard<std::mutex> l(mu_);
+    if (stopping_) {  // Stop() already cancelled the running suites: give this one back
+      Status s = queue_->ReleaseRun(lease.holder(), run.id, kRunQueued, "");
+      if (!s.ok()) LogError("runner.release_failed", {{"run", run.id}, {"reason", s.message()}});
+      return;
+    }
+    LogInfo("runner.started", {{"run", run.id},
+                               {"repo", run.repo},
+                               {"pr", run.pr},
+                               {"sha", run.head_sha},
+                               {"worker", options_.worker},
+                               {"attempt", run.attempts}});
+    --free;
     auto slot = std::make_unique<Active>();
     Active* a = slot.get();
+    a->holder = lease.holder();
+    a->renewed = std::chrono::steady_clock::now();
     active_[run.id] = std::move(slot);
     a->thread = std::thread([this, run, a] { Execute(run, a); });
   }
 }
 
+Scheduler::Admission Scheduler::Admit(const Lease& lease) {
+  const Run& run = lease.run;
+  auto decision = gate_->Admit(run);
+  if (decision.ok() && decision->admit) {
+    if (on_change_) on_change_();
+    return Admission::kRun;
+  }
+  std::string state = decision.ok() ? kRunWaiting : kRunQueued;
+  std::string reason = decision.ok() ? decision->reason : "";
+  if (Status s = queue_->ReleaseRun(lease.holder(), run.id, state, reason); !s.ok()) {
+    LogError("runner.hold_failed", {{"run", run.id}, {"reason", s.message()}});
+  }
+  if (!decision.ok()) {
+    LogWarn("runner.gate_unavailable", {{"run", run.id}, {"reason", decision.status().message()}});
+    return Admission::kLater;
+  }
+  LogInfo("runner.held",
+          {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"reason", decision->reason}});
+  if (on_change_) on_change_();
+  return Admission::kHeld;
+}
+
 void Scheduler::Execute(Run run, Active* slot) {
   auto spec = SpecFor(run);
   if (!spec.ok()) {
-    Status ended = queue_->FinishRun(run.id, kRunError, std::nullopt, spec.status().message());
-    // Not recorded: the run stays `running` in the store until the next start's Recover().
+    Status ended =
+        queue_->FinishRun(slot->holder, run.id, kRunError, std::nullopt, spec.status().message());
+    // Not recorded: the run stays `running` in the store until its lease expires.
     LogError("runner.no_spec", {{"run", run.id},
                                 {"reason", spec.status().message()},
                                 {"recorded", ended.ok() ? "yes" : ended.message()}});
   } else {
-    StoreObserver observer(queue_, on_change_, options_.on_stage_finished);
+    StoreObserver observer(queue_, slot->holder, on_change_, options_.on_stage_finished,
+                           [this, slot](const std::string& why) { LoseLease(slot, why); });
     SuiteDeps deps = deps_;
     deps.executor = executor_;
     deps.observer = &observer;
     SuiteResult result = RunSuite(*spec, deps, slot->cancel);
-    Finish(run, result);
+    Finish(run, result, slot);
   }
   if (on_change_) on_change_();
   std::lock_guard<std::mutex> l(mu_);
@@ -256,7 +288,14 @@ void Scheduler::Execute(Run run, Active* slot) {
   cv_.notify_all();
 }
 
-void Scheduler::Finish(const Run& run, const SuiteResult& result) {
+void Scheduler::Finish(const Run& run, const SuiteResult& result, Active* slot) {
+  if (slot->lease_lost) {
+    // Reaped while this worker could not renew its lease: the run is someone else's now.
+    LogWarn("runner.not_finished",
+            {{"run", run.id}, {"worker", options_.worker}, {"reason", "its lease was lost"}});
+    return;
+  }
+  const Holder& holder = slot->holder;
   bool stopping;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -265,7 +304,7 @@ void Scheduler::Finish(const Run& run, const SuiteResult& result) {
   Status s;
   std::string outcome;
   if (result.cancelled && stopping) {
-    s = queue_->RequeueRun(run.id, "queued again: cc-ci was stopped during the run");
+    s = queue_->RequeueRun(holder, run.id, "queued again: cc-ci was stopped during the run");
     outcome = "requeued";
   } else if (result.cancelled) {
     auto now = runs_->GetRun(run.id);
@@ -275,7 +314,7 @@ void Scheduler::Finish(const Run& run, const SuiteResult& result) {
     } else if (now.ok() && !now->reason.empty()) {
       reason = now->reason;
     }
-    s = queue_->FinishRun(run.id, kRunCancelled, std::nullopt, reason);
+    s = queue_->FinishRun(holder, run.id, kRunCancelled, std::nullopt, reason);
     outcome = kRunCancelled;
   } else {
     auto level = LevelOf(result.stages);
@@ -289,16 +328,24 @@ void Scheduler::Finish(const Run& run, const SuiteResult& result) {
           }
         }
       }
-      s = queue_->FinishRun(run.id, kRunError, std::nullopt, reason);
+      s = queue_->FinishRun(holder, run.id, kRunError, std::nullopt, reason);
       outcome = kRunError;
     } else {
-      s = queue_->FinishRun(run.id, kRunFinished, level.level, "");
+      s = queue_->FinishRun(holder, run.id, kRunFinished, level.level, "");
       outcome = "level " + std::to_string(level.level);
     }
   }
+  if (IsLeaseLost(s)) {
+    LogWarn("runner.not_finished",
+            {{"run", run.id}, {"worker", options_.worker}, {"reason", s.message()}});
+    return;
+  }
   if (!s.ok()) LogError("runner.finish_failed", {{"run", run.id}, {"reason", s.message()}});
-  LogInfo("runner.finished",
-          {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"outcome", outcome}});
+  LogInfo("runner.finished", {{"run", run.id},
+                              {"repo", run.repo},
+                              {"pr", run.pr},
+                              {"outcome", outcome},
+                              {"worker", options_.worker}});
   if (options_.on_run_finished) options_.on_run_finished(outcome);
 }
 

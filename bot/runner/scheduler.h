@@ -1,12 +1,26 @@
 #pragma once
 // The scheduler: takes queued runs from the store and runs the suite on them,
-// `concurrency` at a time. Before a run starts it asks the RunGate (the trust gate may hold
-// it as `waiting`); a claimed run is `running`, its stages are recorded as they happen, and it
-// ends `finished` (with its level), `error` (CI error: no level) or `cancelled`. A run whose
-// cancel was requested (a newer push, `!cc-ci cancel`, the PR closed) is stopped within one
-// poll interval; teardown still runs. After a restart, Recover() tears down the runs the
-// previous process left `running` and queues each again once (then marks it CI error).
+// `concurrency` at a time. It claims each run under its worker name with a lease
+// (RunQueue::ClaimNext), then asks the RunGate (the trust gate may hold it as `waiting`); a
+// claimed run is `running`, its stages are recorded as they happen, and it ends `finished`
+// (with its level), `error` (CI error: no level) or `cancelled`. A run whose cancel was
+// requested (a newer push, `!cc-ci cancel`, the PR closed) is stopped within one poll
+// interval (sooner when the WorkSignal wakes it); teardown still runs.
+//
+// Leases (several workers on one PostgreSQL store): every lease/3 a heartbeat renews the
+// lease of each running suite, only while this worker still holds it in that attempt. A suite
+// whose lease is lost (this process was paused or cut off past it, and the run was reaped and
+// maybe claimed elsewhere) is cancelled and torn down on this worker's server, and records,
+// finishes and requeues nothing: every write it makes is fenced on its holder. The same beat
+// reaps the expired leases of every worker (RunQueue::ReapExpiredLeases): such a run is queued
+// again, up to max_attempts attempts, then a CI error.
+//
+// After a restart, Recover() tears down the runs the previous process left `running` and
+// queues each again once (then marks it CI error); with a shared store only the runs this
+// worker held, and it also tears down what its own work dirs show it deployed for runs it no
+// longer holds (orphans of a run reaped from it).
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -22,6 +36,7 @@
 #include "bot/store/run_gate.h"
 #include "bot/store/run_queue.h"
 #include "bot/store/run_reader.h"
+#include "bot/store/work_signal.h"
 
 namespace ccci::runner {
 
@@ -34,7 +49,19 @@ struct SchedulerOptions {
   CloneSources clone_sources;  // where runs may clone from (default: nowhere)
   std::vector<std::string> approved_recipes;  // names or owner/name
   std::chrono::milliseconds poll{1000};
-  int max_attempts = 2;  // a run interrupted by restarts runs at most this often
+  int max_attempts = 2;  // a run interrupted by restarts or lost workers runs at most this often
+  // The name runs are claimed under: unique among the workers sharing the store
+  // (runner.worker_name). A restarted worker must keep its name to recover its runs.
+  std::string worker = "local";
+  // How long a claim holds without a heartbeat (runner.lease); renewed every lease/3.
+  std::chrono::milliseconds lease{60000};
+  // Other processes share the store (PostgreSQL): Recover() takes back only this worker's
+  // runs and sweeps its work dirs for orphans. Without (SQLite: one process) every run left
+  // running is this process's.
+  bool shared_store = false;
+  // Wakes the scheduler when another process queued work or asked a run to stop; may be null
+  // (the poll interval alone). Must outlive the scheduler.
+  WorkSignal* work_signal = nullptr;
   // Told of every finished stage, and of every run's outcome ("level N", "error",
   // "cancelled", "requeued"), for metrics. Called on runner threads; may be empty.
   std::function<void(const StageRecord&)> on_stage_finished;
@@ -55,8 +82,9 @@ class Scheduler {
             SchedulerOptions options, SuiteDeps deps, std::function<void()> on_change);
   ~Scheduler();
 
-  // Tears down and requeues (or errors) runs left `running` by a previous process. Call
-  // before Start().
+  // Tears down and requeues (or errors) runs left `running` by a previous process (with a
+  // shared store: by this worker), then, with a shared store, the orphans in its work dirs.
+  // Call before Start().
   Status Recover();
   void Start();
   // Look at the queue now (a delivery was recorded, a command handled).
@@ -70,17 +98,34 @@ class Scheduler {
   // commit id, a repository whose name cannot be a directory.
   Result<SuiteSpec> SpecFor(const Run& run) const;
   int active() const;
+  // One heartbeat (the heartbeat thread calls it every lease/3; public for tests): renews
+  // every running suite's lease and cancels those whose lease is lost, then reaps expired
+  // leases. Kicks the loop when it queued runs again.
+  void Beat();
 
  private:
   struct Active {
     CancelToken cancel;
     std::thread thread;
     bool done = false;
+    Holder holder;
+    std::atomic<bool> lease_lost{false};
+    std::chrono::steady_clock::time_point renewed;  // the last renewal that succeeded
   };
+  enum class Admission { kRun, kHeld, kLater };
   void Loop();
   void Dispatch();
+  // Asks the gate about a claimed run; a run it holds (or cannot answer for) is released.
+  Admission Admit(const Lease& lease);
   void Execute(Run run, Active* slot);
-  void Finish(const Run& run, const SuiteResult& result);
+  void Finish(const Run& run, const SuiteResult& result, Active* slot);
+  void LoseLease(Active* slot, const std::string& why);
+  void HeartbeatLoop();
+  void SignalLoop();
+  void Reap();
+  // Tears down run `id` as its own suite would (abra undeploy and remove, the work dir).
+  void TearDown(const Run& run);
+  void SweepOrphans();
 
   RunQueue* queue_;
   RunReader* runs_;
@@ -94,8 +139,11 @@ class Scheduler {
   std::condition_variable cv_;
   bool kicked_ = false;
   bool stopping_ = false;
+  bool beating_ = false;  // the heartbeat thread runs until the last suite ended
   std::map<int64_t, std::unique_ptr<Active>> active_;
   std::thread loop_;
+  std::thread heartbeat_;
+  std::thread signal_;
 };
 
 }  // namespace ccci::runner

@@ -105,6 +105,14 @@ void SuiteRun::InstallApp(StageRecord st) {
     for (const auto& kv : spec_.overlay.env) env << kv << "\n";
     env_added_ = true;
   }
+  // An earlier attempt of this run, on a worker that was lost, may have left the app
+  // deployed (on a server workers share): undeploy it first, so a deploy never fails on it.
+  if (spec_.attempt > 1 && !deployed_once_) {
+    log_->Note("attempt " + std::to_string(spec_.attempt) +
+               ": undeploying what an earlier attempt may have left");
+    Step un = Abra({"app", "undeploy", "--no-input"}, {spec_.domain});
+    if (un.ok()) WaitUndeployed();  // else it was not deployed: nothing to do
+  }
   std::vector<std::string> deploy_args = {"app", "deploy", "--chaos", "--no-domain-checks",
                                           "--no-input"};
   // A retry deploys over whatever the failed attempt left.

@@ -1,0 +1,158 @@
+// The scheduler's leases on a fake clock: the heartbeat renews what it holds, gives up (and
+// tears down, recording nothing) what it lost, reaps other workers' expired leases, and a
+// restarted worker on a shared store takes back only its own runs and tears down its orphans.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "bot/runner/scheduler.h"
+#include "bot/store/sql_store.h"
+#include "tests/fakes/fake_clock.h"
+#include "tests/fakes/fake_executor.h"
+#include "tests/fakes/recipe_repo.h"
+#include "tests/fakes/test_files.h"
+#include "tests/fakes/test_store.h"
+#include "tests/fakes/wait_until.h"
+
+namespace ccci::runner {
+namespace {
+
+using ccci::testing::Sh;
+
+// Long enough that the heartbeat thread never beats during a test: the tests call Beat().
+constexpr std::chrono::milliseconds kLease = std::chrono::hours(1);
+
+class SchedulerLeasesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = ccci::testing::OpenTestStore(dir_.path() + "/cc-ci.db", &clock_);
+    ASSERT_TRUE(store_);
+    swarm_ = dir_.path() + "/swarm";
+    Sh("mkdir -p '" + swarm_ + "'");
+    setenv("FAKE_SWARM_DIR", swarm_.c_str(), 1);
+    setenv("FAKE_APP_BIN", CCCI_BIN_DIR "/fake_app", 1);
+    std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
+    setenv("PATH", path.c_str(), 1);
+    repo_ = ccci::testing::RecipeRepo::FromShared("traefik", dir_.path() + "/traefik");
+    options_.data_dir = dir_.path() + "/data";
+    options_.domain_suffix = "ci.test";
+    options_.poll = std::chrono::milliseconds(50);
+    options_.defaults.pass_env = {"FAKE_*"};
+    options_.clone_sources = CloneSources("", {dir_.path()});
+    options_.worker = "w1";
+    options_.lease = kLease;
+    options_.max_attempts = 3;
+  }
+  void TearDown() override { unsetenv("FAKE_ABRA_HANG"); }
+
+  int64_t Queue(int64_t pr) {
+    RunRequest run = ccci::testing::PrRun("coop-cloud/traefik", pr, repo_.head);
+    run.clone_url = repo_.dir;
+    return ccci::testing::QueueRun(store_.get(), run);
+  }
+  ccci::Run Get(int64_t id) { return store_->GetRun(id).value(); }
+
+  ccci::testing::TempDir dir_;
+  ccci::testing::FakeClock clock_;
+  std::unique_ptr<SqlStore> store_;
+  std::string swarm_;
+  ccci::testing::RecipeRepo repo_;
+  SchedulerOptions options_;
+  PtyExecutor executor_;
+  OpenGate open_;
+};
+
+// w1 is paused past its lease: another worker's reaper queues its run again and w2 claims it.
+// When w1 beats again it learns it lost the run: its suite is cancelled and torn down, and
+// nothing of it reaches the store, neither a stage nor the end.
+TEST_F(SchedulerLeasesTest, AWorkerThatLostItsLeaseStopsAndRecordsNothing) {
+  setenv("FAKE_ABRA_HANG", "deploy", 1);
+  int64_t id = Queue(3);
+  Scheduler s(store_.get(), store_.get(), &open_, &executor_, options_, {}, nullptr);
+  s.Start();
+  ASSERT_TRUE(ccci::testing::WaitUntil(
+      [&] { return access((swarm_ + "/hang-child.pid").c_str(), F_OK) == 0; },
+      std::chrono::seconds(30), std::chrono::milliseconds(20)));
+  EXPECT_EQ(Get(id).worker, "w1");
+  EXPECT_EQ(Get(id).stage, "install");
+
+  clock_.Advance(kLease / 2);
+  s.Beat();
+  EXPECT_EQ(Get(id).lease_until_ms, clock_.NowUnixMillis() + kLease.count()) << "renewed";
+
+  clock_.Advance(kLease + std::chrono::milliseconds(1));
+  ASSERT_EQ(store_->ReapExpiredLeases(3)->size(), 1u);  // another worker's reaper
+  auto w2 = store_->ClaimNext("w2", kLease.count()).value();
+  ASSERT_TRUE(w2.has_value());
+  s.Beat();
+  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return s.active() == 0; }, std::chrono::seconds(30),
+                                       std::chrono::milliseconds(20)))
+      << "the suite was cancelled";
+  ccci::Run run = Get(id);
+  EXPECT_EQ(run.state, kRunRunning);
+  EXPECT_EQ(run.worker, "w2");
+  EXPECT_EQ(run.attempts, 2);
+  EXPECT_EQ(run.stage, "");
+  EXPECT_TRUE(store_->ListStages(id)->empty()) << "w1 recorded nothing after losing the run";
+  std::string teardown = Sh("cat '" + options_.data_dir + "/runs/" + std::to_string(id) +
+                            "/teardown.log' 2>/dev/null || true");
+  EXPECT_NE(teardown.find("abra app undeploy"), std::string::npos)
+      << "w1 tore down on its own server";
+  s.Stop();
+  EXPECT_EQ(Get(id).worker, "w2") << "a stopping worker does not requeue a run it lost";
+  EXPECT_EQ(Get(id).state, kRunRunning);
+}
+
+TEST_F(SchedulerLeasesTest, TheBeatReapsTheRunsOfAWorkerThatStoppedRenewing) {
+  int64_t id = Queue(3);
+  ASSERT_TRUE(store_->ClaimNext("gone", kLease.count()).value().has_value());
+  Scheduler s(store_.get(), store_.get(), &open_, &executor_, options_, {}, nullptr);
+  s.Beat();
+  EXPECT_EQ(Get(id).state, kRunRunning) << "its lease still holds";
+  clock_.Advance(kLease + std::chrono::milliseconds(1));
+  s.Beat();
+  EXPECT_EQ(Get(id).state, kRunQueued);
+  EXPECT_EQ(Get(id).reason, "queued again: its worker gone stopped renewing its lease");
+}
+
+// A worker restarted on a shared store: its own run left running is torn down and queued
+// again; another worker's is left alone; a work dir left by a run it lost (finished
+// elsewhere since) is torn down too.
+TEST_F(SchedulerLeasesTest, ARestartedWorkerRecoversOnlyItsOwnRunsAndSweepsItsOrphans) {
+  options_.shared_store = true;
+  int64_t mine = Queue(1);
+  int64_t theirs = Queue(2);
+  int64_t lost = Queue(3);
+  ASSERT_TRUE(store_->ClaimNext("w1", kLease.count()).value().has_value());
+  ASSERT_TRUE(store_->ClaimNext("w2", kLease.count()).value().has_value());
+  auto other = store_->ClaimNext("w3", kLease.count()).value();
+  ASSERT_TRUE(other.has_value());
+  ASSERT_TRUE(store_->FinishRun(other->holder(), lost, kRunFinished, 5, "").ok());
+  for (int64_t id : {mine, lost}) {
+    Sh("mkdir -p '" + options_.data_dir + "/work/" + std::to_string(id) + "/abra'");
+  }
+  ccci::testing::FakeExecutor fake;
+  Scheduler s(store_.get(), store_.get(), &open_, &fake, options_, {}, nullptr);
+  ASSERT_TRUE(s.Recover().ok());
+  EXPECT_EQ(Get(mine).state, kRunQueued);
+  EXPECT_EQ(Get(theirs).state, kRunRunning);
+  EXPECT_EQ(Get(theirs).worker, "w2");
+  EXPECT_EQ(Get(lost).state, kRunFinished) << "an orphan's run is not touched, only its app";
+  std::string undeployed;
+  for (const Command& c : fake.calls()) {
+    for (const std::string& a : c.argv) undeployed += a + " ";
+    undeployed += "\n";
+  }
+  EXPECT_NE(undeployed.find("undeploy --no-input -- traefik-1-" + std::to_string(mine)),
+            std::string::npos)
+      << undeployed;
+  EXPECT_NE(undeployed.find("undeploy --no-input -- traefik-3-" + std::to_string(lost)),
+            std::string::npos)
+      << undeployed;
+  EXPECT_EQ(undeployed.find("traefik-2-"), std::string::npos) << "w2's app is w2's";
+  EXPECT_FALSE(std::filesystem::exists(options_.data_dir + "/work/" + std::to_string(lost)));
+}
+
+}  // namespace
+}  // namespace ccci::runner
