@@ -235,6 +235,7 @@ void Scheduler::Dispatch() {
     --free;
     auto slot = std::make_unique<Active>();
     Active* a = slot.get();
+    a->run_id = run.id;
     a->holder = lease.holder();
     a->renewed = std::chrono::steady_clock::now();
     active_[run.id] = std::move(slot);

@@ -108,6 +108,7 @@ class Scheduler {
     CancelToken cancel;
     std::thread thread;
     bool done = false;
+    int64_t run_id = 0;
     Holder holder;
     std::atomic<bool> lease_lost{false};
     std::chrono::steady_clock::time_point renewed;  // the last renewal that succeeded

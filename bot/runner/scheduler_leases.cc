@@ -12,7 +12,8 @@ void Scheduler::LoseLease(Active* slot, const std::string& why) {
   if (slot->lease_lost.exchange(true)) return;
   slot->cancel.Cancel();  // its teardown still runs, on this worker's own server
   LogWarn("runner.lease_lost",
-          {{"worker", options_.worker},
+          {{"run", slot->run_id},
+           {"worker", options_.worker},
            {"attempt", slot->holder.attempt},
            {"reason", why},
            {"then", "the suite is cancelled and torn down; nothing recorded"}});

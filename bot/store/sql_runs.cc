@@ -261,7 +261,9 @@ Status SqlStore::ReleaseRun(const Holder& holder, int64_t id, const std::string&
 }
 
 // One UPDATE finds and ends every expired lease (the index on state keeps it cheap: only
-// running runs are looked at); the stage clean-up touches only the runs it returned.
+// running runs are looked at); the stage clean-up touches only the runs it returned. A row
+// locked by a transaction in flight (its holder's, maybe from a process paused mid-commit) is
+// skipped, not waited for: the next beat reaps it, and no reaper ever hangs on a lock.
 Result<std::vector<Run>> SqlStore::ReapExpiredLeases(int64_t max_attempts) {
   int64_t now = options_.clock->NowUnixMillis();
   std::vector<Run> reaped;
@@ -276,9 +278,9 @@ Result<std::vector<Run>> SqlStore::ReapExpiredLeases(int64_t max_attempts) {
                     "stage = '', lease_until = 0, updated_at = ?1, "
                     "started_at = CASE WHEN attempts >= ?2 THEN started_at ELSE NULL END, "
                     "finished_at = CASE WHEN attempts >= ?2 THEN ?1 ELSE finished_at END "
-                    "WHERE state = 'running' AND lease_until > 0 AND lease_until < ?1 "
-                    "RETURNING ") +
-        kRunColumns);
+                    "WHERE id IN (SELECT id FROM runs WHERE state = 'running' AND "
+                    "lease_until > 0 AND lease_until < ?1") +
+        db.SkipLocked() + ") RETURNING " + kRunColumns);
     if (!s.ok()) return s.status();
     (*s)->Bind(1, now).Bind(2, max_attempts);
     auto runs = ReadRuns(*s);

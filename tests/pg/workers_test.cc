@@ -1,0 +1,281 @@
+// cc-ci on many test hosts sharing one PostgreSQL store, as real processes: a front node
+// (`cc-ci serve` with runner.concurrency = 0: webhooks, reporting) and three `cc-ci worker`s
+// running the suite through the fake abra. PR runs arrive as signed webhooks. One worker is
+// SIGKILLed mid-run: its run is reaped and finished exactly once by another worker. Another is
+// SIGSTOPped past its lease and then continued: the run it held was given to another worker,
+// and the paused one neither finishes nor records it. No run is lost, doubled or stuck, and the
+// front node reports every run the workers finished.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "tests/fakes/recipe_repo.h"
+#include "tests/fakes/server_process.h"
+#include "tests/fakes/store_drivers.h"
+#include "tests/fakes/test_files.h"
+#include "tests/fakes/wait_until.h"
+#include "tests/fakes/webhook_client.h"
+
+namespace ccci {
+namespace {
+
+constexpr const char* kSecret = "workers-secret";
+constexpr int kRuns = 60;
+
+// `cc-ci worker` as a child process; its log goes to <data_dir>.log.
+class WorkerProcess {
+ public:
+  WorkerProcess(const std::string& config, const std::string& data_dir,
+                const std::vector<std::string>& env)
+      : log_(data_dir + ".log") {
+    std::vector<std::string> args = {CCCI_BIN_DIR "/cc-ci", "worker", "--config", config,
+                                     "--data-dir",          data_dir};
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      close(out[1]);
+      for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
+      int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      dup2(fd, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    out_ = fdopen(out[0], "r");
+    char line[512] = {};
+    if (!fgets(line, sizeof(line), out_) || !strstr(line, " worker ")) {
+      throw std::runtime_error("worker did not start: " + std::string(line) + Log());
+    }
+  }
+  ~WorkerProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGCONT);
+      Kill(SIGTERM);
+    }
+    if (out_) fclose(out_);
+  }
+  pid_t pid() const { return pid_; }
+  void Signal(int sig) { kill(pid_, sig); }
+  int Kill(int sig) {
+    if (pid_ <= 0) return 0;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  std::string Log() const {
+    std::ifstream in(log_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+ private:
+  std::string log_;
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+};
+
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+    s.replace(at, from.size(), to);
+  }
+  return s;
+}
+
+// How often `needle` occurs in `text`.
+int Count(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+class WorkersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_.Prepare();
+    if (!db_.available()) return;
+    std::ofstream(dir_.File("db-url")) << db_.Options().url << "\n";
+    store_ = db_.Open();
+    ASSERT_TRUE(store_);
+    swarm_ = dir_.File("swarm");
+    testing::Sh("mkdir -p '" + swarm_ + "'");
+    repo_ = testing::RecipeRepo::FromShared("traefik", dir_.File("traefik"));
+  }
+
+  std::string Ini(const std::string& name, const std::string& runner) {
+    std::string path = dir_.File(name + ".ini");
+    std::ofstream(path) << "[storage]\ndriver = postgres\nurl_file = " << dir_.File("db-url")
+                        << "\n[gitea]\ntrusted_users = alice\n[runner]\n"
+                        << runner;
+    return path;
+  }
+  std::unique_ptr<WorkerProcess> StartWorker(const std::string& name) {
+    std::string config =
+        Ini(name, "concurrency = 2\nworker_name = " + name +
+                      "\nlease = 2s\nmax_attempts = 3\ndomain = ci.test\nscreenshots = false\n"
+                      "ready_timeout = 5s\nallowed_clone_urls = " +
+                      repo_.dir + "\npass_env = FAKE_*\n");
+    std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
+    // The install's deploy fails: a short suite (install fails, the rest is skipped, teardown
+    // runs), so 60 runs fit in a minute; what is under test is who runs and ends each run.
+    return std::make_unique<WorkerProcess>(
+        config, dir_.File(name),
+        std::vector<std::string>{"PATH=" + path, "FAKE_SWARM_DIR=" + swarm_,
+                                 "FAKE_APP_BIN=" CCCI_BIN_DIR "/fake_app", "FAKE_ABRA_FAIL=deploy",
+                                 "CC_CI_DATABASE_URL="});
+  }
+  // The runs running under `worker` now.
+  std::set<int64_t> RunningUnder(const std::string& worker) {
+    RunQuery q;
+    q.state = kRunRunning;
+    q.limit = 500;
+    std::set<int64_t> ids;
+    auto page = store_->ListRuns(q);
+    if (!page.ok()) return ids;
+    for (const ccci::Run& r : page->runs) {
+      if (r.worker == worker) ids.insert(r.id);
+    }
+    return ids;
+  }
+  // Waits until `worker` holds a run; returns the runs it holds.
+  std::set<int64_t> WaitUntilHolding(const std::string& worker) {
+    std::set<int64_t> held;
+    testing::WaitUntil(
+        [&] {
+          held = RunningUnder(worker);
+          return !held.empty();
+        },
+        std::chrono::seconds(60), std::chrono::milliseconds(5));
+    return held;
+  }
+
+  testing::DriverStore db_{"postgres"};
+  testing::TempDir dir_;
+  std::unique_ptr<SqlStore> store_;
+  std::string swarm_;
+  testing::RecipeRepo repo_;
+};
+
+TEST_F(WorkersTest, RunsOnThreeWorkersSurviveAKilledAndAPausedWorker) {
+  ASSERT_TRUE(db_.available());
+  testing::ServerProcess front(
+      CCCI_BIN_DIR "/cc-ci", dir_.File("front"),
+      {std::string("CC_CI_WEBHOOK_SECRET=") + kSecret, "CC_CI_DATABASE_URL="},
+      {"--config", Ini("front", "concurrency = 0\n")});
+  std::map<std::string, std::unique_ptr<WorkerProcess>> workers;
+  for (const char* name : {"w1", "w2", "w3"}) workers[name] = StartWorker(name);
+
+  std::string fixture = testing::ReadShared("gitea/payloads/pull_request_opened.json");
+  fixture = ReplaceAll(fixture, "9b2e7c4d1a0f3e5b6c8d7a9e0f1b2c3d4e5f6a7b", repo_.head);
+  fixture = ReplaceAll(fixture, "https://git.coopcloud.tech/alice/nextcloud.git", repo_.dir);
+  auto started = std::chrono::steady_clock::now();
+  for (int pr = 1; pr <= kRuns; ++pr) {
+    std::string body =
+        ReplaceAll(fixture, "\"number\": 17,", "\"number\": " + std::to_string(pr) + ",");
+    auto r = testing::PostWebhook(front.port(), "pull_request", body, "d-" + std::to_string(pr),
+                                  kSecret);
+    ASSERT_EQ(r.status, 202) << r.body;
+  }
+
+  // SIGKILL w2 while it holds a run: what it held then is what it left mid-run.
+  WaitUntilHolding("w2");
+  workers["w2"]->Kill(SIGKILL);
+  std::set<int64_t> killed = RunningUnder("w2");
+  ASSERT_FALSE(killed.empty()) << "w2 held no run when it was killed";
+
+  // SIGSTOP w3 while it holds a run, until another worker has it, then let it go on.
+  WaitUntilHolding("w3");
+  workers["w3"]->Signal(SIGSTOP);
+  std::set<int64_t> paused = RunningUnder("w3");
+  ASSERT_FALSE(paused.empty()) << "w3 held no run when it was paused";
+  bool reassigned = testing::WaitUntil(
+      [&] {
+        for (int64_t id : paused) {
+          auto r = store_->GetRun(id);
+          if (!r.ok() || r->worker == "w3") return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(20));
+  workers["w3"]->Signal(SIGCONT);
+  ASSERT_TRUE(reassigned) << "the paused worker's runs were never taken over";
+
+  // Every run ends, once.
+  std::map<int64_t, ccci::Run> ended;
+  bool all_ended = testing::WaitUntil(
+      [&] {
+        RunQuery q;
+        q.limit = 500;
+        auto page = store_->ListRuns(q);
+        if (!page.ok()) return false;
+        ended.clear();
+        for (const ccci::Run& r : page->runs) {
+          if (r.state == kRunFinished || r.state == kRunError) ended[r.id] = r;
+        }
+        return page->runs.size() == static_cast<size_t>(kRuns) &&
+               ended.size() == static_cast<size_t>(kRuns);
+      },
+      std::chrono::seconds(180), std::chrono::milliseconds(50));
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_TRUE(all_ended) << ended.size() << " of " << kRuns << " runs ended";
+  printf("%d runs on 3 workers (one killed, one paused) in %.1f s\n", kRuns, seconds);
+
+  std::string logs;
+  for (const auto& [name, w] : workers) logs += w->Log();
+  for (const auto& [id, run] : ended) {
+    EXPECT_EQ(run.state, kRunFinished) << "run " << id << ": " << run.reason;
+    EXPECT_EQ(run.level, 0) << "run " << id << " (the fake deploy fails)";
+    EXPECT_EQ(Count(logs, "event=runner.finished run=" + std::to_string(id) + " "), 1)
+        << "run " << id << " finished once, by one worker";
+  }
+  for (int64_t id : killed) {
+    EXPECT_NE(ended[id].worker, "w2") << "run " << id;
+    EXPECT_GE(ended[id].attempts, 2) << "run " << id << " was reaped from the killed worker";
+  }
+  std::string w3 = workers["w3"]->Log();
+  for (int64_t id : paused) {
+    EXPECT_NE(ended[id].worker, "w3") << "run " << id;
+    EXPECT_GE(ended[id].attempts, 2) << "run " << id;
+    EXPECT_EQ(Count(w3, "event=runner.finished run=" + std::to_string(id) + " "), 0)
+        << "the paused worker did not finish run " << id;
+    EXPECT_TRUE(Count(w3, "event=runner.lease_lost run=" + std::to_string(id) + " ") +
+                    Count(w3, "event=runner.not_finished run=" + std::to_string(id) + " ") >
+                0)
+        << "w3 knew it lost run " << id << "\n"
+        << w3;
+  }
+
+  // The front node reported every run the workers finished (dry-run: its outbox).
+  for (int pr = 1; pr <= kRuns; ++pr) {
+    std::string path = "/api/outbox?pr=" + std::to_string(pr) + "&limit=20";
+    bool reported = testing::WaitUntil(
+        [&] { return testing::Get(front.port(), path).body.find("level 0") != std::string::npos; },
+        std::chrono::seconds(30), std::chrono::milliseconds(50));
+    EXPECT_TRUE(reported) << "PR " << pr << ": " << testing::Get(front.port(), path).body;
+  }
+
+  // Stopping a worker stops it cleanly.
+  for (const char* name : {"w1", "w3"}) {
+    int status = workers[name]->Kill(SIGTERM);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << name;
+  }
+}
+
+}  // namespace
+}  // namespace ccci
