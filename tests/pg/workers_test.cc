@@ -28,6 +28,8 @@ namespace {
 
 constexpr const char* kSecret = "workers-secret";
 constexpr int kRuns = 60;
+constexpr const char* kOpenedSha = "9b2e7c4d1a0f3e5b6c8d7a9e0f1b2c3d4e5f6a7b";
+constexpr const char* kSyncSha = "c3a1f7e9d2b4c6a8e0f1d3b5a7c9e1f2a4b6c8d0";
 
 // `cc-ci worker` as a child process; its log goes to <data_dir>.log.
 class WorkerProcess {
@@ -124,7 +126,9 @@ class WorkersTest : public ::testing::Test {
                         << runner;
     return path;
   }
-  std::unique_ptr<WorkerProcess> StartWorker(const std::string& name) {
+  // `knob`: the fake abra's behaviour (tests/fakes/bin/abra).
+  std::unique_ptr<WorkerProcess> StartWorker(const std::string& name,
+                                             const std::string& knob = "FAKE_ABRA_FAIL=deploy") {
     std::string config =
         Ini(name, "concurrency = 2\nworker_name = " + name +
                       "\nlease = 2s\nmax_attempts = 3\ndomain = ci.test\nscreenshots = false\n"
@@ -136,7 +140,7 @@ class WorkersTest : public ::testing::Test {
     return std::make_unique<WorkerProcess>(
         config, dir_.File(name),
         std::vector<std::string>{"PATH=" + path, "FAKE_SWARM_DIR=" + swarm_,
-                                 "FAKE_APP_BIN=" CCCI_BIN_DIR "/fake_app", "FAKE_ABRA_FAIL=deploy",
+                                 "FAKE_APP_BIN=" CCCI_BIN_DIR "/fake_app", knob,
                                  "CC_CI_DATABASE_URL="});
   }
   // The runs running under `worker` now.
@@ -162,6 +166,14 @@ class WorkersTest : public ::testing::Test {
         },
         std::chrono::seconds(60), std::chrono::milliseconds(5));
     return held;
+  }
+
+  std::string Payload(const std::string& fixture, int pr, const std::string& sha,
+                      const std::string& fixture_sha) {
+    std::string body = testing::ReadShared("gitea/payloads/" + fixture);
+    body = ReplaceAll(body, fixture_sha, sha);
+    body = ReplaceAll(body, "https://git.coopcloud.tech/alice/nextcloud.git", repo_.dir);
+    return ReplaceAll(body, "\"number\": 17,", "\"number\": " + std::to_string(pr) + ",");
   }
 
   testing::DriverStore db_{"postgres"};
@@ -275,6 +287,57 @@ TEST_F(WorkersTest, RunsOnThreeWorkersSurviveAKilledAndAPausedWorker) {
     int status = workers[name]->Kill(SIGTERM);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << name;
   }
+}
+
+// A newer push to the PR, taken by the front node, stops the run a worker is running within
+// seconds (the NOTIFY wakes the worker; its poll would within one interval). SIGTERM then stops
+// the worker cleanly: its running suite is cancelled, torn down and queued again.
+TEST_F(WorkersTest, ANewerPushStopsARunOnAWorkerAndSigtermRequeuesItsRuns) {
+  ASSERT_TRUE(db_.available());
+  testing::ServerProcess front(
+      CCCI_BIN_DIR "/cc-ci", dir_.File("front"),
+      {std::string("CC_CI_WEBHOOK_SECRET=") + kSecret, "CC_CI_DATABASE_URL="},
+      {"--config", Ini("front", "concurrency = 0\n")});
+  auto worker = StartWorker("w1", "FAKE_ABRA_HANG=deploy");
+  auto r = testing::PostWebhook(front.port(), "pull_request",
+                                Payload("pull_request_opened.json", 5, repo_.head, kOpenedSha),
+                                "d-open", kSecret);
+  ASSERT_EQ(r.status, 202) << r.body;
+  ASSERT_TRUE(
+      testing::WaitUntil([&] { return access((swarm_ + "/hang-child.pid").c_str(), F_OK) == 0; },
+                         std::chrono::seconds(60), std::chrono::milliseconds(10)))
+      << "the worker's deploy never started";
+  int64_t first = *RunningUnder("w1").begin();
+
+  testing::Sh("rm -f '" + swarm_ + "/hang-child.pid'");
+  testing::Sh("git -C '" + repo_.dir +
+              "' -c user.name=t -c user.email=t@example.org commit -q --allow-empty -m newer");
+  std::string newer = testing::Sh("git -C '" + repo_.dir + "' rev-parse HEAD");
+  newer.pop_back();
+  auto pushed = std::chrono::steady_clock::now();
+  r = testing::PostWebhook(front.port(), "pull_request",
+                           Payload("pull_request_synchronized.json", 5, newer, kSyncSha), "d-sync",
+                           kSecret);
+  ASSERT_EQ(r.status, 202) << r.body;
+  ASSERT_TRUE(testing::WaitUntil([&] { return store_->GetRun(first)->state == kRunCancelled; },
+                                 std::chrono::seconds(30), std::chrono::milliseconds(10)));
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - pushed).count();
+  printf("a newer push stopped the run on the worker in %.2f s\n", seconds);
+  EXPECT_LT(seconds, 5.0);
+  EXPECT_NE(store_->GetRun(first)->reason.find("superseded by run"), std::string::npos)
+      << store_->GetRun(first)->reason;
+
+  // The newer run starts on the worker, and SIGTERM gives it back to the queue.
+  ASSERT_TRUE(
+      testing::WaitUntil([&] { return access((swarm_ + "/hang-child.pid").c_str(), F_OK) == 0; },
+                         std::chrono::seconds(60), std::chrono::milliseconds(10)));
+  int64_t second = *RunningUnder("w1").begin();
+  EXPECT_NE(second, first);
+  int status = worker->Kill(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ccci::Run again = store_->GetRun(second).value();
+  EXPECT_EQ(again.state, kRunQueued) << again.reason;
+  EXPECT_EQ(again.reason, "queued again: cc-ci was stopped during the run");
 }
 
 }  // namespace
