@@ -16,9 +16,8 @@
 
 #include "base/log.h"
 #include "base/periodic_worker.h"
-#include "base/pid_lock.h"
-#include "base/private_files.h"
 #include "bot/app/pipeline.h"
+#include "bot/cli/command_process.h"
 #include "bot/cli/doctor.h"
 #include "bot/config/config.h"
 #include "bot/http/server.h"
@@ -149,13 +148,7 @@ sigset_t PrepareProcess() {
   // (Measured with tests/bench/bot/ingest.sh --load.)
   PeriodicWorker::SetBackgroundNice(10);
   PeriodicWorker::SetBackgroundSettle(std::chrono::milliseconds(100));
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  return stop_signals;
+  return BlockStopSignals();
 }
 
 // Bound first: with port 0 the picked port is known to everything built after it (the links
@@ -227,15 +220,8 @@ int RunServeCommand(int argc, char** argv) {
   Config config;
   if (auto failed = LoadServeConfig(flags, &config)) return *failed;
 
-  // Nothing cc-ci or its children create is for other users, whatever umask it started with.
-  RestrictUmask();
-  if (Status s = MakePrivateDirs(config.data_dir); !s.ok()) {
-    return Fail(1, "cannot create data dir: " + s.message());
-  }
-  // One server per data dir: two would run two runners and reconcilers on one database.
   // Held until the process exits.
-  auto data_lock =
-      PidLock::Acquire(DataDirLockPath(config.data_dir), "cc-ci on data dir " + config.data_dir);
+  auto data_lock = ClaimDataDir(config.data_dir);
   if (!data_lock.ok()) return Fail(1, data_lock.status().message());
   if (Status s = LoadSecrets(&config); !s.ok()) return Fail(2, s.message());
 
@@ -248,9 +234,7 @@ int RunServeCommand(int argc, char** argv) {
   if (Status s = (*pipeline)->Start(); !s.ok()) return Fail(1, s.message());
   PrintBanner(config, **pipeline, warnings);
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  LogInfo("server.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  LogInfo("server.stopping", {{"signal", WaitForStopSignal(stop_signals)}});
   (*pipeline)->Stop();
   LogInfo("server.stopped");
   return 0;

@@ -1,15 +1,12 @@
 #include "bot/cli/worker_command.h"
 
-#include <signal.h>
-
 #include <cstdio>
 #include <optional>
 #include <string>
 
 #include "base/log.h"
-#include "base/pid_lock.h"
-#include "base/private_files.h"
 #include "bot/app/pipeline.h"
+#include "bot/cli/command_process.h"
 #include "bot/config/config.h"
 #include "bot/version.h"
 
@@ -81,24 +78,12 @@ int RunWorkerCommand(int argc, char** argv) {
   ParseLogLevel(config.log_level, &level);
   SetLogLevel(level);
 
-  RestrictUmask();
-  if (Status s = MakePrivateDirs(config.data_dir); !s.ok()) {
-    return Fail(1, "cannot create data dir: " + s.message());
-  }
-  auto data_lock =
-      PidLock::Acquire(DataDirLockPath(config.data_dir), "cc-ci on data dir " + config.data_dir);
+  auto data_lock = ClaimDataDir(config.data_dir);  // held until the process exits
   if (!data_lock.ok()) return Fail(1, data_lock.status().message());
   if (Status s = LoadToken(&config); !s.ok()) return Fail(2, s.message());
   if (Status s = LoadDatabaseUrl(&config); !s.ok()) return Fail(2, s.message());
 
-  // Only sigwait below sees the stop signals: every thread inherits the mask.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
+  sigset_t stop_signals = BlockStopSignals();
   auto pipeline = Pipeline::BuildWorker(config);
   if (!pipeline.ok()) return Fail(1, pipeline.status().message());
   if (Status s = (*pipeline)->Start(); !s.ok()) return Fail(1, s.message());
@@ -111,9 +96,7 @@ int RunWorkerCommand(int argc, char** argv) {
          (*pipeline)->DescribeRunner().c_str());
   fflush(stdout);
 
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
-  LogInfo("worker.stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  LogInfo("worker.stopping", {{"signal", WaitForStopSignal(stop_signals)}});
   (*pipeline)->Stop();
   LogInfo("worker.stopped");
   return 0;

@@ -1,6 +1,7 @@
 #include "bot/runner/scheduler.h"
 
 #include <algorithm>
+#include <set>
 
 #include "base/log.h"
 #include "base/path_under.h"
@@ -208,6 +209,8 @@ void Scheduler::Dispatch() {
     }
   }
   int free = options_.concurrency - static_cast<int>(running.size());
+  if (free <= 0) return;
+  std::set<int64_t> admitted = GateQueued(free);
   while (free > 0) {
     auto claimed = queue_->ClaimNext(options_.worker, options_.lease.count());
     if (!claimed.ok()) {
@@ -217,7 +220,7 @@ void Scheduler::Dispatch() {
     if (!claimed->has_value()) return;
     const Lease& lease = **claimed;
     const Run& run = lease.run;
-    Admission admission = Admit(lease);
+    Admission admission = admitted.count(run.id) ? Admission::kRun : Admit(lease);
     if (admission == Admission::kLater) return;  // asked again on the next pass
     if (admission == Admission::kHeld) continue;
     std::lock_guard<std::mutex> l(mu_);
@@ -243,28 +246,6 @@ void Scheduler::Dispatch() {
   }
 }
 
-Scheduler::Admission Scheduler::Admit(const Lease& lease) {
-  const Run& run = lease.run;
-  auto decision = gate_->Admit(run);
-  if (decision.ok() && decision->admit) {
-    if (on_change_) on_change_();
-    return Admission::kRun;
-  }
-  std::string state = decision.ok() ? kRunWaiting : kRunQueued;
-  std::string reason = decision.ok() ? decision->reason : "";
-  if (Status s = queue_->ReleaseRun(lease.holder(), run.id, state, reason); !s.ok()) {
-    LogError("runner.hold_failed", {{"run", run.id}, {"reason", s.message()}});
-  }
-  if (!decision.ok()) {
-    LogWarn("runner.gate_unavailable", {{"run", run.id}, {"reason", decision.status().message()}});
-    return Admission::kLater;
-  }
-  LogInfo("runner.held",
-          {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"reason", decision->reason}});
-  if (on_change_) on_change_();
-  return Admission::kHeld;
-}
-
 void Scheduler::Execute(Run run, Active* slot) {
   auto spec = SpecFor(run);
   if (!spec.ok()) {
@@ -286,6 +267,7 @@ void Scheduler::Execute(Run run, Active* slot) {
   if (on_change_) on_change_();
   std::lock_guard<std::mutex> l(mu_);
   slot->done = true;
+  kicked_ = true;  // a slot is free: look at the queue now, not at the next poll
   cv_.notify_all();
 }
 

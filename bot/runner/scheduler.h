@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -116,7 +117,11 @@ class Scheduler {
   enum class Admission { kRun, kHeld, kLater };
   void Loop();
   void Dispatch();
-  // Asks the gate about a claimed run; a run it holds (or cannot answer for) is released.
+  // The gate on the queued runs as they are, before any claim: a run it holds goes to
+  // `waiting` without ever showing as running. Returns the runs it admitted.
+  std::set<int64_t> GateQueued(int free);
+  // Asks the gate about a claimed run (one queued after GateQueued looked); a run it holds,
+  // or cannot answer for, is given back (RunQueue::ReleaseRun).
   Admission Admit(const Lease& lease);
   void Execute(Run run, Active* slot);
   void Finish(const Run& run, const SuiteResult& result, Active* slot);

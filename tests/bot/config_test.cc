@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
@@ -104,6 +105,33 @@ TEST(ConfigTest, PassEnvNeverNamesCcCisOwnVariables) {
   EXPECT_EQ(c.runner_pass_env, (std::vector<std::string>{"FAKE_*", "AWS_PROFILE"}));
   EXPECT_EQ(c.runner_allowed_clone_urls, std::vector<std::string>{"/srv/m"});
   EXPECT_TRUE(c.Validate().ok());
+}
+
+// Workers (issue 15): a front node runs no runner; a worker claims under a name that must be
+// unique and readable in logs, with a lease the heartbeat can renew.
+TEST(ConfigTest, WorkerKeys) {
+  Config c;
+  EXPECT_EQ(c.runner_lease_s, 60);
+  EXPECT_EQ(c.runner_max_attempts, 2);
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  EXPECT_EQ(c.EffectiveWorkerName(), std::string(host) + "/default");
+  ASSERT_TRUE(ApplyIni("[runner]\nconcurrency = 0\nworker_name = test-2\nlease = 90s\n"
+                       "max_attempts = 3\n",
+                       "f", &c)
+                  .ok());
+  EXPECT_EQ(c.runner_concurrency, 0) << "a front node";
+  EXPECT_EQ(c.EffectiveWorkerName(), "test-2");
+  EXPECT_EQ(c.runner_lease_s, 90);
+  EXPECT_EQ(c.runner_max_attempts, 3);
+  EXPECT_TRUE(c.Validate().ok());
+  c.runner_worker_name = "test 2";
+  EXPECT_EQ(c.Validate().message(),
+            "runner.worker_name: 'test 2' must be 1-100 letters, digits or . _ - / : @");
+  c = Config();
+  c.runner_lease_s = 1;
+  EXPECT_EQ(c.Validate().message(), "runner.lease: must be at least 2s");
+  EXPECT_FALSE(ApplyIni("[runner]\nmax_attempts = 0\n", "f", &c).ok());
 }
 
 TEST(ConfigTest, TheRungsAboveLintHaveTheirKeys) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,25 @@ TEST(ServeCommandTest, WarnsAtStartWhenAbraIsMissing) {
                      "fix=\"install abra or set runner.abra\""),
             std::string::npos)
       << log;
+}
+
+// `cc-ci worker` tells the truth in --help and refuses a store it cannot share.
+TEST(WorkerCommandTest, HelpAndAStoreItCannotShare) {
+  testing::ChildResult help = testing::RunChild({kBinary, "worker", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("Usage: cc-ci worker --config FILE"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("runner.lease"), std::string::npos) << help.out;
+  testing::TempDir dir;
+  std::ofstream(dir.File("c.ini")) << "[runner]\nconcurrency = 1\n";
+  testing::ChildResult sqlite = testing::RunChild(
+      {kBinary, "worker", "--config", dir.File("c.ini"), "--data-dir", dir.File("d")});
+  EXPECT_EQ(sqlite.exit_code, 2);
+  EXPECT_NE(sqlite.err.find("storage.driver must be postgres"), std::string::npos) << sqlite.err;
+  testing::ChildResult none = testing::RunChild({kBinary, "worker"});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("--config FILE is required"), std::string::npos) << none.err;
+  testing::ChildResult usage = testing::RunChild({kBinary, "--help"});
+  EXPECT_NE(usage.out.find("  worker "), std::string::npos) << usage.out;
 }
 
 }  // namespace

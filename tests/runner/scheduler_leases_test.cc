@@ -10,6 +10,7 @@
 #include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_executor.h"
+#include "tests/fakes/fake_swarm.h"
 #include "tests/fakes/recipe_repo.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
@@ -29,11 +30,7 @@ class SchedulerLeasesTest : public ::testing::Test {
     store_ = ccci::testing::OpenTestStore(dir_.path() + "/cc-ci.db", &clock_);
     ASSERT_TRUE(store_);
     swarm_ = dir_.path() + "/swarm";
-    Sh("mkdir -p '" + swarm_ + "'");
-    setenv("FAKE_SWARM_DIR", swarm_.c_str(), 1);
-    setenv("FAKE_APP_BIN", CCCI_BIN_DIR "/fake_app", 1);
-    std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
-    setenv("PATH", path.c_str(), 1);
+    ccci::testing::UseFakeSwarm(swarm_);
     repo_ = ccci::testing::RecipeRepo::FromShared("traefik", dir_.path() + "/traefik");
     options_.data_dir = dir_.path() + "/data";
     options_.domain_suffix = "ci.test";

@@ -11,6 +11,7 @@
 #include "bot/store/sql_store.h"
 #include "tests/fakes/fake_executor.h"
 #include "tests/fakes/fake_proxy.h"
+#include "tests/fakes/fake_swarm.h"
 #include "tests/fakes/recipe_repo.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
@@ -34,13 +35,7 @@ class SchedulerTest : public ::testing::Test {
     store_ = ccci::testing::OpenTestStore(dir_.path() + "/cc-ci.db");
     ASSERT_TRUE(store_);
     swarm_ = dir_.path() + "/swarm";
-    Sh("mkdir -p '" + swarm_ + "'");
-    setenv("FAKE_SWARM_DIR", swarm_.c_str(), 1);
-    setenv("FAKE_APP_BIN", CCCI_BIN_DIR "/fake_app", 1);
-    std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
-    setenv("PATH", path.c_str(), 1);
-    unsetenv("FAKE_ABRA_HANG");
-    unsetenv("FAKE_ABRA_FAIL_ONCE");
+    ccci::testing::UseFakeSwarm(swarm_);
     proxy_ = std::make_unique<ccci::testing::FakeProxy>(swarm_);
     repo_ = ccci::testing::RecipeRepo::FromShared("traefik", dir_.path() + "/traefik");
     options_.data_dir = dir_.path() + "/data";

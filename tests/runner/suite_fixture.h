@@ -14,6 +14,7 @@
 
 #include "bot/runner/suite.h"
 #include "tests/fakes/fake_proxy.h"
+#include "tests/fakes/fake_swarm.h"
 #include "tests/fakes/recipe_repo.h"
 #include "tests/fakes/test_files.h"
 
@@ -55,17 +56,7 @@ class SuiteTest : public ::testing::Test {
  protected:
   void SetUp() override {
     swarm_ = dir_.path() + "/swarm";
-    Sh("mkdir -p '" + swarm_ + "'");
-    setenv("FAKE_SWARM_DIR", swarm_.c_str(), 1);
-    setenv("FAKE_APP_BIN", CCCI_BIN_DIR "/fake_app", 1);
-    std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
-    setenv("PATH", path.c_str(), 1);
-    for (const char* k :
-         {"FAKE_ABRA_FAIL", "FAKE_ABRA_FAIL_ONCE", "FAKE_ABRA_HANG", "FAKE_ABRA_SECRET",
-          "FAKE_ABRA_NEED_TTY", "FAKE_ABRA_LINT", "FAKE_ABRA_ROLLBACK", "FAKE_ABRA_UNREACHABLE",
-          "FAKE_ABRA_RESTORE_NOOP", "FAKE_ABRA_CRASH", "FAKE_ABRA_OOM"}) {
-      unsetenv(k);
-    }
+    ccci::testing::UseFakeSwarm(swarm_);
     proxy_ = std::make_unique<FakeProxy>(swarm_);
     deps_.executor = &executor_;
     // The suite's own waits (between readiness probes, backup and volume retries) are real:
