@@ -97,152 +97,147 @@ struct KeyRule {
   Setter set;
 };
 
-const std::vector<KeyRule>& Rules() {
-  static const std::vector<KeyRule> rules = {
-      {{"server.listen", "127.0.0.1:8080",
-        "address the dashboard, API and webhook intake listen on"},
-       Text(&Config::listen)},
-      {{"server.public_url", "",
-        "base URL of links cc-ci writes into PR comments; default http://<listen>"},
-       Text(&Config::public_url)},
-      {{"server.max_connections", "1024",
-        "open connections at most; a new one over it closes the oldest waiting one (idle, slow to "
-        "send or slow to read)"},
-       Int(&Config::max_connections, 4, 100000)},
-      {{"server.max_connections_per_peer", "64",
-        "open connections per peer address (an IPv6 /64 counts as one), the oldest closed first; 0 "
-        "for no cap (behind a reverse proxy every peer has its address)"},
-       Int(&Config::max_connections_per_peer, 0, 100000)},
-      {{"server.max_queued", "1024",
-        "complete requests waiting for a worker, per pool; more get 503"},
-       Int(&Config::max_queued, 1, 100000)},
-      {{"server.keepalive_timeout", "5s", "idle keep-alive connections are closed after this"},
-       Duration(&Config::keepalive_timeout_s)},
-      {{"server.request_timeout", "10s",
-        "a whole request, head and body, must arrive within this from its first byte, else 408 and "
-        "closed"},
-       Duration(&Config::request_timeout_s)},
-      {{"server.write_timeout", "30s",
-        "a peer that takes nothing of an answer for this long is dropped"},
-       Duration(&Config::write_timeout_s)},
-      {{"server.max_body_bytes", "1048576", "request bodies larger than this are refused with 413"},
-       Bytes(&Config::max_body_bytes, 1024, 64 << 20)},
-      {{"server.max_request_memory", "67108864",
-        "bytes of request bodies being read or handled at once; the request that would pass it "
-        "gets 503"},
-       Bytes(&Config::max_request_memory, 1 << 20, 1LL << 36)},
-      {{"server.hook_workers", "4",
-        "threads that answer webhook deliveries (/hooks/gitea) and nothing else"},
-       Int(&Config::hook_workers, 1, 256)},
-      {{"server.page_workers", "4",
-        "threads for every other route (dashboard, badges, API, stage logs); they cap the pages "
-        "rendered at once"},
-       Int(&Config::page_workers, 1, 256)},
-      {{"storage.data_dir", "data", "SQLite database, logs and generated files live here"},
-       Text(&Config::data_dir)},
-      {{"storage.driver", "sqlite",
-        "sqlite, postgres (a server several hosts share; storage.url_file), or memory (nothing "
-        "persisted; for benchmarks only)"},
-       Text(&Config::driver)},
-      {{"storage.url_file", "",
-        "postgres: file holding the libpq connection string (it holds a password: never in this "
-        "file); env CC_CI_DATABASE_URL takes precedence"},
-       Text(&Config::database_url_file)},
-      {{"storage.synchronous", "normal",
-        "normal survives a crash of cc-ci; full also survives power loss"},
-       Text(&Config::synchronous)},
-      {{"storage.delivery_retention", "30d",
-        "webhook deliveries older than this are pruned (runs are kept); 0 keeps them forever"},
-       Duration(&Config::delivery_retention_s)},
-      {{"storage.log_retention", "90d",
-        "stage logs and screenshots of runs that ended longer ago are removed (runs and levels are "
-        "kept); 0 keeps them forever"},
-       Duration(&Config::log_retention_s)},
-      {{"gitea.url", "", "base URL of the Gitea forge, e.g. https://git.coopcloud.tech"},
-       Text(&Config::gitea_url)},
-      {{"gitea.token_file", "",
-        "file holding the bot's API token (env CC_CI_GITEA_TOKEN takes precedence)"},
-       Text(&Config::token_file)},
-      {{"gitea.webhook_secret_file", "",
-        "one webhook secret per line (several for rotation); default <data_dir>/webhook-secret, "
-        "generated if missing; env CC_CI_WEBHOOK_SECRET takes precedence"},
-       Text(&Config::webhook_secret_file)},
-      {{"gitea.bot_login", "cc-ci", "the bot's own Gitea login; its comments are ignored"},
-       Text(&Config::bot_login)},
-      {{"gitea.dry_run", "",
-        "true: send nothing to Gitea, only log and show it; default true when no token is set"},
-       OptionalBool(&Config::dry_run)},
-      {{"gitea.trusted_users", "",
-        "comma-separated logins allowed to command without write permission"},
-       List(&Config::trusted_users)},
-      {{"gitea.repos", "",
-        "comma-separated owner/name repos the reconciler watches (plus those seen in deliveries)"},
-       List(&Config::repos)},
-      {{"gitea.reconcile_interval", "5m",
-        "how often the reconciler looks for missed PRs and comments"},
-       Duration(&Config::reconcile_interval_s)},
-      {{"gitea.pass_level", "1", "the commit status is success at or above this level"},
-       Int(&Config::pass_level, 0, 8)},
-      {{"gitea.status_per_stage", "false",
-        "true: a commit status per stage (cc-ci/install, cc-ci/upgrade, ...) beside cc-ci/recipe, "
-        "so branch protection can require one"},
-       Bool(&Config::status_per_stage)},
-      {{"gitea.readme_prs", "true",
-        "on a default-branch run whose measured README scores differ from the README, open (or "
-        "update) one PR on branch cc-ci/readme-scores; false only reports them"},
-       Bool(&Config::readme_prs)},
-      {{"runner.concurrency", "1", "runs tested at the same time"},
-       Int(&Config::runner_concurrency, 1, 64)},
-      {{"runner.abra", "abra", "the abra executable (looked up on PATH)"},
-       Text(&Config::runner_abra)},
-      {{"runner.docker", "docker",
-        "the docker executable, used to read the deployed stack's labels"},
-       Text(&Config::runner_docker)},
-      {{"runner.server", "default", "abra server apps are deployed to (default: the local swarm)"},
-       Text(&Config::runner_server)},
-      {{"runner.domain", "ci.localhost", "apps under test get <recipe>-<pr>-<run id>.<domain>"},
-       Text(&Config::runner_domain)},
-      {{"runner.app_url", "https://{domain}{health_path}", "the URL probed until the app answers"},
-       Text(&Config::runner_app_url)},
-      {{"runner.connect_to", "",
-        "comma-separated HOST:PORT:CONNECT-HOST:CONNECT-PORT like curl --connect-to; "
-        "::127.0.0.1:443 reaches a local proxy without DNS"},
-       List(&Config::runner_connect_to)},
-      {{"runner.verify_tls", "false",
-        "check the app's TLS certificate (test deployments are usually self-signed)"},
-       Bool(&Config::runner_verify_tls)},
-      {{"runner.stage_timeout", "20m",
-        "longest one abra command may take (overlays may raise it; heavy apps need up to 60m)"},
-       Duration(&Config::runner_stage_timeout_s)},
-      {{"runner.ready_timeout", "10m", "longest the app may take to answer after a deploy"},
-       Duration(&Config::runner_ready_timeout_s)},
-      {{"runner.overlay_dir", "",
-        "per-recipe overlay INI files (<recipe>.ini); default <data_dir>/overlays"},
-       Text(&Config::runner_overlay_dir)},
-      {{"runner.approved_recipes", "",
-        "comma-separated recipes whose own repo code (overlay recipe_checks) may run"},
-       List(&Config::runner_approved_recipes)},
-      {{"runner.log_max_bytes", "10485760", "each stage log is cut at this size"},
-       Bytes(&Config::runner_log_max_bytes, 4096, 1LL << 32)},
-      {{"runner.screenshots", "true", "take a screenshot of each app in headless Chromium"},
-       Bool(&Config::runner_screenshots)},
-      {{"runner.allowed_clone_urls", "",
-        "comma-separated URL prefixes (or absolute local paths, for tests) runs may clone from "
-        "besides gitea.url's scheme and host; a local path or file:// prefix lets git use its file "
-        "protocol"},
-       List(&Config::runner_allowed_clone_urls)},
-      {{"runner.pass_env", "",
-        "comma-separated names of cc-ci's environment variables every command also gets (NAME_* "
-        "matches a prefix); commands get only PATH, HOME, locale, TERM, TZ, TMPDIR, SSH_AUTH_SOCK, "
-        "DOCKER_* and proxy settings otherwise, and never CC_CI_*"},
-       List(&Config::runner_pass_env)},
-      {{"levels.maintained_months", "6",
-        "rung 8 (maintained): the recipe's newest release is at most this many months old"},
-       Int(&Config::maintained_months, 1, 120)},
-      {{"log.level", "info", "debug, info, warn or error"}, Text(&Config::log_level)},
-  };
-  return rules;
-}
+const std::vector<KeyRule> kRules = {
+    {{"server.listen", "127.0.0.1:8080", "address the dashboard, API and webhook intake listen on"},
+     Text(&Config::listen)},
+    {{"server.public_url", "",
+      "base URL of links cc-ci writes into PR comments; default http://<listen>"},
+     Text(&Config::public_url)},
+    {{"server.max_connections", "1024",
+      "open connections at most; a new one over it closes the oldest waiting one (idle, slow to "
+      "send or slow to read)"},
+     Int(&Config::max_connections, 4, 100000)},
+    {{"server.max_connections_per_peer", "64",
+      "open connections per peer address (an IPv6 /64 counts as one), the oldest closed first; 0 "
+      "for no cap (behind a reverse proxy every peer has its address)"},
+     Int(&Config::max_connections_per_peer, 0, 100000)},
+    {{"server.max_queued", "1024",
+      "complete requests waiting for a worker, per pool; more get 503"},
+     Int(&Config::max_queued, 1, 100000)},
+    {{"server.keepalive_timeout", "5s", "idle keep-alive connections are closed after this"},
+     Duration(&Config::keepalive_timeout_s)},
+    {{"server.request_timeout", "10s",
+      "a whole request, head and body, must arrive within this from its first byte, else 408 and "
+      "closed"},
+     Duration(&Config::request_timeout_s)},
+    {{"server.write_timeout", "30s",
+      "a peer that takes nothing of an answer for this long is dropped"},
+     Duration(&Config::write_timeout_s)},
+    {{"server.max_body_bytes", "1048576", "request bodies larger than this are refused with 413"},
+     Bytes(&Config::max_body_bytes, 1024, 64 << 20)},
+    {{"server.max_request_memory", "67108864",
+      "bytes of request bodies being read or handled at once; the request that would pass it "
+      "gets 503"},
+     Bytes(&Config::max_request_memory, 1 << 20, 1LL << 36)},
+    {{"server.hook_workers", "4",
+      "threads that answer webhook deliveries (/hooks/gitea) and nothing else"},
+     Int(&Config::hook_workers, 1, 256)},
+    {{"server.page_workers", "4",
+      "threads for every other route (dashboard, badges, API, stage logs); they cap the pages "
+      "rendered at once"},
+     Int(&Config::page_workers, 1, 256)},
+    {{"storage.data_dir", "data", "SQLite database, logs and generated files live here"},
+     Text(&Config::data_dir)},
+    {{"storage.driver", "sqlite",
+      "sqlite, postgres (a server several hosts share; storage.url_file), or memory (nothing "
+      "persisted; for benchmarks only)"},
+     Text(&Config::driver)},
+    {{"storage.url_file", "",
+      "postgres: file holding the libpq connection string (it holds a password: never in this "
+      "file); env CC_CI_DATABASE_URL takes precedence"},
+     Text(&Config::database_url_file)},
+    {{"storage.synchronous", "normal",
+      "normal survives a crash of cc-ci; full also survives power loss"},
+     Text(&Config::synchronous)},
+    {{"storage.delivery_retention", "30d",
+      "webhook deliveries older than this are pruned (runs are kept); 0 keeps them forever"},
+     Duration(&Config::delivery_retention_s)},
+    {{"storage.log_retention", "90d",
+      "stage logs and screenshots of runs that ended longer ago are removed (runs and levels are "
+      "kept); 0 keeps them forever"},
+     Duration(&Config::log_retention_s)},
+    {{"gitea.url", "", "base URL of the Gitea forge, e.g. https://git.coopcloud.tech"},
+     Text(&Config::gitea_url)},
+    {{"gitea.token_file", "",
+      "file holding the bot's API token (env CC_CI_GITEA_TOKEN takes precedence)"},
+     Text(&Config::token_file)},
+    {{"gitea.webhook_secret_file", "",
+      "one webhook secret per line (several for rotation); default <data_dir>/webhook-secret, "
+      "generated if missing; env CC_CI_WEBHOOK_SECRET takes precedence"},
+     Text(&Config::webhook_secret_file)},
+    {{"gitea.bot_login", "cc-ci", "the bot's own Gitea login; its comments are ignored"},
+     Text(&Config::bot_login)},
+    {{"gitea.dry_run", "",
+      "true: send nothing to Gitea, only log and show it; default true when no token is set"},
+     OptionalBool(&Config::dry_run)},
+    {{"gitea.trusted_users", "",
+      "comma-separated logins allowed to command without write permission"},
+     List(&Config::trusted_users)},
+    {{"gitea.repos", "",
+      "comma-separated owner/name repos the reconciler watches (plus those seen in deliveries)"},
+     List(&Config::repos)},
+    {{"gitea.reconcile_interval", "5m",
+      "how often the reconciler looks for missed PRs and comments"},
+     Duration(&Config::reconcile_interval_s)},
+    {{"gitea.pass_level", "1", "the commit status is success at or above this level"},
+     Int(&Config::pass_level, 0, 8)},
+    {{"gitea.status_per_stage", "false",
+      "true: a commit status per stage (cc-ci/install, cc-ci/upgrade, ...) beside cc-ci/recipe, "
+      "so branch protection can require one"},
+     Bool(&Config::status_per_stage)},
+    {{"gitea.readme_prs", "true",
+      "on a default-branch run whose measured README scores differ from the README, open (or "
+      "update) one PR on branch cc-ci/readme-scores; false only reports them"},
+     Bool(&Config::readme_prs)},
+    {{"runner.concurrency", "1", "runs tested at the same time"},
+     Int(&Config::runner_concurrency, 1, 64)},
+    {{"runner.abra", "abra", "the abra executable (looked up on PATH)"},
+     Text(&Config::runner_abra)},
+    {{"runner.docker", "docker", "the docker executable, used to read the deployed stack's labels"},
+     Text(&Config::runner_docker)},
+    {{"runner.server", "default", "abra server apps are deployed to (default: the local swarm)"},
+     Text(&Config::runner_server)},
+    {{"runner.domain", "ci.localhost", "apps under test get <recipe>-<pr>-<run id>.<domain>"},
+     Text(&Config::runner_domain)},
+    {{"runner.app_url", "https://{domain}{health_path}", "the URL probed until the app answers"},
+     Text(&Config::runner_app_url)},
+    {{"runner.connect_to", "",
+      "comma-separated HOST:PORT:CONNECT-HOST:CONNECT-PORT like curl --connect-to; "
+      "::127.0.0.1:443 reaches a local proxy without DNS"},
+     List(&Config::runner_connect_to)},
+    {{"runner.verify_tls", "false",
+      "check the app's TLS certificate (test deployments are usually self-signed)"},
+     Bool(&Config::runner_verify_tls)},
+    {{"runner.stage_timeout", "20m",
+      "longest one abra command may take (overlays may raise it; heavy apps need up to 60m)"},
+     Duration(&Config::runner_stage_timeout_s)},
+    {{"runner.ready_timeout", "10m", "longest the app may take to answer after a deploy"},
+     Duration(&Config::runner_ready_timeout_s)},
+    {{"runner.overlay_dir", "",
+      "per-recipe overlay INI files (<recipe>.ini); default <data_dir>/overlays"},
+     Text(&Config::runner_overlay_dir)},
+    {{"runner.approved_recipes", "",
+      "comma-separated recipes whose own repo code (overlay recipe_checks) may run"},
+     List(&Config::runner_approved_recipes)},
+    {{"runner.log_max_bytes", "10485760", "each stage log is cut at this size"},
+     Bytes(&Config::runner_log_max_bytes, 4096, 1LL << 32)},
+    {{"runner.screenshots", "true", "take a screenshot of each app in headless Chromium"},
+     Bool(&Config::runner_screenshots)},
+    {{"runner.allowed_clone_urls", "",
+      "comma-separated URL prefixes (or absolute local paths, for tests) runs may clone from "
+      "besides gitea.url's scheme and host; a local path or file:// prefix lets git use its file "
+      "protocol"},
+     List(&Config::runner_allowed_clone_urls)},
+    {{"runner.pass_env", "",
+      "comma-separated names of cc-ci's environment variables every command also gets (NAME_* "
+      "matches a prefix); commands get only PATH, HOME, locale, TERM, TZ, TMPDIR, SSH_AUTH_SOCK, "
+      "DOCKER_* and proxy settings otherwise, and never CC_CI_*"},
+     List(&Config::runner_pass_env)},
+    {{"levels.maintained_months", "6",
+      "rung 8 (maintained): the recipe's newest release is at most this many months old"},
+     Int(&Config::maintained_months, 1, 120)},
+    {{"log.level", "info", "debug, info, warn or error"}, Text(&Config::log_level)},
+};
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -254,7 +249,7 @@ Result<std::string> ReadFile(const std::string& path) {
 
 // Applies one key; returns an error reason (empty on success).
 std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
-  for (const KeyRule& rule : Rules()) {
+  for (const KeyRule& rule : kRules) {
     if (key == rule.key.name) return rule.set(v, c);
   }
   return "unknown key";
@@ -265,7 +260,7 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
 const std::vector<ConfigKey>& ConfigKeys() {
   static const std::vector<ConfigKey> keys = [] {
     std::vector<ConfigKey> out;
-    for (const KeyRule& rule : Rules()) out.push_back(rule.key);
+    for (const KeyRule& rule : kRules) out.push_back(rule.key);
     return out;
   }();
   return keys;
