@@ -131,15 +131,18 @@ Status BuildRunner(PipelineParts* p, const WakeUps& w) {
   runner::SchedulerOptions sched_options = p->runner_setup->options();
   sched_options.on_stage_finished = w.stage_finished;
   sched_options.on_run_finished = w.run_finished;
-  p->scheduler = std::make_unique<runner::Scheduler>(store, store, p->gate.get(), &p->executor,
-                                                     std::move(sched_options),
-                                                     p->runner_setup->deps(), w.run_changed);
+  runner::SuiteDeps deps = p->runner_setup->deps();
+  deps.artifacts = store;  // logs and screenshots, for every host's dashboard
+  p->scheduler =
+      std::make_unique<runner::Scheduler>(store, store, p->gate.get(), &p->executor,
+                                          std::move(sched_options), std::move(deps), w.run_changed);
   if (Status s = p->scheduler->Recover(); !s.ok()) {
     return Status(s.code(), "recovering runs: " + s.message());
   }
   runner::LogRetention::Options lro;
   lro.data_dir = p->runner_setup->options().data_dir;
   lro.retention = std::chrono::seconds(c.log_retention_s);
+  lro.artifacts = store;
   p->log_retention = std::make_unique<runner::LogRetention>(store, lro);
   return Status::Ok();
 }
@@ -177,7 +180,7 @@ void BuildIntake(PipelineParts* p, const WakeUps& w) {
   ho.page_workers = c.page_workers;
   p->server = std::make_unique<HttpServer>(
       ho, HttpServices{p->intake.get(), store, &p->metrics, kVersion, c.EffectivePublicUrl(), store,
-                       c.data_dir, store, c.gitea_url});
+                       c.data_dir, store, c.gitea_url, store});
 }
 
 }  // namespace
