@@ -110,6 +110,7 @@ void BuildReporting(PipelineParts* p, const WakeUps& w) {
   ro.status_per_stage = c.status_per_stage;
   ro.history = store;
   ro.data_dir = p->runner_setup->options().data_dir;
+  ro.artifacts = store;
   ro.readme_prs = c.readme_prs;
   p->reporter = std::make_unique<Reporter>(store, store, p->outbox.get(), ro);
   CommandHandler::Options cho;

@@ -1,6 +1,7 @@
 #include "bot/runner/suite_run.h"
 
 #include "base/path_under.h"
+#include "base/whole_file.h"
 #include "bot/runner/command_output.h"
 #include "bot/runner/host_tools.h"
 
@@ -77,6 +78,14 @@ void SuiteRun::Record(const std::string& name, const char* status, const std::st
   StageRecord st = Begin(name);
   stages_status_[name] = status;
   result_.stages.push_back(End(st, status, reason));
+}
+
+void SuiteRun::KeepInStore(const std::string& file, const std::string& content_type) {
+  if (!deps_.artifacts || spec_.run_id <= 0) return;
+  std::string bytes = ReadWholeFile(spec_.log_dir + "/" + file);
+  if (bytes.empty()) return;
+  Status kept = deps_.artifacts->PutBlob(spec_.run_id, file, content_type, bytes);
+  if (!kept.ok()) log_->Note(file + " is not in the store: " + kept.message());
 }
 
 void SuiteRun::Push(const StageRecord& st) {

@@ -1,4 +1,3 @@
-#include "base/whole_file.h"
 #include "bot/runner/suite_run.h"
 
 namespace ccci::runner {
@@ -9,18 +8,13 @@ void SuiteRun::Screenshot() {
   if (!Passed("install")) return Record("screenshot", kStageUnverified, "install did not pass");
   StageRecord st = Begin("screenshot");
   std::string url = AppUrl("/");
-  std::string file = spec_.log_dir + "/" + kScreenshotFile;
-  Status s = deps_.screenshot(url, file);
+  Status s = deps_.screenshot(url, spec_.log_dir + "/" + kScreenshotFile);
   if (!s.ok())
     return Push(End(st, kStageUnverified, "no screenshot of " + url + ": " + s.message()));
   log_->Note("captured " + url);
-  if (deps_.artifacts && spec_.run_id > 0) {
-    // In the store too, for the dashboards (and cards) of other hosts. Not having it there
-    // costs those a placeholder, not the stage.
-    Status kept =
-        deps_.artifacts->PutBlob(spec_.run_id, kScreenshotFile, "image/png", ReadWholeFile(file));
-    if (!kept.ok()) log_->Note("the screenshot is not in the store: " + kept.message());
-  }
+  // For the dashboards (and cards) of other hosts. Not having it there costs those a
+  // placeholder, not the stage.
+  KeepInStore(kScreenshotFile, "image/png");
   Push(End(st, kStagePass, ""));
 }
 

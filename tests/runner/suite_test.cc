@@ -15,6 +15,7 @@
 
 #include "bot/runner/abra_contract.h"
 #include "bot/runner/host_tools.h"
+#include "bot/runner/readme_scores.h"
 #include "bot/runner/suite_level.h"
 #include "bot/store/memory_store.h"
 #include "tests/fakes/wait_until.h"
@@ -25,9 +26,10 @@ namespace {
 
 // Green up to lint; above it bonfire's README block is empty where cc-ci measures scores, so
 // the maintained rung (8) fails and the run is level 7 (suite_rungs_test.cc: the rungs above).
-// The runner copies every stage log and the screenshot to the store, byte for byte, for the
-// dashboards of other hosts; each stage's copy is complete when the stage is reported ended.
-TEST_F(SuiteTest, StageLogsAndTheScreenshotAreCopiedToTheStore) {
+// The runner copies every stage log, the screenshot and the README scores to the store, byte for
+// byte, for the dashboards of other hosts; each stage's copy is complete when the stage is reported
+// ended.
+TEST_F(SuiteTest, StageLogsScreenshotAndScoresAreCopiedToTheStore) {
   auto store = OpenMemoryStore();
   ASSERT_TRUE(store.ok());
   deps_.artifacts = store->get();
@@ -65,6 +67,10 @@ TEST_F(SuiteTest, StageLogsAndTheScreenshotAreCopiedToTheStore) {
   ASSERT_TRUE(shot.ok()) << shot.status().ToString();
   EXPECT_EQ(shot->bytes, std::string("\x89PNG\0shot", 9));
   EXPECT_EQ(shot->content_type, "image/png");
+  auto scores = (*store)->GetBlob(7, kScoresReportFile);
+  ASSERT_TRUE(scores.ok()) << scores.status().ToString();
+  EXPECT_EQ(scores->bytes, Slurp(spec.log_dir + "/" + kScoresReportFile));
+  EXPECT_FALSE(scores->bytes.empty());
 }
 
 TEST_F(SuiteTest, GreenRunOnBonfireReachesLevelSeven) {
