@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "bot/store/sql_rows.h"
 #include "bot/store/sql_store.h"
 
 namespace ccci {
@@ -127,13 +128,7 @@ Result<std::vector<int64_t>> SqlStore::RunsWithArtifactsEndedBefore(int64_t cuto
         "ORDER BY id LIMIT ?2");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, cutoff_ms).Bind(2, static_cast<int64_t>(limit));
-    Ids ids;
-    for (;;) {
-      auto row = (*s)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return ids;
-      ids.push_back((*s)->Int(0));
-    }
+    return CollectRows<int64_t>(**s, [](const SqlStmt& row) { return row.Int(0); });
   });
 }
 
