@@ -121,6 +121,7 @@ void BuildReporting(PipelineParts* p, const WakeUps& w) {
   ro.status_per_stage = c.status_per_stage;
   ro.history = store;
   ro.data_dir = p->runner_setup->options().data_dir;
+  ro.artifacts = store;
   ro.readme_prs = c.readme_prs;
   p->reporter = std::make_unique<Reporter>(store, store, p->outbox.get(), ro);
   CommandHandler::Options cho;
@@ -138,6 +139,7 @@ Status BuildRunner(PipelineParts* p, const WakeUps& w) {
   runner::LogRetention::Options lro;
   lro.data_dir = p->runner_setup->options().data_dir;
   lro.retention = std::chrono::seconds(c.log_retention_s);
+  lro.artifacts = store;  // and their copies in the store, which any node may remove
   p->log_retention = std::make_unique<runner::LogRetention>(store, lro);
   if (c.runner_concurrency == 0) return Status::Ok();
   // Runs of PRs whose author is not trusted wait for a trusted `!cc-ci ok-to-test`. Without
@@ -153,9 +155,11 @@ Status BuildRunner(PipelineParts* p, const WakeUps& w) {
     p->work_signal = OpenWorkSignal(c.driver, c.database_url);
     sched_options.work_signal = p->work_signal.get();
   }
-  p->scheduler = std::make_unique<runner::Scheduler>(store, store, p->gate.get(), &p->executor,
-                                                     std::move(sched_options),
-                                                     p->runner_setup->deps(), w.run_changed);
+  runner::SuiteDeps deps = p->runner_setup->deps();
+  deps.artifacts = store;  // logs and screenshots, for every host's dashboard
+  p->scheduler =
+      std::make_unique<runner::Scheduler>(store, store, p->gate.get(), &p->executor,
+                                          std::move(sched_options), std::move(deps), w.run_changed);
   if (Status s = p->scheduler->Recover(); !s.ok()) {
     return Status(s.code(), "recovering runs: " + s.message());
   }
@@ -195,7 +199,7 @@ void BuildIntake(PipelineParts* p, const WakeUps& w) {
   ho.page_workers = c.page_workers;
   p->server = std::make_unique<HttpServer>(
       ho, HttpServices{p->intake.get(), store, &p->metrics, kVersion, c.EffectivePublicUrl(), store,
-                       c.data_dir, store, c.gitea_url});
+                       c.data_dir, store, c.gitea_url, store});
 }
 
 }  // namespace

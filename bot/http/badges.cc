@@ -3,13 +3,12 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "base/clock.h"
 #include "base/sha256.h"
+#include "base/whole_file.h"
 #include "bot/report/level_history.h"
 #include "bot/runner/suite_level.h"
+#include "bot/store/artifact_store.h"
 #include "bot/store/run_queries.h"
 #include "domain/routes.h"
 #include "renderer/card.h"
@@ -19,14 +18,6 @@ namespace ccci {
 namespace {
 
 enum class Format { kSvg, kPng, kJson, kCard, kScreenshot };
-
-// The file's bytes, or empty when it cannot be read.
-std::string ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return in ? ss.str() : std::string();
-}
 
 bool IsActive(const std::string& state) {
   return state == kRunQueued || state == kRunWaiting || state == kRunRunning;
@@ -102,14 +93,21 @@ HttpResponse ServeBadge(const HttpRequest& req, RunReader* store, Format format,
   return Cached(req, render::RenderBadgeSvg(a.spec), "image/svg+xml", a.max_age_s);
 }
 
-std::string ScreenshotPath(const std::string& data_dir, int64_t run_id) {
-  return data_dir + "/runs/" + std::to_string(run_id) + "/screenshot.png";
+// The run's screenshot: the store's copy (taken on any host), else the file of this host's
+// runner (runs from before the store kept it); empty when there is none.
+std::string Screenshot(ArtifactStore* artifacts, const std::string& data_dir, int64_t run_id) {
+  if (artifacts) {
+    if (auto blob = artifacts->GetBlob(run_id, kScreenshotFile); blob.ok()) return blob->bytes;
+  }
+  if (data_dir.empty()) return "";
+  return ReadWholeFile(data_dir + "/runs/" + std::to_string(run_id) + "/" + kScreenshotFile);
 }
 
 // The run's summary card; a run not finished yet gets a card that says so, cached briefly,
 // so a PR comment can link it at queue time.
 HttpResponse ServeCard(const HttpRequest& req, RunReader* store, int64_t run_id,
-                       const std::string& data_dir, HistoryStore* history) {
+                       const std::string& data_dir, HistoryStore* history,
+                       ArtifactStore* artifacts) {
   auto run = store->GetRun(run_id);
   if (!run.ok()) return TextResponse(404, "no run " + std::to_string(run_id));
   render::RunSummary sum;
@@ -123,7 +121,7 @@ HttpResponse ServeCard(const HttpRequest& req, RunReader* store, int64_t run_id,
   if (auto stages = store->ListStages(run_id); stages.ok()) {
     for (const StageRecord& st : *stages) sum.stages.push_back(ToStageResult(st, now));
   }
-  if (!data_dir.empty()) sum.screenshot_png = ReadWhole(ScreenshotPath(data_dir, run_id));
+  sum.screenshot_png = Screenshot(artifacts, data_dir, run_id);
   if (auto base = DefaultBranchLevel(store, *run)) sum.previous_level = static_cast<int>(*base);
   sum.history = SparklineFor(history, *run);
   auto png = render::RenderCardPng(sum);
@@ -133,10 +131,10 @@ HttpResponse ServeCard(const HttpRequest& req, RunReader* store, int64_t run_id,
 
 // The app's screenshot taken during the run; a placeholder until there is one.
 HttpResponse ServeScreenshot(const HttpRequest& req, RunReader* store, int64_t run_id,
-                             const std::string& data_dir) {
+                             const std::string& data_dir, ArtifactStore* artifacts) {
   auto run = store->GetRun(run_id);
   if (!run.ok()) return TextResponse(404, "no run " + std::to_string(run_id));
-  std::string png = data_dir.empty() ? "" : ReadWhole(ScreenshotPath(data_dir, run_id));
+  std::string png = Screenshot(artifacts, data_dir, run_id);
   bool final = !IsActive(run->state);
   if (!png.empty()) return Cached(req, std::move(png), "image/png", final ? 86400 : 10);
   auto placeholder = render::PlaceholderScreenshotPng(final ? "no screenshot of this run"
@@ -209,7 +207,7 @@ BadgeAnswer BadgeForLatest(RunReader* store, const std::string& repo, int64_t pr
 }
 
 Route MatchBadgeRoute(std::string_view route_path, RunReader* store, const std::string& data_dir,
-                      HistoryStore* history) {
+                      HistoryStore* history, ArtifactStore* artifacts) {
   std::string path(route_path);
   Format f;
   // /runs/{id}/badge.svg|png, /runs/{id}/card.png, /runs/{id}/screenshot.png
@@ -222,12 +220,13 @@ Route MatchBadgeRoute(std::string_view route_path, RunReader* store, const std::
     int64_t id;
     if (!ParseId(rest.substr(0, slash), &id)) return {};
     if (tail == "card.png") {
-      return {"card",
-              [=](HttpRequest& r) { return ServeCard(r, store, id, data_dir, history); }};
+      return {"card", [=](HttpRequest& r) {
+                return ServeCard(r, store, id, data_dir, history, artifacts);
+              }};
     }
     if (tail == "screenshot.png") {
       return {"screenshot",
-              [=](HttpRequest& r) { return ServeScreenshot(r, store, id, data_dir); }};
+              [=](HttpRequest& r) { return ServeScreenshot(r, store, id, data_dir, artifacts); }};
     }
     if (!StripFormat(&tail, &f, false) || tail != "badge") return {};
     return {"badge", [=](HttpRequest& r) { return ServeBadge(r, store, f, "", 0, id); }};

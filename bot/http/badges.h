@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "bot/http/route.h"
+#include "bot/store/artifact_store.h"
 #include "bot/store/history_store.h"
 #include "bot/store/run_reader.h"
 #include "renderer/badge.h"
@@ -27,10 +28,11 @@ BadgeAnswer BadgeForRun(const Run& run);
 BadgeAnswer BadgeForLatest(RunReader* store, const std::string& repo, int64_t pr);
 
 // The route for `path` if it is a badge, card or screenshot, else none. Cards and
-// screenshots read <data_dir>/runs/<id>/screenshot.png (empty data_dir: none). Cards and the
+// screenshots take the run's screenshot from `artifacts` (the runner of any host put it
+// there), else from <data_dir>/runs/<id>/screenshot.png (null, empty: none). Cards and the
 // history badge draw the level history from `history` (null: cards without it, and an empty
 // history badge).
 Route MatchBadgeRoute(std::string_view path, RunReader* store, const std::string& data_dir,
-                      HistoryStore* history = nullptr);
+                      HistoryStore* history = nullptr, ArtifactStore* artifacts = nullptr);
 
 }  // namespace ccci

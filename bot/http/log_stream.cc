@@ -1,9 +1,5 @@
 #include "bot/http/log_stream.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "bot/http/query_string.h"
 #include "bot/store/run_reader.h"
 
@@ -44,31 +40,6 @@ bool StageRunning(const LogStreamTarget& t, std::string* status) {
   return true;
 }
 
-class Fd {
- public:
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  // Opens `path` on first use; false while it does not exist.
-  bool Open(const std::string& path) {
-    if (fd_ < 0) fd_ = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    return fd_ >= 0;
-  }
-  int64_t Size() const {
-    struct stat st;
-    return fstat(fd_, &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
-  }
-  std::string Read(int64_t offset, size_t n) const {
-    std::string buf(n, '\0');
-    ssize_t got = pread(fd_, buf.data(), n, offset);
-    buf.resize(got > 0 ? static_cast<size_t>(got) : 0);
-    return buf;
-  }
-
- private:
-  int fd_ = -1;
-};
-
 // Tails one stage log; see the header for the events it sends.
 class LogEventSource : public BodySource {
  public:
@@ -86,7 +57,9 @@ class LogEventSource : public BodySource {
     // The status is read before the file: a stage seen ended has written its whole log.
     std::string status;
     bool running = StageRunning(target_, &status);
-    if (fd_.Open(target_.file) && !ReadPieces(running, out)) {
+    // Opened once there is a log, then kept: a stream does not hop between copies.
+    if (!log_ || !log_->exists()) log_ = OpenStageLog(target_.log);
+    if (log_->exists() && !ReadPieces(running, out)) {
       last_write_ = now;
       return {Step::kMore, {}};  // a piece's worth sent; more is there
     }
@@ -109,14 +82,15 @@ class LogEventSource : public BodySource {
   // because the piece is full (more may follow at once).
   bool ReadPieces(bool running, std::string* out) {
     while (out->size() < kPieceBytes) {
-      int64_t size = fd_.Size();
+      int64_t size = log_->Size();
+      if (size < 0) return true;  // the store is unavailable: the next poll asks again
       if (size < offset_) {
         offset_ = 0;
         out->append(SseEvent("reset", "0", "\"\""));
       }
       if (size == offset_) return true;
       size_t want = static_cast<size_t>(std::min<int64_t>(size - offset_, o_.max_event_bytes));
-      std::string piece = fd_.Read(offset_, want);
+      std::string piece = log_->Read(offset_, want);
       if (piece.empty()) return true;
       bool last = !running && offset_ + static_cast<int64_t>(piece.size()) >= size;
       if (!last) piece.resize(CompleteUtf8Prefix(piece));
@@ -131,7 +105,7 @@ class LogEventSource : public BodySource {
   LogStreamOptions o_;
   int64_t offset_;
   Slot slot_;
-  Fd fd_;
+  std::unique_ptr<LogBytes> log_;
   bool started_ = false;
   std::chrono::steady_clock::time_point start_, last_write_;
 };

@@ -1,15 +1,16 @@
 #pragma once
 // The live log of a running stage as Server-Sent Events: GET /runs/{id}/logs/{stage}/events.
-// The runner appends to the stage's log file; the stream tails it (polling) and sends each
-// new piece as one event:
+// The runner appends to the stage's log (the file on its host, the chunks in the store:
+// bot/http/log_bytes.h); the stream tails it (polling) and sends each new piece as one event:
 //
 //   id: <byte offset of the file reached>
 //   data: <the new bytes as a JSON string>
 //
 // A reconnecting client sends Last-Event-ID (that offset) and continues there; ?from=N does
 // the same for a first connection. When the stage is no longer running the rest of the file
-// is sent, then `event: end` with the stage's status as data. If the file shrank (the run was
-// requeued and the stage started again), `event: reset` comes first and the log restarts at 0.
+// is sent, then `event: end` with the stage's status as data. If the log shrank (its files or
+// chunks were removed), `event: reset` comes first and the log restarts at 0. Each poll of a
+// log in the store costs a few indexed queries, so the cap on streams bounds the store's load.
 // A piece never ends inside a UTF-8 sequence, so every event is valid text.
 
 #include <chrono>
@@ -18,6 +19,7 @@
 #include <string_view>
 
 #include "bot/http/http_message.h"
+#include "bot/http/log_bytes.h"
 #include "bot/http/slot_cap.h"
 
 namespace ccci {
@@ -58,7 +60,7 @@ struct LogStreamTarget {
   RunReader* store = nullptr;
   int64_t run_id = 0;
   std::string stage;
-  std::string file;  // absolute path of the log
+  StageLogLocation log;
 };
 
 // The stream for `target` (whose stage record exists): it lasts until the stage ends, the

@@ -18,6 +18,7 @@ class Router;
 class RunReader;
 class OutboxStore;
 class HistoryStore;
+class ArtifactStore;
 
 // The [server] keys of bot/config/config.h; front.h says what each bounds.
 struct HttpServerOptions {
@@ -47,6 +48,9 @@ struct HttpServices {
   // gitea.url: run pages link PRs and commits there; "": no links. Defaulted, so the
   // positional initialisers written before it need not name it.
   std::string forge_url = {};
+  // Stage logs and screenshots in the store, written by the runner of any host; null: only
+  // the files under data_dir.
+  ArtifactStore* artifacts = nullptr;
 };
 
 // A listening socket bound before the server is built, so that what is built first knows the

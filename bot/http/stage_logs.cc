@@ -1,10 +1,7 @@
 #include "bot/http/stage_logs.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "bot/http/dashboard.h"
+#include "bot/http/log_bytes.h"
 #include "bot/http/log_stream.h"
 #include "bot/http/query_string.h"
 #include "bot/http/server.h"
@@ -39,59 +36,10 @@ bool SafeRelativePath(const std::string& p) {
   }
 }
 
-// An open log file, read by offset.
-class LogFile {
- public:
-  explicit LogFile(const std::string& path) : fd_(open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
-  ~LogFile() {
-    if (fd_ >= 0) close(fd_);
-  }
-  LogFile(const LogFile&) = delete;
-  LogFile& operator=(const LogFile&) = delete;
-
-  bool exists() const { return fd_ >= 0; }
-  int64_t Size() const {
-    struct stat st;
-    return fd_ >= 0 && fstat(fd_, &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
-  }
-  // Up to `n` bytes at `offset` (fewer at the end of the file).
-  std::string Read(int64_t offset, size_t n) const {
-    std::string buf(n, '\0');
-    ssize_t got = fd_ >= 0 ? pread(fd_, buf.data(), n, offset) : -1;
-    buf.resize(got > 0 ? static_cast<size_t>(got) : 0);
-    return buf;
-  }
-  // The offset just after the first '\n' at or after `from` and before `end`; `from` when
-  // there is none.
-  int64_t AfterFirstNewline(int64_t from, int64_t end) const {
-    for (int64_t at = from; at < end; at += kReadBytes) {
-      std::string b = Read(at, static_cast<size_t>(std::min<int64_t>(kReadBytes, end - at)));
-      if (b.empty()) break;
-      if (size_t nl = b.find('\n'); nl != std::string::npos)
-        return at + static_cast<int64_t>(nl) + 1;
-    }
-    return from;
-  }
-  // The offset just after the last '\n' in [from, end); `from` when there is none.
-  int64_t AfterLastNewline(int64_t from, int64_t end) const {
-    for (int64_t stop = end; stop > from;) {
-      int64_t at = std::max(from, stop - static_cast<int64_t>(kReadBytes));
-      std::string b = Read(at, static_cast<size_t>(stop - at));
-      if (size_t nl = b.rfind('\n'); nl != std::string::npos)
-        return at + static_cast<int64_t>(nl) + 1;
-      stop = at;
-    }
-    return from;
-  }
-
- private:
-  int fd_;
-};
-
 // The raw bytes of a log, exactly the `length` promised in Content-Length.
 class RawLogSource : public BodySource {
  public:
-  RawLogSource(std::unique_ptr<LogFile> file, int64_t length)
+  RawLogSource(std::unique_ptr<LogBytes> file, int64_t length)
       : file_(std::move(file)), left_(length) {}
   Pull Next(std::string* out) override {
     if (left_ == 0) return {Step::kDone, {}};
@@ -104,7 +52,7 @@ class RawLogSource : public BodySource {
   }
 
  private:
-  std::unique_ptr<LogFile> file_;
+  std::unique_ptr<LogBytes> file_;
   int64_t offset_ = 0;
   int64_t left_;
 };
@@ -115,7 +63,7 @@ class LogPageSource : public BodySource {
  public:
   // Shows [start, whole) as lines and, while the stage runs, [whole, end) as the unfinished
   // line.
-  LogPageSource(std::unique_ptr<LogFile> file, render::LogView view, std::string version,
+  LogPageSource(std::unique_ptr<LogBytes> file, render::LogView view, std::string version,
                 int64_t start, int64_t whole, int64_t end, SlotCap* renders)
       : file_(std::move(file)),
         view_(std::move(view)),
@@ -150,7 +98,7 @@ class LogPageSource : public BodySource {
   }
 
  private:
-  std::unique_ptr<LogFile> file_;
+  std::unique_ptr<LogBytes> file_;
   render::LogView view_;
   std::string version_;
   int64_t pos_, whole_, end_;
@@ -168,7 +116,9 @@ class StageLogRoute {
   HttpResponse operator()(HttpRequest& req) const {
     auto run = s_->store->GetRun(run_id_);
     if (!run.ok()) return TextResponse(HttpStatusFor(run.status().code()), run.status().message());
-    if (s_->data_dir.empty()) return TextResponse(404, "this server keeps no stage logs");
+    if (s_->data_dir.empty() && !s_->artifacts) {
+      return TextResponse(404, "this server keeps no stage logs");
+    }
     auto stages = s_->store->ListStages(run_id_);
     if (!stages.ok()) return TextResponse(503, "store unavailable");
     Kind kind;
@@ -177,14 +127,16 @@ class StageLogRoute {
     if (!rec) return TextResponse(404, "run " + std::to_string(run_id_) + " has no such stage");
     if (!SafeRelativePath(rec->log_path))
       return TextResponse(404, "stage " + rec->name + " has no log");
-    std::string file = s_->data_dir + "/" + AttemptLogPath(rec->log_path, attempt);
+    std::string rel = AttemptLogPath(rec->log_path, attempt);
+    StageLogLocation where{s_->artifacts, run_id_, rel.substr(rel.rfind('/') + 1),
+                           s_->data_dir.empty() ? "" : s_->data_dir + "/" + rel};
     if (kind == Kind::kEvents)
-      return ServeLogEvents(req, {s_->store, run_id_, rec->name, file}, streams_);
+      return ServeLogEvents(req, {s_->store, run_id_, rec->name, where}, streams_);
     for (const auto& [k, v] : req.query) {
       if (kind == Kind::kHtml && k == "raw" && v != "0") kind = Kind::kRaw;
     }
-    if (kind == Kind::kRaw) return ServeRaw(*rec, file);
-    return ServeHtml(*run, *rec, attempt, file);
+    if (kind == Kind::kRaw) return ServeRaw(*rec, where);
+    return ServeHtml(*run, *rec, attempt, where);
   }
 
  private:
@@ -218,24 +170,26 @@ class StageLogRoute {
     return nullptr;
   }
 
-  HttpResponse ServeRaw(const StageRecord& rec, const std::string& path) const {
-    auto file = std::make_unique<LogFile>(path);
+  HttpResponse ServeRaw(const StageRecord& rec, const StageLogLocation& where) const {
+    auto file = OpenStageLog(where);
     if (!file->exists() && rec.status != kStageRunning) {
       return TextResponse(404, "the log of stage " + rec.name +
                                    " is gone (stage logs are kept for storage.log_retention)");
     }
+    int64_t size = file->Size();
+    if (size < 0) return TextResponse(503, "store unavailable");
     HttpResponse r;
     r.content_type = "text/plain; charset=utf-8";
     r.Set("X-Content-Type-Options", "nosniff");
     r.Set("Cache-Control", "no-cache");
     // Exactly the size seen now: the runner may append meanwhile, and the length is promised.
-    r.content_length = file->Size();
+    r.content_length = size;
     r.source = std::make_unique<RawLogSource>(std::move(file), r.content_length);
     return r;
   }
 
   HttpResponse ServeHtml(const Run& run, const StageRecord& rec, int attempt,
-                         const std::string& path) const {
+                         const StageLogLocation& where) const {
     if (!renders_->TryAcquire()) {
       HttpResponse r =
           TextResponse(503, "too many log pages being sent (the limit is " +
@@ -243,16 +197,20 @@ class StageLogRoute {
       r.Set("Retry-After", "5");
       return r;
     }
-    auto file = std::make_unique<LogFile>(path);
+    auto file = OpenStageLog(where);
     // Only the stage's latest attempt can still be written to.
     bool running =
         rec.status == kStageRunning && run.state == kRunRunning && attempt == rec.attempts;
     int64_t size = file->Size();
+    if (size < 0) {
+      renders_->Release();
+      return TextResponse(503, "store unavailable");
+    }
     int64_t start = std::max<int64_t>(0, size - static_cast<int64_t>(kMaxLogHtmlBytes));
     render::LogView v;
     if (start > 0) {
       // Begin at a line, not in the middle of one (or of an escape sequence).
-      start = file->AfterFirstNewline(start, size);
+      start = AfterFirstNewline(*file, start, size);
       v.cut = true;
     }
     // While the stage runs, the live stream continues from the last whole line; the line
@@ -260,7 +218,7 @@ class StageLogRoute {
     // replaces it with what the stream sends.
     int64_t whole = size;
     if (running) {
-      whole = std::max(file->AfterLastNewline(start, size),
+      whole = std::max(AfterLastNewline(*file, start, size),
                        size - static_cast<int64_t>(render::LogHtml::kMaxLineBytes));
     }
     v.offset = whole;

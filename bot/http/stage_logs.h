@@ -4,8 +4,9 @@
 //   GET /runs/{id}/logs/{stage}?raw=1    the bytes as text/plain, as is /runs/{id}/logs/{stage}.txt
 //   GET /runs/{id}/logs/{stage}/events   the live stream (bot/http/log_stream.h)
 //   GET /runs/{id}/logs/{stage}.1[.txt|/events]  the same for the retry of a retried stage
-// The stage name from the URL only selects among the run's stage records; the file is the
-// record's log_path under the data dir, so a URL can name no other file.
+// The stage name from the URL only selects among the run's stage records; the log is the
+// record's log_path under the data dir, or the store's chunks of that file name
+// (bot/http/log_bytes.h), so a URL can name no other file.
 
 #include <string>
 #include <string_view>

@@ -58,10 +58,11 @@ std::vector<render::ChartRun> ChartRuns(HistoryStore* history, const std::string
     c.id = r.id;
     c.pr = r.pr;
     if (r.state == kRunFinished && r.level) c.level = static_cast<int>(*r.level);
-    std::string where = r.pr > 0 ? "PR #" + std::to_string(r.pr)
-                                 : (r.head_ref.empty() ? std::string("default branch") : r.head_ref);
-    c.label = "#" + std::to_string(r.id) + " · " + where + " · " + r.head_sha.substr(0, 7) +
-              ": " + (c.level ? "level " + std::to_string(*c.level) : std::string("CI error"));
+    std::string where = r.pr > 0
+                            ? "PR #" + std::to_string(r.pr)
+                            : (r.head_ref.empty() ? std::string("default branch") : r.head_ref);
+    c.label = "#" + std::to_string(r.id) + " · " + where + " · " + r.head_sha.substr(0, 7) + ": " +
+              (c.level ? "level " + std::to_string(*c.level) : std::string("CI error"));
     out.push_back(std::move(c));
   }
   return out;

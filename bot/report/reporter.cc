@@ -1,10 +1,9 @@
 #include "bot/report/reporter.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "base/log.h"
+#include "base/whole_file.h"
 #include "bot/report/readme_pr.h"
 #include "bot/report/stage_statuses.h"
 #include "bot/runner/suite_level.h"
@@ -108,13 +107,18 @@ std::vector<render::PrCommentView::FlakyHint> Reporter::FlakyHints(
 }
 
 std::optional<runner::ScoresReport> Reporter::ReadmeScores(const Run& run) const {
-  if (run.state != kRunFinished || options_.data_dir.empty()) return std::nullopt;
-  std::ifstream in(options_.data_dir + "/runs/" + std::to_string(run.id) + "/" +
-                   runner::kScoresReportFile);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto report = runner::ParseScoresReport(text.str());
+  if (run.state != kRunFinished) return std::nullopt;
+  std::string text;
+  if (options_.artifacts) {
+    auto blob = options_.artifacts->GetBlob(run.id, runner::kScoresReportFile);
+    if (blob.ok()) text = std::move(blob->bytes);
+  }
+  if (text.empty() && !options_.data_dir.empty()) {
+    text = ReadWholeFile(options_.data_dir + "/runs/" + std::to_string(run.id) + "/" +
+                         runner::kScoresReportFile);
+  }
+  if (text.empty()) return std::nullopt;
+  auto report = runner::ParseScoresReport(text);
   if (!report.ok()) {
     LogWarn("report.readme_scores_unreadable",
             {{"run", run.id}, {"reason", report.status().message()}});

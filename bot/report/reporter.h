@@ -11,6 +11,7 @@
 #include "base/periodic_worker.h"
 #include "bot/forge/outbox.h"
 #include "bot/runner/readme_scores.h"
+#include "bot/store/artifact_store.h"
 #include "bot/store/history_store.h"
 #include "bot/store/run_queries.h"
 #include "bot/store/run_reader.h"
@@ -27,8 +28,10 @@ class Reporter {
     bool status_per_stage = false;    // a cc-ci/<stage> status per stage too (stage_statuses.h)
     HistoryStore* history = nullptr;  // flaky counts for PR comments; may be null
     // Where runs keep their files (<data_dir>/runs/<id>/): the README scores rung 8 measured
-    // (bot/runner/readme_scores.h) are read from there. Empty: not shown.
+    // (bot/runner/readme_scores.h) are read from the store's copy (`artifacts`: the runner
+    // of any host put it there), else from there. Neither: not shown.
     std::string data_dir;
+    ArtifactStore* artifacts = nullptr;
     // A finished default-branch run whose measured scores differ from the README queues the
     // README scores PR (bot/report/readme_pr.h); false: they are only shown.
     bool readme_prs = true;

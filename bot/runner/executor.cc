@@ -171,16 +171,21 @@ void RedactingFileSink::Close() {
   emitted_ = 0;
 }
 
+void RedactingFileSink::Put(std::string_view part) {
+  if (fd_ >= 0 && write(fd_, part.data(), part.size()) < 0) status_ = Internal("write log");
+  if (tee_) tee_(part);
+}
+
 void RedactingFileSink::Emit(std::string_view text) {
-  if (fd_ < 0 || truncated_ || text.empty()) return;
+  if ((fd_ < 0 && !tee_) || truncated_ || text.empty()) return;
   size_t room = cap_ > written_ ? cap_ - written_ : 0;
   std::string_view part = text.substr(0, room);
-  if (!part.empty() && write(fd_, part.data(), part.size()) < 0) status_ = Internal("write log");
+  if (!part.empty()) Put(part);
   written_ += part.size();
   if (!part.empty()) at_line_start_ = part.back() == '\n';
   if (part.size() < text.size()) {
     static constexpr std::string_view kMarker = "\n[cc-ci: log truncated at size cap]\n";
-    if (write(fd_, kMarker.data(), kMarker.size()) < 0) status_ = Internal("write log");
+    Put(kMarker);
     truncated_ = true;
     at_line_start_ = true;
   }

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -97,12 +98,16 @@ class RedactingFileSink : public OutputSink {
   void Close() override;
   // True when nothing was written yet or the last byte written ends a line.
   bool at_line_start() const { return at_line_start_; }
+  // Also hands every byte written to the file (the truncation marker included) to `tee`,
+  // even when the file could not be opened.
+  void TeeTo(std::function<void(std::string_view)> tee) { tee_ = std::move(tee); }
   const Status& status() const { return status_; }
 
  private:
   // The length of the longest end of buf_ that is a proper prefix of a secret.
   size_t SecretPrefixAtEnd() const;
   void Emit(std::string_view text);
+  void Put(std::string_view part);  // to the file and the tee
   std::string path_;
   std::vector<std::string> secrets_;
   size_t cap_;
@@ -118,6 +123,7 @@ class RedactingFileSink : public OutputSink {
   std::chrono::steady_clock::time_point last_write_;
   int fd_ = -1;
   Status status_;
+  std::function<void(std::string_view)> tee_;
 };
 
 }  // namespace ccci::runner

@@ -33,7 +33,7 @@ LogRetention::LogRetention(RunReader* store, Options options)
               [this] { PruneOnce(); }) {}
 
 void LogRetention::Start() {
-  if (options_.retention.count() <= 0 || options_.data_dir.empty()) return;
+  if (options_.retention.count() <= 0 || (options_.data_dir.empty() && !options_.artifacts)) return;
   worker_.Start();
   worker_.Kick();  // a first sweep at start-up, then every interval
 }
@@ -42,6 +42,8 @@ LogRetention::Pass LogRetention::PruneOnce() {
   std::lock_guard<std::mutex> lock(mu_);
   Pass pass;
   int64_t cutoff = options_.clock->NowUnixMillis() - options_.retention.count() * 1000;
+  if (options_.artifacts) PruneStored(cutoff, &pass);
+  if (options_.data_dir.empty()) return pass;
   std::error_code ec;
   fs::directory_iterator it(fs::path(options_.data_dir) / "runs", ec);
   if (ec) return pass;  // no run has written anything yet
@@ -77,6 +79,29 @@ LogRetention::Pass LogRetention::PruneOnce() {
     LogInfo("logs.pruned", {{"runs", pass.removed}, {"kept", pass.kept}});
   }
   return pass;
+}
+
+void LogRetention::PruneStored(int64_t cutoff, Pass* pass) {
+  // In batches, so one pass after a long pause does not hold a huge list.
+  for (;;) {
+    auto ids = options_.artifacts->RunsWithArtifactsEndedBefore(cutoff, 100);
+    if (!ids.ok()) {
+      ++pass->errors;
+      LogWarn("logs.prune_failed", {{"store", 1}, {"reason", ids.status().message()}});
+      return;
+    }
+    for (int64_t id : *ids) {
+      auto gone = options_.artifacts->DeleteArtifacts(id);
+      if (!gone.ok()) {
+        ++pass->errors;
+        LogWarn("logs.prune_failed", {{"run", id}, {"reason", gone.status().message()}});
+        return;
+      }
+      ++pass->stored;
+    }
+    if (ids->size() < 100) break;
+  }
+  if (pass->stored > 0) LogInfo("logs.pruned_from_store", {{"runs", pass->stored}});
 }
 
 }  // namespace ccci::runner

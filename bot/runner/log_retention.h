@@ -5,6 +5,8 @@
 // and badges are unchanged, and the log pages say the log is gone. Runs that have not ended
 // (queued, waiting, running) are never touched, however old. A directory whose run the store
 // does not know (a store reset, a deleted database) goes once it is older than `retention`.
+// The same runs' artifacts in the store (log chunks, screenshots: bot/store/artifact_store.h)
+// go in the same pass, whichever host wrote them.
 
 #include <chrono>
 #include <mutex>
@@ -12,6 +14,7 @@
 
 #include "base/clock.h"
 #include "base/periodic_worker.h"
+#include "bot/store/artifact_store.h"
 #include "bot/store/run_reader.h"
 
 namespace ccci::runner {
@@ -23,21 +26,24 @@ class LogRetention {
     std::chrono::seconds retention{90 * 86400};  // 0: keep everything (Start does nothing)
     std::chrono::seconds interval{3600};
     Clock* clock = RealClock();
+    ArtifactStore* artifacts = nullptr;  // null: files only
   };
   LogRetention(RunReader* store, Options options);
 
   struct Pass {
     int removed = 0;  // run directories removed
+    int stored = 0;   // runs whose artifacts were deleted from the store
     int kept = 0;
     int errors = 0;
   };
-  // One sweep over <data_dir>/runs. Thread-safe.
+  // One sweep over <data_dir>/runs and the store's artifacts. Thread-safe.
   Pass PruneOnce();
 
   void Start();
   void Stop() { worker_.Stop(); }
 
  private:
+  void PruneStored(int64_t cutoff, Pass* pass);
   RunReader* store_;
   Options options_;
   std::mutex mu_;

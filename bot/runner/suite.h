@@ -22,30 +22,31 @@
 #include "base/clock.h"
 #include "bot/runner/executor.h"
 #include "bot/runner/overlay.h"
+#include "bot/store/artifact_store.h"
 #include "bot/store/records.h"
 
 namespace ccci::runner {
 
 // Stage names, in suite order.
 inline constexpr const char* kSuiteStages[] = {
-    "install", "upgrade",      "backup", "restore",    "functional", "lint",
-    "upgrade-safe", "clean", "maintained", "screenshot", "teardown"};
+    "install",      "upgrade", "backup",     "restore",    "functional", "lint",
+    "upgrade-safe", "clean",   "maintained", "screenshot", "teardown"};
 
 struct SuiteSpec {
-  int64_t run_id = 0;        // 0 for `cc-ci check`
-  std::string recipe;        // the recipe's name (abra's recipe dir name)
-  std::string source;        // git URL or local path the recipe is cloned from
-  std::string ref;           // the commit (or branch/tag) under test
-  std::string fetch_ref;     // fetched when `ref` is not in a plain clone (refs/pull/N/head)
-  std::string domain;        // the app's domain, unique to this run
+  int64_t run_id = 0;              // 0 for `cc-ci check`
+  std::string recipe;              // the recipe's name (abra's recipe dir name)
+  std::string source;              // git URL or local path the recipe is cloned from
+  std::string ref;                 // the commit (or branch/tag) under test
+  std::string fetch_ref;           // fetched when `ref` is not in a plain clone (refs/pull/N/head)
+  std::string domain;              // the app's domain, unique to this run
   std::string server = "default";  // abra server name ("default": the local swarm)
-  std::string work_dir;      // the run's own dir (ABRA_DIR inside); removed by teardown
-  std::string log_dir;       // absolute dir for stage logs and the screenshot
-  std::string log_rel_dir;   // the same, as recorded in StageRecord::log_path
+  std::string work_dir;            // the run's own dir (ABRA_DIR inside); removed by teardown
+  std::string log_dir;             // absolute dir for stage logs and the screenshot
+  std::string log_rel_dir;         // the same, as recorded in StageRecord::log_path
   std::string abra = "abra";
   std::string docker = "docker";
   std::string app_url = "https://{domain}{health_path}";  // readiness URL template
-  std::vector<std::string> connect_to;  // like curl --connect-to
+  std::vector<std::string> connect_to;                    // like curl --connect-to
   bool verify_tls = false;
   std::chrono::seconds stage_timeout{20 * 60};  // each abra command
   std::chrono::seconds ready_timeout{10 * 60};  // the app answering after a deploy
@@ -89,6 +90,9 @@ struct SuiteDeps {
   // Captures `url` into `out_png`; empty: the screenshot stage is skipped.
   std::function<Status(const std::string& url, const std::string& out_png)> screenshot;
   SuiteObserver* observer = nullptr;  // may be null
+  // Where stage logs and the screenshot are copied for other hosts to serve; may be null
+  // (`cc-ci check`: files only).
+  ArtifactStore* artifacts = nullptr;
 };
 
 struct SuiteResult {

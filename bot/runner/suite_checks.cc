@@ -95,6 +95,8 @@ void SuiteRun::Rung(const char* name, const std::function<RungVerdict(HigherRung
   if (!prepared_) return Record(name, kStageUnverified, "the recipe could not be prepared");
   StageRecord st = Begin(name);
   RungVerdict v = check(*rungs_);
+  // The README scores rung 8 measured, for the reporter of whichever host reports the run.
+  if (std::string(name) == "maintained") KeepInStore(kScoresReportFile, "application/json");
   if (v.cancelled) return Push(Cancelled(st));
   Push(v.ci_error ? CiError(st, v.reason) : End(st, v.status, v.reason));
 }

@@ -1,6 +1,7 @@
 #include "bot/runner/suite_run.h"
 
 #include "base/path_under.h"
+#include "base/whole_file.h"
 #include "bot/runner/command_output.h"
 #include "bot/runner/host_tools.h"
 
@@ -43,9 +44,12 @@ StageRecord SuiteRun::Begin(const std::string& name) {
   st.started_at_ms = deps_.clock->NowUnixMillis();
   st.log_path = spec_.log_rel_dir + "/" + name + ".log";
   retry_.Begin(&st);
-  log_ = std::make_unique<StageLog>(
-      spec_.log_dir + "/" + AttemptLogPath(name + ".log", retry_.attempt()), spec_.secrets,
-      spec_.log_cap_bytes, deps_.clock);
+  std::string log_name = AttemptLogPath(name + ".log", retry_.attempt());
+  std::unique_ptr<StoreLogWriter> copy;
+  if (deps_.artifacts && spec_.run_id > 0)
+    copy = std::make_unique<StoreLogWriter>(deps_.artifacts, spec_.run_id, log_name, deps_.clock);
+  log_ = std::make_unique<StageLog>(spec_.log_dir + "/" + log_name, spec_.secrets,
+                                    spec_.log_cap_bytes, deps_.clock, std::move(copy));
   if (retry_.retrying())
     log_->Note("the second attempt (the first: " + name + ".log): " + st.reason);
   if (deps_.observer) deps_.observer->StageStarted(st);
@@ -65,6 +69,7 @@ StageRecord SuiteRun::End(StageRecord st, const char* status, std::string reason
     return st;  // not final: WithRetry runs the second attempt
   }
   retry_.End(&st);
+  log_->Flush();  // a reader that sees the stage ended must find its whole log
   if (deps_.observer) deps_.observer->StageFinished(st);
   return st;
 }
@@ -73,6 +78,14 @@ void SuiteRun::Record(const std::string& name, const char* status, const std::st
   StageRecord st = Begin(name);
   stages_status_[name] = status;
   result_.stages.push_back(End(st, status, reason));
+}
+
+void SuiteRun::KeepInStore(const std::string& file, const std::string& content_type) {
+  if (!deps_.artifacts || spec_.run_id <= 0) return;
+  std::string bytes = ReadWholeFile(spec_.log_dir + "/" + file);
+  if (bytes.empty()) return;
+  Status kept = deps_.artifacts->PutBlob(spec_.run_id, file, content_type, bytes);
+  if (!kept.ok()) log_->Note(file + " is not in the store: " + kept.message());
 }
 
 void SuiteRun::Push(const StageRecord& st) {

@@ -80,6 +80,9 @@ class SuiteRun : public RungIo {
   // Records a stage that does not run at all (skip or unverified).
   void Record(const std::string& name, const char* status, const std::string& reason);
   void Push(const StageRecord& st);
+  // Copies `file` of the run's log dir to the store (deps.artifacts), for the hosts that did
+  // not run the run; a note in the stage's log when it cannot. Nothing when there is no file.
+  void KeepInStore(const std::string& file, const std::string& content_type);
   bool Passed(const std::string& name) const;
   // Runs a stage and, when End() asked for it (StageRetry), its second attempt: `again`, or
   // the stage itself.

@@ -140,6 +140,12 @@ void PgStmt::BindNullAt(int i) {
   if (i >= 1 && i <= static_cast<int>(values_.size())) values_[i - 1].reset();
 }
 
+void PgStmt::BindBlobAt(int i, std::string_view v) {
+  if (i < 1 || i > static_cast<int>(values_.size())) return;
+  values_[i - 1] = std::string(v);
+  formats_[i - 1] = 1;
+}
+
 Result<bool> PgStmt::Step() {
   if (!result_) {
     CCCI_RETURN_IF_ERROR(db_->Live());
@@ -150,11 +156,13 @@ Result<bool> PgStmt::Step() {
       session_ = db_->session_;
     }
     std::vector<const char*> values(values_.size());
+    std::vector<int> lengths(values_.size(), 0);
     for (size_t i = 0; i < values_.size(); ++i) {
       values[i] = values_[i] ? values_[i]->c_str() : nullptr;
+      if (values_[i]) lengths[i] = static_cast<int>(values_[i]->size());
     }
     PGresult* res = PQexecPrepared(db_->conn_, name_.c_str(), static_cast<int>(values.size()),
-                                   values.data(), nullptr, nullptr, 0);
+                                   values.data(), lengths.data(), formats_.data(), 0);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return db_->Failure("query", res);
     const char* tuples = PQcmdTuples(res);
@@ -185,12 +193,26 @@ std::string PgStmt::Text(int col) const {
   return std::string(PQgetvalue(result_, row_, col), PQgetlength(result_, row_, col));
 }
 
+std::string PgStmt::Blob(int col) const {
+  const char* v = PQgetvalue(result_, row_, col);
+  size_t n = static_cast<size_t>(PQgetlength(result_, row_, col));
+  if (n < 2 || v[0] != '\\' || v[1] != 'x') return std::string(v, n);
+  auto digit = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  std::string out;
+  out.reserve((n - 2) / 2);
+  for (size_t i = 2; i + 1 < n; i += 2) {
+    out.push_back(static_cast<char>(digit(v[i]) << 4 | digit(v[i + 1])));
+  }
+  return out;
+}
+
 void PgStmt::Reset() {
   if (result_) PQclear(result_);
   result_ = nullptr;
   row_ = -1;
   rows_ = 0;
   for (auto& v : values_) v.reset();
+  for (int& f : formats_) f = 0;
 }
 
 }  // namespace ccci

@@ -33,12 +33,16 @@ class PgStmt : public SqlStmt {
   int64_t Int(int col) const override;
   bool IsNull(int col) const override;
   std::string Text(int col) const override;
+  // bytea comes back in the text format as "\\x" and two hex digits a byte.
+  std::string Blob(int col) const override;
   void Reset() override;
 
  protected:
   void BindInt(int i, int64_t v) override;
   void BindText(int i, std::string_view v) override;
   void BindNullAt(int i) override;
+  // Sent in the binary format: a bytea's binary form is its bytes.
+  void BindBlobAt(int i, std::string_view v) override;
 
  private:
   PgDb* db_;
@@ -46,6 +50,7 @@ class PgStmt : public SqlStmt {
   std::string text_;      // the SQL with $N parameters
   int64_t session_ = -1;  // the PgDb session it was prepared in
   std::vector<std::optional<std::string>> values_;
+  std::vector<int> formats_ = std::vector<int>(values_.size(), 0);  // 1: binary (a blob)
   pg_result* result_ = nullptr;
   int row_ = -1;
   int rows_ = 0;

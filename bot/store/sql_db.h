@@ -39,6 +39,12 @@ class SqlStmt {
     BindNullAt(i);
     return *this;
   }
+  // Bytes for a BLOB (SQLite) or BYTEA (PostgreSQL) column: any bytes, NUL and invalid
+  // UTF-8 included, which a text parameter cannot carry on PostgreSQL.
+  SqlStmt& BindBlob(int i, std::string_view v) {
+    BindBlobAt(i, v);
+    return *this;
+  }
 
   // Returns true when a row is available, false when done; errors as Status.
   virtual Result<bool> Step() = 0;
@@ -54,6 +60,8 @@ class SqlStmt {
   virtual int64_t Int(int col) const = 0;  // 0-based columns
   virtual bool IsNull(int col) const = 0;
   virtual std::string Text(int col) const = 0;
+  // A column bound with BindBlob, as its bytes.
+  virtual std::string Blob(int col) const = 0;
 
   // Resets and clears bindings so the cached statement can be reused.
   virtual void Reset() = 0;
@@ -62,6 +70,7 @@ class SqlStmt {
   virtual void BindInt(int i, int64_t v) = 0;
   virtual void BindText(int i, std::string_view v) = 0;
   virtual void BindNullAt(int i) = 0;
+  virtual void BindBlobAt(int i, std::string_view v) = 0;
 };
 
 // A borrowed cached statement that is reset when it goes out of scope, so no statement is

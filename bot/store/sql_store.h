@@ -106,6 +106,18 @@ class SqlStore : public Store {
   Result<std::vector<PrCheck>> PendingPrChecks(int limit) override;
   Status FinishPrCheck(const PrCheck& check) override;
 
+  // ArtifactStore (sql_artifacts.cc).
+  Status AppendLogChunk(int64_t run_id, const std::string& log, int64_t seq, int64_t offset,
+                        std::string_view bytes) override;
+  Result<std::vector<LogChunk>> ReadLogChunks(int64_t run_id, const std::string& log,
+                                              int64_t from_offset, size_t max_bytes) override;
+  Result<LogExtent> GetLogExtent(int64_t run_id, const std::string& log) override;
+  Status PutBlob(int64_t run_id, const std::string& name, const std::string& content_type,
+                 std::string_view bytes) override;
+  Result<ArtifactBlob> GetBlob(int64_t run_id, const std::string& name) override;
+  Result<std::vector<int64_t>> RunsWithArtifactsEndedBefore(int64_t cutoff_ms, int limit) override;
+  Result<int64_t> DeleteArtifacts(int64_t run_id) override;
+
   // Runs `fn` inside the writer's next transaction (in a savepoint of its own: if it fails,
   // only its changes are rolled back). Returns once committed. For other components'
   // writes, so every write shares the group commit.

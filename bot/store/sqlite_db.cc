@@ -12,6 +12,10 @@ void SqliteStmt::BindText(int i, std::string_view v) {
 
 void SqliteStmt::BindNullAt(int i) { sqlite3_bind_null(stmt_, i); }
 
+void SqliteStmt::BindBlobAt(int i, std::string_view v) {
+  sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT);
+}
+
 Result<bool> SqliteStmt::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -23,6 +27,12 @@ std::string SqliteStmt::Text(int col) const {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
   if (!p) return "";
   return std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col));
+}
+
+std::string SqliteStmt::Blob(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  if (!p) return "";
+  return std::string(static_cast<const char*>(p), sqlite3_column_bytes(stmt_, col));
 }
 
 void SqliteStmt::Reset() {

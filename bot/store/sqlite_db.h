@@ -25,12 +25,14 @@ class SqliteStmt : public SqlStmt {
   int64_t Int(int col) const override { return sqlite3_column_int64(stmt_, col); }
   bool IsNull(int col) const override { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   std::string Text(int col) const override;
+  std::string Blob(int col) const override;
   void Reset() override;
 
  protected:
   void BindInt(int i, int64_t v) override;
   void BindText(int i, std::string_view v) override;
   void BindNullAt(int i) override;
+  void BindBlobAt(int i, std::string_view v) override;
 
  private:
   sqlite3_stmt* stmt_;

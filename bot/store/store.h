@@ -9,11 +9,13 @@
 //   CommandStore   chat-ops, approvals for the trust gate (bot/chatops/command_store.h)
 //   HistoryStore   level history and flaky rates (history_store.h)
 //   PrCheckStore   doubtful PR deliveries for the reconciler (pr_check_store.h)
+//   ArtifactStore  stage-log chunks and run blobs (screenshots), for every host to serve
 // Store itself is all of them, for the code that wires components (cc-ci serve) and for the
-// driver tests. Logs are files, not rows.
+// driver tests.
 
 #include "bot/chatops/command_store.h"
 #include "bot/forge/outbox_store.h"
+#include "bot/store/artifact_store.h"
 #include "bot/store/delivery_store.h"
 #include "bot/store/history_store.h"
 #include "bot/store/pr_check_store.h"
@@ -29,7 +31,8 @@ class Store : public DeliveryStore,
               public OutboxStore,
               public CommandStore,
               public HistoryStore,
-              public PrCheckStore {
+              public PrCheckStore,
+              public ArtifactStore {
  public:
   ~Store() override = default;
 };

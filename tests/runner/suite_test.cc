@@ -15,7 +15,9 @@
 
 #include "bot/runner/abra_contract.h"
 #include "bot/runner/host_tools.h"
+#include "bot/runner/readme_scores.h"
 #include "bot/runner/suite_level.h"
+#include "bot/store/memory_store.h"
 #include "tests/fakes/wait_until.h"
 #include "tests/runner/suite_fixture.h"
 
@@ -24,6 +26,53 @@ namespace {
 
 // Green up to lint; above it bonfire's README block is empty where cc-ci measures scores, so
 // the maintained rung (8) fails and the run is level 7 (suite_rungs_test.cc: the rungs above).
+// The runner copies every stage log, the screenshot and the README scores to the store, byte for
+// byte, for the dashboards of other hosts; each stage's copy is complete when the stage is reported
+// ended.
+TEST_F(SuiteTest, StageLogsScreenshotAndScoresAreCopiedToTheStore) {
+  auto store = OpenMemoryStore();
+  ASSERT_TRUE(store.ok());
+  deps_.artifacts = store->get();
+  deps_.screenshot = [](const std::string&, const std::string& out) {
+    std::ofstream(out, std::ios::binary) << std::string("\x89PNG\0shot", 9);
+    return Status::Ok();
+  };
+  class Check : public SuiteObserver {
+   public:
+    Check(ArtifactStore* s, std::string dir) : s_(s), dir_(std::move(dir)) {}
+    void StageStarted(const StageRecord&) override {}
+    void StageFinished(const StageRecord& st) override {
+      auto chunks = s_->ReadLogChunks(7, st.name + ".log", 0, 1 << 30);
+      copied[st.name] = chunks.ok() ? LogBytesFrom(*chunks, 0, 1 << 30) : "<error>";
+      files[st.name] = Slurp(dir_ + "/" + st.name + ".log");
+    }
+    std::map<std::string, std::string> copied, files;
+
+   private:
+    ArtifactStore* s_;
+    std::string dir_;
+  };
+  SuiteSpec spec = Spec("bonfire");
+  Check check(store->get(), spec.log_dir);
+  deps_.observer = &check;
+  SuiteResult r = RunSuite(spec, deps_, cancel_);
+  EXPECT_FALSE(r.ci_error) << r.ci_error_reason;
+  ASSERT_EQ(check.files.size(), std::size(kSuiteStages));
+  for (const auto& [name, bytes] : check.files) {
+    EXPECT_FALSE(bytes.empty()) << name;
+    EXPECT_EQ(check.copied[name], bytes) << name;
+  }
+  EXPECT_NE(check.copied["install"].find("$ abra app deploy"), std::string::npos);
+  auto shot = (*store)->GetBlob(7, kScreenshotFile);
+  ASSERT_TRUE(shot.ok()) << shot.status().ToString();
+  EXPECT_EQ(shot->bytes, std::string("\x89PNG\0shot", 9));
+  EXPECT_EQ(shot->content_type, "image/png");
+  auto scores = (*store)->GetBlob(7, kScoresReportFile);
+  ASSERT_TRUE(scores.ok()) << scores.status().ToString();
+  EXPECT_EQ(scores->bytes, Slurp(spec.log_dir + "/" + kScoresReportFile));
+  EXPECT_FALSE(scores->bytes.empty());
+}
+
 TEST_F(SuiteTest, GreenRunOnBonfireReachesLevelSeven) {
   setenv("FAKE_ABRA_NEED_TTY", "1", 1);  // abra wants a terminal: the pty gives it one
   SuiteSpec spec = Spec("bonfire");
