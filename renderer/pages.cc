@@ -18,6 +18,7 @@ CCCI_INCBIN(ccci_tpl_run, CCCI_SOURCE_ROOT "/templates/run.mustache")
 CCCI_INCBIN(ccci_tpl_log, CCCI_SOURCE_ROOT "/templates/log.mustache")
 CCCI_INCBIN(ccci_tpl_recipe, CCCI_SOURCE_ROOT "/templates/recipe.mustache")
 CCCI_INCBIN(ccci_tpl_badges, CCCI_SOURCE_ROOT "/templates/badges.mustache")
+CCCI_INCBIN(ccci_tpl_nightly, CCCI_SOURCE_ROOT "/templates/nightly.mustache")
 CCCI_INCBIN(ccci_tpl_pr_comment, CCCI_SOURCE_ROOT "/templates/pr_comment.md.mustache")
 CCCI_INCBIN(ccci_style_css, CCCI_SOURCE_ROOT "/assets/style.css")
 CCCI_INCBIN(ccci_log_js, CCCI_SOURCE_ROOT "/assets/log.js")
@@ -96,12 +97,14 @@ data RunData(const RunView& r) {
   SetIf(d, "finished_text", ReadableUtc(r.finished));
   d.set("result", ResultText(r));
   std::string repo_url = r.forge_url.empty() ? "" : r.forge_url + "/" + UrlPath(r.repo);
-  SetIf(d, "pr_url", repo_url.empty() || r.pr <= 0 ? "" : repo_url + "/pulls/" + std::to_string(r.pr));
-  SetIf(d, "commit_url", repo_url.empty() || r.sha.empty() ? "" : repo_url + "/commit/" + UrlPath(r.sha));
+  SetIf(d, "pr_url",
+        repo_url.empty() || r.pr <= 0 ? "" : repo_url + "/pulls/" + std::to_string(r.pr));
+  SetIf(d, "commit_url",
+        repo_url.empty() || r.sha.empty() ? "" : repo_url + "/commit/" + UrlPath(r.sha));
   // A PR's head branch may live in a fork: only a branch run's branch is linked.
-  SetIf(d, "branch_url", repo_url.empty() || r.pr > 0 || r.ref.empty()
-                             ? ""
-                             : repo_url + "/src/branch/" + UrlPath(r.ref));
+  SetIf(d, "branch_url",
+        repo_url.empty() || r.pr > 0 || r.ref.empty() ? ""
+                                                      : repo_url + "/src/branch/" + UrlPath(r.ref));
   SetIf(d, "stage", r.stage);
   return d;
 }
@@ -137,8 +140,8 @@ data LadderData(const std::vector<StageView>& stages) {
   data d;
   d.set("ci_error", data(level.ci_error));
   // A CI error is the host's or cc-ci's trouble (abra missing, server unreachable): say which.
-  d.set("ci_error_reason", level.rungs[0].reason.empty() ? "install ended in an error"
-                                                          : level.rungs[0].reason);
+  d.set("ci_error_reason",
+        level.rungs[0].reason.empty() ? "install ended in an error" : level.rungs[0].reason);
   data rungs{data::type::list};
   for (const domain::RungOutcome& r : level.rungs) {
     data x;
@@ -270,6 +273,55 @@ std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>
   return Page(repo, Template(ccci_tpl_recipe, ccci_tpl_recipe_end).render(d), version);
 }
 
+std::string NightlyTrend(const std::optional<RunView>& tonight,
+                         const std::optional<RunView>& previous) {
+  if (tonight && !previous) return "new";
+  auto level = [](const std::optional<RunView>& r) -> std::optional<int> {
+    if (!r || r->state != "finished") return std::nullopt;
+    return r->level;
+  };
+  std::optional<int> now = level(tonight), before = level(previous);
+  if (!now || !before) return "unknown";
+  return *now > *before ? "up" : *now < *before ? "down" : "same";
+}
+
+std::string RenderNightlyPage(const NightlyBoardView& board, const std::string& version) {
+  static const std::map<std::string, std::string> kTrendText = {{"up", "\u2191 up"},
+                                                                {"down", "\u2193 down"},
+                                                                {"same", "= same"},
+                                                                {"new", "new"},
+                                                                {"unknown", "\u2013"}};
+  data d;
+  SetIf(d, "schedule", board.schedule);
+  SetIf(d, "pass", board.pass_id);
+  SetIf(d, "previous_pass", board.previous_pass_id);
+  auto run = [](const std::optional<RunView>& r) -> data {
+    if (!r) return data(false);
+    data v;
+    v.set("id", std::to_string(r->id));
+    v.set("result", ResultText(*r));
+    return v;
+  };
+  data rows{data::type::list};
+  for (const NightlyBoardView::Row& r : board.rows) {
+    data row;
+    row.set("repo", r.repo);
+    row.set("repo_path", UrlPath(r.repo));
+    row.set("tonight", run(r.tonight));
+    row.set("previous", run(r.previous));
+    row.set("trend", r.trend);
+    auto text = kTrendText.find(r.trend);
+    row.set("trend_text", text == kTrendText.end() ? r.trend : text->second);
+    rows.push_back(row);
+  }
+  d.set("rows", rows);
+  d.set("empty", data(board.rows.empty()));
+  d.set("truncated", data(board.truncated));
+  d.set("limit", std::to_string(board.limit));
+  return Page("Nightly", Template(ccci_tpl_nightly, ccci_tpl_nightly_end).render(d), version,
+              Head{300, false, ""});
+}
+
 std::string RenderBadgesPage(const std::string& repo, const std::string& base_url,
                              const std::vector<int64_t>& prs, const std::string& version) {
   data d;
@@ -289,16 +341,20 @@ std::string RenderBadgesPage(const std::string& repo, const std::string& base_ur
   add("Level history (SVG)", routes::HistoryBadge(repo));
   for (int64_t pr : prs) add("PR #" + std::to_string(pr), routes::PrBadge(repo, pr));
   d.set("badges", list);
-  return Page("Badges for " + repo, Template(ccci_tpl_badges, ccci_tpl_badges_end).render(d), version);
+  return Page("Badges for " + repo, Template(ccci_tpl_badges, ccci_tpl_badges_end).render(d),
+              version);
 }
 
 // A Markdown table cell: a '|' would end the cell, a newline the row.
 static std::string TableCell(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out.push_back(c);
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out.push_back(c);
   }
   return out;
 }

@@ -39,8 +39,8 @@ struct StageView {
   domain::StageResult
       result;  // name, status, reason, duration (for a running stage: so far), exit code
   bool has_exit_code = false;
-  std::string started;  // RFC 3339, "" if unknown
-  std::string log_url;  // "" when the stage has no log
+  std::string started;        // RFC 3339, "" if unknown
+  std::string log_url;        // "" when the stage has no log
   std::string retry_log_url;  // a retried (e.g. flaky) stage's second attempt; log_url: its first
 };
 
@@ -105,17 +105,36 @@ std::string RenderBadgesPage(const std::string& repo, const std::string& base_ur
                              const std::vector<int64_t>& prs, const std::string& version);
 
 // The sticky PR comment (Markdown), from templates/pr_comment.md.mustache.
+// The /nightly board: per recipe its run in the newest nightly pass and the one before.
+struct NightlyBoardView {
+  std::string schedule;  // "02:30", "" when nightly runs are off
+  std::string pass_id, previous_pass_id;
+  struct Row {
+    std::string repo;
+    std::optional<RunView> tonight, previous;
+    std::string trend;  // up | down | same | new | unknown (NightlyTrend)
+  };
+  std::vector<Row> rows;
+  bool truncated = false;
+  int limit = 0;
+};
+// up, down or same when both nights have a level; new when the recipe had no run the night
+// before; unknown when either night has no level (queued, running, a CI error).
+std::string NightlyTrend(const std::optional<RunView>& tonight,
+                         const std::optional<RunView>& previous);
+std::string RenderNightlyPage(const NightlyBoardView& board, const std::string& version);
+
 struct PrCommentView {
   std::string recipe;
   int64_t run_id = 0;
   std::string state;  // queued | waiting | running | finished | error | cancelled
   std::string sha;
-  std::string result;  // "level 3", "ci error", ...
+  std::string result;        // "level 3", "ci error", ...
   std::string level_change;  // against the default branch: "up from 2 on main"; empty: unknown
-  std::string stage;   // the running stage, if any
+  std::string stage;         // the running stage, if any
   std::string run_url, badge_url, card_url;
   std::string screenshot_url;  // set once the screenshot stage captured the app
-  std::string stage_log_url;  // the running stage's log
+  std::string stage_log_url;   // the running stage's log
   struct Stage {
     std::string name, status, reason, duration, log_url;
   };

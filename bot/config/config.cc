@@ -110,6 +110,12 @@ const std::vector<ConfigKey> kKeys = {
      "DOCKER_* and proxy settings otherwise, and never CC_CI_*"},
     {"levels.maintained_months", "6",
      "rung 8 (maintained): the recipe's newest release is at most this many months old"},
+    {"schedule.nightly", "",
+     "HH:MM (UTC): once a day at this time, queue a run of the default branch of every watched "
+     "recipe (gitea.repos and repos seen in deliveries); empty: no nightly runs"},
+    {"schedule.regression_issues", "false",
+     "true: a nightly level lower than the previous night's opens (or updates) one issue on the "
+     "recipe, closed when the level recovers"},
     {"log.level", "info", "debug, info, warn or error"},
 };
 
@@ -151,6 +157,23 @@ std::string SetDuration(const std::string& v, int* field) {
 
 std::string SetBool(const std::string& v, bool* field) {
   if (!ParseBool(v, field)) return "not a boolean (true or false): '" + v + "'";
+  return "";
+}
+
+// "HH:MM" (UTC, 00:00-23:59) as minutes after midnight; an empty value turns it off (-1).
+std::string SetTimeOfDay(const std::string& v, int* minutes) {
+  if (v.empty()) {
+    *minutes = -1;
+    return "";
+  }
+  int64_t h = -1, m = -1;
+  size_t colon = v.find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 2 || v.size() - colon != 3 ||
+      !ParseInt64(v.substr(0, colon), &h) || !ParseInt64(v.substr(colon + 1), &m) || h < 0 ||
+      h > 23 || m < 0 || m > 59 || v.find_first_not_of("0123456789:") != std::string::npos) {
+    return "not a time of day HH:MM (UTC, 00:00 to 23:59), like 02:30: '" + v + "'";
+  }
+  *minutes = static_cast<int>(h * 60 + m);
   return "";
 }
 
@@ -282,6 +305,8 @@ std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
   if (key.rfind("gitea.", 0) == 0) return ApplyGiteaKey(key, v, c);
   if (key.rfind("runner.", 0) == 0) return ApplyRunnerKey(key, v, c);
   if (key == "levels.maintained_months") return SetInt(v, &c->maintained_months, 1, 120);
+  if (key == "schedule.nightly") return SetTimeOfDay(v, &c->nightly_minute);
+  if (key == "schedule.regression_issues") return SetBool(v, &c->regression_issues);
   if (key == "log.level") {
     c->log_level = v;
     return "";
@@ -401,6 +426,13 @@ Status Config::Validate() const {
   }
   if (reconcile_interval_s < 10) return bad("gitea.reconcile_interval", "must be at least 10s");
   CCCI_RETURN_IF_ERROR(ValidateRunner(*this));
+  if (nightly_minute >= 0 && gitea_url.empty()) {
+    return bad("schedule.nightly",
+               "needs gitea.url: each night the default branch's head is asked of Gitea");
+  }
+  if (regression_issues && nightly_minute < 0) {
+    return bad("schedule.regression_issues", "true needs schedule.nightly (a time, like 02:30)");
+  }
   if (log_level != "debug" && log_level != "info" && log_level != "warn" && log_level != "error") {
     return bad("log.level", "must be debug, info, warn or error");
   }

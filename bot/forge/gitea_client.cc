@@ -27,7 +27,6 @@ size_t Collect(char* data, size_t size, size_t n, void* out) {
   return size * n;
 }
 
-
 std::string RepoPath(const std::string& repo) {
   size_t slash = repo.find('/');
   return "/repos/" + EscapePathSegment(repo.substr(0, slash)) + "/" +
@@ -126,7 +125,9 @@ class JsonBody {
     w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
     return *this;
   }
-  JsonBody& Opt(const char* k, const std::optional<std::string>& v) { return v ? Str(k, *v) : *this; }
+  JsonBody& Opt(const char* k, const std::optional<std::string>& v) {
+    return v ? Str(k, *v) : *this;
+  }
   JsonBody& NonEmpty(const char* k, const std::string& v) { return v.empty() ? *this : Str(k, v); }
   JsonBody& Bool(const char* k, bool v) {
     w_.Key(k);
@@ -150,14 +151,21 @@ Status ErrorFor(long status, const std::string& body, const std::string& what) {
   std::string text = what + ": HTTP " + std::to_string(status) + (msg.empty() ? "" : ": " + msg);
   switch (status) {
     case 400:
-    case 422: return {Code::kInvalidArgument, text};
-    case 401: return {Code::kUnauthenticated, text};
-    case 403: return {Code::kPermissionDenied, text};
-    case 404: return {Code::kNotFound, text};
+    case 422:
+      return {Code::kInvalidArgument, text};
+    case 401:
+      return {Code::kUnauthenticated, text};
+    case 403:
+      return {Code::kPermissionDenied, text};
+    case 404:
+      return {Code::kNotFound, text};
     case 409:
-    case 423: return {Code::kFailedPrecondition, text};
-    case 429: return {Code::kResourceExhausted, text};
-    default: return {status >= 500 ? Code::kUnavailable : Code::kInternal, text};
+    case 423:
+      return {Code::kFailedPrecondition, text};
+    case 429:
+      return {Code::kResourceExhausted, text};
+    default:
+      return {status >= 500 ? Code::kUnavailable : Code::kInternal, text};
   }
 }
 
@@ -166,7 +174,8 @@ Status ErrorFor(long status, const std::string& body, const std::string& what) {
 std::string EscapePathSegment(const std::string& s) { return PercentEncode(s); }
 
 GiteaClient::GiteaClient(Options options) : options_(std::move(options)) {
-  while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
+  while (!options_.base_url.empty() && options_.base_url.back() == '/')
+    options_.base_url.pop_back();
   if (!options_.sleep) {
     options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   }
@@ -193,7 +202,8 @@ Result<GiteaClient::Response> GiteaClient::CallOnce(const std::string& method,
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(json.size()));
   }
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::min(5000L, static_cast<long>(options_.timeout.count())));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   std::min(5000L, static_cast<long>(options_.timeout.count())));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "cc-ci");
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
@@ -203,7 +213,8 @@ Result<GiteaClient::Response> GiteaClient::CallOnce(const std::string& method,
   if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return Unavailable(std::string("cannot reach Gitea: ") + curl_easy_strerror(rc));
+  if (rc != CURLE_OK)
+    return Unavailable(std::string("cannot reach Gitea: ") + curl_easy_strerror(rc));
   return resp;
 }
 
@@ -225,8 +236,8 @@ Result<GiteaClient::Response> GiteaClient::Call(const std::string& method, const
       retry = r->status >= 500 || r->status == 429;
     }
     if (!retry || attempt == options_.max_attempts) break;
-    LogWarn("gitea.retry", {{"method", method}, {"path", path}, {"attempt", attempt},
-                            {"reason", last.message()}});
+    LogWarn("gitea.retry",
+            {{"method", method}, {"path", path}, {"attempt", attempt}, {"reason", last.message()}});
     options_.sleep(backoff);
     backoff *= 2;
   }
@@ -272,14 +283,15 @@ Status GiteaClient::CreateStatus(const std::string& repo, const std::string& sha
                                  const CommitStatusRequest& s) {
   auto r = Call("POST", RepoPath(repo) + "/statuses/" + EscapePathSegment(sha),
                 JsonObject({{"state", s.state},
-                      {"target_url", s.target_url},
-                      {"description", s.description},
-                      {"context", s.context}}));
+                            {"target_url", s.target_url},
+                            {"description", s.description},
+                            {"context", s.context}}));
   return r.ok() ? Status::Ok() : r.status();
 }
 
 Result<std::string> GiteaClient::GetPermission(const std::string& repo, const std::string& login) {
-  auto r = Call("GET", RepoPath(repo) + "/collaborators/" + EscapePathSegment(login) + "/permission", "");
+  auto r = Call("GET",
+                RepoPath(repo) + "/collaborators/" + EscapePathSegment(login) + "/permission", "");
   if (!r.ok()) return r.status();
   rapidjson::Document d;
   d.Parse(r->body.data(), r->body.size());
@@ -322,9 +334,9 @@ Result<bool> GiteaClient::CanWriteIssues(const std::string& repo) {
 
 Status GiteaClient::AddReaction(const std::string& repo, int64_t comment_id,
                                 const std::string& content) {
-  auto r = Call("POST",
-                RepoPath(repo) + "/issues/comments/" + std::to_string(comment_id) + "/reactions",
-                JsonObject({{"content", content}}));
+  auto r =
+      Call("POST", RepoPath(repo) + "/issues/comments/" + std::to_string(comment_id) + "/reactions",
+           JsonObject({{"content", content}}));
   return r.ok() ? Status::Ok() : r.status();  // 200 (already there) and 201 both count
 }
 
@@ -340,8 +352,10 @@ Result<ForgePull> GiteaClient::GetPullRequest(const std::string& repo, int64_t n
 Result<std::vector<ForgePull>> GiteaClient::ListOpenPullRequests(const std::string& repo) {
   std::vector<ForgePull> out;
   for (int page = 1; page <= kMaxPages; ++page) {
-    auto r = Call("GET", RepoPath(repo) + "/pulls?state=open&page=" + std::to_string(page) +
-                             "&limit=" + std::to_string(kPageLimit), "");
+    auto r = Call("GET",
+                  RepoPath(repo) + "/pulls?state=open&page=" + std::to_string(page) +
+                      "&limit=" + std::to_string(kPageLimit),
+                  "");
     if (!r.ok()) return r.status();
     rapidjson::Document d;
     d.Parse(r->body.data(), r->body.size());
@@ -375,8 +389,10 @@ Result<std::vector<ForgeComment>> GiteaClient::ListRepoComments(const std::strin
 
 Result<ForgeFile> GiteaClient::GetFile(const std::string& repo, const std::string& path,
                                        const std::string& ref) {
-  auto r = Call("GET", RepoPath(repo) + "/contents/" + FilePath(path) +
-                           (ref.empty() ? "" : "?ref=" + EscapePathSegment(ref)), "");
+  auto r = Call("GET",
+                RepoPath(repo) + "/contents/" + FilePath(path) +
+                    (ref.empty() ? "" : "?ref=" + EscapePathSegment(ref)),
+                "");
   if (!r.ok()) return r.status();
   rapidjson::Document d;
   d.Parse(r->body.data(), r->body.size());
@@ -389,8 +405,7 @@ Result<ForgeFile> GiteaClient::GetFile(const std::string& repo, const std::strin
   return ForgeFile{Str(d, "path"), Str(d, "sha"), *content};
 }
 
-Status GiteaClient::PutFile(const std::string& repo, const std::string& path,
-                            const FileChange& c) {
+Status GiteaClient::PutFile(const std::string& repo, const std::string& path, const FileChange& c) {
   JsonBody body;
   body.Str("content", Base64(c.content)).Str("sha", c.sha).NonEmpty("branch", c.branch);
   body.NonEmpty("new_branch", c.new_branch).NonEmpty("message", c.message);
@@ -401,9 +416,9 @@ Status GiteaClient::PutFile(const std::string& repo, const std::string& path,
 
 Result<int64_t> GiteaClient::CreatePullRequest(const std::string& repo,
                                                const PullRequestOptions& pr) {
-  auto r = Call("POST", RepoPath(repo) + "/pulls",
-                JsonObject({{"head", pr.head}, {"base", pr.base}, {"title", pr.title},
-                            {"body", pr.body}}));
+  auto r = Call(
+      "POST", RepoPath(repo) + "/pulls",
+      JsonObject({{"head", pr.head}, {"base", pr.base}, {"title", pr.title}, {"body", pr.body}}));
   if (!r.ok()) return r.status();
   rapidjson::Document d;
   d.Parse(r->body.data(), r->body.size());
@@ -418,6 +433,52 @@ Status GiteaClient::EditPullRequest(const std::string& repo, int64_t number,
   JsonBody body;
   body.Opt("title", e.title).Opt("body", e.body).Opt("state", e.state);
   auto r = Call("PATCH", RepoPath(repo) + "/pulls/" + std::to_string(number), body.Done());
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<BranchHead> GiteaClient::GetDefaultBranchHead(const std::string& repo) {
+  auto r = Call("GET", RepoPath(repo), "");
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  if (d.HasParseError() || !d.IsObject()) return Internal("get repo: not a JSON object");
+  auto flag = [&](const char* k) {
+    auto it = d.FindMember(k);
+    return it != d.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+  };
+  if (flag("empty")) return FailedPrecondition(repo + " is empty");
+  if (flag("archived")) return FailedPrecondition(repo + " is archived");
+  BranchHead head;
+  head.branch = Str(d, "default_branch");
+  head.clone_url = Str(d, "clone_url");
+  if (head.branch.empty()) return Internal("get repo: no default_branch in the answer");
+  auto b = Call("GET", RepoPath(repo) + "/branches/" + EscapePathSegment(head.branch), "");
+  if (!b.ok()) return b.status();
+  rapidjson::Document bd;
+  bd.Parse(b->body.data(), b->body.size());
+  const rapidjson::Value* commit =
+      !bd.HasParseError() && bd.IsObject() ? Obj(bd, "commit") : nullptr;
+  if (commit) head.sha = Str(*commit, "id");
+  if (head.sha.empty()) return Internal("get branch: no commit id in the answer");
+  return head;
+}
+
+Result<int64_t> GiteaClient::CreateIssue(const std::string& repo, const std::string& title,
+                                         const std::string& body) {
+  auto r = Call("POST", RepoPath(repo) + "/issues", JsonObject({{"title", title}, {"body", body}}));
+  if (!r.ok()) return r.status();
+  rapidjson::Document d;
+  d.Parse(r->body.data(), r->body.size());
+  if (d.HasParseError() || !d.IsObject() || Int(d, "number") == 0) {
+    return Internal("create issue: Gitea answered without a number");
+  }
+  return Int(d, "number");
+}
+
+Status GiteaClient::EditIssue(const std::string& repo, int64_t number, const IssueEdit& e) {
+  JsonBody body;
+  body.Opt("title", e.title).Opt("body", e.body).Opt("state", e.state);
+  auto r = Call("PATCH", RepoPath(repo) + "/issues/" + std::to_string(number), body.Done());
   return r.ok() ? Status::Ok() : r.status();
 }
 

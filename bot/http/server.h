@@ -18,6 +18,7 @@ class Router;
 class RunReader;
 class OutboxStore;
 class HistoryStore;
+class NightlyStore;
 
 // The [server] keys of bot/config/config.h; front.h says what each bounds.
 struct HttpServerOptions {
@@ -47,6 +48,8 @@ struct HttpServices {
   // gitea.url: run pages link PRs and commits there; "": no links. Defaulted, so the
   // positional initialisers written before it need not name it.
   std::string forge_url = {};
+  NightlyStore* nightly = nullptr;    // the /nightly board; null: it answers 503
+  std::string nightly_schedule = {};  // schedule.nightly as HH:MM, "" when off
 };
 
 // A listening socket bound before the server is built, so that what is built first knows the

@@ -15,32 +15,35 @@ inline constexpr const char* kRunColumns =
     "delivery_id, state, level, reason, cancel_requested, superseded_by, attempts, created_at, "
     "updated_at, started_at, finished_at, stage";
 
-inline Run ReadRun(const SqlStmt& s) {
+// The run in the columns from `at` on (kRunColumns in order).
+inline Run ReadRunAt(const SqlStmt& s, int at) {
   Run r;
-  r.id = s.Int(0);
-  r.repo = s.Text(1);
-  r.pr = s.Int(2);
-  r.head_sha = s.Text(3);
-  r.head_ref = s.Text(4);
-  r.base_ref = s.Text(5);
-  r.clone_url = s.Text(6);
-  r.title = s.Text(7);
-  r.author = s.Text(8);
-  r.trigger = s.Text(9);
-  r.delivery_id = s.Text(10);
-  r.state = s.Text(11);
-  if (!s.IsNull(12)) r.level = s.Int(12);
-  r.reason = s.Text(13);
-  r.cancel_requested = s.Int(14) != 0;
-  r.superseded_by = s.Int(15);
-  r.attempts = s.Int(16);
-  r.created_at_ms = s.Int(17);
-  r.updated_at_ms = s.Int(18);
-  if (!s.IsNull(19)) r.started_at_ms = s.Int(19);
-  if (!s.IsNull(20)) r.finished_at_ms = s.Int(20);
-  r.stage = s.Text(21);
+  r.id = s.Int(at + 0);
+  r.repo = s.Text(at + 1);
+  r.pr = s.Int(at + 2);
+  r.head_sha = s.Text(at + 3);
+  r.head_ref = s.Text(at + 4);
+  r.base_ref = s.Text(at + 5);
+  r.clone_url = s.Text(at + 6);
+  r.title = s.Text(at + 7);
+  r.author = s.Text(at + 8);
+  r.trigger = s.Text(at + 9);
+  r.delivery_id = s.Text(at + 10);
+  r.state = s.Text(at + 11);
+  if (!s.IsNull(at + 12)) r.level = s.Int(at + 12);
+  r.reason = s.Text(at + 13);
+  r.cancel_requested = s.Int(at + 14) != 0;
+  r.superseded_by = s.Int(at + 15);
+  r.attempts = s.Int(at + 16);
+  r.created_at_ms = s.Int(at + 17);
+  r.updated_at_ms = s.Int(at + 18);
+  if (!s.IsNull(at + 19)) r.started_at_ms = s.Int(at + 19);
+  if (!s.IsNull(at + 20)) r.finished_at_ms = s.Int(at + 20);
+  r.stage = s.Text(at + 21);
   return r;
 }
+
+inline Run ReadRun(const SqlStmt& s) { return ReadRunAt(s, 0); }
 
 // Every row `s` steps to, as runs.
 inline Result<std::vector<Run>> ReadRuns(const StmtRef& s) {
@@ -52,5 +55,11 @@ inline Result<std::vector<Run>> ReadRuns(const StmtRef& s) {
     out.push_back(ReadRun(*s));
   }
 }
+
+// Queues the run `req` inside the caller's transaction as a delivery's run is queued
+// (coalesced with a live run of the same head, superseding the PR's older ones; a nightly
+// run supersedes nothing and is superseded by nothing). sql_store.cc.
+Status QueueRunInTxn(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now,
+                     RecordOutcome* out);
 
 }  // namespace ccci

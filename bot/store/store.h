@@ -9,6 +9,7 @@
 //   CommandStore   chat-ops, approvals for the trust gate (bot/chatops/command_store.h)
 //   HistoryStore   level history and flaky rates (history_store.h)
 //   PrCheckStore   doubtful PR deliveries for the reconciler (pr_check_store.h)
+//   NightlyStore   nightly passes, their runs, regression issues (nightly_store.h)
 // Store itself is all of them, for the code that wires components (cc-ci serve) and for the
 // driver tests. Logs are files, not rows.
 
@@ -16,6 +17,7 @@
 #include "bot/forge/outbox_store.h"
 #include "bot/store/delivery_store.h"
 #include "bot/store/history_store.h"
+#include "bot/store/nightly_store.h"
 #include "bot/store/pr_check_store.h"
 #include "bot/store/records.h"
 #include "bot/store/run_queue.h"
@@ -29,7 +31,8 @@ class Store : public DeliveryStore,
               public OutboxStore,
               public CommandStore,
               public HistoryStore,
-              public PrCheckStore {
+              public PrCheckStore,
+              public NightlyStore {
  public:
   ~Store() override = default;
 };
