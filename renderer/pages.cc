@@ -97,14 +97,12 @@ data RunData(const RunView& r) {
   SetIf(d, "finished_text", ReadableUtc(r.finished));
   d.set("result", ResultText(r));
   std::string repo_url = r.forge_url.empty() ? "" : r.forge_url + "/" + UrlPath(r.repo);
-  SetIf(d, "pr_url",
-        repo_url.empty() || r.pr <= 0 ? "" : repo_url + "/pulls/" + std::to_string(r.pr));
-  SetIf(d, "commit_url",
-        repo_url.empty() || r.sha.empty() ? "" : repo_url + "/commit/" + UrlPath(r.sha));
+  SetIf(d, "pr_url", repo_url.empty() || r.pr <= 0 ? "" : repo_url + "/pulls/" + std::to_string(r.pr));
+  SetIf(d, "commit_url", repo_url.empty() || r.sha.empty() ? "" : repo_url + "/commit/" + UrlPath(r.sha));
   // A PR's head branch may live in a fork: only a branch run's branch is linked.
-  SetIf(d, "branch_url",
-        repo_url.empty() || r.pr > 0 || r.ref.empty() ? ""
-                                                      : repo_url + "/src/branch/" + UrlPath(r.ref));
+  SetIf(d, "branch_url", repo_url.empty() || r.pr > 0 || r.ref.empty()
+                             ? ""
+                             : repo_url + "/src/branch/" + UrlPath(r.ref));
   SetIf(d, "stage", r.stage);
   return d;
 }
@@ -140,8 +138,8 @@ data LadderData(const std::vector<StageView>& stages) {
   data d;
   d.set("ci_error", data(level.ci_error));
   // A CI error is the host's or cc-ci's trouble (abra missing, server unreachable): say which.
-  d.set("ci_error_reason",
-        level.rungs[0].reason.empty() ? "install ended in an error" : level.rungs[0].reason);
+  d.set("ci_error_reason", level.rungs[0].reason.empty() ? "install ended in an error"
+                                                          : level.rungs[0].reason);
   data rungs{data::type::list};
   for (const domain::RungOutcome& r : level.rungs) {
     data x;
@@ -341,20 +339,16 @@ std::string RenderBadgesPage(const std::string& repo, const std::string& base_ur
   add("Level history (SVG)", routes::HistoryBadge(repo));
   for (int64_t pr : prs) add("PR #" + std::to_string(pr), routes::PrBadge(repo, pr));
   d.set("badges", list);
-  return Page("Badges for " + repo, Template(ccci_tpl_badges, ccci_tpl_badges_end).render(d),
-              version);
+  return Page("Badges for " + repo, Template(ccci_tpl_badges, ccci_tpl_badges_end).render(d), version);
 }
 
 // A Markdown table cell: a '|' would end the cell, a newline the row.
 static std::string TableCell(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '\n' || c == '\r')
-      out += ' ';
-    else
-      out.push_back(c);
+    if (c == '|') out += "\\|";
+    else if (c == '\n' || c == '\r') out += ' ';
+    else out.push_back(c);
   }
   return out;
 }

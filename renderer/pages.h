@@ -39,8 +39,8 @@ struct StageView {
   domain::StageResult
       result;  // name, status, reason, duration (for a running stage: so far), exit code
   bool has_exit_code = false;
-  std::string started;        // RFC 3339, "" if unknown
-  std::string log_url;        // "" when the stage has no log
+  std::string started;  // RFC 3339, "" if unknown
+  std::string log_url;  // "" when the stage has no log
   std::string retry_log_url;  // a retried (e.g. flaky) stage's second attempt; log_url: its first
 };
 
@@ -129,12 +129,12 @@ struct PrCommentView {
   int64_t run_id = 0;
   std::string state;  // queued | waiting | running | finished | error | cancelled
   std::string sha;
-  std::string result;        // "level 3", "ci error", ...
+  std::string result;  // "level 3", "ci error", ...
   std::string level_change;  // against the default branch: "up from 2 on main"; empty: unknown
-  std::string stage;         // the running stage, if any
+  std::string stage;   // the running stage, if any
   std::string run_url, badge_url, card_url;
   std::string screenshot_url;  // set once the screenshot stage captured the app
-  std::string stage_log_url;   // the running stage's log
+  std::string stage_log_url;  // the running stage's log
   struct Stage {
     std::string name, status, reason, duration, log_url;
   };

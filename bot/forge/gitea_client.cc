@@ -27,6 +27,7 @@ size_t Collect(char* data, size_t size, size_t n, void* out) {
   return size * n;
 }
 
+
 std::string RepoPath(const std::string& repo) {
   size_t slash = repo.find('/');
   return "/repos/" + EscapePathSegment(repo.substr(0, slash)) + "/" +
@@ -125,9 +126,7 @@ class JsonBody {
     w_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
     return *this;
   }
-  JsonBody& Opt(const char* k, const std::optional<std::string>& v) {
-    return v ? Str(k, *v) : *this;
-  }
+  JsonBody& Opt(const char* k, const std::optional<std::string>& v) { return v ? Str(k, *v) : *this; }
   JsonBody& NonEmpty(const char* k, const std::string& v) { return v.empty() ? *this : Str(k, v); }
   JsonBody& Bool(const char* k, bool v) {
     w_.Key(k);
@@ -151,21 +150,14 @@ Status ErrorFor(long status, const std::string& body, const std::string& what) {
   std::string text = what + ": HTTP " + std::to_string(status) + (msg.empty() ? "" : ": " + msg);
   switch (status) {
     case 400:
-    case 422:
-      return {Code::kInvalidArgument, text};
-    case 401:
-      return {Code::kUnauthenticated, text};
-    case 403:
-      return {Code::kPermissionDenied, text};
-    case 404:
-      return {Code::kNotFound, text};
+    case 422: return {Code::kInvalidArgument, text};
+    case 401: return {Code::kUnauthenticated, text};
+    case 403: return {Code::kPermissionDenied, text};
+    case 404: return {Code::kNotFound, text};
     case 409:
-    case 423:
-      return {Code::kFailedPrecondition, text};
-    case 429:
-      return {Code::kResourceExhausted, text};
-    default:
-      return {status >= 500 ? Code::kUnavailable : Code::kInternal, text};
+    case 423: return {Code::kFailedPrecondition, text};
+    case 429: return {Code::kResourceExhausted, text};
+    default: return {status >= 500 ? Code::kUnavailable : Code::kInternal, text};
   }
 }
 
@@ -174,8 +166,7 @@ Status ErrorFor(long status, const std::string& body, const std::string& what) {
 std::string EscapePathSegment(const std::string& s) { return PercentEncode(s); }
 
 GiteaClient::GiteaClient(Options options) : options_(std::move(options)) {
-  while (!options_.base_url.empty() && options_.base_url.back() == '/')
-    options_.base_url.pop_back();
+  while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
   if (!options_.sleep) {
     options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   }
@@ -202,8 +193,7 @@ Result<GiteaClient::Response> GiteaClient::CallOnce(const std::string& method,
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(json.size()));
   }
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   std::min(5000L, static_cast<long>(options_.timeout.count())));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::min(5000L, static_cast<long>(options_.timeout.count())));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "cc-ci");
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
@@ -213,8 +203,7 @@ Result<GiteaClient::Response> GiteaClient::CallOnce(const std::string& method,
   if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
-  if (rc != CURLE_OK)
-    return Unavailable(std::string("cannot reach Gitea: ") + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) return Unavailable(std::string("cannot reach Gitea: ") + curl_easy_strerror(rc));
   return resp;
 }
 
@@ -236,8 +225,8 @@ Result<GiteaClient::Response> GiteaClient::Call(const std::string& method, const
       retry = r->status >= 500 || r->status == 429;
     }
     if (!retry || attempt == options_.max_attempts) break;
-    LogWarn("gitea.retry",
-            {{"method", method}, {"path", path}, {"attempt", attempt}, {"reason", last.message()}});
+    LogWarn("gitea.retry", {{"method", method}, {"path", path}, {"attempt", attempt},
+                            {"reason", last.message()}});
     options_.sleep(backoff);
     backoff *= 2;
   }
@@ -283,15 +272,14 @@ Status GiteaClient::CreateStatus(const std::string& repo, const std::string& sha
                                  const CommitStatusRequest& s) {
   auto r = Call("POST", RepoPath(repo) + "/statuses/" + EscapePathSegment(sha),
                 JsonObject({{"state", s.state},
-                            {"target_url", s.target_url},
-                            {"description", s.description},
-                            {"context", s.context}}));
+                      {"target_url", s.target_url},
+                      {"description", s.description},
+                      {"context", s.context}}));
   return r.ok() ? Status::Ok() : r.status();
 }
 
 Result<std::string> GiteaClient::GetPermission(const std::string& repo, const std::string& login) {
-  auto r = Call("GET",
-                RepoPath(repo) + "/collaborators/" + EscapePathSegment(login) + "/permission", "");
+  auto r = Call("GET", RepoPath(repo) + "/collaborators/" + EscapePathSegment(login) + "/permission", "");
   if (!r.ok()) return r.status();
   rapidjson::Document d;
   d.Parse(r->body.data(), r->body.size());
@@ -334,9 +322,9 @@ Result<bool> GiteaClient::CanWriteIssues(const std::string& repo) {
 
 Status GiteaClient::AddReaction(const std::string& repo, int64_t comment_id,
                                 const std::string& content) {
-  auto r =
-      Call("POST", RepoPath(repo) + "/issues/comments/" + std::to_string(comment_id) + "/reactions",
-           JsonObject({{"content", content}}));
+  auto r = Call("POST",
+                RepoPath(repo) + "/issues/comments/" + std::to_string(comment_id) + "/reactions",
+                JsonObject({{"content", content}}));
   return r.ok() ? Status::Ok() : r.status();  // 200 (already there) and 201 both count
 }
 
@@ -352,10 +340,8 @@ Result<ForgePull> GiteaClient::GetPullRequest(const std::string& repo, int64_t n
 Result<std::vector<ForgePull>> GiteaClient::ListOpenPullRequests(const std::string& repo) {
   std::vector<ForgePull> out;
   for (int page = 1; page <= kMaxPages; ++page) {
-    auto r = Call("GET",
-                  RepoPath(repo) + "/pulls?state=open&page=" + std::to_string(page) +
-                      "&limit=" + std::to_string(kPageLimit),
-                  "");
+    auto r = Call("GET", RepoPath(repo) + "/pulls?state=open&page=" + std::to_string(page) +
+                             "&limit=" + std::to_string(kPageLimit), "");
     if (!r.ok()) return r.status();
     rapidjson::Document d;
     d.Parse(r->body.data(), r->body.size());
@@ -389,10 +375,8 @@ Result<std::vector<ForgeComment>> GiteaClient::ListRepoComments(const std::strin
 
 Result<ForgeFile> GiteaClient::GetFile(const std::string& repo, const std::string& path,
                                        const std::string& ref) {
-  auto r = Call("GET",
-                RepoPath(repo) + "/contents/" + FilePath(path) +
-                    (ref.empty() ? "" : "?ref=" + EscapePathSegment(ref)),
-                "");
+  auto r = Call("GET", RepoPath(repo) + "/contents/" + FilePath(path) +
+                           (ref.empty() ? "" : "?ref=" + EscapePathSegment(ref)), "");
   if (!r.ok()) return r.status();
   rapidjson::Document d;
   d.Parse(r->body.data(), r->body.size());
@@ -405,7 +389,8 @@ Result<ForgeFile> GiteaClient::GetFile(const std::string& repo, const std::strin
   return ForgeFile{Str(d, "path"), Str(d, "sha"), *content};
 }
 
-Status GiteaClient::PutFile(const std::string& repo, const std::string& path, const FileChange& c) {
+Status GiteaClient::PutFile(const std::string& repo, const std::string& path,
+                            const FileChange& c) {
   JsonBody body;
   body.Str("content", Base64(c.content)).Str("sha", c.sha).NonEmpty("branch", c.branch);
   body.NonEmpty("new_branch", c.new_branch).NonEmpty("message", c.message);
@@ -416,9 +401,9 @@ Status GiteaClient::PutFile(const std::string& repo, const std::string& path, co
 
 Result<int64_t> GiteaClient::CreatePullRequest(const std::string& repo,
                                                const PullRequestOptions& pr) {
-  auto r = Call(
-      "POST", RepoPath(repo) + "/pulls",
-      JsonObject({{"head", pr.head}, {"base", pr.base}, {"title", pr.title}, {"body", pr.body}}));
+  auto r = Call("POST", RepoPath(repo) + "/pulls",
+                JsonObject({{"head", pr.head}, {"base", pr.base}, {"title", pr.title},
+                            {"body", pr.body}}));
   if (!r.ok()) return r.status();
   rapidjson::Document d;
   d.Parse(r->body.data(), r->body.size());

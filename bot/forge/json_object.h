@@ -1,12 +1,12 @@
 #pragma once
 // A flat JSON object of string fields, for request bodies and outbox payloads.
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <initializer_list>
 #include <string>
 #include <utility>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 namespace ccci {
 

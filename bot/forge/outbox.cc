@@ -69,11 +69,8 @@ OutboxMessage Outbox::StickyMessage(const std::string& repo, int64_t pr, const s
 OutboxMessage Outbox::StatusMessage(const std::string& repo, int64_t pr, const std::string& sha,
                                     const CommitStatusRequest& s) {
   return Message(repo, pr, "status", "status:" + repo + "@" + sha + ":" + s.context,
-                 JsonObject({{"sha", sha},
-                             {"state", s.state},
-                             {"target_url", s.target_url},
-                             {"description", s.description},
-                             {"context", s.context}}));
+                 JsonObject({{"sha", sha}, {"state", s.state}, {"target_url", s.target_url},
+                             {"description", s.description}, {"context", s.context}}));
 }
 
 OutboxMessage Outbox::ReadmeMessage(const std::string& repo, const std::string& payload) {
@@ -105,10 +102,10 @@ Status Outbox::React(const std::string& repo, int64_t pr, int64_t comment_id,
 Status Outbox::Reply(const std::string& repo, int64_t pr, const std::string& body) {
   // Replies never coalesce: each answers something.
   static std::atomic<int64_t> seq{0};
-  return Enqueue(Message(
-      repo, pr, "reply",
-      "reply:" + std::to_string(options_.clock->NowUnixMillis()) + ":" + std::to_string(seq++),
-      JsonObject({{"body", body}})));
+  return Enqueue(Message(repo, pr, "reply",
+                         "reply:" + std::to_string(options_.clock->NowUnixMillis()) + ":" +
+                             std::to_string(seq++),
+                         JsonObject({{"body", body}})));
 }
 
 Status Outbox::DeliverSticky(const OutboxMessage& m, const std::string& body) {
@@ -146,9 +143,9 @@ Status Outbox::Deliver(const OutboxMessage& m) {
   if (d.HasParseError() || !d.IsObject()) return InvalidArgument("bad outbox payload");
   if (m.kind == "sticky") return DeliverSticky(m, Field(d, "body"));
   if (m.kind == "status") {
-    return forge_->CreateStatus(
-        m.repo, Field(d, "sha"),
-        {Field(d, "state"), Field(d, "target_url"), Field(d, "description"), Field(d, "context")});
+    return forge_->CreateStatus(m.repo, Field(d, "sha"),
+                                {Field(d, "state"), Field(d, "target_url"),
+                                 Field(d, "description"), Field(d, "context")});
   }
   if (m.kind == "reaction") {
     return forge_->AddReaction(m.repo, std::stoll(Field(d, "comment_id")), Field(d, "content"));
@@ -179,8 +176,8 @@ int Outbox::DeliverDue() {
     for (const OutboxMessage& m : *due) {
       ++attempted;
       if (options_.dry_run) {
-        LogInfo("outbox.dry_run",
-                {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind}, {"message", m.payload}});
+        LogInfo("outbox.dry_run", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
+                                   {"message", m.payload}});
         LogIfFailed(store_->FinishMessage(m.id, "dry-run", "", m.payload), m, "finish");
         progressed = true;
         continue;
@@ -196,15 +193,12 @@ int Outbox::DeliverDue() {
         LogIfFailed(
             store_->RetryMessage(m.id, options_.clock->NowUnixMillis() + backoff, s.message()), m,
             "retry");
-        LogWarn("outbox.retry", {{"repo", m.repo},
-                                 {"pr", m.pr},
-                                 {"kind", m.kind},
-                                 {"attempt", m.attempts + 1},
-                                 {"reason", s.message()}});
+        LogWarn("outbox.retry", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
+                                 {"attempt", m.attempts + 1}, {"reason", s.message()}});
       } else {
         LogIfFailed(store_->FinishMessage(m.id, "failed", s.message(), m.payload), m, "finish");
-        LogError("outbox.failed",
-                 {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind}, {"reason", s.message()}});
+        LogError("outbox.failed", {{"repo", m.repo}, {"pr", m.pr}, {"kind", m.kind},
+                                   {"reason", s.message()}});
         progressed = true;
       }
     }

@@ -39,8 +39,8 @@ class OutboxStore {
   // delivered or dry-run) is not queued at all: Gitea already has, or will have, that status.
   virtual Result<int64_t> EnqueueMessage(const OutboxMessage& m) = 0;
   // Enqueues `messages` (each as EnqueueMessage does) and records that run `run_id` was
-  // reported at `state` (its ReportKey), in one transaction; if the run has moved on meanwhile it
-  // stays unreported, so its newer state is reported next.
+  // reported at `state` (its ReportKey), in one transaction; if the run has moved on meanwhile it stays
+  // unreported, so its newer state is reported next.
   virtual Status EnqueueRunReport(int64_t run_id, const std::string& state,
                                   const std::vector<OutboxMessage>& messages) = 0;
   // Pending messages due by `now_ms`, oldest first, at most one per PR and lane (its oldest

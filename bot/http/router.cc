@@ -20,7 +20,8 @@ Route Router::Match(std::string_view path) {
   if (Route r = MatchBadgeRoute(path, s_.store, s_.data_dir, s_.history)) return r;
   if (Route r = MatchStageLogRoute(path, &s_, &log_streams_, &log_renders_)) return r;
   return MatchDashboardRoute(path, s_.store, s_.public_url, s_.forge_url, s_.version,
-                             !s_.data_dir.empty(), s_.history);
+                             !s_.data_dir.empty(),
+                             s_.history);
 }
 
 HttpResponse Router::Handle(HttpRequest& req) {

@@ -136,13 +136,11 @@ TEST(ConfigTest, PassEnvNeverNamesCcCisOwnVariables) {
     c.runner_pass_env = {"FAKE_*", name};
     EXPECT_EQ(c.Validate().message(),
               std::string("runner.pass_env: '") + name +
-                  "' names cc-ci's own CC_CI_* variables, which no command gets")
-        << name;
+                  "' names cc-ci's own CC_CI_* variables, which no command gets") << name;
   }
   Config c;
-  ASSERT_TRUE(
-      ApplyIni("[runner]\npass_env = FAKE_*, AWS_PROFILE\nallowed_clone_urls = /srv/m\n", "f", &c)
-          .ok());
+  ASSERT_TRUE(ApplyIni("[runner]\npass_env = FAKE_*, AWS_PROFILE\nallowed_clone_urls = /srv/m\n",
+                       "f", &c).ok());
   EXPECT_EQ(c.runner_pass_env, (std::vector<std::string>{"FAKE_*", "AWS_PROFILE"}));
   EXPECT_EQ(c.runner_allowed_clone_urls, std::vector<std::string>{"/srv/m"});
   EXPECT_TRUE(c.Validate().ok());
@@ -152,10 +150,9 @@ TEST(ConfigTest, TheRungsAboveLintHaveTheirKeys) {
   Config c;
   EXPECT_EQ(c.maintained_months, 6);
   EXPECT_TRUE(c.readme_prs);
-  ASSERT_TRUE(
-      ApplyIni("[levels]\nmaintained_months = 12\n[gitea]\nreadme_prs = false\npass_level = 8\n",
-               "f", &c)
-          .ok());
+  ASSERT_TRUE(ApplyIni("[levels]\nmaintained_months = 12\n[gitea]\nreadme_prs = false\npass_level = 8\n",
+                       "f", &c)
+                  .ok());
   EXPECT_EQ(c.maintained_months, 12);
   EXPECT_FALSE(c.readme_prs);
   EXPECT_EQ(c.pass_level, 8);
