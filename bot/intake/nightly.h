@@ -53,7 +53,11 @@ class Nightly {
   // Runs the day's pass if it is due, not finished and not held by another node. Thread-safe.
   Pass Tick();
 
-  void Start() { worker_.Start(); }
+  // Ticks every `poll`, and once at once: a start past HH:MM runs today's pass if it is due.
+  void Start() {
+    worker_.Start();
+    worker_.Kick();
+  }
   void Stop() { worker_.Stop(); }
 
   // The pass id (UTC date, 2026-12-02) of `unix_ms`, and whether HH:MM has come that day.
