@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <ctime>
+#include <fstream>
 
 #include "bot/forge/gitea_client.h"
 #include "bot/forge/outbox.h"
@@ -22,6 +24,9 @@
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_gitea.h"
 #include "tests/fakes/fake_gitea_client.h"
+#include "tests/fakes/server_process.h"
+#include "tests/fakes/test_files.h"
+#include "tests/fakes/wait_until.h"
 #include "tests/fakes/webhook_client.h"
 
 namespace ccci {
@@ -413,6 +418,43 @@ TEST_F(NightlyTest, TheBoardShowsLevelsTrendsAndLinksAndEscapesNames) {
   EXPECT_TRUE(d["recipes"][2]["previous"].IsNull());
   EXPECT_STREQ(d["recipes"][2]["trend"].GetString(), "new");
   server.Stop(1000);
+}
+
+// `cc-ci serve` as an operator starts it: with schedule.nightly = 00:00 today's pass is due at
+// once, so the server runs it at start; the board and the API show it.
+TEST(NightlyServeTest, AServerPastItsNightlyTimeRunsTodaysPassAtStart) {
+  testing::FakeGitea gitea("tok");
+  testing::TempDir dir;
+  std::string ini = dir.File("cc-ci.ini");
+  std::ofstream(ini) << "[gitea]\nurl = " << gitea.base_url()
+                     << "\nrepos = coop-cloud/bonfire\n[schedule]\nnightly = 00:00\n";
+  testing::ServerProcess server(
+      CCCI_BIN_DIR "/cc-ci", dir.File("data"),
+      {"CC_CI_WEBHOOK_SECRET=s", "CC_CI_GITEA_TOKEN=tok", "PATH=/usr/local/bin:/usr/bin:/bin"},
+      {"--config", ini});
+  rapidjson::Document d;
+  bool shown = testing::WaitUntil(
+      [&] {
+        auto api = testing::Get(server.port(), "/api/nightly");
+        d.Parse(api.body.c_str());
+        return api.status == 200 && !d.HasParseError() && d["recipes"].Size() == 1;
+      },
+      std::chrono::seconds(20));
+  ASSERT_TRUE(shown) << testing::Get(server.port(), "/api/nightly").body;
+  EXPECT_STREQ(d["schedule"].GetString(), "00:00");
+  EXPECT_STREQ(d["pass"].GetString(), Nightly::PassId(RealClock()->NowUnixMillis()).c_str());
+  const auto& tonight = d["recipes"][0]["tonight"];
+  EXPECT_STREQ(tonight["trigger"].GetString(), "nightly");
+  EXPECT_STREQ(tonight["head_sha"].GetString(), kSha);
+  auto page = testing::Get(server.port(), "/nightly");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find(">coop-cloud/bonfire</a>"), std::string::npos) << page.body;
+  auto reqs = gitea.requests();
+  EXPECT_NE(
+      std::find(reqs.begin(), reqs.end(), "GET /api/v1/repos/coop-cloud/bonfire/branches/main"),
+      reqs.end());
+  auto v = gitea.violations();
+  EXPECT_TRUE(v.empty()) << v[0];
 }
 
 TEST(NightlyTrendTest, ComparesOnlyTwoLevels) {
