@@ -171,8 +171,9 @@ Result<std::optional<RegressionIssue>> SqlStore::GetRegressionIssue(const std::s
         auto row = (*s)->Step();
         if (!row.ok()) return row.status();
         if (!*row) return std::optional<RegressionIssue>();
-        return std::optional<RegressionIssue>(
-            RegressionIssue{(*s)->Int(0), (*s)->Int(1), (*s)->Int(2), (*s)->Int(3)});
+        RegressionIssue i;
+        ReadColumns(**s, &i.issue, &i.baseline_level, &i.level, &i.run_id);
+        return std::optional<RegressionIssue>(i);
       });
 }
 
