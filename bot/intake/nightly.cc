@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <set>
 
 #include "base/log.h"
 #include "bot/intake/watched_repos.h"
@@ -82,12 +83,24 @@ Nightly::Pass Nightly::Tick() {
   return ran;
 }
 
+std::vector<std::string> Nightly::Recipes() {
+  std::vector<std::string> repos = WatchedRepos(options_.repos, runs_);
+  // The newest 500 runs may be a night's worth with hundreds of recipes: the recipes of the
+  // last two passes stay in, so a recipe seen in a delivery once is tested every night.
+  if (auto board = store_->NightlyBoard(1000); board.ok()) {
+    std::set<std::string> all(repos.begin(), repos.end());
+    for (const NightlyRow& row : board->rows) all.insert(row.repo);
+    repos.assign(all.begin(), all.end());
+  }
+  return repos;
+}
+
 Nightly::Pass Nightly::RunPass(const std::string& pass_id) {
   Pass pass;
   pass.pass_id = pass_id;
   pass.ran = true;
   int since_renewal = 0;
-  for (const std::string& repo : WatchedRepos(options_.repos, runs_)) {
+  for (const std::string& repo : Recipes()) {
     // Hundreds of recipes take a while to ask Gitea about: keep the claim fresh.
     if (++since_renewal == 50) {
       since_renewal = 0;
@@ -101,8 +114,10 @@ Nightly::Pass Nightly::RunPass(const std::string& pass_id) {
     }
     auto head = forge_->GetDefaultBranchHead(repo);
     if (!head.ok()) {
-      // An archived or empty repo has nothing to test tonight; anything else is tried again.
-      if (head.status().code() != Code::kFailedPrecondition) ++pass.errors;
+      // A repo gone, archived or empty has nothing to test tonight; anything else (Gitea down)
+      // is tried again.
+      Code code = head.status().code();
+      if (code != Code::kFailedPrecondition && code != Code::kNotFound) ++pass.errors;
       LogWarn("nightly.head_failed",
               {{"pass", pass_id}, {"repo", repo}, {"reason", head.status().message()}});
       continue;

@@ -6,7 +6,8 @@
 // the store: a node runs the pass only if it claims it (NightlyStore::ClaimNightlyPass,
 // insert-if-absent), and each recipe gets one run per pass (QueueNightlyRun). A node that
 // starts after HH:MM runs the day's pass if nobody has; earlier nights are not made up.
-// A recipe whose head Gitea could not tell is tried again on a later tick the same day.
+// A recipe whose head Gitea could not tell is tried again on a later tick the same day; one
+// whose repo is gone, archived or empty is left out.
 //
 // Tick() does all of it against the Clock, so tests drive it with a fake clock; Start()
 // calls it every `poll`.
@@ -65,6 +66,8 @@ class Nightly {
 
  private:
   Nightly::Pass RunPass(const std::string& pass_id);
+  // The watched recipes (watched_repos.h) and those of the newest two passes.
+  std::vector<std::string> Recipes();
 
   NightlyStore* store_;
   RunReader* runs_;

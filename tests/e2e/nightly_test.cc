@@ -194,6 +194,39 @@ TEST_F(NightlyTest, RecipesGiteaCouldNotTellAreTriedAgainLaterThatDay) {
   EXPECT_FALSE(nightly.Tick().ran) << "finished";
 }
 
+TEST_F(NightlyTest, ARecipeOfThePreviousPassStaysInPastTheNewest500Runs) {
+  // Yesterday's pass tested coop-cloud/old; since then 500 runs of other recipes came.
+  ASSERT_TRUE(store_->ClaimNightlyPass("2026-12-01", "n0", 1).value());
+  RunRequest old{"coop-cloud/old", 0,       kSha,           "main", "main", "",
+                 "nightly",        "cc-ci", kNightlyTrigger};
+  ASSERT_TRUE(store_->QueueNightlyRun("2026-12-01", old).ok());
+  for (int pr = 1; pr <= 500; ++pr) {
+    Delivery d;
+    d.id = "pr-" + std::to_string(pr);
+    Work w;
+    w.kind = Work::Kind::kQueueRun;
+    w.run = RunRequest{"coop-cloud/bonfire", pr, kSha, "b", "main", "", "t", "alice", "opened"};
+    ASSERT_TRUE(store_->RecordDelivery(d, w).ok());
+  }
+  Advance(minutes(90));
+  Nightly::Options o = Opts();
+  o.repos = {};
+  Nightly nightly(store_.get(), store_.get(), client_.get(), o);
+  EXPECT_EQ(nightly.Tick().queued, 2) << "bonfire (seen in runs) and old (last pass)";
+  EXPECT_TRUE(store_->HasNightlyRun("2026-12-02", "coop-cloud/old").value());
+}
+
+TEST_F(NightlyTest, AGoneBranchIsLeftOutWithoutHoldingThePassOpen) {
+  gitea_.SetDefaultBranch("gone");  // Gitea answers 404 for it
+  Advance(minutes(90));
+  Nightly nightly(store_.get(), store_.get(), client_.get(), Opts());
+  Nightly::Pass pass = nightly.Tick();
+  EXPECT_EQ(pass.queued, 0);
+  EXPECT_EQ(pass.errors, 0);
+  Advance(minutes(30));
+  EXPECT_FALSE(nightly.Tick().ran) << "the pass finished";
+}
+
 TEST_F(NightlyTest, AnArchivedRecipeIsLeftOutWithoutHoldingThePassOpen) {
   gitea_.SetArchived(true);
   Advance(minutes(90));
