@@ -32,7 +32,11 @@ std::string PrBadge(std::string_view repo, int64_t pr) {
 
 std::string ApiRun(int64_t run_id) { return std::string(kApiRuns) + "/" + std::to_string(run_id); }
 
-std::string Recipe(std::string_view repo) { return std::string(kRecipes) + std::string(repo); }
+// Percent-encoded with '/' kept: a no-op for the names Gitea allows (letters, digits, '-',
+// '_', '.'), and a working link for anything else a page may be handed (gitea.repos).
+std::string Recipe(std::string_view repo) {
+  return std::string(kRecipes) + PercentEncode(repo, "/");
+}
 
 std::string RecipeBadges(std::string_view repo) { return std::string(kBadges) + std::string(repo); }
 

@@ -20,6 +20,8 @@ inline constexpr std::string_view kRecipes = "/recipes/";  // /recipes/{owner}/{
 inline constexpr std::string_view kApiRuns = "/api/runs";  // the list; + "/{id}": one run
 inline constexpr std::string_view kApiRecipes = "/api/recipes/";
 inline constexpr std::string_view kApiOutbox = "/api/outbox";
+inline constexpr std::string_view kNightly = "/nightly";         // the nightly board
+inline constexpr std::string_view kApiNightly = "/api/nightly";  // the same as JSON
 
 std::string Run(int64_t run_id);            // /runs/{id}
 std::string RunBadge(int64_t run_id);       // /runs/{id}/badge.svg

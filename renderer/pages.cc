@@ -18,6 +18,7 @@ CCCI_INCBIN(ccci_tpl_run, CCCI_SOURCE_ROOT "/templates/run.mustache")
 CCCI_INCBIN(ccci_tpl_log, CCCI_SOURCE_ROOT "/templates/log.mustache")
 CCCI_INCBIN(ccci_tpl_recipe, CCCI_SOURCE_ROOT "/templates/recipe.mustache")
 CCCI_INCBIN(ccci_tpl_badges, CCCI_SOURCE_ROOT "/templates/badges.mustache")
+CCCI_INCBIN(ccci_tpl_nightly, CCCI_SOURCE_ROOT "/templates/nightly.mustache")
 CCCI_INCBIN(ccci_tpl_pr_comment, CCCI_SOURCE_ROOT "/templates/pr_comment.md.mustache")
 CCCI_INCBIN(ccci_style_css, CCCI_SOURCE_ROOT "/assets/style.css")
 CCCI_INCBIN(ccci_log_js, CCCI_SOURCE_ROOT "/assets/log.js")
@@ -280,6 +281,58 @@ std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>
   // The repo badge is the default branch's: with only PR runs it says "unknown".
   d.set("no_branch_run", data(!branch_run && runs.size() < kRecipePageRuns));
   return Page(repo, Template(ccci_tpl_recipe, ccci_tpl_recipe_end).render(d), version);
+}
+
+std::string NightlyTrend(const std::optional<RunView>& tonight,
+                         const std::optional<RunView>& previous) {
+  if (tonight && !previous) return "new";
+  auto level = [](const std::optional<RunView>& r) -> std::optional<int> {
+    if (!r || r->state != "finished") return std::nullopt;
+    return r->level;
+  };
+  std::optional<int> now = level(tonight), before = level(previous);
+  if (!now || !before) return "unknown";
+  return *now > *before ? "up" : *now < *before ? "down" : "same";
+}
+
+std::string RenderNightlyPage(const NightlyBoardView& board, const std::string& version) {
+  static const std::map<std::string, std::string> kTrendText = {{"up", "\u2191 up"},
+                                                                {"down", "\u2193 down"},
+                                                                {"same", "= same"},
+                                                                {"new", "new"},
+                                                                {"unknown", "\u2013"}};
+  data d;
+  SetIf(d, "schedule", board.schedule);
+  SetIf(d, "pass", board.pass_id);
+  SetIf(d, "previous_pass", board.previous_pass_id);
+  d.set("api_url", std::string(routes::kApiNightly));
+  auto run = [](const std::optional<RunView>& r) -> data {
+    if (!r) return data(false);
+    data v;
+    v.set("id", std::to_string(r->id));
+    v.set("result", ResultText(*r));
+    v.set("run_url", routes::Run(r->id));
+    v.set("run_badge_url", routes::RunBadge(r->id));
+    return v;
+  };
+  data rows{data::type::list};
+  for (const NightlyBoardView::Row& r : board.rows) {
+    data row;
+    row.set("repo", r.repo);
+    row.set("recipe_url", routes::Recipe(r.repo));
+    row.set("tonight", run(r.tonight));
+    row.set("previous", run(r.previous));
+    row.set("trend", r.trend);
+    auto text = kTrendText.find(r.trend);
+    row.set("trend_text", text == kTrendText.end() ? r.trend : text->second);
+    rows.push_back(row);
+  }
+  d.set("rows", rows);
+  d.set("empty", data(board.rows.empty()));
+  d.set("truncated", data(board.truncated));
+  d.set("limit", std::to_string(board.limit));
+  return Page("Nightly", Template(ccci_tpl_nightly, ccci_tpl_nightly_end).render(d), version,
+              Head{300, false, ""});
 }
 
 std::string RenderBadgesPage(const std::string& repo, const std::string& base_url,

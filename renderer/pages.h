@@ -105,6 +105,25 @@ std::string RenderBadgesPage(const std::string& repo, const std::string& base_ur
                              const std::vector<int64_t>& prs, const std::string& version);
 
 // The sticky PR comment (Markdown), from templates/pr_comment.md.mustache.
+// The /nightly board: per recipe its run in the newest nightly pass and the one before.
+struct NightlyBoardView {
+  std::string schedule;  // "02:30", "" when nightly runs are off
+  std::string pass_id, previous_pass_id;
+  struct Row {
+    std::string repo;
+    std::optional<RunView> tonight, previous;
+    std::string trend;  // up | down | same | new | unknown (NightlyTrend)
+  };
+  std::vector<Row> rows;
+  bool truncated = false;
+  int limit = 0;
+};
+// up, down or same when both nights have a level; new when the recipe had no run the night
+// before; unknown when either night has no level (queued, running, a CI error).
+std::string NightlyTrend(const std::optional<RunView>& tonight,
+                         const std::optional<RunView>& previous);
+std::string RenderNightlyPage(const NightlyBoardView& board, const std::string& version);
+
 struct PrCommentView {
   std::string recipe;
   int64_t run_id = 0;

@@ -12,8 +12,10 @@
 #include "bot/http/metrics.h"
 #include "bot/http/server.h"
 #include "bot/intake/intake.h"
+#include "bot/intake/nightly.h"
 #include "bot/intake/reconciler.h"
 #include "bot/report/readme_pr.h"
+#include "bot/report/regression_issue.h"
 #include "bot/report/reporter.h"
 #include "bot/runner/log_retention.h"
 #include "bot/runner/scheduler.h"
@@ -40,6 +42,10 @@ struct PipelineParts {
   std::unique_ptr<runner::Scheduler> scheduler;  // null with runner.concurrency = 0
   std::unique_ptr<runner::LogRetention> log_retention;
   std::unique_ptr<Reconciler> reconciler;  // null in dry-run: there is no forge to ask
+  // Reads default-branch heads for the nightly pass; the token's client, or one without a
+  // token in dry-run (public repos). Null when nightly runs are off.
+  std::unique_ptr<GiteaClient> nightly_reader;
+  std::unique_ptr<Nightly> nightly;  // null when schedule.nightly is not set
   std::unique_ptr<Intake> intake;
   std::unique_ptr<HttpServer> server;
 };
@@ -55,6 +61,7 @@ struct WakeUps {
   std::function<void()> run_changed;                                         // by Scheduler
   std::function<void(const StageRecord&)> stage_finished;                    // by Scheduler
   std::function<void(const std::string&)> run_finished;                      // by Scheduler
+  std::function<void()> nightly_queued;                                      // by Nightly
 };
 
 WakeUps Wakes(PipelineParts* p) {
@@ -76,7 +83,18 @@ WakeUps Wakes(PipelineParts* p) {
     p->metrics.ObserveStage(s.name, s.status, static_cast<double>(s.duration_ms) / 1000.0);
   };
   w.run_finished = [p](const std::string& outcome) { p->metrics.ObserveRunFinished(outcome); };
+  w.nightly_queued = [p] {
+    p->reporter->Kick();
+    p->scheduler->Kick();
+  };
   return w;
+}
+
+// schedule.nightly as HH:MM, "" when off (the board says when the passes run).
+std::string NightlySchedule(const Config& c) {
+  if (c.nightly_minute < 0) return "";
+  auto two = [](int n) { return std::string(n < 10 ? "0" : "") + std::to_string(n); };
+  return two(c.nightly_minute / 60) + ":" + two(c.nightly_minute % 60);
 }
 
 Status OpenStore(PipelineParts* p) {
@@ -114,6 +132,7 @@ void BuildReporting(PipelineParts* p, const WakeUps& w) {
   oo.dry_run = c.EffectiveDryRun();
   oo.bot_login = c.bot_login;
   if (p->gitea) oo.deliver_readme = ReadmePrSender(p->gitea.get());
+  if (p->gitea) oo.deliver_regression = RegressionSender(store, p->gitea.get(), p->gitea.get());
   p->outbox = std::make_unique<Outbox>(store, p->gitea.get(), oo);
   Reporter::Options ro;
   ro.public_url = c.EffectivePublicUrl();
@@ -123,6 +142,7 @@ void BuildReporting(PipelineParts* p, const WakeUps& w) {
   ro.data_dir = p->runner_setup->options().data_dir;
   ro.artifacts = store;
   ro.readme_prs = c.readme_prs;
+  if (c.regression_issues) ro.nightly = store;
   p->reporter = std::make_unique<Reporter>(store, store, p->outbox.get(), ro);
   CommandHandler::Options cho;
   cho.trusted_users = c.trusted_users;
@@ -178,6 +198,21 @@ void BuildIntake(PipelineParts* p, const WakeUps& w) {
     rco.interval = std::chrono::seconds(c.reconcile_interval_s);
     p->reconciler = std::make_unique<Reconciler>(store, store, p->gitea.get(), rco, store);
   }
+  if (c.nightly_minute >= 0) {
+    GiteaClient* reader = p->gitea.get();
+    if (!reader) {
+      GiteaClient::Options go;
+      go.base_url = c.gitea_url;
+      p->nightly_reader = std::make_unique<GiteaClient>(go);
+      reader = p->nightly_reader.get();
+    }
+    Nightly::Options no;
+    no.minute = c.nightly_minute;
+    no.repos = c.repos;
+    no.bot_login = c.bot_login;
+    no.on_queued = w.nightly_queued;
+    p->nightly = std::make_unique<Nightly>(store, store, reader, no);
+  }
   Intake::Options io;
   io.secrets = c.webhook_secrets;
   io.bot_login = c.bot_login;
@@ -199,7 +234,7 @@ void BuildIntake(PipelineParts* p, const WakeUps& w) {
   ho.page_workers = c.page_workers;
   p->server = std::make_unique<HttpServer>(
       ho, HttpServices{p->intake.get(), store, &p->metrics, kVersion, c.EffectivePublicUrl(), store,
-                       c.data_dir, store, c.gitea_url, store});
+                       c.data_dir, store, c.gitea_url, store, store, NightlySchedule(c)});
 }
 
 }  // namespace
@@ -244,6 +279,7 @@ Status Pipeline::Start() {
   if (p->reporter) p->reporter->Start();
   if (p->commands) p->commands->Start();
   if (p->reconciler) p->reconciler->Start();
+  if (p->nightly) p->nightly->Start();
   if (p->scheduler) p->scheduler->Start();
   if (p->log_retention) p->log_retention->Start();
   return Status::Ok();
@@ -257,6 +293,7 @@ void Pipeline::Stop() {
   if (p->log_retention) p->log_retention->Stop();
   // Running suites are cancelled, torn down and queued again.
   if (p->scheduler) p->scheduler->Stop();
+  if (p->nightly) p->nightly->Stop();
   if (p->reconciler) p->reconciler->Stop();
   if (p->commands) p->commands->Stop();
   if (p->reporter) p->reporter->Stop();

@@ -91,6 +91,26 @@ Setter OptionalBool(std::optional<bool> Config::*field) {
   };
 }
 
+// "HH:MM" (UTC, 00:00-23:59) as minutes after midnight; an empty value turns it off (-1).
+Setter TimeOfDay(int Config::*field) {
+  return [field](const std::string& v, Config* c) -> std::string {
+    if (v.empty()) {
+      c->*field = -1;
+      return "";
+    }
+    int64_t h = -1, m = -1;
+    size_t colon = v.find(':');
+    if (colon == std::string::npos || colon == 0 || colon > 2 || v.size() - colon != 3 ||
+        v.find_first_not_of("0123456789:") != std::string::npos ||
+        !ParseInt64(v.substr(0, colon), &h) || !ParseInt64(v.substr(colon + 1), &m) || h > 23 ||
+        m > 59) {
+      return "not a time of day HH:MM (UTC, 00:00 to 23:59), like 02:30: '" + v + "'";
+    }
+    c->*field = static_cast<int>(h * 60 + m);
+    return "";
+  };
+}
+
 // Every key: its name, default and doc (--help, cc-ci.example.ini) and how its value is set.
 struct KeyRule {
   ConfigKey key;
@@ -250,6 +270,14 @@ const std::vector<KeyRule> kRules = {
     {{"levels.maintained_months", "6",
       "rung 8 (maintained): the recipe's newest release is at most this many months old"},
      Int(&Config::maintained_months, 1, 120)},
+    {{"schedule.nightly", "",
+      "HH:MM (UTC): once a day at this time, queue a run of the default branch of every watched "
+      "recipe (gitea.repos and repos seen in deliveries); empty: no nightly runs"},
+     TimeOfDay(&Config::nightly_minute)},
+    {{"schedule.regression_issues", "false",
+      "true: a nightly level lower than the previous night's opens (or updates) one issue on the "
+      "recipe, closed when the level recovers"},
+     Bool(&Config::regression_issues)},
     {{"log.level", "info", "debug, info, warn or error"}, Text(&Config::log_level)},
 };
 
@@ -404,6 +432,13 @@ Status Config::Validate() const {
   }
   if (reconcile_interval_s < 10) return bad("gitea.reconcile_interval", "must be at least 10s");
   CCCI_RETURN_IF_ERROR(ValidateRunner(*this));
+  if (nightly_minute >= 0 && gitea_url.empty()) {
+    return bad("schedule.nightly",
+               "needs gitea.url: each night the default branch's head is asked of Gitea");
+  }
+  if (regression_issues && nightly_minute < 0) {
+    return bad("schedule.regression_issues", "true needs schedule.nightly (a time, like 02:30)");
+  }
   if (log_level != "debug" && log_level != "info" && log_level != "warn" && log_level != "error") {
     return bad("log.level", "must be debug, info, warn or error");
   }

@@ -75,6 +75,10 @@ struct Config {
   // [levels]
   int maintained_months = 6;  // rung 8: the newest release at most this old
 
+  // [schedule]
+  int nightly_minute = -1;         // schedule.nightly as minutes after 00:00 UTC; -1: off
+  bool regression_issues = false;  // a nightly level drop opens an issue on the recipe
+
   // [log]
   std::string log_level = "info";
 

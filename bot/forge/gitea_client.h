@@ -9,11 +9,12 @@
 #include <string>
 
 #include "bot/forge/forge_client.h"
+#include "bot/forge/issue_writer.h"
 #include "bot/forge/repo_writer.h"
 
 namespace ccci {
 
-class GiteaClient : public ForgeClient, public RepoWriter {
+class GiteaClient : public ForgeClient, public RepoWriter, public IssueWriter {
  public:
   struct Options {
     std::string base_url;  // https://git.coopcloud.tech (the API lives at /api/v1)
@@ -46,6 +47,11 @@ class GiteaClient : public ForgeClient, public RepoWriter {
   Result<int64_t> CreatePullRequest(const std::string& repo, const PullRequestOptions& pr) override;
   Status EditPullRequest(const std::string& repo, int64_t number,
                          const PullRequestEdit& edit) override;
+
+  Result<BranchHead> GetDefaultBranchHead(const std::string& repo) override;
+  Result<int64_t> CreateIssue(const std::string& repo, const std::string& title,
+                              const std::string& body) override;
+  Status EditIssue(const std::string& repo, int64_t number, const IssueEdit& edit) override;
 
   // For `cc-ci doctor`, not the ForgeClient slice: what the token is and may do.
   // GET /user: the login the token belongs to (needs the read:user scope).

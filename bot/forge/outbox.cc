@@ -77,6 +77,12 @@ OutboxMessage Outbox::ReadmeMessage(const std::string& repo, const std::string& 
   return Message(repo, 0, "readme", "readme:" + repo, payload);
 }
 
+OutboxMessage Outbox::RegressionMessage(const std::string& repo, int64_t run_id,
+                                        const std::string& payload) {
+  return Message(repo, 0, "regression", "regression:" + repo + ":" + std::to_string(run_id),
+                 payload);
+}
+
 Status Outbox::UpsertSticky(const std::string& repo, int64_t pr, const std::string& body) {
   return Enqueue(StickyMessage(repo, pr, body));
 }
@@ -147,6 +153,11 @@ Status Outbox::Deliver(const OutboxMessage& m) {
   if (m.kind == "readme") {
     if (!options_.deliver_readme) return FailedPrecondition("no README PR sender configured");
     return options_.deliver_readme(m.repo, m.payload);
+  }
+  if (m.kind == "regression") {
+    if (!options_.deliver_regression)
+      return FailedPrecondition("no regression issue sender configured");
+    return options_.deliver_regression(m.repo, m.payload);
   }
   if (m.kind == "reply") {
     auto r = forge_->CreateComment(m.repo, m.pr, Field(d, "body"));

@@ -1,12 +1,11 @@
 #pragma once
 // The outbox: every message to Gitea (sticky comment, commit status, reaction, reply, the
-// README scores PR of a recipe) is written to the store first and delivered after, in order
-// per PR (the PR's reports and the replies in two lanes, so replies never hold a report
-// back), retried with growing
-// backoff while Gitea is down (nothing is dropped for a 5xx or a refused connection), and
-// coalesced while pending (a newer sticky body or status for the same key replaces the
-// older one, so after an outage the PR shows the latest state once, not a replay).
-// In dry-run nothing is sent: messages are logged and marked "dry-run" (GET /api/outbox).
+// README scores PR of a recipe, its nightly regression issue) is written to the store first and
+// delivered after, in order per PR (the PR's reports and the replies in two lanes, so replies never
+// hold a report back), retried with growing backoff while Gitea is down (nothing is dropped for a
+// 5xx or a refused connection), and coalesced while pending (a newer sticky body or status for the
+// same key replaces the older one, so after an outage the PR shows the latest state once, not a
+// replay). In dry-run nothing is sent: messages are logged and marked "dry-run" (GET /api/outbox).
 
 #include <functional>
 #include <mutex>
@@ -32,6 +31,9 @@ class Outbox {
     // Delivers a "readme" message (the README scores PR, bot/report/readme_pr.h): its repo
     // and JSON payload. Unset: such messages fail.
     std::function<Status(const std::string& repo, const std::string& payload)> deliver_readme;
+    // Delivers a "regression" message (a nightly level change, bot/report/regression_issue.h).
+    // Unset: such messages fail.
+    std::function<Status(const std::string& repo, const std::string& payload)> deliver_regression;
   };
   // `forge` may be null in dry-run. Both must outlive the Outbox.
   Outbox(OutboxStore* store, ForgeClient* forge, Options options);
@@ -43,6 +45,10 @@ class Outbox {
                                      const CommitStatusRequest& status);
   // The README scores PR of `repo`; a newer one replaces a pending one (one PR per recipe).
   static OutboxMessage ReadmeMessage(const std::string& repo, const std::string& payload);
+  // A nightly level change of `repo` in run `run_id`: each one goes out, in order (none
+  // coalesces: an issue opened by one is updated or closed by the next).
+  static OutboxMessage RegressionMessage(const std::string& repo, int64_t run_id,
+                                         const std::string& payload);
   // Wakes the delivery thread (after messages were queued elsewhere).
   void Kick() { worker_.Kick(); }
 

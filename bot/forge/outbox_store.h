@@ -14,7 +14,7 @@ struct OutboxMessage {
   int64_t id = 0;
   std::string repo;
   int64_t pr = 0;
-  std::string kind;          // sticky | status | reaction | reply | readme
+  std::string kind;          // sticky | status | reaction | reply | readme | regression
   std::string coalesce_key;  // e.g. "sticky:o/r#17", "status:o/r@<sha>:cc-ci/recipe"
   std::string payload;       // JSON
   std::string state = "pending";

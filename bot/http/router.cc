@@ -4,6 +4,7 @@
 #include "bot/http/badges.h"
 #include "bot/http/dashboard.h"
 #include "bot/http/metrics.h"
+#include "bot/http/nightly_board.h"
 #include "bot/http/query_string.h"
 #include "bot/http/recipe_api.h"
 #include "bot/http/stage_logs.h"
@@ -15,6 +16,7 @@ Router::Router(HttpServices services) : s_(std::move(services)) {}
 Route Router::Match(std::string_view path) {
   if (Route r = MatchApiRoute(path, &s_, &health_)) return r;
   if (Route r = MatchRecipeApiRoute(path, &s_)) return r;
+  if (Route r = MatchNightlyRoute(path, &s_)) return r;
   if (Route r = MatchBadgeRoute(path, s_.store, s_.data_dir, s_.history, s_.artifacts)) return r;
   if (Route r = MatchStageLogRoute(path, &s_, &log_streams_, &log_renders_)) return r;
   return MatchDashboardRoute(path, s_.store, s_.public_url, s_.forge_url, s_.version,

@@ -19,6 +19,7 @@ class RunReader;
 class OutboxStore;
 class HistoryStore;
 class ArtifactStore;
+class NightlyStore;
 
 // The [server] keys of bot/config/config.h; front.h says what each bounds.
 struct HttpServerOptions {
@@ -51,6 +52,8 @@ struct HttpServices {
   // Stage logs and screenshots in the store, written by the runner of any host; null: only
   // the files under data_dir.
   ArtifactStore* artifacts = nullptr;
+  NightlyStore* nightly = nullptr;    // the /nightly board; null: it answers 503
+  std::string nightly_schedule = {};  // schedule.nightly as HH:MM, "" when off
 };
 
 // A listening socket bound before the server is built, so that what is built first knows the

@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "bot/intake/intake.h"
+#include "bot/intake/watched_repos.h"
 
 namespace ccci {
 namespace {
@@ -33,16 +34,7 @@ Reconciler::Reconciler(DeliveryStore* deliveries, RunReader* runs, ForgeClient* 
       worker_(std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval),
               [this] { ReconcileOnce(); }) {}
 
-std::vector<std::string> Reconciler::Repos() {
-  std::set<std::string> repos(options_.repos.begin(), options_.repos.end());
-  RunQuery q;
-  q.limit = 500;
-  auto page = runs_->ListRuns(q);
-  if (page.ok()) {
-    for (const Run& r : page->runs) repos.insert(r.repo);
-  }
-  return {repos.begin(), repos.end()};
-}
+std::vector<std::string> Reconciler::Repos() { return WatchedRepos(options_.repos, runs_); }
 
 Reconciler::Pass Reconciler::ReconcileOnce() {
   std::lock_guard<std::mutex> lock(mu_);

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/whole_file.h"
 #include "bot/report/readme_pr.h"
+#include "bot/report/regression_issue.h"
 #include "bot/report/stage_statuses.h"
 #include "bot/runner/suite_level.h"
 #include "domain/routes.h"
@@ -84,6 +85,7 @@ Status Reporter::RunChanged(const Run& run, const std::string& stage) {
       }
     }
   }
+  if (auto regression = RegressionMessage(run)) messages.push_back(std::move(*regression));
   CCCI_RETURN_IF_ERROR(outbox_store_->EnqueueRunReport(run.id, ReportKey(run), messages));
   outbox_->Kick();
   return Status::Ok();
@@ -104,6 +106,40 @@ std::vector<render::PrCommentView::FlakyHint> Reporter::FlakyHints(
     }
   }
   return out;
+}
+
+std::optional<OutboxMessage> Reporter::RegressionMessage(const Run& run) const {
+  if (!options_.nightly || run.trigger != kNightlyTrigger || run.state != kRunFinished ||
+      !run.level) {
+    return std::nullopt;
+  }
+  auto previous = options_.nightly->PreviousNightlyLevel(run.repo, run.id);
+  if (!previous.ok()) {
+    LogWarn("report.nightly_unavailable",
+            {{"run", run.id}, {"reason", previous.status().message()}});
+    return std::nullopt;
+  }
+  if (!*previous || **previous == *run.level) return std::nullopt;
+  RegressionReport r;
+  r.run_id = run.id;
+  r.level = *run.level;
+  r.previous_level = **previous;
+  // QueueNightlyRun names the run's delivery "nightly:<pass>:<repo>".
+  if (run.delivery_id.rfind("nightly:", 0) == 0) {
+    r.pass_id = run.delivery_id.substr(8, run.delivery_id.find(':', 8) - 8);
+  }
+  r.run_url = options_.public_url + routes::Run(run.id);
+  if (auto stages = runs_->ListStages(run.id); stages.ok()) {
+    for (const StageRecord& s : *stages) {
+      if (!StagePassed(s.status) && s.status != kStageSkip) {
+        r.stage = s.name;
+        break;
+      }
+    }
+  }
+  LogInfo("report.nightly_level_changed",
+          {{"repo", run.repo}, {"run", run.id}, {"from", r.previous_level}, {"to", r.level}});
+  return Outbox::RegressionMessage(run.repo, run.id, RegressionPayload(r));
 }
 
 std::optional<runner::ScoresReport> Reporter::ReadmeScores(const Run& run) const {

@@ -13,6 +13,7 @@
 #include "bot/runner/readme_scores.h"
 #include "bot/store/artifact_store.h"
 #include "bot/store/history_store.h"
+#include "bot/store/nightly_store.h"
 #include "bot/store/run_queries.h"
 #include "bot/store/run_reader.h"
 #include "renderer/pages.h"
@@ -35,6 +36,10 @@ class Reporter {
     // A finished default-branch run whose measured scores differ from the README queues the
     // README scores PR (bot/report/readme_pr.h); false: they are only shown.
     bool readme_prs = true;
+    // A finished nightly run whose level differs from the previous nightly's queues a
+    // "regression" message (bot/report/regression_issue.h). Null: nightly runs are reported
+    // like any branch run.
+    NightlyStore* nightly = nullptr;
   };
   // All must outlive the Reporter.
   Reporter(RunReader* runs, OutboxStore* outbox_store, Outbox* outbox, Options options);
@@ -60,6 +65,9 @@ class Reporter {
   // The failed stages of a PR run that were flaky on the default branch lately.
   std::vector<render::PrCommentView::FlakyHint> FlakyHints(
       const Run& run, const std::vector<StageRecord>& stages) const;
+  // The regression message of a finished nightly run whose level differs from the previous
+  // nightly's; nullopt otherwise (or when the store cannot say: the report goes out without).
+  std::optional<OutboxMessage> RegressionMessage(const Run& run) const;
   // What rung 8 measured against the README, for a finished run; nullopt when not measured.
   std::optional<runner::ScoresReport> ReadmeScores(const Run& run) const;
 

@@ -35,11 +35,17 @@ inline void ReadColumn(const SqlStmt& s, int col, std::optional<bool>* f) {
 
 }  // namespace sql_rows
 
+// Reads columns at, at + 1, ... of the current row into `fields`, in order.
+template <typename... Field>
+void ReadColumnsFrom(const SqlStmt& s, int at, Field*... fields) {
+  int col = at;
+  (sql_rows::ReadColumn(s, col++, fields), ...);  // a comma fold runs left to right
+}
+
 // Reads columns 0, 1, ... of the current row into `fields`, in order.
 template <typename... Field>
 void ReadColumns(const SqlStmt& s, Field*... fields) {
-  int col = 0;
-  (sql_rows::ReadColumn(s, col++, fields), ...);  // a comma fold runs left to right
+  ReadColumnsFrom(s, 0, fields...);
 }
 
 // Steps `s` to its end, calling `each()` on every row.

@@ -33,7 +33,9 @@ Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now
   (*find)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, req.head_sha);
   auto row = (*find)->Step();
   if (!row.ok()) return row.status();
-  if (*row) {
+  // A nightly run is the night's own (NightlyStore keeps it to one per pass), even when a
+  // push's run tests the same head.
+  if (*row && req.trigger != kNightlyTrigger) {
     out->run_id = (*find)->Int(0);
     out->coalesced = true;
     *outcome = "coalesced";
@@ -56,9 +58,13 @@ Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now
   // Selected, then updated by id: an UPDATE ... RETURNING builds a temporary table on every
   // run, even when nothing matches (most deliveries have no running run to stop); that was
   // 12% of the intake's CPU.
+  // A nightly run stands beside the branch's other runs: it neither replaces a push's run nor
+  // is replaced by one (the night's level would be lost); a push may still coalesce into it
+  // above (the same head is tested once).
+  if (req.trigger == kNightlyTrigger) return Status::Ok();
   auto sup = db.Prepare(
       "SELECT id FROM runs INDEXED BY runs_by_pr WHERE repo = ?1 AND pr = ?2 "
-      "AND state IN ('queued', 'waiting') AND id != ?3");
+      "AND state IN ('queued', 'waiting') AND id != ?3 AND trigger != 'nightly'");
   if (!sup.ok()) return sup.status();
   (*sup)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, out->run_id);
   auto superseded = CollectIds(*sup);
@@ -78,7 +84,7 @@ Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now
 
   auto stop = db.Prepare(
       "SELECT id FROM runs INDEXED BY runs_by_pr WHERE repo = ?1 AND pr = ?2 "
-      "AND state = 'running' AND id != ?3");
+      "AND state = 'running' AND id != ?3 AND trigger != 'nightly'");
   if (!stop.ok()) return stop.status();
   (*stop)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, out->run_id);
   auto stopped = CollectIds(*stop);
@@ -93,6 +99,16 @@ Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now
   out->cancel_requested = std::move(*stopped);
   return Status::Ok();
 }
+
+}  // namespace
+
+Status QueueRunInTxn(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now,
+                     RecordOutcome* out) {
+  std::string outcome;
+  return QueueRun(db, d, req, now, out, &outcome);
+}
+
+namespace {
 
 Status CancelRuns(SqlDb& db, const Work& work, int64_t now, RecordOutcome* out) {
   auto cancel = db.Prepare(

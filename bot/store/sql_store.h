@@ -117,6 +117,18 @@ class SqlStore : public Store {
   Result<ArtifactBlob> GetBlob(int64_t run_id, const std::string& name) override;
   Result<std::vector<int64_t>> RunsWithArtifactsEndedBefore(int64_t cutoff_ms, int limit) override;
   Result<int64_t> DeleteArtifacts(int64_t run_id) override;
+  // NightlyStore (sql_nightly.cc).
+  Result<bool> ClaimNightlyPass(const std::string& pass_id, const std::string& node,
+                                int64_t stale_ms) override;
+  Status FinishNightlyPass(const std::string& pass_id, int64_t runs_queued) override;
+  Result<bool> HasNightlyRun(const std::string& pass_id, const std::string& repo) override;
+  Result<NightlyQueued> QueueNightlyRun(const std::string& pass_id, const RunRequest& run) override;
+  Result<std::optional<int64_t>> PreviousNightlyLevel(const std::string& repo,
+                                                      int64_t before_run_id) override;
+  Result<NightlyBoardData> NightlyBoard(int limit) override;
+  Result<std::optional<RegressionIssue>> GetRegressionIssue(const std::string& repo) override;
+  Status SetRegressionIssue(const std::string& repo, const RegressionIssue& issue) override;
+  Status ClearRegressionIssue(const std::string& repo) override;
 
   // Runs `fn` inside the writer's next transaction (in a savepoint of its own: if it fails,
   // only its changes are rolled back). Returns once committed. For other components'

@@ -10,6 +10,7 @@
 //   HistoryStore   level history and flaky rates (history_store.h)
 //   PrCheckStore   doubtful PR deliveries for the reconciler (pr_check_store.h)
 //   ArtifactStore  stage-log chunks and run blobs (screenshots), for every host to serve
+//   NightlyStore   nightly passes, their runs, regression issues (nightly_store.h)
 // Store itself is all of them, for the code that wires components (cc-ci serve) and for the
 // driver tests.
 
@@ -18,6 +19,7 @@
 #include "bot/store/artifact_store.h"
 #include "bot/store/delivery_store.h"
 #include "bot/store/history_store.h"
+#include "bot/store/nightly_store.h"
 #include "bot/store/pr_check_store.h"
 #include "bot/store/records.h"
 #include "bot/store/run_queue.h"
@@ -32,7 +34,8 @@ class Store : public DeliveryStore,
               public CommandStore,
               public HistoryStore,
               public PrCheckStore,
-              public ArtifactStore {
+              public ArtifactStore,
+              public NightlyStore {
  public:
   ~Store() override = default;
 };

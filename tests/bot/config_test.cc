@@ -64,6 +64,15 @@ TEST(ConfigTest, BadFilesAreRefusedWithLineKeyAndReason) {
       {"[levels]\nmaintained_months = 0\n", "f.ini:2: levels.maintained_months: must be between 1"},
       {"[gitea]\nreadme_prs = sometimes\n", "f.ini:2: gitea.readme_prs: not a boolean"},
       {"[gitea]\npass_level = 9\n", "f.ini:2: gitea.pass_level: must be between 0 and 8"},
+      {"[schedule]\nnightly = 24:00\n", "f.ini:2: schedule.nightly: not a time of day HH:MM"},
+      {"[schedule]\nnightly = 2:5\n", "f.ini:2: schedule.nightly: not a time of day HH:MM"},
+      {"[schedule]\nnightly = 02:60\n", "f.ini:2: schedule.nightly: not a time of day HH:MM"},
+      {"[schedule]\nnightly = 0230\n", "f.ini:2: schedule.nightly: not a time of day HH:MM"},
+      {"[schedule]\nnightly = -1:30\n", "f.ini:2: schedule.nightly: not a time of day HH:MM"},
+      {"[schedule]\nnightly = 02:30 UTC\n", "f.ini:2: schedule.nightly: not a time of day"},
+      {"[schedule]\nregression_issues = yes please\n",
+       "f.ini:2: schedule.regression_issues: not a boolean"},
+      {"[schedule]\nweekly = 02:30\n", "f.ini:2: schedule.weekly: unknown key"},
   };
   for (const BadIni& b : cases) {
     Config c;
@@ -71,6 +80,37 @@ TEST(ConfigTest, BadFilesAreRefusedWithLineKeyAndReason) {
     ASSERT_FALSE(s.ok()) << b.text;
     EXPECT_NE(s.message().find(b.error), std::string::npos) << s.message();
   }
+}
+
+TEST(ConfigTest, NightlyIsOffUnlessATimeIsGiven) {
+  Config c;
+  EXPECT_EQ(c.nightly_minute, -1);
+  ASSERT_TRUE(ApplyIni("[schedule]\nnightly =\n", "f.ini", &c).ok());
+  EXPECT_EQ(c.nightly_minute, -1);
+  ASSERT_TRUE(ApplyIni("[schedule]\nnightly = 02:30\n", "f.ini", &c).ok());
+  EXPECT_EQ(c.nightly_minute, 150);
+  Config d;
+  ASSERT_TRUE(ApplyIni("[schedule]\nnightly = 0:05\n", "f.ini", &d).ok());
+  EXPECT_EQ(d.nightly_minute, 5);
+  Config e;
+  ASSERT_TRUE(ApplyIni("[schedule]\nnightly = 23:59\n", "f.ini", &e).ok());
+  EXPECT_EQ(e.nightly_minute, 23 * 60 + 59);
+}
+
+TEST(ConfigTest, NightlyNeedsGiteaAndIssuesNeedNightly) {
+  Config c;
+  c.nightly_minute = 150;
+  EXPECT_EQ(c.Validate().message(),
+            "schedule.nightly: needs gitea.url: each night the default branch's head is asked of "
+            "Gitea");
+  c.gitea_url = "https://git.example.org";
+  EXPECT_TRUE(c.Validate().ok()) << c.Validate().ToString();
+  c.nightly_minute = -1;
+  c.regression_issues = true;
+  EXPECT_EQ(c.Validate().message(),
+            "schedule.regression_issues: true needs schedule.nightly (a time, like 02:30)");
+  c.nightly_minute = 0;
+  EXPECT_TRUE(c.Validate().ok()) << c.Validate().ToString();
 }
 
 TEST(ConfigTest, ValidateNamesTheKey) {

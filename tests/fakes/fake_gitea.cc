@@ -163,6 +163,22 @@ std::vector<FakeGitea::Comment> FakeGitea::comments() {
   std::lock_guard<std::mutex> l(mu_);
   return comments_;
 }
+void FakeGitea::SetDefaultBranch(const std::string& branch) {
+  std::lock_guard<std::mutex> l(mu_);
+  default_branch_ = branch;
+}
+void FakeGitea::SetBranchHead(const std::string& branch, const std::string& sha) {
+  std::lock_guard<std::mutex> l(mu_);
+  branch_heads_[branch] = sha;
+}
+void FakeGitea::SetArchived(bool archived) {
+  std::lock_guard<std::mutex> l(mu_);
+  archived_ = archived;
+}
+std::vector<FakeGitea::Issue> FakeGitea::issues() {
+  std::lock_guard<std::mutex> l(mu_);
+  return issues_;
+}
 std::vector<FakeGitea::StatusRow> FakeGitea::statuses() {
   std::lock_guard<std::mutex> l(mu_);
   return statuses_;
@@ -276,7 +292,10 @@ int FakeGitea::Handle(const std::string& method, const std::string& uri, const s
     auto b = [](bool v) { return v ? std::string("true") : std::string("false"); };
     *out = "{\"id\":1,\"name\":\"" + s[4] + "\",\"full_name\":\"" + s[3] + "/" + s[4] +
            "\",\"owner\":{\"login\":\"" + s[3] + "\"},\"permissions\":{\"admin\":" +
-           b(repo_admin_) + ",\"push\":" + b(repo_push_) + ",\"pull\":true}}";
+           b(repo_admin_) + ",\"push\":" + b(repo_push_) +
+           ",\"pull\":true},\"default_branch\":\"" + default_branch_ +
+           "\",\"clone_url\":\"" + base_url() + "/" + s[3] + "/" + s[4] +
+           ".git\",\"empty\":false,\"archived\":" + b(archived_) + "}";
     return 200;
   }
   rapidjson::Document b;

@@ -40,6 +40,12 @@ class FakeGitea {
     std::string head, base, title, body, state;
   };
 
+  // An issue opened through the API (POST .../issues); issues and PRs share one numbering.
+  struct Issue {
+    int64_t number = 0;
+    std::string title, body, state;
+  };
+
   // Loads the spec from shared/gitea/swagger.v1.json; `token` is the one accepted.
   explicit FakeGitea(const std::string& token);
   ~FakeGitea();
@@ -81,6 +87,12 @@ class FakeGitea {
   std::optional<std::string> File(const std::string& branch, const std::string& path);
   int Commits(const std::string& branch);  // commits the contents API made on `branch`
   std::vector<Pull> pulls();
+  // The repo's default branch (GET /repos/{o}/{r} default_branch; "main" unless set) and a
+  // branch's head (GET .../branches/{branch}; "main" has one from the start).
+  void SetDefaultBranch(const std::string& branch);
+  void SetBranchHead(const std::string& branch, const std::string& sha);
+  void SetArchived(bool archived);
+  std::vector<Issue> issues();
 
   // Handles one request; returns the status and fills `out`. Public for the handler.
   int Handle(const std::string& method, const std::string& uri, const std::string& auth,
@@ -98,6 +110,10 @@ class FakeGitea {
   int CreatePull(const rapidjson::Document& body, std::string* out);
   int EditPull(const std::string& number, const rapidjson::Document& body, std::string* out);
   std::string PullJson(const Pull& p);
+  int CreateIssue(const rapidjson::Document& body, std::string* out);
+  int EditIssue(const std::string& number, const rapidjson::Document& body, std::string* out);
+  std::string IssueJson(const Issue& i);
+  int GetBranch(const std::string& branch, std::string* out);
 
   std::mutex mu_;
   struct Spec;
@@ -121,6 +137,11 @@ class FakeGitea {
   std::map<std::string, std::map<std::string, std::string>> files_;  // branch -> path -> content
   std::map<std::string, int> commits_;
   std::vector<Pull> pulls_;
+  std::vector<Issue> issues_;
+  std::string default_branch_ = "main";
+  std::map<std::string, std::string> branch_heads_ = {
+      {"main", "5d4c3b2a19087f6e5d4c3b2a19087f6e5d4c3b2a"}};
+  bool archived_ = false;
   std::vector<std::string> requests_, violations_;
 };
 

@@ -118,6 +118,9 @@ int FakeGitea::HandleRepo(const std::string& method, const std::vector<std::stri
   }
   if (s.size() == 6 && s[5] == "pulls" && method == "POST") return CreatePull(b, out);
   if (s.size() == 7 && s[5] == "pulls" && method == "PATCH") return EditPull(s[6], b, out);
+  if (s.size() == 6 && s[5] == "issues" && method == "POST") return CreateIssue(b, out);
+  if (s.size() == 7 && s[5] == "issues" && method == "PATCH") return EditIssue(s[6], b, out);
+  if (s.size() == 7 && s[5] == "branches" && method == "GET") return GetBranch(s[6], out);
   return -1;
 }
 
@@ -195,7 +198,7 @@ int FakeGitea::CreatePull(const rapidjson::Document& b, std::string* out) {
       return 409;
     }
   }
-  p.number = open_pulls_ + static_cast<int64_t>(pulls_.size()) + 1;
+  p.number = open_pulls_ + static_cast<int64_t>(pulls_.size() + issues_.size()) + 1;
   pulls_.push_back(p);
   *out = PullJson(p);
   return 201;
@@ -213,6 +216,55 @@ int FakeGitea::EditPull(const std::string& number, const rapidjson::Document& b,
   }
   *out = Error("not found");
   return 404;
+}
+
+std::string FakeGitea::IssueJson(const Issue& i) {
+  return "{\"id\":" + std::to_string(1000 + i.number) + ",\"number\":" + std::to_string(i.number) +
+         ",\"state\":" + Quote(i.state) + ",\"title\":" + Quote(i.title) +
+         ",\"body\":" + Quote(i.body) + ",\"user\":{\"login\":\"cc-ci\"}}";
+}
+
+// Gitea's CreateIssueOption: title required (checked against the spec), body optional.
+int FakeGitea::CreateIssue(const rapidjson::Document& b, std::string* out) {
+  Issue i;
+  i.title = Field(b, "title").value_or("");
+  i.body = Field(b, "body").value_or("");
+  i.state = "open";
+  if (i.title.empty()) {  // Gitea: binding:"Required"
+    *out = Error("[Title]: Required");
+    return 422;
+  }
+  i.number = open_pulls_ + static_cast<int64_t>(pulls_.size() + issues_.size()) + 1;
+  issues_.push_back(i);
+  *out = IssueJson(i);
+  return 201;
+}
+
+// Gitea's EditIssueOption: each field optional; state "closed" closes, anything else opens
+// (routers/api/v1/repo/issue.go). Answers 201 with the issue, as Gitea does.
+int FakeGitea::EditIssue(const std::string& number, const rapidjson::Document& b,
+                         std::string* out) {
+  for (Issue& i : issues_) {
+    if (std::to_string(i.number) != number) continue;
+    if (auto v = Field(b, "title")) i.title = *v;
+    if (auto v = Field(b, "body")) i.body = *v;
+    if (auto v = Field(b, "state")) i.state = *v == "closed" ? "closed" : "open";
+    *out = IssueJson(i);
+    return 201;
+  }
+  *out = Error("not found");
+  return 404;
+}
+
+int FakeGitea::GetBranch(const std::string& branch, std::string* out) {
+  auto head = branch_heads_.find(branch);
+  if (head == branch_heads_.end()) {
+    *out = Error("branch not found");
+    return 404;
+  }
+  *out = "{\"name\":" + Quote(branch) + ",\"commit\":{\"id\":" + Quote(head->second) +
+         ",\"message\":\"m\"},\"protected\":false}";
+  return 200;
 }
 
 }  // namespace ccci::testing

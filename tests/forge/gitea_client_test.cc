@@ -18,9 +18,7 @@ class GiteaClientTest : public ::testing::Test {
     o.sleep = [this](std::chrono::milliseconds d) { slept_.push_back(d.count()); };
     return o;
   }
-  void TearDown() override {
-    EXPECT_TRUE(gitea_.violations().empty()) << gitea_.violations()[0];
-  }
+  void TearDown() override { EXPECT_TRUE(gitea_.violations().empty()) << gitea_.violations()[0]; }
 
   testing::FakeGitea gitea_;
   std::vector<int64_t> slept_;
@@ -38,13 +36,17 @@ TEST_F(GiteaClientTest, CommentsAreCreatedEditedAndListedByIssueNumber) {
   EXPECT_EQ((*list)[0].issue_number, 17);
   EXPECT_EQ((*list)[0].author, "cc-ci");
   auto reqs = gitea_.requests();
-  EXPECT_EQ(reqs[0], "POST /api/v1/repos/coop-cloud/nextcloud/issues/17/comments "
-                     "{\"body\":\"queued <!-- cc-ci:sticky -->\"}");
+  EXPECT_EQ(reqs[0],
+            "POST /api/v1/repos/coop-cloud/nextcloud/issues/17/comments "
+            "{\"body\":\"queued <!-- cc-ci:sticky -->\"}");
   EXPECT_EQ(reqs[1].rfind("PATCH /api/v1/repos/coop-cloud/nextcloud/issues/comments/", 0), 0u);
 }
 
 TEST_F(GiteaClientTest, StatusReactionPermissionAndPull) {
-  ASSERT_TRUE(client_.CreateStatus("o/r", "c3a1f7e9", {"pending", "http://ci/runs/1", "queued", "cc-ci/recipe"}).ok());
+  ASSERT_TRUE(client_
+                  .CreateStatus("o/r", "c3a1f7e9",
+                                {"pending", "http://ci/runs/1", "queued", "cc-ci/recipe"})
+                  .ok());
   EXPECT_EQ(gitea_.statuses().at(0).context, "cc-ci/recipe");
   gitea_.AddComment(17, "bob", "!cc-ci retest");
   ASSERT_TRUE(client_.AddReaction("o/r", gitea_.comments()[0].id, "eyes").ok());
@@ -56,6 +58,48 @@ TEST_F(GiteaClientTest, StatusReactionPermissionAndPull) {
   ASSERT_TRUE(pr.ok());
   EXPECT_EQ(pr->number, 17);
   EXPECT_FALSE(pr->head_sha.empty());
+}
+
+TEST_F(GiteaClientTest, DefaultBranchHeadIsTheRepoAndItsBranch) {
+  gitea_.SetDefaultBranch("trunk");
+  gitea_.SetBranchHead("trunk", std::string(40, 'a'));
+  auto head = client_.GetDefaultBranchHead("coop-cloud/bonfire");
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_EQ(head->branch, "trunk");
+  EXPECT_EQ(head->sha, std::string(40, 'a'));
+  EXPECT_EQ(head->clone_url, gitea_.base_url() + "/coop-cloud/bonfire.git");
+  auto reqs = gitea_.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0], "GET /api/v1/repos/coop-cloud/bonfire");
+  EXPECT_EQ(reqs[1], "GET /api/v1/repos/coop-cloud/bonfire/branches/trunk");
+  gitea_.SetDefaultBranch("gone");
+  EXPECT_EQ(client_.GetDefaultBranchHead("coop-cloud/bonfire").status().code(), Code::kNotFound);
+  gitea_.SetDefaultBranch("trunk");
+  gitea_.SetArchived(true);
+  EXPECT_EQ(client_.GetDefaultBranchHead("coop-cloud/bonfire").status().code(),
+            Code::kFailedPrecondition);
+}
+
+TEST_F(GiteaClientTest, IssuesAreOpenedEditedAndClosedByNumber) {
+  auto n = client_.CreateIssue("o/r", "cc-ci nightly: level dropped from 5 to 3", "body");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  IssueEdit edit;
+  edit.title = "cc-ci nightly: level dropped from 5 to 2";
+  ASSERT_TRUE(client_.EditIssue("o/r", *n, edit).ok());
+  IssueEdit close;
+  close.state = "closed";
+  ASSERT_TRUE(client_.EditIssue("o/r", *n, close).ok());
+  ASSERT_EQ(gitea_.issues().size(), 1u);
+  EXPECT_EQ(gitea_.issues()[0].number, *n);
+  EXPECT_EQ(gitea_.issues()[0].title, "cc-ci nightly: level dropped from 5 to 2");
+  EXPECT_EQ(gitea_.issues()[0].state, "closed");
+  auto reqs = gitea_.requests();
+  EXPECT_EQ(reqs[0],
+            "POST /api/v1/repos/o/r/issues "
+            "{\"title\":\"cc-ci nightly: level dropped from 5 to 3\",\"body\":\"body\"}");
+  EXPECT_EQ(reqs[2],
+            "PATCH /api/v1/repos/o/r/issues/" + std::to_string(*n) + " {\"state\":\"closed\"}");
+  EXPECT_EQ(client_.EditIssue("o/r", 999, close).code(), Code::kNotFound);
 }
 
 TEST_F(GiteaClientTest, OpenPullsArePaged) {
