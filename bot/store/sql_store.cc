@@ -96,7 +96,7 @@ Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now
     // The reason is made here: PostgreSQL gives a parameter one type, so ?2 cannot be both
     // the number superseded_by and text to concatenate.
     if (!r.running) (*upd)->Bind(4, "superseded by run " + std::to_string(out->run_id));
-    CCCI_RETURN_IF_ERROR((*upd)->Run());
+    CCCI_RETURN_IF_ERROR(db.RunDeferred(**upd));
     (r.running ? out->cancel_requested : out->superseded).push_back(r.id);
   }
   return Status::Ok();
@@ -197,7 +197,7 @@ Status RecordInTxn(SqlDb& db, const Delivery& delivery, const Work& work, int64_
   (*ins)->Bind(4, delivery.action).Bind(5, delivery.repo).Bind(6, delivery.pr);
   (*ins)->Bind(7, delivery.head_sha).Bind(8, delivery.sender).Bind(9, delivery.received_at_ms);
   (*ins)->Bind(10, outcome).Bind(11, detail).Bind(12, delivery.body_sha256);
-  return (*ins)->Run();
+  return db.RunDeferred(**ins);
 }
 
 }  // namespace
@@ -390,12 +390,21 @@ Status SqlStore::RunJobs(SqlDb& db, const std::vector<Job*>& batch, bool savepoi
   for (Job* job : batch) {
     if (savepoints) CCCI_RETURN_IF_ERROR(RunCached(db, "SAVEPOINT job"));
     job->result = job->fn(db);
+    // With savepoints each job's deferred statements run before its savepoint is released,
+    // so a failure is its own; without, they may run with the next job's statements.
+    if (savepoints && job->result.ok()) job->result = db.Flush();
     if (!job->result.ok()) {
       *job_failed = true;
+      db.DropDeferred();
       if (!savepoints) return Status::Ok();
       CCCI_RETURN_IF_ERROR(RunCached(db, "ROLLBACK TO job"));
     }
     if (savepoints) CCCI_RETURN_IF_ERROR(RunCached(db, "RELEASE job"));
+  }
+  if (Status flushed = db.Flush(); !flushed.ok()) {  // whose it was is not known: all run again
+    *job_failed = true;
+    for (Job* job : batch) job->result = flushed;
+    return Status::Ok();
   }
   return RunCached(db, "COMMIT");
 }
@@ -416,6 +425,7 @@ void SqlStore::CommitBatch(const std::vector<Job*>& batch) {
     if (commit.ok() && batch.size() > 1) commit = RunJobs(db, batch, true, &job_failed);
   }
   if (!commit.ok()) {
+    db.DropDeferred();
     (void)write_db_->Exec("ROLLBACK");
     LogError("store.commit_failed", {{"reason", commit.message()}, {"jobs", batch.size()}});
     for (Job* job : batch) job->result = Unavailable(commit.message());
