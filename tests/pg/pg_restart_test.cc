@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bot/store/pg_db.h"
+#include "tests/fakes/flood.h"
 #include "tests/fakes/server_process.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/wait_until.h"
@@ -27,12 +28,6 @@ namespace ccci {
 namespace {
 
 constexpr const char* kSecret = "pg-restart-secret";
-
-std::string Sha(int n) {
-  char sha[41];
-  snprintf(sha, sizeof(sha), "%040d", n);
-  return sha;
-}
 
 // pg_lane.sh CMD STATE; true when it succeeded.
 bool Lane(const std::string& cmd, const std::string& state) {
@@ -75,37 +70,30 @@ TEST(PgRestartTest, IntakeAnswers503WhileTheDatabaseIsDownAndLosesNothingAcknowl
         CCCI_BIN_DIR "/cc-ci", dir.File("data"),
         {std::string("CC_CI_WEBHOOK_SECRET=") + kSecret, "CC_CI_DATABASE_URL=" + url},
         {"--config", dir.File("cc-ci.ini")});
-    std::atomic<bool> stop{false};
-    std::atomic<int> next{1};
-    std::vector<std::thread> flood;
-    for (int t = 0; t < 8; ++t) {
-      flood.emplace_back([&] {
-        while (!stop) {
-          int pr = next++;
-          int sent_in = phase;
-          testing::HttpResult r;
-          try {
-            Poco::Net::HTTPClientSession s("127.0.0.1", server.port());
-            s.setTimeout(Poco::Timespan(10, 0));
-            r = testing::PostWebhook(s, "pull_request", testing::SyncBody(fixture, pr, Sha(pr)),
-                                     "pg-" + std::to_string(pr), kSecret);
-          } catch (const Poco::Exception& e) {
-            r.status = -1;  // counted, and must not happen: the server stays up throughout
-          }
-          int answered_in = phase;
-          std::lock_guard<std::mutex> lock(tally.mu);
-          tally.statuses[r.status]++;
-          bool down = sent_in == kDown && answered_in == kDown;
-          if (r.status >= 200 && r.status < 300) {
-            tally.acked.insert(pr);
-            if (down) tally.acked_while_down.push_back(pr);
-            if (sent_in == kBack) tally.acked_after_restart++;
-          } else if (r.status == 503 && down) {
-            tally.refused_while_down++;
-          }
-        }
-      });
-    }
+    testing::Flood flood(8, [&](int pr) {
+      int sent_in = phase;
+      testing::HttpResult r;
+      try {
+        Poco::Net::HTTPClientSession s("127.0.0.1", server.port());
+        s.setTimeout(Poco::Timespan(10, 0));
+        r = testing::PostWebhook(s, "pull_request",
+                                 testing::SyncBody(fixture, pr, testing::NumberedSha(pr)),
+                                 "pg-" + std::to_string(pr), kSecret);
+      } catch (const Poco::Exception& e) {
+        r.status = -1;  // counted, and must not happen: the server stays up throughout
+      }
+      int answered_in = phase;
+      std::lock_guard<std::mutex> lock(tally.mu);
+      tally.statuses[r.status]++;
+      bool down = sent_in == kDown && answered_in == kDown;
+      if (r.status >= 200 && r.status < 300) {
+        tally.acked.insert(pr);
+        if (down) tally.acked_while_down.push_back(pr);
+        if (sent_in == kBack) tally.acked_after_restart++;
+      } else if (r.status == 503 && down) {
+        tally.refused_while_down++;
+      }
+    });
     auto acked_at_least = [&](size_t n) {
       std::lock_guard<std::mutex> lock(tally.mu);
       return tally.acked.size() >= n;
@@ -124,8 +112,7 @@ TEST(PgRestartTest, IntakeAnswers503WhileTheDatabaseIsDownAndLosesNothingAcknowl
       std::lock_guard<std::mutex> lock(tally.mu);
       return tally.acked_after_restart >= 200;
     }));
-    stop = true;
-    for (auto& t : flood) t.join();
+    flood.Stop();
   }
 
   std::string seen;
