@@ -32,4 +32,8 @@ std::string PrBadge(std::string_view repo, int64_t pr) {
 
 std::string ApiRun(int64_t run_id) { return std::string(kApiRuns) + "/" + std::to_string(run_id); }
 
+std::string Recipe(std::string_view repo) { return std::string(kRecipes) + std::string(repo); }
+
+std::string RecipeBadges(std::string_view repo) { return std::string(kBadges) + std::string(repo); }
+
 }  // namespace ccci::routes

@@ -2,8 +2,8 @@
 // Every path cc-ci's server answers, built here and nowhere else. The reporter's links, the
 // pages' links and the front's route matchers all take them from here, so a link and the
 // route that serves it cannot drift apart. Paths only: a caller that needs an absolute URL
-// (a PR comment, a commit status) puts the public URL before them. The mustache templates
-// write the same shapes (templates/*.mustache).
+// (a PR comment, a commit status) puts the public URL before them. The mustache templates get
+// their links from here too (renderer/pages.cc sets them as *_url values).
 
 #include <cstdint>
 #include <string>
@@ -32,5 +32,7 @@ std::string RecipeBadge(std::string_view repo, std::string_view ext);
 std::string HistoryBadge(std::string_view repo);         // /badge/{owner}/{repo}/history.svg
 std::string PrBadge(std::string_view repo, int64_t pr);  // /badge/{owner}/{repo}/pulls/{n}.svg
 std::string ApiRun(int64_t run_id);                      // /api/runs/{id}
+std::string Recipe(std::string_view repo);               // /recipes/{owner}/{repo}
+std::string RecipeBadges(std::string_view repo);         // /badges/{owner}/{repo}
 
 }  // namespace ccci::routes

@@ -75,6 +75,12 @@ data RunData(const RunView& r) {
   data d;
   d.set("id", std::to_string(r.id));
   d.set("repo", r.repo);
+  d.set("run_url", routes::Run(r.id));
+  d.set("run_badge_url", routes::RunBadge(r.id));
+  d.set("card_url", routes::RunCard(r.id));
+  d.set("api_url", routes::ApiRun(r.id));
+  d.set("recipe_url", routes::Recipe(r.repo));
+  d.set("badges_url", routes::RecipeBadges(r.repo));
   if (r.pr > 0) {
     d.set("pr", std::to_string(r.pr));
   } else {
@@ -96,12 +102,14 @@ data RunData(const RunView& r) {
   SetIf(d, "finished_text", ReadableUtc(r.finished));
   d.set("result", ResultText(r));
   std::string repo_url = r.forge_url.empty() ? "" : r.forge_url + "/" + UrlPath(r.repo);
-  SetIf(d, "pr_url", repo_url.empty() || r.pr <= 0 ? "" : repo_url + "/pulls/" + std::to_string(r.pr));
-  SetIf(d, "commit_url", repo_url.empty() || r.sha.empty() ? "" : repo_url + "/commit/" + UrlPath(r.sha));
+  SetIf(d, "pr_url",
+        repo_url.empty() || r.pr <= 0 ? "" : repo_url + "/pulls/" + std::to_string(r.pr));
+  SetIf(d, "commit_url",
+        repo_url.empty() || r.sha.empty() ? "" : repo_url + "/commit/" + UrlPath(r.sha));
   // A PR's head branch may live in a fork: only a branch run's branch is linked.
-  SetIf(d, "branch_url", repo_url.empty() || r.pr > 0 || r.ref.empty()
-                             ? ""
-                             : repo_url + "/src/branch/" + UrlPath(r.ref));
+  SetIf(d, "branch_url",
+        repo_url.empty() || r.pr > 0 || r.ref.empty() ? ""
+                                                      : repo_url + "/src/branch/" + UrlPath(r.ref));
   SetIf(d, "stage", r.stage);
   return d;
 }
@@ -137,8 +145,8 @@ data LadderData(const std::vector<StageView>& stages) {
   data d;
   d.set("ci_error", data(level.ci_error));
   // A CI error is the host's or cc-ci's trouble (abra missing, server unreachable): say which.
-  d.set("ci_error_reason", level.rungs[0].reason.empty() ? "install ended in an error"
-                                                          : level.rungs[0].reason);
+  d.set("ci_error_reason",
+        level.rungs[0].reason.empty() ? "install ended in an error" : level.rungs[0].reason);
   data rungs{data::type::list};
   for (const domain::RungOutcome& r : level.rungs) {
     data x;
@@ -215,6 +223,8 @@ PageParts RenderLogPageParts(const LogView& v, const std::string& version) {
   data d;
   d.set("run_id", std::to_string(v.run_id));
   d.set("repo", v.repo);
+  d.set("run_url", routes::Run(v.run_id));
+  d.set("recipe_url", routes::Recipe(v.repo));
   d.set("stage", v.stage);
   d.set("status", domain::StageStatusName(v.status));
   d.set("icon", StatusIcon(v.status));
@@ -243,6 +253,8 @@ std::string RenderRecipePage(const std::string& repo, const std::vector<RunView>
                              const std::string& version, const RecipeHistoryView& history) {
   data d;
   d.set("repo", repo);
+  d.set("recipe_badge_path", routes::RecipeBadge(repo, "svg"));
+  d.set("badges_url", routes::RecipeBadges(repo));
   d.set("chart", RenderLevelChartSvg(history.chart));
   d.set("window", std::to_string(history.window));
   data flaky{data::type::list};
@@ -275,13 +287,14 @@ std::string RenderBadgesPage(const std::string& repo, const std::string& base_ur
   data d;
   d.set("repo", repo);
   d.set("base", base_url);
+  d.set("json_path", routes::RecipeBadge(repo, "json"));
   data list{data::type::list};
   auto add = [&](const std::string& what, const std::string& path) {
     data b;
     b.set("what", what);
     b.set("path", path);
     b.set("base", base_url);
-    b.set("repo", repo);
+    b.set("recipe_url", routes::Recipe(repo));
     list.push_back(b);
   };
   add("Default branch (SVG)", routes::RecipeBadge(repo, "svg"));
@@ -289,16 +302,20 @@ std::string RenderBadgesPage(const std::string& repo, const std::string& base_ur
   add("Level history (SVG)", routes::HistoryBadge(repo));
   for (int64_t pr : prs) add("PR #" + std::to_string(pr), routes::PrBadge(repo, pr));
   d.set("badges", list);
-  return Page("Badges for " + repo, Template(ccci_tpl_badges, ccci_tpl_badges_end).render(d), version);
+  return Page("Badges for " + repo, Template(ccci_tpl_badges, ccci_tpl_badges_end).render(d),
+              version);
 }
 
 // A Markdown table cell: a '|' would end the cell, a newline the row.
 static std::string TableCell(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n' || c == '\r') out += ' ';
-    else out.push_back(c);
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n' || c == '\r')
+      out += ' ';
+    else
+      out.push_back(c);
   }
   return out;
 }

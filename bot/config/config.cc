@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <sstream>
 
 #include "base/child_env.h"
@@ -18,99 +20,223 @@
 namespace ccci {
 namespace {
 
-const std::vector<ConfigKey> kKeys = {
-    {"server.listen", "127.0.0.1:8080", "address the dashboard, API and webhook intake listen on"},
-    {"server.public_url", "",
-     "base URL of links cc-ci writes into PR comments; default http://<listen>"},
-    {"server.max_connections", "1024",
-     "open connections at most; a new one over it closes the oldest waiting one (idle, slow to "
-     "send or slow to read)"},
-    {"server.max_connections_per_peer", "64",
-     "open connections per peer address (an IPv6 /64 counts as one), the oldest closed first; 0 "
-     "for no cap (behind a reverse proxy every peer has its address)"},
-    {"server.max_queued", "1024", "complete requests waiting for a worker, per pool; more get 503"},
-    {"server.keepalive_timeout", "5s", "idle keep-alive connections are closed after this"},
-    {"server.request_timeout", "10s",
-     "a whole request, head and body, must arrive within this from its first byte, else 408 and "
-     "closed"},
-    {"server.write_timeout", "30s",
-     "a peer that takes nothing of an answer for this long is dropped"},
-    {"server.max_body_bytes", "1048576", "request bodies larger than this are refused with 413"},
-    {"server.max_request_memory", "67108864",
-     "bytes of request bodies being read or handled at once; the request that would pass it gets "
-     "503"},
-    {"server.hook_workers", "4",
-     "threads that answer webhook deliveries (/hooks/gitea) and nothing else"},
-    {"server.page_workers", "4",
-     "threads for every other route (dashboard, badges, API, stage logs); they cap the pages "
-     "rendered at once"},
-    {"storage.data_dir", "data", "SQLite database, logs and generated files live here"},
-    {"storage.driver", "sqlite",
-     "sqlite, postgres (a server several hosts share; storage.url_file), or memory (nothing "
-     "persisted; for benchmarks only)"},
-    {"storage.url_file", "",
-     "postgres: file holding the libpq connection string (it holds a password: never in this "
-     "file); env CC_CI_DATABASE_URL takes precedence"},
-    {"storage.synchronous", "normal",
-     "normal survives a crash of cc-ci; full also survives power loss"},
-    {"storage.delivery_retention", "30d",
-     "webhook deliveries older than this are pruned (runs are kept); 0 keeps them forever"},
-    {"storage.log_retention", "90d",
-     "stage logs and screenshots of runs that ended longer ago are removed (runs and levels are "
-     "kept); 0 keeps them forever"},
-    {"gitea.url", "", "base URL of the Gitea forge, e.g. https://git.coopcloud.tech"},
-    {"gitea.token_file", "",
-     "file holding the bot's API token (env CC_CI_GITEA_TOKEN takes precedence)"},
-    {"gitea.webhook_secret_file", "",
-     "one webhook secret per line (several for rotation); default <data_dir>/webhook-secret, "
-     "generated if missing; env CC_CI_WEBHOOK_SECRET takes precedence"},
-    {"gitea.bot_login", "cc-ci", "the bot's own Gitea login; its comments are ignored"},
-    {"gitea.dry_run", "",
-     "true: send nothing to Gitea, only log and show it; default true when no token is set"},
-    {"gitea.trusted_users", "",
-     "comma-separated logins allowed to command without write permission"},
-    {"gitea.repos", "",
-     "comma-separated owner/name repos the reconciler watches (plus those seen in deliveries)"},
-    {"gitea.reconcile_interval", "5m",
-     "how often the reconciler looks for missed PRs and comments"},
-    {"gitea.pass_level", "1", "the commit status is success at or above this level"},
-    {"gitea.status_per_stage", "false",
-     "true: a commit status per stage (cc-ci/install, cc-ci/upgrade, ...) beside cc-ci/recipe, so "
-     "branch protection can require one"},
-    {"gitea.readme_prs", "true",
-     "on a default-branch run whose measured README scores differ from the README, open (or "
-     "update) one PR on branch cc-ci/readme-scores; false only reports them"},
-    {"runner.concurrency", "1", "runs tested at the same time"},
-    {"runner.abra", "abra", "the abra executable (looked up on PATH)"},
-    {"runner.docker", "docker", "the docker executable, used to read the deployed stack's labels"},
-    {"runner.server", "default", "abra server apps are deployed to (default: the local swarm)"},
-    {"runner.domain", "ci.localhost", "apps under test get <recipe>-<pr>-<run id>.<domain>"},
-    {"runner.app_url", "https://{domain}{health_path}", "the URL probed until the app answers"},
-    {"runner.connect_to", "",
-     "comma-separated HOST:PORT:CONNECT-HOST:CONNECT-PORT like curl --connect-to; ::127.0.0.1:443 "
-     "reaches a local proxy without DNS"},
-    {"runner.verify_tls", "false",
-     "check the app's TLS certificate (test deployments are usually self-signed)"},
-    {"runner.stage_timeout", "20m",
-     "longest one abra command may take (overlays may raise it; heavy apps need up to 60m)"},
-    {"runner.ready_timeout", "10m", "longest the app may take to answer after a deploy"},
-    {"runner.overlay_dir", "",
-     "per-recipe overlay INI files (<recipe>.ini); default <data_dir>/overlays"},
-    {"runner.approved_recipes", "",
-     "comma-separated recipes whose own repo code (overlay recipe_checks) may run"},
-    {"runner.log_max_bytes", "10485760", "each stage log is cut at this size"},
-    {"runner.screenshots", "true", "take a screenshot of each app in headless Chromium"},
-    {"runner.allowed_clone_urls", "",
-     "comma-separated URL prefixes (or absolute local paths, for tests) runs may clone from "
-     "besides gitea.url's scheme and host; a local path or file:// prefix lets git use its file "
-     "protocol"},
-    {"runner.pass_env", "",
-     "comma-separated names of cc-ci's environment variables every command also gets (NAME_* "
-     "matches a prefix); commands get only PATH, HOME, locale, TERM, TZ, TMPDIR, SSH_AUTH_SOCK, "
-     "DOCKER_* and proxy settings otherwise, and never CC_CI_*"},
-    {"levels.maintained_months", "6",
-     "rung 8 (maintained): the recipe's newest release is at most this many months old"},
-    {"log.level", "info", "debug, info, warn or error"},
+// How a key's text becomes a Config field: each returns an error reason (empty on success).
+using Setter = std::function<std::string(const std::string& v, Config* c)>;
+
+template <typename F>
+Setter Text(F Config::*field) {
+  return [field](const std::string& v, Config* c) {
+    c->*field = v;
+    return std::string();
+  };
+}
+
+Setter List(std::vector<std::string> Config::*field) {
+  return [field](const std::string& v, Config* c) {
+    c->*field = SplitList(v, ",");
+    return std::string();
+  };
+}
+
+Setter Int(int Config::*field, int64_t lo, int64_t hi) {
+  return [=](const std::string& v, Config* c) -> std::string {
+    int64_t n;
+    if (!ParseInt64(v, &n)) return "not a whole number: '" + v + "'";
+    if (n < lo || n > hi) {
+      return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+    }
+    c->*field = static_cast<int>(n);
+    return "";
+  };
+}
+
+Setter Bytes(int64_t Config::*field, int64_t lo, int64_t hi) {
+  return [=](const std::string& v, Config* c) -> std::string {
+    int64_t n;
+    if (!ParseInt64(v, &n) || n < lo || n > hi) {
+      return "must be a byte count between " + std::to_string(lo) + " and " + std::to_string(hi);
+    }
+    c->*field = n;
+    return "";
+  };
+}
+
+Setter Duration(int Config::*field) {
+  return [field](const std::string& v, Config* c) -> std::string {
+    if (!ParseDurationSeconds(v, &(c->*field))) {
+      return "not a duration (like 30s, 5m, 1h, 30d): '" + v + "'";
+    }
+    return "";
+  };
+}
+
+Setter Bool(bool Config::*field) {
+  return [field](const std::string& v, Config* c) -> std::string {
+    if (!ParseBool(v, &(c->*field))) return "not a boolean (true or false): '" + v + "'";
+    return "";
+  };
+}
+
+// Empty means "not set" (the default applies).
+Setter OptionalBool(std::optional<bool> Config::*field) {
+  return [field](const std::string& v, Config* c) -> std::string {
+    if (v.empty()) {
+      (c->*field).reset();
+      return "";
+    }
+    bool b;
+    if (!ParseBool(v, &b)) return "not a boolean (true or false): '" + v + "'";
+    c->*field = b;
+    return "";
+  };
+}
+
+// Every key: its name, default and doc (--help, cc-ci.example.ini) and how its value is set.
+struct KeyRule {
+  ConfigKey key;
+  Setter set;
+};
+
+const std::vector<KeyRule> kRules = {
+    {{"server.listen", "127.0.0.1:8080", "address the dashboard, API and webhook intake listen on"},
+     Text(&Config::listen)},
+    {{"server.public_url", "",
+      "base URL of links cc-ci writes into PR comments; default http://<listen>"},
+     Text(&Config::public_url)},
+    {{"server.max_connections", "1024",
+      "open connections at most; a new one over it closes the oldest waiting one (idle, slow to "
+      "send or slow to read)"},
+     Int(&Config::max_connections, 4, 100000)},
+    {{"server.max_connections_per_peer", "64",
+      "open connections per peer address (an IPv6 /64 counts as one), the oldest closed first; 0 "
+      "for no cap (behind a reverse proxy every peer has its address)"},
+     Int(&Config::max_connections_per_peer, 0, 100000)},
+    {{"server.max_queued", "1024",
+      "complete requests waiting for a worker, per pool; more get 503"},
+     Int(&Config::max_queued, 1, 100000)},
+    {{"server.keepalive_timeout", "5s", "idle keep-alive connections are closed after this"},
+     Duration(&Config::keepalive_timeout_s)},
+    {{"server.request_timeout", "10s",
+      "a whole request, head and body, must arrive within this from its first byte, else 408 and "
+      "closed"},
+     Duration(&Config::request_timeout_s)},
+    {{"server.write_timeout", "30s",
+      "a peer that takes nothing of an answer for this long is dropped"},
+     Duration(&Config::write_timeout_s)},
+    {{"server.max_body_bytes", "1048576", "request bodies larger than this are refused with 413"},
+     Bytes(&Config::max_body_bytes, 1024, 64 << 20)},
+    {{"server.max_request_memory", "67108864",
+      "bytes of request bodies being read or handled at once; the request that would pass it "
+      "gets 503"},
+     Bytes(&Config::max_request_memory, 1 << 20, 1LL << 36)},
+    {{"server.hook_workers", "4",
+      "threads that answer webhook deliveries (/hooks/gitea) and nothing else"},
+     Int(&Config::hook_workers, 1, 256)},
+    {{"server.page_workers", "4",
+      "threads for every other route (dashboard, badges, API, stage logs); they cap the pages "
+      "rendered at once"},
+     Int(&Config::page_workers, 1, 256)},
+    {{"storage.data_dir", "data", "SQLite database, logs and generated files live here"},
+     Text(&Config::data_dir)},
+    {{"storage.driver", "sqlite",
+      "sqlite, postgres (a server several hosts share; storage.url_file), or memory (nothing "
+      "persisted; for benchmarks only)"},
+     Text(&Config::driver)},
+    {{"storage.url_file", "",
+      "postgres: file holding the libpq connection string (it holds a password: never in this "
+      "file); env CC_CI_DATABASE_URL takes precedence"},
+     Text(&Config::database_url_file)},
+    {{"storage.synchronous", "normal",
+      "normal survives a crash of cc-ci; full also survives power loss"},
+     Text(&Config::synchronous)},
+    {{"storage.delivery_retention", "30d",
+      "webhook deliveries older than this are pruned (runs are kept); 0 keeps them forever"},
+     Duration(&Config::delivery_retention_s)},
+    {{"storage.log_retention", "90d",
+      "stage logs and screenshots of runs that ended longer ago are removed (runs and levels are "
+      "kept); 0 keeps them forever"},
+     Duration(&Config::log_retention_s)},
+    {{"gitea.url", "", "base URL of the Gitea forge, e.g. https://git.coopcloud.tech"},
+     Text(&Config::gitea_url)},
+    {{"gitea.token_file", "",
+      "file holding the bot's API token (env CC_CI_GITEA_TOKEN takes precedence)"},
+     Text(&Config::token_file)},
+    {{"gitea.webhook_secret_file", "",
+      "one webhook secret per line (several for rotation); default <data_dir>/webhook-secret, "
+      "generated if missing; env CC_CI_WEBHOOK_SECRET takes precedence"},
+     Text(&Config::webhook_secret_file)},
+    {{"gitea.bot_login", "cc-ci", "the bot's own Gitea login; its comments are ignored"},
+     Text(&Config::bot_login)},
+    {{"gitea.dry_run", "",
+      "true: send nothing to Gitea, only log and show it; default true when no token is set"},
+     OptionalBool(&Config::dry_run)},
+    {{"gitea.trusted_users", "",
+      "comma-separated logins allowed to command without write permission"},
+     List(&Config::trusted_users)},
+    {{"gitea.repos", "",
+      "comma-separated owner/name repos the reconciler watches (plus those seen in deliveries)"},
+     List(&Config::repos)},
+    {{"gitea.reconcile_interval", "5m",
+      "how often the reconciler looks for missed PRs and comments"},
+     Duration(&Config::reconcile_interval_s)},
+    {{"gitea.pass_level", "1", "the commit status is success at or above this level"},
+     Int(&Config::pass_level, 0, 8)},
+    {{"gitea.status_per_stage", "false",
+      "true: a commit status per stage (cc-ci/install, cc-ci/upgrade, ...) beside cc-ci/recipe, "
+      "so branch protection can require one"},
+     Bool(&Config::status_per_stage)},
+    {{"gitea.readme_prs", "true",
+      "on a default-branch run whose measured README scores differ from the README, open (or "
+      "update) one PR on branch cc-ci/readme-scores; false only reports them"},
+     Bool(&Config::readme_prs)},
+    {{"runner.concurrency", "1", "runs tested at the same time"},
+     Int(&Config::runner_concurrency, 1, 64)},
+    {{"runner.abra", "abra", "the abra executable (looked up on PATH)"},
+     Text(&Config::runner_abra)},
+    {{"runner.docker", "docker", "the docker executable, used to read the deployed stack's labels"},
+     Text(&Config::runner_docker)},
+    {{"runner.server", "default", "abra server apps are deployed to (default: the local swarm)"},
+     Text(&Config::runner_server)},
+    {{"runner.domain", "ci.localhost", "apps under test get <recipe>-<pr>-<run id>.<domain>"},
+     Text(&Config::runner_domain)},
+    {{"runner.app_url", "https://{domain}{health_path}", "the URL probed until the app answers"},
+     Text(&Config::runner_app_url)},
+    {{"runner.connect_to", "",
+      "comma-separated HOST:PORT:CONNECT-HOST:CONNECT-PORT like curl --connect-to; "
+      "::127.0.0.1:443 reaches a local proxy without DNS"},
+     List(&Config::runner_connect_to)},
+    {{"runner.verify_tls", "false",
+      "check the app's TLS certificate (test deployments are usually self-signed)"},
+     Bool(&Config::runner_verify_tls)},
+    {{"runner.stage_timeout", "20m",
+      "longest one abra command may take (overlays may raise it; heavy apps need up to 60m)"},
+     Duration(&Config::runner_stage_timeout_s)},
+    {{"runner.ready_timeout", "10m", "longest the app may take to answer after a deploy"},
+     Duration(&Config::runner_ready_timeout_s)},
+    {{"runner.overlay_dir", "",
+      "per-recipe overlay INI files (<recipe>.ini); default <data_dir>/overlays"},
+     Text(&Config::runner_overlay_dir)},
+    {{"runner.approved_recipes", "",
+      "comma-separated recipes whose own repo code (overlay recipe_checks) may run"},
+     List(&Config::runner_approved_recipes)},
+    {{"runner.log_max_bytes", "10485760", "each stage log is cut at this size"},
+     Bytes(&Config::runner_log_max_bytes, 4096, 1LL << 32)},
+    {{"runner.screenshots", "true", "take a screenshot of each app in headless Chromium"},
+     Bool(&Config::runner_screenshots)},
+    {{"runner.allowed_clone_urls", "",
+      "comma-separated URL prefixes (or absolute local paths, for tests) runs may clone from "
+      "besides gitea.url's scheme and host; a local path or file:// prefix lets git use its file "
+      "protocol"},
+     List(&Config::runner_allowed_clone_urls)},
+    {{"runner.pass_env", "",
+      "comma-separated names of cc-ci's environment variables every command also gets (NAME_* "
+      "matches a prefix); commands get only PATH, HOME, locale, TERM, TZ, TMPDIR, SSH_AUTH_SOCK, "
+      "DOCKER_* and proxy settings otherwise, and never CC_CI_*"},
+     List(&Config::runner_pass_env)},
+    {{"levels.maintained_months", "6",
+      "rung 8 (maintained): the recipe's newest release is at most this many months old"},
+     Int(&Config::maintained_months, 1, 120)},
+    {{"log.level", "info", "debug, info, warn or error"}, Text(&Config::log_level)},
 };
 
 Result<std::string> ReadFile(const std::string& path) {
@@ -121,177 +247,24 @@ Result<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// Value parsers for ApplyKey: each stores `v` into `field` and returns an error reason (empty
-// on success).
-std::string SetInt(const std::string& v, int* field, int64_t lo, int64_t hi) {
-  int64_t n;
-  if (!ParseInt64(v, &n)) return "not a whole number: '" + v + "'";
-  if (n < lo || n > hi) {
-    return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
-  }
-  *field = static_cast<int>(n);
-  return "";
-}
-
-std::string SetBytes(const std::string& v, int64_t* field, int64_t lo, int64_t hi) {
-  int64_t n;
-  if (!ParseInt64(v, &n) || n < lo || n > hi) {
-    return "must be a byte count between " + std::to_string(lo) + " and " + std::to_string(hi);
-  }
-  *field = n;
-  return "";
-}
-
-std::string SetDuration(const std::string& v, int* field) {
-  if (!ParseDurationSeconds(v, field)) {
-    return "not a duration (like 30s, 5m, 1h, 30d): '" + v + "'";
-  }
-  return "";
-}
-
-std::string SetBool(const std::string& v, bool* field) {
-  if (!ParseBool(v, field)) return "not a boolean (true or false): '" + v + "'";
-  return "";
-}
-
-// ApplyKey for one section each; "unknown key" for a key the section does not have.
-std::string ApplyServerKey(const std::string& key, const std::string& v, Config* c) {
-  if (key == "server.listen")
-    c->listen = v;
-  else if (key == "server.public_url")
-    c->public_url = v;
-  else if (key == "server.max_connections")
-    return SetInt(v, &c->max_connections, 4, 100000);
-  else if (key == "server.max_connections_per_peer") {
-    return SetInt(v, &c->max_connections_per_peer, 0, 100000);
-  } else if (key == "server.max_queued")
-    return SetInt(v, &c->max_queued, 1, 100000);
-  else if (key == "server.keepalive_timeout")
-    return SetDuration(v, &c->keepalive_timeout_s);
-  else if (key == "server.request_timeout")
-    return SetDuration(v, &c->request_timeout_s);
-  else if (key == "server.write_timeout")
-    return SetDuration(v, &c->write_timeout_s);
-  else if (key == "server.hook_workers")
-    return SetInt(v, &c->hook_workers, 1, 256);
-  else if (key == "server.page_workers")
-    return SetInt(v, &c->page_workers, 1, 256);
-  else if (key == "server.max_body_bytes")
-    return SetBytes(v, &c->max_body_bytes, 1024, 64 << 20);
-  else if (key == "server.max_request_memory") {
-    return SetBytes(v, &c->max_request_memory, 1 << 20, 1LL << 36);
-  } else
-    return "unknown key";
-  return "";
-}
-
-std::string ApplyStorageKey(const std::string& key, const std::string& v, Config* c) {
-  if (key == "storage.data_dir")
-    c->data_dir = v;
-  else if (key == "storage.driver")
-    c->driver = v;
-  else if (key == "storage.url_file")
-    c->database_url_file = v;
-  else if (key == "storage.synchronous")
-    c->synchronous = v;
-  else if (key == "storage.delivery_retention")
-    return SetDuration(v, &c->delivery_retention_s);
-  else if (key == "storage.log_retention")
-    return SetDuration(v, &c->log_retention_s);
-  else
-    return "unknown key";
-  return "";
-}
-
-std::string ApplyGiteaKey(const std::string& key, const std::string& v, Config* c) {
-  if (key == "gitea.url")
-    c->gitea_url = v;
-  else if (key == "gitea.token_file")
-    c->token_file = v;
-  else if (key == "gitea.webhook_secret_file")
-    c->webhook_secret_file = v;
-  else if (key == "gitea.bot_login")
-    c->bot_login = v;
-  else if (key == "gitea.dry_run") {
-    if (v.empty()) {
-      c->dry_run.reset();
-      return "";
-    }
-    bool b;
-    if (!ParseBool(v, &b)) return "not a boolean (true or false): '" + v + "'";
-    c->dry_run = b;
-  } else if (key == "gitea.trusted_users")
-    c->trusted_users = SplitList(v, ",");
-  else if (key == "gitea.repos")
-    c->repos = SplitList(v, ",");
-  else if (key == "gitea.reconcile_interval")
-    return SetDuration(v, &c->reconcile_interval_s);
-  else if (key == "gitea.pass_level")
-    return SetInt(v, &c->pass_level, 0, 8);
-  else if (key == "gitea.status_per_stage")
-    return SetBool(v, &c->status_per_stage);
-  else if (key == "gitea.readme_prs")
-    return SetBool(v, &c->readme_prs);
-  else
-    return "unknown key";
-  return "";
-}
-
-std::string ApplyRunnerKey(const std::string& key, const std::string& v, Config* c) {
-  if (key == "runner.concurrency")
-    return SetInt(v, &c->runner_concurrency, 1, 64);
-  else if (key == "runner.abra")
-    c->runner_abra = v;
-  else if (key == "runner.docker")
-    c->runner_docker = v;
-  else if (key == "runner.server")
-    c->runner_server = v;
-  else if (key == "runner.domain")
-    c->runner_domain = v;
-  else if (key == "runner.app_url")
-    c->runner_app_url = v;
-  else if (key == "runner.connect_to")
-    c->runner_connect_to = SplitList(v, ",");
-  else if (key == "runner.verify_tls")
-    return SetBool(v, &c->runner_verify_tls);
-  else if (key == "runner.stage_timeout")
-    return SetDuration(v, &c->runner_stage_timeout_s);
-  else if (key == "runner.ready_timeout")
-    return SetDuration(v, &c->runner_ready_timeout_s);
-  else if (key == "runner.overlay_dir")
-    c->runner_overlay_dir = v;
-  else if (key == "runner.approved_recipes")
-    c->runner_approved_recipes = SplitList(v, ",");
-  else if (key == "runner.allowed_clone_urls")
-    c->runner_allowed_clone_urls = SplitList(v, ",");
-  else if (key == "runner.pass_env")
-    c->runner_pass_env = SplitList(v, ",");
-  else if (key == "runner.log_max_bytes") {
-    return SetBytes(v, &c->runner_log_max_bytes, 4096, 1LL << 32);
-  } else if (key == "runner.screenshots")
-    return SetBool(v, &c->runner_screenshots);
-  else
-    return "unknown key";
-  return "";
-}
-
 // Applies one key; returns an error reason (empty on success).
 std::string ApplyKey(const std::string& key, const std::string& v, Config* c) {
-  if (key.rfind("server.", 0) == 0) return ApplyServerKey(key, v, c);
-  if (key.rfind("storage.", 0) == 0) return ApplyStorageKey(key, v, c);
-  if (key.rfind("gitea.", 0) == 0) return ApplyGiteaKey(key, v, c);
-  if (key.rfind("runner.", 0) == 0) return ApplyRunnerKey(key, v, c);
-  if (key == "levels.maintained_months") return SetInt(v, &c->maintained_months, 1, 120);
-  if (key == "log.level") {
-    c->log_level = v;
-    return "";
+  for (const KeyRule& rule : kRules) {
+    if (key == rule.key.name) return rule.set(v, c);
   }
   return "unknown key";
 }
 
 }  // namespace
 
-const std::vector<ConfigKey>& ConfigKeys() { return kKeys; }
+const std::vector<ConfigKey>& ConfigKeys() {
+  static const std::vector<ConfigKey> keys = [] {
+    std::vector<ConfigKey> out;
+    for (const KeyRule& rule : kRules) out.push_back(rule.key);
+    return out;
+  }();
+  return keys;
+}
 
 std::string Config::EffectivePublicUrl() const {
   if (!public_url.empty()) {

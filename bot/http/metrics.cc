@@ -32,48 +32,37 @@ const std::string& NormalizeEvent(const std::string& event) {
   return kKnown.count(event) ? event : kOther;
 }
 
+// Registers the family `builder` builds (prometheus::BuildCounter() and the like) in `registry`.
+template <typename Builder>
+auto& Family(Builder builder, prometheus::Registry& registry, const char* name, const char* help) {
+  return builder.Name(name).Help(help).Register(registry);
+}
+
 }  // namespace
 
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
-  deliveries_ = &prometheus::BuildCounter()
-                     .Name("ccci_webhook_deliveries_total")
-                     .Help("Webhook deliveries answered, by event and outcome")
-                     .Register(*registry_);
-  http_requests_ = &prometheus::BuildCounter()
-                        .Name("ccci_http_requests_total")
-                        .Help("HTTP requests answered, by route and status code")
-                        .Register(*registry_);
-  dropped_ = &prometheus::BuildCounter()
-                  .Name("ccci_http_connections_dropped_total")
-                  .Help(
-                      "Connections the HTTP front closed without a handler's answer, by reason "
-                      "(evicted over a connection cap, refused, busy, request_timeout, "
-                      "write_timeout)")
-                  .Register(*registry_);
-  auto& latency = prometheus::BuildHistogram()
-                      .Name("ccci_webhook_intake_seconds")
-                      .Help("Time from reading a webhook to answering it (verify, parse, commit)")
-                      .Register(*registry_);
+  deliveries_ = &Family(prometheus::BuildCounter(), *registry_, "ccci_webhook_deliveries_total",
+                        "Webhook deliveries answered, by event and outcome");
+  http_requests_ = &Family(prometheus::BuildCounter(), *registry_, "ccci_http_requests_total",
+                           "HTTP requests answered, by route and status code");
+  dropped_ = &Family(prometheus::BuildCounter(), *registry_, "ccci_http_connections_dropped_total",
+                     "Connections the HTTP front closed without a handler's answer, by reason "
+                     "(evicted over a connection cap, refused, busy, request_timeout, "
+                     "write_timeout)");
+  auto& latency = Family(prometheus::BuildHistogram(), *registry_, "ccci_webhook_intake_seconds",
+                         "Time from reading a webhook to answering it (verify, parse, commit)");
   intake_latency_ = &latency.Add(
       {}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                   0.1, 0.25, 0.5, 1, 2.5, 5});
-  queue_ = &prometheus::BuildGauge()
-                .Name("ccci_queue_depth")
-                .Help("Runs and commands waiting, by state")
-                .Register(*registry_);
-  stage_seconds_ = &prometheus::BuildHistogram()
-                        .Name("ccci_stage_duration_seconds")
-                        .Help("How long the suite's stages took, by stage and status")
-                        .Register(*registry_);
-  runs_finished_ = &prometheus::BuildCounter()
-                        .Name("ccci_runs_finished_total")
-                        .Help("Runs the runner ended, by outcome (level_0..level_8, error, "
-                              "cancelled, requeued)")
-                        .Register(*registry_);
-  stage_flaky_ = &prometheus::BuildCounter()
-                      .Name("ccci_stage_flaky_total")
-                      .Help("Stages that failed, then passed on their retry (default-branch runs)")
-                      .Register(*registry_);
+  queue_ = &Family(prometheus::BuildGauge(), *registry_, "ccci_queue_depth",
+                   "Runs and commands waiting, by state");
+  stage_seconds_ = &Family(prometheus::BuildHistogram(), *registry_, "ccci_stage_duration_seconds",
+                           "How long the suite's stages took, by stage and status");
+  runs_finished_ = &Family(prometheus::BuildCounter(), *registry_, "ccci_runs_finished_total",
+                           "Runs the runner ended, by outcome (level_0..level_8, error, "
+                           "cancelled, requeued)");
+  stage_flaky_ = &Family(prometheus::BuildCounter(), *registry_, "ccci_stage_flaky_total",
+                         "Stages that failed, then passed on their retry (default-branch runs)");
 }
 
 void Metrics::ObserveStage(const std::string& stage, const std::string& status, double seconds) {

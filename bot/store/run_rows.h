@@ -1,7 +1,8 @@
 #pragma once
-// How a runs row is read, shared by the SQLite store's files.
+// How a runs row is read, shared by the SQL store's files.
 
 #include "bot/store/sql_db.h"
+#include "bot/store/sql_rows.h"
 #include "bot/store/store.h"
 
 namespace ccci {
@@ -17,40 +18,14 @@ inline constexpr const char* kRunColumns =
 
 inline Run ReadRun(const SqlStmt& s) {
   Run r;
-  r.id = s.Int(0);
-  r.repo = s.Text(1);
-  r.pr = s.Int(2);
-  r.head_sha = s.Text(3);
-  r.head_ref = s.Text(4);
-  r.base_ref = s.Text(5);
-  r.clone_url = s.Text(6);
-  r.title = s.Text(7);
-  r.author = s.Text(8);
-  r.trigger = s.Text(9);
-  r.delivery_id = s.Text(10);
-  r.state = s.Text(11);
-  if (!s.IsNull(12)) r.level = s.Int(12);
-  r.reason = s.Text(13);
-  r.cancel_requested = s.Int(14) != 0;
-  r.superseded_by = s.Int(15);
-  r.attempts = s.Int(16);
-  r.created_at_ms = s.Int(17);
-  r.updated_at_ms = s.Int(18);
-  if (!s.IsNull(19)) r.started_at_ms = s.Int(19);
-  if (!s.IsNull(20)) r.finished_at_ms = s.Int(20);
-  r.stage = s.Text(21);
+  ReadColumns(s, &r.id, &r.repo, &r.pr, &r.head_sha, &r.head_ref, &r.base_ref, &r.clone_url,
+              &r.title, &r.author, &r.trigger, &r.delivery_id, &r.state, &r.level, &r.reason,
+              &r.cancel_requested, &r.superseded_by, &r.attempts, &r.created_at_ms,
+              &r.updated_at_ms, &r.started_at_ms, &r.finished_at_ms, &r.stage);
   return r;
 }
 
 // Every row `s` steps to, as runs.
-inline Result<std::vector<Run>> ReadRuns(const StmtRef& s) {
-  std::vector<Run> out;
-  for (;;) {
-    auto row = s->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    out.push_back(ReadRun(*s));
-  }
-}
+inline Result<std::vector<Run>> ReadRuns(const StmtRef& s) { return CollectRows<Run>(*s, ReadRun); }
 
 }  // namespace ccci

@@ -1,6 +1,7 @@
 // SqlStore's approvals: `!cc-ci ok-to-test` and the waiting runs it releases. Closing a PR
 // ends its approval through a trigger (migrations/005_approvals.sql).
 
+#include "bot/store/sql_rows.h"
 #include "bot/store/sql_store.h"
 
 namespace ccci {
@@ -22,12 +23,7 @@ Result<std::vector<int64_t>> SqlStore::Approve(const std::string& repo, int64_t 
         "WHERE repo = ?1 AND pr = ?2 AND state = 'waiting' RETURNING id");
     if (!release.ok()) return release.status();
     (*release)->Bind(1, repo).Bind(2, pr).Bind(3, now);
-    for (;;) {
-      auto row = (*release)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return Status::Ok();
-      released.push_back((*release)->Int(0));
-    }
+    return ForEachRow(**release, [&] { released.push_back((*release)->Int(0)); });
   });
   if (!st.ok()) return st;
   return released;

@@ -1,5 +1,6 @@
 // SqlStore's CommandStore half: pending chat-ops commands and the runs they start or stop.
 
+#include "bot/store/sql_rows.h"
 #include "bot/store/sql_store.h"
 
 namespace ccci {
@@ -11,22 +12,12 @@ Result<std::vector<PendingCommand>> SqlStore::PendingCommands(int limit) {
         "WHERE state = 'pending' ORDER BY id LIMIT ?1");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, static_cast<int64_t>(limit));
-    std::vector<PendingCommand> out;
-    for (;;) {
-      auto row = (*s)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return out;
+    return CollectRows<PendingCommand>(**s, [](const SqlStmt& row) {
       PendingCommand c;
-      c.id = (*s)->Int(0);
-      c.repo = (*s)->Text(1);
-      c.pr = (*s)->Int(2);
-      c.comment_id = (*s)->Int(3);
-      c.author = (*s)->Text(4);
-      c.body = (*s)->Text(5);
-      if (!(*s)->IsNull(6)) c.author_can_push = (*s)->Int(6) != 0;
-      c.created_at_ms = (*s)->Int(7);
-      out.push_back(c);
-    }
+      ReadColumns(row, &c.id, &c.repo, &c.pr, &c.comment_id, &c.author, &c.body, &c.author_can_push,
+                  &c.created_at_ms);
+      return c;
+    });
   });
 }
 

@@ -30,13 +30,9 @@ Result<std::vector<StageFlakiness>> SqlStore::FlakyStages(const std::string& rep
         "WHERE s.status IN ('pass', 'fail', 'flaky') GROUP BY s.name ORDER BY 4, 1");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, repo).Bind(2, static_cast<int64_t>(std::clamp(window, 1, 500)));
-    std::vector<StageFlakiness> out;
-    for (;;) {
-      auto row = (*s)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return out;
-      out.push_back({(*s)->Text(0), (*s)->Int(1), (*s)->Int(2)});
-    }
+    return CollectRows<StageFlakiness>(**s, [](const SqlStmt& row) {
+      return StageFlakiness{row.Text(0), row.Int(1), row.Int(2)};
+    });
   });
 }
 

@@ -12,28 +12,13 @@ constexpr const char* kColumns =
 
 OutboxMessage ReadMessage(const SqlStmt& s) {
   OutboxMessage m;
-  m.id = s.Int(0);
-  m.repo = s.Text(1);
-  m.pr = s.Int(2);
-  m.kind = s.Text(3);
-  m.coalesce_key = s.Text(4);
-  m.payload = s.Text(5);
-  m.state = s.Text(6);
-  m.attempts = s.Int(7);
-  m.next_attempt_at_ms = s.Int(8);
-  m.last_error = s.Text(9);
-  m.created_at_ms = s.Int(10);
+  ReadColumns(s, &m.id, &m.repo, &m.pr, &m.kind, &m.coalesce_key, &m.payload, &m.state, &m.attempts,
+              &m.next_attempt_at_ms, &m.last_error, &m.created_at_ms);
   return m;
 }
 
 Result<std::vector<OutboxMessage>> Collect(const StmtRef& s) {
-  std::vector<OutboxMessage> out;
-  for (;;) {
-    auto row = s->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return out;
-    out.push_back(ReadMessage(*s));
-  }
+  return CollectRows<OutboxMessage>(*s, ReadMessage);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The newest pull_request delivery of each PR, and the checks the reconciler makes with Gitea
 // (migrations/009_replays.sql).
 #include "bot/store/pr_heads.h"
+#include "bot/store/sql_rows.h"
 #include "bot/store/sql_store.h"
 
 namespace ccci {
@@ -91,6 +92,32 @@ Result<bool> FreshEnough(SqlDb& db, const Delivery& d, const Work& work, int64_t
   return true;
 }
 
+// A pr_checks row (SELECTed in PendingPrChecks' column order) as the work it stands for.
+static PrCheck ReadPrCheck(const SqlStmt& row) {
+  PrCheck c;
+  std::string kind;
+  int64_t updated_at = 0;
+  RunRequest r;
+  std::string cancel_reason;
+  ReadColumns(row, &c.repo, &c.pr, &c.delivery_id, &c.requested_at_ms, &kind, &updated_at,
+              &r.head_sha, &r.head_ref, &r.base_ref, &r.clone_url, &r.title, &r.author, &r.trigger,
+              &cancel_reason);
+  Work& w = c.work;
+  bool run = kind == "run";
+  w.kind = run ? Work::Kind::kQueueRun : Work::Kind::kCancel;
+  w.freshness = PrFreshness{updated_at, run ? "open" : "closed", true, false};
+  if (run) {
+    r.repo = c.repo;
+    r.pr = c.pr;
+    w.run = r;
+  } else {
+    w.cancel_repo = c.repo;
+    w.cancel_pr = c.pr;
+    w.cancel_reason = cancel_reason;
+  }
+  return c;
+}
+
 Result<std::vector<PrCheck>> SqlStore::PendingPrChecks(int limit) {
   return Read<std::vector<PrCheck>>([&](SqlDb& db) -> Result<std::vector<PrCheck>> {
     auto s = db.Prepare(
@@ -99,31 +126,7 @@ Result<std::vector<PrCheck>> SqlStore::PendingPrChecks(int limit) {
         "ORDER BY requested_at LIMIT ?1");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, static_cast<int64_t>(limit));
-    std::vector<PrCheck> out;
-    for (;;) {
-      auto row = (*s)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return out;
-      PrCheck c;
-      c.repo = (*s)->Text(0);
-      c.pr = (*s)->Int(1);
-      c.delivery_id = (*s)->Text(2);
-      c.requested_at_ms = (*s)->Int(3);
-      Work& w = c.work;
-      bool run = (*s)->Text(4) == "run";
-      w.kind = run ? Work::Kind::kQueueRun : Work::Kind::kCancel;
-      w.freshness = PrFreshness{(*s)->Int(5), run ? "open" : "closed", true, false};
-      w.run =
-          RunRequest{c.repo,        c.pr,           (*s)->Text(6),  (*s)->Text(7), (*s)->Text(8),
-                     (*s)->Text(9), (*s)->Text(10), (*s)->Text(11), (*s)->Text(12)};
-      if (!run) {
-        w.run = RunRequest{};
-        w.cancel_repo = c.repo;
-        w.cancel_pr = c.pr;
-        w.cancel_reason = (*s)->Text(13);
-      }
-      out.push_back(std::move(c));
-    }
+    return CollectRows<PrCheck>(**s, ReadPrCheck);
   });
 }
 

@@ -32,12 +32,9 @@ Result<RunPage> SqlStore::ListRuns(const RunQuery& q) {
     (*s)->Bind(1, q.before_id > 0 ? q.before_id : INT64_MAX).Bind(2, q.repo);
     (*s)->Bind(3, q.pr).Bind(4, q.state).Bind(5, static_cast<int64_t>(limit + 1));
     RunPage page;
-    for (;;) {
-      auto row = (*s)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      page.runs.push_back(ReadRun(**s));
-    }
+    auto runs = ReadRuns(*s);
+    if (!runs.ok()) return runs.status();
+    page.runs = std::move(*runs);
     if (static_cast<int>(page.runs.size()) > limit) {
       page.runs.pop_back();
       page.next_before_id = page.runs.back().id;
@@ -64,10 +61,7 @@ Result<QueueCounts> SqlStore::CountQueue() {
         "GROUP BY state");
     if (!s.ok()) return s.status();
     QueueCounts c;
-    for (;;) {
-      auto row = (*s)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
+    CCCI_RETURN_IF_ERROR(ForEachRow(**s, [&] {
       std::string state = (*s)->Text(0);
       int64_t n = (*s)->Int(1);
       if (state == kRunQueued)
@@ -76,7 +70,7 @@ Result<QueueCounts> SqlStore::CountQueue() {
         c.waiting = n;
       else if (state == kRunRunning)
         c.running = n;
-    }
+    }));
     auto p = db.Prepare("SELECT count(*) FROM commands WHERE state = 'pending'");
     if (!p.ok()) return p.status();
     auto row = (*p)->Step();

@@ -118,24 +118,12 @@ Result<std::vector<StageRecord>> SqlStore::ListStages(int64_t run_id) {
         "attempts FROM stages WHERE run_id = ?1 ORDER BY seq, started_at");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, run_id);
-    std::vector<StageRecord> out;
-    for (;;) {
-      auto row = (*s)->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return out;
+    return CollectRows<StageRecord>(**s, [](const SqlStmt& row) {
       StageRecord r;
-      r.run_id = (*s)->Int(0);
-      r.seq = static_cast<int>((*s)->Int(1));
-      r.name = (*s)->Text(2);
-      r.status = (*s)->Text(3);
-      r.reason = (*s)->Text(4);
-      if (!(*s)->IsNull(5)) r.exit_code = (*s)->Int(5);
-      r.started_at_ms = (*s)->Int(6);
-      r.duration_ms = (*s)->Int(7);
-      r.log_path = (*s)->Text(8);
-      r.attempts = static_cast<int>((*s)->Int(9));
-      out.push_back(std::move(r));
-    }
+      ReadColumns(row, &r.run_id, &r.seq, &r.name, &r.status, &r.reason, &r.exit_code,
+                  &r.started_at_ms, &r.duration_ms, &r.log_path, &r.attempts);
+      return r;
+    });
   });
 }
 

@@ -18,13 +18,7 @@ namespace {
 
 // Collects the ids an UPDATE ... RETURNING id yields.
 Result<std::vector<int64_t>> CollectIds(const StmtRef& s) {
-  std::vector<int64_t> ids;
-  for (;;) {
-    auto row = s->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return ids;
-    ids.push_back(s->Int(0));
-  }
+  return CollectRows<int64_t>(*s, [](const SqlStmt& row) { return row.Int(0); });
 }
 
 // The PR's live runs (queued, waiting, running), read once for all QueueRun needs: one
