@@ -11,6 +11,7 @@
 #include "bot/store/pg_dialect.h"
 #include "bot/store/pr_heads.h"
 #include "bot/store/run_rows.h"
+#include "bot/store/sql_rows.h"
 #include "bot/store/sqlite_db.h"
 
 namespace ccci {
@@ -39,14 +40,9 @@ Result<std::vector<LiveRun>> LiveRuns(SqlDb& db, const RunRequest& req) {
       "AND state IN ('queued', 'waiting', 'running')");
   if (!live.ok()) return live.status();
   (*live)->Bind(1, req.repo).Bind(2, req.pr);
-  std::vector<LiveRun> runs;
-  for (;;) {
-    auto row = (*live)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return runs;
-    runs.push_back(
-        {(*live)->Int(0), (*live)->Text(1) == "running", (*live)->Text(2) == req.head_sha});
-  }
+  return CollectRows<LiveRun>(**live, [&](const SqlStmt& row) {
+    return LiveRun{row.Int(0), row.Text(1) == "running", row.Text(2) == req.head_sha};
+  });
 }
 
 Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now,
