@@ -64,6 +64,10 @@ int main(int argc, char** argv) {
   std::string driver = argv[1], where = argv[2];
   int runs = argc > 3 ? std::stoi(argv[3]) : 10000;
   int workers = argc > 4 ? std::stoi(argv[4]) : 4;
+  if (runs < 1 || workers < 1) {
+    std::fprintf(stderr, "claim_bench: RUNS and WORKERS must be at least 1\n");
+    return 2;
+  }
 
   std::vector<std::unique_ptr<ccci::SqlStore>> stores;
   for (int w = 0; w < workers; ++w) {
