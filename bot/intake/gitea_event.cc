@@ -1,9 +1,16 @@
 #include "bot/intake/gitea_event.h"
 
+// SSE2 (every x86-64 has it): RapidJSON skips whitespace and scans strings 16 bytes at a time
+// when it parses a NUL-terminated copy in place (below).
+#if defined(__SSE2__) && !defined(RAPIDJSON_SSE2)
+#define RAPIDJSON_SSE2
+#endif
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <cstring>
 #include <memory>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/utf8.h"
@@ -28,7 +35,9 @@ class DepthLimit {
   bool Int64(int64_t i) { return doc_.Int64(i); }
   bool Uint64(uint64_t i) { return doc_.Uint64(i); }
   bool Double(double d) { return doc_.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return doc_.RawNumber(s, n, copy); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return doc_.RawNumber(s, n, copy);
+  }
   bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
   bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
   bool StartObject() { return ++depth_ <= kMaxJsonDepth && doc_.StartObject(); }
@@ -77,7 +86,8 @@ class Reader {
   void Fail(const char* key, const char* what) const {
     // Fields of a missing parent report nothing more: the parent already failed.
     if (error_->empty() && (obj_ || path_.empty())) *error_ = Join(key) + ": " + what;
-  }  bool Has(const char* key) const {
+  }
+  bool Has(const char* key) const {
     const Value* v = Find(key);
     return v && !v->IsNull();
   }
@@ -89,7 +99,6 @@ class Reader {
     return it == obj_->MemberEnd() ? nullptr : &it->value;
   }
   std::string Join(const char* key) const { return path_.empty() ? key : path_ + "." + key; }
-
 
   const Value* obj_;
   std::string path_;
@@ -212,9 +221,27 @@ Result<GiteaEvent> ParseGiteaEvent(std::string_view x_gitea_event, std::string_v
   // overflows (measured: 15% faster than RapidJSON's iterative parse, which needs no limit).
   rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>>
       reader(&stack_alloc, kStackArena);
-  rapidjson::MemoryStream stream(body.data(), body.size());
+  // In place: the strings stay in a copy of the body, terminated by NUL, instead of being
+  // copied out one by one (measured: a third of the parse). 16 bytes of padding keep SSE2's
+  // aligned reads past the terminator inside the buffer. A body with a NUL byte of its own
+  // (not JSON anyway) is parsed from where it is, so it is refused as before.
+  // (A large body gets a buffer of its own, so no thread keeps one that large.)
+  thread_local std::vector<char> reused;
+  std::vector<char> large;
+  std::vector<char>& copy = body.size() <= kValueArena ? reused : large;
+  bool in_place = std::memchr(body.data(), 0, body.size()) == nullptr;
+  if (in_place) {
+    copy.resize(body.size() + 17);
+    std::memcpy(copy.data(), body.data(), body.size());
+    std::memset(copy.data() + body.size(), 0, 17);
+  }
   auto parse = [&](Document& handler) {
     DepthLimit limited(handler);
+    if (in_place) {
+      rapidjson::InsituStringStream stream(copy.data());
+      return !reader.Parse<rapidjson::kParseInsituFlag>(stream, limited).IsError();
+    }
+    rapidjson::MemoryStream stream(body.data(), body.size());
     return !reader.Parse<rapidjson::kParseDefaultFlags>(stream, limited).IsError();
   };
   doc.Populate(parse);
@@ -224,8 +251,8 @@ Result<GiteaEvent> ParseGiteaEvent(std::string_view x_gitea_event, std::string_v
                              " levels at offset " + std::to_string(reader.GetErrorOffset()));
     }
     return InvalidArgument(std::string("body is not JSON: ") +
-                           rapidjson::GetParseError_En(reader.GetParseErrorCode()) +
-                           " at offset " + std::to_string(reader.GetErrorOffset()));
+                           rapidjson::GetParseError_En(reader.GetParseErrorCode()) + " at offset " +
+                           std::to_string(reader.GetErrorOffset()));
   }
   if (!doc.IsObject()) return InvalidArgument("body is not a JSON object");
   std::string error;

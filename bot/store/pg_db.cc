@@ -71,6 +71,7 @@ Status PgDb::Connect() {
   if (conn_ && PQstatus(conn_) == CONNECTION_OK) return Status::Ok();
   if (conn_) PQfinish(conn_);
   ++session_;  // prepared statements died with the old session
+  deferred_.clear();
   conn_ = PQconnectdb(url_.c_str());
   if (PQstatus(conn_) != CONNECTION_OK) {
     std::string msg = PQerrorMessage(conn_);
@@ -89,12 +90,12 @@ Status PgDb::Failure(const char* what, PGresult* res) {
   std::string msg = res ? PQresultErrorMessage(res) : "";
   if (msg.empty() && conn_) msg = PQerrorMessage(conn_);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  const char* field = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string state = field ? field : "";  // copied: it lives in res
   if (res) PQclear(res);
   // Class 08: connection exceptions; 57P0x: the server is shutting down or restarting.
-  bool lost = !conn_ || PQstatus(conn_) != CONNECTION_OK ||
-              (state && (std::string_view(state).substr(0, 2) == "08" ||
-                         std::string_view(state).substr(0, 3) == "57P"));
+  bool lost = !conn_ || PQstatus(conn_) != CONNECTION_OK || state.substr(0, 2) == "08" ||
+              state.substr(0, 3) == "57P";
   std::string text = std::string("postgres ") + what + ": " + msg;
   return lost ? Unavailable(text) : Internal(text);
 }
@@ -105,6 +106,7 @@ Status PgDb::Live() {
 }
 
 Status PgDb::Exec(const std::string& sql) {
+  CCCI_RETURN_IF_ERROR(Flush());
   CCCI_RETURN_IF_ERROR(Live());
   PGresult* res = PQexec(conn_, sql.c_str());
   ExecStatusType st = PQresultStatus(res);
@@ -122,6 +124,92 @@ Result<StmtRef> PgDb::Prepare(const std::string& sql) {
   PgStmt* p = stmt.get();
   cache_.emplace(sql, std::move(stmt));
   return StmtRef(p);
+}
+
+Status PgDb::RunDeferred(SqlStmt& stmt) {
+  auto& s = static_cast<PgStmt&>(stmt);  // every statement of a PgDb is a PgStmt
+  deferred_.push_back({&s, s.values_});
+  return Status::Ok();
+}
+
+Status PgDb::Pipeline(PgStmt* last) {
+  if (deferred_.empty() && !last) return Status::Ok();
+  std::vector<Deferred> sends = std::move(deferred_);
+  deferred_.clear();
+  CCCI_RETURN_IF_ERROR(Live());
+  if (last) sends.push_back({last, last->values_});
+  if (PQenterPipelineMode(conn_) != 1) return Failure("pipeline", nullptr);
+  // Sent: whether each statement was prepared in this pipeline first. A statement prepared
+  // here is marked so at once (a later send of it must not prepare it again), and unmarked
+  // if the pipeline fails.
+  std::vector<bool> prepares(sends.size(), false);
+  bool sent = true;
+  for (size_t i = 0; sent && i < sends.size(); ++i) {
+    PgStmt* st = sends[i].stmt;
+    if (st->session_ != session_) {
+      sent = PQsendPrepare(conn_, st->name_.c_str(), st->text_.c_str(), 0, nullptr) == 1;
+      prepares[i] = true;
+      st->session_ = session_;
+    }
+    std::vector<const char*> values(sends[i].values.size());
+    for (size_t v = 0; v < values.size(); ++v) {
+      values[v] = sends[i].values[v] ? sends[i].values[v]->c_str() : nullptr;
+    }
+    sent = sent && PQsendQueryPrepared(conn_, st->name_.c_str(), static_cast<int>(values.size()),
+                                       values.data(), nullptr, nullptr, 0) == 1;
+  }
+  Status first = Status::Ok();
+  // One result per prepare and per query, each followed by a null; then the sync's.
+  auto take = [&](bool keep, PgStmt* owner) {
+    PGresult* res = PQgetResult(conn_);
+    if (!res) return false;
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      Status failed = Failure("pipeline", res);  // clears res
+      if (first.ok()) first = failed;
+    } else if (keep) {
+      owner->Keep(res);
+    } else {
+      PQclear(res);
+    }
+    while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);  // up to the null
+    return true;
+  };
+  bool whole = sent && PQpipelineSync(conn_) == 1;
+  for (size_t i = 0; whole && i < sends.size(); ++i) {
+    if (prepares[i]) whole = take(false, nullptr);
+    bool is_last = last && i + 1 == sends.size();
+    whole = whole && take(is_last, last);
+  }
+  if (whole) {
+    PGresult* sync = PQgetResult(conn_);
+    whole = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    if (sync) PQclear(sync);
+  }
+  whole = whole && PQexitPipelineMode(conn_) == 1;
+  if (!first.ok() || !whole) {
+    for (size_t i = 0; i < sends.size(); ++i) {
+      if (prepares[i]) sends[i].stmt->session_ = -1;
+    }
+  }
+  if (!whole) {
+    // The connection is in a state no later call can use: drop it; the next Ready()
+    // reconnects (the transaction is lost either way).
+    Status failed = Failure("pipeline", nullptr);
+    PQfinish(conn_);
+    conn_ = nullptr;
+    return first.ok() ? Unavailable(failed.message()) : first;
+  }
+  return first;
+}
+
+void PgStmt::Keep(PGresult* res) {
+  if (result_) PQclear(result_);
+  const char* tuples = PQcmdTuples(res);
+  db_->changes_ = tuples && *tuples ? std::strtoll(tuples, nullptr, 10) : 0;
+  result_ = res;
+  rows_ = PQntuples(res);
+  row_ = -1;
 }
 
 PgStmt::~PgStmt() {
@@ -147,6 +235,10 @@ void PgStmt::BindBlobAt(int i, std::string_view v) {
 }
 
 Result<bool> PgStmt::Step() {
+  if (!result_ && !db_->deferred_.empty()) {
+    CCCI_RETURN_IF_ERROR(db_->Pipeline(this));
+    if (!result_) return Internal("postgres: the pipeline gave no result");
+  }
   if (!result_) {
     CCCI_RETURN_IF_ERROR(db_->Live());
     if (session_ != db_->session_) {
@@ -165,11 +257,7 @@ Result<bool> PgStmt::Step() {
                                    values.data(), lengths.data(), formats_.data(), 0);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return db_->Failure("query", res);
-    const char* tuples = PQcmdTuples(res);
-    db_->changes_ = tuples && *tuples ? std::strtoll(tuples, nullptr, 10) : 0;
-    result_ = res;
-    rows_ = PQntuples(res);
-    row_ = -1;
+    Keep(res);
   }
   if (row_ + 1 >= rows_) {
     row_ = rows_;

@@ -45,6 +45,10 @@ class PgStmt : public SqlStmt {
   void BindBlobAt(int i, std::string_view v) override;
 
  private:
+  friend class PgDb;
+  // Takes `res` as this statement's result, its rows to be read by Step.
+  void Keep(pg_result* res);
+
   PgDb* db_;
   std::string name_;      // of the server-side prepared statement
   std::string text_;      // the SQL with $N parameters
@@ -70,6 +74,9 @@ class PgDb : public SqlDb {
   const char* BeginWrite() const override { return "BEGIN"; }
   const char* SkipLocked() const override { return " FOR UPDATE SKIP LOCKED"; }
   Status Ready() override { return Connect(); }
+  Status RunDeferred(SqlStmt& stmt) override;
+  Status Flush() override { return Pipeline(nullptr); }
+  void DropDeferred() override { deferred_.clear(); }
 
   // ?N -> $N outside string literals and comments; SQLite's " INDEXED BY name" hints dropped.
   static std::string NumberedParams(std::string_view sql, int* params);
@@ -83,6 +90,15 @@ class PgDb : public SqlDb {
   Status Live();
   // A failed result as a Status: Unavailable when the connection is gone.
   Status Failure(const char* what, pg_result* res);
+  // Sends the deferred statements, then `last` (may be null; its rows are kept for its Step),
+  // in one pipeline: one round trip. Returns the first failure.
+  Status Pipeline(PgStmt* last);
+
+  // A statement RunDeferred left, with the values bound then (the statement is reset after).
+  struct Deferred {
+    PgStmt* stmt;
+    std::vector<std::optional<std::string>> values;
+  };
 
   std::string url_;
   pg_conn* conn_ = nullptr;
@@ -90,6 +106,7 @@ class PgDb : public SqlDb {
   int next_name_ = 0;
   int64_t session_ = 0;
   std::map<std::string, std::unique_ptr<PgStmt>> cache_;
+  std::vector<Deferred> deferred_;
 };
 
 }  // namespace ccci

@@ -110,6 +110,14 @@ class SqlDb {
   // Appended to a SELECT that picks rows to update while other hosts do the same: PostgreSQL
   // locks them and passes over rows others hold; SQLite has one writer and needs nothing.
   virtual const char* SkipLocked() const { return ""; }
+  // Runs a bound statement without rows, now or a little later: PostgreSQL sends it with the
+  // next statement whose rows are read, or at Flush, in one round trip (pipeline mode); SQLite
+  // runs it now. Its failure may so surface only there. Changes() does not count it.
+  virtual Status RunDeferred(SqlStmt& stmt) { return stmt.Run(); }
+  // Runs what RunDeferred left; returns the first failure.
+  virtual Status Flush() { return Status::Ok(); }
+  // Forgets what RunDeferred left, unrun (before a rollback).
+  virtual void DropDeferred() {}
   // Called before each read and each batch of writes, never inside a transaction: reopens a
   // lost connection (a server restart), so one failed call is all a lost connection costs.
   // Nothing else reconnects: a transaction never continues on a new session.

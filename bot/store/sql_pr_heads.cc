@@ -43,7 +43,7 @@ Status RememberNewest(SqlDb& db, const std::string& repo, int64_t pr, const PrFr
       "state = excluded.state");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, repo).Bind(2, pr).Bind(3, f.updated_at_ms).Bind(4, head).Bind(5, f.state);
-  return (*s)->Run();
+  return db.RunDeferred(**s);
 }
 
 // Keeps `w` for the reconciler to check with Gitea (replacing the PR's earlier check).

@@ -130,9 +130,10 @@ class SqlStore : public Store {
   Status SetRegressionIssue(const std::string& repo, const RegressionIssue& issue) override;
   Status ClearRegressionIssue(const std::string& repo) override;
 
-  // Runs `fn` inside the writer's next transaction (in a savepoint of its own: if it fails,
-  // only its changes are rolled back). Returns once committed. For other components'
-  // writes, so every write shares the group commit.
+  // Runs `fn` inside the writer's next transaction (if it fails, only its changes are rolled
+  // back). Returns once committed. For other components' writes, so every write shares the
+  // group commit. `fn` may run more than once (when another job of its batch failed, the
+  // batch runs again): it must set what it reports afresh each time.
   Status Write(std::function<Status(SqlDb&)> fn);
 
   // Deletes deliveries received before now - retention. Returns how many. Runs and
@@ -141,6 +142,10 @@ class SqlStore : public Store {
 
   // The schema version the database is at.
   int SchemaVersion();
+
+  // Writes waiting for the next transaction (not yet taken by a leader). For tests that
+  // need several writes to share one batch.
+  size_t QueuedWrites();
 
  private:
   struct Job {
@@ -156,6 +161,8 @@ class SqlStore : public Store {
   Status Init();
   // Commits `batch` in one transaction; sets each job's result. Called by the leader only.
   void CommitBatch(const std::vector<Job*>& batch);
+  static Status RunJobs(SqlDb& db, const std::vector<Job*>& batch, bool savepoints,
+                        bool* job_failed);
   Status MigrateSqlite();
   Status MigratePostgres();
   // Checkpoints (SQLite) and prunes deliveries, until the store closes.

@@ -91,6 +91,42 @@ TEST_P(StoreTest, AFailedWriteRollsBackOnlyItself) {
   EXPECT_EQ(runs[0].repo, "o/r");
 }
 
+// Jobs share a transaction without savepoints; when one fails, the batch runs again with a
+// savepoint per job. The others are committed once, and report what the second pass did.
+TEST_P(StoreTest, AFailedWriteInASharedBatchRollsBackOnlyItself) {
+  auto s = db_.Open();
+  std::thread failing, recording;
+  Status bad;
+  Result<RecordOutcome> recorded = Internal("not run");
+  // The first write holds the lead until both others wait behind it, so they share the next
+  // batch.
+  ASSERT_TRUE(s->Write([&](SqlDb&) -> Status {
+                 if (failing.joinable()) return Status::Ok();  // run again: nothing to start
+                 failing = std::thread([&] {
+                   bad = s->Write([](SqlDb& db) -> Status {
+                     CCCI_RETURN_IF_ERROR(db.Exec(
+                         "INSERT INTO runs (repo, pr, head_sha, trigger, state, "
+                         "created_at, updated_at) VALUES ('x', 1, 's', 't', 'queued', 0, 0)"));
+                     return Internal("boom");
+                   });
+                 });
+                 recording = std::thread(
+                     [&] { recorded = s->RecordDelivery(D("ok"), QueueWork("o/r", 2, "s")); });
+                 while (s->QueuedWrites() < 2) std::this_thread::yield();
+                 return Status::Ok();
+               }).ok());
+  failing.join();
+  recording.join();
+  EXPECT_EQ(bad.message(), "boom");
+  ASSERT_TRUE(recorded.ok()) << recorded.status().message();
+  auto runs = s->ListRuns({}).value().runs;
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].repo, "o/r");
+  EXPECT_EQ(recorded->run_id, runs[0].id);
+  EXPECT_FALSE(recorded->coalesced);
+  EXPECT_TRUE(s->HasDelivery("ok").value());
+}
+
 TEST_P(StoreTest, ListRunsPagesNewestFirstWithFilters) {
   auto s = db_.Open();
   for (int i = 1; i <= 7; ++i) {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/fakes/flood.h"
 #include "tests/fakes/server_process.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/wait_until.h"
@@ -20,12 +21,6 @@ namespace ccci {
 namespace {
 
 constexpr const char* kSecret = "crash-secret";
-
-std::string Sha(int n) {
-  char sha[41];
-  snprintf(sha, sizeof(sha), "%040d", n);
-  return sha;
-}
 
 TEST(CrashTest, AcknowledgedDeliveriesSurviveSigkill) {
   testing::TempDir dir;
@@ -38,29 +33,21 @@ TEST(CrashTest, AcknowledgedDeliveriesSurviveSigkill) {
   std::set<int> acked;  // PR numbers whose delivery got a 2xx
   {
     testing::ServerProcess server(binary, data, env);
-    std::atomic<bool> stop{false};
-    std::atomic<int> next{1};
-    std::vector<std::thread> flood;
-    for (int t = 0; t < 8; ++t) {
-      flood.emplace_back([&] {
-        while (!stop) {
-          int pr = next++;
-          try {
-            Poco::Net::HTTPClientSession s("127.0.0.1", server.port());
-            s.setTimeout(Poco::Timespan(5, 0));
-            auto r =
-                testing::PostWebhook(s, "pull_request", testing::SyncBody(fixture, pr, Sha(pr)),
-                                     "k-" + std::to_string(pr), kSecret);
-            if (r.status == 202) {
-              std::lock_guard<std::mutex> lock(mu);
-              acked.insert(pr);
-            }
-          } catch (const Poco::Exception&) {
-            // The kill cuts requests in flight; those were never acknowledged.
-          }
+    testing::Flood flood(8, [&](int pr) {
+      try {
+        Poco::Net::HTTPClientSession s("127.0.0.1", server.port());
+        s.setTimeout(Poco::Timespan(5, 0));
+        auto r = testing::PostWebhook(s, "pull_request",
+                                      testing::SyncBody(fixture, pr, testing::NumberedSha(pr)),
+                                      "k-" + std::to_string(pr), kSecret);
+        if (r.status == 202) {
+          std::lock_guard<std::mutex> lock(mu);
+          acked.insert(pr);
         }
-      });
-    }
+      } catch (const Poco::Exception&) {
+        // The kill cuts requests in flight; those were never acknowledged.
+      }
+    });
     // Kill once a good number are acknowledged, while the flood is still going.
     ccci::testing::WaitUntil(
         [&] {
@@ -70,8 +57,7 @@ TEST(CrashTest, AcknowledgedDeliveriesSurviveSigkill) {
         std::chrono::seconds(10), std::chrono::milliseconds(5));
     int status = server.Kill(SIGKILL);
     EXPECT_TRUE(WIFSIGNALED(status));
-    stop = true;
-    for (auto& t : flood) t.join();
+    flood.Stop();
   }
   ASSERT_GE(acked.size(), 400u);
 
@@ -99,9 +85,9 @@ TEST(CrashTest, AcknowledgedDeliveriesSurviveSigkill) {
   int dup = 0;
   for (int pr : acked) {
     if (pr % 10 != 0) continue;
-    auto r =
-        testing::PostWebhook(again.port(), "pull_request", testing::SyncBody(fixture, pr, Sha(pr)),
-                             "k-" + std::to_string(pr), kSecret);
+    auto r = testing::PostWebhook(again.port(), "pull_request",
+                                  testing::SyncBody(fixture, pr, testing::NumberedSha(pr)),
+                                  "k-" + std::to_string(pr), kSecret);
     EXPECT_EQ(r.status, 200) << r.body;
     dup++;
   }

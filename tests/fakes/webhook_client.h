@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
+#include <cstdio>
 #include <sstream>
 #include <string>
 
@@ -50,8 +51,7 @@ inline HttpResult Get(uint16_t port, const std::string& path) {
 
 inline HttpResult PostWebhook(Poco::Net::HTTPClientSession& session, const std::string& event,
                               const std::string& body, const std::string& delivery,
-                              const std::string& secret,
-                              const std::string& event_type = "") {
+                              const std::string& secret, const std::string& event_type = "") {
   Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, "/hooks/gitea",
                              Poco::Net::HTTPMessage::HTTP_1_1);
   req.setContentType("application/json");
@@ -70,6 +70,13 @@ inline HttpResult PostWebhook(uint16_t port, const std::string& event, const std
   Poco::Net::HTTPClientSession s("127.0.0.1", port);
   s.setTimeout(Poco::Timespan(10, 0));
   return PostWebhook(s, event, body, delivery, secret);
+}
+
+// A 40-digit head sha made of the number `n`, one per PR of a flood.
+inline std::string NumberedSha(int n) {
+  char sha[41];
+  snprintf(sha, sizeof(sha), "%040d", n);
+  return sha;
 }
 
 // A pull_request "synchronized" body for `repo`#`pr` at `sha`, built from the real payload.

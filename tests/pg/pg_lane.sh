@@ -3,10 +3,12 @@
 # bench. `up STATE [--durable]` runs initdb and pg_ctl in a fresh temp dir as an unprivileged
 # user (postgres when run as root: initdb refuses root), listening only on a unix socket in
 # that dir; it writes STATE/url (a libpq connection string) on success, or STATE/error and
-# exits 1. `down STATE` stops the server and removes the temp dir and STATE. Without
+# exits 1. `down STATE` stops the server and removes the temp dir and STATE. `stop STATE` and
+# `start STATE` stop it (fast shutdown: sessions are cut, committed data stays) and start it
+# again on the same data, for tests of what a database restart does to cc-ci. Without
 # --durable the server skips fsync: tests need no crash safety, and it is much faster.
 set -euo pipefail
-cmd=${1:?usage: pg_lane.sh up|down STATE [--durable]}
+cmd=${1:?usage: pg_lane.sh up|down|stop|start STATE [--durable]}
 state=${2:?state dir}
 
 as_owner() {
@@ -36,6 +38,7 @@ case $cmd in
       >"$dir/initdb.log" 2>&1 || fail "initdb failed: $(tail -3 "$dir/initdb.log")"
     opts="-c listen_addresses= -k $dir -c max_connections=200"
     ((durable)) || opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    echo "$opts" >"$dir/opts"
     as_owner "$bin/pg_ctl" -D "$dir/data" -o "$opts" -l "$dir/server.log" -w -t 30 start \
       >/dev/null 2>&1 || fail "pg_ctl start failed: $(tail -3 "$dir/server.log" 2>/dev/null)"
     echo "host=$dir dbname=postgres user=cc_ci" >"$state/url"
@@ -52,5 +55,15 @@ case $cmd in
     fi
     rm -rf "$state"
     ;;
-  *) echo "usage: pg_lane.sh up|down STATE [--durable]" >&2; exit 2 ;;
+  stop | start)
+    dir=$(cat "$state/dir")
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    if [[ $cmd == stop ]]; then
+      as_owner "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 30 stop >/dev/null
+    else
+      as_owner "$bin/pg_ctl" -D "$dir/data" -o "$(cat "$dir/opts")" -l "$dir/server.log" -w -t 30 \
+        start >/dev/null
+    fi
+    ;;
+  *) echo "usage: pg_lane.sh up|down|stop|start STATE [--durable]" >&2; exit 2 ;;
 esac

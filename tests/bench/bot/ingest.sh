@@ -15,6 +15,8 @@
 #   --load     also runs cc-ci with SQLite while the rest of the process is busy (target
 #              sqlite+load: a live log streamed to 20 SSE clients, 1,000 outbox messages to
 #              drain; see load.sh)
+#   CCCI_BASE=BIN in the environment: also runs that build (a baseline) as DRIVER@base
+#              beside each DRIVER in every round, for a before/after in one run
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 source "$root/tests/bench/bot/load.sh"
@@ -31,6 +33,7 @@ done
 secs=${1:-10}
 conns=${2:-32}
 bin=${CCCI_BIN:-$root/build/bin/cc-ci}  # CCCI_BIN: another build to measure, e.g. a baseline
+# CCCI_BASE: a baseline build, run as target DRIVER@base beside each DRIVER in every round
 bare=$root/build/bin/bare_server
 if ((compare)) && [[ ! -x $bare ]]; then
   cmake --build "$root/build" --target bare_server >/dev/null
@@ -53,7 +56,9 @@ to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ 
 
 # Starts the target ($1: bare or a driver), drives it, appends "target rps p99_ms" to results.
 run() {
-  local target=$1 driver=${1%+load} pid url
+  local target=$1 name=${1%@base} exe=$bin pid url
+  local driver=${name%+load} dbname=bench_$round
+  if [[ $target == *@base ]]; then exe=$CCCI_BASE dbname=bench_base_$round; fi
   if [[ $target == bare ]]; then
     "$bare" "$secret" >"$work/$target.out" 2>"$work/$target.log" &
     pid=$!
@@ -61,12 +66,12 @@ run() {
     local data=$work/data-$target-$round
     printf '[storage]\ndriver = %s\n' "$driver" >"$work/$target.ini"
     local db_url=""
-    if [[ $target == postgres ]]; then
-      psql -q "$pg_url" -c "CREATE DATABASE bench_$round"
-      db_url="${pg_url/dbname=postgres/dbname=bench_$round}"
+    if [[ $driver == postgres ]]; then
+      psql -q "$pg_url" -c "CREATE DATABASE $dbname"
+      db_url="${pg_url/dbname=postgres/dbname=$dbname}"
     fi
-    if [[ $target == *+load ]]; then  # migrated by a first start, then seeded
-      CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" \
+    if [[ $name == *+load ]]; then  # migrated by a first start, then seeded
+      CC_CI_WEBHOOK_SECRET=$secret "$exe" serve --config "$work/$target.ini" \
         --listen 127.0.0.1:0 --data-dir "$data" >"$work/$target.out" 2>/dev/null &
       pid=$!
       for _ in $(seq 600); do grep -q listening "$work/$target.out" 2>/dev/null && break; sleep 0.05; done
@@ -74,7 +79,7 @@ run() {
       wait "$pid" || true
       load_seed "$data" 2500
     fi
-    CC_CI_DATABASE_URL=$db_url CC_CI_WEBHOOK_SECRET=$secret "$bin" serve --config "$work/$target.ini" --listen 127.0.0.1:0 \
+    CC_CI_DATABASE_URL=$db_url CC_CI_WEBHOOK_SECRET=$secret "$exe" serve --config "$work/$target.ini" --listen 127.0.0.1:0 \
       --data-dir "$data" >"$work/$target.out" 2>"$work/$target.log" &
     pid=$!
   fi
@@ -83,14 +88,14 @@ run() {
   sleep 1
   local idle
   idle=$(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)
-  if [[ $target == *+load ]]; then load_start "$data" "$url" "$secs"; fi
+  if [[ $name == *+load ]]; then load_start "$data" "$url" "$secs"; fi
   local cpu0 busy
   cpu0=$(cpu_ticks "$pid")
   BENCH_SECRET=$secret BENCH_BODIES=$work/bodies wrk -t2 -c"$conns" -d"${secs}s" --latency \
     -s "$root/tests/bench/bot/ingest.lua" "$url" >"$work/wrk.out"
   busy=$(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)
   local load_line=""
-  if [[ $target == *+load ]]; then load_line=$(load_stop "$data"); fi
+  if [[ $name == *+load ]]; then load_line=$(load_stop "$data"); fi
   local rps p99 requests cpu_us
   rps=$(awk '/Requests\/sec/ {printf "%d", $2}' "$work/wrk.out")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")
@@ -118,7 +123,7 @@ run() {
     echo "   deliveries stored: $stored ($((stored / secs))/s persisted)"
   elif [[ $driver == postgres ]]; then
     local stored
-    stored=$(psql -tA "${pg_url/dbname=postgres/dbname=bench_$round}" -c 'select count(*) from deliveries' 2>/dev/null || echo 0)
+    stored=$(psql -tA "${pg_url/dbname=postgres/dbname=$dbname}" -c 'select count(*) from deliveries' 2>/dev/null || echo 0)
     echo "   deliveries stored: $stored ($((stored / secs))/s persisted)"
   fi
   echo "$target $rps $p99 $cpu_us" >>"$work/results"
@@ -129,6 +134,14 @@ run() {
 targets=$drivers
 ((compare)) && targets="bare $drivers"
 ((load)) && targets="$targets sqlite+load"
+if [[ -n ${CCCI_BASE:-} ]]; then  # each cc-ci target also with the baseline build, just before
+  with_base=""
+  for t in $targets; do
+    [[ $t != bare ]] && with_base+=" $t@base"
+    with_base+=" $t"
+  done
+  targets=$with_base
+fi
 echo "cc-ci ingest benchmark: ${secs}s x $runs, $conns connections, $(nproc) cores, ~16 KB signed bodies"
 for round in $(seq "$runs"); do
   for t in $targets; do run "$t"; done
@@ -136,7 +149,7 @@ done
 
 # Summary: median and range per target, and the ratio of medians to the bare server.
 echo
-printf '%-12s %10s %13s %8s %15s %8s %8s\n' target "req/s med" "range" "p99 ms" "range" \
+printf '%-14s %10s %13s %8s %15s %8s %8s\n' target "req/s med" "range" "p99 ms" "range" \
   "CPU us/req" "x bare"
 bare_med=""
 # Median and range of column $2 of target $1's results.
@@ -149,6 +162,6 @@ for t in $targets; do
   [[ $t == bare ]] && bare_med=$rmed
   ratio="-"
   [[ -n $bare_med && $bare_med -gt 0 ]] && ratio=$(awk -v a="$rmed" -v b="$bare_med" 'BEGIN {printf "%.2f", a/b}')
-  printf '%-12s %10s %13s %8s %15s %8s %8s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" "$pmin-$pmax" \
+  printf '%-14s %10s %13s %8s %15s %8s %8s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" "$pmin-$pmax" \
     "$cmed" "$ratio"
 done
