@@ -63,6 +63,7 @@ void WriteRunFields(Writer& w, const Run& r) {
   }
   w.Key("attempts");
   w.Int64(r.attempts);
+  Str(w, "worker", r.worker);  // the worker that claimed it last ("" before any claim)
   Time(w, "created_at", r.created_at_ms);
   Time(w, "updated_at", r.updated_at_ms);
   Time(w, "started_at", r.started_at_ms);

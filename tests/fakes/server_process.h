@@ -43,7 +43,32 @@ inline std::string Spawn(const std::vector<std::string>& args, const std::vector
   return line;
 }
 
-class ServerProcess {
+// A cc-ci command running as a child: its pid and the pipe of its stdout.
+class CcCiChild {
+ public:
+  pid_t pid() const { return pid_; }
+  void Signal(int sig) {
+    if (pid_ > 0) kill(pid_, sig);
+  }
+  // Sends `sig` and reaps the child. Returns its wait status.
+  int Kill(int sig) {
+    if (pid_ <= 0) return 0;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+ protected:
+  ~CcCiChild() {
+    if (out_) fclose(out_);
+  }
+  pid_t pid_ = -1;
+  FILE* out_ = nullptr;
+};
+
+class ServerProcess : public CcCiChild {
  public:
   // Extra environment entries are "NAME=value".
   // `extra_args` follow `serve --listen 127.0.0.1:0 --data-dir DIR` (e.g. --config FILE).
@@ -68,30 +93,17 @@ class ServerProcess {
       for (int i = 0; i < 1000 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) usleep(10000);
       if (waitpid(pid_, nullptr, WNOHANG) == 0) Kill(SIGKILL);
     }
-    if (out_) fclose(out_);
   }
 
   uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
-  // Sends `sig` and reaps the child. Returns its wait status.
-  int Kill(int sig) {
-    if (pid_ <= 0) return 0;
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
 
  private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
   uint16_t port_ = 0;
 };
 
 // `cc-ci worker --config FILE --data-dir DIR` as a child (its log in DIR.log); the
 // destructor continues it if stopped, then stops it with SIGTERM.
-class WorkerProcess {
+class WorkerProcess : public CcCiChild {
  public:
   WorkerProcess(const std::string& binary, const std::string& config, const std::string& data_dir,
                 const std::vector<std::string>& env)
@@ -103,19 +115,8 @@ class WorkerProcess {
     }
   }
   ~WorkerProcess() {
-    if (pid_ > 0) kill(pid_, SIGCONT);
+    Signal(SIGCONT);
     Kill(SIGTERM);
-    if (out_) fclose(out_);
-  }
-  void Signal(int sig) { kill(pid_, sig); }
-  // Sends `sig` and reaps the child. Returns its wait status.
-  int Kill(int sig) {
-    if (pid_ <= 0) return 0;
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
   }
   // What it logged so far.
   std::string Log() const {
@@ -130,8 +131,6 @@ class WorkerProcess {
 
  private:
   std::string log_;
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
 };
 
 }  // namespace ccci::testing

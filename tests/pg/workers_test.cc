@@ -195,6 +195,9 @@ TEST_F(WorkersTest, RunsOnThreeWorkersSurviveAKilledAndAPausedWorker) {
   }
   for (int64_t id : killed) {
     EXPECT_NE(ended[id].worker, "w2") << "run " << id;
+    std::string api = testing::Get(front.port(), "/api/runs/" + std::to_string(id)).body;
+    EXPECT_NE(api.find("\"worker\":\"" + ended[id].worker + "\""), std::string::npos)
+        << "the front node says who ran it: " << api;
     EXPECT_GE(ended[id].attempts, 2) << "run " << id << " was reaped from the killed worker";
   }
   std::string w3 = workers["w3"]->Log();

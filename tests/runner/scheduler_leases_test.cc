@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 
 #include "bot/runner/scheduler.h"
@@ -111,6 +112,36 @@ TEST_F(SchedulerLeasesTest, TheBeatReapsTheRunsOfAWorkerThatStoppedRenewing) {
   s.Beat();
   EXPECT_EQ(Get(id).state, kRunQueued);
   EXPECT_EQ(Get(id).reason, "queued again: its worker gone stopped renewing its lease");
+}
+
+// A gate that cannot answer at first (Gitea down), then holds the run: the scheduler's look
+// before the claim skips the run, the claim takes it, and the gate, asked again, holds it.
+class UnavailableThenHold : public RunGate {
+ public:
+  Result<GateDecision> Admit(const ccci::Run&) override {
+    if (calls_++ == 0) return Unavailable("gitea is down");
+    return GateDecision{false, "waiting for a trusted `!cc-ci ok-to-test`"};
+  }
+
+ private:
+  std::atomic<int> calls_{0};
+};
+
+// A run the gate holds after its claim is given back as `waiting`, as if never claimed.
+TEST_F(SchedulerLeasesTest, ARunTheGateHoldsAfterItsClaimWaitsAsIfNeverClaimed) {
+  int64_t id = Queue(3);
+  UnavailableThenHold gate;
+  ccci::testing::FakeExecutor fake;
+  Scheduler s(store_.get(), store_.get(), &gate, &fake, options_, {}, nullptr);
+  s.Start();
+  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return Get(id).state == kRunWaiting; },
+                                       std::chrono::seconds(30), std::chrono::milliseconds(10)));
+  s.Stop();
+  ccci::Run run = Get(id);
+  EXPECT_EQ(run.attempts, 0) << "the claim is undone";
+  EXPECT_EQ(run.reason, "waiting for a trusted `!cc-ci ok-to-test`");
+  EXPECT_EQ(run.lease_until_ms, 0);
+  EXPECT_TRUE(fake.calls().empty()) << "nothing ran";
 }
 
 // A worker restarted on a shared store: its own run left running is torn down and queued
