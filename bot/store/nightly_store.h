@@ -1,7 +1,7 @@
 #pragma once
 // The store's slice behind nightly runs (bot/intake/nightly.h), the regression issues they
 // open (bot/report/regression_issue.h) and the /nightly board. Implemented by SqlStore
-// (sql_nightly.cc, tables in migrations/013_nightly.sql).
+// (sql_nightly.cc, tables in migrations/012_nightly.sql).
 
 #include <cstdint>
 #include <optional>

@@ -1,4 +1,4 @@
-// SqlStore's ArtifactStore: stage-log chunks and run blobs (migrations/012_artifacts.sql).
+// SqlStore's ArtifactStore: stage-log chunks and run blobs (migrations/011_artifacts.sql).
 // Appends share the group commit with every other write, so a busy log costs a row per
 // flush, not a transaction per flush.
 

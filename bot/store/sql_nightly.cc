@@ -1,5 +1,5 @@
 // SqlStore's NightlyStore half: nightly passes, the run each recipe got in one, the board
-// and the open regression issues (migrations/013_nightly.sql).
+// and the open regression issues (migrations/012_nightly.sql).
 #include <algorithm>
 #include <map>
 
