@@ -11,6 +11,12 @@ namespace ccci {
 inline constexpr const char* kReportKeySql =
     "(CASE WHEN state = 'running' AND stage != '' THEN 'running:' || stage ELSE state END)";
 
+// The run RunQueue::ClaimNext takes: the oldest queued one. Both drivers find it by an index
+// seek, never walking the finished runs before it (migration 013's runs_queued on PostgreSQL;
+// SQLite's runs_by_state, which holds (state, id)).
+inline constexpr const char* kOldestQueuedRunSql =
+    "SELECT id FROM runs WHERE state = 'queued' ORDER BY id LIMIT 1";
+
 inline constexpr const char* kRunColumns =
     "id, repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, trigger, "
     "delivery_id, state, level, reason, cancel_requested, superseded_by, attempts, created_at, "

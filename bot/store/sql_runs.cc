@@ -128,9 +128,8 @@ Result<std::optional<Lease>> SqlStore::ClaimNext(const std::string& worker, int6
     auto s = db.Prepare(
         std::string(
             "UPDATE runs SET state = 'running', stage = '', attempts = attempts + 1, worker = ?1, "
-            "lease_until = ?3, started_at = ?2, updated_at = ?2, reason = '' WHERE id = "
-            "(SELECT id FROM runs WHERE state = 'queued' ORDER BY id LIMIT 1") +
-        db.SkipLocked() + ") RETURNING " + kRunColumns);
+            "lease_until = ?3, started_at = ?2, updated_at = ?2, reason = '' WHERE id = (") +
+        kOldestQueuedRunSql + db.SkipLocked() + ") RETURNING " + kRunColumns);
     if (!s.ok()) return s.status();
     (*s)->Bind(1, worker).Bind(2, now).Bind(3, now + lease_ms);
     auto row = (*s)->Step();

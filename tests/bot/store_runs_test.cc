@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "bot/store/run_rows.h"
 #include "bot/store/sql_store.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/store_drivers.h"
@@ -152,6 +153,49 @@ TEST_P(StoreRunsTest, ClaimNextTakesTheOldestQueuedRunOnceWithItsLease) {
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
   EXPECT_FALSE(store_->ClaimRun(a).value()) << "a claimed run is not queued";
+}
+
+// A claim seeks the oldest queued run through an index on both drivers; it does not walk the
+// finished runs before it (a server's history grows without bound, its queue does not).
+TEST_P(StoreRunsTest, AClaimSeeksTheQueuedRunPastTheHistory) {
+  ASSERT_TRUE(store_
+                  ->Write([](SqlDb& db) {
+                    return db.Exec(
+                        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < "
+                        "5000) INSERT INTO runs (repo, pr, head_sha, head_ref, base_ref, "
+                        "clone_url, title, author, trigger, delivery_id, state, created_at, "
+                        "updated_at) SELECT 'o/r', i, 's', 'h', 'main', 'u', 't', 'a', 'opened', "
+                        "'d' || i, 'finished', 0, 0 FROM n");
+                  })
+                  .ok());
+  int64_t queued = Queue(1, "aaa");
+  std::string plan;
+  ASSERT_TRUE(store_
+                  ->Write([&](SqlDb& db) -> Status {
+                    bool pg = std::string(GetParam()) == "postgres";
+                    if (Status st = db.Exec(pg ? "ANALYZE runs" : "ANALYZE"); !st.ok()) return st;
+                    auto s = db.Prepare(std::string(pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") +
+                                        kOldestQueuedRunSql);
+                    if (!s.ok()) return s.status();
+                    for (;;) {
+                      auto row = (*s)->Step();
+                      if (!row.ok()) return row.status();
+                      if (!*row) return Status::Ok();
+                      // SQLite: (id, parent, notused, detail); PostgreSQL: one text column.
+                      plan += (*s)->Text(pg ? 0 : 3) + "\n";
+                    }
+                  })
+                  .ok());
+  if (std::string(GetParam()) == "postgres") {
+    EXPECT_NE(plan.find("runs_queued"), std::string::npos) << plan;
+  } else {
+    EXPECT_NE(plan.find("SEARCH runs USING COVERING INDEX runs_by_state (state=?)"),
+              std::string::npos)
+        << plan;
+  }
+  auto lease = store_->ClaimNext("w", 30000);
+  ASSERT_TRUE(lease.ok() && lease->has_value());
+  EXPECT_EQ((*lease)->run.id, queued);
 }
 
 // A worker that lost its lease (paused past it, its run requeued and claimed again) cannot

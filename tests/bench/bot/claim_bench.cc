@@ -3,8 +3,10 @@
 // and checks that every run was claimed exactly once. Each worker has its own store (its own
 // database connection), as `cc-ci worker` processes on different hosts do.
 //
-//   claim_bench sqlite PATH [RUNS] [WORKERS]
-//   claim_bench postgres URL [RUNS] [WORKERS]
+//   claim_bench sqlite PATH [RUNS] [WORKERS] [HISTORY]
+//   claim_bench postgres URL [RUNS] [WORKERS] [HISTORY]
+// HISTORY finished runs (default 0) are stored before the queued ones, as on a server that has
+// run for a while: a claim must not have to walk past them.
 // tests/bench/bot/claim.sh runs both, PostgreSQL on a throwaway durable server.
 
 #include <algorithm>
@@ -34,8 +36,9 @@ ccci::SqlStore::Options StoreOptions(const std::string& driver, const std::strin
   return o;
 }
 
-// Queues `runs` runs in one statement (a recursive CTE both drivers accept).
-ccci::Status Seed(ccci::SqlStore& store, int runs) {
+// Stores `runs` runs in `state` in one statement (a recursive CTE both drivers accept).
+ccci::Status Seed(ccci::SqlStore& store, int runs, const std::string& state) {
+  if (runs == 0) return ccci::Status::Ok();
   return store.Write([&](ccci::SqlDb& db) {
     return db.Exec(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
@@ -43,7 +46,8 @@ ccci::Status Seed(ccci::SqlStore& store, int runs) {
         ") INSERT INTO runs (repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, "
         "trigger, delivery_id, state, created_at, updated_at) "
         "SELECT 'bench/claim', i, 'sha', 'head', 'main', 'https://example.invalid/r.git', 't', "
-        "'a', 'opened', 'd' || i, 'queued', 0, 0 FROM n");
+        "'a', 'opened', '" +
+        state + "' || i, '" + state + "', 0, 0 FROM n");
   });
 }
 
@@ -58,14 +62,16 @@ double Percentile(std::vector<double>& v, double p) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: claim_bench sqlite|postgres PATH|URL [RUNS] [WORKERS]\n");
+    std::fprintf(stderr,
+                 "usage: claim_bench sqlite|postgres PATH|URL [RUNS] [WORKERS] [HISTORY]\n");
     return 2;
   }
   std::string driver = argv[1], where = argv[2];
   int runs = argc > 3 ? std::stoi(argv[3]) : 10000;
   int workers = argc > 4 ? std::stoi(argv[4]) : 4;
-  if (runs < 1 || workers < 1) {
-    std::fprintf(stderr, "claim_bench: RUNS and WORKERS must be at least 1\n");
+  int history = argc > 5 ? std::stoi(argv[5]) : 0;
+  if (runs < 1 || workers < 1 || history < 0) {
+    std::fprintf(stderr, "claim_bench: RUNS and WORKERS must be at least 1, HISTORY at least 0\n");
     return 2;
   }
 
@@ -78,7 +84,9 @@ int main(int argc, char** argv) {
     }
     stores.push_back(std::move(*s));
   }
-  if (ccci::Status s = Seed(*stores[0], runs); !s.ok()) {
+  ccci::Status seeded = Seed(*stores[0], history, "finished");
+  if (seeded.ok()) seeded = Seed(*stores[0], runs, "queued");
+  if (ccci::Status s = seeded; !s.ok()) {
     std::fprintf(stderr, "claim_bench: seeding: %s\n", s.message().c_str());
     return 1;
   }
@@ -115,9 +123,10 @@ int main(int argc, char** argv) {
   for (auto& t : threads) t.join();
   double secs = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf(
-      "%s: %d runs, %d workers: %.0f claims/s, latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
+      "%s: %d runs after %d finished, %d workers: %.0f claims/s, latency p50 %.2f ms, p99 %.2f ms, "
+      "max %.2f ms; "
       "claimed %zu, twice %d, errors %d\n",
-      driver.c_str(), runs, workers, static_cast<double>(claimed.size()) / secs,
+      driver.c_str(), runs, history, workers, static_cast<double>(claimed.size()) / secs,
       Percentile(latencies_ms, 0.5), Percentile(latencies_ms, 0.99), Percentile(latencies_ms, 1.0),
       claimed.size(), duplicates, errors);
   return claimed.size() == static_cast<size_t>(runs) && duplicates == 0 && errors == 0 ? 0 : 1;
