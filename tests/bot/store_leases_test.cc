@@ -17,14 +17,8 @@ namespace {
 
 constexpr int64_t kLeaseMs = 30000;
 
-class StoreLeasesTest : public ::testing::TestWithParam<const char*> {
+class StoreLeasesTest : public testing::DriverStoreTest {
  protected:
-  void SetUp() override {
-    db_.Prepare();
-    if (!db_.available()) return;
-    store_ = db_.Open(&clock_);
-    ASSERT_TRUE(store_);
-  }
   int64_t Queue(int64_t pr, const std::string& sha) {
     return testing::QueueRun(store_.get(), testing::PrRun("coop-cloud/bonfire", pr, sha));
   }
@@ -42,10 +36,6 @@ class StoreLeasesTest : public ::testing::TestWithParam<const char*> {
     return s;
   }
   ccci::Run Get(int64_t id) { return store_->GetRun(id).value(); }
-
-  testing::DriverStore db_{GetParam()};
-  testing::FakeClock clock_;
-  std::unique_ptr<SqlStore> store_;
 };
 
 TEST_P(StoreLeasesTest, TheHolderRecordsStagesAndFinishesItsRun) {

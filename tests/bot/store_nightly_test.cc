@@ -14,14 +14,8 @@
 namespace ccci {
 namespace {
 
-class StoreNightlyTest : public ::testing::TestWithParam<const char*> {
+class StoreNightlyTest : public testing::DriverStoreTest {
  protected:
-  void SetUp() override {
-    db_.Prepare();
-    if (!db_.available()) return;
-    store_ = db_.Open(&clock_);
-    ASSERT_TRUE(store_);
-  }
   static RunRequest Nightly(const std::string& repo, const std::string& sha) {
     return RunRequest{repo, 0, sha, "main", "main", "", "nightly", "cc-ci", kNightlyTrigger};
   }
@@ -35,10 +29,6 @@ class StoreNightlyTest : public ::testing::TestWithParam<const char*> {
     EXPECT_TRUE(store_->FinishRun(q->run_id, level ? kRunFinished : kRunError, level, "").ok());
     return q->run_id;
   }
-
-  testing::FakeClock clock_;
-  testing::DriverStore db_{GetParam()};
-  std::unique_ptr<SqlStore> store_;
 };
 
 TEST_P(StoreNightlyTest, APassIsClaimedByOneNodeUntilItFinishesOrGoesStale) {

@@ -17,14 +17,8 @@
 namespace ccci {
 namespace {
 
-class StoreRunsTest : public ::testing::TestWithParam<const char*> {
+class StoreRunsTest : public testing::DriverStoreTest {
  protected:
-  void SetUp() override {
-    db_.Prepare();
-    if (!db_.available()) return;
-    store_ = db_.Open(&clock_);
-    ASSERT_TRUE(store_);
-  }
   int64_t Queue(int64_t pr, const std::string& sha) {
     return testing::QueueRun(store_.get(), testing::PrRun("coop-cloud/bonfire", pr, sha));
   }
@@ -45,10 +39,6 @@ class StoreRunsTest : public ::testing::TestWithParam<const char*> {
   void MarkReported(const ccci::Run& run) {
     ASSERT_TRUE(store_->EnqueueRunReport(run.id, ReportKey(run), {}).ok());
   }
-
-  testing::DriverStore db_{GetParam()};
-  testing::FakeClock clock_;
-  std::unique_ptr<SqlStore> store_;
 };
 
 TEST_P(StoreRunsTest, ClaimsAQueuedRunOnceAndOldestFirst) {

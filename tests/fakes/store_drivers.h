@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "bot/store/pg_db.h"
 #include "bot/store/sql_store.h"
+#include "tests/fakes/fake_clock.h"
 #include "tests/fakes/test_files.h"
 
 namespace ccci::testing {
@@ -93,6 +94,22 @@ class DriverStore {
   std::string schema_;
   std::string url_;
   bool available_ = false;
+};
+
+// A test suite parameterised over kStoreDrivers: each test gets a fresh store of its driver on a
+// fake clock (store_ stays null when the driver is not there: SetUp failed or skipped).
+class DriverStoreTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    db_.Prepare();
+    if (!db_.available()) return;
+    store_ = db_.Open(&clock_);
+    ASSERT_TRUE(store_);
+  }
+
+  FakeClock clock_;
+  DriverStore db_{GetParam()};
+  std::unique_ptr<SqlStore> store_;  // declared last: closed before the clock goes
 };
 
 }  // namespace ccci::testing

@@ -30,13 +30,11 @@ namespace {
 
 using std::chrono::milliseconds;
 
-class ArtifactsTest : public ::testing::TestWithParam<const char*> {
+class ArtifactsTest : public testing::DriverStoreTest {
  protected:
   void SetUp() override {
-    db_.Prepare();
-    if (!db_.available()) return;
-    store_ = db_.Open(&clock_);
-    ASSERT_TRUE(store_);
+    DriverStoreTest::SetUp();
+    if (!store_) return;
     run_ = testing::QueueRun(store_.get(), testing::PrRun("coop-cloud/bonfire", 3, "abc"));
   }
   // The whole log as the store has it.
@@ -51,9 +49,6 @@ class ArtifactsTest : public ::testing::TestWithParam<const char*> {
     return e.ok() ? *e : LogExtent{-1, -1};
   }
 
-  testing::DriverStore db_{GetParam()};
-  testing::FakeClock clock_;
-  std::unique_ptr<SqlStore> store_;
   int64_t run_ = 0;
 };
 
