@@ -83,9 +83,11 @@ WakeUps Wakes(PipelineParts* p) {
     p->metrics.ObserveStage(s.name, s.status, static_cast<double>(s.duration_ms) / 1000.0);
   };
   w.run_finished = [p](const std::string& outcome) { p->metrics.ObserveRunFinished(outcome); };
+  // A front node (runner.concurrency = 0) has no scheduler: the workers hear of the queued
+  // runs from the store (NOTIFY cc_ci_work, or their poll).
   w.nightly_queued = [p] {
-    p->reporter->Kick();
-    p->scheduler->Kick();
+    if (p->reporter) p->reporter->Kick();
+    if (p->scheduler) p->scheduler->Kick();
   };
   return w;
 }

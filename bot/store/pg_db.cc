@@ -83,6 +83,30 @@ Status PgDb::Connect() {
   // Quiet NOTICEs (e.g. "relation already exists, skipping"); errors still come back.
   PQsetNoticeProcessor(
       conn_, [](void*, const char*) {}, nullptr);
+  // Every node's sessions, workers' and front nodes' alike: cc-ci never waits on anything but
+  // the server inside a transaction, so one idle in it for long is a process that was stopped
+  // (SIGSTOP, a paused VM) or cut off. Its locks would hold up everyone meanwhile: the reaper
+  // skips the rows it locked (its runs are never given to another worker), and a node starting
+  // waits on them to replace the `runs` trigger while every later statement on `runs` queues
+  // behind that. The server ends such a session after kIdleInTransaction (well under the
+  // default lease of 60 s), rolling its transaction back; the stopped process, continued,
+  // finds its connection gone and reconnects (its lease fences what it may still do). A value
+  // the operator set (the connection string's `options`, ALTER ROLE/DATABASE) is kept.
+  constexpr const char* kIdleInTransaction = "20s";
+  PGresult* res =
+      PQexec(conn_, (std::string("SELECT set_config('idle_in_transaction_session_timeout', '") +
+                     kIdleInTransaction +
+                     "', false) WHERE current_setting('idle_in_transaction_session_timeout') = '0'")
+                        .c_str());
+  bool set = PQresultStatus(res) == PGRES_TUPLES_OK;
+  PQclear(res);
+  if (!set) {
+    std::string msg = PQerrorMessage(conn_);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    PQfinish(conn_);
+    conn_ = nullptr;
+    return Unavailable("postgres: cannot set idle_in_transaction_session_timeout: " + msg);
+  }
   return Status::Ok();
 }
 

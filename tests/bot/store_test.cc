@@ -12,6 +12,7 @@
 #include "tests/fakes/store_drivers.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
+#include "tests/fakes/wait_until.h"
 
 namespace ccci {
 namespace {
@@ -214,6 +215,49 @@ TEST(PgStoreTest, ALostConnectionFailsTheCallAndTheNextOneReconnects) {
   ASSERT_TRUE(s->RecordDelivery(D("during"), QueueWork("o/r", 2, "s2")).ok());
   EXPECT_FALSE(s->HasDelivery("nothing-else").value());
   EXPECT_EQ(s->ListRuns({}).value().runs.size(), 2u);  // nothing half-written, nothing lost
+}
+
+// A session left idle inside a transaction (its process stopped) is ended by the server, so
+// its locks cannot hold up the other nodes; an operator's own value (here 1 s, in the
+// connection string) wins over cc-ci's 20 s. The stopped session's next call fails as a lost
+// connection and the one after reconnects.
+TEST(PgStoreTest, ASessionIdleInATransactionIsEndedByTheServer) {
+  testing::DriverStore lane("postgres");
+  lane.Prepare();
+  if (!lane.available()) return;
+  std::string url = testing::ReadLaneFile("url");
+  auto setting = [](PgDb& db) -> std::string {
+    auto q = db.Prepare("SELECT current_setting('idle_in_transaction_session_timeout')");
+    if (!q.ok()) return q.status().ToString();
+    StmtRef& st = *q;
+    auto row = st->Step();
+    return row.ok() && *row ? st->Text(0) : "no row";
+  };
+  auto plain = PgDb::Open(url);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(setting(**plain), "20s");
+
+  std::string name = "idle_tx_" + std::to_string(getpid());
+  auto own = PgDb::Open(url + " application_name=" + name +
+                        " options='-c idle_in_transaction_session_timeout=1s'");
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_EQ(setting(**own), "1s");
+  ASSERT_TRUE((*own)->Exec("BEGIN; SELECT 1").ok());
+  auto sessions = [&]() -> int64_t {
+    auto q = (*plain)->Prepare("SELECT count(*) FROM pg_stat_activity WHERE application_name = '" +
+                               name + "'");
+    if (!q.ok()) return -1;
+    StmtRef& st = *q;
+    auto row = st->Step();
+    return row.ok() && *row ? st->Int(0) : -1;
+  };
+  EXPECT_TRUE(testing::WaitUntil([&] { return sessions() == 0; }, std::chrono::seconds(20),
+                                 std::chrono::milliseconds(50)))
+      << "the idle transaction's session was never ended";
+  Status lost = (*own)->Exec("SELECT 1");
+  EXPECT_EQ(lost.code(), Code::kUnavailable) << lost.ToString();
+  EXPECT_TRUE((*own)->Ready().ok()) << "the next call reconnects";
+  EXPECT_TRUE((*own)->Exec("SELECT 1").ok());
 }
 
 // Issue 11.16: under umask 000 the database was created 0644 (and a group could write it).

@@ -171,6 +171,11 @@ void FakeGitea::SetBranchHead(const std::string& branch, const std::string& sha)
   std::lock_guard<std::mutex> l(mu_);
   branch_heads_[branch] = sha;
 }
+void FakeGitea::SetRepoBranchHead(const std::string& repo, const std::string& branch,
+                                  const std::string& sha) {
+  std::lock_guard<std::mutex> l(mu_);
+  repo_branch_heads_[repo + " " + branch] = sha;
+}
 void FakeGitea::SetArchived(bool archived) {
   std::lock_guard<std::mutex> l(mu_);
   archived_ = archived;

@@ -91,6 +91,10 @@ class FakeGitea {
   // branch's head (GET .../branches/{branch}; "main" has one from the start).
   void SetDefaultBranch(const std::string& branch);
   void SetBranchHead(const std::string& branch, const std::string& sha);
+  // Repo "owner/name"'s `branch` has head `sha` (it wins over SetBranchHead for that repo):
+  // several recipes served at once, each with its own commits.
+  void SetRepoBranchHead(const std::string& repo, const std::string& branch,
+                         const std::string& sha);
   void SetArchived(bool archived);
   std::vector<Issue> issues();
 
@@ -113,7 +117,7 @@ class FakeGitea {
   int CreateIssue(const rapidjson::Document& body, std::string* out);
   int EditIssue(const std::string& number, const rapidjson::Document& body, std::string* out);
   std::string IssueJson(const Issue& i);
-  int GetBranch(const std::string& branch, std::string* out);
+  int GetBranch(const std::string& repo, const std::string& branch, std::string* out);
 
   std::mutex mu_;
   struct Spec;
@@ -141,6 +145,7 @@ class FakeGitea {
   std::string default_branch_ = "main";
   std::map<std::string, std::string> branch_heads_ = {
       {"main", "5d4c3b2a19087f6e5d4c3b2a19087f6e5d4c3b2a"}};
+  std::map<std::string, std::string> repo_branch_heads_;  // "owner/name branch" -> sha
   bool archived_ = false;
   std::vector<std::string> requests_, violations_;
 };

@@ -120,7 +120,9 @@ int FakeGitea::HandleRepo(const std::string& method, const std::vector<std::stri
   if (s.size() == 7 && s[5] == "pulls" && method == "PATCH") return EditPull(s[6], b, out);
   if (s.size() == 6 && s[5] == "issues" && method == "POST") return CreateIssue(b, out);
   if (s.size() == 7 && s[5] == "issues" && method == "PATCH") return EditIssue(s[6], b, out);
-  if (s.size() == 7 && s[5] == "branches" && method == "GET") return GetBranch(s[6], out);
+  if (s.size() == 7 && s[5] == "branches" && method == "GET") {
+    return GetBranch(s[3] + "/" + s[4], s[6], out);
+  }
   return -1;
 }
 
@@ -256,13 +258,17 @@ int FakeGitea::EditIssue(const std::string& number, const rapidjson::Document& b
   return 404;
 }
 
-int FakeGitea::GetBranch(const std::string& branch, std::string* out) {
-  auto head = branch_heads_.find(branch);
-  if (head == branch_heads_.end()) {
+int FakeGitea::GetBranch(const std::string& repo, const std::string& branch, std::string* out) {
+  std::string sha;
+  if (auto own = repo_branch_heads_.find(repo + " " + branch); own != repo_branch_heads_.end()) {
+    sha = own->second;
+  } else if (auto head = branch_heads_.find(branch); head != branch_heads_.end()) {
+    sha = head->second;
+  } else {
     *out = Error("branch not found");
     return 404;
   }
-  *out = "{\"name\":" + Quote(branch) + ",\"commit\":{\"id\":" + Quote(head->second) +
+  *out = "{\"name\":" + Quote(branch) + ",\"commit\":{\"id\":" + Quote(sha) +
          ",\"message\":\"m\"},\"protected\":false}";
   return 200;
 }
