@@ -68,7 +68,10 @@ ExecResult Pump(Subprocess& child, const Command& cmd, OutputSink& sink,
     if (wstatus) {
       // The leader is gone; descendants in its group that still hold the pty would keep us
       // reading forever, and the run is over either way: end the whole group.
-      if (eof || !GroupExists(pid)) break;
+      // Once we are ending the group, not before each member is dead: a member closes its
+      // terminal early in its exit, so EOF comes while it still runs (and a member that closed
+      // it before would never get the SIGKILL).
+      if (terminating ? !GroupAlive(pid) : (eof || !GroupExists(pid))) break;
       if (!terminating) terminate(now);
     }
   }
