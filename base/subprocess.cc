@@ -10,6 +10,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace ccci {
@@ -164,6 +167,27 @@ std::optional<int> Subprocess::WaitFor(std::chrono::milliseconds timeout) {
 }
 
 bool GroupExists(pid_t pgid) { return pgid > 0 && kill(-pgid, 0) == 0; }
+
+bool GroupAlive(pid_t pgid) {
+  if (!GroupExists(pgid)) return false;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream f(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(f, stat)) continue;  // gone meanwhile
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parens.
+    size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream rest(stat.substr(paren + 1));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    if (!(rest >> state >> ppid >> pgrp)) continue;
+    if (pgrp == pgid && state != 'Z' && state != 'X') return true;
+  }
+  return false;
+}
 
 void SignalGroup(pid_t pgid, int sig) {
   if (pgid > 0) kill(-pgid, sig);

@@ -78,6 +78,10 @@ class Subprocess {
 
 // True while any process of group `pgid` exists (a zombie not yet reaped included).
 bool GroupExists(pid_t pgid);
+// True while a process of group `pgid` is not yet dead: a zombie counts as dead (its parent,
+// perhaps an init that reaps late, has yet to reap it), a member in the middle of exiting
+// (its files, the terminal among them, already closed) does not.
+bool GroupAlive(pid_t pgid);
 // `sig` to every process of group `pgid`.
 void SignalGroup(pid_t pgid, int sig);
 

@@ -68,7 +68,23 @@ ExecResult Pump(Subprocess& child, const Command& cmd, OutputSink& sink,
     if (wstatus) {
       // The leader is gone; descendants in its group that still hold the pty would keep us
       // reading forever, and the run is over either way: end the whole group.
-      if (eof || !GroupExists(pid)) break;
+      // Once we are ending the group, not before each member is dead: a member closes its
+      // terminal early in its exit, so EOF comes while it still runs (and a member that closed
+      // it before would never get the SIGKILL).
+      if (terminating ? !GroupAlive(pid) : (eof || !GroupExists(pid))) {
+        // What the group wrote before it ended is still in the pty: read it (when no holder
+        // of the slave is left, a read flushes it and then fails with EIO). Bounded: a
+        // process outside the group may still hold the slave and write on.
+        pollfd p{child.pty(), POLLIN, 0};
+        for (int reads = 0; !eof && reads < 256 && poll(&p, 1, 0) > 0; ++reads) {
+          ssize_t n = read(child.pty(), buf, sizeof buf);
+          if (n > 0)
+            sink.Write(std::string_view(buf, static_cast<size_t>(n)));
+          else if (n == 0 || errno != EINTR)
+            eof = true;
+        }
+        break;
+      }
       if (!terminating) terminate(now);
     }
   }

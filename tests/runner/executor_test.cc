@@ -10,6 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/wait_until.h"
 
 namespace ccci::runner {
 namespace {
@@ -91,7 +92,8 @@ TEST(PtyExecutor, TheTerminalHasASize) {
   auto r = ex.Run(cmd, sink, cancel);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_NE(sink.out.find(std::to_string(kPtyRows) + " " + std::to_string(kPtyColumns)),
-            std::string::npos) << sink.out;
+            std::string::npos)
+      << sink.out;
 }
 
 TEST(PtyExecutor, MissingProgramIsNotFound) {
@@ -111,9 +113,9 @@ TEST(PtyExecutor, TimeoutKillsWholeTreeIgnoringSigterm) {
   CancelToken cancel;
   Command cmd;
   std::string pidfile = "/tmp/ccci-runner-exec-" + std::to_string(getpid());
-  cmd.argv = {"bash", "-c",
-              "trap '' TERM; (trap '' TERM; sleep 300 & echo $! > " + pidfile +
-                  "; wait) & sleep 300"};
+  cmd.argv = {
+      "bash", "-c",
+      "trap '' TERM; (trap '' TERM; sleep 300 & echo $! > " + pidfile + "; wait) & sleep 300"};
   cmd.timeout = std::chrono::milliseconds(300);
   cmd.grace = std::chrono::milliseconds(200);
   auto r = ex.Run(cmd, sink, cancel);
@@ -128,6 +130,35 @@ TEST(PtyExecutor, TimeoutKillsWholeTreeIgnoringSigterm) {
     if (!gone) usleep(10000);
   }
   EXPECT_TRUE(gone) << "orphan " << grandchild;
+}
+
+// A member that let go of the terminal and ignores SIGTERM (and the SIGHUP of the terminal's
+// hangup): the leader dies of the SIGTERM and the terminal closes at once, yet Run returns
+// only once the member is dead too (SIGKILL after the grace), not while it still runs.
+TEST(PtyExecutor, AnEndedGroupIsDeadWhenRunReturnsEvenWithoutItsTerminal) {
+  PtyExecutor ex;
+  StringSink sink;
+  CancelToken cancel;
+  Command cmd;
+  std::string pidfile = "/tmp/ccci-runner-detached-" + std::to_string(getpid());
+  unlink(pidfile.c_str());
+  cmd.argv = {"bash", "-c",
+              "(trap '' TERM HUP; exec sleep 300 </dev/null >/dev/null 2>&1) & echo $! > " +
+                  pidfile + ".tmp && mv " + pidfile + ".tmp " + pidfile + "; wait"};
+  cmd.grace = std::chrono::milliseconds(200);
+  std::thread canceller([&] {
+    ccci::testing::WaitUntil([&] { return !ReadFile(pidfile).empty(); });
+    cancel.Cancel();
+  });
+  auto r = ex.Run(cmd, sink, cancel);
+  canceller.join();
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->cancelled);
+  EXPECT_EQ(r->signal, SIGTERM) << "the leader did not ignore it";
+  pid_t member = std::stoi(ReadFile(pidfile));
+  unlink(pidfile.c_str());
+  EXPECT_FALSE(Running(member)) << "the group's member outlived Run";
+  kill(member, SIGKILL);
 }
 
 TEST(PtyExecutor, CancelStopsCommand) {
