@@ -152,7 +152,7 @@ Result<StmtRef> PgDb::Prepare(const std::string& sql) {
 
 Status PgDb::RunDeferred(SqlStmt& stmt) {
   auto& s = static_cast<PgStmt&>(stmt);  // every statement of a PgDb is a PgStmt
-  deferred_.push_back({&s, s.values_});
+  deferred_.push_back({&s, s.values_, s.formats_});
   return Status::Ok();
 }
 
@@ -161,7 +161,7 @@ Status PgDb::Pipeline(PgStmt* last) {
   std::vector<Deferred> sends = std::move(deferred_);
   deferred_.clear();
   CCCI_RETURN_IF_ERROR(Live());
-  if (last) sends.push_back({last, last->values_});
+  if (last) sends.push_back({last, last->values_, last->formats_});
   if (PQenterPipelineMode(conn_) != 1) return Failure("pipeline", nullptr);
   // Sent: whether each statement was prepared in this pipeline first. A statement prepared
   // here is marked so at once (a later send of it must not prepare it again), and unmarked
@@ -176,11 +176,15 @@ Status PgDb::Pipeline(PgStmt* last) {
       st->session_ = session_;
     }
     std::vector<const char*> values(sends[i].values.size());
+    std::vector<int> lengths(values.size(), 0);
     for (size_t v = 0; v < values.size(); ++v) {
-      values[v] = sends[i].values[v] ? sends[i].values[v]->c_str() : nullptr;
+      const std::optional<std::string>& value = sends[i].values[v];
+      values[v] = value ? value->c_str() : nullptr;
+      if (value) lengths[v] = static_cast<int>(value->size());
     }
     sent = sent && PQsendQueryPrepared(conn_, st->name_.c_str(), static_cast<int>(values.size()),
-                                       values.data(), nullptr, nullptr, 0) == 1;
+                                       values.data(), lengths.data(),
+                                       sends[i].formats.data(), 0) == 1;
   }
   Status first = Status::Ok();
   // One result per prepare and per query, each followed by a null; then the sync's.

@@ -98,6 +98,7 @@ class PgDb : public SqlDb {
   struct Deferred {
     PgStmt* stmt;
     std::vector<std::optional<std::string>> values;
+    std::vector<int> formats;  // 1: binary (a blob)
   };
 
   std::string url_;

@@ -1,5 +1,8 @@
 // The newest pull_request delivery of each PR, and the checks the reconciler makes with Gitea
 // (migrations/009_replays.sql).
+#include <algorithm>
+#include <optional>
+
 #include "bot/store/pr_heads.h"
 #include "bot/store/sql_rows.h"
 #include "bot/store/sql_store.h"
@@ -13,27 +16,45 @@ enum class Freshness {
   kDoubt,  // the same updated_at, another head or state
 };
 
-// `head` is the run's head for a PR run, empty for a close. `*newest_ms` gets the newest
-// recorded updated_at.
-Result<Freshness> CompareWithNewest(SqlDb& db, const std::string& repo, int64_t pr,
-                                    const PrFreshness& f, const std::string& head,
-                                    int64_t* newest_ms) {
+// The PR's newest recorded head: from `batch` when given, else read.
+Result<std::optional<PrHead>> Newest(SqlDb& db, const std::string& repo, int64_t pr,
+                                     DeliveryBatch* batch) {
+  if (batch) return batch->Head(repo, pr);
   auto s =
       db.Prepare("SELECT updated_at, head_sha, state FROM pr_heads WHERE repo = ?1 AND pr = ?2");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, repo).Bind(2, pr);
   auto row = (*s)->Step();
   if (!row.ok()) return row.status();
-  if (!*row || f.verified) return Freshness::kNew;
-  *newest_ms = (*s)->Int(0);
+  if (!*row) return std::optional<PrHead>();
+  return std::optional<PrHead>(PrHead{(*s)->Int(0), (*s)->Text(1), (*s)->Text(2)});
+}
+
+// `head` is the run's head for a PR run, empty for a close. `*newest_ms` gets the newest
+// recorded updated_at.
+Freshness CompareWithNewest(const std::optional<PrHead>& newest, const PrFreshness& f,
+                            const std::string& head, int64_t* newest_ms) {
+  if (!newest || f.verified) return Freshness::kNew;
+  *newest_ms = newest->updated_at_ms;
   if (f.updated_at_ms < *newest_ms) return Freshness::kStale;
-  bool differs = f.state != (*s)->Text(2) || (!head.empty() && head != (*s)->Text(1));
+  bool differs = f.state != newest->state || (!head.empty() && head != newest->head_sha);
   return f.updated_at_ms == *newest_ms && differs ? Freshness::kDoubt : Freshness::kNew;
 }
 
-// Records `f` (and `head`, when not empty) as the newest for the PR.
+// Records `f` (and `head`, when not empty) as the newest for the PR, in `batch` too when
+// given (as the statement's upsert does).
 Status RememberNewest(SqlDb& db, const std::string& repo, int64_t pr, const PrFreshness& f,
-                      const std::string& head) {
+                      const std::string& head, DeliveryBatch* batch) {
+  if (batch) {
+    std::optional<PrHead>& h = batch->Head(repo, pr);
+    if (!h) {
+      h = PrHead{f.updated_at_ms, head, f.state};
+    } else {
+      h->updated_at_ms = std::max(h->updated_at_ms, f.updated_at_ms);
+      if (!head.empty()) h->head_sha = head;
+      h->state = f.state;
+    }
+  }
   auto s = db.Prepare(
       "INSERT INTO pr_heads (repo, pr, updated_at, head_sha, state) VALUES (?1, ?2, ?3, ?4, ?5) "
       "ON CONFLICT (repo, pr) DO UPDATE SET updated_at = CASE WHEN excluded.updated_at > "
@@ -65,13 +86,13 @@ Status KeepForCheck(SqlDb& db, const Delivery& d, const Work& w, int64_t now) {
   (*s)->Bind(6, w.freshness->updated_at_ms).Bind(7, w.run.head_sha).Bind(8, w.run.head_ref);
   (*s)->Bind(9, w.run.base_ref).Bind(10, w.run.clone_url).Bind(11, w.run.title);
   (*s)->Bind(12, w.run.author).Bind(13, w.run.trigger).Bind(14, w.cancel_reason);
-  return (*s)->Run();
+  return db.RunDeferred(**s);
 }
 
 }  // namespace
 
 Result<bool> FreshEnough(SqlDb& db, const Delivery& d, const Work& work, int64_t now,
-                         RecordOutcome* out, std::string* outcome) {
+                         RecordOutcome* out, std::string* outcome, DeliveryBatch* batch) {
   bool run = work.kind == Work::Kind::kQueueRun;
   if (!work.freshness || (!run && work.kind != Work::Kind::kCancel) || (run && work.run.pr <= 0)) {
     return true;
@@ -79,16 +100,17 @@ Result<bool> FreshEnough(SqlDb& db, const Delivery& d, const Work& work, int64_t
   const std::string& repo = run ? work.run.repo : work.cancel_repo;
   int64_t pr = run ? work.run.pr : work.cancel_pr;
   const std::string& head = run ? work.run.head_sha : "";
-  auto f = CompareWithNewest(db, repo, pr, *work.freshness, head, &out->newest_updated_at_ms);
-  if (!f.ok()) return f.status();
-  if (*f == Freshness::kStale || (*f == Freshness::kDoubt && work.freshness->ask_forge)) {
-    out->stale = *f == Freshness::kStale;
+  auto newest = Newest(db, repo, pr, batch);
+  if (!newest.ok()) return newest.status();
+  Freshness f = CompareWithNewest(*newest, *work.freshness, head, &out->newest_updated_at_ms);
+  if (f == Freshness::kStale || (f == Freshness::kDoubt && work.freshness->ask_forge)) {
+    out->stale = f == Freshness::kStale;
     out->awaiting_check = !out->stale;
     *outcome = out->stale ? "stale" : "check";
     if (out->awaiting_check) CCCI_RETURN_IF_ERROR(KeepForCheck(db, d, work, now));
     return false;
   }
-  CCCI_RETURN_IF_ERROR(RememberNewest(db, repo, pr, *work.freshness, head));
+  CCCI_RETURN_IF_ERROR(RememberNewest(db, repo, pr, *work.freshness, head, batch));
   return true;
 }
 

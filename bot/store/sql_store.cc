@@ -38,7 +38,8 @@ Result<std::vector<LiveRun>> LiveRuns(SqlDb& db, const RunRequest& req) {
   // ever had, superseded ones included (measured: 45% of the intake's CPU after a few
   // thousand runs); a PR has only a few live runs.
   auto live = db.Prepare(
-      "SELECT id, state, head_sha, trigger FROM runs INDEXED BY runs_by_pr WHERE repo = ?1 AND pr = ?2 "
+      "SELECT id, state, head_sha, trigger FROM runs INDEXED BY runs_by_pr WHERE repo = ?1 AND pr "
+      "= ?2 "
       "AND state IN ('queued', 'waiting', 'running')");
   if (!live.ok()) return live.status();
   (*live)->Bind(1, req.repo).Bind(2, req.pr);
@@ -48,9 +49,20 @@ Result<std::vector<LiveRun>> LiveRuns(SqlDb& db, const RunRequest& req) {
   });
 }
 
+// The PR's live runs as `req` sees them: from `batch` when given, else read.
+Result<std::vector<LiveRun>> LiveRunsOf(SqlDb& db, const RunRequest& req, DeliveryBatch* batch) {
+  if (!batch) return LiveRuns(db, req);
+  std::vector<LiveRun> live;
+  for (const LiveRunRow& r : batch->Live(req.repo, req.pr)) {
+    live.push_back(
+        LiveRun{r.id, r.running, r.head_sha == req.head_sha, r.trigger == kNightlyTrigger});
+  }
+  return live;
+}
+
 Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now,
-                RecordOutcome* out, std::string* outcome) {
-  auto live = LiveRuns(db, req);
+                RecordOutcome* out, std::string* outcome, DeliveryBatch* batch = nullptr) {
+  auto live = LiveRunsOf(db, req, batch);
   if (!live.ok()) return live.status();
   int64_t covering = 0;  // the newest live run of this head
   for (const LiveRun& r : *live) {
@@ -64,38 +76,76 @@ Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now
     *outcome = "coalesced";
     return Status::Ok();
   }
-  auto ins = db.Prepare(
+  static const std::string kInsert =
       "INSERT INTO runs (repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, "
       "trigger, delivery_id, state, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?11) RETURNING id");
-  if (!ins.ok()) return ins.status();
-  (*ins)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, req.head_sha).Bind(4, req.head_ref);
-  (*ins)->Bind(5, req.base_ref).Bind(6, req.clone_url).Bind(7, req.title).Bind(8, req.author);
-  (*ins)->Bind(9, req.trigger).Bind(10, d.id).Bind(11, now);
-  auto inserted = (*ins)->Step();
-  if (!inserted.ok()) return inserted.status();
-  if (!*inserted) return Internal("run insert returned no id");
-  out->run_id = (*ins)->Int(0);
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?11)";
+  auto bind_insert = [](SqlStmt& ins, const Delivery& d, const RunRequest& req, int64_t now) {
+    ins.Bind(1, req.repo).Bind(2, req.pr).Bind(3, req.head_sha).Bind(4, req.head_ref);
+    ins.Bind(5, req.base_ref).Bind(6, req.clone_url).Bind(7, req.title).Bind(8, req.author);
+    ins.Bind(9, req.trigger).Bind(10, d.id).Bind(11, now);
+  };
+  if (batch) {  // the id comes at Finish
+    out->run_id = batch->NewRun();
+    batch->Then([=, id = out->run_id](SqlDb& db, const DeliveryBatch& b) -> Status {
+      auto ins = db.Prepare(
+          "INSERT INTO runs (repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, "
+          "trigger, delivery_id, state, created_at, updated_at, id) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?11, ?12)");
+      if (!ins.ok()) return ins.status();
+      bind_insert(**ins, d, req, now);
+      (*ins)->Bind(12, b.Id(id));
+      return db.RunDeferred(**ins);
+    });
+  } else {
+    auto ins = db.Prepare(kInsert + " RETURNING id");
+    if (!ins.ok()) return ins.status();
+    bind_insert(**ins, d, req, now);
+    auto inserted = (*ins)->Step();
+    if (!inserted.ok()) return inserted.status();
+    if (!*inserted) return Internal("run insert returned no id");
+    out->run_id = (*ins)->Int(0);
+  }
   *outcome = "queued";
 
   // A nightly run stands beside the branch's other runs: it neither replaces a push's run nor
   // is replaced by one (the night's level would be lost).
+  if (batch) {
+    std::vector<LiveRunRow>& rows = batch->Live(req.repo, req.pr);
+    if (req.trigger != kNightlyTrigger) {  // what the updates below leave live
+      rows.erase(std::remove_if(rows.begin(), rows.end(),
+                                [](const LiveRunRow& r) {
+                                  return !r.running && r.trigger != kNightlyTrigger;
+                                }),
+                 rows.end());
+    }
+    rows.push_back(LiveRunRow{out->run_id, false, req.head_sha, req.trigger});
+  }
   if (req.trigger == kNightlyTrigger) return Status::Ok();
   // Updated by id, not with UPDATE ... RETURNING, which builds a temporary table on every
   // run even when nothing matches (that was 12% of the intake's CPU).
   for (const LiveRun& r : *live) {
     if (r.nightly) continue;
-    auto upd = db.Prepare(
-        r.running ? "UPDATE runs SET cancel_requested = 1, updated_at = ?3, superseded_by = ?2 "
-                    "WHERE id = ?1"
-                  : "UPDATE runs SET state = 'superseded', superseded_by = ?2, updated_at = ?3, "
-                    "finished_at = ?3, reason = ?4 WHERE id = ?1");
-    if (!upd.ok()) return upd.status();
-    (*upd)->Bind(1, r.id).Bind(2, out->run_id).Bind(3, now);
-    // The reason is made here: PostgreSQL gives a parameter one type, so ?2 cannot be both
-    // the number superseded_by and text to concatenate.
-    if (!r.running) (*upd)->Bind(4, "superseded by run " + std::to_string(out->run_id));
-    CCCI_RETURN_IF_ERROR(db.RunDeferred(**upd));
+    auto update = [r, now](SqlDb& db, int64_t id, int64_t by) -> Status {
+      auto upd = db.Prepare(
+          r.running ? "UPDATE runs SET cancel_requested = 1, updated_at = ?3, superseded_by = ?2 "
+                      "WHERE id = ?1"
+                    : "UPDATE runs SET state = 'superseded', superseded_by = ?2, updated_at = ?3, "
+                      "finished_at = ?3, reason = ?4 WHERE id = ?1");
+      if (!upd.ok()) return upd.status();
+      (*upd)->Bind(1, id).Bind(2, by).Bind(3, now);
+      // The reason is made here: PostgreSQL gives a parameter one type, so ?2 cannot be both
+      // the number superseded_by and text to concatenate.
+      if (!r.running) (*upd)->Bind(4, "superseded by run " + std::to_string(by));
+      return db.RunDeferred(**upd);
+    };
+    if (batch) {
+      batch->Then([update, id = r.id, by = out->run_id](SqlDb& db, const DeliveryBatch& b) {
+        return update(db, b.Id(id), b.Id(by));
+      });
+    } else {
+      CCCI_RETURN_IF_ERROR(update(db, r.id, out->run_id));
+    }
     (r.running ? out->cancel_requested : out->superseded).push_back(r.id);
   }
   return Status::Ok();
@@ -111,22 +161,47 @@ Status QueueRunInTxn(SqlDb& db, const Delivery& d, const RunRequest& req, int64_
 
 namespace {
 
-Status CancelRuns(SqlDb& db, const Work& work, int64_t now, RecordOutcome* out) {
-  auto cancel = db.Prepare(
+// The two statements' order is the per-job path's; with `batch` their rows are not read (the
+// batch knows which runs they change) and they run at its Finish.
+Status CancelRuns(SqlDb& db, const Work& work, int64_t now, RecordOutcome* out,
+                  DeliveryBatch* batch = nullptr) {
+  static const char* kCancel =
       "UPDATE runs SET state = 'cancelled', reason = ?3, updated_at = ?4, finished_at = ?4 "
-      "WHERE repo = ?1 AND pr = ?2 AND state IN ('queued', 'waiting') RETURNING id");
+      "WHERE repo = ?1 AND pr = ?2 AND state IN ('queued', 'waiting') RETURNING id";
+  static const char* kStop =
+      "UPDATE runs SET cancel_requested = 1, reason = ?3, updated_at = ?4 "
+      "WHERE repo = ?1 AND pr = ?2 AND state = 'running' RETURNING id";
+  auto prepare = [&work, now](SqlDb& db, const char* sql) -> Result<StmtRef> {
+    auto s = db.Prepare(sql);
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, work.cancel_repo).Bind(2, work.cancel_pr).Bind(3, work.cancel_reason);
+    (*s)->Bind(4, now);
+    return s;
+  };
+  if (batch) {
+    std::vector<LiveRunRow>& rows = batch->Live(work.cancel_repo, work.cancel_pr);
+    for (const LiveRunRow& r : rows)
+      (r.running ? out->cancel_requested : out->cancelled).push_back(r.id);
+    rows.erase(
+        std::remove_if(rows.begin(), rows.end(), [](const LiveRunRow& r) { return !r.running; }),
+        rows.end());
+    batch->Then([prepare](SqlDb& db, const DeliveryBatch&) -> Status {
+      for (const char* sql : {kCancel, kStop}) {
+        auto s = prepare(db, sql);
+        if (!s.ok()) return s.status();
+        CCCI_RETURN_IF_ERROR(db.RunDeferred(**s));
+      }
+      return Status::Ok();
+    });
+    return Status::Ok();
+  }
+  auto cancel = prepare(db, kCancel);
   if (!cancel.ok()) return cancel.status();
-  (*cancel)->Bind(1, work.cancel_repo).Bind(2, work.cancel_pr).Bind(3, work.cancel_reason);
-  (*cancel)->Bind(4, now);
   auto cancelled = CollectIds(*cancel);
   if (!cancelled.ok()) return cancelled.status();
   out->cancelled = std::move(*cancelled);
-  auto stop = db.Prepare(
-      "UPDATE runs SET cancel_requested = 1, reason = ?3, updated_at = ?4 "
-      "WHERE repo = ?1 AND pr = ?2 AND state = 'running' RETURNING id");
+  auto stop = prepare(db, kStop);
   if (!stop.ok()) return stop.status();
-  (*stop)->Bind(1, work.cancel_repo).Bind(2, work.cancel_pr).Bind(3, work.cancel_reason);
-  (*stop)->Bind(4, now);
   auto stopped = CollectIds(*stop);
   if (!stopped.ok()) return stopped.status();
   out->cancel_requested = std::move(*stopped);
@@ -167,9 +242,12 @@ Result<std::string> EarlierDelivery(SqlDb& db, const Delivery& d) {
   return *row ? (*seen)->Text(0) : std::string();
 }
 
+// Records `delivery` and does its work. With `batch` (a DeliveryBatch's job) it reads from the
+// batch, and its writes wait for the batch's Finish.
 Status RecordInTxn(SqlDb& db, const Delivery& delivery, const Work& work, int64_t now,
-                   RecordOutcome* out) {
-  auto earlier = EarlierDelivery(db, delivery);
+                   RecordOutcome* out, DeliveryBatch* batch = nullptr) {
+  Result<std::string> earlier =
+      batch ? Result<std::string>(batch->Earlier(delivery)) : EarlierDelivery(db, delivery);
   if (!earlier.ok()) return earlier.status();
   if (!earlier->empty()) {
     out->duplicate = true;
@@ -178,35 +256,46 @@ Status RecordInTxn(SqlDb& db, const Delivery& delivery, const Work& work, int64_
   }
   std::string outcome = "ignored";
   std::string detail = work.ignored_reason;
-  auto fresh = FreshEnough(db, delivery, work, now, out, &outcome);
+  auto fresh = FreshEnough(db, delivery, work, now, out, &outcome, batch);
   if (!fresh.ok()) return fresh.status();
+  int64_t detail_run = 0;  // the detail names this run (its id may come at the batch's Finish)
   switch (*fresh ? work.kind : Work::Kind::kNone) {
     case Work::Kind::kNone:
       break;
     case Work::Kind::kQueueRun:
-      CCCI_RETURN_IF_ERROR(QueueRun(db, delivery, work.run, now, out, &outcome));
-      detail = "run " + std::to_string(out->run_id);
+      CCCI_RETURN_IF_ERROR(QueueRun(db, delivery, work.run, now, out, &outcome, batch));
+      detail_run = out->run_id;
       break;
     case Work::Kind::kCancel:
-      CCCI_RETURN_IF_ERROR(CancelRuns(db, work, now, out));
+      CCCI_RETURN_IF_ERROR(CancelRuns(db, work, now, out, batch));
       outcome = "cancel";
       break;
     case Work::Kind::kCommand:
+      if (batch) return Internal("a command is not recorded in a batch");
       CCCI_RETURN_IF_ERROR(AddCommand(db, delivery, work.command, now, out));
       outcome = "command";
       detail = "command " + std::to_string(out->command_id);
       break;
   }
-  auto ins = db.Prepare(
-      "INSERT INTO deliveries (id, event, event_type, action, repo, pr, head_sha, sender, "
-      "received_at, outcome, detail, body_sha256) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-  if (!ins.ok()) return ins.status();
-  (*ins)->Bind(1, delivery.id).Bind(2, delivery.event).Bind(3, delivery.event_type);
-  (*ins)->Bind(4, delivery.action).Bind(5, delivery.repo).Bind(6, delivery.pr);
-  (*ins)->Bind(7, delivery.head_sha).Bind(8, delivery.sender).Bind(9, delivery.received_at_ms);
-  (*ins)->Bind(10, outcome).Bind(11, detail).Bind(12, delivery.body_sha256);
-  return db.RunDeferred(**ins);
+  auto insert = [&delivery, outcome, detail, detail_run](SqlDb& db, int64_t run_id) -> Status {
+    auto ins = db.Prepare(
+        "INSERT INTO deliveries (id, event, event_type, action, repo, pr, head_sha, sender, "
+        "received_at, outcome, detail, body_sha256) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    if (!ins.ok()) return ins.status();
+    (*ins)->Bind(1, delivery.id).Bind(2, delivery.event).Bind(3, delivery.event_type);
+    (*ins)->Bind(4, delivery.action).Bind(5, delivery.repo).Bind(6, delivery.pr);
+    (*ins)->Bind(7, delivery.head_sha).Bind(8, delivery.sender).Bind(9, delivery.received_at_ms);
+    (*ins)->Bind(10, outcome).Bind(11, detail_run ? "run " + std::to_string(run_id) : detail);
+    (*ins)->Bind(12, delivery.body_sha256);
+    return db.RunDeferred(**ins);
+  };
+  if (!batch) return insert(db, detail_run);
+  batch->Recorded(delivery);
+  batch->Then([insert, detail_run](SqlDb& db, const DeliveryBatch& b) {
+    return insert(db, b.Id(detail_run));
+  });
+  return Status::Ok();
 }
 
 }  // namespace
@@ -392,11 +481,33 @@ Status RunCached(SqlDb& db, const char* sql) {
 // (a failed job's changes are rolled back alone) or else all in the open (a failed job leaves
 // the transaction to be rolled back). Returns the transaction's own failure (begin, savepoint,
 // commit); a job's failure is in its result, and `*job_failed` says whether one failed.
-Status SqlStore::RunJobs(SqlDb& db, const std::vector<Job*>& batch, bool savepoints,
+// `batched` (PostgreSQL's first pass): consecutive deliveries share a DeliveryBatch, and BEGIN
+// and COMMIT travel with the statements next to them, so the batch costs a few round trips
+// rather than a few per job. A failed COMMIT is then reported as a failed job's (the batch
+// runs again with savepoints, which says whose it was).
+Status SqlStore::RunJobs(SqlDb& db, const std::vector<Job*>& batch, bool savepoints, bool batched,
                          bool* job_failed) {
   *job_failed = false;
-  CCCI_RETURN_IF_ERROR(RunCached(db, db.BeginWrite()));
-  for (Job* job : batch) {
+  if (batched) {
+    auto begin = db.Prepare(db.BeginWrite());
+    if (!begin.ok()) return begin.status();
+    CCCI_RETURN_IF_ERROR(db.RunDeferred(**begin));
+  } else {
+    CCCI_RETURN_IF_ERROR(RunCached(db, db.BeginWrite()));
+  }
+  for (size_t i = 0; i < batch.size();) {
+    if (batched && batch[i]->delivery && Batchable(*batch[i]->delivery)) {
+      size_t first = i;
+      Status s = RunDeliveries(db, batch, &i);
+      if (!s.ok()) {  // whose it was is not known: each job of the batch is failed
+        for (size_t j = first; j < i; ++j) batch[j]->result = s;
+        *job_failed = true;
+        db.DropDeferred();
+        return Status::Ok();
+      }
+      continue;
+    }
+    Job* job = batch[i++];
     if (savepoints) CCCI_RETURN_IF_ERROR(RunCached(db, "SAVEPOINT job"));
     job->result = job->fn(db);
     // With savepoints each job's deferred statements run before its savepoint is released,
@@ -410,12 +521,32 @@ Status SqlStore::RunJobs(SqlDb& db, const std::vector<Job*>& batch, bool savepoi
     }
     if (savepoints) CCCI_RETURN_IF_ERROR(RunCached(db, "RELEASE job"));
   }
+  if (batched) {
+    auto commit = db.Prepare("COMMIT");
+    if (!commit.ok()) return commit.status();
+    CCCI_RETURN_IF_ERROR(db.RunDeferred(**commit));
+  }
   if (Status flushed = db.Flush(); !flushed.ok()) {  // whose it was is not known: all run again
     *job_failed = true;
     for (Job* job : batch) job->result = flushed;
     return Status::Ok();
   }
-  return RunCached(db, "COMMIT");
+  return batched ? Status::Ok() : RunCached(db, "COMMIT");
+}
+
+Status SqlStore::RunDeliveries(SqlDb& db, const std::vector<Job*>& batch, size_t* at) {
+  std::vector<DeliveryJob> jobs;
+  for (; *at < batch.size() && batch[*at]->delivery && Batchable(*batch[*at]->delivery); ++*at) {
+    jobs.push_back(*batch[*at]->delivery);
+    batch[*at]->result = Status::Ok();
+  }
+  auto read = DeliveryBatch::Load(db, jobs);
+  if (!read.ok()) return read.status();
+  for (const DeliveryJob& job : jobs) {
+    *job.out = RecordOutcome();
+    CCCI_RETURN_IF_ERROR(RecordInTxn(db, *job.delivery, *job.work, job.now, job.out, &*read));
+  }
+  return read->Finish(db, jobs);
 }
 
 void SqlStore::CommitBatch(const std::vector<Job*>& batch) {
@@ -427,11 +558,12 @@ void SqlStore::CommitBatch(const std::vector<Job*>& batch) {
   // job's changes are lost. (Every job is written to run again: it sets what it reports
   // afresh.) A lone job needs no second pass: its rollback is its savepoint's.
   bool job_failed = false;
+  bool batched = options_.driver == "postgres";
   Status commit = db.Ready();
-  if (commit.ok()) commit = RunJobs(db, batch, /*savepoints=*/false, &job_failed);
+  if (commit.ok()) commit = RunJobs(db, batch, /*savepoints=*/false, batched, &job_failed);
   if (commit.ok() && job_failed) {
     commit = RunCached(db, "ROLLBACK");
-    if (commit.ok() && batch.size() > 1) commit = RunJobs(db, batch, true, &job_failed);
+    if (commit.ok() && batch.size() > 1) commit = RunJobs(db, batch, true, false, &job_failed);
   }
   if (!commit.ok()) {
     db.DropDeferred();
@@ -441,9 +573,12 @@ void SqlStore::CommitBatch(const std::vector<Job*>& batch) {
   }
 }
 
-Status SqlStore::Write(std::function<Status(SqlDb&)> fn) {
+Status SqlStore::Write(std::function<Status(SqlDb&)> fn) { return Write(std::move(fn), {}); }
+
+Status SqlStore::Write(std::function<Status(SqlDb&)> fn, std::optional<DeliveryJob> delivery) {
   Job job;
   job.fn = std::move(fn);
+  job.delivery = delivery;
   std::unique_lock<std::mutex> lock(queue_mu_);
   queue_.push_back(&job);
   while (!job.done) {
@@ -480,10 +615,12 @@ size_t SqlStore::QueuedWrites() {
 Result<RecordOutcome> SqlStore::RecordDelivery(const Delivery& delivery, const Work& work) {
   RecordOutcome out;
   int64_t now = options_.clock->NowUnixMillis();
-  Status s = Write([&](SqlDb& db) -> Status {
-    out = RecordOutcome();
-    return RecordInTxn(db, delivery, work, now, &out);
-  });
+  Status s = Write(
+      [&](SqlDb& db) -> Status {
+        out = RecordOutcome();
+        return RecordInTxn(db, delivery, work, now, &out);
+      },
+      DeliveryJob{&delivery, &work, now, &out});
   if (!s.ok()) return s;
   return out;
 }

@@ -18,11 +18,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "base/clock.h"
+#include "bot/store/delivery_batch.h"
 #include "bot/store/sql_db.h"
 #include "bot/store/store.h"
 
@@ -150,6 +152,9 @@ class SqlStore : public Store {
  private:
   struct Job {
     std::function<Status(SqlDb&)> fn;
+    // A RecordDelivery's, which PostgreSQL records through a DeliveryBatch instead of `fn`
+    // when it can (`fn` does the same, one by one).
+    std::optional<DeliveryJob> delivery;
     Status result;
     bool done = false;
     std::condition_variable cv;  // signalled when done, or when this job should lead
@@ -161,8 +166,14 @@ class SqlStore : public Store {
   Status Init();
   // Commits `batch` in one transaction; sets each job's result. Called by the leader only.
   void CommitBatch(const std::vector<Job*>& batch);
-  static Status RunJobs(SqlDb& db, const std::vector<Job*>& batch, bool savepoints,
+  // `batched`: deliveries go through DeliveryBatch, BEGIN and COMMIT are pipelined
+  // (PostgreSQL, without savepoints).
+  static Status RunJobs(SqlDb& db, const std::vector<Job*>& batch, bool savepoints, bool batched,
                         bool* job_failed);
+  // Runs the batchable delivery jobs of `batch` from `*at` on through one DeliveryBatch;
+  // leaves `*at` past them.
+  static Status RunDeliveries(SqlDb& db, const std::vector<Job*>& batch, size_t* at);
+  Status Write(std::function<Status(SqlDb&)> fn, std::optional<DeliveryJob> delivery);
   Status MigrateSqlite();
   Status MigratePostgres();
   // Checkpoints (SQLite) and prunes deliveries, until the store closes.

@@ -1,0 +1,104 @@
+#pragma once
+// What a group-committed batch of deliveries reads, fetched for all of them at once (PostgreSQL
+// only). Recording a delivery one by one reads three times (an earlier delivery with its id or
+// body, the PR's newest updated_at, the PR's live runs) and learns a new run's id from its
+// INSERT: four round trips each, serialized behind the batch's leader, were what bounded
+// ingest with PostgreSQL. With a DeliveryBatch the jobs of a batch read from one statement
+// run before the first of them (Load), and each job's own writes update what the later jobs
+// read, so they see each other exactly as they would one by one: a second body of the batch is
+// a duplicate of the first, a second push to a PR supersedes (or coalesces into) the first's
+// run. The writes are kept until every job has run (Then); Finish then takes the new runs'
+// ids from their sequence in one round trip and sends the writes, in order, deferred (they go
+// with the COMMIT). So a batch costs three round trips, whatever its size.
+//
+// Reads are as fresh as the batch's first statement: another host's write committed while the
+// batch runs is seen by the next batch (as it would be had it committed a moment later). A
+// conflicting write (another host recorded the same delivery id) fails the batch at its
+// flush, and the batch runs again job by job (SqlStore::CommitBatch).
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "bot/store/records.h"
+#include "bot/store/sql_db.h"
+
+namespace ccci {
+
+// One RecordDelivery waiting in the writer's queue: what it records, and where its outcome
+// goes.
+struct DeliveryJob {
+  const Delivery* delivery = nullptr;
+  const Work* work = nullptr;
+  int64_t now = 0;
+  RecordOutcome* out = nullptr;
+};
+
+// The newest pull_request delivery recorded for a PR (table pr_heads).
+struct PrHead {
+  int64_t updated_at_ms = 0;
+  std::string head_sha;
+  std::string state;
+};
+
+// A live (queued, waiting or running) run of a PR.
+struct LiveRunRow {
+  int64_t id = 0;
+  bool running = false;
+  std::string head_sha;
+  std::string trigger;
+};
+
+class DeliveryBatch {
+ public:
+  // A write that needs run ids the batch has not got yet: it is handed the batch to resolve
+  // them with Id().
+  using Write = std::function<Status(SqlDb&, const DeliveryBatch&)>;
+
+  // Reads, in one statement, what `jobs` need: their earlier deliveries (by id and body) and
+  // the newest updated_at and live runs of every PR their work touches.
+  static Result<DeliveryBatch> Load(SqlDb& db, const std::vector<DeliveryJob>& jobs);
+
+  // The id of an earlier delivery with `d`'s id or body, or "" (as EarlierDelivery reads).
+  std::string Earlier(const Delivery& d) const;
+  // `d` is recorded: later jobs see it as an earlier delivery.
+  void Recorded(const Delivery& d);
+  // The PR's newest head (nullopt: none recorded), to read and to update.
+  std::optional<PrHead>& Head(const std::string& repo, int64_t pr);
+  // The PR's live runs, oldest first, to read and to update.
+  std::vector<LiveRunRow>& Live(const std::string& repo, int64_t pr);
+  // A new run's id, to be: a placeholder above every real id, in order, until Finish.
+  int64_t NewRun();
+  // Keeps `w` to run at Finish, after the writes kept before it.
+  void Then(Write w) { writes_.push_back(std::move(w)); }
+  // The real id of `id` (a placeholder from NewRun, or a real id). REQUIRES: in a Write.
+  int64_t Id(int64_t id) const;
+
+  // Takes the new runs' ids from the runs' sequence, defers the kept writes in order (they
+  // are sent with the next statement, or the COMMIT) and puts the real ids in `jobs`'
+  // outcomes.
+  Status Finish(SqlDb& db, const std::vector<DeliveryJob>& jobs);
+
+ private:
+  using PrKey = std::pair<std::string, int64_t>;
+  std::set<std::string> ids_;                            // deliveries known by id
+  std::unordered_map<std::string, std::string> bodies_;  // body hash -> a delivery's id
+  std::map<PrKey, std::optional<PrHead>> heads_;         // every PR of the batch
+  std::map<PrKey, std::vector<LiveRunRow>> live_;        // every PR of the batch
+  int64_t new_runs_ = 0;
+  std::vector<int64_t> ids_taken_;  // the new runs' real ids, by placeholder
+  std::vector<Write> writes_;
+};
+
+// Whether a job is recorded through a DeliveryBatch: every delivery but a command's (its
+// INSERT ... ON CONFLICT needs the row it returns, and commands are rare).
+inline bool Batchable(const DeliveryJob& job) { return job.work->kind != Work::Kind::kCommand; }
+
+}  // namespace ccci
