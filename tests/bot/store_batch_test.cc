@@ -1,0 +1,228 @@
+// Deliveries that share one group commit see each other as they would one by one (PostgreSQL
+// records them through a DeliveryBatch, SQLite job by job): a second body is a duplicate, a
+// second push supersedes or coalesces into the first's run, a close cancels it, an older
+// payload is stale.
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "bot/store/sql_rows.h"
+#include "bot/store/sql_store.h"
+#include "tests/fakes/store_drivers.h"
+
+namespace ccci {
+namespace {
+
+class StoreBatchTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override { db_.Prepare(); }
+  testing::DriverStore db_{GetParam()};
+};
+
+struct Step {
+  Delivery delivery;
+  Work work;
+  bool fail = false;  // a write of another kind that fails after changing a run
+};
+
+Delivery D(const std::string& id, const std::string& body = "") {
+  Delivery d;
+  d.id = id;
+  d.event = "pull_request";
+  d.body_sha256 = body;
+  return d;
+}
+
+Work Push(int64_t pr, const std::string& sha, std::optional<int64_t> updated_at = {}) {
+  Work w;
+  w.kind = Work::Kind::kQueueRun;
+  w.run.repo = "o/r";
+  w.run.pr = pr;
+  w.run.head_sha = sha;
+  w.run.trigger = "synchronized";
+  if (updated_at) w.freshness = PrFreshness{*updated_at, "open", false, false};
+  return w;
+}
+
+Work Close(int64_t pr) {
+  Work w;
+  w.kind = Work::Kind::kCancel;
+  w.cancel_repo = "o/r";
+  w.cancel_pr = pr;
+  w.cancel_reason = "closed";
+  return w;
+}
+
+// Records `steps` in one batch, in order: a first write holds the lead until every step waits
+// behind it, each queued only once the one before it is.
+std::vector<Result<RecordOutcome>> InOneBatch(SqlStore* s, const std::vector<Step>& steps) {
+  std::vector<Result<RecordOutcome>> outs(steps.size(), Internal("not run"));
+  std::vector<std::thread> threads;
+  Status lead = s->Write([&](SqlDb&) -> Status {
+    if (!threads.empty()) return Status::Ok();  // run again: all started
+    for (size_t i = 0; i < steps.size(); ++i) {
+      threads.emplace_back([&, i] {
+        if (!steps[i].fail) {
+          outs[i] = s->RecordDelivery(steps[i].delivery, steps[i].work);
+          return;
+        }
+        outs[i] = s->Write([](SqlDb& db) -> Status {
+          auto upd = db.Prepare("UPDATE runs SET title = 'changed'");
+          if (!upd.ok()) return upd.status();
+          CCCI_RETURN_IF_ERROR((*upd)->Run());
+          return Internal("boom");
+        });
+      });
+      while (s->QueuedWrites() < i + 1) std::this_thread::yield();
+    }
+    return Status::Ok();
+  });
+  EXPECT_TRUE(lead.ok()) << lead.message();
+  for (auto& t : threads) t.join();
+  return outs;
+}
+
+// The outcome and detail recorded for delivery `id`.
+std::pair<std::string, std::string> Recorded(SqlStore* s, const std::string& id) {
+  std::pair<std::string, std::string> row;
+  Status read = s->Write([&](SqlDb& db) -> Status {
+    auto q = db.Prepare("SELECT outcome, detail FROM deliveries WHERE id = ?1");
+    if (!q.ok()) return q.status();
+    (*q)->Bind(1, id);
+    auto found = (*q)->Step();
+    if (!found.ok()) return found.status();
+    if (!*found) return NotFound(id);
+    ReadColumns(**q, &row.first, &row.second);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.message();
+  return row;
+}
+
+TEST_P(StoreBatchTest, ARepeatedIdOrBodyInOneBatchIsADuplicateOfTheFirst) {
+  auto s = db_.Open();
+  ASSERT_TRUE(s->RecordDelivery(D("old", "h0"), Push(1, "s0")).ok());
+  auto out = InOneBatch(s.get(), {{D("a", "h1"), Push(2, "s1")},
+                                  {D("b", "h1"), Push(3, "s2")},
+                                  {D("a", "h2"), Push(4, "s3")},
+                                  {D("c", "h0"), Push(5, "s4")},
+                                  {D("d", "h3"), Push(6, "s5")}});
+  for (auto& o : out) ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_FALSE(out[0]->duplicate);
+  EXPECT_TRUE(out[1]->duplicate);
+  EXPECT_EQ(out[1]->duplicate_of, "a");
+  EXPECT_TRUE(out[2]->duplicate);
+  EXPECT_EQ(out[2]->duplicate_of, "a");
+  EXPECT_TRUE(out[3]->duplicate);
+  EXPECT_EQ(out[3]->duplicate_of, "old");
+  EXPECT_FALSE(out[4]->duplicate);
+  EXPECT_FALSE(s->HasDelivery("b").value());
+  EXPECT_TRUE(s->HasDelivery("d").value());
+  EXPECT_EQ(s->ListRuns({}).value().runs.size(), 3u);  // old, a, d
+}
+
+TEST_P(StoreBatchTest, PushesToOnePrInOneBatchSupersedeAndCoalesceInOrder) {
+  auto s = db_.Open();
+  auto before = s->RecordDelivery(D("p0"), Push(1, "s0"));
+  ASSERT_TRUE(before.ok());
+  auto out = InOneBatch(s.get(), {{D("p1"), Push(1, "s1")},
+                                  {D("p2"), Push(1, "s2")},
+                                  {D("p3"), Push(1, "s2")},
+                                  {D("q1"), Push(2, "t1")}});
+  for (auto& o : out) ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(out[0]->superseded, std::vector<int64_t>{before->run_id});
+  EXPECT_EQ(out[1]->superseded, std::vector<int64_t>{out[0]->run_id});
+  EXPECT_TRUE(out[2]->coalesced);
+  EXPECT_EQ(out[2]->run_id, out[1]->run_id);
+  EXPECT_TRUE(out[3]->superseded.empty());
+  // The ids are the rows', in the order the runs were made.
+  EXPECT_LT(before->run_id, out[0]->run_id);
+  EXPECT_LT(out[0]->run_id, out[1]->run_id);
+  EXPECT_LT(out[1]->run_id, out[3]->run_id);
+  ccci::Run first = s->GetRun(out[0]->run_id).value();
+  EXPECT_EQ(first.head_sha, "s1");
+  EXPECT_EQ(first.state, "superseded");
+  EXPECT_EQ(first.superseded_by, out[1]->run_id);
+  EXPECT_EQ(first.reason, "superseded by run " + std::to_string(out[1]->run_id));
+  ccci::Run second = s->GetRun(out[1]->run_id).value();
+  EXPECT_EQ(second.head_sha, "s2");
+  EXPECT_EQ(second.state, "queued");
+  EXPECT_EQ(second.delivery_id, "p2");
+  EXPECT_EQ(s->GetRun(out[3]->run_id).value().head_sha, "t1");
+  EXPECT_EQ(Recorded(s.get(), "p1"),
+            std::make_pair(std::string("queued"), "run " + std::to_string(out[0]->run_id)));
+  EXPECT_EQ(Recorded(s.get(), "p3"),
+            std::make_pair(std::string("coalesced"), "run " + std::to_string(out[1]->run_id)));
+  // The next batch reads what this one committed.
+  auto after = s->RecordDelivery(D("p4"), Push(1, "s2"));
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->coalesced);
+  EXPECT_EQ(after->run_id, out[1]->run_id);
+}
+
+TEST_P(StoreBatchTest, ACloseInOneBatchCancelsTheRunsQueuedBeforeIt) {
+  auto s = db_.Open();
+  auto before = s->RecordDelivery(D("p0"), Push(1, "s0"));
+  ASSERT_TRUE(before.ok());
+  ASSERT_TRUE(s->ClaimRun(before->run_id).value());  // running: asked to stop, not cancelled
+  auto out = InOneBatch(s.get(),
+                        {{D("p1"), Push(1, "s1")}, {D("c1"), Close(1)}, {D("p2"), Push(1, "s2")}});
+  for (auto& o : out) ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(out[0]->cancel_requested, std::vector<int64_t>{before->run_id});
+  EXPECT_EQ(out[1]->cancelled, std::vector<int64_t>{out[0]->run_id});
+  EXPECT_EQ(out[1]->cancel_requested, std::vector<int64_t>{before->run_id});
+  EXPECT_TRUE(out[2]->superseded.empty());
+  EXPECT_EQ(out[2]->cancel_requested, std::vector<int64_t>{before->run_id});
+  EXPECT_EQ(s->GetRun(out[0]->run_id).value().state, "cancelled");
+  EXPECT_EQ(s->GetRun(out[2]->run_id).value().state, "queued");
+  ccci::Run running = s->GetRun(before->run_id).value();
+  EXPECT_EQ(running.state, "running");
+  EXPECT_TRUE(running.cancel_requested);
+  EXPECT_EQ(Recorded(s.get(), "c1").first, "cancel");
+}
+
+TEST_P(StoreBatchTest, AnOlderPayloadInOneBatchIsStale) {
+  auto s = db_.Open();
+  auto out = InOneBatch(s.get(), {{D("n1"), Push(1, "s1", 20)},
+                                  {D("n2"), Push(1, "s0", 10)},
+                                  {D("n3"), Push(1, "s1", 20)},
+                                  {D("n4"), Push(1, "s2", 30)}});
+  for (auto& o : out) ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_FALSE(out[0]->stale);
+  EXPECT_TRUE(out[1]->stale);
+  EXPECT_EQ(out[1]->newest_updated_at_ms, 20);
+  EXPECT_FALSE(out[2]->stale);  // as new and saying the same
+  EXPECT_TRUE(out[2]->coalesced);
+  EXPECT_EQ(out[2]->run_id, out[0]->run_id);
+  EXPECT_EQ(out[3]->superseded, std::vector<int64_t>{out[0]->run_id});
+  EXPECT_EQ(Recorded(s.get(), "n2").first, "stale");
+  auto late = s->RecordDelivery(D("n5"), Push(1, "s1", 25));
+  ASSERT_TRUE(late.ok());
+  EXPECT_TRUE(late->stale);
+  EXPECT_EQ(late->newest_updated_at_ms, 30);
+}
+
+TEST_P(StoreBatchTest, AFailedWriteAmongDeliveriesLosesOnlyItsOwnChanges) {
+  auto s = db_.Open();
+  auto out = InOneBatch(s.get(), {{D("p1", "h1"), Push(1, "s1")},
+                                  {D("x"), Work(), true},
+                                  {D("p2", "h1"), Push(2, "s2")},
+                                  {D("p3"), Push(1, "s3")}});
+  ASSERT_TRUE(out[0].ok());
+  EXPECT_EQ(out[1].status().message(), "boom");
+  ASSERT_TRUE(out[2].ok());
+  EXPECT_TRUE(out[2]->duplicate);
+  ASSERT_TRUE(out[3].ok());
+  EXPECT_EQ(out[3]->superseded, std::vector<int64_t>{out[0]->run_id});
+  auto runs = s->ListRuns({}).value().runs;
+  ASSERT_EQ(runs.size(), 2u);
+  for (const ccci::Run& r : runs) EXPECT_NE(r.title, "changed");
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, StoreBatchTest, ::testing::ValuesIn(testing::kStoreDrivers),
+                         testing::DriverName);
+
+}  // namespace
+}  // namespace ccci
