@@ -54,17 +54,25 @@ Result<DeliveryBatch> DeliveryBatch::Load(SqlDb& db, const std::vector<DeliveryJ
       prs.push_back(key->second);
     }
   }
-  // One statement, four kinds of rows: d (a delivery: id, body), h (a PR's newest head), r (a
-  // live run). The unnest joins look each PR up by index (pr_heads' key, runs_by_pr).
+  // One statement, three kinds of rows: d (a delivery: id, body), h (a PR's newest head), r (a
+  // live run). Each key is looked up by index in a subquery of its own: OFFSET 0 keeps the
+  // planner from joining the keys to the whole table, which its plan for an empty table (the
+  // plan is cached with the statement, made when the tables were small) would do with a
+  // sequential scan, for good. ORDER BY state makes runs_by_pr (repo, pr, state) the index
+  // for runs, which with no statistics yet ties with runs_by_repo (every run the repo had).
   auto s = db.Prepare(
-      "SELECT 'd', id, body_sha256, 0, 0, '', '' FROM deliveries WHERE id = ANY(?1::text[]) "
-      "UNION ALL SELECT 'd', id, body_sha256, 0, 0, '', '' FROM deliveries "
-      "WHERE body_sha256 = ANY(?2::text[]) AND body_sha256 != '' "
-      "UNION ALL SELECT 'h', h.repo, h.head_sha, h.pr, h.updated_at, h.state, '' FROM pr_heads h "
-      "JOIN unnest(?3::text[], ?4::bigint[]) AS k (repo, pr) ON h.repo = k.repo AND h.pr = k.pr "
-      "UNION ALL SELECT 'r', r.repo, r.head_sha, r.pr, r.id, r.state, r.trigger FROM runs r "
-      "JOIN unnest(?3::text[], ?4::bigint[]) AS k (repo, pr) ON r.repo = k.repo AND r.pr = k.pr "
-      "WHERE r.state IN ('queued', 'waiting', 'running')");
+      "SELECT 'd', x.id, x.body_sha256, 0, 0, '', '' FROM unnest(?1::text[]) AS k (id), "
+      "LATERAL (SELECT id, body_sha256 FROM deliveries WHERE id = k.id OFFSET 0) x "
+      "UNION ALL SELECT 'd', x.id, x.body_sha256, 0, 0, '', '' FROM unnest(?2::text[]) AS k (b), "
+      "LATERAL (SELECT id, body_sha256 FROM deliveries WHERE body_sha256 = k.b "
+      "AND body_sha256 != '' OFFSET 0) x "
+      "UNION ALL SELECT 'h', x.repo, x.head_sha, x.pr, x.updated_at, x.state, '' "
+      "FROM unnest(?3::text[], ?4::bigint[]) AS k (repo, pr), "
+      "LATERAL (SELECT * FROM pr_heads WHERE repo = k.repo AND pr = k.pr OFFSET 0) x "
+      "UNION ALL SELECT 'r', x.repo, x.head_sha, x.pr, x.id, x.state, x.trigger "
+      "FROM unnest(?3::text[], ?4::bigint[]) AS k (repo, pr), "
+      "LATERAL (SELECT repo, head_sha, pr, id, state, trigger FROM runs WHERE repo = k.repo "
+      "AND pr = k.pr AND state IN ('queued', 'waiting', 'running') ORDER BY state OFFSET 0) x");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, TextArray(ids)).Bind(2, TextArray(bodies)).Bind(3, TextArray(repos));
   (*s)->Bind(4, IntArray(prs));
