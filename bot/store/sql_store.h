@@ -12,6 +12,9 @@
 // commit; that thread also prunes old deliveries (both drivers).
 // With PostgreSQL a lost connection fails the calls in flight with Unavailable and is reopened
 // by the next call (SqlDb::Ready); a batch whose COMMIT did not come back is reported failed.
+// With PostgreSQL the deliveries of a batch are recorded together (delivery_batch.h): one read
+// for all of them, their writes and the COMMIT in one pipeline, a few round trips per batch
+// instead of a few per delivery. SQLite, in process, records them one by one.
 
 #include <condition_variable>
 #include <deque>
