@@ -38,9 +38,8 @@ Result<std::vector<LiveRun>> LiveRuns(SqlDb& db, const RunRequest& req) {
   // ever had, superseded ones included (measured: 45% of the intake's CPU after a few
   // thousand runs); a PR has only a few live runs.
   auto live = db.Prepare(
-      "SELECT id, state, head_sha, trigger FROM runs INDEXED BY runs_by_pr WHERE repo = ?1 AND pr "
-      "= ?2 "
-      "AND state IN ('queued', 'waiting', 'running')");
+      "SELECT id, state, head_sha, trigger FROM runs INDEXED BY runs_by_pr "
+      "WHERE repo = ?1 AND pr = ?2 AND state IN ('queued', 'waiting', 'running')");
   if (!live.ok()) return live.status();
   (*live)->Bind(1, req.repo).Bind(2, req.pr);
   return CollectRows<LiveRun>(**live, [&](const SqlStmt& row) {
