@@ -144,6 +144,8 @@ class Scheduler {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  // The heartbeat's own: a kick (one per delivery) wakes the loop, not the heartbeat too.
+  std::condition_variable beat_cv_;
   bool kicked_ = false;
   bool stopping_ = false;
   bool beating_ = false;  // the heartbeat thread runs until the last suite ended
