@@ -122,11 +122,15 @@ void Scheduler::Start() {
 }
 
 void Scheduler::Kick() {
+  bool pending;
   {
     std::lock_guard<std::mutex> l(mu_);
+    pending = kicked_;
     kicked_ = true;
   }
-  cv_.notify_all();
+  // A kick already pending has woken the loop, or will be seen before it waits again: the
+  // loop is not woken once per delivery of a burst.
+  if (!pending) cv_.notify_all();
 }
 
 int Scheduler::active() const {
