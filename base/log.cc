@@ -19,14 +19,10 @@ std::function<void(const std::string&)>* g_sink = nullptr;
 
 const char* LevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarn:
-      return "warn";
-    case LogLevel::kError:
-      return "error";
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
   }
   return "info";
 }
@@ -47,21 +43,11 @@ void AppendValue(std::string& out, std::string_view v) {
   out.push_back('"');
   for (unsigned char c : v) {
     switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -161,16 +147,11 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
 void SetLogLevel(LogLevel level) { g_min_level.store(static_cast<int>(level)); }
 
 bool ParseLogLevel(std::string_view text, LogLevel* out) {
-  if (text == "debug")
-    *out = LogLevel::kDebug;
-  else if (text == "info")
-    *out = LogLevel::kInfo;
-  else if (text == "warn")
-    *out = LogLevel::kWarn;
-  else if (text == "error")
-    *out = LogLevel::kError;
-  else
-    return false;
+  if (text == "debug") *out = LogLevel::kDebug;
+  else if (text == "info") *out = LogLevel::kInfo;
+  else if (text == "warn") *out = LogLevel::kWarn;
+  else if (text == "error") *out = LogLevel::kError;
+  else return false;
   return true;
 }
 

@@ -34,19 +34,20 @@ std::set<int64_t> Scheduler::GateQueued(int free, bool* saw_all) {
   }
   // One write for every hold of the pass: under a burst of deliveries from untrusted authors
   // a write per run was most of the runner's cost.
-  if (Status s = queue_->HoldRuns(holds); !s.ok()) {
-    for (const Run* run : held) {
-      LogError("runner.hold_failed", {{"run", run->id}, {"reason", s.message()}});
-    }
-    unanswered = true;  // still queued: claimed and asked again below
-  } else {
+  if (!holds.empty()) {
+    Status s = queue_->HoldRuns(holds);
     for (size_t i = 0; i < held.size(); ++i) {
       const Run& run = *held[i];
+      if (!s.ok()) {
+        LogError("runner.hold_failed", {{"run", run.id}, {"reason", s.message()}});
+        continue;
+      }
       LogInfo("runner.held",
               {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"reason", holds[i].second}});
     }
+    if (!s.ok()) unanswered = true;  // still queued: claimed and asked again below
+    if (on_change_) on_change_();
   }
-  if (!held.empty() && on_change_) on_change_();
   *saw_all = !unanswered && queued->size() < static_cast<size_t>(limit);
   return admitted;
 }
