@@ -57,11 +57,15 @@ class PeriodicWorker {
     });
   }
   void Kick() {
+    bool pending;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      pending = kicked_;
       kicked_ = true;
     }
-    cv_.notify_one();
+    // A kick already pending has woken the thread (or is seen before it waits again): a burst
+    // of kicks, one per delivery, does not wake it once each while it settles.
+    if (!pending) cv_.notify_one();
   }
   void Stop() {
     {

@@ -59,6 +59,7 @@ struct Connection {
   PeerEntry* peer_entry = nullptr;
   ConnState state = ConnState::kReading;
   FrontClock::time_point deadline;  // when the current wait ends
+  bool missed_event = false;        // an event came while in a worker, and was dropped (the loop's)
   RequestReader reader;
   std::string leftover;  // bytes read past the current request (pipelining)
   int64_t charged = 0;   // body bytes counted against the front's request memory

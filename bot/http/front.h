@@ -113,6 +113,8 @@ class Front {
   int Timeout() const;
   // Waits for `events` in `state` until `deadline`, as the newest waiting connection.
   void WaitFor(Connection* c, ConnState state, TimePoint deadline, uint32_t events);
+  // WaitFor without arming: for a connection already armed for what it waits for.
+  void Await(Connection* c, ConnState state, TimePoint deadline);
   void Arm(Connection* c, uint32_t events);
   void ToWorker(Connection* c);
   // Closes `victim`, the oldest waiting connection; false when there is none.

@@ -118,8 +118,9 @@ class Scheduler {
   void Loop();
   void Dispatch();
   // The gate on the queued runs as they are, before any claim: a run it holds goes to
-  // `waiting` without ever showing as running. Returns the runs it admitted.
-  std::set<int64_t> GateQueued(int free);
+  // `waiting` without ever showing as running (all of the pass's holds in one write). Returns
+  // the runs it admitted; `*saw_all` says every queued run was looked at and answered for.
+  std::set<int64_t> GateQueued(int free, bool* saw_all);
   // Asks the gate about a claimed run (one queued after GateQueued looked); a run it holds,
   // or cannot answer for, is given back (RunQueue::ReleaseRun).
   Admission Admit(const Lease& lease);
@@ -143,6 +144,8 @@ class Scheduler {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  // The heartbeat's own: a kick (one per delivery) wakes the loop, not the heartbeat too.
+  std::condition_variable beat_cv_;
   bool kicked_ = false;
   bool stopping_ = false;
   bool beating_ = false;  // the heartbeat thread runs until the last suite ended

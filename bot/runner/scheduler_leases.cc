@@ -80,7 +80,7 @@ void Scheduler::HeartbeatLoop() {
   auto period = std::max(options_.lease / 3, std::chrono::milliseconds(10));
   std::unique_lock<std::mutex> lock(mu_);
   while (beating_) {
-    cv_.wait_for(lock, period, [&] { return !beating_; });
+    beat_cv_.wait_for(lock, period, [&] { return !beating_; });
     if (!beating_) break;
     lock.unlock();
     Beat();

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -52,6 +53,9 @@ class RunQueue {
                                    int64_t lease_ms) = 0;
   // queued -> waiting, with the reason (the trust gate).
   virtual Status HoldRun(int64_t id, const std::string& reason) = 0;
+  // HoldRun for each (run id, reason), in one transaction: the trust gate holds what a burst
+  // of deliveries queued at one write, not one each.
+  virtual Status HoldRuns(const std::vector<std::pair<int64_t, std::string>>& holds) = 0;
   // Inserts or replaces the stage (run_id, name); a running stage also becomes the run's
   // current stage.
   virtual Status RecordStage(const StageRecord& stage) = 0;

@@ -160,15 +160,21 @@ Result<bool> SqlStore::ExtendLease(int64_t run_id, const std::string& worker, in
   return extended;
 }
 
-Status SqlStore::HoldRun(int64_t id, const std::string& reason) {
+Status SqlStore::HoldRun(int64_t id, const std::string& reason) { return HoldRuns({{id, reason}}); }
+
+Status SqlStore::HoldRuns(const std::vector<std::pair<int64_t, std::string>>& holds) {
+  if (holds.empty()) return Status::Ok();
   int64_t now = options_.clock->NowUnixMillis();
   return Write([&](SqlDb& db) -> Status {
-    auto s = db.Prepare(
-        "UPDATE runs SET state = 'waiting', reason = ?2, updated_at = ?3 "
-        "WHERE id = ?1 AND state = 'queued'");
-    if (!s.ok()) return s.status();
-    (*s)->Bind(1, id).Bind(2, reason).Bind(3, now);
-    return (*s)->Run();
+    for (const auto& [id, reason] : holds) {
+      auto s = db.Prepare(
+          "UPDATE runs SET state = 'waiting', reason = ?2, updated_at = ?3 "
+          "WHERE id = ?1 AND state = 'queued'");
+      if (!s.ok()) return s.status();
+      (*s)->Bind(1, id).Bind(2, reason).Bind(3, now);
+      CCCI_RETURN_IF_ERROR((*s)->Run());
+    }
+    return Status::Ok();
   });
 }
 

@@ -63,6 +63,7 @@ class SqlStore : public Store {
   Result<bool> ExtendLease(int64_t run_id, const std::string& worker, int64_t attempt,
                            int64_t lease_ms) override;
   Status HoldRun(int64_t id, const std::string& reason) override;
+  Status HoldRuns(const std::vector<std::pair<int64_t, std::string>>& holds) override;
   Status RecordStage(const StageRecord& stage) override;
   Result<std::vector<StageRecord>> ListStages(int64_t run_id) override;
   Status FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,

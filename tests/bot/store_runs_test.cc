@@ -135,6 +135,22 @@ TEST_P(StoreRunsTest, HoldMovesOnlyAQueuedRunToWaiting) {
   EXPECT_TRUE(store_->QueuedRuns(10)->empty());
 }
 
+TEST_P(StoreRunsTest, HoldRunsHoldsTheQueuedOnesOfABatchEachWithItsReason) {
+  int64_t a = Queue(1, "aaa");
+  int64_t b = Queue(2, "bbb");
+  int64_t c = Queue(3, "ccc");
+  ASSERT_TRUE(*store_->ClaimRun(b));
+  ASSERT_TRUE(
+      store_->HoldRuns({{a, "waiting for a"}, {b, "waiting for b"}, {c, "waiting for c"}}).ok());
+  EXPECT_EQ(Get(a).state, kRunWaiting);
+  EXPECT_EQ(Get(a).reason, "waiting for a");
+  EXPECT_EQ(Get(b).state, kRunRunning) << "only a queued run is held";
+  EXPECT_EQ(Get(c).state, kRunWaiting);
+  EXPECT_EQ(Get(c).reason, "waiting for c");
+  EXPECT_TRUE(store_->HoldRuns({}).ok());
+  EXPECT_TRUE(store_->QueuedRuns(10)->empty());
+}
+
 TEST_P(StoreRunsTest, ClaimNextTakesTheOldestQueuedRunOnceWithItsLease) {
   int64_t a = Queue(1, "aaa");
   int64_t b = Queue(2, "bbb");

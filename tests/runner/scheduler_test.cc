@@ -5,8 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
+#include <optional>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "bot/store/sql_store.h"
 #include "tests/fakes/fake_executor.h"
@@ -27,6 +32,61 @@ class HoldAll : public RunGate {
   Result<GateDecision> Admit(const ccci::Run&) override {
     return GateDecision{false, "waiting for a trusted `!cc-ci ok-to-test`"};
   }
+};
+
+// The store as the scheduler's queue, counting the claims and the writes that hold runs.
+class CountingQueue : public RunQueue {
+ public:
+  explicit CountingQueue(RunQueue* q) : q_(q) {}
+  std::atomic<int> claims{0};
+  std::atomic<int> hold_writes{0};
+
+  Result<std::vector<ccci::Run>> QueuedRuns(int limit) override { return q_->QueuedRuns(limit); }
+  Result<bool> ClaimRun(int64_t id) override { return q_->ClaimRun(id); }
+  Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms) override {
+    ++claims;
+    return q_->ClaimNext(worker, lease_ms);
+  }
+  Result<bool> ExtendLease(int64_t run_id, const std::string& worker, int64_t attempt,
+                           int64_t lease_ms) override {
+    return q_->ExtendLease(run_id, worker, attempt, lease_ms);
+  }
+  Status HoldRun(int64_t id, const std::string& reason) override {
+    ++hold_writes;
+    return q_->HoldRun(id, reason);
+  }
+  Status HoldRuns(const std::vector<std::pair<int64_t, std::string>>& holds) override {
+    ++hold_writes;
+    return q_->HoldRuns(holds);
+  }
+  Status RecordStage(const StageRecord& stage) override { return q_->RecordStage(stage); }
+  Status FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,
+                   const std::string& reason) override {
+    return q_->FinishRun(id, state, level, reason);
+  }
+  Status RequeueRun(int64_t id, const std::string& reason) override {
+    return q_->RequeueRun(id, reason);
+  }
+  Status RecordStage(const Holder& holder, const StageRecord& stage) override {
+    return q_->RecordStage(holder, stage);
+  }
+  Status FinishRun(const Holder& holder, int64_t id, const std::string& state,
+                   std::optional<int64_t> level, const std::string& reason) override {
+    return q_->FinishRun(holder, id, state, level, reason);
+  }
+  Status RequeueRun(const Holder& holder, int64_t id, const std::string& reason) override {
+    return q_->RequeueRun(holder, id, reason);
+  }
+  Status ReleaseRun(const Holder& holder, int64_t id, const std::string& state,
+                    const std::string& reason) override {
+    return q_->ReleaseRun(holder, id, state, reason);
+  }
+  Result<std::vector<ccci::Run>> ReapExpiredLeases(int64_t max_attempts) override {
+    return q_->ReapExpiredLeases(max_attempts);
+  }
+
+ private:
+  RunQueue* q_;
 };
 
 class SchedulerTest : public ::testing::Test {
@@ -193,6 +253,21 @@ TEST_F(SchedulerTest, TheGateHoldsARunAsWaiting) {
   s.Stop();
   EXPECT_EQ(run.reason, "waiting for a trusted `!cc-ci ok-to-test`");
   EXPECT_EQ(run.attempts, 0);
+}
+
+// A burst of queued runs the gate holds costs one write, and none of them is claimed (a claim
+// and its release were two writes per run).
+TEST_F(SchedulerTest, TheGateHoldsABurstWithOneWriteAndClaimsNone) {
+  std::vector<int64_t> ids;
+  for (int pr = 3; pr < 8; ++pr) ids.push_back(Queue(pr, repo_.head, "d" + std::to_string(pr)));
+  HoldAll hold;
+  CountingQueue queue(store_.get());
+  Scheduler s(&queue, store_.get(), &hold, &executor_, options_, {}, nullptr);
+  s.Start();
+  for (int64_t id : ids) WaitFor(id, kRunWaiting);
+  s.Stop();
+  EXPECT_EQ(queue.hold_writes.load(), 1);
+  EXPECT_EQ(queue.claims.load(), 0);
 }
 
 // Flaky stages: a deploy that fails once (a loaded host) is retried on a default-branch run,

@@ -47,6 +47,7 @@ struct Bench {
     o.defaults.ready_timeout = std::chrono::seconds(1);
     o.defaults.app_url = "http://127.0.0.1:1{health_path}";  // nothing listens: install fails fast
     o.defaults.probe_interval = std::chrono::milliseconds(1);
+    o.clone_sources = CloneSources("", {dir});  // the fake executor "clones" dir + "/repo"
     return o;
   }
   int64_t Queue() {
@@ -58,7 +59,7 @@ struct Bench {
     w.run.repo = "coop-cloud/traefik";
     w.run.pr = next;
     w.run.head_sha = "0123456789abcdef0123456789abcdef01234567";
-    w.run.clone_url = "/nonexistent";
+    w.run.clone_url = dir + "/repo";
     w.run.trigger = "opened";
     return store->RecordDelivery(d, w)->run_id;
   }
