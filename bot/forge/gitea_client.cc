@@ -209,11 +209,12 @@ Result<GiteaClient::Response> GiteaClient::CallOnce(const std::string& method,
 }
 
 Result<GiteaClient::Response> GiteaClient::Call(const std::string& method, const std::string& path,
-                                                const std::string& json) {
+                                                const std::string& json, int max_attempts) {
   std::string url = options_.base_url + "/api/v1" + path;
   std::chrono::milliseconds backoff = options_.first_backoff;
+  if (max_attempts <= 0) max_attempts = options_.max_attempts;
   Status last;
-  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+  for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     auto r = CallOnce(method, url, json);
     bool retry;
     if (!r.ok()) {
@@ -225,7 +226,7 @@ Result<GiteaClient::Response> GiteaClient::Call(const std::string& method, const
       last = ErrorFor(r->status, r->body, method + " " + path);
       retry = r->status >= 500 || r->status == 429;
     }
-    if (!retry || attempt == options_.max_attempts) break;
+    if (!retry || attempt == max_attempts) break;
     LogWarn("gitea.retry", {{"method", method}, {"path", path}, {"attempt", attempt},
                             {"reason", last.message()}});
     options_.sleep(backoff);
@@ -451,7 +452,8 @@ Result<BranchHead> GiteaClient::GetDefaultBranchHead(const std::string& repo) {
 
 Result<int64_t> GiteaClient::CreateIssue(const std::string& repo, const std::string& title,
                                          const std::string& body) {
-  auto r = Call("POST", RepoPath(repo) + "/issues", JsonObject({{"title", title}, {"body", body}}));
+  auto r = Call("POST", RepoPath(repo) + "/issues", JsonObject({{"title", title}, {"body", body}}),
+                /*max_attempts=*/1);
   if (!r.ok()) return r.status();
   rapidjson::Document d;
   d.Parse(r->body.data(), r->body.size());
@@ -466,6 +468,26 @@ Status GiteaClient::EditIssue(const std::string& repo, int64_t number, const Iss
   body.Opt("title", e.title).Opt("body", e.body).Opt("state", e.state);
   auto r = Call("PATCH", RepoPath(repo) + "/issues/" + std::to_string(number), body.Done());
   return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<std::vector<ForgeIssue>> GiteaClient::ListOpenIssues(const std::string& repo,
+                                                            const std::string& author) {
+  std::vector<ForgeIssue> out;
+  for (int page = 1; page <= kMaxPages; ++page) {
+    std::string q = "?state=open&type=issues&page=" + std::to_string(page) +
+                    "&limit=" + std::to_string(kPageLimit);
+    if (!author.empty()) q += "&created_by=" + EscapePathSegment(author);
+    auto r = Call("GET", RepoPath(repo) + "/issues" + q, "");
+    if (!r.ok()) return r.status();
+    rapidjson::Document d;
+    d.Parse(r->body.data(), r->body.size());
+    if (d.HasParseError() || !d.IsArray()) return Internal("list issues: not a JSON array");
+    for (const auto& i : d.GetArray()) {
+      if (i.IsObject()) out.push_back({Int(i, "number"), Str(i, "title"), Str(i, "body")});
+    }
+    if (d.Size() < static_cast<rapidjson::SizeType>(kPageLimit)) break;
+  }
+  return out;
 }
 
 }  // namespace ccci

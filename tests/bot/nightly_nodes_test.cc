@@ -27,6 +27,9 @@ class StaticHeads : public IssueWriter {
   Status EditIssue(const std::string&, int64_t, const IssueEdit&) override {
     return Internal("not used");
   }
+  Result<std::vector<ForgeIssue>> ListOpenIssues(const std::string&, const std::string&) override {
+    return Internal("not used");
+  }
   std::atomic<int> asked{0};
 };
 
