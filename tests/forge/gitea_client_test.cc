@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/fakes/fake_gitea.h"
+#include "tests/fakes/fake_gitea_client.h"
 
 namespace ccci {
 namespace {
@@ -205,15 +206,11 @@ namespace {
 // The fake's spec check itself must be able to fail, or the clean runs above prove nothing.
 TEST(FakeGiteaTest, FlagsRequestsTheSpecDoesNotAllow) {
   testing::FakeGitea g("t");
-  GiteaClient::Options o;
-  o.base_url = g.base_url();
-  o.token = "t";
-  o.max_attempts = 1;
-  GiteaClient c(o);
-  (void)c.Call("POST", "/repos/o/r/issues/17/comments", "{\"text\":\"no body field\"}");
-  (void)c.Call("PUT", "/repos/o/r/statuses/abc", "{\"state\":\"success\"}");
-  (void)c.Call("GET", "/repos/o/r/no-such-thing", "");
-  (void)c.Call("POST", "/repos/o/r/statuses/abc", "{\"state\":\"flaky\",\"context\":\"cc-ci/x\"}");
+  auto c = testing::ClientOf(g, "t");
+  (void)c->Call("POST", "/repos/o/r/issues/17/comments", "{\"text\":\"no body field\"}");
+  (void)c->Call("PUT", "/repos/o/r/statuses/abc", "{\"state\":\"success\"}");
+  (void)c->Call("GET", "/repos/o/r/no-such-thing", "");
+  (void)c->Call("POST", "/repos/o/r/statuses/abc", "{\"state\":\"flaky\",\"context\":\"cc-ci/x\"}");
   auto v = g.violations();
   ASSERT_EQ(v.size(), 4u);
   EXPECT_NE(v[0].find("missing required field body"), std::string::npos);
@@ -225,16 +222,12 @@ TEST(FakeGiteaTest, FlagsRequestsTheSpecDoesNotAllow) {
 // Query parameters are checked too: a name or value the spec does not list.
 TEST(FakeGiteaTest, FlagsQueryParametersTheSpecDoesNotAllow) {
   testing::FakeGitea g("t");
-  GiteaClient::Options o;
-  o.base_url = g.base_url();
-  o.token = "t";
-  o.max_attempts = 1;
-  GiteaClient c(o);
-  (void)c.Call("GET", "/repos/o/r/issues?state=open&type=issues&created_by=t&page=1&limit=50", "");
+  auto c = testing::ClientOf(g, "t");
+  (void)c->Call("GET", "/repos/o/r/issues?state=open&type=issues&created_by=t&page=1&limit=50", "");
   ASSERT_TRUE(g.violations().empty()) << g.violations()[0];
-  (void)c.Call("GET", "/repos/o/r/issues?author=t", "");
-  (void)c.Call("GET", "/repos/o/r/issues?state=opened", "");
-  (void)c.Call("GET", "/repos/o/r/issues?page=first", "");
+  (void)c->Call("GET", "/repos/o/r/issues?author=t", "");
+  (void)c->Call("GET", "/repos/o/r/issues?state=opened", "");
+  (void)c->Call("GET", "/repos/o/r/issues?page=first", "");
   auto v = g.violations();
   ASSERT_EQ(v.size(), 3u);
   EXPECT_NE(v[0].find("query parameter not in the schema: author"), std::string::npos) << v[0];
