@@ -339,39 +339,42 @@ Result<ForgePull> GiteaClient::GetPullRequest(const std::string& repo, int64_t n
   return ReadPull(d);
 }
 
-Result<std::vector<ForgePull>> GiteaClient::ListOpenPullRequests(const std::string& repo) {
-  std::vector<ForgePull> out;
+// GETs `path`?`filters`&page=N&limit=kPageLimit for N = 1, 2, ... until a short page, and
+// hands each object of each page's array to `each`. `what` names the list in errors.
+Status GiteaClient::ForEachPage(const std::string& path, const std::string& filters,
+                                const char* what,
+                                const std::function<void(const rapidjson::Value&)>& each) {
   for (int page = 1; page <= kMaxPages; ++page) {
-    auto r = Call("GET", RepoPath(repo) + "/pulls?state=open&page=" + std::to_string(page) +
-                             "&limit=" + std::to_string(kPageLimit), "");
+    auto r = Call("GET",
+                  path + "?" + filters + (filters.empty() ? "" : "&") +
+                      "page=" + std::to_string(page) + "&limit=" + std::to_string(kPageLimit),
+                  "");
     if (!r.ok()) return r.status();
     rapidjson::Document d;
     d.Parse(r->body.data(), r->body.size());
-    if (d.HasParseError() || !d.IsArray()) return Internal("list pulls: not a JSON array");
-    for (const auto& p : d.GetArray()) {
-      if (p.IsObject()) out.push_back(ReadPull(p));
+    if (d.HasParseError() || !d.IsArray())
+      return Internal(std::string(what) + ": not a JSON array");
+    for (const auto& v : d.GetArray()) {
+      if (v.IsObject()) each(v);
     }
     if (d.Size() < static_cast<rapidjson::SizeType>(kPageLimit)) break;
   }
+  return Status::Ok();
+}
+
+Result<std::vector<ForgePull>> GiteaClient::ListOpenPullRequests(const std::string& repo) {
+  std::vector<ForgePull> out;
+  CCCI_RETURN_IF_ERROR(ForEachPage(RepoPath(repo) + "/pulls", "state=open", "list pulls",
+                                   [&](const rapidjson::Value& p) { out.push_back(ReadPull(p)); }));
   return out;
 }
 
 Result<std::vector<ForgeComment>> GiteaClient::ListRepoComments(const std::string& repo,
                                                                 const std::string& since) {
   std::vector<ForgeComment> out;
-  for (int page = 1; page <= kMaxPages; ++page) {
-    std::string q = "?page=" + std::to_string(page) + "&limit=" + std::to_string(kPageLimit);
-    if (!since.empty()) q += "&since=" + EscapePathSegment(since);
-    auto r = Call("GET", RepoPath(repo) + "/issues/comments" + q, "");
-    if (!r.ok()) return r.status();
-    rapidjson::Document d;
-    d.Parse(r->body.data(), r->body.size());
-    if (d.HasParseError() || !d.IsArray()) return Internal("list repo comments: not a JSON array");
-    for (const auto& c : d.GetArray()) {
-      if (c.IsObject()) out.push_back(ReadComment(c));
-    }
-    if (d.Size() < static_cast<rapidjson::SizeType>(kPageLimit)) break;
-  }
+  CCCI_RETURN_IF_ERROR(ForEachPage(
+      RepoPath(repo) + "/issues/comments", since.empty() ? "" : "since=" + EscapePathSegment(since),
+      "list repo comments", [&](const rapidjson::Value& c) { out.push_back(ReadComment(c)); }));
   return out;
 }
 
@@ -473,20 +476,12 @@ Status GiteaClient::EditIssue(const std::string& repo, int64_t number, const Iss
 Result<std::vector<ForgeIssue>> GiteaClient::ListOpenIssues(const std::string& repo,
                                                             const std::string& author) {
   std::vector<ForgeIssue> out;
-  for (int page = 1; page <= kMaxPages; ++page) {
-    std::string q = "?state=open&type=issues&page=" + std::to_string(page) +
-                    "&limit=" + std::to_string(kPageLimit);
-    if (!author.empty()) q += "&created_by=" + EscapePathSegment(author);
-    auto r = Call("GET", RepoPath(repo) + "/issues" + q, "");
-    if (!r.ok()) return r.status();
-    rapidjson::Document d;
-    d.Parse(r->body.data(), r->body.size());
-    if (d.HasParseError() || !d.IsArray()) return Internal("list issues: not a JSON array");
-    for (const auto& i : d.GetArray()) {
-      if (i.IsObject()) out.push_back({Int(i, "number"), Str(i, "title"), Str(i, "body")});
-    }
-    if (d.Size() < static_cast<rapidjson::SizeType>(kPageLimit)) break;
-  }
+  std::string filters = "state=open&type=issues";
+  if (!author.empty()) filters += "&created_by=" + EscapePathSegment(author);
+  CCCI_RETURN_IF_ERROR(ForEachPage(
+      RepoPath(repo) + "/issues", filters, "list issues", [&](const rapidjson::Value& i) {
+        out.push_back({Int(i, "number"), Str(i, "title"), Str(i, "body")});
+      }));
   return out;
 }
 

@@ -4,6 +4,8 @@
 // returned at once as a Status carrying Gitea's message. The token goes only into the
 // Authorization header (`token <T>`), never into a log line or an error.
 
+#include <rapidjson/fwd.h>
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -79,6 +81,8 @@ class GiteaClient : public ForgeClient, public RepoWriter, public IssueWriter {
                         int max_attempts = 0);
 
  private:
+  Status ForEachPage(const std::string& path, const std::string& filters, const char* what,
+                     const std::function<void(const rapidjson::Value&)>& each);
   Result<Response> CallOnce(const std::string& method, const std::string& url,
                             const std::string& json);
   Options options_;
