@@ -134,7 +134,8 @@ void BuildReporting(PipelineParts* p, const WakeUps& w) {
   oo.dry_run = c.EffectiveDryRun();
   oo.bot_login = c.bot_login;
   if (p->gitea) oo.deliver_readme = ReadmePrSender(p->gitea.get());
-  if (p->gitea) oo.deliver_regression = RegressionSender(store, p->gitea.get(), p->gitea.get());
+  if (p->gitea)
+    oo.deliver_regression = RegressionSender(store, p->gitea.get(), p->gitea.get(), c.bot_login);
   p->outbox = std::make_unique<Outbox>(store, p->gitea.get(), oo);
   Reporter::Options ro;
   ro.public_url = c.EffectivePublicUrl();

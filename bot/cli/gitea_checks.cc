@@ -64,6 +64,34 @@ std::vector<DoctorCheck> RepoChecks(GiteaClient& gitea, const Config& c, const s
   return out;
 }
 
+// Whose the token is, against gitea.bot_login. False when Gitea did not answer the question
+// at all (then nothing more is worth asking).
+bool IdentityCheck(GiteaClient& gitea, const Config& c, std::vector<DoctorCheck>* out) {
+  auto login = gitea.CurrentUser();
+  if (!login.ok()) {
+    out->push_back(
+        Fail("Gitea " + c.gitea_url + ": " + login.status().message(), FixFor(login.status(), c)));
+    return login.status().code() == Code::kPermissionDenied;
+  }
+  if (*login != c.bot_login) {
+    out->push_back(Fail("the token is " + *login + "'s, but gitea.bot_login is " + c.bot_login,
+                        "set gitea.bot_login = " + *login +
+                            ", else cc-ci takes the bot's own comments for users'"));
+  } else {
+    out->push_back(
+        Pass("Gitea " + c.gitea_url + ": the token is " + *login + "'s (gitea.bot_login)"));
+  }
+  return true;
+}
+
+GiteaClient ClientFor(const Config& c) {
+  GiteaClient::Options o;
+  o.base_url = c.gitea_url;
+  o.token = c.gitea_token;
+  o.max_attempts = 2;
+  return GiteaClient(o);
+}
+
 std::vector<DoctorCheck> TokenChecks(Config& c) {
   if (c.gitea_url.empty()) {
     return {Fail("gitea.url is not set: reporting is dry-run, nothing reaches Gitea",
@@ -76,24 +104,9 @@ std::vector<DoctorCheck> TokenChecks(Config& c) {
     return {Fail("no Gitea token: reporting is dry-run",
                  "set gitea.token_file or CC_CI_GITEA_TOKEN to a token of " + c.bot_login)};
   }
-  GiteaClient::Options o;
-  o.base_url = c.gitea_url;
-  o.token = c.gitea_token;
-  o.max_attempts = 2;
-  GiteaClient gitea(o);
+  GiteaClient gitea = ClientFor(c);
   std::vector<DoctorCheck> out;
-  auto login = gitea.CurrentUser();
-  if (!login.ok()) {
-    out.push_back(Fail("Gitea " + c.gitea_url + ": " + login.status().message(),
-                       FixFor(login.status(), c)));
-    if (login.status().code() != Code::kPermissionDenied) return out;
-  } else if (*login != c.bot_login) {
-    out.push_back(Fail("the token is " + *login + "'s, but gitea.bot_login is " + c.bot_login,
-                       "set gitea.bot_login = " + *login +
-                           ", else cc-ci takes the bot's own comments for users'"));
-  } else {
-    out.push_back(Pass("Gitea " + c.gitea_url + ": the token is " + *login + "'s (gitea.bot_login)"));
-  }
+  if (!IdentityCheck(gitea, c, &out)) return out;
   if (c.repos.empty()) {
     out.push_back(Fail("gitea.repos is empty, so the reconciler watches only repos seen in "
                        "webhooks and the token's rights cannot be checked",
@@ -150,6 +163,35 @@ std::vector<DoctorCheck> GiteaChecks(Config config, bool* public_url_answers) {
   std::vector<DoctorCheck> out = TokenChecks(config);
   out.push_back(SecretCheck(config));
   out.push_back(PublicUrlCheck(config, public_url_answers));
+  return out;
+}
+
+std::vector<DoctorCheck> WorkerGiteaChecks(Config c) {
+  std::vector<DoctorCheck> out;
+  if (c.gitea_url.empty()) {
+    out.push_back(Fail("gitea.url is not set, so this worker refuses to clone PR heads from Gitea",
+                       "set gitea.url as on the front node"));
+  } else {
+    out.push_back(Pass("gitea.url " + c.gitea_url + ": PR heads are cloned from it"));
+  }
+  if (Status s = LoadToken(&c); !s.ok()) {
+    out.push_back(
+        Fail(s.message(), "write the bot's token there (mode 0600, owned by the cc-ci user)"));
+    return out;
+  }
+  if (c.gitea_token.empty()) {
+    std::string trusted = c.trusted_users.empty()
+                              ? "every PR waits for a !cc-ci ok-to-test"
+                              : "only gitea.trusted_users' PRs run without a !cc-ci ok-to-test";
+    out.push_back(
+        Fail("no Gitea token, so this worker cannot ask Gitea who may run a PR: " + trusted,
+             "give it the front node's token (gitea.token_file or CC_CI_GITEA_TOKEN) "
+             "and gitea.trusted_users"));
+    return out;
+  }
+  if (c.gitea_url.empty()) return out;
+  GiteaClient gitea = ClientFor(c);
+  (void)IdentityCheck(gitea, c, &out);
   return out;
 }
 

@@ -186,7 +186,7 @@ DoctorCheck ChromiumCheck(const Config& c) {
   return Pass(std::string("chromium found: ") + kChromiumBinary);
 }
 
-DoctorCheck DataDirCheck(const Config& c, bool public_url_answers) {
+DoctorCheck DataDirCheck(const Config& c, DoctorRole role, bool public_url_answers) {
   std::error_code ec;
   std::string dir = fs::absolute(c.data_dir, ec).string();
   std::string where = fs::exists(dir, ec) ? dir : ExistingDir(dir);
@@ -195,6 +195,10 @@ DoctorCheck DataDirCheck(const Config& c, bool public_url_answers) {
   }
   if (std::optional<int> holder = PidLock::Holder(DataDirLockPath(dir))) {
     std::string pid = std::to_string(*holder);
+    if (role == DoctorRole::kWorker) {
+      return Pass("data dir " + dir + " writable, used by the running cc-ci worker (pid " + pid +
+                  "); another worker on this host needs a data dir of its own");
+    }
     if (public_url_answers) {
       return Pass("data dir " + dir + " writable, served by the running cc-ci (pid " + pid + ")");
     }
@@ -210,16 +214,36 @@ std::string DoctorCheck::Line() const {
   return ok ? "\u2713 " + what : "\u2717 " + what + " \u2014 " + fix;
 }
 
+DoctorRole ServeRole(const Config& c) {
+  return c.driver == "postgres" && c.runner_concurrency == 0 ? DoctorRole::kFrontNode
+                                                             : DoctorRole::kSingleHost;
+}
+
+const char* RoleName(DoctorRole role) {
+  switch (role) {
+    case DoctorRole::kFrontNode:
+      return "a front node";
+    case DoctorRole::kWorker:
+      return "a worker";
+    default:
+      return "a single host";
+  }
+}
+
 std::vector<DoctorCheck> StartupChecks(const Config& c) {
+  if (ServeRole(c) == DoctorRole::kFrontNode) return {DiskCheck(c)};
   std::vector<DoctorCheck> out = {ProgramCheck(c.runner_abra, "runner.abra"),
                                   ProgramCheck(c.runner_docker, "runner.docker"),
                                   ChromiumCheck(c), DiskCheck(c)};
   return out;
 }
 
-std::vector<DoctorCheck> HostChecks(const Config& c, runner::Executor* executor,
+std::vector<DoctorCheck> HostChecks(const Config& c, DoctorRole role, runner::Executor* executor,
                                     bool public_url_answers) {
   std::vector<DoctorCheck> out;
+  if (role == DoctorRole::kFrontNode) {
+    return {DataDirCheck(c, role, public_url_answers), DiskCheck(c)};
+  }
   Tools tools(executor, c.runner_server, c.runner_pass_env);
   out.push_back(ProgramCheck(c.runner_abra, "runner.abra"));
   if (out.back().ok) {
@@ -230,7 +254,7 @@ std::vector<DoctorCheck> HostChecks(const Config& c, runner::Executor* executor,
     for (DoctorCheck& d : DockerChecks(c, tools)) out.push_back(std::move(d));
   }
   out.push_back(ChromiumCheck(c));
-  out.push_back(DataDirCheck(c, public_url_answers));
+  out.push_back(DataDirCheck(c, role, public_url_answers));
   out.push_back(DiskCheck(c));
   return out;
 }

@@ -35,6 +35,7 @@ constexpr const char* kWorkerUsage =
     "  --data-dir DIR   overrides storage.data_dir (work dirs and stage logs; one worker each)\n"
     "  -h, --help       this help\n"
     "\n"
+    "`cc-ci doctor --worker --config FILE` checks this host for it first.\n"
     "Environment: CC_CI_DATABASE_URL (overrides storage.url_file), CC_CI_GITEA_TOKEN (the\n"
     "trust gate asks Gitea who may run a PR, as the front node would).\n"
     "Stops cleanly on SIGINT or SIGTERM. Exit codes: 0 stopped, 1 failed to start, 2 bad usage\n"
@@ -46,6 +47,17 @@ int Fail(int code, const std::string& message) {
 }
 
 }  // namespace
+
+Status CheckWorkerConfig(const Config& config) {
+  if (config.driver != "postgres") {
+    return InvalidArgument(
+        "storage.driver must be postgres: a worker shares its store with the front node (a "
+        "single host needs no worker: cc-ci serve runs the suites)");
+  }
+  if (config.runner_concurrency < 1)
+    return InvalidArgument("runner.concurrency must be at least 1");
+  return Status::Ok();
+}
 
 int RunWorkerCommand(int argc, char** argv) {
   std::optional<std::string> config_path, data_dir;
@@ -68,12 +80,7 @@ int RunWorkerCommand(int argc, char** argv) {
   Config config = std::move(*loaded);
   if (data_dir) config.data_dir = *data_dir;
   if (Status s = config.Validate(); !s.ok()) return Fail(2, "bad configuration: " + s.message());
-  if (config.driver != "postgres") {
-    return Fail(2,
-                "storage.driver must be postgres: a worker shares its store with the front "
-                "node (a single host needs no worker: cc-ci serve runs the suites)");
-  }
-  if (config.runner_concurrency < 1) return Fail(2, "runner.concurrency must be at least 1");
+  if (Status s = CheckWorkerConfig(config); !s.ok()) return Fail(2, s.message());
   LogLevel level;
   ParseLogLevel(config.log_level, &level);
   SetLogLevel(level);

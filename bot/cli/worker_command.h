@@ -5,7 +5,14 @@
 // leases and reaps those of lost workers, until SIGINT or SIGTERM: then its running suites are
 // cancelled, torn down and queued again.
 
+#include "base/status.h"
+#include "bot/config/config.h"
+
 namespace ccci {
+
+// What a worker's configuration needs beyond Config::Validate: the postgres driver (a worker
+// shares its store with the front node) and a runner (runner.concurrency at least 1).
+Status CheckWorkerConfig(const Config& config);
 
 // argv[0] is "worker". Returns the process exit code.
 int RunWorkerCommand(int argc, char** argv);

@@ -209,11 +209,12 @@ Result<GiteaClient::Response> GiteaClient::CallOnce(const std::string& method,
 }
 
 Result<GiteaClient::Response> GiteaClient::Call(const std::string& method, const std::string& path,
-                                                const std::string& json) {
+                                                const std::string& json, int max_attempts) {
   std::string url = options_.base_url + "/api/v1" + path;
   std::chrono::milliseconds backoff = options_.first_backoff;
+  if (max_attempts <= 0) max_attempts = options_.max_attempts;
   Status last;
-  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+  for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     auto r = CallOnce(method, url, json);
     bool retry;
     if (!r.ok()) {
@@ -225,7 +226,7 @@ Result<GiteaClient::Response> GiteaClient::Call(const std::string& method, const
       last = ErrorFor(r->status, r->body, method + " " + path);
       retry = r->status >= 500 || r->status == 429;
     }
-    if (!retry || attempt == options_.max_attempts) break;
+    if (!retry || attempt == max_attempts) break;
     LogWarn("gitea.retry", {{"method", method}, {"path", path}, {"attempt", attempt},
                             {"reason", last.message()}});
     options_.sleep(backoff);
@@ -338,39 +339,42 @@ Result<ForgePull> GiteaClient::GetPullRequest(const std::string& repo, int64_t n
   return ReadPull(d);
 }
 
-Result<std::vector<ForgePull>> GiteaClient::ListOpenPullRequests(const std::string& repo) {
-  std::vector<ForgePull> out;
+// GETs `path`?`filters`&page=N&limit=kPageLimit for N = 1, 2, ... until a short page, and
+// hands each object of each page's array to `each`. `what` names the list in errors.
+Status GiteaClient::ForEachPage(const std::string& path, const std::string& filters,
+                                const char* what,
+                                const std::function<void(const rapidjson::Value&)>& each) {
   for (int page = 1; page <= kMaxPages; ++page) {
-    auto r = Call("GET", RepoPath(repo) + "/pulls?state=open&page=" + std::to_string(page) +
-                             "&limit=" + std::to_string(kPageLimit), "");
+    auto r = Call("GET",
+                  path + "?" + filters + (filters.empty() ? "" : "&") +
+                      "page=" + std::to_string(page) + "&limit=" + std::to_string(kPageLimit),
+                  "");
     if (!r.ok()) return r.status();
     rapidjson::Document d;
     d.Parse(r->body.data(), r->body.size());
-    if (d.HasParseError() || !d.IsArray()) return Internal("list pulls: not a JSON array");
-    for (const auto& p : d.GetArray()) {
-      if (p.IsObject()) out.push_back(ReadPull(p));
+    if (d.HasParseError() || !d.IsArray())
+      return Internal(std::string(what) + ": not a JSON array");
+    for (const auto& v : d.GetArray()) {
+      if (v.IsObject()) each(v);
     }
     if (d.Size() < static_cast<rapidjson::SizeType>(kPageLimit)) break;
   }
+  return Status::Ok();
+}
+
+Result<std::vector<ForgePull>> GiteaClient::ListOpenPullRequests(const std::string& repo) {
+  std::vector<ForgePull> out;
+  CCCI_RETURN_IF_ERROR(ForEachPage(RepoPath(repo) + "/pulls", "state=open", "list pulls",
+                                   [&](const rapidjson::Value& p) { out.push_back(ReadPull(p)); }));
   return out;
 }
 
 Result<std::vector<ForgeComment>> GiteaClient::ListRepoComments(const std::string& repo,
                                                                 const std::string& since) {
   std::vector<ForgeComment> out;
-  for (int page = 1; page <= kMaxPages; ++page) {
-    std::string q = "?page=" + std::to_string(page) + "&limit=" + std::to_string(kPageLimit);
-    if (!since.empty()) q += "&since=" + EscapePathSegment(since);
-    auto r = Call("GET", RepoPath(repo) + "/issues/comments" + q, "");
-    if (!r.ok()) return r.status();
-    rapidjson::Document d;
-    d.Parse(r->body.data(), r->body.size());
-    if (d.HasParseError() || !d.IsArray()) return Internal("list repo comments: not a JSON array");
-    for (const auto& c : d.GetArray()) {
-      if (c.IsObject()) out.push_back(ReadComment(c));
-    }
-    if (d.Size() < static_cast<rapidjson::SizeType>(kPageLimit)) break;
-  }
+  CCCI_RETURN_IF_ERROR(ForEachPage(
+      RepoPath(repo) + "/issues/comments", since.empty() ? "" : "since=" + EscapePathSegment(since),
+      "list repo comments", [&](const rapidjson::Value& c) { out.push_back(ReadComment(c)); }));
   return out;
 }
 
@@ -451,7 +455,8 @@ Result<BranchHead> GiteaClient::GetDefaultBranchHead(const std::string& repo) {
 
 Result<int64_t> GiteaClient::CreateIssue(const std::string& repo, const std::string& title,
                                          const std::string& body) {
-  auto r = Call("POST", RepoPath(repo) + "/issues", JsonObject({{"title", title}, {"body", body}}));
+  auto r = Call("POST", RepoPath(repo) + "/issues", JsonObject({{"title", title}, {"body", body}}),
+                /*max_attempts=*/1);
   if (!r.ok()) return r.status();
   rapidjson::Document d;
   d.Parse(r->body.data(), r->body.size());
@@ -466,6 +471,18 @@ Status GiteaClient::EditIssue(const std::string& repo, int64_t number, const Iss
   body.Opt("title", e.title).Opt("body", e.body).Opt("state", e.state);
   auto r = Call("PATCH", RepoPath(repo) + "/issues/" + std::to_string(number), body.Done());
   return r.ok() ? Status::Ok() : r.status();
+}
+
+Result<std::vector<ForgeIssue>> GiteaClient::ListOpenIssues(const std::string& repo,
+                                                            const std::string& author) {
+  std::vector<ForgeIssue> out;
+  std::string filters = "state=open&type=issues";
+  if (!author.empty()) filters += "&created_by=" + EscapePathSegment(author);
+  CCCI_RETURN_IF_ERROR(ForEachPage(
+      RepoPath(repo) + "/issues", filters, "list issues", [&](const rapidjson::Value& i) {
+        out.push_back({Int(i, "number"), Str(i, "title"), Str(i, "body")});
+      }));
+  return out;
 }
 
 }  // namespace ccci

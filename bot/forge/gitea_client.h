@@ -4,6 +4,8 @@
 // returned at once as a Status carrying Gitea's message. The token goes only into the
 // Authorization header (`token <T>`), never into a log line or an error.
 
+#include <rapidjson/fwd.h>
+
 #include <chrono>
 #include <functional>
 #include <string>
@@ -52,6 +54,8 @@ class GiteaClient : public ForgeClient, public RepoWriter, public IssueWriter {
   Result<int64_t> CreateIssue(const std::string& repo, const std::string& title,
                               const std::string& body) override;
   Status EditIssue(const std::string& repo, int64_t number, const IssueEdit& edit) override;
+  Result<std::vector<ForgeIssue>> ListOpenIssues(const std::string& repo,
+                                                 const std::string& author) override;
 
   // For `cc-ci doctor`, not the ForgeClient slice: what the token is and may do.
   // GET /user: the login the token belongs to (needs the read:user scope).
@@ -71,11 +75,14 @@ class GiteaClient : public ForgeClient, public RepoWriter, public IssueWriter {
     long status = 0;
     std::string body;
   };
-  // One API call with retries. `path` starts with /repos/...; `json` empty for no body.
-  Result<Response> Call(const std::string& method, const std::string& path,
-                        const std::string& json);
+  // One API call with retries (up to `max_attempts`; 0: Options::max_attempts). `path` starts
+  // with /repos/...; `json` empty for no body.
+  Result<Response> Call(const std::string& method, const std::string& path, const std::string& json,
+                        int max_attempts = 0);
 
  private:
+  Status ForEachPage(const std::string& path, const std::string& filters, const char* what,
+                     const std::function<void(const rapidjson::Value&)>& each);
   Result<Response> CallOnce(const std::string& method, const std::string& url,
                             const std::string& json);
   Options options_;

@@ -99,11 +99,11 @@ Nightly::Pass Nightly::RunPass(const std::string& pass_id) {
   Pass pass;
   pass.pass_id = pass_id;
   pass.ran = true;
-  int since_renewal = 0;
+  int64_t renewed = options_.clock->NowUnixMillis();  // Tick just claimed it
   for (const std::string& repo : Recipes()) {
     // Hundreds of recipes take a while to ask Gitea about: keep the claim fresh.
-    if (++since_renewal == 50) {
-      since_renewal = 0;
+    if (int64_t now = options_.clock->NowUnixMillis(); now - renewed >= options_.stale_ms / 3) {
+      renewed = now;
       auto still = store_->ClaimNightlyPass(pass_id, options_.node, options_.stale_ms);
       if (still.ok() && !*still) break;  // another node took it over: it finishes the pass
     }

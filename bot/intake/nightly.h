@@ -26,6 +26,22 @@
 
 namespace ccci {
 
+// The pass's timings, Nightly::Options' defaults. No config keys: none changes what a pass
+// does or when it is due (schedule.nightly does), only how soon a node notices.
+//
+// How often a node looks whether the pass is due: it starts at most this long after HH:MM.
+// One indexed read of the store per look, on every front node.
+inline constexpr std::chrono::milliseconds kNightlyPoll{30000};
+// After a pass with errors (Gitea down, the store unreachable), how long until the recipes
+// that failed are asked for again: soon enough to catch a Gitea that is back within minutes,
+// seldom enough not to send it a lookup per recipe (hundreds) every tick while it is down.
+inline constexpr int64_t kNightlyRetryMs = 5 * 60 * 1000;
+// A pass whose node has not renewed its claim this long is taken over by another node: it
+// died mid-pass. The node running it renews every third of this (lookups of hundreds of
+// recipes take minutes when Gitea is slow), so only a node gone for two renewals loses it;
+// what it queued stays (one run per recipe per pass).
+inline constexpr int64_t kNightlyStaleMs = 10 * 60 * 1000;
+
 class Nightly {
  public:
   struct Options {
@@ -33,11 +49,9 @@ class Nightly {
     std::vector<std::string> repos;  // gitea.repos
     std::string bot_login = "cc-ci";
     std::string node;  // who claims passes; default <hostname>:<pid>:<random>
-    // A pass whose node stopped renewing its claim this long ago is taken over.
-    int64_t stale_ms = 10 * 60 * 1000;
-    // After a pass with errors (Gitea down), the failed recipes are tried again after this.
-    int64_t retry_ms = 5 * 60 * 1000;
-    std::chrono::milliseconds poll{30000};
+    int64_t stale_ms = kNightlyStaleMs;
+    int64_t retry_ms = kNightlyRetryMs;
+    std::chrono::milliseconds poll = kNightlyPoll;
     Clock* clock = RealClock();
     std::function<void()> on_queued;  // runs were queued (wakes the scheduler)
   };

@@ -4,6 +4,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <optional>
+#include <utility>
+
 #include "base/log.h"
 
 namespace ccci {
@@ -20,6 +23,24 @@ std::string StrField(const rapidjson::Document& d, const char* k) {
 }
 
 std::string Lvl(int64_t level) { return std::to_string(level); }
+
+// The open regression issue the bot opened on `repo` that the store does not know of (see the
+// header), if any. A Gitea that knows no user `bot_login` answers 404: then nothing can be
+// found, and the issue is opened as without the lookup.
+Result<std::optional<int64_t>> FindOpenRegressionIssue(IssueWriter* issues,
+                                                       const std::string& bot_login,
+                                                       const std::string& repo) {
+  auto list = issues->ListOpenIssues(repo, bot_login);
+  if (!list.ok() && list.status().code() == Code::kNotFound) {
+    LogWarn("regression.lookup_failed", {{"repo", repo}, {"reason", list.status().message()}});
+    return std::optional<int64_t>();
+  }
+  if (!list.ok()) return list.status();
+  for (const ForgeIssue& i : *list) {
+    if (i.body.find(kRegressionMarker) != std::string::npos) return std::optional(i.number);
+  }
+  return std::optional<int64_t>();
+}
 
 }  // namespace
 
@@ -73,22 +94,38 @@ std::string RegressionBody(const std::string& repo, int64_t baseline, const Regr
   if (!r.stage.empty()) body += "Failing stage: `" + r.stage + "`\n\n";
   body += "Run: " + r.run_url + "\n\n";
   body += "cc-ci closes this issue when a nightly run is back at level " + Lvl(baseline) + ".\n";
+  body += std::string("\n") + kRegressionMarker + "\n";
   return body;
 }
 
 Result<std::string> DeliverRegression(NightlyStore* store, ForgeClient* comments,
-                                      IssueWriter* issues, const std::string& repo,
-                                      const RegressionReport& r) {
+                                      IssueWriter* issues, const std::string& bot_login,
+                                      const std::string& repo, const RegressionReport& r) {
   auto open = store->GetRegressionIssue(repo);
   if (!open.ok()) return open.status();
   if (!*open) {
     if (r.level >= r.previous_level) return std::string("no regression");
-    auto number = issues->CreateIssue(repo, RegressionTitle(r.previous_level, r.level),
-                                      RegressionBody(repo, r.previous_level, r));
-    if (!number.ok()) return number.status();
-    CCCI_RETURN_IF_ERROR(store->SetRegressionIssue(
-        repo, RegressionIssue{*number, r.previous_level, r.level, r.run_id}));
-    return "opened #" + std::to_string(*number);
+    std::string title = RegressionTitle(r.previous_level, r.level);
+    std::string body = RegressionBody(repo, r.previous_level, r);
+    auto lost = FindOpenRegressionIssue(issues, bot_login, repo);
+    if (!lost.ok()) return lost.status();
+    RegressionIssue record{0, r.previous_level, r.level, r.run_id};
+    std::string did;
+    if (*lost) {
+      IssueEdit edit;
+      edit.title = title;
+      edit.body = body;
+      CCCI_RETURN_IF_ERROR(issues->EditIssue(repo, **lost, edit));
+      record.issue = **lost;
+      did = "adopted #";
+    } else {
+      auto number = issues->CreateIssue(repo, title, body);
+      if (!number.ok()) return number.status();
+      record.issue = *number;
+      did = "opened #";
+    }
+    CCCI_RETURN_IF_ERROR(store->SetRegressionIssue(repo, record));
+    return did + std::to_string(record.issue);
   }
   RegressionIssue issue = **open;
   if (issue.run_id >= r.run_id) return "#" + std::to_string(issue.issue) + " is up to date";
@@ -122,11 +159,12 @@ Result<std::string> DeliverRegression(NightlyStore* store, ForgeClient* comments
 }
 
 std::function<Status(const std::string& repo, const std::string& payload)> RegressionSender(
-    NightlyStore* store, ForgeClient* comments, IssueWriter* issues) {
-  return [store, comments, issues](const std::string& repo, const std::string& payload) -> Status {
+    NightlyStore* store, ForgeClient* comments, IssueWriter* issues, std::string bot_login) {
+  return [store, comments, issues, bot_login = std::move(bot_login)](
+             const std::string& repo, const std::string& payload) -> Status {
     auto report = ParseRegressionPayload(payload);
     if (!report.ok()) return report.status();
-    auto did = DeliverRegression(store, comments, issues, repo, *report);
+    auto did = DeliverRegression(store, comments, issues, bot_login, repo, *report);
     if (!did.ok()) return did.status();
     LogInfo("regression.delivered", {{"repo", repo}, {"run", report->run_id}, {"did", *did}});
     return Status::Ok();

@@ -10,8 +10,11 @@
 //     as the issue's baseline;
 //   - while one is open, a later nightly below the baseline edits its title and body and
 //     comments on it; one at or above the baseline comments, closes it and forgets it.
-// A retried delivery after a failure between Gitea's answer and the store's write can open
-// a second issue (Gitea has no idempotency key for issues); every other step repeats safely.
+// Every step repeats safely when a delivery is retried. Opening is the one Gitea cannot
+// dedupe (no idempotency key for issues): when its answer was lost (a timeout, a proxy's 504,
+// a crash before the store recorded the number), the issue may exist unknown to the store.
+// So the body carries kRegressionMarker, and before opening one the sender looks for an open
+// issue of the bot's (`bot_login`) with it and adopts that instead (edits it to this report).
 
 #include <cstdint>
 #include <functional>
@@ -24,6 +27,9 @@
 #include "bot/store/nightly_store.h"
 
 namespace ccci {
+
+// Hidden in every regression issue's body: how a retry finds the issue a lost answer opened.
+inline constexpr const char* kRegressionMarker = "<!-- cc-ci:regression -->";
 
 struct RegressionReport {
   int64_t run_id = 0;
@@ -42,14 +48,14 @@ std::string RegressionTitle(int64_t baseline, int64_t level);
 std::string RegressionBody(const std::string& repo, int64_t baseline, const RegressionReport& r);
 
 // Delivers one report (see above); returns what it did ("opened #4", "updated #4",
-// "closed #4", "no regression"). Forge errors come back as they are (the outbox retries the
-// retryable ones).
+// "closed #4", "no regression", "adopted #4"). Forge errors come back as they are (the outbox
+// retries the retryable ones). `bot_login`: whose issues to look through (gitea.bot_login).
 Result<std::string> DeliverRegression(NightlyStore* store, ForgeClient* comments,
-                                      IssueWriter* issues, const std::string& repo,
-                                      const RegressionReport& report);
+                                      IssueWriter* issues, const std::string& bot_login,
+                                      const std::string& repo, const RegressionReport& report);
 
 // The outbox's deliverer of "regression" messages (Outbox::Options::deliver_regression).
 std::function<Status(const std::string& repo, const std::string& payload)> RegressionSender(
-    NightlyStore* store, ForgeClient* comments, IssueWriter* issues);
+    NightlyStore* store, ForgeClient* comments, IssueWriter* issues, std::string bot_login);
 
 }  // namespace ccci

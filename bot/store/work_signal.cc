@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <string_view>
 
 #include "base/log.h"
 
@@ -125,23 +126,69 @@ std::unique_ptr<WorkSignal> OpenWorkSignal(const std::string& driver, const std:
   return std::make_unique<TimeoutSignal>();
 }
 
+namespace {
+
+// What InstallWorkNotify installs. The trigger's text is also how PostgreSQL prints it back
+// (pg_get_triggerdef(oid, true), after "CREATE "), so a start can tell it is already there.
+constexpr const char* kNotifyBody =
+    " BEGIN IF NEW.state = 'queued' OR (NEW.state = 'running' AND NEW.cancel_requested <> 0) "
+    "THEN PERFORM pg_notify('cc_ci_work', TG_TABLE_SCHEMA); END IF; RETURN NULL; END ";
+constexpr const char* kNotifyTrigger =
+    "TRIGGER runs_work_notify AFTER INSERT OR UPDATE OF state, cancel_requested ON runs FOR EACH "
+    "ROW EXECUTE FUNCTION cc_ci_work_notify()";
+static_assert(std::string_view(kWorkChannel) == "cc_ci_work", "kNotifyBody names the channel");
+
+// How long a start waits for the lock on `runs` that replacing the trigger takes. Any open
+// transaction that wrote to `runs` holds a lock that conflicts with it (a worker stopped
+// mid-statement holds it until the server ends its session), and every later statement on
+// `runs` queues behind the waiting replacement: a long wait would stall the whole fleet.
+constexpr const char* kTriggerLockWait = "2s";
+
+}  // namespace
+
+Result<bool> WorkNotifyInstalled(SqlDb& db) {
+  auto q = db.Prepare(
+      "SELECT p.prosrc, pg_get_triggerdef(t.oid, true) FROM pg_trigger t "
+      "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
+      "WHERE t.tgname = 'runs_work_notify' AND c.relname = 'runs' AND "
+      "c.relnamespace = to_regnamespace(current_schema()) AND p.pronamespace = c.relnamespace");
+  if (!q.ok()) return q.status();
+  auto row = (*q)->Step();
+  if (!row.ok()) return row.status();
+  return *row && (*q)->Text(0) == kNotifyBody &&
+         (*q)->Text(1) == std::string("CREATE ") + kNotifyTrigger;
+}
+
 Status InstallWorkNotify(SqlDb& db) {
+  // Catalog reads only: a start that finds it in place takes no lock on `runs`.
+  Result<bool> installed = WorkNotifyInstalled(db);
+  if (!installed.ok()) {
+    return Status(installed.status().code(),
+                  "checking the work notification: " + installed.status().message());
+  }
+  if (*installed) return Status::Ok();
   // Under the migrations' lock: workers starting at once would otherwise race on the catalog.
   CCCI_RETURN_IF_ERROR(db.Exec("BEGIN; SELECT pg_advisory_xact_lock(7260130)"));
+  Status locked = db.Exec(std::string("SET LOCAL lock_timeout = '") + kTriggerLockWait +
+                          "'; LOCK TABLE runs IN SHARE ROW EXCLUSIVE MODE");
+  if (!locked.ok()) {
+    // Busy: workers find new work by polling alone until a later start installs it.
+    (void)db.Exec("ROLLBACK");
+    if (locked.code() == Code::kUnavailable) return locked;
+    LogWarn("store.work_notify_not_installed",
+            {{"reason", locked.message()}, {"fallback", "workers poll for work"}});
+    return Status::Ok();
+  }
   Status s = db.Exec(std::string("CREATE OR REPLACE FUNCTION cc_ci_work_notify() RETURNS trigger "
-                                 "LANGUAGE plpgsql AS $$ BEGIN "
-                                 "IF NEW.state = 'queued' OR (NEW.state = 'running' AND "
-                                 "NEW.cancel_requested <> 0) THEN PERFORM pg_notify('") +
-                     kWorkChannel +
-                     "', TG_TABLE_SCHEMA); END IF; RETURN NULL; END $$; "
-                     "CREATE OR REPLACE TRIGGER runs_work_notify AFTER INSERT OR UPDATE OF "
-                     "state, cancel_requested ON runs FOR EACH ROW "
-                     "EXECUTE FUNCTION cc_ci_work_notify()");
+                                 "LANGUAGE plpgsql AS $$") +
+                     kNotifyBody + "$$; CREATE OR REPLACE " + kNotifyTrigger);
   if (!s.ok()) {
     (void)db.Exec("ROLLBACK");
     return Internal("installing the work notification: " + s.message());
   }
-  return db.Exec("COMMIT");
+  CCCI_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  LogInfo("store.work_notify_installed", {});
+  return Status::Ok();
 }
 
 }  // namespace ccci

@@ -36,7 +36,13 @@ class WorkSignal {
 std::unique_ptr<WorkSignal> OpenWorkSignal(const std::string& driver, const std::string& url);
 
 // The trigger that sends the notifications (PostgreSQL only; idempotent). Called by the store
-// after its migrations.
+// after its migrations. A start that finds it as this build writes it changes nothing and
+// takes no lock. Replacing it locks `runs` against every open transaction that wrote to it (a
+// worker stopped mid-statement holds one until the server ends its session); a start waits
+// for that at most a moment, then logs store.work_notify_not_installed and goes on: workers
+// then find work by polling alone until a later start installs it.
 Status InstallWorkNotify(SqlDb& db);
+// Whether this schema's `runs` has the trigger as this build writes it (catalog reads only).
+Result<bool> WorkNotifyInstalled(SqlDb& db);
 
 }  // namespace ccci

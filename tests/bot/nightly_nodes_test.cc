@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "bot/intake/nightly.h"
@@ -19,6 +20,7 @@ class StaticHeads : public IssueWriter {
  public:
   Result<BranchHead> GetDefaultBranchHead(const std::string& repo) override {
     ++asked;
+    if (on_ask) on_ask();
     return BranchHead{"main", std::string(40, 'b'), "https://git.example/" + repo + ".git"};
   }
   Result<int64_t> CreateIssue(const std::string&, const std::string&, const std::string&) override {
@@ -27,7 +29,11 @@ class StaticHeads : public IssueWriter {
   Status EditIssue(const std::string&, int64_t, const IssueEdit&) override {
     return Internal("not used");
   }
+  Result<std::vector<ForgeIssue>> ListOpenIssues(const std::string&, const std::string&) override {
+    return Internal("not used");
+  }
   std::atomic<int> asked{0};
+  std::function<void()> on_ask;  // e.g. time passing while Gitea answers
 };
 
 class NightlyNodesTest : public ::testing::TestWithParam<const char*> {
@@ -82,6 +88,44 @@ TEST_P(NightlyNodesTest, FourNodesAtOnceRunTheNightOnce) {
   ASSERT_TRUE(board.ok());
   EXPECT_EQ(board->pass_id, "2026-12-02");
   EXPECT_EQ(board->rows.size(), 20u);
+}
+
+// Gitea answering slowly (2 minutes a lookup here): the node running the pass keeps its claim
+// fresh by time, so another node ticking meanwhile neither takes the pass over nor asks Gitea
+// again; the pass runs on one node, each recipe asked once.
+TEST_P(NightlyNodesTest, ASlowGiteaDoesNotLetAnotherNodeTakeOverAPassInProgress) {
+  if (!db_.available()) return;
+  std::vector<std::string> repos;
+  for (int i = 0; i < 10; ++i) repos.push_back("coop-cloud/r" + std::to_string(i));
+  auto store_a = db_.Open(&clock_);
+  auto store_b = db_.Open(&clock_);
+  ASSERT_TRUE(store_a && store_b);
+  auto opts = [&](const std::string& node) {
+    Nightly::Options o;
+    o.minute = 150;
+    o.repos = repos;
+    o.node = node;
+    o.clock = &clock_;
+    return o;
+  };
+  StaticHeads heads;
+  Nightly b(store_b.get(), store_b.get(), &heads, opts("b"));
+  std::vector<bool> b_ran;
+  bool in_b = false;  // b's own lookups, if it took the pass over, only take time
+  heads.on_ask = [&] {
+    clock_.Advance(std::chrono::minutes(2));
+    if (in_b) return;
+    in_b = true;
+    b_ran.push_back(b.Tick().ran);
+    in_b = false;
+  };
+  Nightly a(store_a.get(), store_a.get(), &heads, opts("a"));
+  Nightly::Pass pass = a.Tick();
+  EXPECT_TRUE(pass.ran);
+  EXPECT_EQ(pass.queued, 10);
+  EXPECT_EQ(heads.asked.load(), 10) << "b asked Gitea for none: it never took the pass over";
+  EXPECT_EQ(b_ran, std::vector<bool>(10, false));
+  EXPECT_GT(2 * 10, static_cast<int>(kNightlyStaleMs / 60000)) << "the pass outlasted a claim";
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, NightlyNodesTest, ::testing::ValuesIn(testing::kStoreDrivers),

@@ -51,7 +51,9 @@ class DoctorTest : public ::testing::Test {
     testing::WriteFile(dir_.File("cc-ci.ini"), config_ + extra);
     env.push_back("PATH=" + Path());
     env.push_back("FAKE_SWARM_DIR=" + dir_.File("swarm"));
-    return testing::RunChild({kBinary, "doctor", "--config", dir_.File("cc-ci.ini")}, env);
+    std::vector<std::string> argv = {kBinary, "doctor", "--config", dir_.File("cc-ci.ini")};
+    argv.insert(argv.end(), flags_.begin(), flags_.end());
+    return testing::RunChild(argv, env);
   }
   // The output's failed lines.
   static std::vector<std::string> Failed(const std::string& out) {
@@ -64,7 +66,15 @@ class DoctorTest : public ::testing::Test {
     return lines;
   }
 
+  // A store on PostgreSQL that is not there (its socket dir does not exist): what the nodes
+  // of a multi-host install share. Tests on a real one are in tests/pg/workers_test.cc.
+  std::string NoStore() {
+    testing::WriteFile(dir_.File("db-url"), "host=" + dir_.File("no-such-dir") + " dbname=x\n");
+    return "[storage]\ndriver = postgres\nurl_file = " + dir_.File("db-url") + "\n";
+  }
+
   testing::TempDir dir_;
+  std::vector<std::string> flags_;  // after --config FILE
   std::string bin_, data_, config_;
   testing::FakeGitea gitea_{"tok"};
   std::unique_ptr<testing::ServerProcess> server_;
@@ -195,6 +205,87 @@ TEST_F(DoctorTest, WithoutGiteaItSaysReportingIsDryRun) {
       << "public_url does not lead to the server holding the data dir";
   EXPECT_EQ(failed[1].rfind("\u2717 gitea.url is not set: reporting is dry-run", 0), 0u);
   EXPECT_EQ(failed[2].rfind("\u2717 server.public_url is not set", 0), 0u);
+}
+
+// A front node runs no suites: no abra, docker or Chromium is asked of it (none is on this
+// PATH), but the store is.
+TEST_F(DoctorTest, AFrontNodeIsAskedForTheStoreNotForAbraOrDocker) {
+  unlink((bin_ + "/abra").c_str());
+  unlink((bin_ + "/docker").c_str());
+  config_ = NoStore() + "data_dir = " + data_ + "\n[runner]\nconcurrency = 0\n[server]\n" +
+            "public_url = http://127.0.0.1:" + std::to_string(server_->port()) + "\n[gitea]\n" +
+            "url = " + gitea_.base_url() + "\ntoken_file = " + dir_.File("token") +
+            "\nrepos = coop-cloud/nextcloud\n";
+  testing::ChildResult r = Doctor({"CC_CI_DATABASE_URL="});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out.rfind("checking this host as a front node\n", 0), 0u) << r.out;
+  std::vector<std::string> failed = Failed(r.out);
+  ASSERT_EQ(failed.size(), 1u) << r.out;
+  EXPECT_EQ(failed[0].rfind("\u2717 the store does not answer: postgres: cannot connect", 0), 0u)
+      << failed[0];
+  EXPECT_NE(failed[0].find("\u2014 check the connection string, and that the database server "
+                           "lets this host in (listen_addresses, pg_hba.conf)"),
+            std::string::npos)
+      << failed[0];
+  for (const char* gone : {"abra", "docker", "swarm", "chromium"}) {
+    EXPECT_EQ(r.out.find(gone), std::string::npos) << gone << " asked of a front node:\n" << r.out;
+  }
+  for (const std::string& line : {
+           std::string("\u2713 coop-cloud/nextcloud: may post commit statuses (write)\n"),
+           "\u2713 webhook secret in " + data_ + "/webhook-secret\n",
+           "\u2713 http://127.0.0.1:" + std::to_string(server_->port()) + " answers (/healthz)\n",
+       }) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << "missing: " << line << "in:\n" << r.out;
+  }
+}
+
+// A worker: the store, abra, docker and the swarm, and of [gitea] only what it uses; no
+// webhook secret, no public URL, no repo rights (the front node reports).
+TEST_F(DoctorTest, AWorkerIsAskedForTheStoreTheSwarmAndTheGiteaSettingsItUses) {
+  flags_ = {"--worker"};
+  std::string worker_data = dir_.File("worker-data");
+  config_ = NoStore() + "data_dir = " + worker_data + "\n[runner]\nconcurrency = 1\n" +
+            "pass_env = FAKE_*\n[gitea]\nurl = " + gitea_.base_url() +
+            "\ntoken_file = " + dir_.File("token") + "\nrepos = coop-cloud/nextcloud\n";
+  testing::ChildResult r = Doctor({"CC_CI_DATABASE_URL="});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out.rfind("checking this host as a worker\n", 0), 0u) << r.out;
+  std::vector<std::string> failed = Failed(r.out);
+  ASSERT_EQ(failed.size(), 1u) << r.out;
+  EXPECT_EQ(failed[0].rfind("\u2717 the store does not answer", 0), 0u) << failed[0];
+  for (const std::string& line : {
+           std::string("\u2713 abra knows every command and flag the runner uses (10 commands)\n"),
+           std::string("\u2713 abra reaches server default\n"),
+           std::string("\u2713 swarm active\n"),
+           "\u2713 data dir " + worker_data + " writable, no cc-ci running on it\n",
+           "\u2713 gitea.url " + gitea_.base_url() + ": PR heads are cloned from it\n",
+           "\u2713 Gitea " + gitea_.base_url() + ": the token is cc-ci's (gitea.bot_login)\n",
+       }) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << "missing: " << line << "in:\n" << r.out;
+  }
+  for (const char* gone : {"webhook secret", "public_url", "/healthz", "coop-cloud/nextcloud"}) {
+    EXPECT_EQ(r.out.find(gone), std::string::npos) << gone << " asked of a worker:\n" << r.out;
+  }
+
+  // Without the front node's [gitea] it says what the worker then cannot do.
+  config_ = NoStore() + "data_dir = " + worker_data + "\n[runner]\nconcurrency = 1\n" +
+            "pass_env = FAKE_*\n";
+  r = Doctor({"CC_CI_DATABASE_URL=", "CC_CI_GITEA_TOKEN="});
+  failed = Failed(r.out);
+  ASSERT_EQ(failed.size(), 3u) << r.out;
+  EXPECT_EQ(failed[1],
+            "\u2717 gitea.url is not set, so this worker refuses to clone PR heads "
+            "from Gitea \u2014 set gitea.url as on the front node");
+  EXPECT_EQ(failed[2],
+            "\u2717 no Gitea token, so this worker cannot ask Gitea who may run a PR: "
+            "every PR waits for a !cc-ci ok-to-test \u2014 give it the front node's "
+            "token (gitea.token_file or CC_CI_GITEA_TOKEN) and gitea.trusted_users");
+
+  // cc-ci worker's own configuration rules.
+  config_ = "[storage]\ndata_dir = " + worker_data + "\n";
+  r = Doctor();
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("storage.driver must be postgres"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -248,7 +248,7 @@ class RegressionTest : public NightlyTest {
     Outbox::Options oo;
     oo.dry_run = false;
     oo.clock = &clock_;
-    oo.deliver_regression = RegressionSender(store_.get(), client_.get(), client_.get());
+    oo.deliver_regression = RegressionSender(store_.get(), client_.get(), client_.get(), "cc-ci");
     outbox_ = std::make_unique<Outbox>(store_.get(), client_.get(), oo);
     Reporter::Options ro;
     ro.public_url = "https://ci.example";
@@ -356,6 +356,44 @@ TEST_F(RegressionTest, GiteaDownForAnHourDelaysTheIssueAndOpensItOnce) {
   Advance(minutes(5));
   outbox_->DeliverDue();
   EXPECT_EQ(gitea_.issues().size(), 1u);
+}
+
+// Gitea opened the issue but its answer was lost (a proxy's 504 here; a timeout or a crash
+// before the store recorded the number are the same to the retry): the retry finds the
+// bot's open issue by its marker and adopts it instead of opening a second.
+TEST_F(RegressionTest, AnIssueWhoseAnswerWasLostIsAdoptedNotOpenedTwice) {
+  Night(6);
+  gitea_.LoseNextAnswer(1, "POST", "/coop-cloud/bonfire/issues");
+  int64_t dropped = Night(2, "install");
+  ASSERT_EQ(gitea_.issues().size(), 1u) << "Gitea opened it";
+  EXPECT_FALSE(store_->GetRegressionIssue(kRepo).value()) << "cc-ci never heard its number";
+  outbox_->DeliverDue();  // the retry
+  ASSERT_EQ(gitea_.issues().size(), 1u) << "adopted, not opened again";
+  auto open = store_->GetRegressionIssue(kRepo).value();
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->issue, gitea_.issues()[0].number);
+  EXPECT_EQ(open->baseline_level, 6);
+  EXPECT_EQ(open->run_id, dropped);
+  EXPECT_EQ(gitea_.issues()[0].title, "cc-ci nightly: level dropped from 6 to 2");
+  Night(6);
+  EXPECT_EQ(gitea_.issues()[0].state, "closed") << "the adopted issue is the one closed";
+  EXPECT_EQ(gitea_.issues().size(), 1u);
+}
+
+// Only the bot's own open issue with the marker is adopted: not someone else's copy of it,
+// not another issue of the bot's.
+TEST_F(RegressionTest, OnlyTheBotsOwnMarkedIssueIsAdopted) {
+  std::string copied = std::string("as cc-ci wrote it ") + kRegressionMarker;
+  gitea_.AddIssue("mallory", "cc-ci nightly: level dropped from 6 to 2", copied);
+  gitea_.AddIssue("cc-ci", "cc-ci nightly: level dropped from 6 to 2", "no marker");
+  Night(6);
+  Night(2, "install");
+  ASSERT_EQ(gitea_.issues().size(), 3u) << "a new one";
+  testing::FakeGitea::Issue opened = gitea_.issues()[2];
+  EXPECT_EQ(opened.author, "cc-ci");
+  EXPECT_NE(opened.body.find(kRegressionMarker), std::string::npos) << opened.body;
+  EXPECT_EQ(store_->GetRegressionIssue(kRepo).value()->issue, opened.number);
+  EXPECT_EQ(gitea_.issues()[0].body, copied) << "left alone";
 }
 
 TEST_F(RegressionTest, ARunNotFromTheNightOrWithoutAPreviousNightOpensNothing) {

@@ -98,6 +98,13 @@ FakeGitea::FakeGitea(const std::string& token) : spec_(new Spec), token_(token) 
 
 FakeGitea::~FakeGitea() { server_->stopAll(true); }
 
+void FakeGitea::LoseNextAnswer(int n, const std::string& method, const std::string& path_end) {
+  std::lock_guard<std::mutex> l(mu_);
+  lose_n_ = n;
+  lose_method_ = method;
+  lose_path_end_ = path_end;
+}
+
 void FakeGitea::FailNext(int n, int status, const std::string& method) {
   std::lock_guard<std::mutex> l(mu_);
   fail_n_ = n;
@@ -194,7 +201,7 @@ std::vector<std::string> FakeGitea::reactions() {
 }
 
 bool FakeGitea::CheckSpec(const std::string& method, const std::string& path,
-                          const std::string& body, std::string* why) {
+                          const std::string& body, const Poco::URI& uri, std::string* why) {
   const std::string prefix = "/api/v1";
   if (path.rfind(prefix, 0) != 0) {
     *why = "not under /api/v1";
@@ -214,6 +221,31 @@ bool FakeGitea::CheckSpec(const std::string& method, const std::string& path,
     for (char& c : m) c = static_cast<char>(tolower(c));
     if (!it->value.HasMember(m.c_str())) continue;  // another template may allow it
     const auto& op = it->value[m.c_str()];
+    for (const auto& [k, v] : uri.getQueryParameters()) {
+      const rapidjson::Value* param = nullptr;
+      if (op.HasMember("parameters")) {
+        for (const auto& p : op["parameters"].GetArray()) {
+          if (std::string(p["in"].GetString()) == "query" && k == p["name"].GetString()) param = &p;
+        }
+      }
+      if (!param) {
+        *why = "query parameter not in the schema: " + k;
+        return false;
+      }
+      if (param->HasMember("enum")) {
+        bool known = false;
+        for (const auto& e : (*param)["enum"].GetArray()) known |= v == e.GetString();
+        if (!known) {
+          *why = "not one of the schema's values for query parameter " + k + ": " + v;
+          return false;
+        }
+      }
+      if (std::string((*param)["type"].GetString()) == "integer" &&
+          (v.empty() || v.find_first_not_of("0123456789") != std::string::npos)) {
+        *why = "query parameter " + k + " is not an integer: " + v;
+        return false;
+      }
+    }
     if (!op.HasMember("parameters")) return true;
     for (const auto& p : op["parameters"].GetArray()) {
       if (std::string(p["in"].GetString()) != "body") continue;
@@ -258,12 +290,30 @@ bool FakeGitea::CheckSpec(const std::string& method, const std::string& path,
 
 int FakeGitea::Handle(const std::string& method, const std::string& uri, const std::string& auth,
                       const std::string& body, std::string* out) {
+  int status = Answer(method, uri, auth, body, out);
+  std::lock_guard<std::mutex> l(mu_);
+  std::string path = Poco::URI(uri).getPath();
+  bool path_matches =
+      path.size() >= lose_path_end_.size() &&
+      path.compare(path.size() - lose_path_end_.size(), std::string::npos, lose_path_end_) == 0;
+  if (lose_n_ > 0 && (lose_method_.empty() || lose_method_ == method) && path_matches) {
+    --lose_n_;
+    *out = "<html><body><h1>504 Gateway Time-out</h1></body></html>";
+    return 504;
+  }
+  return status;
+}
+
+int FakeGitea::Answer(const std::string& method, const std::string& uri, const std::string& auth,
+                      const std::string& body, std::string* out) {
   std::lock_guard<std::mutex> l(mu_);
   Poco::URI u(uri);
   std::string path = u.getPath();
   requests_.push_back(method + " " + path + (body.empty() ? "" : " " + body));
   std::string why;
-  if (!CheckSpec(method, path, body, &why)) violations_.push_back(method + " " + path + ": " + why);
+  if (!CheckSpec(method, path, body, u, &why)) {
+    violations_.push_back(method + " " + path + ": " + why);
+  }
   if (auth != "token " + token_) {
     *out = "{\"message\":\"token is required\",\"url\":\"x\"}";
     return 401;

@@ -40,10 +40,11 @@ class FakeGitea {
     std::string head, base, title, body, state;
   };
 
-  // An issue opened through the API (POST .../issues); issues and PRs share one numbering.
+  // An issue opened through the API (POST .../issues, by the token's user) or by AddIssue;
+  // issues and PRs share one numbering.
   struct Issue {
     int64_t number = 0;
-    std::string title, body, state;
+    std::string title, body, state, author;
   };
 
   // Loads the spec from shared/gitea/swagger.v1.json; `token` is the one accepted.
@@ -56,6 +57,10 @@ class FakeGitea {
   // The next `n` requests get HTTP `status` (e.g. 503) instead of an answer.
   // With `method`, only requests of that method count (and fail).
   void FailNext(int n, int status, const std::string& method = "");
+  // The next `n` requests (of `method` and with a path ending in `path_end`, if given) are
+  // carried out, but their answer is lost on the way back: the client gets a proxy's 504
+  // Gateway Timeout, as when Gitea was slow to answer a request it then completed.
+  void LoseNextAnswer(int n, const std::string& method = "", const std::string& path_end = "");
   void SetPermission(const std::string& login, const std::string& permission);
   void AddComment(int64_t issue, const std::string& author, const std::string& body);
   // A comment with a given id, e.g. one a webhook payload in the test describes.
@@ -97,14 +102,19 @@ class FakeGitea {
                          const std::string& sha);
   void SetArchived(bool archived);
   std::vector<Issue> issues();
+  // An open issue `author` opened (through the web UI, say); returns its number.
+  int64_t AddIssue(const std::string& author, const std::string& title, const std::string& body);
 
   // Handles one request; returns the status and fills `out`. Public for the handler.
   int Handle(const std::string& method, const std::string& uri, const std::string& auth,
              const std::string& body, std::string* out);
 
  private:
+  int Answer(const std::string& method, const std::string& uri, const std::string& auth,
+             const std::string& body, std::string* out);
+  // The path, method, body and query parameters against swagger.v1.json.
   bool CheckSpec(const std::string& method, const std::string& path, const std::string& body,
-                 std::string* why);
+                 const Poco::URI& uri, std::string* why);
   // Files and pull requests (fake_gitea_repo.cc): -1 when the request is not about them.
   // `s` is the path split on '/' (api v1 repos o r ...). Called with mu_ held.
   int HandleRepo(const std::string& method, const std::vector<std::string>& s,
@@ -115,6 +125,7 @@ class FakeGitea {
   int EditPull(const std::string& number, const rapidjson::Document& body, std::string* out);
   std::string PullJson(const Pull& p);
   int CreateIssue(const rapidjson::Document& body, std::string* out);
+  int ListIssues(const Poco::URI& uri, std::string* out);
   int EditIssue(const std::string& number, const rapidjson::Document& body, std::string* out);
   std::string IssueJson(const Issue& i);
   int GetBranch(const std::string& repo, const std::string& branch, std::string* out);
@@ -127,6 +138,8 @@ class FakeGitea {
   uint16_t port_ = 0;
   int fail_n_ = 0, fail_status_ = 0;
   std::string fail_method_;
+  int lose_n_ = 0;
+  std::string lose_method_, lose_path_end_;
   int64_t next_id_ = 9100;
   std::map<std::string, std::string> permissions_;
   std::vector<Comment> comments_;

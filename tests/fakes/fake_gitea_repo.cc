@@ -14,6 +14,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "tests/fakes/fake_gitea.h"
@@ -119,6 +120,7 @@ int FakeGitea::HandleRepo(const std::string& method, const std::vector<std::stri
   if (s.size() == 6 && s[5] == "pulls" && method == "POST") return CreatePull(b, out);
   if (s.size() == 7 && s[5] == "pulls" && method == "PATCH") return EditPull(s[6], b, out);
   if (s.size() == 6 && s[5] == "issues" && method == "POST") return CreateIssue(b, out);
+  if (s.size() == 6 && s[5] == "issues" && method == "GET") return ListIssues(uri, out);
   if (s.size() == 7 && s[5] == "issues" && method == "PATCH") return EditIssue(s[6], b, out);
   if (s.size() == 7 && s[5] == "branches" && method == "GET") {
     return GetBranch(s[3] + "/" + s[4], s[6], out);
@@ -223,7 +225,7 @@ int FakeGitea::EditPull(const std::string& number, const rapidjson::Document& b,
 std::string FakeGitea::IssueJson(const Issue& i) {
   return "{\"id\":" + std::to_string(1000 + i.number) + ",\"number\":" + std::to_string(i.number) +
          ",\"state\":" + Quote(i.state) + ",\"title\":" + Quote(i.title) +
-         ",\"body\":" + Quote(i.body) + ",\"user\":{\"login\":\"cc-ci\"}}";
+         ",\"body\":" + Quote(i.body) + ",\"user\":{\"login\":" + Quote(i.author) + "}}";
 }
 
 // Gitea's CreateIssueOption: title required (checked against the spec), body optional.
@@ -232,6 +234,7 @@ int FakeGitea::CreateIssue(const rapidjson::Document& b, std::string* out) {
   i.title = Field(b, "title").value_or("");
   i.body = Field(b, "body").value_or("");
   i.state = "open";
+  i.author = token_user_;
   if (i.title.empty()) {  // Gitea: binding:"Required"
     *out = Error("[Title]: Required");
     return 422;
@@ -240,6 +243,54 @@ int FakeGitea::CreateIssue(const rapidjson::Document& b, std::string* out) {
   issues_.push_back(i);
   *out = IssueJson(i);
   return 201;
+}
+
+// Gitea's ListIssues (routers/api/v1/repo/issue.go; swagger: state open (default), closed or
+// all; type issues or pulls; created_by a login; page from 1; limit, default 30, at most 50).
+// Newest first. A created_by login Gitea does not know is a 404 (getUserIDForFilter); the
+// fake knows the token's user and whoever opened an issue, commented or has a permission.
+// Only issues live here: without type=issues no pull requests are listed, unlike Gitea.
+int FakeGitea::ListIssues(const Poco::URI& uri, std::string* out) {
+  std::string state = "open", type, author;
+  int page = 1, limit = 30;
+  for (const auto& [k, v] : uri.getQueryParameters()) {
+    if (k == "state") state = v;
+    if (k == "type") type = v;
+    if (k == "created_by") author = v;
+    if (k == "page") page = std::max(1, std::stoi(v));
+    if (k == "limit") limit = std::clamp(std::stoi(v), 1, 50);
+  }
+  bool known = author.empty() || author == token_user_ || permissions_.count(author);
+  for (const Issue& i : issues_) known = known || i.author == author;
+  for (const Comment& c : comments_) known = known || c.author == author;
+  if (!known) {
+    *out = Error("user does not exist [uid: 0, name: " + author + "]");
+    return 404;
+  }
+  std::vector<const Issue*> match;
+  for (auto i = issues_.rbegin(); i != issues_.rend(); ++i) {
+    if (type == "pulls") break;
+    if (state != "all" && i->state != state) continue;
+    if (!author.empty() && i->author != author) continue;
+    match.push_back(&*i);
+  }
+  *out = "[";
+  for (size_t n = static_cast<size_t>((page - 1) * limit);
+       n < std::min(match.size(), static_cast<size_t>(page * limit)); ++n) {
+    if (out->size() > 1) *out += ",";
+    *out += IssueJson(*match[n]);
+  }
+  *out += "]";
+  return 200;
+}
+
+int64_t FakeGitea::AddIssue(const std::string& author, const std::string& title,
+                            const std::string& body) {
+  std::lock_guard<std::mutex> l(mu_);
+  Issue i{0, title, body, "open", author};
+  i.number = open_pulls_ + static_cast<int64_t>(pulls_.size() + issues_.size()) + 1;
+  issues_.push_back(i);
+  return i.number;
 }
 
 // Gitea's EditIssueOption: each field optional; state "closed" closes, anything else opens

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/fakes/fake_gitea.h"
+#include "tests/fakes/fake_gitea_client.h"
 
 namespace ccci {
 namespace {
@@ -102,6 +103,43 @@ TEST_F(GiteaClientTest, IssuesAreOpenedEditedAndClosedByNumber) {
   EXPECT_EQ(client_.EditIssue("o/r", 999, close).code(), Code::kNotFound);
 }
 
+// Gitea has no idempotency key for issues: a retried POST whose first answer was lost would
+// open a second one. CreateIssue sends once; its caller looks before it tries again.
+TEST_F(GiteaClientTest, AnIssueIsCreatedOnceEvenWhenItsAnswerIsLost) {
+  gitea_.LoseNextAnswer(1, "POST", "/issues");
+  auto n = client_.CreateIssue("o/r", "cc-ci nightly: level dropped from 5 to 3", "body");
+  EXPECT_EQ(n.status().code(), Code::kUnavailable) << "a 504: retryable, later";
+  EXPECT_EQ(gitea_.issues().size(), 1u) << "not sent again";
+  EXPECT_TRUE(slept_.empty());
+  gitea_.LoseNextAnswer(1, "GET");
+  auto open = client_.ListOpenIssues("o/r", "cc-ci");
+  ASSERT_TRUE(open.ok()) << "a lookup is retried: " << open.status().ToString();
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].number, gitea_.issues()[0].number);
+  EXPECT_EQ((*open)[0].body, "body");
+}
+
+TEST_F(GiteaClientTest, OpenIssuesAreListedByAuthorNewestFirstAndPaged) {
+  for (int i = 1; i <= 60; ++i) gitea_.AddIssue("cc-ci", "t" + std::to_string(i), "b");
+  gitea_.AddIssue("alice", "hers", "b");
+  int64_t closed = gitea_.AddIssue("cc-ci", "closed", "b");
+  IssueEdit close;
+  close.state = "closed";
+  ASSERT_TRUE(client_.EditIssue("o/r", closed, close).ok());
+  size_t before = gitea_.requests().size();
+  auto mine = client_.ListOpenIssues("o/r", "cc-ci");
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  ASSERT_EQ(mine->size(), 60u) << "not alice's, not the closed one";
+  EXPECT_EQ(mine->front().title, "t60");
+  EXPECT_EQ(mine->back().title, "t1");
+  EXPECT_EQ(gitea_.requests().size() - before, 2u) << "50 + 10";
+  auto all = client_.ListOpenIssues("o/r", "");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 61u);
+  EXPECT_EQ(client_.ListOpenIssues("o/r", "nobody").status().code(), Code::kNotFound)
+      << "Gitea's answer for a login it does not know";
+}
+
 TEST_F(GiteaClientTest, OpenPullsArePaged) {
   gitea_.AddOpenPulls(120);
   auto pulls = client_.ListOpenPullRequests("o/r");
@@ -168,21 +206,33 @@ namespace {
 // The fake's spec check itself must be able to fail, or the clean runs above prove nothing.
 TEST(FakeGiteaTest, FlagsRequestsTheSpecDoesNotAllow) {
   testing::FakeGitea g("t");
-  GiteaClient::Options o;
-  o.base_url = g.base_url();
-  o.token = "t";
-  o.max_attempts = 1;
-  GiteaClient c(o);
-  (void)c.Call("POST", "/repos/o/r/issues/17/comments", "{\"text\":\"no body field\"}");
-  (void)c.Call("PUT", "/repos/o/r/statuses/abc", "{\"state\":\"success\"}");
-  (void)c.Call("GET", "/repos/o/r/no-such-thing", "");
-  (void)c.Call("POST", "/repos/o/r/statuses/abc", "{\"state\":\"flaky\",\"context\":\"cc-ci/x\"}");
+  auto c = testing::ClientOf(g, "t");
+  (void)c->Call("POST", "/repos/o/r/issues/17/comments", "{\"text\":\"no body field\"}");
+  (void)c->Call("PUT", "/repos/o/r/statuses/abc", "{\"state\":\"success\"}");
+  (void)c->Call("GET", "/repos/o/r/no-such-thing", "");
+  (void)c->Call("POST", "/repos/o/r/statuses/abc", "{\"state\":\"flaky\",\"context\":\"cc-ci/x\"}");
   auto v = g.violations();
   ASSERT_EQ(v.size(), 4u);
   EXPECT_NE(v[0].find("missing required field body"), std::string::npos);
   EXPECT_NE(v[1].find("no such path and method"), std::string::npos);
   EXPECT_NE(v[3].find("not one of the schema's values for state: flaky"), std::string::npos)
       << v[3];
+}
+
+// Query parameters are checked too: a name or value the spec does not list.
+TEST(FakeGiteaTest, FlagsQueryParametersTheSpecDoesNotAllow) {
+  testing::FakeGitea g("t");
+  auto c = testing::ClientOf(g, "t");
+  (void)c->Call("GET", "/repos/o/r/issues?state=open&type=issues&created_by=t&page=1&limit=50", "");
+  ASSERT_TRUE(g.violations().empty()) << g.violations()[0];
+  (void)c->Call("GET", "/repos/o/r/issues?author=t", "");
+  (void)c->Call("GET", "/repos/o/r/issues?state=opened", "");
+  (void)c->Call("GET", "/repos/o/r/issues?page=first", "");
+  auto v = g.violations();
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_NE(v[0].find("query parameter not in the schema: author"), std::string::npos) << v[0];
+  EXPECT_NE(v[1].find("values for query parameter state: opened"), std::string::npos) << v[1];
+  EXPECT_NE(v[2].find("page is not an integer"), std::string::npos) << v[2];
 }
 
 // The contents and pulls API the README scores PR uses, checked against Gitea's swagger.

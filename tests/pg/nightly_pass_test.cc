@@ -21,11 +21,9 @@
 #include "tests/fakes/fake_gitea.h"
 #include "tests/fakes/fake_proxy.h"
 #include "tests/fakes/recipe_repo.h"
-#include "tests/fakes/server_process.h"
-#include "tests/fakes/store_drivers.h"
-#include "tests/fakes/test_files.h"
 #include "tests/fakes/wait_until.h"
 #include "tests/fakes/webhook_client.h"
+#include "tests/pg/multi_host.h"
 
 namespace ccci {
 namespace {
@@ -35,16 +33,12 @@ using std::chrono::seconds;
 
 const std::vector<std::string> kRecipes = {"bonfire", "traefik"};
 
-class NightlyPassTest : public ::testing::Test {
+class NightlyPassTest : public testing::MultiHostTest {
  protected:
   void SetUp() override {
-    db_.Prepare();
+    MultiHostTest::SetUp();
     if (!db_.available()) return;
-    std::ofstream(dir_.File("db-url")) << db_.Options().url << "\n";
-    store_ = db_.Open();
-    ASSERT_TRUE(store_);
-    swarm_ = dir_.File("swarm");
-    testing::Sh("mkdir -p '" + swarm_ + "' '" + dir_.File("home") + "'");
+    testing::Sh("mkdir -p '" + dir_.File("home") + "'");
     proxy_ = std::make_unique<testing::FakeProxy>(swarm_);
     // Gitea serves coop-cloud/<recipe>, cloned from <base>/coop-cloud/<recipe>.git: git on the
     // workers' host finds that clone URL in a local dir (insteadOf in their ~/.gitconfig), as
@@ -65,13 +59,10 @@ class NightlyPassTest : public ::testing::Test {
 
   // The part of a cc-ci.ini every node has: the shared store and Gitea.
   std::string Ini(const std::string& name, const std::string& rest) {
-    std::string path = dir_.File(name + ".ini");
-    std::ofstream(path)
-        << "[storage]\ndriver = postgres\nurl_file = " << dir_.File("db-url")
-        << "\n[gitea]\nurl = " << gitea_.base_url()
-        << "\nrepos = coop-cloud/bonfire, coop-cloud/traefik\ntrusted_users = alice\n"
-        << rest;
-    return path;
+    return MultiHostTest::Ini(name, "[gitea]\nurl = " + gitea_.base_url() +
+                                        "\nrepos = coop-cloud/bonfire, coop-cloud/traefik\n"
+                                        "trusted_users = alice\n" +
+                                        rest);
   }
   // A test host's worker: one suite at a time on the fake swarm (both workers share it, as
   // workers sharing a server do), reached through the fake proxy.
@@ -85,12 +76,7 @@ class NightlyPassTest : public ::testing::Test {
                       std::to_string(proxy_->port()) +
                       "\nready_timeout = 10s\nscreenshots = false\nallowed_clone_urls = " +
                       dir_.File("git") + "\npass_env = FAKE_*\n");
-    std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
-    return std::make_unique<testing::WorkerProcess>(
-        CCCI_BIN_DIR "/cc-ci", config, dir_.File(name),
-        std::vector<std::string>{
-            "PATH=" + path, "HOME=" + dir_.File("home"), "FAKE_SWARM_DIR=" + swarm_,
-            "FAKE_APP_BIN=" CCCI_BIN_DIR "/fake_app", "CC_CI_DATABASE_URL=", knob});
+    return StartWorkerProcess(name, config, {"HOME=" + dir_.File("home"), knob});
   }
   std::vector<ccci::Run> NightlyRuns() {
     RunQuery q;
@@ -111,11 +97,7 @@ class NightlyPassTest : public ::testing::Test {
     return 0;
   }
 
-  testing::DriverStore db_{"postgres"};
-  testing::TempDir dir_;
   testing::FakeGitea gitea_{"tok"};
-  std::unique_ptr<SqlStore> store_;
-  std::string swarm_;
   std::unique_ptr<testing::FakeProxy> proxy_;
   std::map<std::string, std::string> heads_;  // repo -> its main's head
 };
@@ -123,10 +105,8 @@ class NightlyPassTest : public ::testing::Test {
 TEST_F(NightlyPassTest, AFrontNodeAndTwoWorkersFinishANightlyPassOfTheWatchedRecipes) {
   ASSERT_TRUE(db_.available());
   auto started = std::chrono::steady_clock::now();
-  testing::ServerProcess front(
-      CCCI_BIN_DIR "/cc-ci", dir_.File("front"),
-      {"CC_CI_WEBHOOK_SECRET=s", "CC_CI_GITEA_TOKEN=tok", "CC_CI_DATABASE_URL="},
-      {"--config", Ini("front", "[runner]\nconcurrency = 0\n[schedule]\nnightly = 00:00\n")});
+  auto front = StartFront(Ini("front", "[runner]\nconcurrency = 0\n[schedule]\nnightly = 00:00\n"),
+                          {"CC_CI_WEBHOOK_SECRET=s", "CC_CI_GITEA_TOKEN=tok"});
   // 00:00 UTC has passed: the front node runs today's pass at start.
   ASSERT_TRUE(testing::WaitUntil([&] { return NightlyRuns().size() == kRecipes.size(); },
                                  seconds(20), milliseconds(20)))
@@ -188,13 +168,13 @@ TEST_F(NightlyPassTest, AFrontNodeAndTwoWorkersFinishANightlyPassOfTheWatchedRec
 
   // The front node's board: this pass, both recipes with the level their run reached.
   rapidjson::Document d;
-  std::string api = testing::Get(front.port(), "/api/nightly").body;
+  std::string api = testing::Get(front->port(), "/api/nightly").body;
   d.Parse(api.c_str());
   ASSERT_FALSE(d.HasParseError()) << api;
   EXPECT_STREQ(d["pass"].GetString(), pass.c_str());
   EXPECT_STREQ(d["schedule"].GetString(), "00:00");
   ASSERT_EQ(d["recipes"].Size(), kRecipes.size()) << api;
-  std::string page = testing::Get(front.port(), "/nightly").body;
+  std::string page = testing::Get(front->port(), "/nightly").body;
   for (const auto& recipe : d["recipes"].GetArray()) {
     std::string repo = recipe["repo"].GetString();
     auto run =
@@ -207,7 +187,7 @@ TEST_F(NightlyPassTest, AFrontNodeAndTwoWorkersFinishANightlyPassOfTheWatchedRec
 
   // A stage log a worker wrote, served by the front node from the store (no shared files).
   for (const ccci::Run& r : runs) {
-    auto log = testing::Get(front.port(), "/runs/" + std::to_string(r.id) + "/logs/install.txt");
+    auto log = testing::Get(front->port(), "/runs/" + std::to_string(r.id) + "/logs/install.txt");
     EXPECT_EQ(log.status, 200) << r.repo;
     std::string recipe = r.repo.substr(r.repo.find('/') + 1);
     EXPECT_NE(log.body.find("[cc-ci] testing " + recipe + " at " + heads_[r.repo]),

@@ -14,13 +14,13 @@
 #include <map>
 #include <set>
 
+#include "bot/store/pg_db.h"
+#include "tests/fakes/child_process.h"
 #include "tests/fakes/payload_edit.h"
 #include "tests/fakes/recipe_repo.h"
-#include "tests/fakes/server_process.h"
-#include "tests/fakes/store_drivers.h"
-#include "tests/fakes/test_files.h"
 #include "tests/fakes/wait_until.h"
 #include "tests/fakes/webhook_client.h"
+#include "tests/pg/multi_host.h"
 
 namespace ccci {
 namespace {
@@ -35,25 +35,20 @@ int Count(const std::string& text, const std::string& needle) {
   return n;
 }
 
-class WorkersTest : public ::testing::Test {
+class WorkersTest : public testing::MultiHostTest {
  protected:
   void SetUp() override {
-    db_.Prepare();
+    MultiHostTest::SetUp();
     if (!db_.available()) return;
-    std::ofstream(dir_.File("db-url")) << db_.Options().url << "\n";
-    store_ = db_.Open();
-    ASSERT_TRUE(store_);
-    swarm_ = dir_.File("swarm");
-    testing::Sh("mkdir -p '" + swarm_ + "'");
     repo_ = testing::RecipeRepo::FromShared("traefik", dir_.File("traefik"));
   }
 
   std::string Ini(const std::string& name, const std::string& runner) {
-    std::string path = dir_.File(name + ".ini");
-    std::ofstream(path) << "[storage]\ndriver = postgres\nurl_file = " << dir_.File("db-url")
-                        << "\n[gitea]\ntrusted_users = alice\n[runner]\n"
-                        << runner;
-    return path;
+    return MultiHostTest::Ini(name, "[gitea]\ntrusted_users = alice\n[runner]\n" + runner);
+  }
+  std::unique_ptr<testing::ServerProcess> StartFront() {
+    return MultiHostTest::StartFront(Ini("front", "concurrency = 0\n"),
+                                     {std::string("CC_CI_WEBHOOK_SECRET=") + kSecret});
   }
   // `knob`: the fake abra's behaviour (tests/fakes/bin/abra).
   std::unique_ptr<testing::WorkerProcess> StartWorker(
@@ -63,14 +58,9 @@ class WorkersTest : public ::testing::Test {
                       "\nlease = 2s\nmax_attempts = 3\ndomain = ci.test\nscreenshots = false\n"
                       "ready_timeout = 5s\nallowed_clone_urls = " +
                       repo_.dir + "\npass_env = FAKE_*\n");
-    std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
     // The install's deploy fails: a short suite (install fails, the rest is skipped, teardown
     // runs), so 60 runs fit in a minute; what is under test is who runs and ends each run.
-    return std::make_unique<testing::WorkerProcess>(
-        CCCI_BIN_DIR "/cc-ci", config, dir_.File(name),
-        std::vector<std::string>{"PATH=" + path, "FAKE_SWARM_DIR=" + swarm_,
-                                 "FAKE_APP_BIN=" CCCI_BIN_DIR "/fake_app", knob,
-                                 "CC_CI_DATABASE_URL="});
+    return StartWorkerProcess(name, config, {knob});
   }
   // The runs running under `worker` now.
   std::set<int64_t> RunningUnder(const std::string& worker) {
@@ -120,26 +110,19 @@ class WorkersTest : public ::testing::Test {
     return {};
   }
 
-  testing::DriverStore db_{"postgres"};
-  testing::TempDir dir_;
-  std::unique_ptr<SqlStore> store_;
-  std::string swarm_;
   testing::RecipeRepo repo_;
 };
 
 TEST_F(WorkersTest, RunsOnThreeWorkersSurviveAKilledAndAPausedWorker) {
   ASSERT_TRUE(db_.available());
-  testing::ServerProcess front(
-      CCCI_BIN_DIR "/cc-ci", dir_.File("front"),
-      {std::string("CC_CI_WEBHOOK_SECRET=") + kSecret, "CC_CI_DATABASE_URL="},
-      {"--config", Ini("front", "concurrency = 0\n")});
+  auto front = StartFront();
   std::map<std::string, std::unique_ptr<testing::WorkerProcess>> workers;
   for (const char* name : {"w1", "w2", "w3"}) workers[name] = StartWorker(name);
 
   auto started = std::chrono::steady_clock::now();
   for (int pr = 1; pr <= kRuns; ++pr) {
     std::string body = Payload("pull_request_opened.json", pr, repo_.head);
-    auto r = testing::PostWebhook(front.port(), "pull_request", body, "d-" + std::to_string(pr),
+    auto r = testing::PostWebhook(front->port(), "pull_request", body, "d-" + std::to_string(pr),
                                   kSecret);
     ASSERT_EQ(r.status, 202) << r.body;
   }
@@ -195,7 +178,7 @@ TEST_F(WorkersTest, RunsOnThreeWorkersSurviveAKilledAndAPausedWorker) {
   }
   for (int64_t id : killed) {
     EXPECT_NE(ended[id].worker, "w2") << "run " << id;
-    std::string api = testing::Get(front.port(), "/api/runs/" + std::to_string(id)).body;
+    std::string api = testing::Get(front->port(), "/api/runs/" + std::to_string(id)).body;
     EXPECT_NE(api.find("\"worker\":\"" + ended[id].worker + "\""), std::string::npos)
         << "the front node says who ran it: " << api;
     EXPECT_GE(ended[id].attempts, 2) << "run " << id << " was reaped from the killed worker";
@@ -217,9 +200,9 @@ TEST_F(WorkersTest, RunsOnThreeWorkersSurviveAKilledAndAPausedWorker) {
   for (int pr = 1; pr <= kRuns; ++pr) {
     std::string path = "/api/outbox?pr=" + std::to_string(pr) + "&limit=20";
     bool reported = testing::WaitUntil(
-        [&] { return testing::Get(front.port(), path).body.find("level 0") != std::string::npos; },
+        [&] { return testing::Get(front->port(), path).body.find("level 0") != std::string::npos; },
         std::chrono::seconds(30), std::chrono::milliseconds(50));
-    EXPECT_TRUE(reported) << "PR " << pr << ": " << testing::Get(front.port(), path).body;
+    EXPECT_TRUE(reported) << "PR " << pr << ": " << testing::Get(front->port(), path).body;
   }
 
   // Stopping a worker stops it cleanly.
@@ -229,18 +212,51 @@ TEST_F(WorkersTest, RunsOnThreeWorkersSurviveAKilledAndAPausedWorker) {
   }
 }
 
+// `cc-ci doctor` on the store the nodes share: a worker's config (--worker) and the front
+// node's find it, at this build's schema version, with the trigger that wakes workers.
+TEST_F(WorkersTest, DoctorChecksTheSharedStoreForAWorkerAndAFrontNode) {
+  ASSERT_TRUE(db_.available());
+  std::string path = std::string(CCCI_SOURCE_DIR "/tests/fakes/bin:") + getenv("PATH");
+  std::vector<std::string> env = {"PATH=" + path, "FAKE_SWARM_DIR=" + swarm_,
+                                  "CC_CI_DATABASE_URL="};
+  std::string worker_ini = Ini("w1", "concurrency = 1\npass_env = FAKE_*\n");
+  testing::ChildResult r =
+      testing::RunChild({CCCI_BIN_DIR "/cc-ci", "doctor", "--worker", "--config", worker_ini}, env);
+  EXPECT_EQ(r.out.rfind("checking this host as a worker\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\n\u2713 store: PostgreSQL 15"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" at schema version "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n\u2713 workers are woken by the store on new work (LISTEN/NOTIFY)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\n\u2713 swarm active\n"), std::string::npos) << r.out;
+
+  r = testing::RunChild(
+      {CCCI_BIN_DIR "/cc-ci", "doctor", "--config", Ini("front", "concurrency = 0\n")}, env);
+  EXPECT_EQ(r.out.rfind("checking this host as a front node\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\n\u2713 store: PostgreSQL 15"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("swarm"), std::string::npos) << r.out;
+
+  // A store a newer cc-ci migrated further is named, with what to do.
+  auto admin = PgDb::Open(db_.Options().url);
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE((*admin)->Exec("UPDATE cc_ci_schema SET version = version + 1").ok());
+  r = testing::RunChild({CCCI_BIN_DIR "/cc-ci", "doctor", "--worker", "--config", worker_ini}, env);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("newer than this cc-ci's"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("install on this host the cc-ci version the other nodes run"),
+            std::string::npos)
+      << r.out;
+}
+
 // A newer push to the PR, taken by the front node, stops the run a worker is running within
 // seconds (the NOTIFY wakes the worker; its poll would within one interval). SIGTERM then stops
 // the worker cleanly: its running suite is cancelled, torn down and queued again.
 TEST_F(WorkersTest, ANewerPushStopsARunOnAWorkerAndSigtermRequeuesItsRuns) {
   ASSERT_TRUE(db_.available());
-  testing::ServerProcess front(
-      CCCI_BIN_DIR "/cc-ci", dir_.File("front"),
-      {std::string("CC_CI_WEBHOOK_SECRET=") + kSecret, "CC_CI_DATABASE_URL="},
-      {"--config", Ini("front", "concurrency = 0\n")});
+  auto front = StartFront();
   auto worker = StartWorker("w1", "FAKE_ABRA_HANG=deploy");
   auto r =
-      testing::PostWebhook(front.port(), "pull_request",
+      testing::PostWebhook(front->port(), "pull_request",
                            Payload("pull_request_opened.json", 5, repo_.head), "d-open", kSecret);
   ASSERT_EQ(r.status, 202) << r.body;
   ASSERT_TRUE(
@@ -255,7 +271,7 @@ TEST_F(WorkersTest, ANewerPushStopsARunOnAWorkerAndSigtermRequeuesItsRuns) {
   std::string newer = testing::Sh("git -C '" + repo_.dir + "' rev-parse HEAD");
   newer.pop_back();
   auto pushed = std::chrono::steady_clock::now();
-  r = testing::PostWebhook(front.port(), "pull_request",
+  r = testing::PostWebhook(front->port(), "pull_request",
                            Payload("pull_request_synchronized.json", 5, newer), "d-sync", kSecret);
   ASSERT_EQ(r.status, 202) << r.body;
   ASSERT_TRUE(testing::WaitUntil([&] { return store_->GetRun(first)->state == kRunCancelled; },

@@ -40,7 +40,7 @@ TEST(SwarmStandIn, KnowsEveryCommandAndFlagTheRunnerUsesAndParsesLikeCobra) {
   config.runner_abra = abra;
   config.data_dir = dir.File("data");
   runner::PtyExecutor executor;
-  std::vector<DoctorCheck> checks = HostChecks(config, &executor, false);
+  std::vector<DoctorCheck> checks = HostChecks(config, DoctorRole::kSingleHost, &executor, false);
   auto contract = std::find_if(checks.begin(), checks.end(), [](const DoctorCheck& c) {
     return c.what.rfind("abra knows every command", 0) == 0 || c.what.rfind("abra lacks", 0) == 0;
   });
