@@ -23,7 +23,9 @@ StageRecord SuiteRun::Teardown() {
   if (fs::exists(abra_dir_)) {
     Step un = Abra({"app", "undeploy", "--no-input"}, {spec_.domain});
     if (!un.started) problems = NotStarted(un);
-    if (un.ok()) WaitUndeployed();
+    // Even when the undeploy failed: `docker stack rm` fails when it could not remove all of
+    // the stack (a network a task still used), and what it left must still go.
+    if (un.started) WaitUndeployed();
     if (fs::exists(env_file_)) {
       Step rm = RemoveRetried({"app", "remove", "--force", "--no-input"}, {spec_.domain});
       if (!rm.ok()) problems = "abra app remove " + rm.DescribeWithOutput();

@@ -168,7 +168,7 @@ TEST_F(SwarmRun, ACcCiKilledDuringADeployIsRecoveredAndTheStackRemoved) {
           << "recovery removed the interrupted run's stack";
     }
   }
-  EXPECT_EQ(SwarmLane::Leftovers(stack), "");
+  EXPECT_EQ(SwarmLane::Leftovers(stack), "") << Diagnose(1);
   auto run = WaitRun(1);
   EXPECT_EQ(std::string(run["state"].GetString()), "error");
   EXPECT_EQ(std::string(run["reason"].GetString()), "interrupted by cc-ci restarts 2 times");
