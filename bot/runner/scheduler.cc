@@ -173,6 +173,13 @@ void Scheduler::Stop() {
   }
   cv_.notify_all();
   if (heartbeat.joinable()) heartbeat.join();
+  // The reaper's teardowns end (they are never cancelled); no beat starts another now.
+  std::thread reaper;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    reaper.swap(reaper_);
+  }
+  if (reaper.joinable()) reaper.join();
 }
 
 void Scheduler::Loop() {
@@ -212,7 +219,8 @@ void Scheduler::Dispatch() {
   if (free <= 0) return;
   std::set<int64_t> admitted = GateQueued(free);
   while (free > 0) {
-    auto claimed = queue_->ClaimNext(options_.worker, options_.lease.count());
+    auto claimed =
+        queue_->ClaimNext(options_.worker, options_.lease.count(), options_.defaults.server);
     if (!claimed.ok()) {
       LogError("runner.queue_unreadable", {{"reason", claimed.status().message()}});
       return;
@@ -224,7 +232,9 @@ void Scheduler::Dispatch() {
     if (admission == Admission::kLater) return;  // asked again on the next pass
     if (admission == Admission::kHeld) continue;
     std::lock_guard<std::mutex> l(mu_);
-    if (stopping_) {  // Stop() already cancelled the running suites: give this one back
+    // Stop() already cancelled the running suites, or the reaper is still tearing down what
+    // an earlier attempt left on this server: give this one back (the reaper kicks when done).
+    if (stopping_ || TearingDown(run.id)) {
       Status s = queue_->ReleaseRun(lease.holder(), run.id, kRunQueued, "");
       if (!s.ok()) LogError("runner.release_failed", {{"run", run.id}, {"reason", s.message()}});
       return;

@@ -71,6 +71,7 @@ void Scheduler::Reap() {
     if (options_.on_run_finished && run.state == kRunError) options_.on_run_finished(kRunError);
   }
   if (reaped->empty()) return;
+  QueueStackTeardowns(*reaped);
   if (on_change_) on_change_();
   Kick();
 }

@@ -109,6 +109,13 @@ SuiteResult RunSuite(const SuiteSpec& spec, const SuiteDeps& deps, const CancelT
 // was interrupted in (a restart).
 StageRecord RunTeardown(const SuiteSpec& spec, const SuiteDeps& deps);
 
+// The run's stack removed with docker alone, for a run whose app this host never set up (its
+// work dir, with abra's env file, is on the host whose worker was lost, or gone): `docker
+// stack rm` of StackName(spec.domain), the wait until its tasks, containers and networks are
+// gone, then `docker volume rm` of its volumes (by the stack's label). Logged to the run's
+// log dir as "reaper.log". kStagePass when nothing of the stack is left.
+StageRecord RemoveStack(const SuiteSpec& spec, const SuiteDeps& deps);
+
 // abra's stack name for a domain: dots become underscores, at most 45 characters.
 std::string StackName(const std::string& domain);
 

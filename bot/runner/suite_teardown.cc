@@ -1,4 +1,5 @@
 #include <filesystem>
+#include <sstream>
 
 #include "base/leftover_group.h"
 #include "bot/runner/command_output.h"
@@ -37,6 +38,37 @@ StageRecord SuiteRun::Teardown() {
   fs::remove_all(spec_.work_dir, ec);
   if (ec) problems = "cannot delete " + spec_.work_dir + ": " + ec.message();
   cancel_override_ = saved;
+  if (problems.empty()) return End(st, kStagePass, "");
+  return End(st, kStageFail, problems);
+}
+
+StageRecord SuiteRun::RemoveStack() {
+  StageRecord st = Begin("reaper");
+  const std::string stack = StackName(spec_.domain);
+  Step rm = Docker({"stack", "rm", stack});
+  if (!rm.started) return End(st, kStageError, NotStarted(rm));
+  WaitUndeployed();  // also when rm failed halfway: it removes the networks left
+  std::string problems;
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    Step ls = Docker(
+        {"volume", "ls", "--quiet", "--filter", "label=com.docker.stack.namespace=" + stack});
+    if (!ls.ok()) {
+      problems = "docker volume ls " + ls.DescribeWithOutput();
+      break;
+    }
+    std::vector<std::string> vols = {"volume", "rm"};
+    std::istringstream ids(ls.output);
+    for (std::string id; ids >> id;) vols.push_back(id);
+    if (vols.size() == 2) {
+      problems.clear();
+      break;
+    }
+    Step vrm = Docker(vols);
+    problems = vrm.ok() ? "" : "docker volume rm " + vrm.DescribeWithOutput();
+    if (vrm.ok()) break;
+    deps_.sleep(spec_.swarm_poll);  // a container that still holds one is going
+    WaitUndeployed();
+  }
   if (problems.empty()) return End(st, kStagePass, "");
   return End(st, kStageFail, problems);
 }
