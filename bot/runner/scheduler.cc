@@ -232,9 +232,10 @@ void Scheduler::Dispatch() {
     if (admission == Admission::kLater) return;  // asked again on the next pass
     if (admission == Admission::kHeld) continue;
     std::lock_guard<std::mutex> l(mu_);
-    // Stop() already cancelled the running suites, or the reaper is still tearing down what
-    // an earlier attempt left on this server: give this one back (the reaper kicks when done).
-    if (stopping_ || TearingDown(run.id)) {
+    // Stop() already cancelled the running suites, or the reaper is (or may be about to be)
+    // tearing down what an earlier attempt left on this server: give this one back (Reap and
+    // the reaper kick when done).
+    if (stopping_ || reaping_ || TearingDown(run.id)) {
       Status s = queue_->ReleaseRun(lease.holder(), run.id, kRunQueued, "");
       if (!s.ok()) LogError("runner.release_failed", {{"run", run.id}, {"reason", s.message()}});
       return;

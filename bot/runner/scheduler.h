@@ -169,6 +169,7 @@ class Scheduler {
   std::vector<Run> reaped_stacks_;
   int64_t tearing_down_ = 0;
   bool reaper_running_ = false;
+  bool reaping_ = false;  // Reap() between its statement and QueueStackTeardowns
   std::thread reaper_;
   std::thread loop_;
   std::thread heartbeat_;

@@ -79,9 +79,11 @@ void Scheduler::ReaperLoop() {
     tearing_down_ = run.id;
     lock.unlock();
     auto now = runs_->GetRun(run.id);
-    if (now.ok() && now->state == kRunRunning && now->server == run.server) {
+    if (now.ok() && now->state == kRunRunning && now->server == run.server &&
+        now->worker != options_.worker) {
       // Another worker on this server took it again meanwhile: its install undeploys what
-      // is left first, and a teardown now would take its new deploy away.
+      // is left first, and a teardown now would take its new deploy away. (This worker's own
+      // claim of it is only ever the moment before Dispatch gives it back.)
       LogInfo("runner.stack_teardown_skipped",
               {{"run", run.id}, {"worker", now->worker}, {"why", "running again on this server"}});
     } else {

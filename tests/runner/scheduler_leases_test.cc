@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 
 #include "bot/runner/scheduler.h"
 #include "bot/store/sql_store.h"
@@ -263,6 +265,84 @@ TEST_F(SchedulerLeasesTest, AtStartupTheStacksOfRunsNotRunningAreRemoved) {
   EXPECT_EQ(lines.find("stack rm " + not_ours), std::string::npos) << lines;
   EXPECT_EQ(lines.find("stack rm back-ups"), std::string::npos) << lines;
   EXPECT_EQ(Get(done).state, kRunFinished) << "only its stack is touched";
+}
+
+// Answers everything with exit 0, except `docker ... stack rm`, which waits until released.
+class GatedStackRm : public Executor {
+ public:
+  Result<ExecResult> Run(const Command& cmd, OutputSink& sink, const CancelToken&) override {
+    std::string line;
+    for (const std::string& a : cmd.argv) line += a + " ";
+    std::unique_lock<std::mutex> l(mu_);
+    calls_ += line + "\n";
+    if (line.find(" stack rm ") != std::string::npos) {
+      in_rm_ = true;
+      cv_.wait(l, [&] { return released_; });
+    }
+    sink.Close();
+    ExecResult r;
+    r.exit_code = 0;
+    return r;
+  }
+  bool InRm() {
+    std::lock_guard<std::mutex> l(mu_);
+    return in_rm_;
+  }
+  std::string Calls() {
+    std::lock_guard<std::mutex> l(mu_);
+    return calls_;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> l(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string calls_;
+  bool in_rm_ = false;
+  bool released_ = false;
+};
+
+class CountingGate : public RunGate {
+ public:
+  Result<GateDecision> Admit(const ccci::Run&) override {
+    ++asked;
+    return GateDecision{};
+  }
+  std::atomic<int> asked{0};
+};
+
+// While the reaper still removes what the lost attempt left on this server, this worker does
+// not start the run again (each pass claims it and gives it back); once the teardown ended,
+// it does.
+TEST_F(SchedulerLeasesTest, AReapedRunIsNotStartedHereBeforeItsStackIsTornDown) {
+  int64_t id = Queue(1);
+  ASSERT_TRUE(store_->ClaimNext("gone", kLease.count(), "default").value().has_value());
+  GatedStackRm swarm;
+  CountingGate gate;
+  Scheduler s(store_.get(), store_.get(), &gate, &swarm, options_, {}, nullptr);
+  s.Start();
+  clock_.Advance(kLease + std::chrono::milliseconds(1));
+  s.Beat();
+  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return swarm.InRm(); }, std::chrono::seconds(30),
+                                       std::chrono::milliseconds(5)));
+  gate.asked = 0;
+  s.Kick();
+  // Two passes over the queued run: the first has claimed it and given it back.
+  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return gate.asked >= 2; }, std::chrono::seconds(30),
+                                       std::chrono::milliseconds(5)));
+  EXPECT_EQ(Get(id).state, kRunQueued);
+  EXPECT_EQ(Get(id).attempts, 1) << "the claim was given back";
+  EXPECT_EQ(swarm.Calls().find("git "), std::string::npos) << swarm.Calls();
+  swarm.Release();
+  ASSERT_TRUE(
+      ccci::testing::WaitUntil([&] { return Get(id).worker == "w1" && Get(id).attempts == 2; },
+                               std::chrono::seconds(30), std::chrono::milliseconds(5)))
+      << "started once the teardown ended";
+  s.Stop();
 }
 
 }  // namespace
