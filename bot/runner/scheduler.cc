@@ -182,6 +182,13 @@ void Scheduler::Stop() {
   cv_.notify_all();
   beat_cv_.notify_all();
   if (heartbeat.joinable()) heartbeat.join();
+  // The reaper's teardowns end (they are never cancelled); no beat starts another now.
+  std::thread reaper;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    reaper.swap(reaper_);
+  }
+  if (reaper.joinable()) reaper.join();
 }
 
 void Scheduler::Loop() {
@@ -229,7 +236,8 @@ void Scheduler::Dispatch() {
   // queued after the look kicks another pass (or is seen on the next poll).
   if (admitted.empty() && saw_all) return;
   while (free > 0) {
-    auto claimed = queue_->ClaimNext(options_.worker, options_.lease.count());
+    auto claimed =
+        queue_->ClaimNext(options_.worker, options_.lease.count(), options_.defaults.server);
     if (!claimed.ok()) {
       LogError("runner.queue_unreadable", {{"reason", claimed.status().message()}});
       return;
@@ -247,7 +255,10 @@ void Scheduler::Dispatch() {
       return;
     }
     std::lock_guard<std::mutex> l(mu_);
-    if (stopping_) {  // Stop() already cancelled the running suites: give this one back
+    // Stop() already cancelled the running suites, or the reaper is (or may be about to be)
+    // tearing down what an earlier attempt left on this server: give this one back (Reap and
+    // the reaper kick when done).
+    if (stopping_ || reaping_ || TearingDown(run.id)) {
       Status s = queue_->ReleaseRun(lease.holder(), run.id, kRunQueued, "");
       if (!s.ok()) LogError("runner.release_failed", {{"run", run.id}, {"reason", s.message()}});
       return;

@@ -18,7 +18,13 @@
 // After a restart, Recover() tears down the runs the previous process left `running` and
 // queues each again once (then marks it CI error); with a shared store only the runs this
 // worker held, and it also tears down what its own work dirs show it deployed for runs it no
-// longer holds (orphans of a run reaped from it).
+// longer holds (orphans of a run reaped from it). Then it sweeps its server: every stack
+// named as a cc-ci run's whose run is not running is removed.
+//
+// The reaper (issue 15): a run is claimed for a server (runner.server, recorded with the
+// claim). When this worker's beat reaps a run claimed for its own server, its stack is torn
+// down on a thread of its own, whether the run was queued again or became a CI error; this
+// worker does not start the run again before that teardown ended.
 
 #include <atomic>
 #include <chrono>
@@ -133,6 +139,17 @@ class Scheduler {
   // Tears down run `id` as its own suite would (abra undeploy and remove, the work dir).
   void TearDown(const Run& run);
   void SweepOrphans();
+  // The reaper's teardown (scheduler_reaper.cc): the stack of a run this worker's server
+  // holds although the run is not running here. With the run's work dir on this host, as its
+  // own suite would (TearDown); else with docker alone (RemoveStack).
+  void TearDownStack(const Run& run, const std::string& why);
+  // Hands reaped runs of this worker's server to the reaper thread.
+  void QueueStackTeardowns(const std::vector<Run>& reaped);
+  void ReaperLoop();
+  bool TearingDown(int64_t id) const;  // under mu_
+  // At startup: every stack on this worker's server that is a cc-ci run's (its name is the
+  // run's StackName exactly) whose run is not running is torn down.
+  void SweepStacks();
 
   RunQueue* queue_;
   RunReader* runs_;
@@ -150,6 +167,13 @@ class Scheduler {
   bool stopping_ = false;
   bool beating_ = false;  // the heartbeat thread runs until the last suite ended
   std::map<int64_t, std::unique_ptr<Active>> active_;
+  // Reaped runs whose stacks the reaper thread tears down, and the one it is on: none of them
+  // is started here until its teardown ended (Dispatch gives it back).
+  std::vector<Run> reaped_stacks_;
+  int64_t tearing_down_ = 0;
+  bool reaper_running_ = false;
+  bool reaping_ = false;  // Reap() between its statement and QueueStackTeardowns
+  std::thread reaper_;
   std::thread loop_;
   std::thread heartbeat_;
   std::thread signal_;

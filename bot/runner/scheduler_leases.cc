@@ -57,7 +57,18 @@ void Scheduler::Beat() {
 }
 
 void Scheduler::Reap() {
+  // From the statement on until the reaped runs are handed to the reaper thread, Dispatch
+  // gives back whatever it claims: it may be one of them, queued again a moment ago.
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    reaping_ = true;
+  }
   auto reaped = queue_->ReapExpiredLeases(options_.max_attempts);
+  if (reaped.ok()) QueueStackTeardowns(*reaped);
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    reaping_ = false;
+  }
   if (!reaped.ok()) {
     LogWarn("runner.reap_failed", {{"reason", reaped.status().message()}});
     return;

@@ -49,6 +49,7 @@ Status Scheduler::Recover() {
     changed = true;
   }
   if (options_.shared_store) SweepOrphans();
+  SweepStacks();
   if (changed && on_change_) on_change_();
   return Status::Ok();
 }

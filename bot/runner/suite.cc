@@ -66,6 +66,13 @@ StageRecord RunTeardown(const SuiteSpec& spec, const SuiteDeps& deps) {
   return run.Teardown();
 }
 
+StageRecord RemoveStack(const SuiteSpec& spec, const SuiteDeps& deps) {
+  MakeLogDir(spec);
+  CancelToken never;
+  SuiteRun run(spec, deps, never);
+  return run.RemoveStack();
+}
+
 std::string StackName(const std::string& domain) {
   std::string s = ReplaceAll(domain, ".", "_");
   if (s.size() > 45) s.resize(45);

@@ -109,6 +109,14 @@ SuiteResult RunSuite(const SuiteSpec& spec, const SuiteDeps& deps, const CancelT
 // was interrupted in (a restart).
 StageRecord RunTeardown(const SuiteSpec& spec, const SuiteDeps& deps);
 
+// The run's stack removed with docker alone, for a run whose app this host never set up (its
+// work dir, with abra's env file, is on the host whose worker was lost, or gone): `docker
+// stack rm` of StackName(spec.domain), the wait until its tasks, containers and networks are
+// gone, `docker volume rm` of its volumes (by the stack's label) and `docker secret rm` of the
+// secrets its services used that are named `<stack>_...`. Logged to the run's log dir as
+// "reaper.log". kStagePass when all of that went.
+StageRecord RemoveStack(const SuiteSpec& spec, const SuiteDeps& deps);
+
 // abra's stack name for a domain: dots become underscores, at most 45 characters.
 std::string StackName(const std::string& domain);
 

@@ -1,3 +1,5 @@
+#include <sstream>
+
 #include "bot/runner/command_output.h"
 #include "bot/runner/readiness_probe.h"
 #include "bot/runner/suite_run.h"
@@ -116,26 +118,52 @@ std::optional<std::string> SuiteRun::WaitReady() {
 // `abra app undeploy` (`docker stack rm`) returns while swarm is still stopping the stack's
 // tasks: until their containers are gone the volumes are in use (`app remove` and `app volume
 // remove` fail), and until its networks are gone a new deploy of the stack fails ("network
-// ... not found"). Polls docker until neither is left or the command timeout passes; if
-// docker cannot tell, notes it and goes on (what follows then says what is wrong).
+// ... not found"). A task swarm was still preparing when the stack was removed creates its
+// container, and attaches this node to the stack's network again, after that: until swarm
+// has dropped every task of the stack, "no containers and no networks" proves nothing. So the
+// tasks go first, then the containers, then the networks, each looked at once the one before
+// is gone. A network `docker stack rm` could not remove (a task still used it then) is left
+// to nobody: once tasks and containers are gone, the stack's networks still there are
+// removed here. Polls until nothing is left or the command timeout passes; if docker cannot
+// tell, notes it and goes on (what follows then says what is wrong).
 void SuiteRun::WaitUndeployed() {
-  const std::string label = "label=com.docker.stack.namespace=" + StackName(spec_.domain);
+  const std::string stack = StackName(spec_.domain);
+  const std::string label = "label=com.docker.stack.namespace=" + stack;
   const milliseconds limit = spec_.overlay.stage_timeout.value_or(spec_.stage_timeout);
   const int64_t start = deps_.clock->NowUnixMillis();
-  log_->Note("waiting for the swarm to remove the stack's containers and networks");
-  // The networks go after the containers: each is looked at once the one before is gone.
-  const std::vector<std::pair<std::string, std::vector<std::string>>> looks = {
-      {"containers", {"ps", "--all", "--quiet", "--filter", label}},
-      {"networks", {"network", "ls", "--quiet", "--filter", label}}};
-  for (const auto& [what, args] : looks) {
+  log_->Note("waiting for the swarm to remove the stack's tasks, containers and networks");
+  struct Look {
+    std::string what;
+    std::vector<std::string> args;
+  };
+  const Look looks[] = {{"tasks", {"stack", "ps", stack, "--quiet", "--no-trunc"}},
+                        {"containers", {"ps", "--all", "--quiet", "--filter", label}},
+                        {"networks", {"network", "ls", "--quiet", "--filter", label}}};
+  bool removed_networks = false;
+  for (const Look& look : looks) {
     while (true) {
-      Step s = Docker(args);
-      if (!s.ok())
+      Step s = Docker(look.args);
+      // `docker stack ps` fails, saying so, once the stack has no task left.
+      bool no_tasks = look.what == "tasks" && s.started && !s.result.ok() &&
+                      s.output.find("nothing found in stack") != std::string::npos;
+      if (!s.ok() && !no_tasks)
         return log_->Note("cannot tell whether the stack is gone: docker " + s.Describe());
-      if (LastLine(s.output).empty()) break;
+      std::vector<std::string> left;
+      std::istringstream ids(no_tasks ? "" : s.output);
+      for (std::string id; ids >> id;) left.push_back(id);
+      if (left.empty()) break;
+      if (look.what == "networks" && !removed_networks) {
+        removed_networks = true;
+        log_->Note("removing the stack's " + std::to_string(left.size()) +
+                   " network(s) left after its tasks and containers are gone");
+        std::vector<std::string> rm = {"network", "rm"};
+        rm.insert(rm.end(), left.begin(), left.end());
+        Docker(rm);  // what it cannot remove yet is polled for below
+        continue;
+      }
       int64_t waited = deps_.clock->NowUnixMillis() - start;
       if (waited >= limit.count() || cancel().cancelled()) {
-        return log_->Note("the stack still has " + what + " after " + std::to_string(waited) +
+        return log_->Note("the stack still has " + look.what + " after " + std::to_string(waited) +
                           " ms");
       }
       deps_.sleep(spec_.swarm_poll);

@@ -68,6 +68,7 @@ class SuiteRun : public RungIo {
   SuiteResult Run();
   // Undeploys, removes the app and deletes the work dir; never cancelled (suite_teardown.cc).
   StageRecord Teardown();
+  StageRecord RemoveStack();  // suite_teardown.cc
 
  private:
   const CancelToken& cancel() const { return cancel_override_ ? *cancel_override_ : cancel_; }

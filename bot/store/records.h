@@ -126,6 +126,7 @@ struct Run {
   std::string stage;           // the stage a running run is in ("" when not running)
   std::string worker;          // the worker that claimed it last (RunQueue::ClaimNext)
   int64_t lease_until_ms = 0;  // while running under a lease: until when it holds; else 0
+  std::string server;          // the abra server (runner.server) it was last claimed for; "" before
 };
 
 // What a run's report reflects: its state, and for a running run the stage it is in. The

@@ -44,8 +44,10 @@ class RunQueue {
   // Takes the oldest queued run for `worker` in one statement: queued -> running, attempts + 1,
   // the worker and lease_until = now + lease_ms recorded. Concurrent claimers on any host
   // never take the same run (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer).
-  // nullopt when nothing is queued.
-  virtual Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms) = 0;
+  // nullopt when nothing is queued. `server` is the abra server the worker tests on
+  // (runner.server), recorded as the run's server: where its stack will be.
+  virtual Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms,
+                                                 const std::string& server) = 0;
   // The heartbeat: lease_until = now + lease_ms, only while `worker` still holds the run in
   // attempt `attempt` and it is running. False when the lease was lost (the run was requeued
   // and claimed again, finished or cancelled): the worker must stop and report nothing.

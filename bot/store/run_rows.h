@@ -20,16 +20,16 @@ inline constexpr const char* kOldestQueuedRunSql =
 inline constexpr const char* kRunColumns =
     "id, repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, trigger, "
     "delivery_id, state, level, reason, cancel_requested, superseded_by, attempts, created_at, "
-    "updated_at, started_at, finished_at, stage, worker, lease_until";
+    "updated_at, started_at, finished_at, stage, worker, lease_until, server";
 
 // The run in the columns from `at` on (kRunColumns in order).
 inline Run ReadRunAt(const SqlStmt& s, int at) {
   Run r;
-  ReadColumnsFrom(s, at, &r.id, &r.repo, &r.pr, &r.head_sha, &r.head_ref, &r.base_ref,
-                  &r.clone_url, &r.title, &r.author, &r.trigger, &r.delivery_id, &r.state,
-                  &r.level, &r.reason, &r.cancel_requested, &r.superseded_by, &r.attempts,
-                  &r.created_at_ms, &r.updated_at_ms, &r.started_at_ms, &r.finished_at_ms,
-                  &r.stage, &r.worker, &r.lease_until_ms);
+  ReadColumnsFrom(s, at, &r.id, &r.repo, &r.pr, &r.head_sha, &r.head_ref, &r.base_ref, &r.clone_url,
+                  &r.title, &r.author, &r.trigger, &r.delivery_id, &r.state, &r.level, &r.reason,
+                  &r.cancel_requested, &r.superseded_by, &r.attempts, &r.created_at_ms,
+                  &r.updated_at_ms, &r.started_at_ms, &r.finished_at_ms, &r.stage, &r.worker,
+                  &r.lease_until_ms, &r.server);
   return r;
 }
 

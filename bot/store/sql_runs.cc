@@ -120,7 +120,8 @@ Result<bool> SqlStore::ClaimRun(int64_t id) {
   return claimed;
 }
 
-Result<std::optional<Lease>> SqlStore::ClaimNext(const std::string& worker, int64_t lease_ms) {
+Result<std::optional<Lease>> SqlStore::ClaimNext(const std::string& worker, int64_t lease_ms,
+                                                 const std::string& server) {
   int64_t now = options_.clock->NowUnixMillis();
   std::optional<Lease> lease;
   Status st = Write([&](SqlDb& db) -> Status {
@@ -128,10 +129,11 @@ Result<std::optional<Lease>> SqlStore::ClaimNext(const std::string& worker, int6
     auto s = db.Prepare(
         std::string(
             "UPDATE runs SET state = 'running', stage = '', attempts = attempts + 1, worker = ?1, "
-            "lease_until = ?3, started_at = ?2, updated_at = ?2, reason = '' WHERE id = (") +
+            "lease_until = ?3, server = ?4, started_at = ?2, updated_at = ?2, reason = '' "
+            "WHERE id = (") +
         kOldestQueuedRunSql + db.SkipLocked() + ") RETURNING " + kRunColumns);
     if (!s.ok()) return s.status();
-    (*s)->Bind(1, worker).Bind(2, now).Bind(3, now + lease_ms);
+    (*s)->Bind(1, worker).Bind(2, now).Bind(3, now + lease_ms).Bind(4, server);
     auto row = (*s)->Step();
     if (!row.ok()) return row.status();
     if (*row) lease = Lease{ReadRun(**s), worker, now + lease_ms};

@@ -59,7 +59,8 @@ class SqlStore : public Store {
   // The runner's side (sql_runs.cc).
   Result<std::vector<Run>> QueuedRuns(int limit) override;
   Result<bool> ClaimRun(int64_t id) override;
-  Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms) override;
+  Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms,
+                                         const std::string& server) override;
   Result<bool> ExtendLease(int64_t run_id, const std::string& worker, int64_t attempt,
                            int64_t lease_ms) override;
   Status HoldRun(int64_t id, const std::string& reason) override;

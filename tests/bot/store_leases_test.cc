@@ -23,7 +23,7 @@ class StoreLeasesTest : public testing::DriverStoreTest {
     return testing::QueueRun(store_.get(), testing::PrRun("coop-cloud/bonfire", pr, sha));
   }
   Lease Claim(const std::string& worker) {
-    auto lease = store_->ClaimNext(worker, kLeaseMs);
+    auto lease = store_->ClaimNext(worker, kLeaseMs, "default");
     EXPECT_TRUE(lease.ok() && lease->has_value());
     return lease.ok() && lease->has_value() ? **lease : Lease{};
   }

@@ -154,7 +154,7 @@ TEST_P(StoreRunsTest, HoldRunsHoldsTheQueuedOnesOfABatchEachWithItsReason) {
 TEST_P(StoreRunsTest, ClaimNextTakesTheOldestQueuedRunOnceWithItsLease) {
   int64_t a = Queue(1, "aaa");
   int64_t b = Queue(2, "bbb");
-  auto first = store_->ClaimNext("host-1/0", 30000);
+  auto first = store_->ClaimNext("host-1/0", 30000, "default");
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   ASSERT_TRUE(first->has_value());
   EXPECT_EQ((*first)->run.id, a);
@@ -162,10 +162,14 @@ TEST_P(StoreRunsTest, ClaimNextTakesTheOldestQueuedRunOnceWithItsLease) {
   EXPECT_EQ((*first)->run.attempts, 1);
   EXPECT_EQ((*first)->worker, "host-1/0");
   EXPECT_EQ((*first)->lease_until_ms, clock_.NowUnixMillis() + 30000);
-  auto second = store_->ClaimNext("host-2/0", 30000);
+  EXPECT_EQ((*first)->run.server, "default");
+  auto second = store_->ClaimNext("host-2/0", 30000, "test-host-2");
   ASSERT_TRUE(second.ok() && second->has_value());
   EXPECT_EQ((*second)->run.id, b);
-  auto none = store_->ClaimNext("host-3/0", 30000);
+  // The server each was claimed for stays with the run (the reaper tears its stack down there).
+  EXPECT_EQ(store_->GetRun(a)->server, "default");
+  EXPECT_EQ(store_->GetRun(b)->server, "test-host-2");
+  auto none = store_->ClaimNext("host-3/0", 30000, "default");
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
   EXPECT_FALSE(store_->ClaimRun(a).value()) << "a claimed run is not queued";
@@ -209,7 +213,7 @@ TEST_P(StoreRunsTest, AClaimSeeksTheQueuedRunPastTheHistory) {
               std::string::npos)
         << plan;
   }
-  auto lease = store_->ClaimNext("w", 30000);
+  auto lease = store_->ClaimNext("w", 30000, "default");
   ASSERT_TRUE(lease.ok() && lease->has_value());
   EXPECT_EQ((*lease)->run.id, queued);
 }
@@ -218,14 +222,14 @@ TEST_P(StoreRunsTest, AClaimSeeksTheQueuedRunPastTheHistory) {
 // extend it: only the holder, in the attempt it claimed, can.
 TEST_P(StoreRunsTest, OnlyTheLeaseHolderInItsAttemptExtendsTheLease) {
   int64_t id = Queue(3, "ccc");
-  auto lease = store_->ClaimNext("w1", 30000).value();
+  auto lease = store_->ClaimNext("w1", 30000, "default").value();
   ASSERT_TRUE(lease.has_value());
   clock_.Advance(std::chrono::seconds(10));
   EXPECT_TRUE(store_->ExtendLease(id, "w1", 1, 30000).value());
   EXPECT_FALSE(store_->ExtendLease(id, "w2", 1, 30000).value());
   EXPECT_FALSE(store_->ExtendLease(id, "w1", 2, 30000).value());
   ASSERT_TRUE(store_->RequeueRun(id, "lease expired").ok());
-  auto again = store_->ClaimNext("w2", 30000).value();
+  auto again = store_->ClaimNext("w2", 30000, "default").value();
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->run.attempts, 2);
   EXPECT_FALSE(store_->ExtendLease(id, "w1", 1, 30000).value()) << "w1 lost it";
@@ -251,7 +255,7 @@ TEST_P(StoreRunsTest, ConcurrentClaimersNeverTakeTheSameRun) {
   for (int w = 0; w < kWorkers; ++w) {
     threads.emplace_back([&, w] {
       for (;;) {
-        auto l = workers[w]->ClaimNext("w" + std::to_string(w), 30000);
+        auto l = workers[w]->ClaimNext("w" + std::to_string(w), 30000, "default");
         if (!l.ok()) {
           ++errors;  // counted, and the test fails: a claim must not error under contention
           continue;

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 
 #include "bot/runner/scheduler.h"
 #include "bot/store/sql_store.h"
@@ -81,7 +83,7 @@ TEST_F(SchedulerLeasesTest, AWorkerThatLostItsLeaseStopsAndRecordsNothing) {
 
   clock_.Advance(kLease + std::chrono::milliseconds(1));
   ASSERT_EQ(store_->ReapExpiredLeases(3)->size(), 1u);  // another worker's reaper
-  auto w2 = store_->ClaimNext("w2", kLease.count()).value();
+  auto w2 = store_->ClaimNext("w2", kLease.count(), "default").value();
   ASSERT_TRUE(w2.has_value());
   s.Beat();
   ASSERT_TRUE(ccci::testing::WaitUntil([&] { return s.active() == 0; }, std::chrono::seconds(30),
@@ -104,7 +106,7 @@ TEST_F(SchedulerLeasesTest, AWorkerThatLostItsLeaseStopsAndRecordsNothing) {
 
 TEST_F(SchedulerLeasesTest, TheBeatReapsTheRunsOfAWorkerThatStoppedRenewing) {
   int64_t id = Queue(3);
-  ASSERT_TRUE(store_->ClaimNext("gone", kLease.count()).value().has_value());
+  ASSERT_TRUE(store_->ClaimNext("gone", kLease.count(), "default").value().has_value());
   Scheduler s(store_.get(), store_.get(), &open_, &executor_, options_, {}, nullptr);
   s.Beat();
   EXPECT_EQ(Get(id).state, kRunRunning) << "its lease still holds";
@@ -152,9 +154,9 @@ TEST_F(SchedulerLeasesTest, ARestartedWorkerRecoversOnlyItsOwnRunsAndSweepsItsOr
   int64_t mine = Queue(1);
   int64_t theirs = Queue(2);
   int64_t lost = Queue(3);
-  ASSERT_TRUE(store_->ClaimNext("w1", kLease.count()).value().has_value());
-  ASSERT_TRUE(store_->ClaimNext("w2", kLease.count()).value().has_value());
-  auto other = store_->ClaimNext("w3", kLease.count()).value();
+  ASSERT_TRUE(store_->ClaimNext("w1", kLease.count(), "default").value().has_value());
+  ASSERT_TRUE(store_->ClaimNext("w2", kLease.count(), "default").value().has_value());
+  auto other = store_->ClaimNext("w3", kLease.count(), "default").value();
   ASSERT_TRUE(other.has_value());
   ASSERT_TRUE(store_->FinishRun(other->holder(), lost, kRunFinished, 5, "").ok());
   for (int64_t id : {mine, lost}) {
@@ -180,6 +182,167 @@ TEST_F(SchedulerLeasesTest, ARestartedWorkerRecoversOnlyItsOwnRunsAndSweepsItsOr
       << undeployed;
   EXPECT_EQ(undeployed.find("traefik-2-"), std::string::npos) << "w2's app is w2's";
   EXPECT_FALSE(std::filesystem::exists(options_.data_dir + "/work/" + std::to_string(lost)));
+}
+
+// Every command line the fake executor was given, one a line.
+std::string CommandLines(const ccci::testing::FakeExecutor& fake) {
+  std::string out;
+  for (const Command& c : fake.calls()) {
+    for (const std::string& a : c.argv) out += a + " ";
+    out += "\n";
+  }
+  return out;
+}
+
+// The reaper (issue 15): runs claimed for this worker's server by a worker that stopped
+// renewing get their stacks removed here, with docker alone (their work dirs are on the lost
+// worker's host), whether queued again or a CI error; a run claimed for another server is
+// not this worker's to clean up.
+TEST_F(SchedulerLeasesTest, TheReaperRemovesTheStacksOfRunsClaimedForItsServer) {
+  options_.max_attempts = 2;
+  int64_t again = Queue(1);
+  int64_t last = Queue(2);
+  int64_t elsewhere = Queue(3);
+  ASSERT_TRUE(store_->ClaimNext("gone", kLease.count(), "default").value().has_value());
+  for (int i = 0; i < 2; ++i) {  // `last` in its second attempt: reaping ends it
+    auto l = store_->ClaimNext("gone", kLease.count(), "default").value();
+    ASSERT_TRUE(l.has_value());
+    if (i == 0) {
+      ASSERT_TRUE(store_->RequeueRun(l->holder(), last, "").ok());
+    }
+  }
+  ASSERT_TRUE(store_->ClaimNext("gone", kLease.count(), "other-host").value().has_value());
+  ASSERT_EQ(Get(last).attempts, 2);
+  ccci::testing::FakeExecutor fake;
+  Scheduler s(store_.get(), store_.get(), &open_, &fake, options_, {}, nullptr);
+  clock_.Advance(kLease + std::chrono::milliseconds(1));
+  s.Beat();
+  EXPECT_EQ(Get(again).state, kRunQueued);
+  EXPECT_EQ(Get(last).state, kRunError);
+  EXPECT_EQ(Get(elsewhere).state, kRunQueued);
+  auto removed = [&](int64_t pr, int64_t id) {
+    return CommandLines(fake).find("docker --context default stack rm traefik-" +
+                                   std::to_string(pr) + "-" + std::to_string(id) + "_ci_test") !=
+           std::string::npos;
+  };
+  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return removed(1, again) && removed(2, last); },
+                                       std::chrono::seconds(30), std::chrono::milliseconds(10)))
+      << CommandLines(fake);
+  s.Stop();  // waits for the reaper's teardowns
+  EXPECT_FALSE(removed(3, elsewhere)) << "its stack is on other-host";
+  EXPECT_NE(CommandLines(fake).find("docker --context default volume ls --quiet --filter "
+                                    "label=com.docker.stack.namespace=traefik-1-"),
+            std::string::npos)
+      << CommandLines(fake);
+  EXPECT_TRUE(
+      std::filesystem::exists(options_.data_dir + "/runs/" + std::to_string(last) + "/reaper.log"));
+}
+
+// At startup the worker's server is swept: a stack named exactly as a run's that is not
+// running goes; a running run's stack and stacks that are not cc-ci's stay.
+TEST_F(SchedulerLeasesTest, AtStartupTheStacksOfRunsNotRunningAreRemoved) {
+  options_.shared_store = true;
+  int64_t done = Queue(1);
+  int64_t running = Queue(2);
+  auto l = store_->ClaimNext("w9", kLease.count(), "default").value();
+  ASSERT_TRUE(l.has_value());
+  ASSERT_TRUE(store_->FinishRun(l->holder(), done, kRunFinished, 5, "").ok());
+  ASSERT_TRUE(store_->ClaimNext("w2", kLease.count(), "default").value().has_value());
+  const std::string done_stack = "traefik-1-" + std::to_string(done) + "_ci_test";
+  const std::string running_stack = "traefik-2-" + std::to_string(running) + "_ci_test";
+  const std::string not_ours = "traefik-1-" + std::to_string(done) + "_ci_test_x";
+  ccci::testing::FakeExecutor fake;
+  fake.AddRule({{"docker", "--context", "default", "stack", "ls"},
+                ExecResult{0},
+                "NAME\n" + done_stack + "\n" + running_stack + "\n" + not_ours + "\nback-ups\n"});
+  Scheduler s(store_.get(), store_.get(), &open_, &fake, options_, {}, nullptr);
+  ASSERT_TRUE(s.Recover().ok());
+  std::string lines = CommandLines(fake);
+  EXPECT_NE(lines.find("docker --context default stack ls --format {{.Name}}"), std::string::npos)
+      << lines;
+  EXPECT_NE(lines.find("stack rm " + done_stack + " \n"), std::string::npos) << lines;
+  EXPECT_EQ(lines.find("stack rm " + running_stack), std::string::npos) << lines;
+  EXPECT_EQ(lines.find("stack rm " + not_ours), std::string::npos) << lines;
+  EXPECT_EQ(lines.find("stack rm back-ups"), std::string::npos) << lines;
+  EXPECT_EQ(Get(done).state, kRunFinished) << "only its stack is touched";
+}
+
+// Answers everything with exit 0, except `docker ... stack rm`, which waits until released.
+class GatedStackRm : public Executor {
+ public:
+  Result<ExecResult> Run(const Command& cmd, OutputSink& sink, const CancelToken&) override {
+    std::string line;
+    for (const std::string& a : cmd.argv) line += a + " ";
+    std::unique_lock<std::mutex> l(mu_);
+    calls_ += line + "\n";
+    if (line.find(" stack rm ") != std::string::npos) {
+      in_rm_ = true;
+      cv_.wait(l, [&] { return released_; });
+    }
+    sink.Close();
+    ExecResult r;
+    r.exit_code = 0;
+    return r;
+  }
+  bool InRm() {
+    std::lock_guard<std::mutex> l(mu_);
+    return in_rm_;
+  }
+  std::string Calls() {
+    std::lock_guard<std::mutex> l(mu_);
+    return calls_;
+  }
+  void Release() {
+    std::lock_guard<std::mutex> l(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string calls_;
+  bool in_rm_ = false;
+  bool released_ = false;
+};
+
+class CountingGate : public RunGate {
+ public:
+  Result<GateDecision> Admit(const ccci::Run&) override {
+    ++asked;
+    return GateDecision{};
+  }
+  std::atomic<int> asked{0};
+};
+
+// While the reaper still removes what the lost attempt left on this server, this worker does
+// not start the run again (each pass claims it and gives it back); once the teardown ended,
+// it does.
+TEST_F(SchedulerLeasesTest, AReapedRunIsNotStartedHereBeforeItsStackIsTornDown) {
+  int64_t id = Queue(1);
+  ASSERT_TRUE(store_->ClaimNext("gone", kLease.count(), "default").value().has_value());
+  GatedStackRm swarm;
+  CountingGate gate;
+  Scheduler s(store_.get(), store_.get(), &gate, &swarm, options_, {}, nullptr);
+  s.Start();
+  clock_.Advance(kLease + std::chrono::milliseconds(1));
+  s.Beat();
+  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return swarm.InRm(); }, std::chrono::seconds(30),
+                                       std::chrono::milliseconds(5)));
+  gate.asked = 0;
+  s.Kick();
+  // Two passes over the queued run: the first has claimed it and given it back.
+  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return gate.asked >= 2; }, std::chrono::seconds(30),
+                                       std::chrono::milliseconds(5)));
+  EXPECT_EQ(Get(id).state, kRunQueued);
+  EXPECT_EQ(Get(id).attempts, 1) << "the claim was given back";
+  EXPECT_EQ(swarm.Calls().find("git "), std::string::npos) << swarm.Calls();
+  swarm.Release();
+  ASSERT_TRUE(
+      ccci::testing::WaitUntil([&] { return Get(id).worker == "w1" && Get(id).attempts == 2; },
+                               std::chrono::seconds(30), std::chrono::milliseconds(5)))
+      << "started once the teardown ended";
+  s.Stop();
 }
 
 }  // namespace

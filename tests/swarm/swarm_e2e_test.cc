@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "base/leftover_group.h"
 #include "bot/cli/doctor.h"
 #include "bot/runner/executor.h"
 #include "tests/fakes/wait_until.h"
@@ -168,10 +169,41 @@ TEST_F(SwarmRun, ACcCiKilledDuringADeployIsRecoveredAndTheStackRemoved) {
           << "recovery removed the interrupted run's stack";
     }
   }
-  EXPECT_EQ(SwarmLane::Leftovers(stack), "");
+  EXPECT_EQ(SwarmLane::Leftovers(stack), "") << Diagnose(1);
   auto run = WaitRun(1);
   EXPECT_EQ(std::string(run["state"].GetString()), "error");
   EXPECT_EQ(std::string(run["reason"].GetString()), "interrupted by cc-ci restarts 2 times");
+}
+
+// The reaper's sweep (issue 15): a run that ended elsewhere (reaped for the last time by a
+// worker on another host, say) left its stack on this server, and this host has nothing of it
+// (no work dir, no abra env file). cc-ci starting sweeps its server: the stack, with its
+// volume and secret, is removed with docker alone.
+TEST_F(SwarmRun, AStackLeftByARunThatEndedElsewhereIsRemovedAtStartup) {
+  StartServer();
+  OpenPr(1, 1);
+  const std::string stack = Stack(1, 1);
+  ASSERT_TRUE(ccci::testing::WaitUntil(
+      [&] {
+        return !SwarmLane::Docker("service ls -q --filter label=com.docker.stack.namespace=" +
+                                  stack)
+                    .empty();
+      },
+      std::chrono::seconds(120), std::chrono::milliseconds(50)))
+      << Diagnose(1);
+  server_->Kill(SIGKILL);
+  // What the other host's reaper would have left: the run a CI error, nothing of it here.
+  KillLeftoverGroup(DataFile("work/1/command.pid"));
+  testing::Sh("sqlite3 '" + DataFile("cc-ci.db") +
+              "' \"UPDATE runs SET state = 'error', reason = 'lost its worker 2 times', "
+              "finished_at = updated_at WHERE id = 1\" && rm -rf '" +
+              DataFile("work/1") + "'");
+  ASSERT_NE(SwarmLane::Leftovers(stack), "");
+  StartServer();  // returns once Recover() (and its sweep) is done
+  EXPECT_EQ(SwarmLane::Leftovers(stack), "")
+      << testing::Sh("cat '" + DataFile("runs/1/reaper.log") + "' 2>&1");
+  auto run = WaitRun(1);
+  EXPECT_EQ(std::string(run["state"].GetString()), "error") << "only its stack was touched";
 }
 
 }  // namespace

@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
       int failed = 0;
       for (;;) {
         auto t0 = Clock::now();
-        auto lease = stores[w]->ClaimNext(name, 600000);
+        auto lease = stores[w]->ClaimNext(name, 600000, "default");
         mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
         if (!lease.ok()) {
           if (++failed > 100) break;
