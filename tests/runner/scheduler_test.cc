@@ -43,9 +43,10 @@ class CountingQueue : public RunQueue {
 
   Result<std::vector<ccci::Run>> QueuedRuns(int limit) override { return q_->QueuedRuns(limit); }
   Result<bool> ClaimRun(int64_t id) override { return q_->ClaimRun(id); }
-  Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms) override {
+  Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms,
+                                         const std::string& server) override {
     ++claims;
-    return q_->ClaimNext(worker, lease_ms);
+    return q_->ClaimNext(worker, lease_ms, server);
   }
   Result<bool> ExtendLease(int64_t run_id, const std::string& worker, int64_t attempt,
                            int64_t lease_ms) override {
