@@ -125,12 +125,21 @@ Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now
   // run even when nothing matches (that was 12% of the intake's CPU).
   for (const LiveRun& r : *live) {
     if (r.nightly) continue;
+    // A queued run is superseded by the state it has when the row is written, not when it
+    // was read: on PostgreSQL a worker may claim it in between (the UPDATE then waits for the
+    // claim's commit and sees the running row), and a running run is asked to stop instead,
+    // so its worker tears its stack down before the run ends.
     auto update = [r, now](SqlDb& db, int64_t id, int64_t by) -> Status {
       auto upd = db.Prepare(
           r.running ? "UPDATE runs SET cancel_requested = 1, updated_at = ?3, superseded_by = ?2 "
                       "WHERE id = ?1"
-                    : "UPDATE runs SET state = 'superseded', superseded_by = ?2, updated_at = ?3, "
-                      "finished_at = ?3, reason = ?4 WHERE id = ?1");
+                    : "UPDATE runs SET superseded_by = ?2, updated_at = ?3, "
+                      "cancel_requested = CASE WHEN state = 'running' THEN 1 "
+                      "ELSE cancel_requested END, "
+                      "finished_at = CASE WHEN state = 'running' THEN finished_at ELSE ?3 END, "
+                      "reason = CASE WHEN state = 'running' THEN reason ELSE ?4 END, "
+                      "state = CASE WHEN state = 'running' THEN state ELSE 'superseded' END "
+                      "WHERE id = ?1 AND state IN ('queued', 'waiting', 'running')");
       if (!upd.ok()) return upd.status();
       (*upd)->Bind(1, id).Bind(2, by).Bind(3, now);
       // The reason is made here: PostgreSQL gives a parameter one type, so ?2 cannot be both
