@@ -14,29 +14,22 @@
 #include "bot/store/pg_db.h"
 #include "bot/store/sql_store.h"
 #include "tests/fakes/store_drivers.h"
+#include "tests/fakes/test_store.h"
 
 namespace ccci {
 namespace {
 
-Work Push(const std::string& sha) {
-  Work w;
-  w.kind = Work::Kind::kQueueRun;
-  w.run.repo = "o/r";
-  w.run.pr = 1;
-  w.run.head_sha = sha;
-  w.run.trigger = "synchronized";
-  return w;
+// A push of `sha` to o/r#1.
+RunRequest Push(const std::string& sha) {
+  RunRequest r;
+  r.repo = "o/r";
+  r.pr = 1;
+  r.head_sha = sha;
+  r.trigger = "synchronized";
+  return r;
 }
 
-Delivery D(const std::string& id) {
-  Delivery d;
-  d.id = id;
-  d.event = "pull_request";
-  d.body_sha256 = id;
-  return d;
-}
-
-// Sessions waiting for a row lock in this database, other than `self`.
+// Sessions waiting for a row lock in this database, other than this session.
 int64_t LockWaiters(PgDb& db) {
   auto q = db.Prepare(
       "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
@@ -52,9 +45,8 @@ TEST(SupersedeRaceTest, ARunClaimedWhileAPushSupersedesItIsStoppedNotMarkedSuper
   ASSERT_TRUE(db.available());
   auto store = db.Open();
   ASSERT_TRUE(store);
-  auto first = store->RecordDelivery(D("d1"), Push("a"));
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
-  int64_t run = first->run_id;
+  int64_t run = testing::QueueRun(store.get(), Push("a"));
+  ASSERT_NE(run, 0);
 
   // A worker's claim, not yet committed: the intake still reads the run as queued.
   auto worker = PgDb::Open(db.Options().url);
@@ -65,7 +57,7 @@ TEST(SupersedeRaceTest, ARunClaimedWhileAPushSupersedesItIsStoppedNotMarkedSuper
                          std::to_string(run))
                   .ok());
   auto push =
-      std::async(std::launch::async, [&] { return store->RecordDelivery(D("d2"), Push("b")); });
+      std::async(std::launch::async, [&] { return testing::QueueRun(store.get(), Push("b")); });
   auto watcher = PgDb::Open(db.Options().url);
   ASSERT_TRUE(watcher.ok()) << watcher.status().ToString();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -74,15 +66,15 @@ TEST(SupersedeRaceTest, ARunClaimedWhileAPushSupersedesItIsStoppedNotMarkedSuper
   }
   EXPECT_EQ(LockWaiters(**watcher), 1) << "the push's UPDATE should wait for the claim";
   ASSERT_TRUE((*worker)->Exec("COMMIT").ok());
-  auto second = push.get();
-  ASSERT_TRUE(second.ok()) << second.status().ToString();
-  EXPECT_NE(second->run_id, run);
+  int64_t second = push.get();
+  ASSERT_NE(second, 0);
+  EXPECT_NE(second, run);
 
   auto got = store->GetRun(run);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->state, "running");
   EXPECT_TRUE(got->cancel_requested);
-  EXPECT_EQ(got->superseded_by, second->run_id);
+  EXPECT_EQ(got->superseded_by, second);
 }
 
 }  // namespace
