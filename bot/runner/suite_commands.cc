@@ -1,5 +1,4 @@
-#include <sstream>
-
+#include "base/ini.h"
 #include "bot/runner/command_output.h"
 #include "bot/runner/readiness_probe.h"
 #include "bot/runner/suite_run.h"
@@ -148,9 +147,7 @@ void SuiteRun::WaitUndeployed() {
                       s.output.find("nothing found in stack") != std::string::npos;
       if (!s.ok() && !no_tasks)
         return log_->Note("cannot tell whether the stack is gone: docker " + s.Describe());
-      std::vector<std::string> left;
-      std::istringstream ids(no_tasks ? "" : s.output);
-      for (std::string id; ids >> id;) left.push_back(id);
+      std::vector<std::string> left = SplitList(no_tasks ? "" : s.output, " \t\r\n");
       if (left.empty()) break;
       if (look.what == "networks" && !removed_networks) {
         removed_networks = true;

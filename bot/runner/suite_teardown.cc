@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <regex>
-#include <sstream>
 
+#include "base/ini.h"
 #include "base/leftover_group.h"
 #include "bot/runner/command_output.h"
 #include "bot/runner/suite_run.h"
@@ -46,12 +46,8 @@ StageRecord SuiteRun::Teardown() {
 
 namespace {
 
-std::vector<std::string> Words(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
+// The whitespace-separated words of a command's output (ids, names).
+std::vector<std::string> Words(const std::string& text) { return SplitList(text, " \t\r\n"); }
 
 }  // namespace
 
