@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bot/store/pr_heads.h"
 #include "bot/store/sql_rows.h"
 
 namespace ccci {
@@ -11,7 +12,8 @@ namespace {
 // "the newest live run" is the same whether its id is known yet or not.
 constexpr int64_t kPlaceholder = int64_t{1} << 62;
 
-// A PostgreSQL array literal of `items` ({"a","b"}), each quoted and escaped.
+// A PostgreSQL array literal of `items` ({"a","b"}), each quoted and escaped: quoted, an
+// empty string stays one, and "NULL", commas, braces and spaces are text. (No item is NULL.)
 std::string TextArray(const std::vector<std::string>& items) {
   std::string out = "{";
   for (const std::string& s : items) {
@@ -26,6 +28,15 @@ std::string TextArray(const std::vector<std::string>& items) {
   return out + "}";
 }
 
+// The arrays of `rows`' column `field` (a member of the row, or a function of it).
+template <typename Row, typename F>
+std::string TextColumn(const std::vector<Row>& rows, F field) {
+  std::vector<std::string> items;
+  items.reserve(rows.size());
+  for (const Row& r : rows) items.push_back(std::string(field(r)));
+  return TextArray(items);
+}
+
 std::string IntArray(const std::vector<int64_t>& items) {
   std::string out = "{";
   for (int64_t v : items) {
@@ -33,6 +44,14 @@ std::string IntArray(const std::vector<int64_t>& items) {
     out += std::to_string(v);
   }
   return out + "}";
+}
+
+template <typename Row, typename F>
+std::string IntColumn(const std::vector<Row>& rows, F field) {
+  std::vector<int64_t> items;
+  items.reserve(rows.size());
+  for (const Row& r : rows) items.push_back(field(r));
+  return IntArray(items);
 }
 
 }  // namespace
@@ -136,6 +155,8 @@ Status DeliveryBatch::Finish(SqlDb& db, const std::vector<DeliveryJob>& jobs) {
     ids_taken_ = std::move(*taken);
     std::sort(ids_taken_.begin(), ids_taken_.end());  // in the order the runs were made
   }
+  Seal();
+  CCCI_RETURN_IF_ERROR(WriteHeadsAndChecks(db));
   for (const Write& w : writes_) CCCI_RETURN_IF_ERROR(w(db, *this));
   for (const DeliveryJob& job : jobs) {
     RecordOutcome& out = *job.out;
@@ -143,6 +164,227 @@ Status DeliveryBatch::Finish(SqlDb& db, const std::vector<DeliveryJob>& jobs) {
     for (auto* ids : {&out.superseded, &out.cancel_requested, &out.cancelled}) {
       for (int64_t& id : *ids) id = Id(id);
     }
+  }
+  return Status::Ok();
+}
+
+void DeliveryBatch::Then(Write w) {
+  Seal();
+  writes_.push_back(std::move(w));
+}
+
+void DeliveryBatch::InsertRun(int64_t id, const Delivery& d, const RunRequest& req, int64_t now) {
+  rows_.runs.push_back(NewRunRow{id, &d, &req, now});
+}
+
+void DeliveryBatch::Supersede(int64_t id, int64_t by, int64_t now, bool running) {
+  rows_.supersedes.push_back(SupersedeRow{id, by, now, running});
+}
+
+void DeliveryBatch::InsertDelivery(const Delivery& d, std::string outcome, std::string detail,
+                                   int64_t detail_run) {
+  rows_.deliveries.push_back(DeliveryRow{&d, std::move(outcome), std::move(detail), detail_run});
+}
+
+void DeliveryBatch::UpsertHead(const std::string& repo, int64_t pr, const PrHead& h) {
+  // As the upsert leaves a row (kPrHeadsUpsert): so the row read, and the batch's upserts of
+  // the PR folded into one that leaves any row as they would one by one.
+  auto upsert = [&h](std::optional<PrHead>& row) {
+    if (!row) {
+      row = h;
+      return;
+    }
+    row->updated_at_ms = std::max(row->updated_at_ms, h.updated_at_ms);
+    if (!h.head_sha.empty()) row->head_sha = h.head_sha;
+    row->state = h.state;
+  };
+  upsert(Head(repo, pr));
+  upsert(head_rows_[PrKey(repo, pr)]);
+}
+
+void DeliveryBatch::KeepCheck(const Delivery& d, const Work& w, int64_t now) {
+  bool run = w.kind == Work::Kind::kQueueRun;
+  check_rows_.insert_or_assign(
+      PrKey(run ? w.run.repo : w.cancel_repo, run ? w.run.pr : w.cancel_pr), CheckRow{&d, &w, now});
+}
+
+void DeliveryBatch::Seal() {
+  if (rows_.runs.empty() && rows_.supersedes.empty() && rows_.deliveries.empty()) return;
+  writes_.push_back([rows = std::move(rows_)](SqlDb& db, const DeliveryBatch& b) {
+    return b.WriteRows(db, rows);
+  });
+  rows_ = Rows();
+}
+
+Status DeliveryBatch::WriteRows(SqlDb& db, const Rows& rows) const {
+  if (!rows.runs.empty()) {
+    auto s = db.Prepare(
+        "INSERT INTO runs (repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, "
+        "trigger, delivery_id, state, created_at, updated_at, id) "
+        "SELECT repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, trigger, "
+        "delivery_id, 'queued', at, at, id FROM unnest(?1::text[], ?2::bigint[], ?3::text[], "
+        "?4::text[], ?5::text[], ?6::text[], ?7::text[], ?8::text[], ?9::text[], ?10::text[], "
+        "?11::bigint[], ?12::bigint[]) AS k (repo, pr, head_sha, head_ref, base_ref, clone_url, "
+        "title, author, trigger, delivery_id, at, id)");
+    if (!s.ok()) return s.status();
+    const auto& r = rows.runs;
+    using Row = NewRunRow;
+    (*s)->Bind(1, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.req->repo; }));
+    (*s)->Bind(2, IntColumn(r, [](const Row& x) { return x.req->pr; }));
+    (*s)->Bind(3, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.req->head_sha; }));
+    (*s)->Bind(4, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.req->head_ref; }));
+    (*s)->Bind(5, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.req->base_ref; }));
+    (*s)->Bind(6, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.req->clone_url; }));
+    (*s)->Bind(7, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.req->title; }));
+    (*s)->Bind(8, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.req->author; }));
+    (*s)->Bind(9, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.req->trigger; }));
+    (*s)->Bind(10, TextColumn(
+                       r, [](const Row& x) -> auto& { return x.d->id; }));
+    (*s)->Bind(11, IntColumn(r, [](const Row& x) { return x.now; }));
+    (*s)->Bind(12, IntColumn(r, [this](const Row& x) { return Id(x.id); }));
+    CCCI_RETURN_IF_ERROR(db.RunDeferred(**s));
+  }
+  if (!rows.supersedes.empty()) {
+    // One row per run: an UPDATE changes a row once however many of its FROM rows match, so
+    // a run asked to stop by several pushes of the stretch takes the last one's, as one by
+    // one. (A queued run is superseded once: it is not live after.)
+    std::vector<SupersedeRow> last;
+    std::map<int64_t, size_t> at;
+    for (const SupersedeRow& r : rows.supersedes) {
+      auto [it, first] = at.emplace(r.id, last.size());
+      if (first) {
+        last.push_back(r);
+      } else {
+        last[it->second] = r;
+      }
+    }
+    // QueueRun's two statements in one: a run read as running (k.stop) is asked to stop
+    // whatever its state; one read as queued or waiting is superseded if it still is, asked to
+    // stop if a worker claimed it since (the UPDATE waits for the claim's commit and sees the
+    // running row), and left alone if it ended meanwhile.
+    auto s = db.Prepare(
+        "UPDATE runs SET superseded_by = k.by, updated_at = k.at, "
+        "cancel_requested = CASE WHEN k.stop OR runs.state = 'running' THEN 1 "
+        "ELSE runs.cancel_requested END, "
+        "finished_at = CASE WHEN k.stop OR runs.state = 'running' THEN runs.finished_at "
+        "ELSE k.at END, "
+        "reason = CASE WHEN k.stop OR runs.state = 'running' THEN runs.reason "
+        "ELSE 'superseded by run ' || k.by END, "
+        "state = CASE WHEN k.stop OR runs.state = 'running' THEN runs.state "
+        "ELSE 'superseded' END "
+        "FROM unnest(?1::bigint[], ?2::bigint[], ?3::bigint[], ?4::bool[]) AS k (id, by, at, stop) "
+        "WHERE runs.id = k.id AND (k.stop OR runs.state IN ('queued', 'waiting', 'running'))");
+    if (!s.ok()) return s.status();
+    using Row = SupersedeRow;
+    (*s)->Bind(1, IntColumn(last, [this](const Row& x) { return Id(x.id); }));
+    (*s)->Bind(2, IntColumn(last, [this](const Row& x) { return Id(x.by); }));
+    (*s)->Bind(3, IntColumn(last, [](const Row& x) { return x.now; }));
+    (*s)->Bind(4, TextColumn(last, [](const Row& x) { return x.running ? "t" : "f"; }));
+    CCCI_RETURN_IF_ERROR(db.RunDeferred(**s));
+  }
+  if (!rows.deliveries.empty()) {
+    auto s = db.Prepare(
+        "INSERT INTO deliveries (id, event, event_type, action, repo, pr, head_sha, sender, "
+        "received_at, outcome, detail, body_sha256) SELECT * FROM unnest(?1::text[], "
+        "?2::text[], ?3::text[], ?4::text[], ?5::text[], ?6::bigint[], ?7::text[], ?8::text[], "
+        "?9::bigint[], ?10::text[], ?11::text[], ?12::text[])");
+    if (!s.ok()) return s.status();
+    const auto& r = rows.deliveries;
+    using Row = DeliveryRow;
+    (*s)->Bind(1, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.d->id; }));
+    (*s)->Bind(2, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.d->event; }));
+    (*s)->Bind(3, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.d->event_type; }));
+    (*s)->Bind(4, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.d->action; }));
+    (*s)->Bind(5, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.d->repo; }));
+    (*s)->Bind(6, IntColumn(r, [](const Row& x) { return x.d->pr; }));
+    (*s)->Bind(7, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.d->head_sha; }));
+    (*s)->Bind(8, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.d->sender; }));
+    (*s)->Bind(9, IntColumn(r, [](const Row& x) { return x.d->received_at_ms; }));
+    (*s)->Bind(10, TextColumn(
+                       r, [](const Row& x) -> auto& { return x.outcome; }));
+    (*s)->Bind(11, TextColumn(r, [this](const Row& x) {
+                 return x.detail_run ? "run " + std::to_string(Id(x.detail_run)) : x.detail;
+               }));
+    (*s)->Bind(12, TextColumn(
+                       r, [](const Row& x) -> auto& { return x.d->body_sha256; }));
+    CCCI_RETURN_IF_ERROR(db.RunDeferred(**s));
+  }
+  return Status::Ok();
+}
+
+Status DeliveryBatch::WriteHeadsAndChecks(SqlDb& db) const {
+  if (!head_rows_.empty()) {
+    using Row = std::pair<PrKey, PrHead>;
+    std::vector<Row> r;
+    for (const auto& [key, head] : head_rows_) r.emplace_back(key, *head);
+    auto s = db.Prepare(std::string("INSERT INTO pr_heads (repo, pr, updated_at, head_sha, state) "
+                                    "SELECT * FROM unnest(?1::text[], ?2::bigint[], ?3::bigint[], "
+                                    "?4::text[], ?5::text[]) ") +
+                        kPrHeadsUpsert);
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.first.first; }));
+    (*s)->Bind(2, IntColumn(r, [](const Row& x) { return x.first.second; }));
+    (*s)->Bind(3, IntColumn(r, [](const Row& x) { return x.second.updated_at_ms; }));
+    (*s)->Bind(4, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.second.head_sha; }));
+    (*s)->Bind(5, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.second.state; }));
+    CCCI_RETURN_IF_ERROR(db.RunDeferred(**s));
+  }
+  if (!check_rows_.empty()) {
+    std::vector<std::pair<PrKey, CheckRow>> r(check_rows_.begin(), check_rows_.end());
+    using Row = std::pair<PrKey, CheckRow>;
+    auto s = db.Prepare(
+        std::string("INSERT INTO pr_checks (repo, pr, delivery_id, requested_at, kind, "
+                    "updated_at, head_sha, head_ref, base_ref, clone_url, title, author, trigger, "
+                    "cancel_reason) SELECT * FROM unnest(?1::text[], ?2::bigint[], ?3::text[], "
+                    "?4::bigint[], ?5::text[], ?6::bigint[], ?7::text[], ?8::text[], ?9::text[], "
+                    "?10::text[], ?11::text[], ?12::text[], ?13::text[], ?14::text[]) ") +
+        kPrChecksUpsert);
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.first.first; }));
+    (*s)->Bind(2, IntColumn(r, [](const Row& x) { return x.first.second; }));
+    (*s)->Bind(3, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.second.d->id; }));
+    (*s)->Bind(4, IntColumn(r, [](const Row& x) { return x.second.now; }));
+    (*s)->Bind(5, TextColumn(r, [](const Row& x) {
+                 return x.second.w->kind == Work::Kind::kQueueRun ? "run" : "cancel";
+               }));
+    (*s)->Bind(6, IntColumn(r, [](const Row& x) { return x.second.w->freshness->updated_at_ms; }));
+    (*s)->Bind(7, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.second.w->run.head_sha; }));
+    (*s)->Bind(8, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.second.w->run.head_ref; }));
+    (*s)->Bind(9, TextColumn(
+                      r, [](const Row& x) -> auto& { return x.second.w->run.base_ref; }));
+    (*s)->Bind(10, TextColumn(
+                       r, [](const Row& x) -> auto& { return x.second.w->run.clone_url; }));
+    (*s)->Bind(11, TextColumn(
+                       r, [](const Row& x) -> auto& { return x.second.w->run.title; }));
+    (*s)->Bind(12, TextColumn(
+                       r, [](const Row& x) -> auto& { return x.second.w->run.author; }));
+    (*s)->Bind(13, TextColumn(
+                       r, [](const Row& x) -> auto& { return x.second.w->run.trigger; }));
+    (*s)->Bind(14, TextColumn(
+                       r, [](const Row& x) -> auto& { return x.second.w->cancel_reason; }));
+    CCCI_RETURN_IF_ERROR(db.RunDeferred(**s));
   }
   return Status::Ok();
 }

@@ -7,9 +7,17 @@
 // run before the first of them (Load), and each job's own writes update what the later jobs
 // read, so they see each other exactly as they would one by one: a second body of the batch is
 // a duplicate of the first, a second push to a PR supersedes (or coalesces into) the first's
-// run. The writes are kept until every job has run (Then); Finish then takes the new runs'
-// ids from their sequence in one round trip and sends the writes, in order, deferred (they go
-// with the COMMIT). So a batch costs three round trips, whatever its size.
+// run. The writes are kept until every job has run; Finish then takes the new runs'
+// ids from their sequence in one round trip and sends the writes, deferred (they go with the
+// COMMIT). So a batch costs three round trips, whatever its size.
+//
+// The common writes (a new run, a superseded run, a delivery, a PR's head, a check) are sent
+// as one multi-row statement per kind rather than one per row: the server's fixed cost per
+// statement was a large share of its CPU per delivery, which bounds ingest on a small host. They
+// are folded only where the order of the rows cannot matter: between two writes kept with Then (a
+// close's cancels), the stretch's new runs are inserted first, then its superseded runs updated (a
+// run made and superseded in one stretch is there to update), then its deliveries; a PR's head and
+// check are folded into one row per PR, as the statements one by one would leave them.
 //
 // Reads are as fresh as the batch's first statement: another host's write committed while the
 // batch runs is seen by the next batch (as it would be had it committed a moment later). A
@@ -76,8 +84,23 @@ class DeliveryBatch {
   std::vector<LiveRunRow>& Live(const std::string& repo, int64_t pr);
   // A new run's id, to be: a placeholder above every real id, in order, until Finish.
   int64_t NewRun();
-  // Keeps `w` to run at Finish, after the writes kept before it.
-  void Then(Write w) { writes_.push_back(std::move(w)); }
+  // Keeps `w` to run at Finish, after the writes kept before it (the rows below included).
+  void Then(Write w);
+  // The rows Finish writes, in the stretch since the last Then. `id` and `by` may be
+  // placeholders. Pointers are the jobs' (they outlive Finish).
+  // A new queued run `id` (from NewRun) for `req`, made by `d` at `now`.
+  void InsertRun(int64_t id, const Delivery& d, const RunRequest& req, int64_t now);
+  // Run `id` superseded by run `by`: a queued run ends superseded, a running one (`running`:
+  // as read, or claimed by a worker since) is asked to stop instead (QueueRun says why).
+  void Supersede(int64_t id, int64_t by, int64_t now, bool running);
+  // `d` recorded with `outcome`; its detail is "run N" for `detail_run`, else `detail`.
+  void InsertDelivery(const Delivery& d, std::string outcome, std::string detail,
+                      int64_t detail_run);
+  // The PR's pr_heads row upserted with `h` (an empty head_sha keeps the row's; updated_at
+  // only grows), after the batch's earlier upserts of it; Head reads the row so.
+  void UpsertHead(const std::string& repo, int64_t pr, const PrHead& h);
+  // `d`'s work kept in pr_checks for the reconciler, replacing the PR's earlier check.
+  void KeepCheck(const Delivery& d, const Work& w, int64_t now);
   // The real id of `id` (a placeholder from NewRun, or a real id). REQUIRES: in a Write.
   int64_t Id(int64_t id) const;
 
@@ -88,6 +111,38 @@ class DeliveryBatch {
 
  private:
   using PrKey = std::pair<std::string, int64_t>;
+  struct NewRunRow {
+    int64_t id;
+    const Delivery* d;
+    const RunRequest* req;
+    int64_t now;
+  };
+  struct SupersedeRow {
+    int64_t id, by, now;
+    bool running;
+  };
+  struct DeliveryRow {
+    const Delivery* d;
+    std::string outcome, detail;
+    int64_t detail_run;
+  };
+  struct CheckRow {
+    const Delivery* d;
+    const Work* w;
+    int64_t now;
+  };
+  // The rows of one stretch between two Then writes, in the order they were made.
+  struct Rows {
+    std::vector<NewRunRow> runs;
+    std::vector<SupersedeRow> supersedes;
+    std::vector<DeliveryRow> deliveries;
+  };
+  // Keeps the stretch's rows as a write of their own, before what comes next.
+  void Seal();
+  // Writes `rows`: one statement per kind.
+  Status WriteRows(SqlDb& db, const Rows& rows) const;
+  Status WriteHeadsAndChecks(SqlDb& db) const;
+
   std::set<std::string> ids_;                            // deliveries known by id
   std::unordered_map<std::string, std::string> bodies_;  // body hash -> a delivery's id
   std::map<PrKey, std::optional<PrHead>> heads_;         // every PR of the batch
@@ -95,6 +150,10 @@ class DeliveryBatch {
   int64_t new_runs_ = 0;
   std::vector<int64_t> ids_taken_;  // the new runs' real ids, by placeholder
   std::vector<Write> writes_;
+  Rows rows_;  // since the last Then
+  std::map<PrKey, std::optional<PrHead>>
+      head_rows_;                         // folded: what the upserts one by one would write
+  std::map<PrKey, CheckRow> check_rows_;  // the PR's last
 };
 
 // Whether a job is recorded through a DeliveryBatch: every delivery but a command's (its

@@ -41,45 +41,36 @@ Freshness CompareWithNewest(const std::optional<PrHead>& newest, const PrFreshne
   return f.updated_at_ms == *newest_ms && differs ? Freshness::kDoubt : Freshness::kNew;
 }
 
-// Records `f` (and `head`, when not empty) as the newest for the PR, in `batch` too when
-// given (as the statement's upsert does).
+// Records `f` (and `head`, when not empty) as the newest for the PR: in `batch` when given
+// (which writes it at its Finish), else by an upsert.
 Status RememberNewest(SqlDb& db, const std::string& repo, int64_t pr, const PrFreshness& f,
                       const std::string& head, DeliveryBatch* batch) {
   if (batch) {
-    std::optional<PrHead>& h = batch->Head(repo, pr);
-    if (!h) {
-      h = PrHead{f.updated_at_ms, head, f.state};
-    } else {
-      h->updated_at_ms = std::max(h->updated_at_ms, f.updated_at_ms);
-      if (!head.empty()) h->head_sha = head;
-      h->state = f.state;
-    }
+    batch->UpsertHead(repo, pr, PrHead{f.updated_at_ms, head, f.state});
+    return Status::Ok();
   }
-  auto s = db.Prepare(
-      "INSERT INTO pr_heads (repo, pr, updated_at, head_sha, state) VALUES (?1, ?2, ?3, ?4, ?5) "
-      "ON CONFLICT (repo, pr) DO UPDATE SET updated_at = CASE WHEN excluded.updated_at > "
-      "pr_heads.updated_at THEN excluded.updated_at ELSE pr_heads.updated_at END, "
-      "head_sha = CASE WHEN excluded.head_sha = '' THEN pr_heads.head_sha "
-      "ELSE excluded.head_sha END, "
-      "state = excluded.state");
+  auto s = db.Prepare(std::string("INSERT INTO pr_heads (repo, pr, updated_at, head_sha, state) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5) ") +
+                      kPrHeadsUpsert);
   if (!s.ok()) return s.status();
   (*s)->Bind(1, repo).Bind(2, pr).Bind(3, f.updated_at_ms).Bind(4, head).Bind(5, f.state);
   return db.RunDeferred(**s);
 }
 
-// Keeps `w` for the reconciler to check with Gitea (replacing the PR's earlier check).
-Status KeepForCheck(SqlDb& db, const Delivery& d, const Work& w, int64_t now) {
+// Keeps `w` for the reconciler to check with Gitea (replacing the PR's earlier check): in
+// `batch` when given (which writes it at its Finish).
+Status KeepForCheck(SqlDb& db, const Delivery& d, const Work& w, int64_t now,
+                    DeliveryBatch* batch) {
+  if (batch) {
+    batch->KeepCheck(d, w, now);
+    return Status::Ok();
+  }
   bool run = w.kind == Work::Kind::kQueueRun;
-  auto s = db.Prepare(
-      "INSERT INTO pr_checks (repo, pr, delivery_id, requested_at, kind, updated_at, "
-      "head_sha, head_ref, base_ref, clone_url, title, author, trigger, cancel_reason) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-      "ON CONFLICT (repo, pr) DO UPDATE SET delivery_id = excluded.delivery_id, "
-      "requested_at = excluded.requested_at, kind = excluded.kind, "
-      "updated_at = excluded.updated_at, head_sha = excluded.head_sha, "
-      "head_ref = excluded.head_ref, base_ref = excluded.base_ref, "
-      "clone_url = excluded.clone_url, title = excluded.title, author = excluded.author, "
-      "trigger = excluded.trigger, cancel_reason = excluded.cancel_reason");
+  auto s = db.Prepare(std::string("INSERT INTO pr_checks (repo, pr, delivery_id, requested_at, "
+                                  "kind, updated_at, head_sha, head_ref, base_ref, clone_url, "
+                                  "title, author, trigger, cancel_reason) VALUES (?1, ?2, ?3, ?4, "
+                                  "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ") +
+                      kPrChecksUpsert);
   if (!s.ok()) return s.status();
   (*s)->Bind(1, run ? w.run.repo : w.cancel_repo).Bind(2, run ? w.run.pr : w.cancel_pr);
   (*s)->Bind(3, d.id).Bind(4, now).Bind(5, run ? "run" : "cancel");
@@ -107,7 +98,7 @@ Result<bool> FreshEnough(SqlDb& db, const Delivery& d, const Work& work, int64_t
     out->stale = f == Freshness::kStale;
     out->awaiting_check = !out->stale;
     *outcome = out->stale ? "stale" : "check";
-    if (out->awaiting_check) CCCI_RETURN_IF_ERROR(KeepForCheck(db, d, work, now));
+    if (out->awaiting_check) CCCI_RETURN_IF_ERROR(KeepForCheck(db, d, work, now, batch));
     return false;
   }
   CCCI_RETURN_IF_ERROR(RememberNewest(db, repo, pr, *work.freshness, head, batch));
