@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -46,12 +47,20 @@ Work Push(int64_t pr, const std::string& sha, std::optional<int64_t> updated_at 
   return w;
 }
 
-Work Close(int64_t pr) {
+Work Close(int64_t pr, std::optional<int64_t> updated_at = {}) {
   Work w;
   w.kind = Work::Kind::kCancel;
   w.cancel_repo = "o/r";
   w.cancel_pr = pr;
   w.cancel_reason = "closed";
+  if (updated_at) w.freshness = PrFreshness{*updated_at, "closed", false, false};
+  return w;
+}
+
+// A push as new as the newest recorded that says otherwise: kept for a check with Gitea.
+Work Doubtful(int64_t pr, const std::string& sha, int64_t updated_at) {
+  Work w = Push(pr, sha, updated_at);
+  w.freshness->ask_forge = true;
   return w;
 }
 
@@ -95,6 +104,25 @@ std::pair<std::string, std::string> Recorded(SqlStore* s, const std::string& id)
     if (!found.ok()) return found.status();
     if (!*found) return NotFound(id);
     ReadColumns(**q, &row.first, &row.second);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(read.ok()) << read.message();
+  return row;
+}
+
+// The PR's pr_heads row: updated_at, head_sha, state.
+std::tuple<int64_t, std::string, std::string> HeadRow(SqlStore* s, const std::string& repo,
+                                                      int64_t pr) {
+  std::tuple<int64_t, std::string, std::string> row;
+  Status read = s->Write([&](SqlDb& db) -> Status {
+    auto q =
+        db.Prepare("SELECT updated_at, head_sha, state FROM pr_heads WHERE repo = ?1 AND pr = ?2");
+    if (!q.ok()) return q.status();
+    (*q)->Bind(1, repo).Bind(2, pr);
+    auto found = (*q)->Step();
+    if (!found.ok()) return found.status();
+    if (!*found) return NotFound(repo);
+    ReadColumns(**q, &std::get<0>(row), &std::get<1>(row), &std::get<2>(row));
     return Status::Ok();
   });
   EXPECT_TRUE(read.ok()) << read.message();
@@ -219,6 +247,158 @@ TEST_P(StoreBatchTest, AFailedWriteAmongDeliveriesLosesOnlyItsOwnChanges) {
   auto runs = s->ListRuns({}).value().runs;
   ASSERT_EQ(runs.size(), 2u);
   for (const ccci::Run& r : runs) EXPECT_NE(r.title, "changed");
+}
+
+// PostgreSQL writes a batch's rows as one statement per kind (DeliveryBatch::Finish): text
+// travels in array literals, which must give back every value as it was.
+TEST_P(StoreBatchTest, HostileTextIsStoredAsItCame) {
+  auto s = db_.Open();
+  const std::vector<std::string> hostile = {"",
+                                            "NULL",
+                                            "null",
+                                            "\"",
+                                            "\\",
+                                            "a,b",
+                                            "{x}",
+                                            "{\"a\",\"b\"}",
+                                            "  spaced  ",
+                                            "it's",
+                                            "back\\slash\\\"quote",
+                                            "\\N",
+                                            "ünï\tcode\n",
+                                            "$1",
+                                            "?1",
+                                            "--",
+                                            "}{,\\\"'"};
+  std::vector<Step> steps;
+  for (size_t i = 0; i < hostile.size(); ++i) {
+    const std::string& h = hostile[i];
+    Delivery d = D("d" + std::to_string(i) + h, h.empty() ? "" : "b" + h);
+    d.event_type = h;
+    d.action = h;
+    d.repo = h;
+    d.head_sha = h;
+    d.sender = h;
+    Work w = Push(static_cast<int64_t>(i) + 1, "sha" + h, 10);
+    w.run.repo = h;  // PR i+1 of a repo named so: every run new, none superseded
+    w.run.head_ref = h;
+    w.run.base_ref = h;
+    w.run.clone_url = h;
+    w.run.title = h;
+    w.run.author = h;
+    steps.push_back({d, w});
+  }
+  auto out = InOneBatch(s.get(), steps);
+  for (size_t i = 0; i < hostile.size(); ++i) {
+    const std::string& h = hostile[i];
+    SCOPED_TRACE("value " + std::to_string(i) + ": [" + h + "]");
+    ASSERT_TRUE(out[i].ok()) << out[i].status().message();
+    EXPECT_FALSE(out[i]->duplicate);
+    EXPECT_TRUE(out[i]->superseded.empty());
+    ccci::Run r = s->GetRun(out[i]->run_id).value();
+    EXPECT_EQ(r.repo, h);
+    EXPECT_EQ(r.head_sha, "sha" + h);
+    EXPECT_EQ(r.head_ref, h);
+    EXPECT_EQ(r.base_ref, h);
+    EXPECT_EQ(r.clone_url, h);
+    EXPECT_EQ(r.title, h);
+    EXPECT_EQ(r.author, h);
+    EXPECT_EQ(r.delivery_id, "d" + std::to_string(i) + h);
+    EXPECT_EQ(r.state, "queued");
+    EXPECT_EQ(std::get<1>(HeadRow(s.get(), h, static_cast<int64_t>(i) + 1)), "sha" + h);
+    std::string body;
+    Status read = s->Write([&](SqlDb& db) -> Status {
+      auto q = db.Prepare(
+          "SELECT event_type || '|' || action || '|' || repo || '|' || head_sha || '|' || "
+          "sender || '|' || body_sha256 FROM deliveries WHERE id = ?1");
+      if (!q.ok()) return q.status();
+      (*q)->Bind(1, "d" + std::to_string(i) + h);
+      auto found = (*q)->Step();
+      if (!found.ok()) return found.status();
+      if (!*found) return NotFound("delivery");
+      body = (*q)->Text(0);
+      return Status::Ok();
+    });
+    ASSERT_TRUE(read.ok()) << read.message();
+    EXPECT_EQ(body, h + "|" + h + "|" + h + "|" + h + "|" + h + "|" + (h.empty() ? "" : "b" + h));
+    // Read back as the next batch reads: the id and the body are known, the run is live.
+    auto again =
+        s->RecordDelivery(D("again" + std::to_string(i), h.empty() ? "" : "b" + h), Push(1, "x"));
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->duplicate, !h.empty());
+  }
+}
+
+// Two pushes and a check of one PR in one batch leave its pr_heads and pr_checks rows as the
+// statements one by one would: the newest updated_at, the last head, the last check.
+TEST_P(StoreBatchTest, APrsHeadAndCheckAreTheLastOfTheBatch) {
+  auto s = db_.Open();
+  ASSERT_TRUE(s->RecordDelivery(D("p0"), Push(1, "s0", 10)).ok());
+  auto out = InOneBatch(s.get(), {{D("p1"), Push(1, "s1", 30)},
+                                  {D("p2"), Push(1, "s2", 20)},      // stale: not the head
+                                  {D("c1"), Close(1, 40)},           // closed, head kept
+                                  {D("x1"), Doubtful(1, "s3", 40)},  // open, same second
+                                  {D("x2"), Doubtful(1, "s4", 40)},  // replaces x1's check
+                                  {D("q1"), Push(2, "t1", 5)}});
+  for (auto& o : out) ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_TRUE(out[1]->stale);
+  EXPECT_TRUE(out[3]->awaiting_check);
+  EXPECT_TRUE(out[4]->awaiting_check);
+  EXPECT_EQ(HeadRow(s.get(), "o/r", 1),
+            std::make_tuple(int64_t{40}, std::string("s1"), std::string("closed")));
+  EXPECT_EQ(HeadRow(s.get(), "o/r", 2),
+            std::make_tuple(int64_t{5}, std::string("t1"), std::string("open")));
+  auto checks = s->PendingPrChecks(10).value();
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].delivery_id, "x2");
+  EXPECT_EQ(checks[0].work.run.head_sha, "s4");
+  EXPECT_EQ(checks[0].work.freshness->updated_at_ms, 40);
+  EXPECT_EQ(Recorded(s.get(), "x1").first, "check");
+}
+
+// A close then a reopening push in one batch: the close cancels what was queued before it, not
+// the run queued after it; a running run asked to stop by two pushes names the last.
+TEST_P(StoreBatchTest, WritesAroundACloseKeepTheirOrder) {
+  auto s = db_.Open();
+  auto running = s->RecordDelivery(D("p0"), Push(1, "s0"));
+  ASSERT_TRUE(running.ok());
+  ASSERT_TRUE(s->ClaimRun(running->run_id).value());
+  auto out = InOneBatch(s.get(), {{D("p1"), Push(1, "s1")},
+                                  {D("p2"), Push(1, "s2")},
+                                  {D("c1"), Close(1)},
+                                  {D("p3"), Push(1, "s3")},
+                                  {D("p4"), Push(1, "s4")}});
+  for (auto& o : out) ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(out[1]->superseded, std::vector<int64_t>{out[0]->run_id});
+  EXPECT_EQ(out[2]->cancelled, std::vector<int64_t>{out[1]->run_id});
+  EXPECT_EQ(out[4]->superseded, std::vector<int64_t>{out[3]->run_id});
+  EXPECT_EQ(s->GetRun(out[0]->run_id).value().state, "superseded");
+  EXPECT_EQ(s->GetRun(out[0]->run_id).value().superseded_by, out[1]->run_id);
+  EXPECT_EQ(s->GetRun(out[1]->run_id).value().state, "cancelled");
+  EXPECT_EQ(s->GetRun(out[3]->run_id).value().state, "superseded");
+  EXPECT_EQ(s->GetRun(out[4]->run_id).value().state, "queued");
+  ccci::Run r = s->GetRun(running->run_id).value();
+  EXPECT_EQ(r.state, "running");
+  EXPECT_TRUE(r.cancel_requested);
+  EXPECT_EQ(r.superseded_by, out[4]->run_id);
+  EXPECT_EQ(r.reason, "closed");
+}
+
+// A second push of the same body in a batch is a duplicate; the first's run is the one queued.
+TEST_P(StoreBatchTest, TheSameBodyTwiceInOneBatchQueuesOneRun) {
+  auto s = db_.Open();
+  auto out = InOneBatch(
+      s.get(),
+      {{D("a", "h"), Push(1, "s1")}, {D("b", "h"), Push(1, "s2")}, {D("c"), Push(1, "s3")}});
+  for (auto& o : out) ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_TRUE(out[1]->duplicate);
+  EXPECT_EQ(out[1]->duplicate_of, "a");
+  EXPECT_EQ(out[2]->superseded, std::vector<int64_t>{out[0]->run_id});
+  auto runs = s->ListRuns({}).value().runs;
+  EXPECT_EQ(runs.size(), 2u);
+  EXPECT_FALSE(s->HasDelivery("b").value());
+  EXPECT_EQ(Recorded(s.get(), "a"),
+            std::make_pair(std::string("queued"), "run " + std::to_string(out[0]->run_id)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, StoreBatchTest, ::testing::ValuesIn(testing::kStoreDrivers),
