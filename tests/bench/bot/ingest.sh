@@ -51,6 +51,17 @@ python3 "$root/tests/bench/bot/make_bodies.py" \
 # utime + stime of a process, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
+# utime + stime of the bench's PostgreSQL server: its postmaster and every process it runs
+# (the backends serving cc-ci, the WAL writer, the checkpointer), in clock ticks. 0 without one.
+pg_ticks() {
+  local dir pm
+  [[ -f $work/pg/dir ]] || { echo 0; return; }
+  dir=$(cat "$work/pg/dir")
+  pm=$(head -1 "$dir/data/postmaster.pid" 2>/dev/null) || { echo 0; return; }
+  for p in "$pm" $(pgrep -P "$pm"); do cat "/proc/$p/stat" 2>/dev/null; done |
+    awk '{t += $14 + $15} END {print t + 0}'
+}
+
 # wrk's latency ("18.40ms", "950.00us", "1.20s") in milliseconds.
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } printf "%.2f", v }' <<<"$1"; }
 
@@ -89,14 +100,15 @@ run() {
   local idle
   idle=$(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)
   if [[ $name == *+load ]]; then load_start "$data" "$url" "$secs"; fi
-  local cpu0 busy
+  local cpu0 busy pg0
   cpu0=$(cpu_ticks "$pid")
+  pg0=$(pg_ticks)
   BENCH_SECRET=$secret BENCH_BODIES=$work/bodies wrk -t2 -c"$conns" -d"${secs}s" --latency \
     -s "$root/tests/bench/bot/ingest.lua" "$url" >"$work/wrk.out"
   busy=$(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)
   local load_line=""
   if [[ $name == *+load ]]; then load_line=$(load_stop "$data"); fi
-  local rps p99 requests cpu_us
+  local rps p99 requests cpu_us pg_us=""
   rps=$(awk '/Requests\/sec/ {printf "%d", $2}' "$work/wrk.out")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$work/wrk.out")")
   requests=$(awk '/requests in/ {print $1}' "$work/wrk.out")
@@ -113,6 +125,7 @@ run() {
   done
   cpu_us=$(awk -v t=$((now - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
     'BEGIN {printf "%d", (n > 0 ? t * 1e6 / hz / n : 0)}')
+  local pg_cpu=$(($(pg_ticks) - pg0))
   echo "== $target (run $round): $rps req/s, p99 $p99 ms, $cpu_us us CPU/request," \
        "idle RSS $idle, busy RSS $busy"
   grep -E 'Non-2xx|Socket errors' "$work/wrk.out" || true
@@ -124,9 +137,14 @@ run() {
   elif [[ $driver == postgres ]]; then
     local stored
     stored=$(psql -tA "${pg_url/dbname=postgres/dbname=$dbname}" -c 'select count(*) from deliveries' 2>/dev/null || echo 0)
-    echo "   deliveries stored: $stored ($((stored / secs))/s persisted)"
+    # The server's CPU over the same span as cc-ci's: with cc-ci and wrk on the same cores, it
+    # is what bounds deliveries/s.
+    pg_us=$(awk -v t="$pg_cpu" -v hz="$(getconf CLK_TCK)" -v n="$stored" \
+      'BEGIN {printf "%d", (n > 0 ? t * 1e6 / hz / n : 0)}')
+    echo "   deliveries stored: $stored ($((stored / secs))/s persisted)," \
+         "PostgreSQL CPU $pg_us us/delivery"
   fi
-  echo "$target $rps $p99 $cpu_us" >>"$work/results"
+  echo "$target $rps $p99 $cpu_us ${pg_us:--}" >>"$work/results"
   kill "$pid"
   wait "$pid" || true
 }
@@ -149,8 +167,8 @@ done
 
 # Summary: median and range per target, and the ratio of medians to the bare server.
 echo
-printf '%-14s %10s %13s %8s %15s %8s %8s\n' target "req/s med" "range" "p99 ms" "range" \
-  "CPU us/req" "x bare"
+printf '%-14s %10s %13s %8s %15s %8s %8s %8s\n' target "req/s med" "range" "p99 ms" "range" \
+  "CPU us/req" "x bare" "PG us/dlv"
 bare_med=""
 # Median and range of column $2 of target $1's results.
 stats() { awk -v t="$1" -v c="$2" '$1 == t {print $c}' "$work/results" | sort -g |
@@ -159,9 +177,10 @@ for t in $targets; do
   read -r rmed rmin rmax < <(stats "$t" 2)
   read -r pmed pmin pmax < <(stats "$t" 3)
   read -r cmed _ _ < <(stats "$t" 4)
+  read -r gmed _ _ < <(stats "$t" 5)
   [[ $t == bare ]] && bare_med=$rmed
   ratio="-"
   [[ -n $bare_med && $bare_med -gt 0 ]] && ratio=$(awk -v a="$rmed" -v b="$bare_med" 'BEGIN {printf "%.2f", a/b}')
-  printf '%-14s %10s %13s %8s %15s %8s %8s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" "$pmin-$pmax" \
-    "$cmed" "$ratio"
+  printf '%-14s %10s %13s %8s %15s %8s %8s %8s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" "$pmin-$pmax" \
+    "$cmed" "$ratio" "$gmed"
 done
