@@ -1,6 +1,7 @@
 #include "bot/store/delivery_batch.h"
 
 #include <algorithm>
+#include <initializer_list>
 
 #include "bot/store/pr_heads.h"
 #include "bot/store/sql_rows.h"
@@ -28,15 +29,6 @@ std::string TextArray(const std::vector<std::string>& items) {
   return out + "}";
 }
 
-// The arrays of `rows`' column `field` (a member of the row, or a function of it).
-template <typename Row, typename F>
-std::string TextColumn(const std::vector<Row>& rows, F field) {
-  std::vector<std::string> items;
-  items.reserve(rows.size());
-  for (const Row& r : rows) items.push_back(std::string(field(r)));
-  return TextArray(items);
-}
-
 std::string IntArray(const std::vector<int64_t>& items) {
   std::string out = "{";
   for (int64_t v : items) {
@@ -46,12 +38,31 @@ std::string IntArray(const std::vector<int64_t>& items) {
   return out + "}";
 }
 
-template <typename Row, typename F>
-std::string IntColumn(const std::vector<Row>& rows, F field) {
-  std::vector<int64_t> items;
-  items.reserve(rows.size());
-  for (const Row& r : rows) items.push_back(field(r));
-  return IntArray(items);
+// Rows to send as one statement: each row's values (numbers as text) go into one array
+// literal per column, bound to ?1..?n in column order (a quoted number is a number to a
+// bigint[]).
+class Columns {
+ public:
+  explicit Columns(size_t n) : columns_(n) {}
+  void Add(std::initializer_list<std::string> row) {
+    size_t c = 0;
+    for (const std::string& v : row) columns_.at(c++).push_back(v);
+  }
+  void Bind(SqlStmt& s) const {
+    for (size_t c = 0; c < columns_.size(); ++c)
+      s.Bind(static_cast<int>(c) + 1, TextArray(columns_[c]));
+  }
+
+ private:
+  std::vector<std::vector<std::string>> columns_;
+};
+
+// Prepares `sql` and defers it with `c` bound.
+Status Send(SqlDb& db, const std::string& sql, const Columns& c) {
+  auto s = db.Prepare(sql);
+  if (!s.ok()) return s.status();
+  c.Bind(**s);
+  return db.RunDeferred(**s);
 }
 
 }  // namespace
@@ -217,40 +228,24 @@ void DeliveryBatch::Seal() {
 }
 
 Status DeliveryBatch::WriteRows(SqlDb& db, const Rows& rows) const {
+  auto n = [](int64_t v) { return std::to_string(v); };
   if (!rows.runs.empty()) {
-    auto s = db.Prepare(
+    Columns c(12);
+    for (const NewRunRow& x : rows.runs) {
+      const RunRequest& q = *x.req;
+      c.Add({q.repo, n(q.pr), q.head_sha, q.head_ref, q.base_ref, q.clone_url, q.title, q.author,
+             q.trigger, x.d->id, n(x.now), n(Id(x.id))});
+    }
+    CCCI_RETURN_IF_ERROR(Send(
+        db,
         "INSERT INTO runs (repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, "
         "trigger, delivery_id, state, created_at, updated_at, id) "
         "SELECT repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, trigger, "
         "delivery_id, 'queued', at, at, id FROM unnest(?1::text[], ?2::bigint[], ?3::text[], "
         "?4::text[], ?5::text[], ?6::text[], ?7::text[], ?8::text[], ?9::text[], ?10::text[], "
         "?11::bigint[], ?12::bigint[]) AS k (repo, pr, head_sha, head_ref, base_ref, clone_url, "
-        "title, author, trigger, delivery_id, at, id)");
-    if (!s.ok()) return s.status();
-    const auto& r = rows.runs;
-    using Row = NewRunRow;
-    (*s)->Bind(1, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.req->repo; }));
-    (*s)->Bind(2, IntColumn(r, [](const Row& x) { return x.req->pr; }));
-    (*s)->Bind(3, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.req->head_sha; }));
-    (*s)->Bind(4, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.req->head_ref; }));
-    (*s)->Bind(5, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.req->base_ref; }));
-    (*s)->Bind(6, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.req->clone_url; }));
-    (*s)->Bind(7, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.req->title; }));
-    (*s)->Bind(8, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.req->author; }));
-    (*s)->Bind(9, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.req->trigger; }));
-    (*s)->Bind(10, TextColumn(
-                       r, [](const Row& x) -> auto& { return x.d->id; }));
-    (*s)->Bind(11, IntColumn(r, [](const Row& x) { return x.now; }));
-    (*s)->Bind(12, IntColumn(r, [this](const Row& x) { return Id(x.id); }));
-    CCCI_RETURN_IF_ERROR(db.RunDeferred(**s));
+        "title, author, trigger, delivery_id, at, id)",
+        c));
   }
   if (!rows.supersedes.empty()) {
     // One row per run: an UPDATE changes a row once however many of its FROM rows match, so
@@ -266,11 +261,22 @@ Status DeliveryBatch::WriteRows(SqlDb& db, const Rows& rows) const {
         last[it->second] = r;
       }
     }
+    Columns c(4);
+    for (const SupersedeRow& x : last) {
+      c.Add({n(Id(x.id)), n(Id(x.by)), n(x.now), x.running ? "t" : "f"});
+    }
+    // Planned with no sequential scan: a plan is made once for all (after a few runs) and
+    // kept until `runs` is analyzed again; one made while `runs` was small (a new database)
+    // would hash-join a scan of all of it, on every batch after. (Load keeps its lookups to
+    // the index with OFFSET 0; the rows an UPDATE changes cannot come from a subquery, and a
+    // plan made afresh each time costs the server more than the statements saved.)
+    CCCI_RETURN_IF_ERROR(Send(db, "SET LOCAL enable_seqscan = off", Columns(0)));
     // QueueRun's two statements in one: a run read as running (k.stop) is asked to stop
     // whatever its state; one read as queued or waiting is superseded if it still is, asked to
     // stop if a worker claimed it since (the UPDATE waits for the claim's commit and sees the
     // running row), and left alone if it ended meanwhile.
-    auto s = db.Prepare(
+    CCCI_RETURN_IF_ERROR(Send(
+        db,
         "UPDATE runs SET superseded_by = k.by, updated_at = k.at, "
         "cancel_requested = CASE WHEN k.stop OR runs.state = 'running' THEN 1 "
         "ELSE runs.cancel_requested END, "
@@ -281,121 +287,62 @@ Status DeliveryBatch::WriteRows(SqlDb& db, const Rows& rows) const {
         "state = CASE WHEN k.stop OR runs.state = 'running' THEN runs.state "
         "ELSE 'superseded' END "
         "FROM unnest(?1::bigint[], ?2::bigint[], ?3::bigint[], ?4::bool[]) AS k (id, by, at, stop) "
-        "WHERE runs.id = k.id AND (k.stop OR runs.state IN ('queued', 'waiting', 'running'))");
-    if (!s.ok()) return s.status();
-    // Planned with no sequential scan: a plan is made once for all (after a few runs) and
-    // kept until `runs` is analyzed again; one made while `runs` was small (a new database)
-    // would hash-join a scan of all of it, on every batch after. (Load keeps its lookups to
-    // the index with OFFSET 0; the rows an UPDATE changes cannot come from a subquery, and a
-    // plan made afresh each time costs the server more than the statements saved.)
-    auto index_only = db.Prepare("SET LOCAL enable_seqscan = off");
-    auto back = db.Prepare("SET LOCAL enable_seqscan TO DEFAULT");
-    if (!index_only.ok()) return index_only.status();
-    if (!back.ok()) return back.status();
-    using Row = SupersedeRow;
-    (*s)->Bind(1, IntColumn(last, [this](const Row& x) { return Id(x.id); }));
-    (*s)->Bind(2, IntColumn(last, [this](const Row& x) { return Id(x.by); }));
-    (*s)->Bind(3, IntColumn(last, [](const Row& x) { return x.now; }));
-    (*s)->Bind(4, TextColumn(last, [](const Row& x) { return x.running ? "t" : "f"; }));
-    CCCI_RETURN_IF_ERROR(db.RunDeferred(**index_only));
-    CCCI_RETURN_IF_ERROR(db.RunDeferred(**s));
-    CCCI_RETURN_IF_ERROR(db.RunDeferred(**back));
+        "WHERE runs.id = k.id AND (k.stop OR runs.state IN ('queued', 'waiting', 'running'))",
+        c));
+    CCCI_RETURN_IF_ERROR(Send(db, "SET LOCAL enable_seqscan TO DEFAULT", Columns(0)));
   }
   if (!rows.deliveries.empty()) {
-    auto s = db.Prepare(
+    Columns c(12);
+    for (const DeliveryRow& x : rows.deliveries) {
+      const Delivery& d = *x.d;
+      c.Add({d.id, d.event, d.event_type, d.action, d.repo, n(d.pr), d.head_sha, d.sender,
+             n(d.received_at_ms), x.outcome, x.detail_run ? "run " + n(Id(x.detail_run)) : x.detail,
+             d.body_sha256});
+    }
+    CCCI_RETURN_IF_ERROR(Send(
+        db,
         "INSERT INTO deliveries (id, event, event_type, action, repo, pr, head_sha, sender, "
         "received_at, outcome, detail, body_sha256) SELECT * FROM unnest(?1::text[], "
         "?2::text[], ?3::text[], ?4::text[], ?5::text[], ?6::bigint[], ?7::text[], ?8::text[], "
-        "?9::bigint[], ?10::text[], ?11::text[], ?12::text[])");
-    if (!s.ok()) return s.status();
-    const auto& r = rows.deliveries;
-    using Row = DeliveryRow;
-    (*s)->Bind(1, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.d->id; }));
-    (*s)->Bind(2, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.d->event; }));
-    (*s)->Bind(3, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.d->event_type; }));
-    (*s)->Bind(4, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.d->action; }));
-    (*s)->Bind(5, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.d->repo; }));
-    (*s)->Bind(6, IntColumn(r, [](const Row& x) { return x.d->pr; }));
-    (*s)->Bind(7, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.d->head_sha; }));
-    (*s)->Bind(8, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.d->sender; }));
-    (*s)->Bind(9, IntColumn(r, [](const Row& x) { return x.d->received_at_ms; }));
-    (*s)->Bind(10, TextColumn(
-                       r, [](const Row& x) -> auto& { return x.outcome; }));
-    (*s)->Bind(11, TextColumn(r, [this](const Row& x) {
-                 return x.detail_run ? "run " + std::to_string(Id(x.detail_run)) : x.detail;
-               }));
-    (*s)->Bind(12, TextColumn(
-                       r, [](const Row& x) -> auto& { return x.d->body_sha256; }));
-    CCCI_RETURN_IF_ERROR(db.RunDeferred(**s));
+        "?9::bigint[], ?10::text[], ?11::text[], ?12::text[])",
+        c));
   }
   return Status::Ok();
 }
 
 Status DeliveryBatch::WriteHeadsAndChecks(SqlDb& db) const {
+  auto n = [](int64_t v) { return std::to_string(v); };
   if (!head_rows_.empty()) {
-    using Row = std::pair<PrKey, PrHead>;
-    std::vector<Row> r;
-    for (const auto& [key, head] : head_rows_) r.emplace_back(key, *head);
-    auto s = db.Prepare(std::string("INSERT INTO pr_heads (repo, pr, updated_at, head_sha, state) "
-                                    "SELECT * FROM unnest(?1::text[], ?2::bigint[], ?3::bigint[], "
-                                    "?4::text[], ?5::text[]) ") +
-                        kPrHeadsUpsert);
-    if (!s.ok()) return s.status();
-    (*s)->Bind(1, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.first.first; }));
-    (*s)->Bind(2, IntColumn(r, [](const Row& x) { return x.first.second; }));
-    (*s)->Bind(3, IntColumn(r, [](const Row& x) { return x.second.updated_at_ms; }));
-    (*s)->Bind(4, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.second.head_sha; }));
-    (*s)->Bind(5, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.second.state; }));
-    CCCI_RETURN_IF_ERROR(db.RunDeferred(**s));
+    Columns c(5);
+    for (const auto& [key, h] : head_rows_) {
+      c.Add({key.first, n(key.second), n(h->updated_at_ms), h->head_sha, h->state});
+    }
+    CCCI_RETURN_IF_ERROR(Send(db,
+                              std::string("INSERT INTO pr_heads (repo, pr, updated_at, head_sha, "
+                                          "state) SELECT * FROM unnest(?1::text[], ?2::bigint[], "
+                                          "?3::bigint[], ?4::text[], ?5::text[]) ") +
+                                  kPrHeadsUpsert,
+                              c));
   }
   if (!check_rows_.empty()) {
-    std::vector<std::pair<PrKey, CheckRow>> r(check_rows_.begin(), check_rows_.end());
-    using Row = std::pair<PrKey, CheckRow>;
-    auto s = db.Prepare(
+    Columns c(14);
+    for (const auto& [key, check] : check_rows_) {
+      const Work& w = *check.w;
+      const RunRequest& q = w.run;
+      c.Add({key.first, n(key.second), check.d->id, n(check.now),
+             w.kind == Work::Kind::kQueueRun ? "run" : "cancel", n(w.freshness->updated_at_ms),
+             q.head_sha, q.head_ref, q.base_ref, q.clone_url, q.title, q.author, q.trigger,
+             w.cancel_reason});
+    }
+    CCCI_RETURN_IF_ERROR(Send(
+        db,
         std::string("INSERT INTO pr_checks (repo, pr, delivery_id, requested_at, kind, "
                     "updated_at, head_sha, head_ref, base_ref, clone_url, title, author, trigger, "
                     "cancel_reason) SELECT * FROM unnest(?1::text[], ?2::bigint[], ?3::text[], "
                     "?4::bigint[], ?5::text[], ?6::bigint[], ?7::text[], ?8::text[], ?9::text[], "
                     "?10::text[], ?11::text[], ?12::text[], ?13::text[], ?14::text[]) ") +
-        kPrChecksUpsert);
-    if (!s.ok()) return s.status();
-    (*s)->Bind(1, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.first.first; }));
-    (*s)->Bind(2, IntColumn(r, [](const Row& x) { return x.first.second; }));
-    (*s)->Bind(3, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.second.d->id; }));
-    (*s)->Bind(4, IntColumn(r, [](const Row& x) { return x.second.now; }));
-    (*s)->Bind(5, TextColumn(r, [](const Row& x) {
-                 return x.second.w->kind == Work::Kind::kQueueRun ? "run" : "cancel";
-               }));
-    (*s)->Bind(6, IntColumn(r, [](const Row& x) { return x.second.w->freshness->updated_at_ms; }));
-    (*s)->Bind(7, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.second.w->run.head_sha; }));
-    (*s)->Bind(8, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.second.w->run.head_ref; }));
-    (*s)->Bind(9, TextColumn(
-                      r, [](const Row& x) -> auto& { return x.second.w->run.base_ref; }));
-    (*s)->Bind(10, TextColumn(
-                       r, [](const Row& x) -> auto& { return x.second.w->run.clone_url; }));
-    (*s)->Bind(11, TextColumn(
-                       r, [](const Row& x) -> auto& { return x.second.w->run.title; }));
-    (*s)->Bind(12, TextColumn(
-                       r, [](const Row& x) -> auto& { return x.second.w->run.author; }));
-    (*s)->Bind(13, TextColumn(
-                       r, [](const Row& x) -> auto& { return x.second.w->run.trigger; }));
-    (*s)->Bind(14, TextColumn(
-                       r, [](const Row& x) -> auto& { return x.second.w->cancel_reason; }));
-    CCCI_RETURN_IF_ERROR(db.RunDeferred(**s));
+            kPrChecksUpsert,
+        c));
   }
   return Status::Ok();
 }

@@ -104,9 +104,9 @@ class DeliveryBatch {
   // The real id of `id` (a placeholder from NewRun, or a real id). REQUIRES: in a Write.
   int64_t Id(int64_t id) const;
 
-  // Takes the new runs' ids from the runs' sequence, defers the kept writes in order (they
-  // are sent with the next statement, or the COMMIT) and puts the real ids in `jobs`'
-  // outcomes.
+  // Takes the new runs' ids from the runs' sequence, defers the heads and checks, then the
+  // kept writes and rows in order (they are sent with the next statement, or the COMMIT), and
+  // puts the real ids in `jobs`' outcomes.
   Status Finish(SqlDb& db, const std::vector<DeliveryJob>& jobs);
 
  private:
@@ -139,8 +139,11 @@ class DeliveryBatch {
   };
   // Keeps the stretch's rows as a write of their own, before what comes next.
   void Seal();
-  // Writes `rows`: one statement per kind.
+  // Defers `rows`' statements: one per kind, new runs first, then superseded runs, then
+  // deliveries.
   Status WriteRows(SqlDb& db, const Rows& rows) const;
+  // Defers the PRs' heads and checks: a statement each (their order against the runs' and
+  // deliveries' does not matter: nothing else of the batch reads or writes them).
   Status WriteHeadsAndChecks(SqlDb& db) const;
 
   std::set<std::string> ids_;                            // deliveries known by id
@@ -151,9 +154,9 @@ class DeliveryBatch {
   std::vector<int64_t> ids_taken_;  // the new runs' real ids, by placeholder
   std::vector<Write> writes_;
   Rows rows_;  // since the last Then
-  std::map<PrKey, std::optional<PrHead>>
-      head_rows_;                         // folded: what the upserts one by one would write
-  std::map<PrKey, CheckRow> check_rows_;  // the PR's last
+  // Per PR, the batch's upserts folded into one that leaves the row as they would one by one.
+  std::map<PrKey, std::optional<PrHead>> head_rows_;
+  std::map<PrKey, CheckRow> check_rows_;  // per PR, the batch's last check
 };
 
 // Whether a job is recorded through a DeliveryBatch: every delivery but a command's (its

@@ -4,6 +4,7 @@
 // payload is stale.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <thread>
 #include <tuple>
 #include <utility>
@@ -93,20 +94,30 @@ std::vector<Result<RecordOutcome>> InOneBatch(SqlStore* s, const std::vector<Ste
   return outs;
 }
 
-// The outcome and detail recorded for delivery `id`.
-std::pair<std::string, std::string> Recorded(SqlStore* s, const std::string& id) {
-  std::pair<std::string, std::string> row;
+// Reads the one row `sql` selects (its parameters bound by `bind`) into `cols`; fails the test
+// when there is none.
+template <typename... Cols>
+void ReadRow(SqlStore* s, const char* sql, const std::function<void(SqlStmt&)>& bind,
+             Cols*... cols) {
   Status read = s->Write([&](SqlDb& db) -> Status {
-    auto q = db.Prepare("SELECT outcome, detail FROM deliveries WHERE id = ?1");
+    auto q = db.Prepare(sql);
     if (!q.ok()) return q.status();
-    (*q)->Bind(1, id);
+    bind(**q);
     auto found = (*q)->Step();
     if (!found.ok()) return found.status();
-    if (!*found) return NotFound(id);
-    ReadColumns(**q, &row.first, &row.second);
+    if (!*found) return NotFound(sql);
+    ReadColumns(**q, cols...);
     return Status::Ok();
   });
   EXPECT_TRUE(read.ok()) << read.message();
+}
+
+// The outcome and detail recorded for delivery `id`.
+std::pair<std::string, std::string> Recorded(SqlStore* s, const std::string& id) {
+  std::pair<std::string, std::string> row;
+  ReadRow(
+      s, "SELECT outcome, detail FROM deliveries WHERE id = ?1", [&](SqlStmt& q) { q.Bind(1, id); },
+      &row.first, &row.second);
   return row;
 }
 
@@ -114,18 +125,10 @@ std::pair<std::string, std::string> Recorded(SqlStore* s, const std::string& id)
 std::tuple<int64_t, std::string, std::string> HeadRow(SqlStore* s, const std::string& repo,
                                                       int64_t pr) {
   std::tuple<int64_t, std::string, std::string> row;
-  Status read = s->Write([&](SqlDb& db) -> Status {
-    auto q =
-        db.Prepare("SELECT updated_at, head_sha, state FROM pr_heads WHERE repo = ?1 AND pr = ?2");
-    if (!q.ok()) return q.status();
-    (*q)->Bind(1, repo).Bind(2, pr);
-    auto found = (*q)->Step();
-    if (!found.ok()) return found.status();
-    if (!*found) return NotFound(repo);
-    ReadColumns(**q, &std::get<0>(row), &std::get<1>(row), &std::get<2>(row));
-    return Status::Ok();
-  });
-  EXPECT_TRUE(read.ok()) << read.message();
+  ReadRow(
+      s, "SELECT updated_at, head_sha, state FROM pr_heads WHERE repo = ?1 AND pr = ?2",
+      [&](SqlStmt& q) { q.Bind(1, repo).Bind(2, pr); }, &std::get<0>(row), &std::get<1>(row),
+      &std::get<2>(row));
   return row;
 }
 
@@ -307,19 +310,11 @@ TEST_P(StoreBatchTest, HostileTextIsStoredAsItCame) {
     EXPECT_EQ(r.state, "queued");
     EXPECT_EQ(std::get<1>(HeadRow(s.get(), h, static_cast<int64_t>(i) + 1)), "sha" + h);
     std::string body;
-    Status read = s->Write([&](SqlDb& db) -> Status {
-      auto q = db.Prepare(
-          "SELECT event_type || '|' || action || '|' || repo || '|' || head_sha || '|' || "
-          "sender || '|' || body_sha256 FROM deliveries WHERE id = ?1");
-      if (!q.ok()) return q.status();
-      (*q)->Bind(1, "d" + std::to_string(i) + h);
-      auto found = (*q)->Step();
-      if (!found.ok()) return found.status();
-      if (!*found) return NotFound("delivery");
-      body = (*q)->Text(0);
-      return Status::Ok();
-    });
-    ASSERT_TRUE(read.ok()) << read.message();
+    ReadRow(
+        s.get(),
+        "SELECT event_type || '|' || action || '|' || repo || '|' || head_sha || '|' || "
+        "sender || '|' || body_sha256 FROM deliveries WHERE id = ?1",
+        [&](SqlStmt& q) { q.Bind(1, "d" + std::to_string(i) + h); }, &body);
     EXPECT_EQ(body, h + "|" + h + "|" + h + "|" + h + "|" + h + "|" + (h.empty() ? "" : "b" + h));
     // Read back as the next batch reads: the id and the body are known, the run is live.
     auto again =
