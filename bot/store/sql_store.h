@@ -16,6 +16,7 @@
 // for all of them, their writes and the COMMIT in one pipeline, a few round trips per batch
 // instead of a few per delivery. SQLite, in process, records them one by one.
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -183,6 +184,12 @@ class SqlStore : public Store {
   Status MigratePostgres();
   // Checkpoints (SQLite) and prunes deliveries, until the store closes.
   void MaintenanceLoop();
+  // One WAL checkpoint pass (sqlite files); returns how long to wait before the next.
+  std::chrono::milliseconds Checkpoint();
+  static constexpr std::chrono::milliseconds kCheckpointIdle{250};
+  static constexpr std::chrono::milliseconds kCheckpointBusy{20};
+  static constexpr int64_t kWalRewindFrames = 4096;  // pages (4 KB each by default)
+  int64_t last_wal_frames_ = 0;                      // maintenance thread only
   // Runs `fn` against the read connection under its lock.
   template <typename T>
   Result<T> Read(const std::function<Result<T>(SqlDb&)>& fn) {
