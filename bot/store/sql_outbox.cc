@@ -72,19 +72,22 @@ Result<int64_t> SqlStore::EnqueueMessage(const OutboxMessage& m) {
   return id;
 }
 
-Status SqlStore::EnqueueRunReport(int64_t run_id, const std::string& state,
-                                  const std::vector<OutboxMessage>& messages) {
+Status SqlStore::EnqueueRunReports(const std::vector<RunReport>& reports) {
+  if (reports.empty()) return Status::Ok();
   int64_t now = options_.clock->NowUnixMillis();
   return Write([&](SqlDb& db) -> Status {
-    for (const OutboxMessage& m : messages) {
-      int64_t id;
-      CCCI_RETURN_IF_ERROR(EnqueueInTxn(db, m, now, &id));
+    for (const RunReport& r : reports) {
+      for (const OutboxMessage& m : r.messages) {
+        int64_t id;
+        CCCI_RETURN_IF_ERROR(EnqueueInTxn(db, m, now, &id));
+      }
+      auto mark = db.Prepare(std::string("UPDATE runs SET reported_state = ?2 WHERE id = ?1 AND ") +
+                             kReportKeySql + " = ?2");
+      if (!mark.ok()) return mark.status();
+      (*mark)->Bind(1, r.run_id).Bind(2, r.state);
+      CCCI_RETURN_IF_ERROR((*mark)->Run());
     }
-    auto mark = db.Prepare(std::string("UPDATE runs SET reported_state = ?2 WHERE id = ?1 AND ") +
-                           kReportKeySql + " = ?2");
-    if (!mark.ok()) return mark.status();
-    (*mark)->Bind(1, run_id).Bind(2, state);
-    return (*mark)->Run();
+    return Status::Ok();
   });
 }
 

@@ -16,6 +16,7 @@
 // for all of them, their writes and the COMMIT in one pipeline, a few round trips per batch
 // instead of a few per delivery. SQLite, in process, records them one by one.
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -80,8 +81,7 @@ class SqlStore : public Store {
 
   // OutboxStore (sql_outbox.cc).
   Result<int64_t> EnqueueMessage(const OutboxMessage& m) override;
-  Status EnqueueRunReport(int64_t run_id, const std::string& state,
-                          const std::vector<OutboxMessage>& messages) override;
+  Status EnqueueRunReports(const std::vector<RunReport>& reports) override;
   Result<std::vector<OutboxMessage>> DueMessages(int64_t now_ms, int limit) override;
   Status FinishMessage(int64_t id, const std::string& state, const std::string& error,
                        const std::string& sent_payload) override;
@@ -183,6 +183,12 @@ class SqlStore : public Store {
   Status MigratePostgres();
   // Checkpoints (SQLite) and prunes deliveries, until the store closes.
   void MaintenanceLoop();
+  // One WAL checkpoint pass (sqlite files); returns how long to wait before the next.
+  std::chrono::milliseconds Checkpoint();
+  static constexpr std::chrono::milliseconds kCheckpointIdle{250};
+  static constexpr std::chrono::milliseconds kCheckpointBusy{20};
+  static constexpr int64_t kWalRewindFrames = 4096;  // pages (4 KB each by default)
+  int64_t last_wal_frames_ = 0;                      // maintenance thread only
   // Runs `fn` against the read connection under its lock.
   template <typename T>
   Result<T> Read(const std::function<Result<T>(SqlDb&)>& fn) {

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -58,11 +59,18 @@ class SqliteDb : public SqlDb {
   Result<StmtRef> Prepare(const std::string& sql) override;
   int64_t Changes() const override { return sqlite3_changes(db_); }
   const char* BeginWrite() const override { return "BEGIN IMMEDIATE"; }
+
+  // The busy handler's state: how long to wait for a lock, since when (sqlite_db.cc).
+  struct LockWait {
+    int timeout_ms = 0;
+    std::chrono::steady_clock::time_point since;
+  };
   sqlite3* raw() { return db_; }
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+  LockWait lock_wait_;
   std::map<std::string, std::pair<sqlite3_stmt*, std::unique_ptr<SqliteStmt>>> cache_;
 };
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "bot/chatops/command_handler.h"
@@ -61,13 +62,17 @@ class ReportingTest : public ::testing::Test {
     };
     std::string escaped;
     for (char ch : body) {
-      if (ch == '\n') escaped += "\\n";
-      else if (ch == '"') escaped += "\\\"";
-      else escaped.push_back(ch);
+      if (ch == '\n')
+        escaped += "\\n";
+      else if (ch == '"')
+        escaped += "\\\"";
+      else
+        escaped.push_back(ch);
     }
     replace("\"body\": \"!cc-ci retest\"", "\"body\": \"" + escaped + "\"");
     replace("\"id\": 9012", "\"id\": " + std::to_string(comment_id));
-    for (size_t p = s.find("\"login\": \"bob\""); p != std::string::npos; p = s.find("\"login\": \"bob\"", p + 1)) {
+    for (size_t p = s.find("\"login\": \"bob\""); p != std::string::npos;
+         p = s.find("\"login\": \"bob\"", p + 1)) {
       s.replace(p, 14, "\"login\": \"" + author + "\"");
     }
     replace("\"permissions\": {\n      \"admin\": false,\n      \"push\": true,",
@@ -135,7 +140,8 @@ TEST_F(ReportingTest, OneStickyCommentEditedInPlaceAndAPendingStatusPerHead) {
   EXPECT_EQ(comments[0].issue, 17);
   EXPECT_NE(comments[0].body.find(kStickyMarker), std::string::npos);
   EXPECT_NE(comments[0].body.find("Run [#2](http://ci.example/runs/2) is **queued** for `c3a1f7e`"),
-            std::string::npos) << comments[0].body;
+            std::string::npos)
+      << comments[0].body;
   auto statuses = gitea_.statuses();
   ASSERT_EQ(statuses.size(), 2u);
   EXPECT_EQ(statuses[0].sha, "9b2e7c4d1a0f3e5b6c8d7a9e0f1b2c3d4e5f6a7b");
@@ -215,12 +221,43 @@ TEST_F(ReportingTest, ARunQueuedJustBeforeACrashIsStillReported) {
   EXPECT_EQ(gitea_.statuses().size(), 1u);
 }
 
+// The reporter's pass after a burst: every run queued since the last pass is reported by
+// one pass (one transaction for all), a run superseded before it gets nothing, and none is
+// reported twice.
+TEST_F(ReportingTest, OnePassReportsEveryRunQueuedSinceTheLast) {
+  Open(false);
+  gitea_.AddOpenPulls(3);
+  const std::string fixture = testing::ReadShared("gitea/payloads/pull_request_synchronized.json");
+  auto push = [&](int pr, int sha) {
+    WebhookRequest r;
+    r.event = "pull_request";
+    r.delivery = "d" + std::to_string(sha);
+    r.body = testing::SyncBody(fixture, pr, testing::NumberedSha(sha));
+    r.signature = HmacSha256Hex(kSecret, r.body);
+    ASSERT_EQ(intake_->Handle(r).status, 202);
+  };
+  push(1, 1);
+  push(2, 2);
+  push(3, 3);
+  push(2, 4);  // supersedes PR 2's first run before any report
+  EXPECT_EQ(reporter_->ReportPending(), 4);
+  EXPECT_EQ(reporter_->ReportPending(), 0) << "reported once";
+  outbox_->DeliverDue();
+  EXPECT_EQ(gitea_.comments().size(), 3u) << "one sticky comment per PR";
+  std::vector<std::string> shas;
+  for (const auto& s : gitea_.statuses()) shas.push_back(s.sha);
+  std::sort(shas.begin(), shas.end());
+  EXPECT_EQ(shas, (std::vector<std::string>{testing::NumberedSha(1), testing::NumberedSha(3),
+                                            testing::NumberedSha(4)}))
+      << "no status for the superseded head";
+}
+
 TEST_F(ReportingTest, ReconcilerRecordsWhatLostDeliveriesMissedOnce) {
   Open(false);
-  gitea_.AddOpenPulls(20);  // PRs 1..20, none of them delivered
+  gitea_.AddOpenPulls(20);                 // PRs 1..20, none of them delivered
   Post("pull_request_opened.json", "d1");  // #17 of coop-cloud/nextcloud came by webhook
   ASSERT_EQ(PostComment("bob", "!cc-ci help", 9300, true), 202);
-  gitea_.AddCommentWithId(9301, 17, "bob", "!cc-ci retest");  // its webhook was lost
+  gitea_.AddCommentWithId(9301, 17, "bob", "!cc-ci retest");    // its webhook was lost
   gitea_.AddCommentWithId(9302, 17, "cc-ci", "!cc-ci retest");  // the bot's own
   gitea_.AddCommentWithId(9303, 17, "bob", "just a remark");
   Reconciler::Options o;
@@ -300,7 +337,8 @@ TEST_F(ReportingTest, DryRunSendsNothingAndShowsTheMessages) {
   Metrics metrics;
   HttpServerOptions o;
   o.listen = "127.0.0.1:0";
-  HttpServer server(o, HttpServices{intake_.get(), store_.get(), &metrics, "t", "http://x", store_.get(), ""});
+  HttpServer server(
+      o, HttpServices{intake_.get(), store_.get(), &metrics, "t", "http://x", store_.get(), ""});
   ASSERT_TRUE(server.Start().ok());
   auto api = testing::Get(server.port(), "/api/outbox");
   server.Stop(500);
@@ -380,7 +418,8 @@ TEST_F(ReportingTest, HelpUnknownAndCommandsInCodeOrQuotes) {
 TEST_F(ReportingTest, AFloodOfCommandsGetsOneReply) {
   Open(false);
   Post("pull_request_opened.json", "d1");
-  for (int i = 0; i < 12; ++i) ASSERT_EQ(PostComment("mallory", "!cc-ci help", 9100 + i, false), 202);
+  for (int i = 0; i < 12; ++i)
+    ASSERT_EQ(PostComment("mallory", "!cc-ci help", 9100 + i, false), 202);
   commands_->ProcessPending();
   outbox_->DeliverDue();
   auto replies = Replies();

@@ -58,6 +58,15 @@ void HandleLoop(benchmark::State& state, const std::string& path) {
 void BM_HandleMemoryStore(benchmark::State& state) { HandleLoop(state, ":memory:"); }
 BENCHMARK(BM_HandleMemoryStore);
 
+// BENCH_ITERATIONS=N: also runs it exactly N times (BM_HandleMemoryStoreFixed), for an
+// instruction count that a busy machine cannot disturb: tests/bench/bot/handle_ir.sh runs it
+// under callgrind, counting only inside Intake::Handle.
+[[maybe_unused]] benchmark::internal::Benchmark* const kFixed =
+    getenv("BENCH_ITERATIONS")
+        ? benchmark::RegisterBenchmark("BM_HandleMemoryStoreFixed", BM_HandleMemoryStore)
+              ->Iterations(atoi(getenv("BENCH_ITERATIONS")))
+        : nullptr;
+
 void BM_HandleSqliteFile(benchmark::State& state) {
   testing::TempDir dir;
   HandleLoop(state, dir.File("bench.db"));
