@@ -167,8 +167,22 @@ Status DeliveryBatch::Finish(SqlDb& db, const std::vector<DeliveryJob>& jobs) {
     std::sort(ids_taken_.begin(), ids_taken_.end());  // in the order the runs were made
   }
   Seal();
+  // The writes are planned once for all, with no sequential scan. A plan made for the arrays
+  // of each batch would cost the server more than the statements it saves (`runs`, with its
+  // indexes and triggers, takes ~100 us to plan), and PostgreSQL makes one each time when a
+  // batch is smaller than the ten rows it guesses an array holds. The plan made once is kept
+  // until `runs` is analyzed again; made while `runs` was small (a new database), it would
+  // hash-join a scan of all of it on every batch after. (Load keeps its lookups to the index
+  // with OFFSET 0; the rows an UPDATE changes cannot come from a subquery.) The settings are
+  // the server's again for what follows in the transaction.
+  static constexpr const char* kPlanned[] = {"SET LOCAL plan_cache_mode = force_generic_plan",
+                                             "SET LOCAL enable_seqscan = off"};
+  static constexpr const char* kAsBefore[] = {"SET LOCAL enable_seqscan TO DEFAULT",
+                                              "SET LOCAL plan_cache_mode TO DEFAULT"};
+  for (const char* sql : kPlanned) CCCI_RETURN_IF_ERROR(Send(db, sql, Columns(0)));
   CCCI_RETURN_IF_ERROR(WriteHeadsAndChecks(db));
   for (const Write& w : writes_) CCCI_RETURN_IF_ERROR(w(db, *this));
+  for (const char* sql : kAsBefore) CCCI_RETURN_IF_ERROR(Send(db, sql, Columns(0)));
   for (const DeliveryJob& job : jobs) {
     RecordOutcome& out = *job.out;
     out.run_id = Id(out.run_id);
@@ -265,12 +279,6 @@ Status DeliveryBatch::WriteRows(SqlDb& db, const Rows& rows) const {
     for (const SupersedeRow& x : last) {
       c.Add({n(Id(x.id)), n(Id(x.by)), n(x.now), x.running ? "t" : "f"});
     }
-    // Planned with no sequential scan: a plan is made once for all (after a few runs) and
-    // kept until `runs` is analyzed again; one made while `runs` was small (a new database)
-    // would hash-join a scan of all of it, on every batch after. (Load keeps its lookups to
-    // the index with OFFSET 0; the rows an UPDATE changes cannot come from a subquery, and a
-    // plan made afresh each time costs the server more than the statements saved.)
-    CCCI_RETURN_IF_ERROR(Send(db, "SET LOCAL enable_seqscan = off", Columns(0)));
     // QueueRun's two statements in one: a run read as running (k.stop) is asked to stop
     // whatever its state; one read as queued or waiting is superseded if it still is, asked to
     // stop if a worker claimed it since (the UPDATE waits for the claim's commit and sees the
@@ -289,7 +297,6 @@ Status DeliveryBatch::WriteRows(SqlDb& db, const Rows& rows) const {
         "FROM unnest(?1::bigint[], ?2::bigint[], ?3::bigint[], ?4::bool[]) AS k (id, by, at, stop) "
         "WHERE runs.id = k.id AND (k.stop OR runs.state IN ('queued', 'waiting', 'running'))",
         c));
-    CCCI_RETURN_IF_ERROR(Send(db, "SET LOCAL enable_seqscan TO DEFAULT", Columns(0)));
   }
   if (!rows.deliveries.empty()) {
     Columns c(12);

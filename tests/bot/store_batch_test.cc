@@ -27,6 +27,7 @@ struct Step {
   Delivery delivery;
   Work work;
   bool fail = false;  // a write of another kind that fails after changing a run
+  std::function<Status(SqlDb&)> write = nullptr;  // else a write of another kind, when set
 };
 
 Delivery D(const std::string& id, const std::string& body = "") {
@@ -74,6 +75,11 @@ std::vector<Result<RecordOutcome>> InOneBatch(SqlStore* s, const std::vector<Ste
     if (!threads.empty()) return Status::Ok();  // run again: all started
     for (size_t i = 0; i < steps.size(); ++i) {
       threads.emplace_back([&, i] {
+        if (steps[i].write) {
+          Status written = s->Write(steps[i].write);
+          outs[i] = written.ok() ? Result<RecordOutcome>(RecordOutcome()) : written;
+          return;
+        }
         if (!steps[i].fail) {
           outs[i] = s->RecordDelivery(steps[i].delivery, steps[i].work);
           return;
@@ -394,6 +400,31 @@ TEST_P(StoreBatchTest, TheSameBodyTwiceInOneBatchQueuesOneRun) {
   EXPECT_FALSE(s->HasDelivery("b").value());
   EXPECT_EQ(Recorded(s.get(), "a"),
             std::make_pair(std::string("queued"), "run " + std::to_string(out[0]->run_id)));
+}
+
+// The writes after a batch's deliveries, in its transaction, are planned as the server's
+// settings say (PostgreSQL's batch plans its own writes otherwise, with SET LOCAL).
+TEST_P(StoreBatchTest, LaterWritesOfTheTransactionKeepTheServersPlannerSettings) {
+  auto s = db_.Open();
+  ASSERT_TRUE(s->RecordDelivery(D("p0"), Push(1, "s0")).ok());
+  std::string settings;
+  Step read{D("unused"), Work()};
+  read.write = [&](SqlDb& db) -> Status {
+    if (std::string(GetParam()) != "postgres") return Status::Ok();
+    auto q = db.Prepare(
+        "SELECT current_setting('enable_seqscan') || ' ' || current_setting('plan_cache_mode')");
+    if (!q.ok()) return q.status();
+    auto row = (*q)->Step();
+    if (!row.ok()) return row.status();
+    settings = *row ? (*q)->Text(0) : "";
+    return Status::Ok();
+  };
+  auto out = InOneBatch(s.get(), {{D("p1"), Push(1, "s1")}, {D("c1"), Close(2)}, read});
+  for (auto& o : out) ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(out[0]->superseded.size(), 1u);
+  if (std::string(GetParam()) == "postgres") {
+    EXPECT_EQ(settings, "on auto");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, StoreBatchTest, ::testing::ValuesIn(testing::kStoreDrivers),
