@@ -149,7 +149,7 @@ const std::vector<KeyRule> kRules = {
       "bytes of request bodies being read or handled at once; the request that would pass it "
       "gets 503"},
      Bytes(&Config::max_request_memory, 1 << 20, 1LL << 36)},
-    {{"server.hook_workers", "16",
+    {{"server.hook_workers", "32",
       "threads that answer webhook deliveries (/hooks/gitea) and nothing else; each waits "
       "for the commit of its delivery, so they bound how many one group commit takes"},
      Int(&Config::hook_workers, 1, 256)},

@@ -30,13 +30,6 @@ struct OutboxFilter {
   std::optional<int64_t> pr;
 };
 
-// What one run's report queues: its messages, and the state it was reported at.
-struct RunReport {
-  int64_t run_id = 0;
-  std::string state;  // its ReportKey
-  std::vector<OutboxMessage> messages;
-};
-
 class OutboxStore {
  public:
   virtual ~OutboxStore() = default;
@@ -45,16 +38,11 @@ class OutboxStore {
   // A status message whose payload is that of the newest one with its key (pending,
   // delivered or dry-run) is not queued at all: Gitea already has, or will have, that status.
   virtual Result<int64_t> EnqueueMessage(const OutboxMessage& m) = 0;
-  // Enqueues each report's messages (each as EnqueueMessage does) and records that its run
-  // was reported at its `state` (its ReportKey), all in one transaction; a run that has moved
-  // on meanwhile stays unreported, so its newer state is reported next. One transaction for
-  // many runs: after a burst of deliveries the reporter catches up with one commit per pass
-  // instead of one per run (each a turn in the group commit the intake waits on).
-  virtual Status EnqueueRunReports(const std::vector<RunReport>& reports) = 0;
-  Status EnqueueRunReport(int64_t run_id, const std::string& state,
-                          std::vector<OutboxMessage> messages) {
-    return EnqueueRunReports({RunReport{run_id, state, std::move(messages)}});
-  }
+  // Enqueues `messages` (each as EnqueueMessage does) and records that run `run_id` was
+  // reported at `state` (its ReportKey), in one transaction; if the run has moved on meanwhile it stays
+  // unreported, so its newer state is reported next.
+  virtual Status EnqueueRunReport(int64_t run_id, const std::string& state,
+                                  const std::vector<OutboxMessage>& messages) = 0;
   // Pending messages due by `now_ms`, oldest first, at most one per PR and lane (its oldest
   // pending one). The PR's reports (sticky, status) are one lane, replies and reactions the
   // other: each lane goes out in order, and a backlog of replies never delays the report.

@@ -48,34 +48,14 @@ int Reporter::ReportPending() {
   std::lock_guard<std::mutex> lock(mu_);
   auto runs = runs_->UnreportedRuns(100);
   if (!runs.ok()) return 0;
-  std::vector<RunReport> reports;
   for (const Run& run : *runs) {
-    auto messages = Messages(run, "");
-    if (!messages.ok()) {  // reported again on the next pass
-      LogError("report.failed", {{"run", run.id}, {"reason", messages.status().message()}});
-      continue;
-    }
-    reports.push_back(RunReport{run.id, ReportKey(run), std::move(*messages)});
+    Status s = RunChanged(run);
+    if (!s.ok()) LogError("report.failed", {{"run", run.id}, {"reason", s.message()}});
   }
-  if (Status s = outbox_store_->EnqueueRunReports(reports); !s.ok()) {
-    LogError("report.failed", {{"runs", reports.size()}, {"reason", s.message()}});
-    return 0;
-  }
-  outbox_->Kick();
   return static_cast<int>(runs->size());
 }
 
 Status Reporter::RunChanged(const Run& run, const std::string& stage) {
-  auto messages = Messages(run, stage);
-  if (!messages.ok()) return messages.status();
-  CCCI_RETURN_IF_ERROR(
-      outbox_store_->EnqueueRunReport(run.id, ReportKey(run), std::move(*messages)));
-  outbox_->Kick();
-  return Status::Ok();
-}
-
-Result<std::vector<OutboxMessage>> Reporter::Messages(const Run& run,
-                                                      const std::string& stage) const {
   std::vector<OutboxMessage> messages;
   if (run.state != kRunSuperseded) {
     messages.push_back(Outbox::StatusMessage(run.repo, run.pr, run.head_sha, StatusFor(run)));
@@ -106,7 +86,9 @@ Result<std::vector<OutboxMessage>> Reporter::Messages(const Run& run,
     }
   }
   if (auto regression = RegressionMessage(run)) messages.push_back(std::move(*regression));
-  return messages;
+  CCCI_RETURN_IF_ERROR(outbox_store_->EnqueueRunReport(run.id, ReportKey(run), messages));
+  outbox_->Kick();
+  return Status::Ok();
 }
 
 std::vector<render::PrCommentView::FlakyHint> Reporter::FlakyHints(

@@ -44,8 +44,7 @@ class Reporter {
   // All must outlive the Reporter.
   Reporter(RunReader* runs, OutboxStore* outbox_store, Outbox* outbox, Options options);
 
-  // Reports every run whose state is not reported yet (up to 100 a pass, in one transaction);
-  // returns how many. Thread-safe.
+  // Reports every run whose state is not reported yet; returns how many. Thread-safe.
   int ReportPending();
   // A thread running ReportPending every second, and at once after Kick().
   void Start() { worker_.Start(); }
@@ -62,8 +61,6 @@ class Reporter {
   CommitStatusRequest StatusFor(const Run& run) const;
 
  private:
-  // What reporting `run` as it is now queues (RunChanged says what).
-  Result<std::vector<OutboxMessage>> Messages(const Run& run, const std::string& stage) const;
   std::string StickyBody(const Run& run, const std::string& stage) const;
   // The failed stages of a PR run that were flaky on the default branch lately.
   std::vector<render::PrCommentView::FlakyHint> FlakyHints(

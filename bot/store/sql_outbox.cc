@@ -72,22 +72,19 @@ Result<int64_t> SqlStore::EnqueueMessage(const OutboxMessage& m) {
   return id;
 }
 
-Status SqlStore::EnqueueRunReports(const std::vector<RunReport>& reports) {
-  if (reports.empty()) return Status::Ok();
+Status SqlStore::EnqueueRunReport(int64_t run_id, const std::string& state,
+                                  const std::vector<OutboxMessage>& messages) {
   int64_t now = options_.clock->NowUnixMillis();
   return Write([&](SqlDb& db) -> Status {
-    for (const RunReport& r : reports) {
-      for (const OutboxMessage& m : r.messages) {
-        int64_t id;
-        CCCI_RETURN_IF_ERROR(EnqueueInTxn(db, m, now, &id));
-      }
-      auto mark = db.Prepare(std::string("UPDATE runs SET reported_state = ?2 WHERE id = ?1 AND ") +
-                             kReportKeySql + " = ?2");
-      if (!mark.ok()) return mark.status();
-      (*mark)->Bind(1, r.run_id).Bind(2, r.state);
-      CCCI_RETURN_IF_ERROR((*mark)->Run());
+    for (const OutboxMessage& m : messages) {
+      int64_t id;
+      CCCI_RETURN_IF_ERROR(EnqueueInTxn(db, m, now, &id));
     }
-    return Status::Ok();
+    auto mark = db.Prepare(std::string("UPDATE runs SET reported_state = ?2 WHERE id = ?1 AND ") +
+                           kReportKeySql + " = ?2");
+    if (!mark.ok()) return mark.status();
+    (*mark)->Bind(1, run_id).Bind(2, state);
+    return (*mark)->Run();
   });
 }
 

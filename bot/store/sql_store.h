@@ -81,7 +81,8 @@ class SqlStore : public Store {
 
   // OutboxStore (sql_outbox.cc).
   Result<int64_t> EnqueueMessage(const OutboxMessage& m) override;
-  Status EnqueueRunReports(const std::vector<RunReport>& reports) override;
+  Status EnqueueRunReport(int64_t run_id, const std::string& state,
+                          const std::vector<OutboxMessage>& messages) override;
   Result<std::vector<OutboxMessage>> DueMessages(int64_t now_ms, int limit) override;
   Status FinishMessage(int64_t id, const std::string& state, const std::string& error,
                        const std::string& sent_payload) override;
