@@ -179,10 +179,13 @@ Status DeliveryBatch::Finish(SqlDb& db, const std::vector<DeliveryJob>& jobs) {
                                              "SET LOCAL enable_seqscan = off"};
   static constexpr const char* kAsBefore[] = {"SET LOCAL enable_seqscan TO DEFAULT",
                                               "SET LOCAL plan_cache_mode TO DEFAULT"};
-  for (const char* sql : kPlanned) CCCI_RETURN_IF_ERROR(Send(db, sql, Columns(0)));
-  CCCI_RETURN_IF_ERROR(WriteHeadsAndChecks(db));
-  for (const Write& w : writes_) CCCI_RETURN_IF_ERROR(w(db, *this));
-  for (const char* sql : kAsBefore) CCCI_RETURN_IF_ERROR(Send(db, sql, Columns(0)));
+  // A batch of nothing but duplicates (a replay flood) writes nothing: no settings either.
+  if (!writes_.empty() || !head_rows_.empty() || !check_rows_.empty()) {
+    for (const char* sql : kPlanned) CCCI_RETURN_IF_ERROR(Send(db, sql, Columns(0)));
+    CCCI_RETURN_IF_ERROR(WriteHeadsAndChecks(db));
+    for (const Write& w : writes_) CCCI_RETURN_IF_ERROR(w(db, *this));
+    for (const char* sql : kAsBefore) CCCI_RETURN_IF_ERROR(Send(db, sql, Columns(0)));
+  }
   for (const DeliveryJob& job : jobs) {
     RecordOutcome& out = *job.out;
     out.run_id = Id(out.run_id);
