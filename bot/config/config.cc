@@ -149,9 +149,10 @@ const std::vector<KeyRule> kRules = {
       "bytes of request bodies being read or handled at once; the request that would pass it "
       "gets 503"},
      Bytes(&Config::max_request_memory, 1 << 20, 1LL << 36)},
-    {{"server.hook_workers", "32",
-      "threads that answer webhook deliveries (/hooks/gitea) and nothing else; each waits "
-      "for the commit of its delivery, so they bound how many one group commit takes"},
+    {{"server.hook_workers", "4",
+      "threads that check and parse webhook deliveries (/hooks/gitea) and nothing else; none "
+      "waits for its delivery's commit (the committing thread answers it), so about twice the "
+      "cores is enough"},
      Int(&Config::hook_workers, 1, 256)},
     {{"server.page_workers", "4",
       "threads for every other route (dashboard, badges, API, stage logs); they cap the pages "

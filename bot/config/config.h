@@ -26,7 +26,7 @@ struct Config {
   int write_timeout_s = 30;               // a peer that reads nothing of an answer this long goes
   int64_t max_body_bytes = 1 << 20;       // request bodies above this get 413
   int64_t max_request_memory = 64 << 20;  // bodies being read or handled at once; over: 503
-  int hook_workers = 32;                  // threads answering webhooks, kept for them alone
+  int hook_workers = 4;                   // threads answering webhooks, kept for them alone
   int page_workers = 4;                   // threads for every other route (pages, API, logs)
 
   // [storage]

@@ -39,7 +39,8 @@ std::string CheckState(const std::string& state) {
   return "unknown state '" + state.substr(0, 40) + "': use one of " + all;
 }
 
-HttpResponse HandleHook(HttpRequest& req, const HttpServices* s, IntakeHealth* health) {
+// Answers once the intake has (the delivery committed, or refused): see Intake::HandleAsync.
+void StartHook(HttpRequest& req, const HttpServices* s, IntakeHealth* health, Respond respond) {
   auto start = std::chrono::steady_clock::now();
   WebhookRequest w;
   w.method = req.method;
@@ -52,13 +53,15 @@ HttpResponse HandleHook(HttpRequest& req, const HttpServices* s, IntakeHealth* h
     w.hub_signature_256 = req.Header("X-Hub-Signature-256");
     w.body = std::move(req.body);
   }
-  IntakeResponse out = s->intake->Handle(w);  // a 405 too comes from the one place that decides
-  health->Observe(out);
-  HttpResponse resp = TextResponse(out.status, out.message);
-  if (out.status == 405) resp.Set("Allow", "POST");
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  s->metrics->ObserveDelivery(out.event, out.outcome, secs);
-  return resp;
+  // A 405 too comes from the one place that decides.
+  s->intake->HandleAsync(w, [s, health, start, respond = std::move(respond)](IntakeResponse out) {
+    health->Observe(out);
+    HttpResponse resp = TextResponse(out.status, out.message);
+    if (out.status == 405) resp.Set("Allow", "POST");
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    s->metrics->ObserveDelivery(out.event, out.outcome, secs);
+    respond(std::move(resp));
+  });
 }
 
 HttpResponse HandleHealth(const HttpServices* s, IntakeHealth* health) {
@@ -166,7 +169,11 @@ std::string IntakeHealth::Failure() const {
 
 Route MatchApiRoute(std::string_view path, const HttpServices* s, IntakeHealth* health) {
   if (path == kHookPath) {
-    return {"hooks", [s, health](HttpRequest& r) { return HandleHook(r, s, health); }, false};
+    Route r{"hooks", nullptr, false};
+    r.start = [s, health](HttpRequest& req, Respond respond) {
+      StartHook(req, s, health, std::move(respond));
+    };
+    return r;
   }
   if (path == "/healthz") {
     return {"healthz", [s, health](HttpRequest&) { return HandleHealth(s, health); }};

@@ -62,6 +62,10 @@ void Front::Stop(milliseconds grace) {
   // pools never started included.
   priority_->Stop();
   pages_->Stop();
+  {  // answers a handler gave to another thread (the intake's: the store's committing one)
+    std::unique_lock<std::mutex> lock(answered_mu_);
+    answered_cv_.wait(lock, [&] { return answering_.load() == 0; });
+  }
   table_.CloseAll();
   for (Connection* c : closed_) delete c;
   closed_.clear();
@@ -423,17 +427,27 @@ void Front::PauseAccepting(bool pause) {
 }
 
 void Front::Work(Connection* c) {
-  if (!c->responding) {
-    HttpResponse r;
-    try {
-      r = handler_->Handle(c->request);
-    } catch (const std::exception& e) {
-      LogError("http.handler_failed",
-               {{"path", std::string(c->request.path().substr(0, 200))}, {"reason", e.what()}});
-      r = TextResponse(500, "internal error");
-    }
-    c->BeginAnswer(std::move(r), c->keep_alive);
+  if (c->responding) return Continue(c);  // the next piece of a streamed answer
+  answering_.fetch_add(1);
+  try {
+    handler_->Start(c->request, [this, c](HttpResponse r) { Answer(c, std::move(r)); });
+  } catch (const std::exception& e) {
+    LogError("http.handler_failed",
+             {{"path", std::string(c->request.path().substr(0, 200))}, {"reason", e.what()}});
+    Answer(c, TextResponse(500, "internal error"));
   }
+}
+
+void Front::Answer(Connection* c, HttpResponse response) {
+  c->BeginAnswer(std::move(response), c->keep_alive);
+  Continue(c);  // `c` may be gone after this
+  if (answering_.fetch_sub(1) == 1 && stopping_) {
+    std::lock_guard<std::mutex> lock(answered_mu_);
+    answered_cv_.notify_all();
+  }
+}
+
+void Front::Continue(Connection* c) {
   Turn turn = c->Pump(kTurnBytes);
   if (turn == Turn::kAnswered && c->keep_alive && c->leftover.empty() && !stopping_) {
     // The usual end: waiting for the next request starts here, and the loop takes the

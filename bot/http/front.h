@@ -18,9 +18,10 @@
 //   intake: /hooks/gitea) and the page pool (everything else), each with its own threads
 //   and bounded queue, so pages and live logs can never take the threads Gitea needs.
 // - A worker writes the answer itself without blocking; what the socket does not take is
-//   written by the loop as the peer reads. A streamed body (BodySource) is pulled only
-//   when the socket has taken the previous piece, so a peer that does not read costs one
-//   piece, and is dropped after write_timeout without progress.
+//   written by the loop as the peer reads. A handler may answer later (FrontHandler::Start):
+//   then the thread that answers writes it, and no worker waits meanwhile. A streamed body
+//   (BodySource) is pulled only when the socket has taken the previous piece, so a peer that
+//   does not read costs one piece, and is dropped after write_timeout without progress.
 // - Errors the front answers itself (400 for a malformed or smuggling request, 413, 431,
 //   408, 503 when a queue is full) are followed by a half-close and a short drain, so the
 //   peer reads the answer instead of a reset.
@@ -29,7 +30,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,8 +65,11 @@ class FrontHandler {
   virtual ~FrontHandler() = default;
   // Whether requests for `path` go to the priority pool. Runs on the loop: must be cheap.
   virtual bool IsPriority(std::string_view path) const = 0;
-  // The answer to a complete request. Runs on a pool thread.
-  virtual HttpResponse Handle(HttpRequest& request) = 0;
+  // Answers a complete request by calling `respond` exactly once: before returning, or later
+  // from any thread, so a handler that waits for something (the intake: its commit) need not
+  // hold a pool thread meanwhile. Throws only before it has called `respond` or handed it on
+  // (the front then answers 500). Runs on a pool thread.
+  virtual void Start(HttpRequest& request, Respond respond) = 0;
   // The answer to a request the front refuses (`partial` holds what was read of it), with
   // `status` and a one-line `reason`. Runs on the loop: must be cheap.
   virtual HttpResponse Reject(const HttpRequest& partial, int status,
@@ -122,8 +128,11 @@ class Front {
   void Close(Connection* c);
   void PauseAccepting(bool pause);
 
-  // On pool threads.
+  // On pool threads (Answer and Continue: on whichever thread answers).
   void Work(Connection* c);
+  void Answer(Connection* c, HttpResponse response);
+  // Writes what the socket takes of the answer, then hands the connection back to the loop.
+  void Continue(Connection* c);
 
   FrontOptions o_;
   FrontHandler* handler_;
@@ -136,6 +145,10 @@ class Front {
   std::atomic<bool> stopping_{false};
   std::chrono::milliseconds grace_{0};
   HandBack back_;  // from the workers
+  // Requests handed to the handler and not answered yet; Stop waits for them.
+  std::atomic<int> answering_{0};
+  std::mutex answered_mu_;
+  std::condition_variable answered_cv_;
 
   // Loop thread only.
   ConnectionTable table_;

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -72,6 +73,9 @@ struct HttpResponse {
     return *this;
   }
 };
+
+// Hands a request's answer back to the front: called exactly once per request, on any thread.
+using Respond = std::function<void(HttpResponse)>;
 
 // `body` as `content_type`, with X-Content-Type-Options: nosniff.
 HttpResponse BodyResponse(int status, std::string content_type, std::string body);

@@ -14,6 +14,8 @@ struct Route {
   const char* label = nullptr;                       // null: the path is not this module's
   std::function<HttpResponse(HttpRequest&)> handle;  // may take the body
   bool get_only = true;                              // other methods than GET and HEAD get 405
+  // Instead of `handle`, for a route that answers later (FrontHandler::Start).
+  std::function<void(HttpRequest&, Respond)> start{};
 
   explicit operator bool() const { return label != nullptr; }
 };

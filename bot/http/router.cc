@@ -23,7 +23,7 @@ Route Router::Match(std::string_view path) {
                              !s_.data_dir.empty(), s_.history);
 }
 
-HttpResponse Router::Handle(HttpRequest& req) {
+void Router::Start(HttpRequest& req, Respond respond) {
   std::string_view path = req.path();
   Route route = Match(path);
   const char* label = route ? route.label : "other";
@@ -40,10 +40,17 @@ HttpResponse Router::Handle(HttpRequest& req) {
     resp = api ? BodyResponse(400, "application/json", ErrorJson(why)) : TextResponse(400, why);
   } else {
     req.query = std::move(*query);
+    if (route.start) {
+      Metrics* metrics = s_.metrics;
+      return route.start(req, [metrics, label, respond = std::move(respond)](HttpResponse r) {
+        metrics->ObserveHttpRequest(label, r.status);
+        respond(std::move(r));
+      });
+    }
     resp = route.handle(req);
   }
   s_.metrics->ObserveHttpRequest(label, resp.status);
-  return resp;
+  respond(std::move(resp));
 }
 
 HttpResponse Router::Reject(const HttpRequest& partial, int status, const std::string& reason) {

@@ -22,7 +22,7 @@ class Router : public FrontHandler {
   explicit Router(HttpServices services);
 
   bool IsPriority(std::string_view path) const override { return path == kHookPath; }
-  HttpResponse Handle(HttpRequest& request) override;
+  void Start(HttpRequest& request, Respond respond) override;
   HttpResponse Reject(const HttpRequest& partial, int status, const std::string& reason) override;
   void Dropped(const char* why) override;
 

@@ -32,7 +32,7 @@ struct HttpServerOptions {
   int write_timeout_s = 30;
   int64_t max_body_bytes = 1 << 20;
   int64_t max_request_memory = 64 << 20;
-  int hook_workers = 32;
+  int hook_workers = 4;
   int page_workers = 4;
 };
 

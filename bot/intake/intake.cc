@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 #include <optional>
 
 #include "base/log.h"
@@ -329,13 +330,13 @@ Work PlanWork(const GiteaEvent& event, const std::string& bot_login) {
 Intake::Intake(DeliveryStore* store, Options options)
     : store_(store), options_(std::move(options)), verifier_(options_.secrets) {}
 
-IntakeResponse Intake::Handle(const WebhookRequest& req) const {
+std::optional<IntakeResponse> Intake::Prepare(const WebhookRequest& req, Pending* p) const {
   const std::string& ev = req.event;
   std::string form_json;
   const std::string* json = nullptr;
-  if (auto refused = Admit(req, verifier_, &form_json, &json)) return std::move(*refused);
+  if (auto refused = Admit(req, verifier_, &form_json, &json)) return refused;
 
-  Delivery d;
+  Delivery& d = p->delivery;
   std::string body_sha256 = Sha256Hex(*json);
   d.id = req.delivery.empty() ? "sha256:" + body_sha256 : req.delivery;
   if (d.id.size() > 200)
@@ -343,32 +344,53 @@ IntakeResponse Intake::Handle(const WebhookRequest& req) const {
   d.event = ev;
   d.event_type = req.event_type;
   d.received_at_ms = options_.clock->NowUnixMillis();
+  p->event = ev;
 
-  Work work;
   if (!IsSupportedEvent(ev)) {
-    work = IgnoreUnsupported(ev);
-  } else {
-    auto parsed = ParseGiteaEvent(ev, *json);
-    if (!parsed.ok()) {
-      LogWarn("delivery.rejected",
-              {{"delivery", d.id}, {"gitea_event", ev}, {"reason", parsed.status().message()}});
-      return Respond(400, "bad_request", ev, "bad request: " + parsed.status().message());
-    }
-    DescribeEvent(*parsed, &d);
-    // The signature does not cover the delivery id: a replay of this body under a new id is a
-    // duplicate too. (Events cc-ci ignores are not worth recognising.)
-    d.body_sha256 = body_sha256;
-    work = PlanWork(*parsed, options_.bot_login);
-    if (work.freshness) work.freshness->ask_forge = options_.check_doubts_with_forge;
+    p->work = IgnoreUnsupported(ev);
+    return std::nullopt;
   }
+  auto parsed = ParseGiteaEvent(ev, *json);
+  if (!parsed.ok()) {
+    LogWarn("delivery.rejected",
+            {{"delivery", d.id}, {"gitea_event", ev}, {"reason", parsed.status().message()}});
+    return Respond(400, "bad_request", ev, "bad request: " + parsed.status().message());
+  }
+  DescribeEvent(*parsed, &d);
+  // The signature does not cover the delivery id: a replay of this body under a new id is a
+  // duplicate too. (Events cc-ci ignores are not worth recognising.)
+  d.body_sha256 = body_sha256;
+  p->work = PlanWork(*parsed, options_.bot_login);
+  if (p->work.freshness) p->work.freshness->ask_forge = options_.check_doubts_with_forge;
+  return std::nullopt;
+}
 
-  auto recorded = store_->RecordDelivery(d, work);
+IntakeResponse Intake::Answer(const Pending& p, const Result<RecordOutcome>& recorded) const {
   if (!recorded.ok()) {
     LogError("delivery.store_failed",
-             {{"delivery", d.id}, {"reason", recorded.status().message()}});
-    return Respond(503, "store_error", ev, "unavailable: could not persist the delivery; retry");
+             {{"delivery", p.delivery.id}, {"reason", recorded.status().message()}});
+    return Respond(503, "store_error", p.event,
+                   "unavailable: could not persist the delivery; retry");
   }
-  return AnswerRecorded(ev, d, work, *recorded, options_.on_recorded);
+  return AnswerRecorded(p.event, p.delivery, p.work, *recorded, options_.on_recorded);
+}
+
+IntakeResponse Intake::Handle(const WebhookRequest& req) const {
+  Pending p;
+  if (auto answer = Prepare(req, &p)) return std::move(*answer);
+  return Answer(p, store_->RecordDelivery(p.delivery, p.work));
+}
+
+void Intake::HandleAsync(const WebhookRequest& req,
+                         std::function<void(IntakeResponse)> done) const {
+  auto p = std::make_shared<Pending>();
+  if (auto answer = Prepare(req, p.get())) return done(std::move(*answer));
+  const Delivery& d = p->delivery;
+  const Work& w = p->work;
+  store_->RecordDeliveryAsync(
+      d, w, [this, p = std::move(p), done = std::move(done)](Result<RecordOutcome> recorded) {
+        done(Answer(*p, recorded));
+      });
 }
 
 }  // namespace ccci

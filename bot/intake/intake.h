@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,8 +66,24 @@ class Intake {
   Intake(DeliveryStore* store, Options options);
 
   IntakeResponse Handle(const WebhookRequest& request) const;
+  // Handle without waiting for the commit: `done` gets the answer exactly once, on this thread
+  // or on the one that commits the delivery (DeliveryStore::RecordDeliveryAsync). `done` must
+  // not throw; the Intake must outlive the call to it.
+  void HandleAsync(const WebhookRequest& request, std::function<void(IntakeResponse)> done) const;
 
  private:
+  // A checked, parsed delivery on its way to the store.
+  struct Pending {
+    std::string event;
+    Delivery delivery;
+    Work work;
+  };
+  // Checks and parses `request`: the answer when nothing is to be recorded (a refusal, a bad
+  // payload), else nullopt with `*pending` filled.
+  std::optional<IntakeResponse> Prepare(const WebhookRequest& request, Pending* pending) const;
+  // The answer once the store has recorded `pending` (or failed to).
+  IntakeResponse Answer(const Pending& pending, const Result<RecordOutcome>& recorded) const;
+
   DeliveryStore* store_;
   Options options_;
   SignatureVerifier verifier_;

@@ -298,6 +298,7 @@ Result<std::unique_ptr<SqlStore>> SqlStore::Open(const Options& options) {
       (options.driver == "postgres" && options.delivery_retention_ms > 0)) {
     store->maintenance_ = std::thread([s = store.get()] { s->MaintenanceLoop(); });
   }
+  store->relief_ = std::thread([s = store.get()] { s->ReliefLoop(); });
   return store;
 }
 
@@ -386,6 +387,12 @@ Status SqlStore::MigratePostgres() {
 }
 
 SqlStore::~SqlStore() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    closing_ = true;
+  }
+  relief_cv_.notify_all();
+  if (relief_.joinable()) relief_.join();
   {
     std::lock_guard<std::mutex> lock(checkpoint_mu_);
     stopping_ = true;
@@ -590,7 +597,19 @@ Status SqlStore::Write(std::function<Status(SqlDb&)> fn, std::optional<DeliveryJ
       job.cv.wait(lock);
       continue;
     }
-    // Lead: take everything pending (this job included) and commit it.
+    Lead(lock, &job);
+  }
+  return job.result;
+}
+
+void SqlStore::Submit(Job* job) {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  queue_.push_back(job);
+  if (!committing_) Lead(lock, nullptr);
+}
+
+void SqlStore::Lead(std::unique_lock<std::mutex>& lock, Job* own) {
+  while (!queue_.empty() && !committing_ && !(own && own->done)) {
     committing_ = true;
     std::vector<Job*> batch;
     while (!queue_.empty() && batch.size() < options_.max_batch) {
@@ -601,14 +620,51 @@ Status SqlStore::Write(std::function<Status(SqlDb&)> fn, std::optional<DeliveryJ
     CommitBatch(batch);
     lock.lock();
     committing_ = false;
+    std::vector<Job*> finished;
     for (Job* j : batch) {
+      if (j->on_done) {
+        finished.push_back(j);
+        continue;
+      }
       j->done = true;
-      if (j != &job) j->cv.notify_one();
+      if (j != own) j->cv.notify_one();
     }
-    // Hand the lead to the oldest waiting write, if any.
-    if (!queue_.empty()) queue_.front()->cv.notify_one();
+    // A synchronous writer waiting first in line may lead the next batch meanwhile.
+    if (!queue_.empty() && !queue_.front()->on_done) queue_.front()->cv.notify_one();
+    if (own == nullptr) {
+      lock.unlock();
+      for (Job* j : finished) Finish(j);
+      lock.lock();
+    } else if (!finished.empty()) {
+      handed_over_.insert(handed_over_.end(), finished.begin(), finished.end());
+      relief_cv_.notify_one();
+    }
   }
-  return job.result;
+  if (own && own->done && !queue_.empty() && !committing_ && queue_.front()->on_done) {
+    relief_lead_ = true;  // (a synchronous writer first in line was woken above)
+    relief_cv_.notify_one();
+  }
+}
+
+void SqlStore::Finish(Job* job) {
+  job->on_done(*job);
+  delete job;
+}
+
+void SqlStore::ReliefLoop() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  for (;;) {
+    relief_cv_.wait(lock, [&] { return closing_ || !handed_over_.empty() || relief_lead_; });
+    if (handed_over_.empty() && !relief_lead_) return;  // closing
+    std::vector<Job*> finished = std::move(handed_over_);
+    handed_over_.clear();
+    bool lead = relief_lead_;
+    relief_lead_ = false;
+    lock.unlock();
+    for (Job* j : finished) Finish(j);
+    lock.lock();
+    if (lead && !committing_) Lead(lock, nullptr);
+  }
 }
 
 size_t SqlStore::QueuedWrites() {
@@ -627,6 +683,21 @@ Result<RecordOutcome> SqlStore::RecordDelivery(const Delivery& delivery, const W
       DeliveryJob{&delivery, &work, now, &out});
   if (!s.ok()) return s;
   return out;
+}
+
+void SqlStore::RecordDeliveryAsync(const Delivery& delivery, const Work& work, RecordDone done) {
+  auto* job = new Job;
+  int64_t now = options_.clock->NowUnixMillis();
+  RecordOutcome* out = &job->out;
+  job->fn = [&delivery, &work, now, out](SqlDb& db) -> Status {
+    *out = RecordOutcome();
+    return RecordInTxn(db, delivery, work, now, out);
+  };
+  job->delivery = DeliveryJob{&delivery, &work, now, out};
+  job->on_done = [done = std::move(done)](Job& j) {
+    done(j.result.ok() ? Result<RecordOutcome>(std::move(j.out)) : Result<RecordOutcome>(j.result));
+  };
+  Submit(job);
 }
 
 Result<bool> SqlStore::HasDelivery(const std::string& id) {

@@ -6,7 +6,10 @@
 // moment, its own included, in one transaction; the others wait for it and are woken one by
 // one. A delivery is acknowledged only after its transaction is durable, yet 32 concurrent
 // webhooks cost one commit, not 32, and no thread hop is added (context switches are costly
-// on virtual machines: a dedicated writer thread halved throughput here). Reads use their own
+// on virtual machines: a dedicated writer thread halved throughput here). A delivery may also
+// be recorded without a thread waiting for it (RecordDeliveryAsync): the leader that commits
+// it hands it its outcome, so the webhook's answer is written from there and the HTTP worker
+// that took it is free at once. Reads use their own
 // connection and never wait for the writer (WAL; MVCC). SQLite's WAL checkpoints (and their
 // fsyncs) run on a background thread of their own instead of inside some unlucky writer's
 // commit; that thread also prunes old deliveries (both drivers).
@@ -51,6 +54,7 @@ class SqlStore : public Store {
   ~SqlStore() override;  // REQUIRES: no call in progress. Checkpoints SQLite's WAL.
 
   Result<RecordOutcome> RecordDelivery(const Delivery& delivery, const Work& work) override;
+  void RecordDeliveryAsync(const Delivery& delivery, const Work& work, RecordDone done) override;
   Result<bool> HasDelivery(const std::string& id) override;
   Result<Run> GetRun(int64_t id) override;
   Result<RunPage> ListRuns(const RunQuery& query) override;
@@ -161,9 +165,15 @@ class SqlStore : public Store {
     // A RecordDelivery's, which PostgreSQL records through a DeliveryBatch instead of `fn`
     // when it can (`fn` does the same, one by one).
     std::optional<DeliveryJob> delivery;
+    RecordOutcome out;  // an asynchronous RecordDelivery's
     Status result;
     bool done = false;
     std::condition_variable cv;  // signalled when done, or when this job should lead
+    // An asynchronous write's (no thread waits for it): called once it is committed or
+    // failed, and the job deleted. It runs on a thread that holds none of its callers' locks:
+    // an asynchronous writer that led the commit, or the relief thread; never on a
+    // synchronous writer's thread, which may hold a lock the callback needs.
+    std::function<void(Job&)> on_done;
   };
 
   explicit SqlStore(const Options& options);
@@ -180,6 +190,18 @@ class SqlStore : public Store {
   // leaves `*at` past them.
   static Status RunDeliveries(SqlDb& db, const std::vector<Job*>& batch, size_t* at);
   Status Write(std::function<Status(SqlDb&)> fn, std::optional<DeliveryJob> delivery);
+  // Queues an asynchronous job (owned by the queue from now on) and leads if no one does.
+  void Submit(Job* job);
+  // Commits the pending writes batch after batch. Called with `lock` held and no commit in
+  // progress. An asynchronous leader (`own` null) goes on until none is pending or another
+  // leads, and finishes the asynchronous jobs of its batches itself, outside the lock, so the
+  // next commit may start meanwhile. A synchronous writer (`own`) stops once its own job is
+  // done and hands the asynchronous jobs, and the lead if writes are still pending, to a
+  // waiting synchronous writer or to the relief thread.
+  void Lead(std::unique_lock<std::mutex>& lock, Job* own);
+  static void Finish(Job* job);
+  // The relief thread: finishes and leads what synchronous leaders handed over.
+  void ReliefLoop();
   Status MigrateSqlite();
   Status MigratePostgres();
   // Checkpoints (SQLite) and prunes deliveries, until the store closes.
@@ -213,6 +235,11 @@ class SqlStore : public Store {
   std::condition_variable queue_cv_;
   std::deque<Job*> queue_;  // pending, not yet taken by a leader
   bool committing_ = false;
+  std::vector<Job*> handed_over_;  // asynchronous jobs committed by a synchronous leader
+  bool relief_lead_ = false;       // a synchronous leader left writes pending
+  bool closing_ = false;
+  std::condition_variable relief_cv_;
+  std::thread relief_;
 
   std::unique_ptr<SqlDb> checkpoint_db_;  // sqlite files only
   std::mutex checkpoint_mu_;

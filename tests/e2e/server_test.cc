@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "tests/e2e/server_fixture.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
+#include "tests/fakes/wait_until.h"
 #include "tests/fakes/webhook_client.h"
 
 namespace ccci {
@@ -117,6 +120,59 @@ TEST_F(ServerTest, ConcurrentDeliveriesAreAllStored) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(accepted.load(), kThreads * kEach);
   EXPECT_EQ(store_->CountQueue().value().queued, kThreads * kEach);
+}
+
+// A delivery's answer is written by whichever thread commits it (no worker waits for it). A
+// stop that begins while it is being committed still lets it be acknowledged, and does not free
+// its connection under that thread.
+TEST_F(ServerTest, AStopWaitsForTheAnswerOfADeliveryBeingCommitted) {
+  Start();
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  std::atomic<bool> leading{false};
+  std::thread holder([&] {  // holds the store's lead, so the delivery waits in its queue
+    ASSERT_TRUE(store_
+                    ->Write([&](SqlDb&) -> Status {
+                      leading = true;
+                      std::unique_lock<std::mutex> lock(gate_mu);
+                      gate_cv.wait(lock, [&] { return open; });
+                      return Status::Ok();
+                    })
+                    .ok());
+  });
+  testing::WaitUntil([&] { return leading.load(); });
+  testing::HttpResult posted;
+  std::thread poster([&] {
+    try {
+      posted =
+          PostWebhook(port_, "pull_request", ReadShared("gitea/payloads/pull_request_opened.json"),
+                      "d-stop", kSecret);
+    } catch (const Poco::Exception& e) {
+      posted.body = "no answer: " + e.displayText();
+    }
+  });
+  testing::WaitUntil([&] { return store_->QueuedWrites() == 1; });
+  std::thread stopper([&] { server_->Stop(0); });
+  // The stop has begun once the listener is gone.
+  testing::WaitUntil([&] {
+    try {
+      Poco::Net::StreamSocket probe(Poco::Net::SocketAddress("127.0.0.1", port_));
+      return false;
+    } catch (const Poco::Exception&) {
+      return true;
+    }
+  });
+  {
+    std::lock_guard<std::mutex> lock(gate_mu);
+    open = true;
+  }
+  gate_cv.notify_all();
+  holder.join();
+  poster.join();
+  stopper.join();
+  EXPECT_EQ(posted.status, 202) << posted.body;
+  EXPECT_TRUE(store_->HasDelivery("d-stop").value());
 }
 
 TEST_F(ServerTest, IdleKeepAlivePeersDoNotStarveANewDelivery) {

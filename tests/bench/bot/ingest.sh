@@ -17,6 +17,8 @@
 #              drain; see load.sh)
 #   CCCI_BASE=BIN in the environment: also runs that build (a baseline) as DRIVER@base
 #              beside each DRIVER in every round, for a before/after in one run
+#   CCCI_INI="[section]\nkey = value" in the environment: appended to the INI of each cc-ci
+#              target that is not @base (printf %b), to measure one setting
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 source "$root/tests/bench/bot/load.sh"
@@ -76,6 +78,7 @@ run() {
   else
     local data=$work/data-$target-$round
     printf '[storage]\ndriver = %s\n' "$driver" >"$work/$target.ini"
+    [[ $target == *@base ]] || printf '%b\n' "${CCCI_INI:-}" >>"$work/$target.ini"
     local db_url=""
     if [[ $driver == postgres ]]; then
       psql -q "$pg_url" -c "CREATE DATABASE $dbname"

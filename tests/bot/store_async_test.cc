@@ -1,0 +1,199 @@
+// RecordDeliveryAsync: a delivery recorded without a thread waiting for its commit. Its
+// outcome reaches `done` exactly once, on the thread that led the commit or on the store's
+// relief thread, never on a synchronous writer's thread (which may hold a lock `done` needs).
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "bot/store/sql_store.h"
+#include "tests/fakes/store_drivers.h"
+#include "tests/fakes/wait_until.h"
+
+namespace ccci {
+namespace {
+
+class StoreAsyncTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override { db_.Prepare(); }
+  testing::DriverStore db_{GetParam()};
+};
+
+Work QueueWork(int64_t pr, const std::string& sha) {
+  Work w;
+  w.kind = Work::Kind::kQueueRun;
+  w.run.repo = "o/r";
+  w.run.pr = pr;
+  w.run.head_sha = sha;
+  w.run.trigger = "opened";
+  return w;
+}
+
+Delivery D(const std::string& id) {
+  Delivery d;
+  d.id = id;
+  d.event = "pull_request";
+  return d;
+}
+
+// What one asynchronous record got, and on which thread.
+struct Recorded {
+  Delivery delivery;
+  Work work;
+  std::mutex mu;
+  std::condition_variable cv;
+  int calls = 0;
+  Result<RecordOutcome> outcome = Internal("not called");
+  std::thread::id on;
+
+  DeliveryStore::RecordDone Done() {
+    return [this](Result<RecordOutcome> r) {
+      std::lock_guard<std::mutex> lock(mu);
+      calls++;
+      outcome = std::move(r);
+      on = std::this_thread::get_id();
+      cv.notify_all();
+    };
+  }
+  // Whether `done` was called within 30 s (a write no one leads would never be).
+  bool Wait() {
+    std::unique_lock<std::mutex> lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(30), [&] { return calls > 0; });
+  }
+};
+
+std::unique_ptr<Recorded> Record(SqlStore* s, const std::string& id, int64_t pr) {
+  auto r = std::make_unique<Recorded>();
+  r->delivery = D(id);
+  r->work = QueueWork(pr, "sha-" + id);
+  s->RecordDeliveryAsync(r->delivery, r->work, r->Done());
+  return r;
+}
+
+TEST_P(StoreAsyncTest, EveryDeliveryIsCommittedAndAnsweredOnce) {
+  auto s = db_.Open();
+  constexpr int kThreads = 8, kEach = 40;
+  std::vector<std::vector<std::unique_ptr<Recorded>>> all(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        all[t].push_back(Record(s.get(), std::to_string(t) + "-" + std::to_string(i), t * 100 + i));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<int64_t> runs;
+  for (auto& list : all) {
+    for (auto& r : list) {
+      ASSERT_TRUE(r->Wait());
+      std::lock_guard<std::mutex> lock(r->mu);
+      ASSERT_TRUE(r->outcome.ok()) << r->outcome.status().message();
+      EXPECT_GT(r->outcome->run_id, 0);
+      runs.insert(r->outcome->run_id);
+    }
+  }
+  EXPECT_EQ(runs.size(), static_cast<size_t>(kThreads * kEach));  // each its own run
+  EXPECT_EQ(s->CountQueue().value().queued, kThreads * kEach);
+  // A replay is answered as a duplicate, through the same path.
+  auto again = Record(s.get(), "0-0", 0);
+  ASSERT_TRUE(again->Wait());
+  ASSERT_TRUE(again->outcome.ok());
+  EXPECT_TRUE(again->outcome->duplicate);
+  for (auto& list : all) {
+    for (auto& r : list) EXPECT_EQ(r->calls, 1);
+  }
+}
+
+// A synchronous writer that leads a batch holding asynchronous deliveries commits them, but
+// their `done` runs elsewhere: the writer may hold a lock that `done` (the intake's wake-ups)
+// takes.
+TEST_P(StoreAsyncTest, ASynchronousLeaderNeverRunsTheirDone) {
+  auto s = db_.Open();
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  std::atomic<bool> leading{false};
+  std::thread::id second_writer;
+  std::thread first([&] {
+    // Holds the lead until the second writer and both deliveries wait behind it.
+    ASSERT_TRUE(s->Write([&](SqlDb&) -> Status {
+                   leading = true;
+                   std::unique_lock<std::mutex> lock(gate_mu);
+                   gate_cv.wait(lock, [&] { return open; });
+                   return Status::Ok();
+                 }).ok());
+  });
+  testing::WaitUntil([&] { return leading.load(); });
+  std::thread second([&] {
+    second_writer = std::this_thread::get_id();
+    ASSERT_TRUE(s->Write([](SqlDb&) { return Status::Ok(); }).ok());
+  });
+  testing::WaitUntil([&] { return s->QueuedWrites() == 1; });
+  auto a = Record(s.get(), "a", 1);
+  auto b = Record(s.get(), "b", 2);
+  EXPECT_EQ(s->QueuedWrites(), 3u);  // nothing led by the asynchronous ones meanwhile
+  {
+    std::lock_guard<std::mutex> lock(gate_mu);
+    open = true;
+  }
+  gate_cv.notify_all();
+  first.join();
+  second.join();  // led the batch [second, a, b]
+  ASSERT_TRUE(a->Wait());
+  ASSERT_TRUE(b->Wait());
+  for (Recorded* r : {a.get(), b.get()}) {
+    std::lock_guard<std::mutex> lock(r->mu);
+    ASSERT_TRUE(r->outcome.ok()) << r->outcome.status().message();
+    EXPECT_GT(r->outcome->run_id, 0);
+    EXPECT_NE(r->on, second_writer);
+    EXPECT_NE(r->on, std::this_thread::get_id());
+    EXPECT_EQ(r->calls, 1);
+  }
+  EXPECT_TRUE(s->HasDelivery("a").value());
+  EXPECT_TRUE(s->HasDelivery("b").value());
+}
+
+// A synchronous writer whose own write is done leaves; what asynchronous writes queued behind
+// it are still committed (by the relief thread), though no other write ever comes.
+TEST_P(StoreAsyncTest, WritesLeftBehindASynchronousLeaderAreCommitted) {
+  auto s = db_.Open();
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  std::atomic<bool> leading{false};
+  std::thread writer([&] {
+    ASSERT_TRUE(s->Write([&](SqlDb&) -> Status {
+                   leading = true;
+                   std::unique_lock<std::mutex> lock(gate_mu);
+                   gate_cv.wait(lock, [&] { return open; });
+                   return Status::Ok();
+                 }).ok());
+  });
+  testing::WaitUntil([&] { return leading.load(); });
+  auto a = Record(s.get(), "a", 1);
+  ASSERT_EQ(s->QueuedWrites(), 1u);
+  {
+    std::lock_guard<std::mutex> lock(gate_mu);
+    open = true;
+  }
+  gate_cv.notify_all();
+  writer.join();
+  ASSERT_TRUE(a->Wait());
+  std::lock_guard<std::mutex> lock(a->mu);
+  ASSERT_TRUE(a->outcome.ok()) << a->outcome.status().message();
+  EXPECT_TRUE(s->HasDelivery("a").value());
+}
+
+INSTANTIATE_TEST_SUITE_P(Drivers, StoreAsyncTest, ::testing::ValuesIn(testing::kStoreDrivers),
+                         testing::DriverName);
+
+}  // namespace
+}  // namespace ccci
