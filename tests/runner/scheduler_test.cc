@@ -82,8 +82,16 @@ class CountingQueue : public RunQueue {
                     const std::string& reason) override {
     return q_->ReleaseRun(holder, id, state, reason);
   }
-  Result<std::vector<ccci::Run>> ReapExpiredLeases(int64_t max_attempts) override {
-    return q_->ReapExpiredLeases(max_attempts);
+  Result<std::vector<ccci::Run>> ReapExpiredLeases(const std::string& worker,
+                                                   const std::string& server, int64_t lease_ms,
+                                                   int64_t max_attempts) override {
+    return q_->ReapExpiredLeases(worker, server, lease_ms, max_attempts);
+  }
+  Result<bool> ExtendTakeOver(const Holder& holder, int64_t run_id, int64_t lease_ms) override {
+    return q_->ExtendTakeOver(holder, run_id, lease_ms);
+  }
+  Status RequeueTakenOver(const Holder& holder, int64_t run_id) override {
+    return q_->RequeueTakenOver(holder, run_id);
   }
 
  private:
