@@ -80,6 +80,29 @@ Status ClearStages(SqlDb& db, int64_t id) {
   return (*del)->Run();
 }
 
+// lease_until = now + lease_ms while `holder` still holds run `id`: by its claim
+// (`taken_over` false: a suite's heartbeat), or by a reaper's take-over (true). False when it
+// does not.
+Result<bool> ExtendHeld(SqlStore& store, int64_t id, const Holder& holder, bool taken_over,
+                        int64_t now, int64_t lease_ms) {
+  bool extended = false;
+  Status st = store.Write([&](SqlDb& db) -> Status {
+    auto s = db.Prepare(
+        std::string("UPDATE runs SET lease_until = ?4, updated_at = ?5 WHERE id = ?1 AND "
+                    "worker = ?2 AND attempts = ?3 AND state = 'running' AND reaped_from ") +
+        (taken_over ? "<> ''" : "= ''") + " RETURNING id");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, id).Bind(2, holder.worker).Bind(3, holder.attempt);
+    (*s)->Bind(4, now + lease_ms).Bind(5, now);
+    auto row = (*s)->Step();
+    if (!row.ok()) return row.status();
+    extended = *row;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return extended;
+}
+
 Status RequeueRunIn(SqlDb& db, int64_t id, const std::string& reason, int64_t now) {
   auto s = db.Prepare(
       "UPDATE runs SET state = 'queued', stage = '', reason = ?2, started_at = NULL, "
@@ -146,21 +169,8 @@ Result<std::optional<Lease>> SqlStore::ClaimNext(const std::string& worker, int6
 
 Result<bool> SqlStore::ExtendLease(int64_t run_id, const std::string& worker, int64_t attempt,
                                    int64_t lease_ms) {
-  int64_t now = options_.clock->NowUnixMillis();
-  bool extended = false;
-  Status st = Write([&](SqlDb& db) -> Status {
-    auto s = db.Prepare(
-        "UPDATE runs SET lease_until = ?4, updated_at = ?5 WHERE id = ?1 AND worker = ?2 "
-        "AND attempts = ?3 AND state = 'running' AND reaped_from = '' RETURNING id");
-    if (!s.ok()) return s.status();
-    (*s)->Bind(1, run_id).Bind(2, worker).Bind(3, attempt).Bind(4, now + lease_ms).Bind(5, now);
-    auto row = (*s)->Step();
-    if (!row.ok()) return row.status();
-    extended = *row;
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return extended;
+  return ExtendHeld(*this, run_id, {worker, attempt}, false, options_.clock->NowUnixMillis(),
+                    lease_ms);
 }
 
 Status SqlStore::HoldRun(int64_t id, const std::string& reason) { return HoldRuns({{id, reason}}); }
@@ -316,22 +326,7 @@ Result<std::vector<Run>> SqlStore::ReapExpiredLeases(const std::string& worker,
 }
 
 Result<bool> SqlStore::ExtendTakeOver(const Holder& holder, int64_t run_id, int64_t lease_ms) {
-  int64_t now = options_.clock->NowUnixMillis();
-  bool extended = false;
-  Status st = Write([&](SqlDb& db) -> Status {
-    auto s = db.Prepare(
-        "UPDATE runs SET lease_until = ?4, updated_at = ?5 WHERE id = ?1 AND worker = ?2 "
-        "AND attempts = ?3 AND state = 'running' AND reaped_from <> '' RETURNING id");
-    if (!s.ok()) return s.status();
-    (*s)->Bind(1, run_id).Bind(2, holder.worker).Bind(3, holder.attempt);
-    (*s)->Bind(4, now + lease_ms).Bind(5, now);
-    auto row = (*s)->Step();
-    if (!row.ok()) return row.status();
-    extended = *row;
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return extended;
+  return ExtendHeld(*this, run_id, holder, true, options_.clock->NowUnixMillis(), lease_ms);
 }
 
 Status SqlStore::RequeueTakenOver(const Holder& holder, int64_t run_id) {
