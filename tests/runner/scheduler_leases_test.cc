@@ -14,6 +14,7 @@
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_executor.h"
 #include "tests/fakes/fake_swarm.h"
+#include "tests/fakes/forwarding_run_queue.h"
 #include "tests/fakes/recipe_repo.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
@@ -103,6 +104,52 @@ TEST_F(SchedulerLeasesTest, AWorkerThatLostItsLeaseStopsAndRecordsNothing) {
   s.Stop();
   EXPECT_EQ(Get(id).worker, "w2") << "a stopping worker does not requeue a run it lost";
   EXPECT_EQ(Get(id).state, kRunRunning);
+}
+
+// The store as the queue, except that no lease is renewed (the store misses this worker's
+// beats, as when it is cut off for a moment), and a run is claimed once only.
+class UnrenewedLeases : public ccci::testing::ForwardingRunQueue {
+ public:
+  using ForwardingRunQueue::ForwardingRunQueue;
+  Result<bool> ExtendLease(int64_t, const std::string&, int64_t, int64_t) override {
+    return Unavailable("the store did not answer");
+  }
+  Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms,
+                                         const std::string& server) override {
+    if (claimed_.exchange(true)) return std::optional<Lease>();
+    return q_->ClaimNext(worker, lease_ms, server);
+  }
+
+ private:
+  std::atomic<bool> claimed_{false};
+};
+
+// This worker's own lease expired under its suite, and its own beat reaps the run: the
+// take-over fences the suite, which is stopped at once and tears its app down itself; only
+// then is the run queued again.
+TEST_F(SchedulerLeasesTest, AWorkerThatReapsItsOwnRunStopsItsSuiteBeforeQueueingIt) {
+  setenv("FAKE_ABRA_HANG", "deploy", 1);
+  int64_t id = Queue(3);
+  UnrenewedLeases queue(store_.get());
+  Scheduler s(&queue, store_.get(), &open_, &executor_, options_, {}, nullptr);
+  s.Start();
+  ASSERT_TRUE(ccci::testing::WaitUntil(
+      [&] { return access((swarm_ + "/hang-child.pid").c_str(), F_OK) == 0; },
+      std::chrono::seconds(30), std::chrono::milliseconds(20)));
+  clock_.Advance(kLease + std::chrono::milliseconds(1));
+  s.Beat();  // the lease is not renewed, then reaped, by this worker
+  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return Get(id).state == kRunQueued; },
+                                       std::chrono::seconds(30), std::chrono::milliseconds(5)));
+  EXPECT_EQ(s.active(), 0) << "the suite ended before the run was queued again";
+  ccci::Run run = Get(id);
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_EQ(run.worker, "w1");
+  EXPECT_EQ(run.reason, "queued again: its worker w1 stopped renewing its lease");
+  std::string teardown = Sh("cat '" + options_.data_dir + "/runs/" + std::to_string(id) +
+                            "/teardown.log' 2>/dev/null || true");
+  EXPECT_NE(teardown.find("abra app undeploy"), std::string::npos) << "the suite tore it down";
+  s.Stop();
+  EXPECT_EQ(Get(id).state, kRunQueued);
 }
 
 TEST_F(SchedulerLeasesTest, TheBeatReapsTheRunsOfAWorkerThatStoppedRenewing) {
