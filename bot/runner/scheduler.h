@@ -16,8 +16,9 @@
 // again, up to max_attempts attempts, then it is a CI error.
 //
 // After a restart, Recover() tears down the runs the previous process left `running` and
-// queues each again once (then marks it CI error); with a shared store only the runs this
-// worker held, and it also tears down what its own work dirs show it deployed for runs it no
+// queues each again once (then marks it CI error; a run its reaper had taken over is queued
+// again as the reaper would have); with a shared store only the runs this worker held, and
+// it also tears down what its own work dirs show it deployed for runs it no
 // longer holds (orphans of a run reaped from it). Then it sweeps its server: every stack
 // named as a cc-ci run's whose run is not running is removed.
 //
