@@ -18,9 +18,9 @@
 // After a restart, Recover() tears down the runs the previous process left `running` and
 // queues each again once (then marks it CI error; a run its reaper had taken over is queued
 // again as the reaper would have); with a shared store only the runs this worker held, and
-// it also tears down what its own work dirs show it deployed for runs it no
-// longer holds (orphans of a run reaped from it). Then it sweeps its server: every stack
-// named as a cc-ci run's whose run is not running is removed.
+// it also tears down what its own work dirs show it deployed for runs it no longer holds
+// (orphans of a run reaped from it). Then it sweeps its server: every stack named as a cc-ci
+// run's whose run is not running is removed.
 //
 // The reaper (issue 15): a run is claimed for a server (runner.server, recorded with the
 // claim). When this worker's beat reaps a run claimed for its own server, the store hands the

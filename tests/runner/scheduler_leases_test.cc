@@ -291,6 +291,29 @@ TEST_F(SchedulerLeasesTest, TheReaperRemovesTheStacksOfRunsClaimedForItsServer) 
       std::filesystem::exists(options_.data_dir + "/runs/" + std::to_string(last) + "/reaper.log"));
 }
 
+// A worker restarted while its reaper held a take-over (killed mid-teardown) finishes it: the
+// stack is torn down, then the run queued again, no attempt burnt.
+TEST_F(SchedulerLeasesTest, ARestartedWorkerFinishesTheTakeOverItsReaperHeld) {
+  options_.shared_store = true;
+  int64_t id = Queue(1);
+  ASSERT_TRUE(store_->ClaimNext("gone", kLease.count(), "default").value().has_value());
+  clock_.Advance(kLease + std::chrono::milliseconds(1));
+  ASSERT_EQ(store_->ReapExpiredLeases("w1", "default", kLease.count(), 3)->size(), 1u);
+  ASSERT_EQ(Get(id).reaped_from, "gone");
+  ccci::testing::FakeExecutor fake;
+  Scheduler s(store_.get(), store_.get(), &open_, &fake, options_, {}, nullptr);
+  ASSERT_TRUE(s.Recover().ok());
+  EXPECT_NE(CommandLines(fake).find("docker --context default stack rm traefik-1-" +
+                                    std::to_string(id) + "_ci_test"),
+            std::string::npos)
+      << CommandLines(fake);
+  ccci::Run run = Get(id);
+  EXPECT_EQ(run.state, kRunQueued);
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_EQ(run.reaped_from, "");
+  EXPECT_EQ(run.reason, "queued again: its worker gone stopped renewing its lease");
+}
+
 // At startup the worker's server is swept: a stack named exactly as a run's that is not
 // running goes; a running run's stack and stacks that are not cc-ci's stay.
 TEST_F(SchedulerLeasesTest, AtStartupTheStacksOfRunsNotRunningAreRemoved) {
