@@ -173,6 +173,18 @@ void Scheduler::Stop() {
     if (!t.joinable()) break;
     t.join();
   }
+  // The reaper's teardowns end (they are never cancelled) and queue their runs again, the
+  // heartbeat still keeping their take-overs (it reaps nothing more once stopping). Then once
+  // more after the heartbeat ended, for a reap that was under way when Stop() began.
+  auto join_reaper = [this] {
+    std::thread reaper;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      reaper.swap(reaper_);
+    }
+    if (reaper.joinable()) reaper.join();
+  };
+  join_reaper();
   {
     std::lock_guard<std::mutex> l(mu_);
     beating_ = false;
@@ -182,13 +194,7 @@ void Scheduler::Stop() {
   cv_.notify_all();
   beat_cv_.notify_all();
   if (heartbeat.joinable()) heartbeat.join();
-  // The reaper's teardowns end (they are never cancelled); no beat starts another now.
-  std::thread reaper;
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    reaper.swap(reaper_);
-  }
-  if (reaper.joinable()) reaper.join();
+  join_reaper();
 }
 
 void Scheduler::Loop() {
@@ -255,10 +261,9 @@ void Scheduler::Dispatch() {
       return;
     }
     std::lock_guard<std::mutex> l(mu_);
-    // Stop() already cancelled the running suites, or the reaper is (or may be about to be)
-    // tearing down what an earlier attempt left on this server: give this one back (Reap and
-    // the reaper kick when done).
-    if (stopping_ || reaping_ || TearingDown(run.id)) {
+    // Stop() already cancelled the running suites: give this one back. (A run whose stack a
+    // reaper still tears down is never claimed: it stays running, taken over, until then.)
+    if (stopping_) {
       Status s = queue_->ReleaseRun(lease.holder(), run.id, kRunQueued, "");
       if (!s.ok()) LogError("runner.release_failed", {{"run", run.id}, {"reason", s.message()}});
       return;

@@ -12,19 +12,24 @@
 // whose lease is lost (this process was paused or cut off past it, and the run was reaped and
 // maybe claimed elsewhere) is cancelled and torn down on this worker's server, and records,
 // finishes and requeues nothing: every write it makes is fenced on its holder. The same beat
-// reaps the expired leases of every worker (RunQueue::ReapExpiredLeases): such a run is queued
-// again, up to max_attempts attempts, then a CI error.
+// reaps the expired leases of every worker (RunQueue::ReapExpiredLeases): such a run runs
+// again, up to max_attempts attempts, then it is a CI error.
 //
 // After a restart, Recover() tears down the runs the previous process left `running` and
-// queues each again once (then marks it CI error); with a shared store only the runs this
-// worker held, and it also tears down what its own work dirs show it deployed for runs it no
-// longer holds (orphans of a run reaped from it). Then it sweeps its server: every stack
-// named as a cc-ci run's whose run is not running is removed.
+// queues each again once (then marks it CI error; a run its reaper had taken over is queued
+// again as the reaper would have); with a shared store only the runs this worker held, and
+// it also tears down what its own work dirs show it deployed for runs it no longer holds
+// (orphans of a run reaped from it). Then it sweeps its server: every stack named as a cc-ci
+// run's whose run is not running is removed.
 //
 // The reaper (issue 15): a run is claimed for a server (runner.server, recorded with the
-// claim). When this worker's beat reaps a run claimed for its own server, its stack is torn
-// down on a thread of its own, whether the run was queued again or became a CI error; this
-// worker does not start the run again before that teardown ended.
+// claim). When this worker's beat reaps a run claimed for its own server, the store hands the
+// run over to this worker instead of queueing it (a take-over: still running, so no worker
+// claims it, not even one on the same server), and a thread of its own tears the run's stack
+// down, the beat keeping the take-over's lease; only then is the run queued again
+// (RunQueue::RequeueTakenOver, fenced: a reaper that lost its take-over queues nothing). A run
+// that became a CI error has its stack torn down the same way. A run claimed for another
+// server is queued again at once: its stack is on a host this worker cannot reach.
 
 #include <atomic>
 #include <chrono>
@@ -106,8 +111,9 @@ class Scheduler {
   Result<SuiteSpec> SpecFor(const Run& run) const;
   int active() const;
   // One heartbeat (the heartbeat thread calls it every lease/3; public for tests): renews
-  // every running suite's lease and cancels those whose lease is lost, then reaps expired
-  // leases. Kicks the loop when it queued runs again.
+  // every running suite's lease and cancels those whose lease is lost, renews the take-overs
+  // of the reaper thread, then reaps expired leases (not once stopping). Kicks the loop when
+  // it queued runs again.
   void Beat();
 
  private:
@@ -136,6 +142,8 @@ class Scheduler {
   void HeartbeatLoop();
   void SignalLoop();
   void Reap();
+  // Renews the lease of every take-over the reaper thread holds; drops the pending ones lost.
+  void BeatTakeOvers();
   // Tears down run `id` as its own suite would (abra undeploy and remove, the work dir).
   void TearDown(const Run& run);
   void SweepOrphans();
@@ -143,10 +151,15 @@ class Scheduler {
   // holds although the run is not running here. With the run's work dir on this host, as its
   // own suite would (TearDown); else with docker alone (RemoveStack).
   void TearDownStack(const Run& run, const std::string& why);
-  // Hands reaped runs of this worker's server to the reaper thread.
+  // Hands the reaped runs of this worker's server (taken over, or CI errors) to the reaper
+  // thread.
   void QueueStackTeardowns(const std::vector<Run>& reaped);
   void ReaperLoop();
-  bool TearingDown(int64_t id) const;  // under mu_
+  // One run of the reaper thread: its stack torn down (unless `torn_down`: this worker's own
+  // suite of it did), then, taken over, queued again.
+  void ReapStack(const Run& run, bool torn_down);
+  // The take-overs the reaper thread holds (Beat extends their leases); under mu_.
+  std::vector<Run> TakenOver() const;
   // At startup: every stack on this worker's server that is a cc-ci run's (its name is the
   // run's StackName exactly) whose run is not running is torn down.
   void SweepStacks();
@@ -167,12 +180,11 @@ class Scheduler {
   bool stopping_ = false;
   bool beating_ = false;  // the heartbeat thread runs until the last suite ended
   std::map<int64_t, std::unique_ptr<Active>> active_;
-  // Reaped runs whose stacks the reaper thread tears down, and the one it is on: none of them
-  // is started here until its teardown ended (Dispatch gives it back).
+  // Reaped runs whose stacks the reaper thread tears down, and the one it is on (id 0: none).
+  // Those taken over stay running under this worker until then: nobody claims them.
   std::vector<Run> reaped_stacks_;
-  int64_t tearing_down_ = 0;
+  Run tearing_down_;
   bool reaper_running_ = false;
-  bool reaping_ = false;  // Reap() between its statement and QueueStackTeardowns
   std::thread reaper_;
   std::thread loop_;
   std::thread heartbeat_;

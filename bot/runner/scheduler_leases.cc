@@ -1,6 +1,6 @@
-// The scheduler's leases: the heartbeat that keeps them (and gives up a lost one), the reaper
-// that takes expired ones back from workers that stopped renewing, and the wake-up from other
-// processes (scheduler.h).
+// The scheduler's leases: the heartbeat that keeps them (and gives up a lost one) and the
+// reaper's take-overs, the reaper that takes expired ones back from workers that stopped
+// renewing, and the wake-up from other processes (scheduler.h).
 #include <algorithm>
 
 #include "base/log.h"
@@ -53,31 +53,63 @@ void Scheduler::Beat() {
       LogWarn("runner.lease_not_renewed", {{"run", h.id}, {"reason", renewed.status().message()}});
     }
   }
+  BeatTakeOvers();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (stopping_) return;  // other workers reap; this one only ends what it holds
+  }
   Reap();
 }
 
+std::vector<Run> Scheduler::TakenOver() const {
+  std::vector<Run> held;
+  for (const Run& r : reaped_stacks_) {
+    if (!r.reaped_from.empty()) held.push_back(r);
+  }
+  if (tearing_down_.id != 0 && !tearing_down_.reaped_from.empty()) held.push_back(tearing_down_);
+  return held;
+}
+
+void Scheduler::BeatTakeOvers() {
+  std::vector<Run> held;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    held = TakenOver();
+  }
+  for (const Run& run : held) {
+    auto renewed =
+        queue_->ExtendTakeOver({options_.worker, run.attempts}, run.id, options_.lease.count());
+    if (!renewed.ok()) {
+      // Its lease runs on; the next beat tries again (a teardown outlasting a whole lease
+      // without the store is taken over by another reaper, and this one queues nothing).
+      LogWarn("runner.takeover_not_renewed",
+              {{"run", run.id}, {"reason", renewed.status().message()}});
+      continue;
+    }
+    if (*renewed) continue;
+    // Another reaper took it over (this one was paused past the take-over's lease), or it was
+    // queued: a teardown not begun yet is that reaper's now. One under way ends (there is no
+    // stopping `docker stack rm` halfway), and its requeue is refused.
+    LogWarn("runner.takeover_lost", {{"run", run.id}, {"worker", options_.worker}});
+    std::lock_guard<std::mutex> l(mu_);
+    std::erase_if(reaped_stacks_, [&](const Run& r) { return r.id == run.id; });
+  }
+}
+
 void Scheduler::Reap() {
-  // From the statement on until the reaped runs are handed to the reaper thread, Dispatch
-  // gives back whatever it claims: it may be one of them, queued again a moment ago.
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    reaping_ = true;
-  }
-  auto reaped = queue_->ReapExpiredLeases(options_.max_attempts);
-  if (reaped.ok()) QueueStackTeardowns(*reaped);
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    reaping_ = false;
-  }
+  auto reaped = queue_->ReapExpiredLeases(options_.worker, options_.defaults.server,
+                                          options_.lease.count(), options_.max_attempts);
   if (!reaped.ok()) {
     LogWarn("runner.reap_failed", {{"reason", reaped.status().message()}});
     return;
   }
+  QueueStackTeardowns(*reaped);
   for (const Run& run : *reaped) {
+    bool taken_over = !run.reaped_from.empty();
     LogWarn("runner.lease_expired", {{"run", run.id},
-                                     {"worker", run.worker},
+                                     {"worker", taken_over ? run.reaped_from : run.worker},
                                      {"attempts", run.attempts},
-                                     {"now", run.state},
+                                     {"now", taken_over ? "taken over" : run.state},
                                      {"reason", run.reason}});
     if (options_.on_run_finished && run.state == kRunError) options_.on_run_finished(kRunError);
   }

@@ -1,6 +1,7 @@
 // The reaper's side on the test host (scheduler.h, issue 15): the stacks of runs whose lease
-// expired while they were claimed for this worker's server, and, at startup, every stack on
-// that server left by a cc-ci run that is no longer running.
+// expired while they were claimed for this worker's server, torn down while the run is taken
+// over (then queued again), and, at startup, every stack on that server left by a cc-ci run
+// that is no longer running.
 #include <filesystem>
 #include <regex>
 #include <sstream>
@@ -48,6 +49,8 @@ void Scheduler::QueueStackTeardowns(const std::vector<Run>& reaped) {
     bool any = false;
     for (const Run& run : reaped) {
       if (run.server.empty() || run.server != server) continue;  // its stack is elsewhere
+      bool mine = !run.reaped_from.empty() && run.worker == options_.worker;
+      if (!mine && run.state != kRunError) continue;  // queued: no take-over to tear down under
       reaped_stacks_.push_back(run);
       any = true;
     }
@@ -59,43 +62,63 @@ void Scheduler::QueueStackTeardowns(const std::vector<Run>& reaped) {
   if (finished.joinable()) finished.join();
 }
 
-bool Scheduler::TearingDown(int64_t id) const {
-  if (tearing_down_ == id) return true;
-  for (const Run& r : reaped_stacks_) {
-    if (r.id == id) return true;
-  }
-  return false;
-}
-
 void Scheduler::ReaperLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!reaped_stacks_.empty()) {
     Run run = reaped_stacks_.front();
     reaped_stacks_.erase(reaped_stacks_.begin());
-    // A suite of this worker still holding it (this worker was the one paused past its
-    // lease) tears its app down itself.
+    tearing_down_ = run;
+    // A suite of this worker still holding the lost attempt (this worker's own lease expired:
+    // it was paused, or the store did not answer its beats) is stopped now, not at its next
+    // beat, and tears its app down itself; the run is queued again once it has.
     auto mine = active_.find(run.id);
-    if (mine != active_.end() && !mine->second->done) continue;
-    tearing_down_ = run.id;
-    lock.unlock();
-    auto now = runs_->GetRun(run.id);
-    if (now.ok() && now->state == kRunRunning && now->server == run.server &&
-        now->worker != options_.worker) {
-      // Another worker on this server took it again meanwhile: its install undeploys what
-      // is left first, and a teardown now would take its new deploy away. (This worker's own
-      // claim of it is only ever the moment before Dispatch gives it back.)
-      LogInfo("runner.stack_teardown_skipped",
-              {{"run", run.id}, {"worker", now->worker}, {"why", "running again on this server"}});
-    } else {
-      TearDownStack(run, run.state == kRunError ? "its lease expired for the last time"
-                                                : "its lease expired; it is queued again");
+    bool own_suite = mine != active_.end() && !mine->second->done;
+    if (own_suite) {
+      LoseLease(mine->second.get(), "run " + std::to_string(run.id) +
+                                        " was reaped: its lease expired before it was renewed");
+      cv_.wait(lock, [&] {
+        auto it = active_.find(run.id);
+        return it == active_.end() || it->second->done;
+      });
     }
+    lock.unlock();
+    ReapStack(run, own_suite);
     lock.lock();
-    tearing_down_ = 0;
-    kicked_ = true;  // a run held back while it was torn down may start now
-    cv_.notify_all();
+    tearing_down_ = Run{};
   }
   reaper_running_ = false;
+}
+
+void Scheduler::ReapStack(const Run& run, bool torn_down) {
+  bool taken_over = !run.reaped_from.empty();
+  Holder holder{options_.worker, run.attempts};
+  if (taken_over) {
+    // The take-over may have been lost meanwhile (this worker was paused past its lease and
+    // another reaper took the run over, or queued it): then the stack is not this worker's
+    // to touch.
+    auto now = runs_->GetRun(run.id);
+    if (now.ok() && (now->state != kRunRunning || now->worker != holder.worker ||
+                     now->attempts != holder.attempt || now->reaped_from.empty())) {
+      LogInfo("runner.stack_teardown_skipped", {{"run", run.id},
+                                                {"state", now->state},
+                                                {"worker", now->worker},
+                                                {"why", "no longer taken over by this worker"}});
+      return;
+    }
+  }
+  if (!torn_down) {
+    TearDownStack(run, taken_over ? "its lease expired; it is queued again once torn down"
+                                  : "its lease expired for the last time");
+  }
+  if (!taken_over) return;
+  Status s = queue_->RequeueTakenOver(holder, run.id);
+  if (!s.ok()) {
+    LogWarn("runner.reaped_not_requeued", {{"run", run.id}, {"reason", s.message()}});
+    return;
+  }
+  LogInfo("runner.reaped_requeued", {{"run", run.id}, {"attempts", run.attempts}});
+  if (on_change_) on_change_();
+  Kick();
 }
 
 namespace {

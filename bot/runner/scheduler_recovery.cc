@@ -34,6 +34,19 @@ Status Scheduler::Recover() {
   for (const Run& run : page->runs) {
     // Another worker's run (shared store): it renews its lease, or the reaper takes it back.
     if (options_.shared_store && run.worker != options_.worker) continue;
+    if (!run.reaped_from.empty()) {
+      // Taken over by the reaper of the previous process, which did not live to queue it
+      // again: its teardown, then the queue, as the reaper would have.
+      LogWarn("runner.interrupted_reap", {{"run", run.id}, {"reaped_from", run.reaped_from}});
+      if (run.server == options_.defaults.server) {
+        TearDownStack(run, "its reaper was interrupted by a restart");
+      }
+      Status s = queue_->RequeueTakenOver({run.worker, run.attempts}, run.id);
+      if (IsLeaseLost(s)) continue;  // taken over again by another reaper meanwhile
+      if (!s.ok()) return s;
+      changed = true;
+      continue;
+    }
     LogWarn("runner.interrupted",
             {{"run", run.id}, {"repo", run.repo}, {"pr", run.pr}, {"attempts", run.attempts}});
     TearDown(run);

@@ -127,6 +127,10 @@ struct Run {
   std::string worker;          // the worker that claimed it last (RunQueue::ClaimNext)
   int64_t lease_until_ms = 0;  // while running under a lease: until when it holds; else 0
   std::string server;          // the abra server (runner.server) it was last claimed for; "" before
+  // While a reaper on its server tears its stack down before queueing it again: the worker
+  // whose lease expired (`worker` is then the reaper). "" otherwise (RunQueue::
+  // ReapExpiredLeases).
+  std::string reaped_from;
 };
 
 // What a run's report reflects: its state, and for a running run the stage it is in. The

@@ -14,8 +14,9 @@ namespace ccci {
 
 // Who holds a claimed run: the worker that claimed it and the attempt it claimed. A write made
 // as the holder (the overloads below taking one) changes the run only while it is still
-// running under that worker in that attempt; otherwise it changes nothing and fails with
-// FailedPrecondition ("lease lost"): the run was reaped, and maybe claimed again elsewhere.
+// running under that worker in that attempt, not taken over by a reaper; otherwise it changes
+// nothing and fails with FailedPrecondition ("lease lost"): the run was reaped, and maybe
+// claimed again elsewhere.
 struct Holder {
   std::string worker;
   int64_t attempt = 0;
@@ -49,8 +50,8 @@ class RunQueue {
   virtual Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms,
                                                  const std::string& server) = 0;
   // The heartbeat: lease_until = now + lease_ms, only while `worker` still holds the run in
-  // attempt `attempt` and it is running. False when the lease was lost (the run was requeued
-  // and claimed again, finished or cancelled): the worker must stop and report nothing.
+  // attempt `attempt` and it is running (not taken over). False when the lease was lost (the
+  // run was reaped, finished or cancelled): the worker must stop and report nothing.
   virtual Result<bool> ExtendLease(int64_t run_id, const std::string& worker, int64_t attempt,
                                    int64_t lease_ms) = 0;
   // queued -> waiting, with the reason (the trust gate).
@@ -77,11 +78,31 @@ class RunQueue {
   // `waiting` with the reason (the trust gate held it). Fenced as the above.
   virtual Status ReleaseRun(const Holder& holder, int64_t id, const std::string& state,
                             const std::string& reason) = 0;
-  // The reaper, in one statement: every running run whose lease expired (its worker was
-  // killed, paused or cut off and stopped renewing it) goes back to the queue with its stages
-  // cleared, or, once it had `max_attempts` attempts, becomes a CI error ("lost its worker N
-  // times"). Returns the runs it changed, as they are now. Safe to call from every worker.
-  virtual Result<std::vector<Run>> ReapExpiredLeases(int64_t max_attempts) = 0;
+  // The reaper of `worker`, a worker testing on `server`, in one statement: every running run
+  // whose lease expired (its holder was killed, paused or cut off and stopped renewing it):
+  // - once it had `max_attempts` attempts, becomes a CI error ("lost its worker N times"),
+  //   its running stages closed; nobody claims it again, so it can end at once;
+  // - claimed for `server` (not ""): is taken over, its stages cleared: it stays running,
+  //   now under `worker` with a lease of `lease_ms`, attempts unchanged, and reaped_from
+  //   naming the worker that lost it. No claim takes it and no write fenced on the lost
+  //   attempt's holder changes it while `worker` tears its stack down; then RequeueTakenOver
+  //   queues it. A take-over that expired in turn (that reaper died mid-teardown) is taken
+  //   over again the same way, attempts still unchanged: a lost teardown burns no attempt;
+  // - claimed for another server (or none recorded): goes back to the queue, its stages
+  //   cleared, with no teardown (its stack is on a host this worker cannot reach).
+  // Returns the runs it changed, as they are now. Safe to call from every worker.
+  virtual Result<std::vector<Run>> ReapExpiredLeases(const std::string& worker,
+                                                     const std::string& server, int64_t lease_ms,
+                                                     int64_t max_attempts) = 0;
+  // The heartbeat of a take-over: lease_until = now + lease_ms while `holder` (the reaper and
+  // the run's attempt) still holds the run taken over. False when it lost it (its take-over
+  // expired and another reaper took the run over, or queued it).
+  virtual Result<bool> ExtendTakeOver(const Holder& holder, int64_t run_id, int64_t lease_ms) = 0;
+  // A run taken over by `holder`, its stack torn down, goes back to the queue ("queued again:
+  // its worker W stopped renewing its lease", worker W again, attempts unchanged). Fenced on
+  // the take-over: FailedPrecondition ("lease lost") when `holder` no longer holds it, and then
+  // it changes nothing.
+  virtual Status RequeueTakenOver(const Holder& holder, int64_t run_id) = 0;
 };
 
 }  // namespace ccci

@@ -20,7 +20,7 @@ inline constexpr const char* kOldestQueuedRunSql =
 inline constexpr const char* kRunColumns =
     "id, repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, trigger, "
     "delivery_id, state, level, reason, cancel_requested, superseded_by, attempts, created_at, "
-    "updated_at, started_at, finished_at, stage, worker, lease_until, server";
+    "updated_at, started_at, finished_at, stage, worker, lease_until, server, reaped_from";
 
 // The run in the columns from `at` on (kRunColumns in order).
 inline Run ReadRunAt(const SqlStmt& s, int at) {
@@ -29,7 +29,7 @@ inline Run ReadRunAt(const SqlStmt& s, int at) {
                   &r.title, &r.author, &r.trigger, &r.delivery_id, &r.state, &r.level, &r.reason,
                   &r.cancel_requested, &r.superseded_by, &r.attempts, &r.created_at_ms,
                   &r.updated_at_ms, &r.started_at_ms, &r.finished_at_ms, &r.stage, &r.worker,
-                  &r.lease_until_ms, &r.server);
+                  &r.lease_until_ms, &r.server, &r.reaped_from);
   return r;
 }
 

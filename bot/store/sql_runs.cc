@@ -7,13 +7,14 @@ namespace ccci {
 namespace {
 
 // Locks the run's row while `holder` still holds it: running, under its worker, in its
-// attempt. On PostgreSQL a reaper changing the row concurrently either waits for this
+// attempt, not taken over by a reaper (which may be the same worker, its own suite's lease
+// having expired). On PostgreSQL a reaper changing the row concurrently either waits for this
 // transaction or has already won, and then this finds the row changed (READ COMMITTED
 // re-checks the WHERE on the newest version). FailedPrecondition when the lease is lost.
 Status LockHeld(SqlDb& db, int64_t id, const Holder& holder, int64_t now) {
   auto s = db.Prepare(
       "UPDATE runs SET updated_at = ?4 WHERE id = ?1 AND worker = ?2 AND attempts = ?3 "
-      "AND state = 'running' RETURNING id");
+      "AND state = 'running' AND reaped_from = '' RETURNING id");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, id).Bind(2, holder.worker).Bind(3, holder.attempt).Bind(4, now);
   auto row = (*s)->Step();
@@ -77,6 +78,29 @@ Status ClearStages(SqlDb& db, int64_t id) {
   if (!del.ok()) return del.status();
   (*del)->Bind(1, id);
   return (*del)->Run();
+}
+
+// lease_until = now + lease_ms while `holder` still holds run `id`: by its claim
+// (`taken_over` false: a suite's heartbeat), or by a reaper's take-over (true). False when it
+// does not.
+Result<bool> ExtendHeld(SqlStore& store, int64_t id, const Holder& holder, bool taken_over,
+                        int64_t now, int64_t lease_ms) {
+  bool extended = false;
+  Status st = store.Write([&](SqlDb& db) -> Status {
+    auto s = db.Prepare(
+        std::string("UPDATE runs SET lease_until = ?4, updated_at = ?5 WHERE id = ?1 AND "
+                    "worker = ?2 AND attempts = ?3 AND state = 'running' AND reaped_from ") +
+        (taken_over ? "<> ''" : "= ''") + " RETURNING id");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, id).Bind(2, holder.worker).Bind(3, holder.attempt);
+    (*s)->Bind(4, now + lease_ms).Bind(5, now);
+    auto row = (*s)->Step();
+    if (!row.ok()) return row.status();
+    extended = *row;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return extended;
 }
 
 Status RequeueRunIn(SqlDb& db, int64_t id, const std::string& reason, int64_t now) {
@@ -145,21 +169,8 @@ Result<std::optional<Lease>> SqlStore::ClaimNext(const std::string& worker, int6
 
 Result<bool> SqlStore::ExtendLease(int64_t run_id, const std::string& worker, int64_t attempt,
                                    int64_t lease_ms) {
-  int64_t now = options_.clock->NowUnixMillis();
-  bool extended = false;
-  Status st = Write([&](SqlDb& db) -> Status {
-    auto s = db.Prepare(
-        "UPDATE runs SET lease_until = ?4, updated_at = ?5 WHERE id = ?1 AND worker = ?2 "
-        "AND attempts = ?3 AND state = 'running' RETURNING id");
-    if (!s.ok()) return s.status();
-    (*s)->Bind(1, run_id).Bind(2, worker).Bind(3, attempt).Bind(4, now + lease_ms).Bind(5, now);
-    auto row = (*s)->Step();
-    if (!row.ok()) return row.status();
-    extended = *row;
-    return Status::Ok();
-  });
-  if (!st.ok()) return st;
-  return extended;
+  return ExtendHeld(*this, run_id, {worker, attempt}, false, options_.clock->NowUnixMillis(),
+                    lease_ms);
 }
 
 Status SqlStore::HoldRun(int64_t id, const std::string& reason) { return HoldRuns({{id, reason}}); }
@@ -255,40 +266,88 @@ Status SqlStore::ReleaseRun(const Holder& holder, int64_t id, const std::string&
   });
 }
 
-// One UPDATE finds and ends every expired lease (the index on state keeps it cheap: only
+// One UPDATE finds and takes every expired lease (the index on state keeps it cheap: only
 // running runs are looked at); the stage clean-up touches only the runs it returned. A row
 // locked by a transaction in flight (its holder's, maybe from a process paused mid-commit) is
-// skipped, not waited for: the next beat reaps it, and no reaper ever hangs on a lock.
-Result<std::vector<Run>> SqlStore::ReapExpiredLeases(int64_t max_attempts) {
+// skipped, not waited for: the next beat reaps it, and no reaper ever hangs on a lock. Every
+// SET reads the row as it was: `worker` is the one that lost it, or (a take-over that expired)
+// the reaper that did.
+Result<std::vector<Run>> SqlStore::ReapExpiredLeases(const std::string& worker,
+                                                     const std::string& server, int64_t lease_ms,
+                                                     int64_t max_attempts) {
   int64_t now = options_.clock->NowUnixMillis();
+  // ?1 now, ?2 max_attempts, ?3 the reaper, ?4 its server, ?5 the take-over's lease_until.
+  const std::string take_over = "(attempts < ?2 AND server = ?4 AND ?4 <> '')";
+  const std::string lost_by = "(CASE WHEN reaped_from = '' THEN worker ELSE reaped_from END)";
   std::vector<Run> reaped;
   Status st = Write([&](SqlDb& db) -> Status {
     reaped.clear();
     auto s = db.Prepare(
-        std::string("UPDATE runs SET "
-                    "state = CASE WHEN attempts >= ?2 THEN 'error' ELSE 'queued' END, "
-                    "reason = CASE WHEN attempts >= ?2 THEN 'lost its worker ' || attempts || "
-                    "' times' ELSE 'queued again: its worker ' || worker || "
-                    "' stopped renewing its lease' END, "
-                    "stage = '', lease_until = 0, updated_at = ?1, "
-                    "started_at = CASE WHEN attempts >= ?2 THEN started_at ELSE NULL END, "
-                    "finished_at = CASE WHEN attempts >= ?2 THEN ?1 ELSE finished_at END "
-                    "WHERE id IN (SELECT id FROM runs WHERE state = 'running' AND "
-                    "lease_until > 0 AND lease_until < ?1") +
+        "UPDATE runs SET "
+        "state = CASE WHEN attempts >= ?2 THEN 'error' WHEN " +
+        take_over +
+        " THEN 'running' ELSE 'queued' END, "
+        "reason = CASE WHEN attempts >= ?2 THEN 'lost its worker ' || attempts || ' times' "
+        "WHEN " +
+        take_over + " THEN 'its worker ' || " + lost_by +
+        " || ' stopped renewing its lease; its stack is torn down before it is queued again' "
+        "ELSE 'queued again: its worker ' || " +
+        lost_by +
+        " || ' stopped renewing its lease' END, "
+        "reaped_from = CASE WHEN " +
+        take_over + " THEN " + lost_by +
+        " ELSE '' END, "
+        "worker = CASE WHEN " +
+        take_over + " THEN ?3 WHEN reaped_from = '' THEN worker ELSE reaped_from END, " +
+        "lease_until = CASE WHEN " + take_over +
+        " THEN CAST(?5 AS BIGINT) ELSE 0 END, "
+        "stage = '', updated_at = ?1, "
+        "started_at = CASE WHEN attempts >= ?2 OR " +
+        take_over +
+        " THEN started_at ELSE NULL END, "
+        "finished_at = CASE WHEN attempts >= ?2 THEN ?1 ELSE finished_at END "
+        "WHERE id IN (SELECT id FROM runs WHERE state = 'running' AND "
+        "lease_until > 0 AND lease_until < ?1" +
         db.SkipLocked() + ") RETURNING " + kRunColumns);
     if (!s.ok()) return s.status();
-    (*s)->Bind(1, now).Bind(2, max_attempts);
+    (*s)->Bind(1, now).Bind(2, max_attempts).Bind(3, worker).Bind(4, server);
+    (*s)->Bind(5, now + lease_ms);
     auto runs = ReadRuns(*s);
     if (!runs.ok()) return runs.status();
     for (const Run& r : *runs) {
-      CCCI_RETURN_IF_ERROR(r.state == kRunQueued ? ClearStages(db, r.id)
-                                                 : CloseRunningStages(db, r.id, r.reason, now));
+      CCCI_RETURN_IF_ERROR(r.state == kRunError ? CloseRunningStages(db, r.id, r.reason, now)
+                                                : ClearStages(db, r.id));
     }
     reaped = std::move(*runs);
     return Status::Ok();
   });
   if (!st.ok()) return st;
   return reaped;
+}
+
+Result<bool> SqlStore::ExtendTakeOver(const Holder& holder, int64_t run_id, int64_t lease_ms) {
+  return ExtendHeld(*this, run_id, holder, true, options_.clock->NowUnixMillis(), lease_ms);
+}
+
+Status SqlStore::RequeueTakenOver(const Holder& holder, int64_t run_id) {
+  int64_t now = options_.clock->NowUnixMillis();
+  return Write([&](SqlDb& db) -> Status {
+    auto s = db.Prepare(
+        "UPDATE runs SET state = 'queued', stage = '', worker = reaped_from, reaped_from = '', "
+        "reason = 'queued again: its worker ' || reaped_from || ' stopped renewing its lease', "
+        "started_at = NULL, lease_until = 0, updated_at = ?4 WHERE id = ?1 AND worker = ?2 "
+        "AND attempts = ?3 AND state = 'running' AND reaped_from <> '' RETURNING id");
+    if (!s.ok()) return s.status();
+    (*s)->Bind(1, run_id).Bind(2, holder.worker).Bind(3, holder.attempt).Bind(4, now);
+    auto row = (*s)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return FailedPrecondition("lease lost: run " + std::to_string(run_id) +
+                                " is no longer taken over by " + holder.worker + " in attempt " +
+                                std::to_string(holder.attempt));
+    }
+    return ClearStages(db, run_id);
+  });
 }
 
 }  // namespace ccci

@@ -81,7 +81,10 @@ class SqlStore : public Store {
   Status RequeueRun(const Holder& holder, int64_t id, const std::string& reason) override;
   Status ReleaseRun(const Holder& holder, int64_t id, const std::string& state,
                     const std::string& reason) override;
-  Result<std::vector<Run>> ReapExpiredLeases(int64_t max_attempts) override;
+  Result<std::vector<Run>> ReapExpiredLeases(const std::string& worker, const std::string& server,
+                                             int64_t lease_ms, int64_t max_attempts) override;
+  Result<bool> ExtendTakeOver(const Holder& holder, int64_t run_id, int64_t lease_ms) override;
+  Status RequeueTakenOver(const Holder& holder, int64_t run_id) override;
 
   // OutboxStore (sql_outbox.cc).
   Result<int64_t> EnqueueMessage(const OutboxMessage& m) override;

@@ -36,6 +36,16 @@ class StoreLeasesTest : public testing::DriverStoreTest {
     return s;
   }
   ccci::Run Get(int64_t id) { return store_->GetRun(id).value(); }
+  // A reaper of another server than the runs' ("default"): it queues them again at once.
+  Result<std::vector<ccci::Run>> ReapElsewhere(int64_t max_attempts) {
+    return store_->ReapExpiredLeases("w9", "other-host", kLeaseMs, max_attempts);
+  }
+  // A reaper on the runs' server: it takes them over.
+  std::vector<ccci::Run> ReapHere(const std::string& reaper, int64_t max_attempts = 3) {
+    auto reaped = store_->ReapExpiredLeases(reaper, "default", kLeaseMs, max_attempts);
+    EXPECT_TRUE(reaped.ok()) << reaped.status().ToString();
+    return reaped.ok() ? *reaped : std::vector<ccci::Run>{};
+  }
 };
 
 TEST_P(StoreLeasesTest, TheHolderRecordsStagesAndFinishesItsRun) {
@@ -58,7 +68,7 @@ TEST_P(StoreLeasesTest, AWorkerThatLostItsLeaseCannotRecordFinishOrRequeue) {
   Lease w1 = Claim("w1");
   ASSERT_TRUE(store_->RecordStage(w1.holder(), Stage(id, "install", kStageRunning)).ok());
   clock_.Advance(std::chrono::milliseconds(kLeaseMs + 1));
-  auto reaped = store_->ReapExpiredLeases(3);
+  auto reaped = ReapElsewhere(3);
   ASSERT_TRUE(reaped.ok()) << reaped.status().ToString();
   ASSERT_EQ(reaped->size(), 1u);
   EXPECT_EQ((*reaped)[0].state, kRunQueued);
@@ -94,17 +104,17 @@ TEST_P(StoreLeasesTest, TheReaperTakesOnlyExpiredLeases) {
   Lease wb = Claim("w2");
   ASSERT_TRUE(store_->ClaimRun(c).value()) << "a run claimed without a lease (serve on SQLite)";
   clock_.Advance(std::chrono::seconds(11));  // a's lease is over, b's is not
-  auto reaped = store_->ReapExpiredLeases(3).value();
+  auto reaped = ReapElsewhere(3).value();
   ASSERT_EQ(reaped.size(), 1u);
   EXPECT_EQ(reaped[0].id, a);
   EXPECT_EQ(Get(b).state, kRunRunning);
   EXPECT_EQ(Get(c).state, kRunRunning) << "no lease, nothing to reap";
-  EXPECT_TRUE(store_->ReapExpiredLeases(3)->empty()) << "reaped once";
+  EXPECT_TRUE(ReapElsewhere(3)->empty()) << "reaped once";
   // The heartbeat keeps b: every extension moves the end of its lease.
   clock_.Advance(std::chrono::seconds(25));
   ASSERT_TRUE(store_->ExtendLease(b, "w2", wb.run.attempts, kLeaseMs).value());
   clock_.Advance(std::chrono::seconds(25));
-  EXPECT_TRUE(store_->ReapExpiredLeases(3)->empty());
+  EXPECT_TRUE(ReapElsewhere(3)->empty());
   EXPECT_EQ(Get(b).worker, "w2");
 }
 
@@ -114,7 +124,7 @@ TEST_P(StoreLeasesTest, ARunThatLostItsWorkerMaxAttemptsTimesIsACiError) {
     Lease l = Claim("w" + std::to_string(attempt));
     ASSERT_TRUE(store_->RecordStage(l.holder(), Stage(id, "install", kStageRunning)).ok());
     clock_.Advance(std::chrono::milliseconds(kLeaseMs + 1));
-    auto reaped = store_->ReapExpiredLeases(2).value();
+    auto reaped = ReapElsewhere(2).value();
     ASSERT_EQ(reaped.size(), 1u);
   }
   ccci::Run run = Get(id);
@@ -125,6 +135,142 @@ TEST_P(StoreLeasesTest, ARunThatLostItsWorkerMaxAttemptsTimesIsACiError) {
   ASSERT_EQ(stages.size(), 1u);
   EXPECT_EQ(stages[0].status, kStageError) << "the stage it was in did not finish";
   EXPECT_TRUE(store_->UnreportedRuns(10)->size() == 1u) << "the front node reports it";
+}
+
+// A reaper on the run's server takes the run over instead of queueing it: it stays running,
+// under the reaper, so no worker claims it (not even one on the same server) while the
+// reaper tears its stack down; no write of the lost attempt lands; then the reaper queues it.
+TEST_P(StoreLeasesTest, ARunTakenOverByItsServersReaperIsClaimedOnlyOnceItIsQueuedAgain) {
+  int64_t id = Queue(1, "aaa");
+  Lease w1 = Claim("w1");
+  ASSERT_TRUE(store_->RecordStage(w1.holder(), Stage(id, "install", kStageRunning)).ok());
+  clock_.Advance(std::chrono::milliseconds(kLeaseMs + 1));
+  auto reaped = ReapHere("w2");
+  ASSERT_EQ(reaped.size(), 1u);
+  ccci::Run run = Get(id);
+  EXPECT_EQ(run.state, kRunRunning);
+  EXPECT_EQ(run.worker, "w2");
+  EXPECT_EQ(run.reaped_from, "w1");
+  EXPECT_EQ(run.attempts, 1) << "a take-over is no attempt";
+  EXPECT_EQ(run.lease_until_ms, clock_.NowUnixMillis() + kLeaseMs);
+  EXPECT_EQ(run.stage, "");
+  EXPECT_EQ(run.reason,
+            "its worker w1 stopped renewing its lease; its stack is torn down before it is "
+            "queued again");
+  EXPECT_EQ(reaped[0].reaped_from, "w1") << "returned as it is now";
+  EXPECT_TRUE(store_->ListStages(id)->empty());
+
+  EXPECT_FALSE(store_->ClaimNext("w3", kLeaseMs, "default").value().has_value())
+      << "not claimable while taken over";
+  EXPECT_TRUE(ReapHere("w3").empty()) << "its take-over holds";
+  EXPECT_TRUE(IsLeaseLost(store_->RecordStage(w1.holder(), Stage(id, "upgrade", kStageRunning))));
+  EXPECT_TRUE(IsLeaseLost(store_->FinishRun(w1.holder(), id, kRunFinished, 1, "")));
+  EXPECT_FALSE(store_->ExtendLease(id, "w1", 1, kLeaseMs).value());
+  // The take-over is not a claim: the reaper cannot record or finish the run either.
+  Holder w2{"w2", 1};
+  EXPECT_TRUE(IsLeaseLost(store_->FinishRun(w2, id, kRunFinished, 1, "")));
+  EXPECT_FALSE(store_->ExtendLease(id, "w2", 1, kLeaseMs).value());
+  EXPECT_FALSE(store_->ExtendTakeOver({"w1", 1}, id, kLeaseMs).value()) << "w1 lost it";
+  EXPECT_FALSE(store_->ExtendTakeOver({"w2", 2}, id, kLeaseMs).value()) << "another attempt";
+
+  clock_.Advance(std::chrono::milliseconds(kLeaseMs / 2));
+  ASSERT_TRUE(store_->ExtendTakeOver(w2, id, kLeaseMs).value()) << "the reaper's heartbeat";
+  EXPECT_EQ(Get(id).lease_until_ms, clock_.NowUnixMillis() + kLeaseMs);
+  clock_.Advance(std::chrono::milliseconds(kLeaseMs / 2 + 1));
+  EXPECT_TRUE(ReapHere("w3").empty()) << "extended: still held";
+
+  ASSERT_TRUE(store_->RequeueTakenOver(w2, id).ok());
+  run = Get(id);
+  EXPECT_EQ(run.state, kRunQueued);
+  EXPECT_EQ(run.reason, "queued again: its worker w1 stopped renewing its lease");
+  EXPECT_EQ(run.worker, "w1") << "as a requeue by another server's reaper leaves it";
+  EXPECT_EQ(run.reaped_from, "");
+  EXPECT_EQ(run.lease_until_ms, 0);
+  EXPECT_FALSE(run.started_at_ms.has_value());
+  EXPECT_TRUE(IsLeaseLost(store_->RequeueTakenOver(w2, id))) << "queued once";
+  Lease w3 = Claim("w3");
+  EXPECT_EQ(w3.run.id, id);
+  EXPECT_EQ(w3.run.attempts, 2);
+}
+
+// A worker whose own lease expired (paused, or the store missed its beats) may reap the run
+// itself: its take-over still fences off the suite that held the lost attempt.
+TEST_P(StoreLeasesTest, AWorkerThatTakesOverItsOwnExpiredRunCannotRecordItsLostAttempt) {
+  int64_t id = Queue(1, "aaa");
+  Lease w1 = Claim("w1");
+  clock_.Advance(std::chrono::milliseconds(kLeaseMs + 1));
+  ASSERT_EQ(ReapHere("w1").size(), 1u);
+  EXPECT_EQ(Get(id).worker, "w1");
+  EXPECT_EQ(Get(id).reaped_from, "w1");
+  EXPECT_TRUE(IsLeaseLost(store_->RecordStage(w1.holder(), Stage(id, "install", kStageRunning))));
+  EXPECT_TRUE(IsLeaseLost(store_->FinishRun(w1.holder(), id, kRunFinished, 1, "")));
+  EXPECT_TRUE(IsLeaseLost(store_->RequeueRun(w1.holder(), id, "stopping")));
+  EXPECT_FALSE(store_->ExtendLease(id, "w1", 1, kLeaseMs).value());
+  EXPECT_TRUE(store_->ExtendTakeOver(w1.holder(), id, kLeaseMs).value());
+  ASSERT_TRUE(store_->RequeueTakenOver(w1.holder(), id).ok());
+  EXPECT_EQ(Get(id).state, kRunQueued);
+}
+
+// A reaper that died (or was paused) mid-teardown loses its take-over like any lease: another
+// reaper of the server takes the run over again, burning no attempt, and the first one's
+// requeue is refused. A reaper of another server queues an expired take-over at once.
+TEST_P(StoreLeasesTest, ALostTakeOverIsTakenOverAgainAndItsRequeueRefused) {
+  int64_t id = Queue(1, "aaa");
+  Claim("w1");
+  clock_.Advance(std::chrono::milliseconds(kLeaseMs + 1));
+  ASSERT_EQ(ReapHere("w2").size(), 1u);
+  clock_.Advance(std::chrono::milliseconds(kLeaseMs + 1));  // w2 stopped renewing
+  ASSERT_EQ(ReapHere("w3", 2).size(), 1u);
+  ccci::Run run = Get(id);
+  EXPECT_EQ(run.state, kRunRunning) << "taken over again, not a CI error: one attempt was made";
+  EXPECT_EQ(run.worker, "w3");
+  EXPECT_EQ(run.reaped_from, "w1") << "still the worker that lost the attempt";
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_FALSE(store_->ExtendTakeOver({"w2", 1}, id, kLeaseMs).value());
+  Status s = store_->RequeueTakenOver({"w2", 1}, id);
+  EXPECT_TRUE(IsLeaseLost(s)) << s.ToString();
+  EXPECT_EQ(Get(id).state, kRunRunning);
+  EXPECT_EQ(Get(id).worker, "w3") << "w2's refused requeue changed nothing";
+
+  clock_.Advance(std::chrono::milliseconds(kLeaseMs + 1));  // w3 died too
+  auto elsewhere = ReapElsewhere(3).value();
+  ASSERT_EQ(elsewhere.size(), 1u);
+  run = Get(id);
+  EXPECT_EQ(run.state, kRunQueued);
+  EXPECT_EQ(run.worker, "w1");
+  EXPECT_EQ(run.reaped_from, "");
+  EXPECT_EQ(run.reason, "queued again: its worker w1 stopped renewing its lease");
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_TRUE(IsLeaseLost(store_->RequeueTakenOver({"w3", 1}, id)));
+}
+
+// Attempts count claims only: taken over, queued and claimed again, the run is in its second
+// attempt; reaped then with max_attempts 2 it is a CI error at once, not taken over (nobody
+// claims it again), whichever server reaps it.
+TEST_P(StoreLeasesTest, TakeOversBurnNoAttemptAndTheLastOneEndsTheRun) {
+  int64_t id = Queue(1, "aaa");
+  Claim("w1");
+  clock_.Advance(std::chrono::milliseconds(kLeaseMs + 1));
+  ASSERT_EQ(ReapHere("w2", 2).size(), 1u);
+  EXPECT_EQ(Get(id).attempts, 1);
+  ASSERT_TRUE(store_->RequeueTakenOver({"w2", 1}, id).ok());
+  Lease w3 = Claim("w3");
+  EXPECT_EQ(w3.run.attempts, 2);
+  ASSERT_TRUE(store_->RecordStage(w3.holder(), Stage(id, "install", kStageRunning)).ok());
+  clock_.Advance(std::chrono::milliseconds(kLeaseMs + 1));
+  auto reaped = ReapHere("w2", 2);
+  ASSERT_EQ(reaped.size(), 1u);
+  ccci::Run run = Get(id);
+  EXPECT_EQ(run.state, kRunError);
+  EXPECT_EQ(run.reason, "lost its worker 2 times");
+  EXPECT_EQ(run.worker, "w3");
+  EXPECT_EQ(run.reaped_from, "");
+  EXPECT_EQ(run.lease_until_ms, 0);
+  EXPECT_TRUE(run.finished_at_ms.has_value());
+  auto stages = store_->ListStages(id).value();
+  ASSERT_EQ(stages.size(), 1u);
+  EXPECT_EQ(stages[0].status, kStageError);
+  EXPECT_TRUE(IsLeaseLost(store_->RequeueTakenOver({"w2", 2}, id)));
 }
 
 TEST_P(StoreLeasesTest, AReleasedClaimIsAsIfNeverClaimed) {

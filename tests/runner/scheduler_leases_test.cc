@@ -14,6 +14,7 @@
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_executor.h"
 #include "tests/fakes/fake_swarm.h"
+#include "tests/fakes/forwarding_run_queue.h"
 #include "tests/fakes/recipe_repo.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
@@ -82,7 +83,8 @@ TEST_F(SchedulerLeasesTest, AWorkerThatLostItsLeaseStopsAndRecordsNothing) {
   EXPECT_EQ(Get(id).lease_until_ms, clock_.NowUnixMillis() + kLease.count()) << "renewed";
 
   clock_.Advance(kLease + std::chrono::milliseconds(1));
-  ASSERT_EQ(store_->ReapExpiredLeases(3)->size(), 1u);  // another worker's reaper
+  // Another server's worker's reaper: the run is queued again at once.
+  ASSERT_EQ(store_->ReapExpiredLeases("w9", "other-host", kLease.count(), 3)->size(), 1u);
   auto w2 = store_->ClaimNext("w2", kLease.count(), "default").value();
   ASSERT_TRUE(w2.has_value());
   s.Beat();
@@ -104,6 +106,52 @@ TEST_F(SchedulerLeasesTest, AWorkerThatLostItsLeaseStopsAndRecordsNothing) {
   EXPECT_EQ(Get(id).state, kRunRunning);
 }
 
+// The store as the queue, except that no lease is renewed (the store misses this worker's
+// beats, as when it is cut off for a moment), and a run is claimed once only.
+class UnrenewedLeases : public ccci::testing::ForwardingRunQueue {
+ public:
+  using ForwardingRunQueue::ForwardingRunQueue;
+  Result<bool> ExtendLease(int64_t, const std::string&, int64_t, int64_t) override {
+    return Unavailable("the store did not answer");
+  }
+  Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms,
+                                         const std::string& server) override {
+    if (claimed_.exchange(true)) return std::optional<Lease>();
+    return q_->ClaimNext(worker, lease_ms, server);
+  }
+
+ private:
+  std::atomic<bool> claimed_{false};
+};
+
+// This worker's own lease expired under its suite, and its own beat reaps the run: the
+// take-over fences the suite, which is stopped at once and tears its app down itself; only
+// then is the run queued again.
+TEST_F(SchedulerLeasesTest, AWorkerThatReapsItsOwnRunStopsItsSuiteBeforeQueueingIt) {
+  setenv("FAKE_ABRA_HANG", "deploy", 1);
+  int64_t id = Queue(3);
+  UnrenewedLeases queue(store_.get());
+  Scheduler s(&queue, store_.get(), &open_, &executor_, options_, {}, nullptr);
+  s.Start();
+  ASSERT_TRUE(ccci::testing::WaitUntil(
+      [&] { return access((swarm_ + "/hang-child.pid").c_str(), F_OK) == 0; },
+      std::chrono::seconds(30), std::chrono::milliseconds(20)));
+  clock_.Advance(kLease + std::chrono::milliseconds(1));
+  s.Beat();  // the lease is not renewed, then reaped, by this worker
+  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return Get(id).state == kRunQueued; },
+                                       std::chrono::seconds(30), std::chrono::milliseconds(5)));
+  EXPECT_EQ(s.active(), 0) << "the suite ended before the run was queued again";
+  ccci::Run run = Get(id);
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_EQ(run.worker, "w1");
+  EXPECT_EQ(run.reason, "queued again: its worker w1 stopped renewing its lease");
+  std::string teardown = Sh("cat '" + options_.data_dir + "/runs/" + std::to_string(id) +
+                            "/teardown.log' 2>/dev/null || true");
+  EXPECT_NE(teardown.find("abra app undeploy"), std::string::npos) << "the suite tore it down";
+  s.Stop();
+  EXPECT_EQ(Get(id).state, kRunQueued);
+}
+
 TEST_F(SchedulerLeasesTest, TheBeatReapsTheRunsOfAWorkerThatStoppedRenewing) {
   int64_t id = Queue(3);
   ASSERT_TRUE(store_->ClaimNext("gone", kLease.count(), "default").value().has_value());
@@ -112,8 +160,12 @@ TEST_F(SchedulerLeasesTest, TheBeatReapsTheRunsOfAWorkerThatStoppedRenewing) {
   EXPECT_EQ(Get(id).state, kRunRunning) << "its lease still holds";
   clock_.Advance(kLease + std::chrono::milliseconds(1));
   s.Beat();
-  EXPECT_EQ(Get(id).state, kRunQueued);
+  // Taken over for its teardown on this server, then queued again.
+  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return Get(id).state == kRunQueued; },
+                                       std::chrono::seconds(30), std::chrono::milliseconds(10)));
   EXPECT_EQ(Get(id).reason, "queued again: its worker gone stopped renewing its lease");
+  EXPECT_EQ(Get(id).attempts, 1);
+  s.Stop();
 }
 
 // A gate that cannot answer at first (Gitea down), then holds the run: the scheduler's look
@@ -217,9 +269,8 @@ TEST_F(SchedulerLeasesTest, TheReaperRemovesTheStacksOfRunsClaimedForItsServer) 
   Scheduler s(store_.get(), store_.get(), &open_, &fake, options_, {}, nullptr);
   clock_.Advance(kLease + std::chrono::milliseconds(1));
   s.Beat();
-  EXPECT_EQ(Get(again).state, kRunQueued);
   EXPECT_EQ(Get(last).state, kRunError);
-  EXPECT_EQ(Get(elsewhere).state, kRunQueued);
+  EXPECT_EQ(Get(elsewhere).state, kRunQueued) << "queued at once: no teardown here";
   auto removed = [&](int64_t pr, int64_t id) {
     return CommandLines(fake).find("docker --context default stack rm traefik-" +
                                    std::to_string(pr) + "-" + std::to_string(id) + "_ci_test") !=
@@ -229,6 +280,8 @@ TEST_F(SchedulerLeasesTest, TheReaperRemovesTheStacksOfRunsClaimedForItsServer) 
                                        std::chrono::seconds(30), std::chrono::milliseconds(10)))
       << CommandLines(fake);
   s.Stop();  // waits for the reaper's teardowns
+  EXPECT_EQ(Get(again).state, kRunQueued) << "queued again once torn down";
+  EXPECT_EQ(Get(again).worker, "gone");
   EXPECT_FALSE(removed(3, elsewhere)) << "its stack is on other-host";
   EXPECT_NE(CommandLines(fake).find("docker --context default volume ls --quiet --filter "
                                     "label=com.docker.stack.namespace=traefik-1-"),
@@ -236,6 +289,29 @@ TEST_F(SchedulerLeasesTest, TheReaperRemovesTheStacksOfRunsClaimedForItsServer) 
       << CommandLines(fake);
   EXPECT_TRUE(
       std::filesystem::exists(options_.data_dir + "/runs/" + std::to_string(last) + "/reaper.log"));
+}
+
+// A worker restarted while its reaper held a take-over (killed mid-teardown) finishes it: the
+// stack is torn down, then the run queued again, no attempt burnt.
+TEST_F(SchedulerLeasesTest, ARestartedWorkerFinishesTheTakeOverItsReaperHeld) {
+  options_.shared_store = true;
+  int64_t id = Queue(1);
+  ASSERT_TRUE(store_->ClaimNext("gone", kLease.count(), "default").value().has_value());
+  clock_.Advance(kLease + std::chrono::milliseconds(1));
+  ASSERT_EQ(store_->ReapExpiredLeases("w1", "default", kLease.count(), 3)->size(), 1u);
+  ASSERT_EQ(Get(id).reaped_from, "gone");
+  ccci::testing::FakeExecutor fake;
+  Scheduler s(store_.get(), store_.get(), &open_, &fake, options_, {}, nullptr);
+  ASSERT_TRUE(s.Recover().ok());
+  EXPECT_NE(CommandLines(fake).find("docker --context default stack rm traefik-1-" +
+                                    std::to_string(id) + "_ci_test"),
+            std::string::npos)
+      << CommandLines(fake);
+  ccci::Run run = Get(id);
+  EXPECT_EQ(run.state, kRunQueued);
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_EQ(run.reaped_from, "");
+  EXPECT_EQ(run.reason, "queued again: its worker gone stopped renewing its lease");
 }
 
 // At startup the worker's server is swept: a stack named exactly as a run's that is not
@@ -315,34 +391,48 @@ class CountingGate : public RunGate {
   std::atomic<int> asked{0};
 };
 
-// While the reaper still removes what the lost attempt left on this server, this worker does
-// not start the run again (each pass claims it and gives it back); once the teardown ended,
-// it does.
-TEST_F(SchedulerLeasesTest, AReapedRunIsNotStartedHereBeforeItsStackIsTornDown) {
+// Two workers on one swarm, with one runner.server name. While w1's reaper still removes what
+// the lost attempt left on the server, the run is w1's (taken over), so w2 does not claim it
+// (it claims a run queued after it instead, the oldest first); once the teardown ended and
+// w1 queued the run again, w2 claims it.
+TEST_F(SchedulerLeasesTest, ARunIsNotClaimedOnItsServerBeforeItsStackIsTornDown) {
   int64_t id = Queue(1);
   ASSERT_TRUE(store_->ClaimNext("gone", kLease.count(), "default").value().has_value());
-  GatedStackRm swarm;
-  CountingGate gate;
-  Scheduler s(store_.get(), store_.get(), &gate, &swarm, options_, {}, nullptr);
-  s.Start();
+  GatedStackRm swarm1;
+  CountingGate gate1;
+  Scheduler s1(store_.get(), store_.get(), &gate1, &swarm1, options_, {}, nullptr);
+  GatedStackRm swarm2;
+  swarm2.Release();
+  CountingGate gate2;
+  SchedulerOptions o2 = options_;
+  o2.worker = "w2";
+  o2.concurrency = 2;
+  o2.data_dir = dir_.path() + "/data2";
+  Scheduler s2(store_.get(), store_.get(), &gate2, &swarm2, o2, {}, nullptr);
+  s2.Start();  // s1 only reaps (its Beat is called here): every claim is s2's
   clock_.Advance(kLease + std::chrono::milliseconds(1));
-  s.Beat();
-  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return swarm.InRm(); }, std::chrono::seconds(30),
+  s1.Beat();
+  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return swarm1.InRm(); }, std::chrono::seconds(30),
                                        std::chrono::milliseconds(5)));
-  gate.asked = 0;
-  s.Kick();
-  // Two passes over the queued run: the first has claimed it and given it back.
-  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return gate.asked >= 2; }, std::chrono::seconds(30),
-                                       std::chrono::milliseconds(5)));
-  EXPECT_EQ(Get(id).state, kRunQueued);
-  EXPECT_EQ(Get(id).attempts, 1) << "the claim was given back";
-  EXPECT_EQ(swarm.Calls().find("git "), std::string::npos) << swarm.Calls();
-  swarm.Release();
+  int64_t later = Queue(2);
+  s2.Kick();
+  ASSERT_TRUE(ccci::testing::WaitUntil([&] { return Get(later).worker == "w2"; },
+                                       std::chrono::seconds(30), std::chrono::milliseconds(5)))
+      << "w2 looked at the queue";
+  ccci::Run run = Get(id);
+  EXPECT_EQ(run.state, kRunRunning);
+  EXPECT_EQ(run.worker, "w1") << "taken over by w1's reaper, not claimed by w2";
+  EXPECT_EQ(run.reaped_from, "gone");
+  EXPECT_EQ(run.attempts, 1);
+  EXPECT_EQ(swarm1.Calls().find("git "), std::string::npos) << swarm1.Calls();
+  swarm1.Release();
   ASSERT_TRUE(
-      ccci::testing::WaitUntil([&] { return Get(id).worker == "w1" && Get(id).attempts == 2; },
+      ccci::testing::WaitUntil([&] { return Get(id).worker == "w2" && Get(id).attempts == 2; },
                                std::chrono::seconds(30), std::chrono::milliseconds(5)))
-      << "started once the teardown ended";
-  s.Stop();
+      << "claimed by w2 once w1's teardown ended";
+  EXPECT_EQ(Get(id).reaped_from, "");
+  s2.Stop();
+  s1.Stop();
 }
 
 }  // namespace

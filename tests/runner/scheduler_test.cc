@@ -17,6 +17,7 @@
 #include "tests/fakes/fake_executor.h"
 #include "tests/fakes/fake_proxy.h"
 #include "tests/fakes/fake_swarm.h"
+#include "tests/fakes/forwarding_run_queue.h"
 #include "tests/fakes/recipe_repo.h"
 #include "tests/fakes/test_files.h"
 #include "tests/fakes/test_store.h"
@@ -35,22 +36,16 @@ class HoldAll : public RunGate {
 };
 
 // The store as the scheduler's queue, counting the claims and the writes that hold runs.
-class CountingQueue : public RunQueue {
+class CountingQueue : public ccci::testing::ForwardingRunQueue {
  public:
-  explicit CountingQueue(RunQueue* q) : q_(q) {}
+  using ForwardingRunQueue::ForwardingRunQueue;
   std::atomic<int> claims{0};
   std::atomic<int> hold_writes{0};
 
-  Result<std::vector<ccci::Run>> QueuedRuns(int limit) override { return q_->QueuedRuns(limit); }
-  Result<bool> ClaimRun(int64_t id) override { return q_->ClaimRun(id); }
   Result<std::optional<Lease>> ClaimNext(const std::string& worker, int64_t lease_ms,
                                          const std::string& server) override {
     ++claims;
     return q_->ClaimNext(worker, lease_ms, server);
-  }
-  Result<bool> ExtendLease(int64_t run_id, const std::string& worker, int64_t attempt,
-                           int64_t lease_ms) override {
-    return q_->ExtendLease(run_id, worker, attempt, lease_ms);
   }
   Status HoldRun(int64_t id, const std::string& reason) override {
     ++hold_writes;
@@ -60,34 +55,6 @@ class CountingQueue : public RunQueue {
     ++hold_writes;
     return q_->HoldRuns(holds);
   }
-  Status RecordStage(const StageRecord& stage) override { return q_->RecordStage(stage); }
-  Status FinishRun(int64_t id, const std::string& state, std::optional<int64_t> level,
-                   const std::string& reason) override {
-    return q_->FinishRun(id, state, level, reason);
-  }
-  Status RequeueRun(int64_t id, const std::string& reason) override {
-    return q_->RequeueRun(id, reason);
-  }
-  Status RecordStage(const Holder& holder, const StageRecord& stage) override {
-    return q_->RecordStage(holder, stage);
-  }
-  Status FinishRun(const Holder& holder, int64_t id, const std::string& state,
-                   std::optional<int64_t> level, const std::string& reason) override {
-    return q_->FinishRun(holder, id, state, level, reason);
-  }
-  Status RequeueRun(const Holder& holder, int64_t id, const std::string& reason) override {
-    return q_->RequeueRun(holder, id, reason);
-  }
-  Status ReleaseRun(const Holder& holder, int64_t id, const std::string& state,
-                    const std::string& reason) override {
-    return q_->ReleaseRun(holder, id, state, reason);
-  }
-  Result<std::vector<ccci::Run>> ReapExpiredLeases(int64_t max_attempts) override {
-    return q_->ReapExpiredLeases(max_attempts);
-  }
-
- private:
-  RunQueue* q_;
 };
 
 class SchedulerTest : public ::testing::Test {
