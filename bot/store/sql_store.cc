@@ -619,7 +619,6 @@ void SqlStore::Lead(std::unique_lock<std::mutex>& lock, Job* own) {
     lock.unlock();
     CommitBatch(batch);
     lock.lock();
-    committing_ = false;
     std::vector<Job*> finished;
     for (Job* j : batch) {
       if (j->on_done) {
@@ -629,9 +628,11 @@ void SqlStore::Lead(std::unique_lock<std::mutex>& lock, Job* own) {
       j->done = true;
       if (j != own) j->cv.notify_one();
     }
-    // A synchronous writer waiting first in line may lead the next batch meanwhile.
-    if (!queue_.empty() && !queue_.front()->on_done) queue_.front()->cv.notify_one();
     if (own == nullptr) {
+      // Still leading while answering, so a second commit does not start meanwhile and
+      // compete for the cores with the answers and the database. Measured against releasing
+      // the lead first (PostgreSQL, interleaved 6 s runs, two sittings): 3,901-4,108 ->
+      // 4,794-4,836/s, and medians 3,422 -> 3,660/s; memory and SQLite level.
       lock.unlock();
       for (Job* j : finished) Finish(j);
       lock.lock();
@@ -639,6 +640,9 @@ void SqlStore::Lead(std::unique_lock<std::mutex>& lock, Job* own) {
       handed_over_.insert(handed_over_.end(), finished.begin(), finished.end());
       relief_cv_.notify_one();
     }
+    committing_ = false;
+    // A synchronous writer first in line leads next if this thread does not.
+    if (!queue_.empty() && !queue_.front()->on_done) queue_.front()->cv.notify_one();
   }
   if (own && own->done && !queue_.empty() && !committing_ && queue_.front()->on_done) {
     relief_lead_ = true;  // (a synchronous writer first in line was woken above)

@@ -196,11 +196,11 @@ class SqlStore : public Store {
   // Queues an asynchronous job (owned by the queue from now on) and leads if no one does.
   void Submit(Job* job);
   // Commits the pending writes batch after batch. Called with `lock` held and no commit in
-  // progress. An asynchronous leader (`own` null) goes on until none is pending or another
-  // leads, and finishes the asynchronous jobs of its batches itself, outside the lock, so the
-  // next commit may start meanwhile. A synchronous writer (`own`) stops once its own job is
-  // done and hands the asynchronous jobs, and the lead if writes are still pending, to a
-  // waiting synchronous writer or to the relief thread.
+  // progress. An asynchronous leader (`own` null) goes on until none is pending, and finishes
+  // the asynchronous jobs of each batch itself (outside the lock, still leading) before it
+  // takes the next. A synchronous writer (`own`) stops once its own job is done and hands the
+  // asynchronous jobs, and the lead if writes are still pending, to a waiting synchronous
+  // writer or to the relief thread.
   void Lead(std::unique_lock<std::mutex>& lock, Job* own);
   static void Finish(Job* job);
   // The relief thread: finishes and leads what synchronous leaders handed over.
