@@ -15,6 +15,7 @@
 
 #include "bot/store/sql_store.h"
 #include "tests/fakes/store_drivers.h"
+#include "tests/fakes/test_store.h"
 #include "tests/fakes/wait_until.h"
 
 namespace ccci {
@@ -25,23 +26,6 @@ class StoreAsyncTest : public ::testing::TestWithParam<const char*> {
   void SetUp() override { db_.Prepare(); }
   testing::DriverStore db_{GetParam()};
 };
-
-Work QueueWork(int64_t pr, const std::string& sha) {
-  Work w;
-  w.kind = Work::Kind::kQueueRun;
-  w.run.repo = "o/r";
-  w.run.pr = pr;
-  w.run.head_sha = sha;
-  w.run.trigger = "opened";
-  return w;
-}
-
-Delivery D(const std::string& id) {
-  Delivery d;
-  d.id = id;
-  d.event = "pull_request";
-  return d;
-}
 
 // What one asynchronous record got, and on which thread.
 struct Recorded {
@@ -71,8 +55,10 @@ struct Recorded {
 
 std::unique_ptr<Recorded> Record(SqlStore* s, const std::string& id, int64_t pr) {
   auto r = std::make_unique<Recorded>();
-  r->delivery = D(id);
-  r->work = QueueWork(pr, "sha-" + id);
+  r->delivery.id = id;
+  r->delivery.event = "pull_request";
+  r->work.kind = Work::Kind::kQueueRun;
+  r->work.run = testing::PrRun("o/r", pr, "sha-" + id);
   s->RecordDeliveryAsync(r->delivery, r->work, r->Done());
   return r;
 }
@@ -117,21 +103,8 @@ TEST_P(StoreAsyncTest, EveryDeliveryIsCommittedAndAnsweredOnce) {
 // takes.
 TEST_P(StoreAsyncTest, ASynchronousLeaderNeverRunsTheirDone) {
   auto s = db_.Open();
-  std::mutex gate_mu;
-  std::condition_variable gate_cv;
-  bool open = false;
-  std::atomic<bool> leading{false};
+  testing::HeldLead first(s.get());  // until the second writer and both deliveries wait
   std::thread::id second_writer;
-  std::thread first([&] {
-    // Holds the lead until the second writer and both deliveries wait behind it.
-    ASSERT_TRUE(s->Write([&](SqlDb&) -> Status {
-                   leading = true;
-                   std::unique_lock<std::mutex> lock(gate_mu);
-                   gate_cv.wait(lock, [&] { return open; });
-                   return Status::Ok();
-                 }).ok());
-  });
-  testing::WaitUntil([&] { return leading.load(); });
   std::thread second([&] {
     second_writer = std::this_thread::get_id();
     ASSERT_TRUE(s->Write([](SqlDb&) { return Status::Ok(); }).ok());
@@ -140,12 +113,7 @@ TEST_P(StoreAsyncTest, ASynchronousLeaderNeverRunsTheirDone) {
   auto a = Record(s.get(), "a", 1);
   auto b = Record(s.get(), "b", 2);
   EXPECT_EQ(s->QueuedWrites(), 3u);  // nothing led by the asynchronous ones meanwhile
-  {
-    std::lock_guard<std::mutex> lock(gate_mu);
-    open = true;
-  }
-  gate_cv.notify_all();
-  first.join();
+  first.Release();
   second.join();  // led the batch [second, a, b]
   ASSERT_TRUE(a->Wait());
   ASSERT_TRUE(b->Wait());
@@ -165,27 +133,10 @@ TEST_P(StoreAsyncTest, ASynchronousLeaderNeverRunsTheirDone) {
 // it are still committed (by the relief thread), though no other write ever comes.
 TEST_P(StoreAsyncTest, WritesLeftBehindASynchronousLeaderAreCommitted) {
   auto s = db_.Open();
-  std::mutex gate_mu;
-  std::condition_variable gate_cv;
-  bool open = false;
-  std::atomic<bool> leading{false};
-  std::thread writer([&] {
-    ASSERT_TRUE(s->Write([&](SqlDb&) -> Status {
-                   leading = true;
-                   std::unique_lock<std::mutex> lock(gate_mu);
-                   gate_cv.wait(lock, [&] { return open; });
-                   return Status::Ok();
-                 }).ok());
-  });
-  testing::WaitUntil([&] { return leading.load(); });
+  testing::HeldLead writer(s.get());
   auto a = Record(s.get(), "a", 1);
   ASSERT_EQ(s->QueuedWrites(), 1u);
-  {
-    std::lock_guard<std::mutex> lock(gate_mu);
-    open = true;
-  }
-  gate_cv.notify_all();
-  writer.join();
+  writer.Release();
   ASSERT_TRUE(a->Wait());
   std::lock_guard<std::mutex> lock(a->mu);
   ASSERT_TRUE(a->outcome.ok()) << a->outcome.status().message();

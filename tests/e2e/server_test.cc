@@ -8,10 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -127,21 +125,7 @@ TEST_F(ServerTest, ConcurrentDeliveriesAreAllStored) {
 // its connection under that thread.
 TEST_F(ServerTest, AStopWaitsForTheAnswerOfADeliveryBeingCommitted) {
   Start();
-  std::mutex gate_mu;
-  std::condition_variable gate_cv;
-  bool open = false;
-  std::atomic<bool> leading{false};
-  std::thread holder([&] {  // holds the store's lead, so the delivery waits in its queue
-    ASSERT_TRUE(store_
-                    ->Write([&](SqlDb&) -> Status {
-                      leading = true;
-                      std::unique_lock<std::mutex> lock(gate_mu);
-                      gate_cv.wait(lock, [&] { return open; });
-                      return Status::Ok();
-                    })
-                    .ok());
-  });
-  testing::WaitUntil([&] { return leading.load(); });
+  testing::HeldLead holder(store_.get());  // the delivery waits in the store's queue
   testing::HttpResult posted;
   std::thread poster([&] {
     try {
@@ -163,12 +147,7 @@ TEST_F(ServerTest, AStopWaitsForTheAnswerOfADeliveryBeingCommitted) {
       return true;
     }
   });
-  {
-    std::lock_guard<std::mutex> lock(gate_mu);
-    open = true;
-  }
-  gate_cv.notify_all();
-  holder.join();
+  holder.Release();
   poster.join();
   stopper.join();
   EXPECT_EQ(posted.status, 202) << posted.body;

@@ -4,11 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "base/clock.h"
 #include "bot/store/sql_store.h"
+#include "tests/fakes/wait_until.h"
 
 namespace ccci::testing {
 
@@ -47,5 +52,44 @@ inline int64_t QueueRun(Store* store, const RunRequest& run, std::string deliver
   EXPECT_TRUE(out.ok()) << out.status().ToString();
   return out.ok() ? out->run_id : 0;
 }
+
+// Holds `store`'s group-commit lead with a write that does not end until Release (or the
+// destructor), so the writes that come meanwhile queue behind it: for tests of what happens to
+// writes waiting for a commit.
+class HeldLead {
+ public:
+  explicit HeldLead(SqlStore* store) {
+    writer_ = std::thread([this, store] {
+      Status s = store->Write([this](SqlDb&) -> Status {
+        leading_ = true;
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return released_; });
+        return Status::Ok();
+      });
+      EXPECT_TRUE(s.ok()) << s.ToString();
+    });
+    WaitUntil([&] { return leading_.load(); });
+  }
+  ~HeldLead() { Release(); }
+  HeldLead(const HeldLead&) = delete;
+  HeldLead& operator=(const HeldLead&) = delete;
+
+  // Lets the holding write commit, and returns once it has.
+  void Release() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      released_ = true;
+    }
+    cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+  }
+
+ private:
+  std::thread writer_;
+  std::atomic<bool> leading_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool released_ = false;
+};
 
 }  // namespace ccci::testing
