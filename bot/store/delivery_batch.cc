@@ -65,6 +65,20 @@ Status Send(SqlDb& db, const std::string& sql, const Columns& c) {
   return db.RunDeferred(**s);
 }
 
+// A batch's read and writes are planned once for all, with no sequential scan. A plan made for
+// the arrays of each batch would cost the server more than the statements it saves: Load's
+// four-way UNION took a third of the server's CPU per batch to plan (perf, batches of 3), and
+// `runs`, with its indexes and triggers, takes ~100 us; PostgreSQL makes one each time when a
+// batch is smaller than the ten rows it guesses an array holds. The plan made once is kept
+// until the tables are analyzed again; made while `runs` was small (a new database), it would
+// hash-join a scan of all of it on every batch after. (Load keeps its lookups to the index
+// with OFFSET 0; the rows an UPDATE changes cannot come from a subquery.) Load sends these
+// before its read, deferred with it; Finish sends kAsBefore after the writes.
+constexpr const char* kPlanned[] = {"SET LOCAL plan_cache_mode = force_generic_plan",
+                                    "SET LOCAL enable_seqscan = off"};
+constexpr const char* kAsBefore[] = {"SET LOCAL enable_seqscan TO DEFAULT",
+                                     "SET LOCAL plan_cache_mode TO DEFAULT"};
+
 }  // namespace
 
 Result<DeliveryBatch> DeliveryBatch::Load(SqlDb& db, const std::vector<DeliveryJob>& jobs) {
@@ -84,6 +98,7 @@ Result<DeliveryBatch> DeliveryBatch::Load(SqlDb& db, const std::vector<DeliveryJ
       prs.push_back(key->second);
     }
   }
+  for (const char* sql : kPlanned) CCCI_RETURN_IF_ERROR(Send(db, sql, Columns(0)));
   // One statement, three kinds of rows: d (a delivery: id, body), h (a PR's newest head), r (a
   // live run). Each key is looked up by index in a subquery of its own: OFFSET 0 keeps the
   // planner from joining the keys to the whole table, which its plan for an empty table (the
@@ -167,25 +182,14 @@ Status DeliveryBatch::Finish(SqlDb& db, const std::vector<DeliveryJob>& jobs) {
     std::sort(ids_taken_.begin(), ids_taken_.end());  // in the order the runs were made
   }
   Seal();
-  // The writes are planned once for all, with no sequential scan. A plan made for the arrays
-  // of each batch would cost the server more than the statements it saves (`runs`, with its
-  // indexes and triggers, takes ~100 us to plan), and PostgreSQL makes one each time when a
-  // batch is smaller than the ten rows it guesses an array holds. The plan made once is kept
-  // until `runs` is analyzed again; made while `runs` was small (a new database), it would
-  // hash-join a scan of all of it on every batch after. (Load keeps its lookups to the index
-  // with OFFSET 0; the rows an UPDATE changes cannot come from a subquery.) The settings are
-  // the server's again for what follows in the transaction.
-  static constexpr const char* kPlanned[] = {"SET LOCAL plan_cache_mode = force_generic_plan",
-                                             "SET LOCAL enable_seqscan = off"};
-  static constexpr const char* kAsBefore[] = {"SET LOCAL enable_seqscan TO DEFAULT",
-                                              "SET LOCAL plan_cache_mode TO DEFAULT"};
-  // A batch of nothing but duplicates (a replay flood) writes nothing: no settings either.
+  // The planner settings Load set are the server's again for what follows in the
+  // transaction.
+  // (Load set them.) A batch of nothing but duplicates (a replay flood) writes nothing.
   if (!writes_.empty() || !head_rows_.empty() || !check_rows_.empty()) {
-    for (const char* sql : kPlanned) CCCI_RETURN_IF_ERROR(Send(db, sql, Columns(0)));
     CCCI_RETURN_IF_ERROR(WriteHeadsAndChecks(db));
     for (const Write& w : writes_) CCCI_RETURN_IF_ERROR(w(db, *this));
-    for (const char* sql : kAsBefore) CCCI_RETURN_IF_ERROR(Send(db, sql, Columns(0)));
   }
+  for (const char* sql : kAsBefore) CCCI_RETURN_IF_ERROR(Send(db, sql, Columns(0)));
   for (const DeliveryJob& job : jobs) {
     RecordOutcome& out = *job.out;
     out.run_id = Id(out.run_id);

@@ -14,8 +14,8 @@
 // The common writes (a new run, a superseded run, a delivery, a PR's head, a check) are sent
 // as one multi-row statement per kind rather than one per row, which saves the server the cost
 // of each statement beyond its rows (tests/bench/bot/batch_bench.cc: a quarter to a half of its
-// CPU per delivery in batches of 20 to 50; none in batches of one, which pay for the planner
-// settings Finish sends). They
+// CPU per delivery in batches of 20 to 50). The batch's statements, its read included, run
+// under planner settings that plan each once (delivery_batch.cc, kPlanned). They
 // are folded only where the order of the rows cannot matter: between two writes kept with Then (a
 // close's cancels), the stretch's new runs are inserted first, then its superseded runs updated (a
 // run made and superseded in one stretch is there to update), then its deliveries; a PR's head and
