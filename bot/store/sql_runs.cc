@@ -6,15 +6,23 @@ namespace ccci {
 
 namespace {
 
+// The WHERE clause of a write fenced on a holder (?1 the run, ?2 the holder's worker, ?3 its
+// attempt): the run is running under that worker in that attempt, and taken over by a reaper
+// (`taken_over`: the reaper is the holder) or not (the worker that claimed it is).
+std::string HeldWhere(bool taken_over) {
+  return std::string(
+             " WHERE id = ?1 AND worker = ?2 AND attempts = ?3 AND state = 'running' "
+             "AND reaped_from ") +
+         (taken_over ? "<> ''" : "= ''");
+}
+
 // Locks the run's row while `holder` still holds it: running, under its worker, in its
 // attempt, not taken over by a reaper (which may be the same worker, its own suite's lease
 // having expired). On PostgreSQL a reaper changing the row concurrently either waits for this
 // transaction or has already won, and then this finds the row changed (READ COMMITTED
 // re-checks the WHERE on the newest version). FailedPrecondition when the lease is lost.
 Status LockHeld(SqlDb& db, int64_t id, const Holder& holder, int64_t now) {
-  auto s = db.Prepare(
-      "UPDATE runs SET updated_at = ?4 WHERE id = ?1 AND worker = ?2 AND attempts = ?3 "
-      "AND state = 'running' AND reaped_from = '' RETURNING id");
+  auto s = db.Prepare("UPDATE runs SET updated_at = ?4" + HeldWhere(false) + " RETURNING id");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, id).Bind(2, holder.worker).Bind(3, holder.attempt).Bind(4, now);
   auto row = (*s)->Step();
@@ -87,10 +95,8 @@ Result<bool> ExtendHeld(SqlStore& store, int64_t id, const Holder& holder, bool 
                         int64_t now, int64_t lease_ms) {
   bool extended = false;
   Status st = store.Write([&](SqlDb& db) -> Status {
-    auto s = db.Prepare(
-        std::string("UPDATE runs SET lease_until = ?4, updated_at = ?5 WHERE id = ?1 AND "
-                    "worker = ?2 AND attempts = ?3 AND state = 'running' AND reaped_from ") +
-        (taken_over ? "<> ''" : "= ''") + " RETURNING id");
+    auto s = db.Prepare("UPDATE runs SET lease_until = ?4, updated_at = ?5" +
+                        HeldWhere(taken_over) + " RETURNING id");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, id).Bind(2, holder.worker).Bind(3, holder.attempt);
     (*s)->Bind(4, now + lease_ms).Bind(5, now);
@@ -335,8 +341,8 @@ Status SqlStore::RequeueTakenOver(const Holder& holder, int64_t run_id) {
     auto s = db.Prepare(
         "UPDATE runs SET state = 'queued', stage = '', worker = reaped_from, reaped_from = '', "
         "reason = 'queued again: its worker ' || reaped_from || ' stopped renewing its lease', "
-        "started_at = NULL, lease_until = 0, updated_at = ?4 WHERE id = ?1 AND worker = ?2 "
-        "AND attempts = ?3 AND state = 'running' AND reaped_from <> '' RETURNING id");
+        "started_at = NULL, lease_until = 0, updated_at = ?4" +
+        HeldWhere(true) + " RETURNING id");
     if (!s.ok()) return s.status();
     (*s)->Bind(1, run_id).Bind(2, holder.worker).Bind(3, holder.attempt).Bind(4, now);
     auto row = (*s)->Step();

@@ -235,7 +235,6 @@ class SqlStore : public Store {
   std::mutex read_db_mu_;
 
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
   std::deque<Job*> queue_;  // pending, not yet taken by a leader
   bool committing_ = false;
   std::vector<Job*> handed_over_;  // asynchronous jobs committed by a synchronous leader
