@@ -6,7 +6,6 @@
 #include <optional>
 
 #include "base/log.h"
-#include "base/sha256.h"
 
 namespace ccci {
 namespace {
@@ -145,9 +144,11 @@ Work PlanPush(const PushEvent& e) {
 
 // Checks what can be checked before the payload is trusted: the method, the form encoding,
 // the signature, then that the event is named. Returns the refusal, or nullopt with `*json`
-// pointing at the signed payload (the request body, or `*form_json` decoded from it).
+// pointing at the signed payload (the request body, or `*form_json` decoded from it) and
+// `*digest` at its fingerprint (SignatureVerifier::Verify).
 std::optional<IntakeResponse> Admit(const WebhookRequest& req, const SignatureVerifier& verifier,
-                                    std::string* form_json, const std::string** json) {
+                                    std::string* form_json, const std::string** json,
+                                    std::string* digest) {
   const std::string& ev = req.event;
   if (req.method != "POST") {
     return Respond(405, "method_not_allowed", ev, "method not allowed: use POST");
@@ -168,7 +169,7 @@ std::optional<IntakeResponse> Admit(const WebhookRequest& req, const SignatureVe
     LogWarn("delivery.rejected", {{"delivery", req.delivery}, {"reason", "missing signature"}});
     return Respond(401, "unauthorized", ev, "unauthorized: missing X-Gitea-Signature");
   }
-  if (!verifier.Verify(**json, req.signature, req.hub_signature_256)) {
+  if (!verifier.Verify(**json, req.signature, req.hub_signature_256, digest)) {
     LogWarn("delivery.rejected", {{"delivery", req.delivery}, {"reason", "bad signature"}});
     return Respond(401, "unauthorized", ev, "unauthorized: signature does not match");
   }
@@ -334,11 +335,11 @@ std::optional<IntakeResponse> Intake::Prepare(const WebhookRequest& req, Pending
   const std::string& ev = req.event;
   std::string form_json;
   const std::string* json = nullptr;
-  if (auto refused = Admit(req, verifier_, &form_json, &json)) return refused;
+  std::string body_digest;
+  if (auto refused = Admit(req, verifier_, &form_json, &json, &body_digest)) return refused;
 
   Delivery& d = p->delivery;
-  std::string body_sha256 = Sha256Hex(*json);
-  d.id = req.delivery.empty() ? "sha256:" + body_sha256 : req.delivery;
+  d.id = req.delivery.empty() ? "hmac:" + body_digest : req.delivery;
   if (d.id.size() > 200)
     return Respond(400, "bad_request", ev, "bad request: delivery id too long");
   d.event = ev;
@@ -359,7 +360,7 @@ std::optional<IntakeResponse> Intake::Prepare(const WebhookRequest& req, Pending
   DescribeEvent(*parsed, &d);
   // The signature does not cover the delivery id: a replay of this body under a new id is a
   // duplicate too. (Events cc-ci ignores are not worth recognising.)
-  d.body_sha256 = body_sha256;
+  d.body_digest = std::move(body_digest);
   p->work = PlanWork(*parsed, options_.bot_login);
   if (p->work.freshness) p->work.freshness->ask_forge = options_.check_doubts_with_forge;
   return std::nullopt;

@@ -50,7 +50,7 @@ SignatureVerifier::SignatureVerifier(std::vector<std::string> secrets)
     : secrets_(std::move(secrets)) {}
 
 bool SignatureVerifier::Verify(std::string_view body, std::string_view gitea_signature,
-                               std::string_view hub_signature_256) const {
+                               std::string_view hub_signature_256, std::string* digest) const {
   unsigned char given[2][kDigestLen];
   bool have[2] = {DecodeDigest(gitea_signature, given[0]), false};
   constexpr std::string_view kPrefix = "sha256=";
@@ -59,14 +59,19 @@ bool SignatureVerifier::Verify(std::string_view body, std::string_view gitea_sig
   }
   if (!have[0] && !have[1]) return false;
   int match = 0;
+  unsigned char first[kDigestLen];
+  bool any = false;
   for (const std::string& secret : secrets_) {
     if (secret.empty()) continue;
     unsigned char want[kDigestLen];
     Hmac(secret, body, want);
+    if (!any) std::memcpy(first, want, kDigestLen);
+    any = true;
     for (int i = 0; i < 2; ++i) {
       if (have[i]) match |= CRYPTO_memcmp(want, given[i], kDigestLen) == 0;
     }
   }
+  if (match && digest) *digest = LowerHex(first, kDigestLen);
   return match != 0;
 }
 

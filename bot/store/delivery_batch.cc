@@ -87,7 +87,7 @@ Result<DeliveryBatch> DeliveryBatch::Load(SqlDb& db, const std::vector<DeliveryJ
   std::vector<int64_t> prs;
   for (const DeliveryJob& job : jobs) {
     ids.push_back(job.delivery->id);
-    if (!job.delivery->body_sha256.empty()) bodies.push_back(job.delivery->body_sha256);
+    if (!job.delivery->body_digest.empty()) bodies.push_back(job.delivery->body_digest);
     const Work& w = *job.work;
     std::optional<PrKey> key;
     if (w.kind == Work::Kind::kQueueRun) key = PrKey(w.run.repo, w.run.pr);
@@ -106,11 +106,11 @@ Result<DeliveryBatch> DeliveryBatch::Load(SqlDb& db, const std::vector<DeliveryJ
   // sequential scan, for good. ORDER BY state makes runs_by_pr (repo, pr, state) the index
   // for runs, which with no statistics yet ties with runs_by_repo (every run the repo had).
   auto s = db.Prepare(
-      "SELECT 'd', x.id, x.body_sha256, 0, 0, '', '' FROM unnest(?1::text[]) AS k (id), "
-      "LATERAL (SELECT id, body_sha256 FROM deliveries WHERE id = k.id OFFSET 0) x "
-      "UNION ALL SELECT 'd', x.id, x.body_sha256, 0, 0, '', '' FROM unnest(?2::text[]) AS k (b), "
-      "LATERAL (SELECT id, body_sha256 FROM deliveries WHERE body_sha256 = k.b "
-      "AND body_sha256 != '' OFFSET 0) x "
+      "SELECT 'd', x.id, x.body_digest, 0, 0, '', '' FROM unnest(?1::text[]) AS k (id), "
+      "LATERAL (SELECT id, body_digest FROM deliveries WHERE id = k.id OFFSET 0) x "
+      "UNION ALL SELECT 'd', x.id, x.body_digest, 0, 0, '', '' FROM unnest(?2::text[]) AS k (b), "
+      "LATERAL (SELECT id, body_digest FROM deliveries WHERE body_digest = k.b "
+      "AND body_digest != '' OFFSET 0) x "
       "UNION ALL SELECT 'h', x.repo, x.head_sha, x.pr, x.updated_at, x.state, '' "
       "FROM unnest(?3::text[], ?4::bigint[]) AS k (repo, pr), "
       "LATERAL (SELECT * FROM pr_heads WHERE repo = k.repo AND pr = k.pr OFFSET 0) x "
@@ -143,14 +143,14 @@ Result<DeliveryBatch> DeliveryBatch::Load(SqlDb& db, const std::vector<DeliveryJ
 
 std::string DeliveryBatch::Earlier(const Delivery& d) const {
   if (ids_.count(d.id)) return d.id;
-  if (d.body_sha256.empty()) return "";
-  auto it = bodies_.find(d.body_sha256);
+  if (d.body_digest.empty()) return "";
+  auto it = bodies_.find(d.body_digest);
   return it == bodies_.end() ? "" : it->second;
 }
 
 void DeliveryBatch::Recorded(const Delivery& d) {
   ids_.insert(d.id);
-  if (!d.body_sha256.empty()) bodies_.emplace(d.body_sha256, d.id);
+  if (!d.body_digest.empty()) bodies_.emplace(d.body_digest, d.id);
 }
 
 std::optional<PrHead>& DeliveryBatch::Head(const std::string& repo, int64_t pr) {
@@ -311,12 +311,12 @@ Status DeliveryBatch::WriteRows(SqlDb& db, const Rows& rows) const {
       const Delivery& d = *x.d;
       c.Add({d.id, d.event, d.event_type, d.action, d.repo, n(d.pr), d.head_sha, d.sender,
              n(d.received_at_ms), x.outcome, x.detail_run ? "run " + n(Id(x.detail_run)) : x.detail,
-             d.body_sha256});
+             d.body_digest});
     }
     CCCI_RETURN_IF_ERROR(Send(
         db,
         "INSERT INTO deliveries (id, event, event_type, action, repo, pr, head_sha, sender, "
-        "received_at, outcome, detail, body_sha256) SELECT * FROM unnest(?1::text[], "
+        "received_at, outcome, detail, body_digest) SELECT * FROM unnest(?1::text[], "
         "?2::text[], ?3::text[], ?4::text[], ?5::text[], ?6::bigint[], ?7::text[], ?8::text[], "
         "?9::bigint[], ?10::text[], ?11::text[], ?12::text[])",
         c));

@@ -149,7 +149,7 @@ class DeliveryBatch {
   Status WriteHeadsAndChecks(SqlDb& db) const;
 
   std::set<std::string> ids_;                            // deliveries known by id
-  std::unordered_map<std::string, std::string> bodies_;  // body hash -> a delivery's id
+  std::unordered_map<std::string, std::string> bodies_;  // body digest -> a delivery's id
   std::map<PrKey, std::optional<PrHead>> heads_;         // every PR of the batch
   std::map<PrKey, std::vector<LiveRunRow>> live_;        // every PR of the batch
   int64_t new_runs_ = 0;

@@ -217,14 +217,14 @@ Status AddCommand(SqlDb& db, const Delivery& d, const CommandRequest& c, int64_t
   return Status::Ok();
 }
 
-// The id of an earlier delivery with the same id or body, or "". (`body_sha256 != ''` as
+// The id of an earlier delivery with the same id or body, or "". (`body_digest != ''` as
 // written lets SQLite use the partial index deliveries_by_body.)
 Result<std::string> EarlierDelivery(SqlDb& db, const Delivery& d) {
   auto seen = db.Prepare(
       "SELECT id FROM deliveries WHERE id = ?1 UNION ALL "
-      "SELECT id FROM deliveries WHERE body_sha256 = ?2 AND body_sha256 != '' LIMIT 1");
+      "SELECT id FROM deliveries WHERE body_digest = ?2 AND body_digest != '' LIMIT 1");
   if (!seen.ok()) return seen.status();
-  (*seen)->Bind(1, d.id).Bind(2, d.body_sha256);
+  (*seen)->Bind(1, d.id).Bind(2, d.body_digest);
   auto row = (*seen)->Step();
   if (!row.ok()) return row.status();
   return *row ? (*seen)->Text(0) : std::string();
@@ -272,14 +272,14 @@ Status RecordInTxn(SqlDb& db, const Delivery& delivery, const Work& work, int64_
   }
   auto ins = db.Prepare(
       "INSERT INTO deliveries (id, event, event_type, action, repo, pr, head_sha, sender, "
-      "received_at, outcome, detail, body_sha256) "
+      "received_at, outcome, detail, body_digest) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   if (!ins.ok()) return ins.status();
   (*ins)->Bind(1, delivery.id).Bind(2, delivery.event).Bind(3, delivery.event_type);
   (*ins)->Bind(4, delivery.action).Bind(5, delivery.repo).Bind(6, delivery.pr);
   (*ins)->Bind(7, delivery.head_sha).Bind(8, delivery.sender).Bind(9, delivery.received_at_ms);
   (*ins)->Bind(10, outcome).Bind(11, detail_run ? "run " + std::to_string(detail_run) : detail);
-  (*ins)->Bind(12, delivery.body_sha256);
+  (*ins)->Bind(12, delivery.body_digest);
   return db.RunDeferred(**ins);
 }
 

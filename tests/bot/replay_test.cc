@@ -77,6 +77,26 @@ TEST_F(ReplayTest, AnOlderOpenedReplayedUnderANewIdNeverReplacesTheNewerHead) {
   EXPECT_EQ(runs[1].state, kRunSuperseded);
 }
 
+// During a secret rotation Gitea may sign the same body under either secret (a webhook's
+// secret was changed between the delivery and its "Redeliver").
+TEST_F(ReplayTest, ABodyRedeliveredUnderTheOtherSecretOfARotationIsADuplicate) {
+  intake_ = std::make_unique<Intake>(store_.get(),
+                                     Intake::Options{{"old", "new"}, "cc-ci", &clock_, {}});
+  std::string opened = testing::ReadShared("gitea/payloads/pull_request_opened.json");
+  WebhookRequest r;
+  r.event = "pull_request";
+  r.delivery = "d1";
+  r.body = opened;
+  r.signature = HmacSha256Hex("old", opened);
+  ASSERT_EQ(intake_->Handle(r).status, 202);
+  r.delivery = "d2";
+  r.signature = HmacSha256Hex("new", opened);
+  IntakeResponse again = intake_->Handle(r);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.message, "duplicate: delivery d2 repeats the payload of delivery d1");
+  EXPECT_EQ(Runs().size(), 1u);
+}
+
 TEST_F(ReplayTest, AClosedReplayedAfterAReopenNeverCancelsTheNewRun) {
   std::string closed = Pr("closed", "2026-07-20T10:00:00Z", "closed");
   ASSERT_EQ(Post(Pr("opened", "2026-07-20T09:14:03Z"), "d1").status, 202);

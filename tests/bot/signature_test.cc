@@ -70,6 +70,22 @@ TEST(SignatureTest, AnyOfSeveralSecretsDuringRotation) {
   EXPECT_FALSE(v.Verify(body, HmacSha256Hex("gone-secret", body), ""));
 }
 
+// The body's fingerprint (Delivery::body_digest) is the first secret's HMAC, whichever secret
+// signed it, so a replay signed under the other secret of a rotation is still recognised.
+TEST(SignatureTest, TheDigestIsTheFirstSecretsHmacWhicheverSecretSigned) {
+  std::string body = "{\"x\":1}";
+  SignatureVerifier v({"", "old-secret", "new-secret"});  // an empty secret is skipped
+  std::string digest = "untouched";
+  ASSERT_TRUE(v.Verify(body, HmacSha256Hex("new-secret", body), "", &digest));
+  EXPECT_EQ(digest, HmacSha256Hex("old-secret", body));
+  digest = "untouched";
+  ASSERT_TRUE(v.Verify(body, "", "sha256=" + HmacSha256Hex("old-secret", body), &digest));
+  EXPECT_EQ(digest, HmacSha256Hex("old-secret", body));
+  digest = "untouched";
+  EXPECT_FALSE(v.Verify(body, HmacSha256Hex("gone-secret", body), "", &digest));
+  EXPECT_EQ(digest, "untouched");  // nothing about a forged body is kept
+}
+
 TEST(SignatureTest, Sha256Hex) {
   EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }

@@ -34,7 +34,7 @@ Delivery D(const std::string& id, const std::string& body = "") {
   Delivery d;
   d.id = id;
   d.event = "pull_request";
-  d.body_sha256 = body;
+  d.body_digest = body;
   return d;
 }
 
@@ -319,7 +319,7 @@ TEST_P(StoreBatchTest, HostileTextIsStoredAsItCame) {
     ReadRow(
         s.get(),
         "SELECT event_type || '|' || action || '|' || repo || '|' || head_sha || '|' || "
-        "sender || '|' || body_sha256 FROM deliveries WHERE id = ?1",
+        "sender || '|' || body_digest FROM deliveries WHERE id = ?1",
         [&](SqlStmt& q) { q.Bind(1, "d" + std::to_string(i) + h); }, &body);
     EXPECT_EQ(body, h + "|" + h + "|" + h + "|" + h + "|" + h + "|" + (h.empty() ? "" : "b" + h));
     // Read back as the next batch reads: the id and the body are known, the run is live.

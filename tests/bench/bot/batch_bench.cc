@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
           threads.emplace_back([&s, &failed, k, prs] {
             ccci::Delivery d;
             d.id = "bench-" + std::to_string(k);
-            d.body_sha256 = "body-" + std::to_string(k);
+            d.body_digest = "body-" + std::to_string(k);
             d.event = "pull_request";
             d.repo = "bench/batch";
             d.pr = k % prs + 1;
