@@ -85,12 +85,16 @@ Result<DeliveryBatch> DeliveryBatch::Load(SqlDb& db, const std::vector<DeliveryJ
   DeliveryBatch b;
   std::vector<std::string> ids, bodies, repos;
   std::vector<int64_t> prs;
+  int64_t may_queue = 0;  // jobs that may make a run: each makes one at most
   for (const DeliveryJob& job : jobs) {
     ids.push_back(job.delivery->id);
     if (!job.delivery->body_digest.empty()) bodies.push_back(job.delivery->body_digest);
     const Work& w = *job.work;
     std::optional<PrKey> key;
-    if (w.kind == Work::Kind::kQueueRun) key = PrKey(w.run.repo, w.run.pr);
+    if (w.kind == Work::Kind::kQueueRun) {
+      key = PrKey(w.run.repo, w.run.pr);
+      ++may_queue;
+    }
     if (w.kind == Work::Kind::kCancel) key = PrKey(w.cancel_repo, w.cancel_pr);
     if (key && b.heads_.emplace(*key, std::nullopt).second) {
       b.live_[*key];
@@ -99,8 +103,10 @@ Result<DeliveryBatch> DeliveryBatch::Load(SqlDb& db, const std::vector<DeliveryJ
     }
   }
   for (const char* sql : kPlanned) CCCI_RETURN_IF_ERROR(Send(db, sql, Columns(0)));
-  // One statement, three kinds of rows: d (a delivery: id, body), h (a PR's newest head), r (a
-  // live run). Each key is looked up by index in a subquery of its own: OFFSET 0 keeps the
+  // One statement, four kinds of rows: d (a delivery: id, body), h (a PR's newest head), r (a
+  // live run), n (an id from the runs' sequence for a run the batch may make: taken here rather
+  // than in a round trip of its own at Finish; an id not used is a gap in the sequence, as a
+  // rolled-back insert leaves). Each key is looked up by index in a subquery of its own: OFFSET 0 keeps the
   // planner from joining the keys to the whole table, which its plan for an empty table (the
   // plan is cached with the statement, made when the tables were small) would do with a
   // sequential scan, for good. ORDER BY state makes runs_by_pr (repo, pr, state) the index
@@ -117,16 +123,20 @@ Result<DeliveryBatch> DeliveryBatch::Load(SqlDb& db, const std::vector<DeliveryJ
       "UNION ALL SELECT 'r', x.repo, x.head_sha, x.pr, x.id, x.state, x.trigger "
       "FROM unnest(?3::text[], ?4::bigint[]) AS k (repo, pr), "
       "LATERAL (SELECT repo, head_sha, pr, id, state, trigger FROM runs WHERE repo = k.repo "
-      "AND pr = k.pr AND state IN ('queued', 'waiting', 'running') ORDER BY state OFFSET 0) x");
+      "AND pr = k.pr AND state IN ('queued', 'waiting', 'running') ORDER BY state OFFSET 0) x "
+      "UNION ALL SELECT 'n', '', '', nextval(pg_get_serial_sequence('runs', 'id')), 0, '', '' "
+      "FROM generate_series(1, ?5)");
   if (!s.ok()) return s.status();
   (*s)->Bind(1, TextArray(ids)).Bind(2, TextArray(bodies)).Bind(3, TextArray(repos));
-  (*s)->Bind(4, IntArray(prs));
+  (*s)->Bind(4, IntArray(prs)).Bind(5, may_queue);
   CCCI_RETURN_IF_ERROR(ForEachRow(**s, [&] {
     const SqlStmt& row = **s;
     std::string kind = row.Text(0), a = row.Text(1), text = row.Text(2);
     if (kind == "d") {
       b.ids_.insert(a);
       if (!text.empty()) b.bodies_.emplace(text, a);
+    } else if (kind == "n") {
+      b.ids_taken_.push_back(row.Int(3));
     } else if (kind == "h") {
       b.heads_[PrKey(a, row.Int(3))] = PrHead{row.Int(4), text, row.Text(5)};
     } else {
@@ -134,6 +144,7 @@ Result<DeliveryBatch> DeliveryBatch::Load(SqlDb& db, const std::vector<DeliveryJ
           LiveRunRow{row.Int(4), row.Text(5) == "running", text, row.Text(6)});
     }
   }));
+  std::sort(b.ids_taken_.begin(), b.ids_taken_.end());  // in the order the runs are made
   for (auto& [key, runs] : b.live_) {
     std::sort(runs.begin(), runs.end(),
               [](const LiveRunRow& x, const LiveRunRow& y) { return x.id < y.id; });
@@ -168,18 +179,8 @@ int64_t DeliveryBatch::Id(int64_t id) const {
 }
 
 Status DeliveryBatch::Finish(SqlDb& db, const std::vector<DeliveryJob>& jobs) {
-  if (new_runs_ > 0) {
-    auto s = db.Prepare(
-        "SELECT nextval(pg_get_serial_sequence('runs', 'id')) FROM generate_series(1, ?1)");
-    if (!s.ok()) return s.status();
-    (*s)->Bind(1, new_runs_);
-    auto taken = CollectRows<int64_t>(**s, [](const SqlStmt& row) { return row.Int(0); });
-    if (!taken.ok()) return taken.status();
-    if (static_cast<int64_t>(taken->size()) != new_runs_) {
-      return Internal("the runs' sequence gave too few ids");
-    }
-    ids_taken_ = std::move(*taken);
-    std::sort(ids_taken_.begin(), ids_taken_.end());  // in the order the runs were made
+  if (static_cast<int64_t>(ids_taken_.size()) < new_runs_) {  // Load took one per possible run
+    return Internal("the batch made more runs than Load took ids for");
   }
   Seal();
   // The planner settings Load set are the server's again for what follows in the

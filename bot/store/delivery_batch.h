@@ -7,9 +7,10 @@
 // run before the first of them (Load), and each job's own writes update what the later jobs
 // read, so they see each other exactly as they would one by one: a second body of the batch is
 // a duplicate of the first, a second push to a PR supersedes (or coalesces into) the first's
-// run. The writes are kept until every job has run; Finish then takes the new runs'
-// ids from their sequence in one round trip and sends the writes, deferred (they go with the
-// COMMIT). So a batch costs three round trips, whatever its size.
+// run. Load also takes, from the runs' sequence, an id for every run the batch may make (one per
+// job that may queue one; an id left unused is a gap). The writes are kept until every job has
+// run; Finish then sends them, deferred (they go with the COMMIT). So a batch costs two round
+// trips, whatever its size.
 //
 // The common writes (a new run, a superseded run, a delivery, a PR's head, a check) are sent
 // as one multi-row statement per kind rather than one per row, which saves the server the cost
@@ -72,8 +73,8 @@ class DeliveryBatch {
   // them with Id().
   using Write = std::function<Status(SqlDb&, const DeliveryBatch&)>;
 
-  // Reads, in one statement, what `jobs` need: their earlier deliveries (by id and body) and
-  // the newest updated_at and live runs of every PR their work touches.
+  // Reads, in one statement, what `jobs` need: their earlier deliveries (by id and body), the
+  // newest updated_at and live runs of every PR their work touches, and ids for their new runs.
   static Result<DeliveryBatch> Load(SqlDb& db, const std::vector<DeliveryJob>& jobs);
 
   // The id of an earlier delivery with `d`'s id or body, or "" (as EarlierDelivery reads).
@@ -106,9 +107,8 @@ class DeliveryBatch {
   // The real id of `id` (a placeholder from NewRun, or a real id). REQUIRES: in a Write.
   int64_t Id(int64_t id) const;
 
-  // Takes the new runs' ids from the runs' sequence, defers the heads and checks, then the
-  // kept writes and rows in order (they are sent with the next statement, or the COMMIT), and
-  // puts the real ids in `jobs`' outcomes.
+  // Defers the heads and checks, then the kept writes and rows in order (they are sent with
+  // the next statement, or the COMMIT), and puts the real ids in `jobs`' outcomes.
   Status Finish(SqlDb& db, const std::vector<DeliveryJob>& jobs);
 
  private:
