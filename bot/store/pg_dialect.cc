@@ -1,8 +1,47 @@
 #include "bot/store/pg_dialect.h"
 
+#include <strings.h>
+
+#include <algorithm>
+#include <cctype>
 #include <regex>
 
 namespace ccci {
+namespace {
+
+// The part of a trigger's SQLite WHEN that PostgreSQL takes as its own WHEN, or "": the
+// top-level AND-ed conditions before the first with a subquery (PostgreSQL allows none there).
+// A row it rules out never calls the trigger's PL/pgSQL function, which costs some
+// microseconds a row even when its IF is false; the function still checks the whole condition.
+std::string PgWhen(const std::string& when) {
+  auto is_and = [&when](size_t i) {  // whitespace, AND, whitespace at `i`
+    return i + 5 <= when.size() && std::isspace(static_cast<unsigned char>(when[i])) &&
+           std::isspace(static_cast<unsigned char>(when[i + 4])) &&
+           strncasecmp(when.c_str() + i + 1, "AND", 3) == 0;
+  };
+  static const std::regex subquery(R"(\bSELECT\b)", std::regex::icase);
+  std::string out;
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= when.size(); ++i) {
+    if (i < when.size()) {
+      char c = when[i];
+      if (c == '\'') i = std::min(when.find('\'', i + 1), when.size() - 1);  // skip a literal
+      depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+      if (depth > 0 || !is_and(i)) continue;
+    }
+    std::string term = when.substr(start, i - start);
+    term.erase(term.find_last_not_of(" \t\n") + 1);
+    term.erase(0, term.find_first_not_of(" \t\n"));
+    if (std::regex_search(term, subquery)) break;
+    out += (out.empty() ? "" : " AND ") + term;
+    start = i + 5;
+    i += 4;
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string PgMigrationSql(std::string_view sqlite_sql,
                            std::map<std::string, std::string>* triggers) {
@@ -29,8 +68,10 @@ std::string PgMigrationSql(std::string_view sqlite_sql,
     out += "CREATE FUNCTION " + name +
            "_fn() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n  IF " + when + " THEN\n    " +
            body + "\n  END IF;\n  RETURN NULL;\nEND;\n$fn$;\n";
-    out += "CREATE TRIGGER " + name + " AFTER " + event + " ON " + table +
-           " FOR EACH ROW EXECUTE FUNCTION " + name + "_fn();";
+    std::string pg_when = PgWhen(when);
+    out += "CREATE TRIGGER " + name + " AFTER " + event + " ON " + table + " FOR EACH ROW " +
+           (pg_when.empty() ? "" : "WHEN (" + pg_when + ") ") + "EXECUTE FUNCTION " + name +
+           "_fn();";
     last = m.position(0) + m.length(0);
   }
   out.append(sql, last, std::string::npos);

@@ -31,12 +31,35 @@ TEST(PgDialectTest, ATriggerBecomesAFunctionAndItsDropNamesTheTable) {
             std::string::npos)
       << sql;
   EXPECT_NE(sql.find("IF NEW.action = 'closed' THEN"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("CREATE TRIGGER gone AFTER INSERT ON deliveries FOR EACH ROW EXECUTE "
-                     "FUNCTION gone_fn();"),
+  EXPECT_NE(sql.find("CREATE TRIGGER gone AFTER INSERT ON deliveries FOR EACH ROW WHEN "
+                     "(NEW.action = 'closed') EXECUTE FUNCTION gone_fn();"),
             std::string::npos)
       << sql;
   EXPECT_EQ(PgMigrationSql("DROP TRIGGER gone;", &triggers),
             "DROP TRIGGER gone ON deliveries; DROP FUNCTION gone_fn();");
+}
+
+// PostgreSQL's WHEN takes no subquery: the terms before the first with one go there (an AND
+// inside parentheses or a literal is not a term's end); the function checks the whole condition.
+TEST(PgDialectTest, ATriggersWhenKeepsTheTermsBeforeASubquery) {
+  std::map<std::string, std::string> triggers;
+  std::string sql = PgMigrationSql(
+      "CREATE TRIGGER t AFTER UPDATE OF state ON runs\nWHEN NEW.state = 'a AND b'\n"
+      "  AND (NEW.x = 1 AND NEW.y = 2) and EXISTS (SELECT 1 FROM approvals WHERE pr = NEW.pr)"
+      "\n  AND NEW.z = 3\nBEGIN\n  DELETE FROM approvals;\nEND;",
+      &triggers);
+  EXPECT_NE(sql.find("FOR EACH ROW WHEN (NEW.state = 'a AND b' AND (NEW.x = 1 AND NEW.y = 2)) "
+                     "EXECUTE FUNCTION t_fn();"),
+            std::string::npos)
+      << sql;
+  EXPECT_NE(sql.find("IF NEW.state = 'a AND b'\n  AND (NEW.x = 1 AND NEW.y = 2) and EXISTS"),
+            std::string::npos)
+      << sql;
+  sql = PgMigrationSql(
+      "CREATE TRIGGER u AFTER INSERT ON runs\nWHEN EXISTS (SELECT 1 FROM approvals)\n"
+      "BEGIN\n  DELETE FROM approvals;\nEND;",
+      &triggers);
+  EXPECT_NE(sql.find("FOR EACH ROW EXECUTE FUNCTION u_fn();"), std::string::npos) << sql;
 }
 
 TEST(PgDbTest, NumberedParametersOutsideLiterals) {
