@@ -571,10 +571,18 @@ void SqlStore::CommitBatch(const std::vector<Job*>& batch) {
   bool job_failed = false;
   bool batched = options_.driver == "postgres";
   Status commit = db.Ready();
-  if (commit.ok()) commit = RunJobs(db, batch, /*savepoints=*/false, batched, &job_failed);
-  if (commit.ok() && job_failed) {
-    commit = RunCached(db, "ROLLBACK");
-    if (commit.ok() && batch.size() > 1) commit = RunJobs(db, batch, true, false, &job_failed);
+  // A job that throws (out of memory, a bug) fails the whole batch as a failed commit would:
+  // let through, it would leave the lead taken (committing_) and every later write waiting.
+  try {
+    if (commit.ok()) commit = RunJobs(db, batch, /*savepoints=*/false, batched, &job_failed);
+    if (commit.ok() && job_failed) {
+      commit = RunCached(db, "ROLLBACK");
+      if (commit.ok() && batch.size() > 1) commit = RunJobs(db, batch, true, false, &job_failed);
+    }
+  } catch (const std::exception& e) {
+    commit = Internal(std::string("a write threw: ") + e.what());
+  } catch (...) {
+    commit = Internal("a write threw");
   }
   if (!commit.ok()) {
     db.DropDeferred();

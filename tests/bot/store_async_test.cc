@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -141,6 +142,21 @@ TEST_P(StoreAsyncTest, WritesLeftBehindASynchronousLeaderAreCommitted) {
   std::lock_guard<std::mutex> lock(a->mu);
   ASSERT_TRUE(a->outcome.ok()) << a->outcome.status().message();
   EXPECT_TRUE(s->HasDelivery("a").value());
+}
+
+// A write that throws fails its batch, and its batch only: the lead is given up, so the
+// deliveries after it are committed and answered as ever.
+TEST_P(StoreAsyncTest, AWriteThatThrowsFailsItsBatchAndTheStoreGoesOn) {
+  auto s = db_.Open();
+  Status thrown = s->Write([](SqlDb&) -> Status { throw std::runtime_error("boom"); });
+  EXPECT_FALSE(thrown.ok());
+  EXPECT_NE(thrown.message().find("a write threw: boom"), std::string::npos) << thrown.message();
+  auto a = Record(s.get(), "after", 1);
+  ASSERT_TRUE(a->Wait());
+  std::lock_guard<std::mutex> lock(a->mu);
+  ASSERT_TRUE(a->outcome.ok()) << a->outcome.status().message();
+  EXPECT_GT(a->outcome->run_id, 0);
+  EXPECT_TRUE(s->Write([](SqlDb&) { return Status::Ok(); }).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, StoreAsyncTest, ::testing::ValuesIn(testing::kStoreDrivers),
