@@ -298,7 +298,7 @@ Result<std::unique_ptr<SqlStore>> SqlStore::Open(const Options& options) {
       (options.driver == "postgres" && options.delivery_retention_ms > 0)) {
     store->maintenance_ = std::thread([s = store.get()] { s->MaintenanceLoop(); });
   }
-  store->relief_ = std::thread([s = store.get()] { s->ReliefLoop(); });
+  store->committer_ = std::thread([s = store.get()] { s->CommitterLoop(); });
   return store;
 }
 
@@ -391,8 +391,8 @@ SqlStore::~SqlStore() {
     std::lock_guard<std::mutex> lock(queue_mu_);
     closing_ = true;
   }
-  relief_cv_.notify_all();
-  if (relief_.joinable()) relief_.join();
+  committer_cv_.notify_all();
+  if (committer_.joinable()) committer_.join();
   {
     std::lock_guard<std::mutex> lock(checkpoint_mu_);
     stopping_ = true;
@@ -611,9 +611,16 @@ Status SqlStore::Write(std::function<Status(SqlDb&)> fn, std::optional<DeliveryJ
 }
 
 void SqlStore::Submit(Job* job) {
-  std::unique_lock<std::mutex> lock(queue_mu_);
+  std::lock_guard<std::mutex> lock(queue_mu_);
   queue_.push_back(job);
-  if (!committing_) Lead(lock, nullptr);
+  // The committer leads, not the submitting thread (a hook worker, free at once for the next
+  // delivery). Measured against the submitter leading (interleaved 5 s runs, three each):
+  // SQLite 9,440-9,967 -> 10,300-10,787/s, memory 11,504-12,184 -> 12,082-13,025/s,
+  // PostgreSQL 6,660-6,919 -> 7,360-7,545/s, p99 lower with each driver.
+  if (!committing_ && !committer_lead_) {
+    committer_lead_ = true;
+    committer_cv_.notify_one();
+  }
 }
 
 void SqlStore::Lead(std::unique_lock<std::mutex>& lock, Job* own) {
@@ -636,7 +643,7 @@ void SqlStore::Lead(std::unique_lock<std::mutex>& lock, Job* own) {
       j->done = true;
       if (j != own) j->cv.notify_one();
     }
-    if (own == nullptr) {
+    if (own == nullptr) {  // the committer
       // Still leading while answering, so a second commit does not start meanwhile and
       // compete for the cores with the answers and the database. Measured against releasing
       // the lead first (PostgreSQL, interleaved 6 s runs, two sittings): 3,901-4,108 ->
@@ -646,15 +653,15 @@ void SqlStore::Lead(std::unique_lock<std::mutex>& lock, Job* own) {
       lock.lock();
     } else if (!finished.empty()) {
       handed_over_.insert(handed_over_.end(), finished.begin(), finished.end());
-      relief_cv_.notify_one();
+      committer_cv_.notify_one();
     }
     committing_ = false;
     // A synchronous writer first in line leads next if this thread does not.
     if (!queue_.empty() && !queue_.front()->on_done) queue_.front()->cv.notify_one();
   }
   if (own && own->done && !queue_.empty() && !committing_ && queue_.front()->on_done) {
-    relief_lead_ = true;  // (a synchronous writer first in line was woken above)
-    relief_cv_.notify_one();
+    committer_lead_ = true;  // (a synchronous writer first in line was woken above)
+    committer_cv_.notify_one();
   }
 }
 
@@ -663,15 +670,15 @@ void SqlStore::Finish(Job* job) {
   delete job;
 }
 
-void SqlStore::ReliefLoop() {
+void SqlStore::CommitterLoop() {
   std::unique_lock<std::mutex> lock(queue_mu_);
   for (;;) {
-    relief_cv_.wait(lock, [&] { return closing_ || !handed_over_.empty() || relief_lead_; });
-    if (handed_over_.empty() && !relief_lead_) return;  // closing
+    committer_cv_.wait(lock, [&] { return closing_ || !handed_over_.empty() || committer_lead_; });
+    if (handed_over_.empty() && !committer_lead_) return;  // closing
     std::vector<Job*> finished = std::move(handed_over_);
     handed_over_.clear();
-    bool lead = relief_lead_;
-    relief_lead_ = false;
+    bool lead = committer_lead_;
+    committer_lead_ = false;
     lock.unlock();
     for (Job* j : finished) Finish(j);
     lock.lock();

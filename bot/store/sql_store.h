@@ -173,9 +173,9 @@ class SqlStore : public Store {
     bool done = false;
     std::condition_variable cv;  // signalled when done, or when this job should lead
     // An asynchronous write's (no thread waits for it): called once it is committed or
-    // failed, and the job deleted. It runs on a thread that holds none of its callers' locks:
-    // an asynchronous writer that led the commit, or the relief thread; never on a
-    // synchronous writer's thread, which may hold a lock the callback needs.
+    // failed, and the job deleted. It runs on the committer thread, which holds none of its
+    // callers' locks; never on a synchronous writer's thread, which may hold a lock the
+    // callback needs.
     std::function<void(Job&)> on_done;
   };
 
@@ -193,18 +193,20 @@ class SqlStore : public Store {
   // leaves `*at` past them.
   static Status RunDeliveries(SqlDb& db, const std::vector<Job*>& batch, size_t* at);
   Status Write(std::function<Status(SqlDb&)> fn, std::optional<DeliveryJob> delivery);
-  // Queues an asynchronous job (owned by the queue from now on) and leads if no one does.
+  // Queues an asynchronous job (owned by the queue from now on) and has the committer lead
+  // if no one does.
   void Submit(Job* job);
   // Commits the pending writes batch after batch. Called with `lock` held and no commit in
-  // progress. An asynchronous leader (`own` null) goes on until none is pending, and finishes
-  // the asynchronous jobs of each batch itself (outside the lock, still leading) before it
-  // takes the next. A synchronous writer (`own`) stops once its own job is done and hands the
+  // progress. The committer (`own` null) goes on until none is pending, and finishes the
+  // asynchronous jobs of each batch itself (outside the lock, still leading) before it takes
+  // the next. A synchronous writer (`own`) stops once its own job is done and hands the
   // asynchronous jobs, and the lead if writes are still pending, to a waiting synchronous
-  // writer or to the relief thread.
+  // writer or to the committer.
   void Lead(std::unique_lock<std::mutex>& lock, Job* own);
   static void Finish(Job* job);
-  // The relief thread: finishes and leads what synchronous leaders handed over.
-  void ReliefLoop();
+  // The committer thread: leads the asynchronous writes, and finishes and leads what
+  // synchronous leaders handed over.
+  void CommitterLoop();
   Status MigrateSqlite();
   Status MigratePostgres();
   // Checkpoints (SQLite) and prunes deliveries, until the store closes.
@@ -238,10 +240,10 @@ class SqlStore : public Store {
   std::deque<Job*> queue_;  // pending, not yet taken by a leader
   bool committing_ = false;
   std::vector<Job*> handed_over_;  // asynchronous jobs committed by a synchronous leader
-  bool relief_lead_ = false;       // a synchronous leader left writes pending
+  bool committer_lead_ = false;    // asynchronous writes wait for a leader
   bool closing_ = false;
-  std::condition_variable relief_cv_;
-  std::thread relief_;
+  std::condition_variable committer_cv_;
+  std::thread committer_;
 
   std::unique_ptr<SqlDb> checkpoint_db_;  // sqlite files only
   std::mutex checkpoint_mu_;

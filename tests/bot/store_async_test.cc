@@ -1,6 +1,6 @@
 // RecordDeliveryAsync: a delivery recorded without a thread waiting for its commit. Its
-// outcome reaches `done` exactly once, on the thread that led the commit or on the store's
-// relief thread, never on a synchronous writer's thread (which may hold a lock `done` needs).
+// outcome reaches `done` exactly once, on the store's committer thread, never on a synchronous
+// writer's thread (which may hold a lock `done` needs).
 
 #include <gtest/gtest.h>
 
@@ -131,7 +131,7 @@ TEST_P(StoreAsyncTest, ASynchronousLeaderNeverRunsTheirDone) {
 }
 
 // A synchronous writer whose own write is done leaves; what asynchronous writes queued behind
-// it are still committed (by the relief thread), though no other write ever comes.
+// it are still committed (by the committer thread), though no other write ever comes.
 TEST_P(StoreAsyncTest, WritesLeftBehindASynchronousLeaderAreCommitted) {
   auto s = db_.Open();
   testing::HeldLead writer(s.get());
