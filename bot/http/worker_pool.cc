@@ -1,5 +1,7 @@
 #include "bot/http/worker_pool.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -39,6 +41,13 @@ std::vector<Connection*> WorkerPool::Stop() {
 }
 
 void WorkerPool::Run() {
+  // SCHED_BATCH: a worker the loop wakes does not preempt it (nor the committer that answers),
+  // so the loop goes on reading and dispatching, and the worker runs when a core is free. Two
+  // cores, wrk -c32, interleaved 5 s runs, three each: memory 13,089-13,333 ->
+  // 13,422-14,080/s, SQLite 11,031-11,441 -> 11,469-11,757/s, 4% less CPU per delivery.
+  // Unprivileged (priority 0); if refused, the worker runs as before.
+  sched_param normal{};
+  (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &normal);
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     while (queue_.empty() && !stopping_) {
