@@ -106,11 +106,11 @@ Result<DeliveryBatch> DeliveryBatch::Load(SqlDb& db, const std::vector<DeliveryJ
   // One statement, four kinds of rows: d (a delivery: id, body), h (a PR's newest head), r (a
   // live run), n (an id from the runs' sequence for a run the batch may make: taken here rather
   // than in a round trip of its own at Finish; an id not used is a gap in the sequence, as a
-  // rolled-back insert leaves). Each key is looked up by index in a subquery of its own: OFFSET 0 keeps the
-  // planner from joining the keys to the whole table, which its plan for an empty table (the
-  // plan is cached with the statement, made when the tables were small) would do with a
-  // sequential scan, for good. ORDER BY state makes runs_by_pr (repo, pr, state) the index
-  // for runs, which with no statistics yet ties with runs_by_repo (every run the repo had).
+  // rolled-back insert leaves). Each key is looked up by index in a subquery of its own:
+  // OFFSET 0 keeps the planner from joining the keys to the whole table, which its plan for an
+  // empty table (the plan is cached with the statement, made when the tables were small) would
+  // do with a sequential scan, for good. ORDER BY state makes runs_by_pr (repo, pr, state) the
+  // index for runs, which with no statistics yet ties with runs_by_repo (every run the repo had).
   auto s = db.Prepare(
       "SELECT 'd', x.id, x.body_digest, 0, 0, '', '' FROM unnest(?1::text[]) AS k (id), "
       "LATERAL (SELECT id, body_digest FROM deliveries WHERE id = k.id OFFSET 0) x "
