@@ -120,7 +120,10 @@ Result<std::unique_ptr<BrowserProcess>> BrowserProcess::Start(const ChromiumOpti
   SpawnOptions spawn;
   spawn.argv = ChromiumArgs(options, b->profile_dir_ + "/profile");
   // Built, not inherited: the browser (it renders the app under test) gets no CC_CI_* secret.
-  spawn.env = ChildEnvironment({}, {});
+  // Its TMPDIR is the profile dir: Chromium keeps its singleton socket in a dir of its own
+  // under TMPDIR (org.chromium.Chromium.XXXXXX), which a browser killed with SIGKILL never
+  // removes; there it goes with the profile.
+  spawn.env = ChildEnvironment({}, {"TMPDIR=" + b->profile_dir_});
   spawn.group = ProcessGroup::kNewGroup;
   int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (log_fd < 0) return Internal("cannot open chromium's log file");

@@ -46,12 +46,14 @@ std::string RunCommand(const std::string& cmd) {
   return out;
 }
 
+// A one-shot chromium with a profile (and TMPDIR, where it makes its singleton dir) of its
+// own, removed after it exits.
 std::string Chromium(const std::string& args) {
   return RunCommand(
-      "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking "
-      "--disable-component-update --disable-sync --disable-quic --no-first-run "
-      "--user-data-dir=$(mktemp -d) " +
-      args + " 2>/dev/null");
+      "p=$(mktemp -d) && TMPDIR=$p timeout 60 chromium --headless --no-sandbox --disable-gpu "
+      "--disable-background-networking --disable-component-update --disable-sync --disable-quic "
+      "--no-first-run --user-data-dir=$p/profile " +
+      args + " 2>/dev/null; rm -rf \"$p\"");
 }
 
 class DashboardTest : public ::testing::Test {

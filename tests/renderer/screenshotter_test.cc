@@ -179,6 +179,31 @@ TEST(ChromiumScreenshotter, TheBrowserGetsNoneOfCcCisSecrets) {
   EXPECT_EQ(env.find("tok-browser-3c1d"), std::string::npos);
 }
 
+// Chromium's own temporary files (its singleton socket's dir) are made in the profile dir
+// and go with it: a browser killed with SIGKILL cannot remove them, and left in /tmp they
+// piled up by one per browser.
+TEST(ChromiumScreenshotter, TheBrowsersTemporaryFilesGoWithItsProfile) {
+  std::string tmpdir;
+  {
+    ChromiumScreenshotter shooter;
+    ASSERT_TRUE(shooter.Start().ok());
+    std::string env =
+        testing::ReadFileOrDie("/proc/" + std::to_string(shooter.browser_pid()) + "/environ");
+    for (size_t at = 0; at < env.size(); at = env.find('\0', at) + 1) {
+      std::string entry = env.c_str() + at;
+      if (entry.rfind("TMPDIR=", 0) == 0) tmpdir = entry.substr(7);
+      if (env.find('\0', at) == std::string::npos) break;
+    }
+    ASSERT_EQ(tmpdir.rfind("/tmp/ccci-chromium-", 0), 0u) << "TMPDIR=" << tmpdir;
+    bool singleton = false;
+    for (const auto& entry : std::filesystem::directory_iterator(tmpdir)) {
+      singleton |= entry.path().filename().string().rfind("org.chromium.Chromium.", 0) == 0;
+    }
+    EXPECT_TRUE(singleton) << "chromium made its singleton dir in " << tmpdir;
+  }
+  EXPECT_FALSE(std::filesystem::exists(tmpdir));
+}
+
 TEST(ChromiumScreenshotter, RestartsABrowserThatDied) {
   ChromiumScreenshotter shooter;
   ASSERT_TRUE(shooter.Start().ok());
@@ -226,6 +251,7 @@ TEST(ChromiumScreenshotter, KillsTheBrowserAKilledOwnerLeftBehind) {
   pid_t leftover = fork();
   if (leftover == 0) {
     setpgid(0, 0);
+    setenv("TMPDIR", profile.c_str(), 1);  // its singleton dir goes with the profile
     int null_fd = open("/dev/null", O_RDWR);
     dup2(null_fd, 1);
     dup2(null_fd, 2);
