@@ -10,7 +10,10 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+
+#include "base/thread_name.h"
 
 namespace ccci {
 
@@ -29,8 +32,10 @@ class PeriodicWorker {
     Background().settle_ms = settle.count();
   }
 
-  PeriodicWorker(std::chrono::milliseconds period, std::function<void()> fn)
-      : period_(period), fn_(std::move(fn)) {}
+  // `name`: the thread's (NameThisThread), e.g. "reporter".
+  PeriodicWorker(std::chrono::milliseconds period, std::function<void()> fn,
+                 std::string name = "background")
+      : period_(period), fn_(std::move(fn)), name_(std::move(name)) {}
   ~PeriodicWorker() { Stop(); }
   PeriodicWorker(const PeriodicWorker&) = delete;
   PeriodicWorker& operator=(const PeriodicWorker&) = delete;
@@ -38,6 +43,7 @@ class PeriodicWorker {
   void Start() {
     thread_ = std::thread([this, nice = Background().nice.load(),
                            settle = std::chrono::milliseconds(Background().settle_ms.load())] {
+      NameThisThread(name_);
       // Linux: a thread's nice value is its own (setpriority on its thread id). Safe to drop a
       // failure: the nice value is a courtesy to the request path, and the worker runs either way.
       if (nice != 0)
@@ -88,6 +94,7 @@ class PeriodicWorker {
 
   std::chrono::milliseconds period_;
   std::function<void()> fn_;
+  std::string name_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -77,7 +77,7 @@ class CommandHandler {
   std::map<std::string, std::vector<int64_t>> recent_;      // user -> command times (ms)
   std::set<std::string> told_;                              // users told they are limited
   std::map<std::string, std::vector<int64_t>> pr_replies_;  // repo#pr -> reply times (ms)
-  PeriodicWorker worker_{std::chrono::seconds(1), [this] { ProcessPending(); }};
+  PeriodicWorker worker_{std::chrono::seconds(1), [this] { ProcessPending(); }, "chatops"};
 };
 
 }  // namespace ccci

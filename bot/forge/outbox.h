@@ -75,7 +75,7 @@ class Outbox {
   ForgeClient* forge_;
   Options options_;
   std::mutex deliver_mu_;
-  PeriodicWorker worker_{std::chrono::seconds(1), [this] { DeliverDue(); }};
+  PeriodicWorker worker_{std::chrono::seconds(1), [this] { DeliverDue(); }, "outbox"};
 };
 
 }  // namespace ccci

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace ccci {
 
@@ -46,9 +47,12 @@ Status Front::Start(int listen_fd) {
   ev.data.ptr = &wake_tag_;
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, back_.fd(), &ev);
   auto work = [this](Connection* c) { Work(c); };
-  priority_ = std::make_unique<WorkerPool>(o_.priority_workers, o_.max_queued, work);
-  pages_ = std::make_unique<WorkerPool>(o_.page_workers, o_.max_queued, work);
-  thread_ = std::thread([this] { Run(); });
+  priority_ = std::make_unique<WorkerPool>(o_.priority_workers, o_.max_queued, work, "http-hook");
+  pages_ = std::make_unique<WorkerPool>(o_.page_workers, o_.max_queued, work, "http-page");
+  thread_ = std::thread([this] {
+    NameThisThread("http-front");
+    Run();
+  });
   return Status::Ok();
 }
 

@@ -5,11 +5,19 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "base/thread_name.h"
+
 namespace ccci {
 
-WorkerPool::WorkerPool(int threads, size_t max_queued, std::function<void(Connection*)> work)
+WorkerPool::WorkerPool(int threads, size_t max_queued, std::function<void(Connection*)> work,
+                       std::string name)
     : max_queued_(max_queued), work_(std::move(work)) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, name = name + "-" + std::to_string(i)] {
+      NameThisThread(name);
+      Run();
+    });
+  }
 }
 
 WorkerPool::~WorkerPool() { Stop(); }

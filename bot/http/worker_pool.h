@@ -20,7 +20,8 @@ namespace ccci {
 class WorkerPool {
  public:
   // `work` runs on a pool thread for each submitted connection.
-  WorkerPool(int threads, size_t max_queued, std::function<void(Connection*)> work);
+  WorkerPool(int threads, size_t max_queued, std::function<void(Connection*)> work,
+             std::string name);
   ~WorkerPool();
 
   // Queues `c`; false when `max_queued` connections already wait.

@@ -43,7 +43,7 @@ Nightly::Nightly(NightlyStore* store, RunReader* runs, IssueWriter* forge, Optio
       runs_(runs),
       forge_(forge),
       options_(std::move(options)),
-      worker_(options_.poll, [this] { Tick(); }) {
+      worker_(options_.poll, [this] { Tick(); }, "nightly") {
   if (options_.node.empty()) options_.node = DefaultNode();
 }
 

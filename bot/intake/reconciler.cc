@@ -32,7 +32,7 @@ Reconciler::Reconciler(DeliveryStore* deliveries, RunReader* runs, ForgeClient* 
       options_(std::move(options)),
       checks_(checks),
       worker_(std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval),
-              [this] { ReconcileOnce(); }) {}
+              [this] { ReconcileOnce(); }, "reconciler") {}
 
 std::vector<std::string> Reconciler::Repos() { return WatchedRepos(options_.repos, runs_); }
 

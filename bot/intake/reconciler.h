@@ -72,7 +72,7 @@ class Reconciler {
   std::mutex checks_mu_;
   int64_t last_pass_ms_ = 0;
   PeriodicWorker worker_;
-  PeriodicWorker checker_{std::chrono::seconds(10), [this] { CheckDoubts(); }};
+  PeriodicWorker checker_{std::chrono::seconds(10), [this] { CheckDoubts(); }, "reconcile-check"};
 };
 
 }  // namespace ccci

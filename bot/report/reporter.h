@@ -76,7 +76,7 @@ class Reporter {
   Outbox* outbox_;
   Options options_;
   std::mutex mu_;
-  PeriodicWorker worker_{std::chrono::seconds(1), [this] { ReportPending(); }};
+  PeriodicWorker worker_{std::chrono::seconds(1), [this] { ReportPending(); }, "reporter"};
 };
 
 }  // namespace ccci

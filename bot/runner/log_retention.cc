@@ -30,7 +30,7 @@ LogRetention::LogRetention(RunReader* store, Options options)
     : store_(store),
       options_(std::move(options)),
       worker_(std::chrono::duration_cast<std::chrono::milliseconds>(options_.interval),
-              [this] { PruneOnce(); }) {}
+              [this] { PruneOnce(); }, "log-retention") {}
 
 void LogRetention::Start() {
   if (options_.retention.count() <= 0 || (options_.data_dir.empty() && !options_.artifacts)) return;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "base/path_under.h"
 #include "bot/runner/suite_level.h"
 
@@ -116,9 +117,20 @@ void Scheduler::Start() {
   if (loop_.joinable()) return;
   stopping_ = false;
   beating_ = true;
-  loop_ = std::thread([this] { Loop(); });
-  heartbeat_ = std::thread([this] { HeartbeatLoop(); });
-  if (options_.work_signal) signal_ = std::thread([this] { SignalLoop(); });
+  loop_ = std::thread([this] {
+    NameThisThread("runner");
+    Loop();
+  });
+  heartbeat_ = std::thread([this] {
+    NameThisThread("runner-lease");
+    HeartbeatLoop();
+  });
+  if (options_.work_signal) {
+    signal_ = std::thread([this] {
+      NameThisThread("runner-wake");
+      SignalLoop();
+    });
+  }
 }
 
 void Scheduler::Kick() {
@@ -281,7 +293,10 @@ void Scheduler::Dispatch() {
     a->holder = lease.holder();
     a->renewed = std::chrono::steady_clock::now();
     active_[run.id] = std::move(slot);
-    a->thread = std::thread([this, run, a] { Execute(run, a); });
+    a->thread = std::thread([this, run, a] {
+      NameThisThread("run-" + std::to_string(run.id));
+      Execute(run, a);
+    });
   }
 }
 

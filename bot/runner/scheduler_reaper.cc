@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "bot/runner/command_output.h"
 #include "bot/runner/scheduler.h"
 #include "bot/runner/stage_log.h"
@@ -57,7 +58,10 @@ void Scheduler::QueueStackTeardowns(const std::vector<Run>& reaped) {
     if (!any || reaper_running_) return;
     reaper_running_ = true;
     finished.swap(reaper_);  // an earlier batch's thread, which has ended or is ending
-    reaper_ = std::thread([this] { ReaperLoop(); });
+    reaper_ = std::thread([this] {
+      NameThisThread("runner-reaper");
+      ReaperLoop();
+    });
   }
   if (finished.joinable()) finished.join();
 }

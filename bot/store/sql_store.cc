@@ -4,6 +4,7 @@
 #include <map>
 
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "bot/store/migrations.h"
 #include "bot/store/pg_db.h"
 #include "bot/store/pg_dialect.h"
@@ -296,9 +297,15 @@ Result<std::unique_ptr<SqlStore>> SqlStore::Open(const Options& options) {
   CCCI_RETURN_IF_ERROR(store->Init());
   if (store->checkpoint_db_ ||
       (options.driver == "postgres" && options.delivery_retention_ms > 0)) {
-    store->maintenance_ = std::thread([s = store.get()] { s->MaintenanceLoop(); });
+    store->maintenance_ = std::thread([s = store.get()] {
+      NameThisThread("store-upkeep");
+      s->MaintenanceLoop();
+    });
   }
-  store->committer_ = std::thread([s = store.get()] { s->CommitterLoop(); });
+  store->committer_ = std::thread([s = store.get()] {
+    NameThisThread("store-commit");
+    s->CommitterLoop();
+  });
   return store;
 }
 

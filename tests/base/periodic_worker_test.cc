@@ -1,12 +1,14 @@
 #include "base/periodic_worker.h"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 
 namespace ccci {
 namespace {
@@ -19,11 +21,15 @@ struct Passes {
   std::condition_variable cv;
   int count = 0;
   int nice = 0;
+  std::string thread;  // the name of the thread that ran the last pass
 
   void Run() {
     std::lock_guard<std::mutex> lock(mu);
     ++count;
     nice = getpriority(PRIO_PROCESS, 0);  // the calling thread's
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    thread = name;
     cv.notify_all();
   }
   bool WaitFor(int n) {
@@ -50,6 +56,16 @@ TEST_F(PeriodicWorkerTest, AKickRunsAPassAtOnceByDefault) {
   w.Kick();
   ASSERT_TRUE(p.WaitFor(2));
   EXPECT_EQ(p.nice, getpriority(PRIO_PROCESS, 0));
+}
+
+// Its thread bears its name (cut to Linux's 15 bytes), as top -H and perf show it.
+TEST_F(PeriodicWorkerTest, ItsPassesRunOnAThreadOfItsName) {
+  Passes p;
+  PeriodicWorker w(1h, [&] { p.Run(); }, "reconcile-check-doubts");
+  w.Start();
+  w.Kick();
+  ASSERT_TRUE(p.WaitFor(1));
+  EXPECT_EQ(p.thread, "reconcile-check");
 }
 
 TEST_F(PeriodicWorkerTest, KicksWithinTheSettleTimeCauseOnePass) {

@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -334,6 +336,20 @@ TEST_F(ServerTest, CardShowsStagesAndScreenshotIsServedFromTheRunDir) {
   std::ofstream(dir_.path() + "/runs/1/screenshot.png", std::ios::binary) << *png;
   EXPECT_EQ(Get(port_, "/runs/1/screenshot.png").body, *png);
   EXPECT_EQ(Get(port_, "/runs/99/screenshot.png").status, 404);
+}
+
+// Each thread is named for what it does (top -H, perf and gdb show the name), so an operator
+// can tell the busy one: the front loop, the hook and page workers, the store's committer.
+TEST_F(ServerTest, ItsThreadsAreNamedForWhatTheyDo) {
+  Start();
+  std::set<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string comm;
+    std::getline(std::ifstream(task.path() / "comm"), comm);
+    names.insert(comm);
+  }
+  for (const char* name : {"http-front", "http-hook-0", "http-hook-3", "http-page-0", "store-commit"})
+    EXPECT_EQ(names.count(name), 1u) << name;
 }
 
 TEST_F(ServerTest, MetricsAndHealth) {
