@@ -343,13 +343,20 @@ TEST_F(ServerTest, CardShowsStagesAndScreenshotIsServedFromTheRunDir) {
 TEST_F(ServerTest, ItsThreadsAreNamedForWhatTheyDo) {
   Start();
   std::set<std::string> names;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::string comm;
-    std::getline(std::ifstream(task.path() / "comm"), comm);
-    names.insert(comm);
-  }
-  for (const char* name : {"http-front", "http-hook-0", "http-hook-3", "http-page-0", "store-commit"})
-    EXPECT_EQ(names.count(name), 1u) << name;
+  auto named = [&] {  // each thread names itself once it runs
+    names.clear();
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::string comm;
+      std::getline(std::ifstream(task.path() / "comm"), comm);
+      names.insert(comm);
+    }
+    for (const char* name :
+         {"http-front", "http-hook-0", "http-hook-3", "http-page-0", "store-commit"}) {
+      if (names.count(name) != 1) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(testing::WaitUntil(named)) << ::testing::PrintToString(names);
 }
 
 TEST_F(ServerTest, MetricsAndHealth) {
