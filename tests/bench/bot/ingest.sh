@@ -53,6 +53,14 @@ python3 "$root/tests/bench/bot/make_bodies.py" \
 # utime + stime of a process, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
+# "name ticks" for each thread of a process, its name without a trailing -N (http-hook-0 ->
+# http-hook), summed per name: cc-ci names its threads for what they do.
+thread_ticks() {
+  for t in /proc/"$1"/task/*; do
+    printf '%s %s\n' "$(cat "$t/comm" 2>/dev/null)" "$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null)"
+  done | awk 'NF == 2 {sub(/-[0-9]+$/, "", $1); t[$1] += $2} END {for (n in t) print n, t[n]}'
+}
+
 # utime + stime of the bench's PostgreSQL server: its postmaster and every process it runs
 # (the backends serving cc-ci, the WAL writer, the checkpointer), in clock ticks. 0 without one.
 pg_ticks() {
@@ -105,6 +113,7 @@ run() {
   if [[ $name == *+load ]]; then load_start "$data" "$url" "$secs"; fi
   local cpu0 busy pg0
   cpu0=$(cpu_ticks "$pid")
+  thread_ticks "$pid" >"$work/threads0"
   pg0=$(pg_ticks)
   BENCH_SECRET=$secret BENCH_BODIES=$work/bodies wrk -t2 -c"$conns" -d"${secs}s" --latency \
     -s "$root/tests/bench/bot/ingest.lua" "$url" >"$work/wrk.out"
@@ -129,9 +138,18 @@ run() {
   cpu_us=$(awk -v t=$((now - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$requests" \
     'BEGIN {printf "%d", (n > 0 ? t * 1e6 / hz / n : 0)}')
   local pg_cpu=$(($(pg_ticks) - pg0))
+  # Where cc-ci's CPU went, per thread (the bare server's are unnamed): us per request.
+  local by_thread=""
+  if [[ $target != bare ]]; then
+    by_thread=$(thread_ticks "$pid" | awk -v hz="$(getconf CLK_TCK)" -v n="$requests" '
+      NR == FNR {t0[$1] = $2; next}
+      {d = $2 - t0[$1]; if (n > 0 && d > 0) printf "%s %d\n", $1, d * 1e6 / hz / n}' \
+      "$work/threads0" - | sort -k2,2nr | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')
+  fi
   echo "== $target (run $round): $rps req/s, p99 $p99 ms, $cpu_us us CPU/request," \
        "idle RSS $idle, busy RSS $busy"
   grep -E 'Non-2xx|Socket errors' "$work/wrk.out" || true
+  if [[ -n $by_thread ]]; then echo "   CPU us/request by thread: $by_thread"; fi
   if [[ -n $load_line ]]; then echo "$load_line"; fi
   if [[ $driver == sqlite ]]; then
     local stored
