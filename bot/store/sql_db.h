@@ -110,6 +110,12 @@ class SqlDb {
   // Appended to a SELECT that picks rows to update while other hosts do the same: PostgreSQL
   // locks them and passes over rows others hold; SQLite has one writer and needs nothing.
   virtual const char* SkipLocked() const { return ""; }
+  // Put after INSERT or UPDATE (" OR FAIL" on SQLite) where a failed statement fails its job:
+  // the job's changes are then undone with its transaction or savepoint, so SQLite need not
+  // keep a statement journal to undo that one statement. It keeps one for every statement
+  // that may write more than one row (a trigger's, too) and may stop on a constraint, so a
+  // delivery's INSERT (its table has triggers) and a superseding UPDATE each paid for one.
+  virtual const char* OrFail() const { return ""; }
   // Runs a bound statement without rows, now or a little later: PostgreSQL sends it with the
   // next statement whose rows are read, or at Flush, in one round trip (pipeline mode); SQLite
   // runs it now. Its failure may so surface only there. Changes() does not count it.

@@ -186,9 +186,9 @@ Status SqlStore::HoldRuns(const std::vector<std::pair<int64_t, std::string>>& ho
   int64_t now = options_.clock->NowUnixMillis();
   return Write([&](SqlDb& db) -> Status {
     for (const auto& [id, reason] : holds) {
-      auto s = db.Prepare(
-          "UPDATE runs SET state = 'waiting', reason = ?2, updated_at = ?3 "
-          "WHERE id = ?1 AND state = 'queued'");
+      auto s = db.Prepare(std::string("UPDATE") + db.OrFail() +
+                          " runs SET state = 'waiting', reason = ?2, updated_at = ?3 "
+                          "WHERE id = ?1 AND state = 'queued'");
       if (!s.ok()) return s.status();
       (*s)->Bind(1, id).Bind(2, reason).Bind(3, now);
       CCCI_RETURN_IF_ERROR((*s)->Run());

@@ -121,15 +121,16 @@ Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now
     // claim's commit and sees the running row), and a running run is asked to stop instead,
     // so its worker tears its stack down before the run ends.
     auto upd = db.Prepare(
-        r.running ? "UPDATE runs SET cancel_requested = 1, updated_at = ?3, superseded_by = ?2 "
-                    "WHERE id = ?1"
-                  : "UPDATE runs SET superseded_by = ?2, updated_at = ?3, "
-                    "cancel_requested = CASE WHEN state = 'running' THEN 1 "
-                    "ELSE cancel_requested END, "
-                    "finished_at = CASE WHEN state = 'running' THEN finished_at ELSE ?3 END, "
-                    "reason = CASE WHEN state = 'running' THEN reason ELSE ?4 END, "
-                    "state = CASE WHEN state = 'running' THEN state ELSE 'superseded' END "
-                    "WHERE id = ?1 AND state IN ('queued', 'waiting', 'running')");
+        std::string("UPDATE") + db.OrFail() +
+        (r.running ? " runs SET cancel_requested = 1, updated_at = ?3, superseded_by = ?2 "
+                     "WHERE id = ?1"
+                   : " runs SET superseded_by = ?2, updated_at = ?3, "
+                     "cancel_requested = CASE WHEN state = 'running' THEN 1 "
+                     "ELSE cancel_requested END, "
+                     "finished_at = CASE WHEN state = 'running' THEN finished_at ELSE ?3 END, "
+                     "reason = CASE WHEN state = 'running' THEN reason ELSE ?4 END, "
+                     "state = CASE WHEN state = 'running' THEN state ELSE 'superseded' END "
+                     "WHERE id = ?1 AND state IN ('queued', 'waiting', 'running')"));
     if (!upd.ok()) return upd.status();
     (*upd)->Bind(1, r.id).Bind(2, out->run_id).Bind(3, now);
     // The reason is made here: PostgreSQL gives a parameter one type, so ?2 cannot be both
@@ -271,10 +272,10 @@ Status RecordInTxn(SqlDb& db, const Delivery& delivery, const Work& work, int64_
     batch->InsertDelivery(delivery, outcome, detail, detail_run);
     return Status::Ok();
   }
-  auto ins = db.Prepare(
-      "INSERT INTO deliveries (id, event, event_type, action, repo, pr, head_sha, sender, "
-      "received_at, outcome, detail, body_digest) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  auto ins = db.Prepare(std::string("INSERT") + db.OrFail() +
+                        " INTO deliveries (id, event, event_type, action, repo, pr, head_sha, "
+                        "sender, received_at, outcome, detail, body_digest) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   if (!ins.ok()) return ins.status();
   (*ins)->Bind(1, delivery.id).Bind(2, delivery.event).Bind(3, delivery.event_type);
   (*ins)->Bind(4, delivery.action).Bind(5, delivery.repo).Bind(6, delivery.pr);

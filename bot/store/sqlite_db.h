@@ -59,6 +59,7 @@ class SqliteDb : public SqlDb {
   Result<StmtRef> Prepare(const std::string& sql) override;
   int64_t Changes() const override { return sqlite3_changes(db_); }
   const char* BeginWrite() const override { return "BEGIN IMMEDIATE"; }
+  const char* OrFail() const override { return " OR FAIL"; }
 
   // The busy handler's state: how long to wait for a lock, since when (sqlite_db.cc).
   struct LockWait {
