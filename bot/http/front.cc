@@ -49,10 +49,7 @@ Status Front::Start(int listen_fd) {
   auto work = [this](Connection* c) { Work(c); };
   priority_ = std::make_unique<WorkerPool>(o_.priority_workers, o_.max_queued, work, "http-hook");
   pages_ = std::make_unique<WorkerPool>(o_.page_workers, o_.max_queued, work, "http-page");
-  thread_ = std::thread([this] {
-    NameThisThread("http-front");
-    Run();
-  });
+  thread_ = NamedThread("http-front", [this] { Run(); });
   return Status::Ok();
 }
 

@@ -13,10 +13,7 @@ WorkerPool::WorkerPool(int threads, size_t max_queued, std::function<void(Connec
                        std::string name)
     : max_queued_(max_queued), work_(std::move(work)) {
   for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this, name = name + "-" + std::to_string(i)] {
-      NameThisThread(name);
-      Run();
-    });
+    threads_.push_back(NamedThread(name + "-" + std::to_string(i), [this] { Run(); }));
   }
 }
 

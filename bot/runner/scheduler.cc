@@ -4,8 +4,8 @@
 #include <set>
 
 #include "base/log.h"
-#include "base/thread_name.h"
 #include "base/path_under.h"
+#include "base/thread_name.h"
 #include "bot/runner/suite_level.h"
 
 namespace ccci::runner {
@@ -117,20 +117,9 @@ void Scheduler::Start() {
   if (loop_.joinable()) return;
   stopping_ = false;
   beating_ = true;
-  loop_ = std::thread([this] {
-    NameThisThread("runner");
-    Loop();
-  });
-  heartbeat_ = std::thread([this] {
-    NameThisThread("runner-lease");
-    HeartbeatLoop();
-  });
-  if (options_.work_signal) {
-    signal_ = std::thread([this] {
-      NameThisThread("runner-wake");
-      SignalLoop();
-    });
-  }
+  loop_ = NamedThread("runner", [this] { Loop(); });
+  heartbeat_ = NamedThread("runner-lease", [this] { HeartbeatLoop(); });
+  if (options_.work_signal) signal_ = NamedThread("runner-wake", [this] { SignalLoop(); });
 }
 
 void Scheduler::Kick() {
@@ -293,10 +282,7 @@ void Scheduler::Dispatch() {
     a->holder = lease.holder();
     a->renewed = std::chrono::steady_clock::now();
     active_[run.id] = std::move(slot);
-    a->thread = std::thread([this, run, a] {
-      NameThisThread("run-" + std::to_string(run.id));
-      Execute(run, a);
-    });
+    a->thread = NamedThread("run-" + std::to_string(run.id), [this, run, a] { Execute(run, a); });
   }
 }
 

@@ -58,10 +58,7 @@ void Scheduler::QueueStackTeardowns(const std::vector<Run>& reaped) {
     if (!any || reaper_running_) return;
     reaper_running_ = true;
     finished.swap(reaper_);  // an earlier batch's thread, which has ended or is ending
-    reaper_ = std::thread([this] {
-      NameThisThread("runner-reaper");
-      ReaperLoop();
-    });
+    reaper_ = NamedThread("runner-reaper", [this] { ReaperLoop(); });
   }
   if (finished.joinable()) finished.join();
 }

@@ -298,15 +298,9 @@ Result<std::unique_ptr<SqlStore>> SqlStore::Open(const Options& options) {
   CCCI_RETURN_IF_ERROR(store->Init());
   if (store->checkpoint_db_ ||
       (options.driver == "postgres" && options.delivery_retention_ms > 0)) {
-    store->maintenance_ = std::thread([s = store.get()] {
-      NameThisThread("store-upkeep");
-      s->MaintenanceLoop();
-    });
+    store->maintenance_ = NamedThread("store-upkeep", [s = store.get()] { s->MaintenanceLoop(); });
   }
-  store->committer_ = std::thread([s = store.get()] {
-    NameThisThread("store-commit");
-    s->CommitterLoop();
-  });
+  store->committer_ = NamedThread("store-commit", [s = store.get()] { s->CommitterLoop(); });
   return store;
 }
 
