@@ -116,6 +116,18 @@ class SqlDb {
   // that may write more than one row (a trigger's, too) and may stop on a constraint, so a
   // delivery's INSERT (its table has triggers) and a superseding UPDATE each paid for one.
   virtual const char* OrFail() const { return ""; }
+  // Put at the end of an INSERT of one row whose new id the caller reads with InsertedId:
+  // " RETURNING id" on PostgreSQL; "" on SQLite, whose RETURNING first writes its rows to a
+  // temporary table (a b-tree opened, its pages allocated, for one id), and whose connection
+  // knows the id anyway.
+  virtual const char* ReturningId() const { return " RETURNING id"; }
+  // Runs an INSERT prepared with ReturningId() at its end; returns the new row's id.
+  virtual Result<int64_t> InsertedId(SqlStmt& insert) {
+    auto row = insert.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Internal("an insert returned no id");
+    return insert.Int(0);
+  }
   // Runs a bound statement without rows, now or a little later: PostgreSQL sends it with the
   // next statement whose rows are read, or at Flush, in one round trip (pipeline mode); SQLite
   // runs it now. Its failure may so surface only there. Changes() does not count it.

@@ -53,14 +53,14 @@ Status SqlStore::EnqueueInTxn(SqlDb& db, const OutboxMessage& m, int64_t now, in
   }
   auto ins = db.Prepare(
       "INSERT INTO outbox (repo, pr, kind, coalesce_key, payload, next_attempt_at, created_at, "
-      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6) RETURNING id");
+      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)" +
+      std::string(db.ReturningId()));
   if (!ins.ok()) return ins.status();
   (*ins)->Bind(1, m.repo).Bind(2, m.pr).Bind(3, m.kind).Bind(4, m.coalesce_key);
   (*ins)->Bind(5, m.payload).Bind(6, now);
-  auto inserted = (*ins)->Step();
+  auto inserted = db.InsertedId(**ins);
   if (!inserted.ok()) return inserted.status();
-  if (!*inserted) return Internal("outbox insert returned no id");
-  *id = (*ins)->Int(0);
+  *id = *inserted;
   return Status::Ok();
 }
 

@@ -38,7 +38,11 @@ Result<std::vector<LiveRun>> LiveRuns(SqlDb& db, const RunRequest& req) {
   // thousand runs); a PR has only a few live runs.
   auto live = db.Prepare(
       "SELECT id, state, head_sha, trigger FROM runs INDEXED BY runs_by_pr "
-      "WHERE repo = ?1 AND pr = ?2 AND state IN ('queued', 'waiting', 'running')");
+      "WHERE repo = ?1 AND pr = ?2 AND state = 'queued' UNION ALL "
+      "SELECT id, state, head_sha, trigger FROM runs INDEXED BY runs_by_pr "
+      "WHERE repo = ?1 AND pr = ?2 AND state = 'waiting' UNION ALL "
+      "SELECT id, state, head_sha, trigger FROM runs INDEXED BY runs_by_pr "
+      "WHERE repo = ?1 AND pr = ?2 AND state = 'running'");
   if (!live.ok()) return live.status();
   (*live)->Bind(1, req.repo).Bind(2, req.pr);
   return CollectRows<LiveRun>(**live, [&](const SqlStmt& row) {
@@ -81,15 +85,15 @@ Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now
     auto ins = db.Prepare(
         "INSERT INTO runs (repo, pr, head_sha, head_ref, base_ref, clone_url, title, author, "
         "trigger, delivery_id, state, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?11) RETURNING id");
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?11)" +
+        std::string(db.ReturningId()));
     if (!ins.ok()) return ins.status();
     (*ins)->Bind(1, req.repo).Bind(2, req.pr).Bind(3, req.head_sha).Bind(4, req.head_ref);
     (*ins)->Bind(5, req.base_ref).Bind(6, req.clone_url).Bind(7, req.title).Bind(8, req.author);
     (*ins)->Bind(9, req.trigger).Bind(10, d.id).Bind(11, now);
-    auto inserted = (*ins)->Step();
-    if (!inserted.ok()) return inserted.status();
-    if (!*inserted) return Internal("run insert returned no id");
-    out->run_id = (*ins)->Int(0);
+    auto id = db.InsertedId(**ins);
+    if (!id.ok()) return id.status();
+    out->run_id = *id;
   }
   *outcome = "queued";
 
@@ -130,7 +134,7 @@ Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now
                      "finished_at = CASE WHEN state = 'running' THEN finished_at ELSE ?3 END, "
                      "reason = CASE WHEN state = 'running' THEN reason ELSE ?4 END, "
                      "state = CASE WHEN state = 'running' THEN state ELSE 'superseded' END "
-                     "WHERE id = ?1 AND state IN ('queued', 'waiting', 'running')"));
+                     "WHERE id = ?1 AND (state = 'queued' OR state = 'waiting' OR state = 'running')"));
     if (!upd.ok()) return upd.status();
     (*upd)->Bind(1, r.id).Bind(2, out->run_id).Bind(3, now);
     // The reason is made here: PostgreSQL gives a parameter one type, so ?2 cannot be both

@@ -60,6 +60,11 @@ class SqliteDb : public SqlDb {
   int64_t Changes() const override { return sqlite3_changes(db_); }
   const char* BeginWrite() const override { return "BEGIN IMMEDIATE"; }
   const char* OrFail() const override { return " OR FAIL"; }
+  const char* ReturningId() const override { return ""; }
+  Result<int64_t> InsertedId(SqlStmt& insert) override {
+    CCCI_RETURN_IF_ERROR(insert.Run());
+    return sqlite3_last_insert_rowid(db_);
+  }
 
   // The busy handler's state: how long to wait for a lock, since when (sqlite_db.cc).
   struct LockWait {
