@@ -35,7 +35,9 @@ struct LiveRun {
 Result<std::vector<LiveRun>> LiveRuns(SqlDb& db, const RunRequest& req) {
   // INDEXED BY: SQLite otherwise may walk runs_by_repo (repo, id) through every run the repo
   // ever had, superseded ones included (measured: 45% of the intake's CPU after a few
-  // thousand runs); a PR has only a few live runs.
+  // thousand runs); a PR has only a few live runs. Three seeks, not `state IN (...)`: SQLite
+  // builds a temporary b-tree of an IN list of more than two constants each time the
+  // statement runs (so does RETURNING: see SqlDb::ReturningId).
   auto live = db.Prepare(
       "SELECT id, state, head_sha, trigger FROM runs INDEXED BY runs_by_pr "
       "WHERE repo = ?1 AND pr = ?2 AND state = 'queued' UNION ALL "
@@ -134,7 +136,8 @@ Status QueueRun(SqlDb& db, const Delivery& d, const RunRequest& req, int64_t now
                      "finished_at = CASE WHEN state = 'running' THEN finished_at ELSE ?3 END, "
                      "reason = CASE WHEN state = 'running' THEN reason ELSE ?4 END, "
                      "state = CASE WHEN state = 'running' THEN state ELSE 'superseded' END "
-                     "WHERE id = ?1 AND (state = 'queued' OR state = 'waiting' OR state = 'running')"));
+                     "WHERE id = ?1 AND "  // (not IN: see LiveRuns)
+                     "(state = 'queued' OR state = 'waiting' OR state = 'running')"));
     if (!upd.ok()) return upd.status();
     (*upd)->Bind(1, r.id).Bind(2, out->run_id).Bind(3, now);
     // The reason is made here: PostgreSQL gives a parameter one type, so ?2 cannot be both

@@ -112,6 +112,15 @@ TEST_P(GiteaEventVariantTest, Parses) {
 
 std::string Id(std::string s) { return s; }
 
+// `s`, a JSON object, with `"key": value` as its first member.
+std::string WithMember(const std::string& s, const std::string& key, const std::string& value) {
+  size_t brace = s.find('{');
+  return s.substr(0, brace + 1) + "\"" + key + "\": " + value + "," + s.substr(brace + 1);
+}
+
+// `levels` arrays, each inside the one before.
+std::string Nested(int levels) { return std::string(levels, '[') + std::string(levels, ']'); }
+
 const Variant kVariants[] = {
     {"truncated", "pull_request", "pull_request_opened.json",
      [](std::string s) { return s.substr(0, s.size() / 2); }, false, "not JSON"},
@@ -171,6 +180,45 @@ const Variant kVariants[] = {
     {"comment_body_not_string", "issue_comment", "issue_comment_created_on_pr.json",
      [](std::string s) { return Replace(s, "\"body\": \"!cc-ci retest", "\"body\": 5, \"b\": \""); },
      false, "comment.body: missing or not a string"},
+    // Bodies simdjson and RapidJSON take differently (ParseGiteaEvent parses with simdjson and
+    // hands what it refuses to RapidJSON): each must get the answer cc-ci always gave.
+    {"nested_64_levels_accepted", "pull_request", "pull_request_opened.json",
+     [](std::string s) { return WithMember(s, "deep", Nested(63)); }, true,
+     "9b2e7c4d1a0f3e5b6c8d7a9e0f1b2c3d4e5f6a7b"},
+    {"nested_65_levels_refused_with_offset", "pull_request", "pull_request_opened.json",
+     [](std::string s) { return WithMember(s, "deep", Nested(64)); }, false,
+     "nested deeper than 64 levels at offset"},
+    {"invalid_utf8_in_an_unread_field_accepted", "pull_request", "pull_request_opened.json",
+     [](std::string s) { return WithMember(s, "x", "\"caf\xe9 \xff\""); }, true,
+     "9b2e7c4d1a0f3e5b6c8d7a9e0f1b2c3d4e5f6a7b"},
+    {"lone_surrogate_escape_repaired", "pull_request", "pull_request_opened.json",
+     [](std::string s) {
+       return Replace(s, "\"title\": \"Bump", "\"title\": \"\\udc00 Bump");
+     },
+     true, "\xEF\xBF\xBD"},
+    {"integer_past_64_bits_in_an_unread_field_accepted", "pull_request",
+     "pull_request_opened.json",
+     [](std::string s) { return WithMember(s, "x", "123456789012345678901234567890"); }, true,
+     "9b2e7c4d1a0f3e5b6c8d7a9e0f1b2c3d4e5f6a7b"},
+    {"number_too_big_for_a_double_refused", "pull_request", "pull_request_opened.json",
+     [](std::string s) { return WithMember(s, "x", "1e400"); }, false,
+     "not JSON: Number too big to be stored in double. at offset"},
+    {"integer_written_as_a_float_refused", "pull_request", "pull_request_opened.json",
+     [](std::string s) { return Replace(s, "\"number\": 17,\n    \"user\"", "\"number\": 17.0,\n    \"user\""); },
+     false, "pull_request.number: missing or not an integer"},
+    {"duplicate_key_the_first_wins", "pull_request", "pull_request_synchronized.json",
+     [](std::string s) {
+       return WithMember(s, "after",
+                         "\"1111111111111111111111111111111111111111\", \"after\": "
+                         "\"2222222222222222222222222222222222222222\"");
+     },
+     true, "1111111111111111111111111111111111111111"},
+    {"a_nul_byte_refused", "pull_request", "pull_request_opened.json",
+     [](std::string s) { return WithMember(s, "x", std::string("\"a\0b\"", 5)); }, false,
+     "not JSON"},
+    {"body_past_the_reused_parser_accepted", "pull_request", "pull_request_opened.json",
+     [](std::string s) { return WithMember(s, "x", "\"" + std::string(200 * 1024, 'a') + "\""); },
+     true, "9b2e7c4d1a0f3e5b6c8d7a9e0f1b2c3d4e5f6a7b"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Variants, GiteaEventVariantTest, ::testing::ValuesIn(kVariants),
