@@ -362,7 +362,7 @@ Result<GiteaEvent> ParseGiteaEvent(std::string_view x_gitea_event, std::string_v
   // every byte (UTF-8, nesting up to kMaxJsonDepth, numbers), without recursion. What it
   // refuses goes to RapidJSON, whose answer (a reason with an offset, or an event) is the one
   // cc-ci always gave: a body is accepted, repaired or refused as before either way
-  // (tests/bot/json_parsers_test.cc holds the cases where the two parsers differ).
+  // (tests/bot/gitea_event_test.cc holds the bodies the two parsers take differently).
   // A thread keeps its parser for bodies up to kReusedBytes (its buffers are ~13 bytes per
   // byte of body); a larger body gets one of its own.
   constexpr size_t kReusedBytes = 64 * 1024;
