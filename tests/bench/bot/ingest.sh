@@ -76,11 +76,15 @@ pg_ticks() {
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); v/=1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v) } else if (v ~ /s$/) { sub(/s$/,"",v); v*=1000 } printf "%.2f", v }' <<<"$1"; }
 
 # Starts the target ($1: bare or a driver), drives it, appends "target rps p99_ms" to results.
+# Each start empties its .out file first, in this shell: the redirection of a background child
+# may run after the wait below has read the previous start's "listening" line and address
+# (a dead port, or a first start killed before it made its database).
 run() {
   local target=$1 name=${1%@base} exe=$bin pid url
   local driver=${name%+load} dbname=bench_$round
   if [[ $target == *@base ]]; then exe=$CCCI_BASE dbname=bench_base_$round; fi
   if [[ $target == bare ]]; then
+    : >"$work/$target.out"
     "$bare" "$secret" >"$work/$target.out" 2>"$work/$target.log" &
     pid=$!
   else
@@ -93,6 +97,7 @@ run() {
       db_url="${pg_url/dbname=postgres/dbname=$dbname}"
     fi
     if [[ $name == *+load ]]; then  # migrated by a first start, then seeded
+      : >"$work/$target.out"
       CC_CI_WEBHOOK_SECRET=$secret "$exe" serve --config "$work/$target.ini" \
         --listen 127.0.0.1:0 --data-dir "$data" >"$work/$target.out" 2>/dev/null &
       pid=$!
@@ -101,6 +106,7 @@ run() {
       wait "$pid" || true
       load_seed "$data" 2500
     fi
+    : >"$work/$target.out"
     CC_CI_DATABASE_URL=$db_url CC_CI_WEBHOOK_SECRET=$secret "$exe" serve --config "$work/$target.ini" --listen 127.0.0.1:0 \
       --data-dir "$data" >"$work/$target.out" 2>"$work/$target.log" &
     pid=$!
