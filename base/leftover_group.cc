@@ -1,11 +1,12 @@
 #include "base/leftover_group.h"
 
 #include <signal.h>
-#include <stdio.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
+
+#include "base/whole_file.h"
 
 namespace ccci {
 
@@ -23,21 +24,13 @@ std::string ProcessStartTime(pid_t pid) {
   return "";
 }
 
-// Written beside `path` and renamed onto it, so the file is whole whenever it exists: a
-// reader that opened it between its creation and its write (another process reaping, or a
-// crash in between) took an empty file for a stale one and removed it, and the group was
-// never killed (PtyExecutor.ALeftoverCommandIsKilledThroughItsPidFile saw it in a CI run).
+// Written whole (WriteFileAtomically): a reader that opened the file between its creation and
+// its write (another process reaping, or a crash in between) took an empty file for a stale
+// one and removed it, and the group was never killed
+// (PtyExecutor.ALeftoverCommandIsKilledThroughItsPidFile saw it in a CI run).
 void RecordGroup(const std::string& path, pid_t pid, const std::string& extra) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << pid << " " << ProcessStartTime(pid) << " " << extra << "\n";
-    if (!out.flush()) {
-      unlink(tmp.c_str());
-      return;
-    }
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) unlink(tmp.c_str());
+  (void)WriteFileAtomically(path,
+                            std::to_string(pid) + " " + ProcessStartTime(pid) + " " + extra + "\n");
 }
 
 bool KillLeftoverGroup(const std::string& path, std::string* extra) {

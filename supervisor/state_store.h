@@ -17,12 +17,11 @@
 
 #include "base/pid_lock.h"
 #include "base/status.h"
+#include "base/whole_file.h"  // WriteFileAtomically
 #include "supervisor/loop_state.h"
 
 namespace ccci::supervisor {
 
-// Writes `text` to a temp file beside `path`, fsyncs it and renames it over `path`.
-Status WriteFileAtomically(const std::string& path, const std::string& text);
 Result<std::string> ReadWholeFile(const std::string& path);
 
 struct Want {
