@@ -356,10 +356,10 @@ Result<GiteaEvent> ParseGiteaEvent(std::string_view x_gitea_event, std::string_v
   // simdjson first: it parses and reads a 16 KB payload in about half the time of RapidJSON
   // in place (12 against 22-27 us, intake_bench; README, "Ninth pass"). Its SIMD stages find
   // the structure 32 or 64 bytes at a time, and it checks every byte (UTF-8, nesting up to
-  // kMaxJsonDepth, numbers), without recursion. What it
-  // refuses goes to RapidJSON, whose answer (a reason with an offset, or an event) is the one
-  // cc-ci always gave: a body is accepted, repaired or refused as before either way
-  // (tests/bot/gitea_event_test.cc holds the bodies the two parsers take differently).
+  // kMaxJsonDepth, numbers), without recursion. What it refuses goes to RapidJSON, whose
+  // answer (a reason with an offset, or an event) is the one cc-ci always gave: a body is
+  // accepted, repaired or refused as before either way (tests/bot/gitea_event_test.cc holds
+  // the bodies the two parsers take differently).
   // A thread keeps its parser for bodies up to kReusedBytes (its buffers are ~13 bytes per
   // byte of body); a larger body gets one of its own.
   constexpr size_t kReusedBytes = 64 * 1024;

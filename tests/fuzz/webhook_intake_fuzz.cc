@@ -1,9 +1,8 @@
 // Fuzzes the whole webhook intake path behind the signature check: the form decoder, the
 // event parser for every event (simdjson, and RapidJSON for what simdjson refuses), the
-// payload checks and the work planner. The input's
-// first byte picks the event and content type; the rest is the body, signed correctly so the
-// fuzzer gets past the HMAC. A store stub accepts everything, so only parsing and planning are
-// exercised. Each input is handled on a thread with the server's request stack size
+// payload checks and the work planner. The input's first byte picks the event and content
+// type; the rest is the body, signed correctly so the fuzzer gets past the HMAC. A store stub
+// accepts everything, so only parsing and planning are exercised. Each input is handled on a thread with the server's request stack size
 // (kRequestThreadStackBytes): the fuzzer's own main thread has megabytes, where a deep
 // recursion that crashes the server would pass unnoticed.
 
