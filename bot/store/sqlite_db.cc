@@ -6,6 +6,7 @@
 
 #include "base/private_files.h"
 #include "bot/store/sqlite_malloc.h"
+#include "bot/store/sqlite_page_cache.h"
 
 namespace ccci {
 namespace {
@@ -13,12 +14,14 @@ namespace {
 // Process-wide settings, made before SQLite initializes (sqlite3_config refuses them after).
 // Memory statistics off: with them on, every allocation SQLite makes takes a global mutex
 // (SQLite's own docs advise this for speed); cc-ci never reads them. Allocations from free
-// lists per thread (sqlite_malloc.h).
+// lists per thread (sqlite_malloc.h). A page cache without a walk at each commit after a
+// split (sqlite_page_cache.h).
 void ConfigureSqliteOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     InstallSqliteAllocator();
+    InstallSqlitePageCache();
   });
 }
 
