@@ -22,6 +22,14 @@ struct Cache {
 
 Cache* Of(sqlite3_pcache* p) { return reinterpret_cast<Cache*>(p); }
 
+// Where a page SQLite puts at the pending-byte page goes instead: just above every page, a
+// number no page has, so the walk at the commit is a bucket or two.
+unsigned Park(Cache* c, sqlite3_pcache_page* page) {
+  c->parked = page;
+  c->parked_at = c->max_key + 1;
+  return c->parked_at;
+}
+
 int Init(void*) { return g_default.xInit(g_default.pArg); }
 void Shutdown(void*) {
   if (g_default.xShutdown) g_default.xShutdown(g_default.pArg);
@@ -42,10 +50,7 @@ sqlite3_pcache_page* Fetch(sqlite3_pcache* p, unsigned key, int create) {
     // Nothing is there. (SQLite makes no page there but to swap one: should it make one, it
     // is parked as one swapped, so what comes after it finds it.)
     sqlite3_pcache_page* page = c->m->xFetch(c->under, c->max_key + 1, create);
-    if (page) {
-      c->parked = page;
-      c->parked_at = c->max_key + 1;
-    }
+    if (page) Park(c, page);
     return page;
   }
   sqlite3_pcache_page* page = c->m->xFetch(c->under, key, create);
@@ -62,10 +67,7 @@ void Unpin(sqlite3_pcache* p, sqlite3_pcache_page* page, int discard) {
 void Rekey(sqlite3_pcache* p, sqlite3_pcache_page* page, unsigned from, unsigned to) {
   Cache* c = Of(p);
   if (to == c->pending) {
-    // Parked just above every page: a number no page has, and no walk at the commit.
-    c->parked = page;
-    c->parked_at = c->max_key + 1;
-    c->m->xRekey(c->under, page, from, c->parked_at);
+    c->m->xRekey(c->under, page, from, Park(c, page));
     return;
   }
   if (from == c->pending && page == c->parked) {
