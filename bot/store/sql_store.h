@@ -33,6 +33,7 @@
 #include "base/clock.h"
 #include "bot/store/delivery_batch.h"
 #include "bot/store/sql_db.h"
+#include "bot/store/sqlite_db.h"
 #include "bot/store/store.h"
 
 namespace ccci {
@@ -213,9 +214,16 @@ class SqlStore : public Store {
   void MaintenanceLoop();
   // One WAL checkpoint pass (sqlite files); returns how long to wait before the next.
   std::chrono::milliseconds Checkpoint();
+  // A PASSIVE pass; returns the frames the WAL held when it began, or -1 if it failed.
+  int64_t CopyWal();
+  // Has the next writer rewind a WAL of `frames` frames (sql_store.cc says how).
+  void RewindWal(int64_t frames);
   static constexpr std::chrono::milliseconds kCheckpointIdle{250};
   static constexpr std::chrono::milliseconds kCheckpointBusy{20};
   static constexpr int64_t kWalRewindFrames = 4096;  // pages (4 KB each by default)
+  static constexpr int kCatchUpPasses = 4;           // before a rewind, at most
+  static constexpr int64_t kCatchUpFrames = 256;     // new in a pass: caught up
+  static constexpr int kWalKeptBytes = 64 << 20;     // a rewound WAL's file, at most
   int64_t last_wal_frames_ = 0;                      // maintenance thread only
   // Runs `fn` against the read connection under its lock.
   template <typename T>
@@ -245,7 +253,7 @@ class SqlStore : public Store {
   std::condition_variable committer_cv_;
   std::thread committer_;
 
-  std::unique_ptr<SqlDb> checkpoint_db_;  // sqlite files only
+  std::unique_ptr<SqliteDb> checkpoint_db_;  // sqlite files only
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool stopping_ = false;

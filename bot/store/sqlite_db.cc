@@ -124,6 +124,18 @@ Status SqliteDb::Exec(const std::string& sql) {
   return Status::Ok();
 }
 
+Status SqliteDb::SyncFiles() {
+  // (Through SQLite's handles, not a descriptor of our own: closing any descriptor of the
+  // database file would drop every POSIX lock this process holds on it.)
+  for (int op : {SQLITE_FCNTL_FILE_POINTER, SQLITE_FCNTL_JOURNAL_POINTER}) {
+    sqlite3_file* file = nullptr;
+    int rc = sqlite3_file_control(db_, "main", op, &file);
+    if (rc == SQLITE_OK && file && file->pMethods) rc = file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+    if (rc != SQLITE_OK) return Internal(std::string("sqlite: sync: ") + sqlite3_errstr(rc));
+  }
+  return Status::Ok();
+}
+
 Result<StmtRef> SqliteDb::Prepare(const std::string& sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) return StmtRef(it->second.second.get());

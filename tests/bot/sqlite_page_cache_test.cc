@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bot/store/sqlite_db.h"
+#include "tests/fakes/sqlite_query.h"
 #include "tests/fakes/test_files.h"
 
 namespace ccci {
@@ -125,18 +126,6 @@ TEST(SqlitePageCacheTest, ASwapThroughThePendingPageLeavesNoWalkAtTheCommit) {
   kFake.xDestroy(bare);
 }
 
-// The first column of `sql`'s first row, as text ("" if it has none).
-std::string First(SqliteDb& db, const std::string& sql) {
-  auto s = db.Prepare(sql);
-  EXPECT_TRUE(s.ok());
-  if (!s.ok()) return "";
-  auto row = (*s)->Step();
-  if (!row.ok() || !*row) return "";
-  std::string out = (*s)->Text(0);
-  (*s)->Reset();
-  return out;
-}
-
 // Random keys (pages split anywhere) in many small transactions, every fifth rolled back, and
 // a cache of 64 pages: whole afterwards, to SQLite's integrity check and by count. With the
 // memory driver's database and with a file in WAL mode, reopened.
@@ -157,14 +146,14 @@ void SplitsRollbacksAndRecycling(const std::string& path) {
       }
       ASSERT_TRUE(d.Exec(txn % 5 == 4 ? "ROLLBACK" : "COMMIT").ok());
     }
-    EXPECT_EQ(First(d, "SELECT count(*) FROM t"), "4000");  // 400 committed of 10 rows
-    EXPECT_EQ(First(d, "PRAGMA integrity_check"), "ok");
+    EXPECT_EQ(testing::First(d, "SELECT count(*) FROM t"), "4000");  // 400 committed of 10 rows
+    EXPECT_EQ(testing::First(d, "PRAGMA integrity_check"), "ok");
   }
   EXPECT_TRUE(InstallSqlitePageCache());  // the store's SQLite ran on it (installed at open)
   if (path == ":memory:") return;
   auto again = SqliteDb::Open({.path = path});
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(First(**again, "SELECT count(*) FROM t"), "4000");
+  EXPECT_EQ(testing::First(**again, "SELECT count(*) FROM t"), "4000");
 }
 
 TEST(SqlitePageCacheTest, TheMemoryDriversDatabaseStaysWhole) {
