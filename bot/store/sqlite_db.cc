@@ -130,7 +130,9 @@ Status SqliteDb::SyncFiles() {
   for (int op : {SQLITE_FCNTL_FILE_POINTER, SQLITE_FCNTL_JOURNAL_POINTER}) {
     sqlite3_file* file = nullptr;
     int rc = sqlite3_file_control(db_, "main", op, &file);
-    if (rc == SQLITE_OK && file && file->pMethods) rc = file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+    if (rc == SQLITE_OK && file && file->pMethods) {
+      rc = file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+    }
     if (rc != SQLITE_OK) return Internal(std::string("sqlite: sync: ") + sqlite3_errstr(rc));
   }
   return Status::Ok();

@@ -6,8 +6,10 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <map>
 #include <string>
+#include <thread>
 
 #include "bot/store/sqlite_db.h"
 #include "tests/fakes/sqlite_query.h"
@@ -82,9 +84,9 @@ int Unfetch(sqlite3_file* f, sqlite3_int64 at, void* p) {
 }
 
 const sqlite3_io_methods kCountingMethods = {
-    3,         Close,      Read,    Write,           Truncate,    Sync,       FileSize,
-    Lock,      Unlock,     CheckReserved, FileControl, SectorSize, Characteristics, ShmMap,
-    ShmLock,   ShmBarrier, ShmUnmap, Fetch,          Unfetch};
+    3,        Close,       Read,       Write,           Truncate, Sync,    FileSize,
+    Lock,     Unlock,      CheckReserved, FileControl,  SectorSize, Characteristics,
+    ShmMap,   ShmLock,     ShmBarrier, ShmUnmap,        Fetch,    Unfetch};
 
 int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags, int* out_flags) {
   auto* c = reinterpret_cast<CountingFile*>(f);
@@ -160,7 +162,8 @@ TEST(SqliteWalTest, TheWalIsRewoundUnderWritesThatNeverPause) {
   auto write = [&](int from) {
     for (int i = from; i < kDeliveries; i += 2) {
       std::string sha = "sha" + std::to_string(i);
-      if (testing::QueueRun(store.get(), testing::PrRun("o/r", i % 50, sha), "d" + sha) == 0) return;
+      RunRequest run = testing::PrRun("o/r", i % 50, sha);
+      if (testing::QueueRun(store.get(), run, "d" + sha) == 0) return;
       ++done;
     }
   };
