@@ -157,10 +157,12 @@ run() {
   grep -E 'Non-2xx|Socket errors' "$work/wrk.out" || true
   if [[ -n $by_thread ]]; then echo "   CPU us/request by thread: $by_thread"; fi
   if [[ -n $load_line ]]; then echo "$load_line"; fi
+  local persisted=-  # deliveries/s in the database at the end (the bare server keeps none)
   if [[ $driver == sqlite ]]; then
     local stored
     stored=$(sqlite3 "$data/cc-ci.db" 'select count(*) from deliveries' 2>/dev/null || echo 0)
-    echo "   deliveries stored: $stored ($((stored / secs))/s persisted)"
+    persisted=$((stored / secs))
+    echo "   deliveries stored: $stored ($persisted/s persisted)"
   elif [[ $driver == postgres ]]; then
     local stored
     stored=$(psql -tA "${pg_url/dbname=postgres/dbname=$dbname}" -c 'select count(*) from deliveries' 2>/dev/null || echo 0)
@@ -168,10 +170,11 @@ run() {
     # is what bounds deliveries/s.
     pg_us=$(awk -v t="$pg_cpu" -v hz="$(getconf CLK_TCK)" -v n="$stored" \
       'BEGIN {printf "%d", (n > 0 ? t * 1e6 / hz / n : 0)}')
-    echo "   deliveries stored: $stored ($((stored / secs))/s persisted)," \
+    persisted=$((stored / secs))
+    echo "   deliveries stored: $stored ($persisted/s persisted)," \
          "PostgreSQL CPU $pg_us us/delivery"
   fi
-  echo "$target $rps $p99 $cpu_us ${pg_us:--}" >>"$work/results"
+  echo "$target $rps $p99 $cpu_us ${pg_us:--} $persisted" >>"$work/results"
   kill "$pid"
   wait "$pid" || true
 }
@@ -194,8 +197,8 @@ done
 
 # Summary: median and range per target, and the ratio of medians to the bare server.
 echo
-printf '%-14s %10s %13s %8s %15s %8s %8s %8s\n' target "req/s med" "range" "p99 ms" "range" \
-  "CPU us/req" "x bare" "PG us/dlv"
+printf '%-14s %10s %13s %8s %15s %8s %8s %8s %13s\n' target "req/s med" "range" "p99 ms" "range" \
+  "CPU us/req" "x bare" "PG us/dlv" "persisted/s"
 bare_med=""
 # Median and range of column $2 of target $1's results.
 stats() { awk -v t="$1" -v c="$2" '$1 == t {print $c}' "$work/results" | sort -g |
@@ -205,9 +208,12 @@ for t in $targets; do
   read -r pmed pmin pmax < <(stats "$t" 3)
   read -r cmed _ _ < <(stats "$t" 4)
   read -r gmed _ _ < <(stats "$t" 5)
+  read -r _ smin smax < <(stats "$t" 6)
+  persisted="-"
+  [[ $smin != - ]] && persisted="$smin-$smax"
   [[ $t == bare ]] && bare_med=$rmed
   ratio="-"
   [[ -n $bare_med && $bare_med -gt 0 ]] && ratio=$(awk -v a="$rmed" -v b="$bare_med" 'BEGIN {printf "%.2f", a/b}')
-  printf '%-14s %10s %13s %8s %15s %8s %8s %8s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" "$pmin-$pmax" \
-    "$cmed" "$ratio" "$gmed"
+  printf '%-14s %10s %13s %8s %15s %8s %8s %8s %13s\n' "$t" "$rmed" "$rmin-$rmax" "$pmed" \
+    "$pmin-$pmax" "$cmed" "$ratio" "$gmed" "$persisted"
 done
