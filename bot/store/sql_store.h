@@ -19,6 +19,7 @@
 // for all of them, their writes and the COMMIT in one pipeline, a few round trips per batch
 // instead of a few per delivery. SQLite, in process, records them one by one.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -220,11 +221,14 @@ class SqlStore : public Store {
   void RewindWal(int64_t frames);
   static constexpr std::chrono::milliseconds kCheckpointIdle{250};
   static constexpr std::chrono::milliseconds kCheckpointBusy{20};
-  static constexpr int64_t kWalRewindFrames = 4096;  // pages (4 KB each by default)
-  static constexpr int kCatchUpPasses = 4;           // before a rewind, at most
-  static constexpr int64_t kCatchUpFrames = 256;     // new in a pass: caught up
-  static constexpr int kWalKeptBytes = 64 << 20;     // a rewound WAL's file, at most
-  int64_t last_wal_frames_ = 0;                      // maintenance thread only
+  static constexpr int64_t kWalRewindFrames = 16384;  // pages (4 KB each by default)
+  static constexpr int kCatchUpPasses = 4;            // before a rewind, at most
+  static constexpr int64_t kCatchUpFrames = 256;      // new in a pass: caught up
+  static constexpr int kWalKeptBytes = 128 << 20;     // a rewound WAL's file, at most
+  static constexpr int kWalIdleBytes = 16 << 20;      // more, with no writes: emptied
+  int64_t last_wal_frames_ = 0;                       // maintenance thread only
+  int64_t last_commits_ = 0;                          // maintenance thread only
+  std::atomic<int64_t> commits_{0};                   // transactions begun by CommitBatch
   // Runs `fn` against the read connection under its lock.
   template <typename T>
   Result<T> Read(const std::function<Result<T>(SqlDb&)>& fn) {
