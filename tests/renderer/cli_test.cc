@@ -1,10 +1,6 @@
 #include "renderer/cli.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -48,20 +44,11 @@ TEST(ScreenshotCommand, WritesThePagePng) {
 }
 
 TEST(ScreenshotCommand, AnUnreachablePageExitsOne) {
-  // A port bound and never listened on refuses connections, and no other test's server can
-  // take it meanwhile (a closed server's port could be, under parallel ctest: seen once).
-  int held = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(held, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(bind(held, reinterpret_cast<sockaddr*>(&addr), len), 0);
-  ASSERT_EQ(getsockname(held, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+  testing::RefusingUrl gone;
   testing::TempDir dir;
-  EXPECT_EQ(Invoke(RunScreenshotCommand, {"screenshot", url, "--out", dir.path() + "/x.png"}), 1);
-  close(held);
+  EXPECT_EQ(
+      Invoke(RunScreenshotCommand, {"screenshot", gone.url(), "--out", dir.path() + "/x.png"}),
+      1);
 }
 
 TEST(RenderCommand, UsageErrorsExitTwo) {

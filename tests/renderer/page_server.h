@@ -5,7 +5,7 @@
 //   /onload   a page that is #ff00ff until its load event handler paints it `color`
 //   /pixel.svg a small SVG
 //   /slow     answers only once Release() is called (or after 20 s)
-// Counts the requests per path.
+// Counts the requests per path. And RefusingUrl: a page nothing answers.
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -14,11 +14,17 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 
 namespace ccci::testing {
@@ -133,6 +139,33 @@ class PageServer {
 
   std::shared_ptr<State> state_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
+};
+
+// A loopback URL that refuses connections: its port is held bound and never listened on, so
+// no other test's server can take it meanwhile (a closed server's port could be, under
+// parallel ctest: seen once, and the "unreachable" page answered).
+class RefusingUrl {
+ public:
+  RefusingUrl() {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      throw std::runtime_error("RefusingUrl: cannot hold a loopback port");
+    }
+    url_ = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/";
+  }
+  ~RefusingUrl() { close(fd_); }
+  RefusingUrl(const RefusingUrl&) = delete;
+  RefusingUrl& operator=(const RefusingUrl&) = delete;
+  const std::string& url() const { return url_; }
+
+ private:
+  int fd_ = -1;
+  std::string url_;
 };
 
 }  // namespace ccci::testing

@@ -152,12 +152,8 @@ TEST_F(ScreenshotterTest, APageThatNeverLoadsTimesOutAndTheBrowserStaysUsable) {
 }
 
 TEST_F(ScreenshotterTest, AnUnreachableAppIsUnavailable) {
-  std::string url;
-  {
-    testing::PageServer gone;
-    url = gone.url();
-  }  // the port is closed now
-  auto png = shooter_->Capture(url, seconds(30));
+  testing::RefusingUrl gone;
+  auto png = shooter_->Capture(gone.url(), seconds(30));
   EXPECT_EQ(png.status().code(), Code::kUnavailable) << png.status().ToString();
 }
 
