@@ -88,6 +88,9 @@ void Front::Run() {
         Accept();
       } else if (tag == &wake_tag_) {
         back_.ClearWake();
+        // A hand-back pushed since the Take above woke the loop with the write the read just
+        // spent: taken now, or it would wait for the next event or kQuietHandBack.
+        for (auto [c, turn] : back_.Take()) Returned(c, turn);
       } else {
         OnEvent(static_cast<Connection*>(tag));
       }
