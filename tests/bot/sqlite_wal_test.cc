@@ -173,8 +173,11 @@ TEST(SqliteWalTest, TheWalIsRewoundUnderWritesThatNeverPause) {
   write(0);
   other.join();
   ASSERT_EQ(done.load(), kDeliveries);
-  // Rewound and overwritten in place: at most what writes fill between rewinds.
-  EXPECT_LE(FileBytes(path + "-wal"), 128 << 20);
+  // Rewound and overwritten in place: about what writes fill between rewinds (64 MB), kept to
+  // 128 MB after each; more while the checkpointer waits for a core or the disk (a fresh-clone
+  // CI run, its tests in parallel, once saw 131 MB). Not a hard cap: a bound with room for that,
+  // still far under the 714 MB the WAL reaches without rewinds.
+  EXPECT_LE(FileBytes(path + "-wal"), 256 << 20);
   store.reset();
 
   auto db = SqliteDb::Open({.path = path, .read_only = true});
