@@ -158,6 +158,8 @@ function request()
     ffi.copy(scratch, outer_ctx, ffi.sizeof(scratch))
     crypto.SHA256_Update(scratch, md, 32)
     crypto.SHA256_Final(md, scratch)
+    -- Not hex() above: its gsub and a format per byte cost wrk 6-14 us more per request (three
+    -- 5 s pairs against bare_server).
     for k = 0, 31 do
       hexbuf[2 * k] = byte(HEX, rshift(md[k], 4) + 1)
       hexbuf[2 * k + 1] = byte(HEX, band(md[k], 15) + 1)
