@@ -2,9 +2,6 @@
 // A background thread that calls a function every `period`, and at once when kicked.
 // Stop() (also run by the destructor) wakes it and waits for the call in progress.
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -14,6 +11,7 @@
 #include <thread>
 
 #include "base/thread_name.h"
+#include "base/thread_nice.h"
 
 namespace ccci {
 
@@ -44,11 +42,9 @@ class PeriodicWorker {
     thread_ = std::thread([this, nice = Background().nice.load(),
                            settle = std::chrono::milliseconds(Background().settle_ms.load())] {
       NameThisThread(name_);
-      // Linux: a thread's nice value is its own (setpriority on its thread id). Safe to drop a
-      // failure: the nice value is a courtesy to the request path, and the worker runs either way.
-      if (nice != 0)
-        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()),
-                          getpriority(PRIO_PROCESS, 0) + nice);
+      // Safe to drop a failure: the nice value is a courtesy to the request path, and the
+      // worker runs either way.
+      (void)AddThreadNice(nice);
       std::unique_lock<std::mutex> lock(mu_);
       while (!stop_) {
         cv_.wait_for(lock, period_, [&] { return stop_ || kicked_; });

@@ -107,6 +107,7 @@ Status OpenStore(PipelineParts* p) {
   so.path = c.driver == "memory" ? ":memory:" : c.data_dir + "/cc-ci.db";
   so.synchronous_full = c.synchronous == "full";
   so.delivery_retention_ms = static_cast<int64_t>(c.delivery_retention_s) * 1000;
+  so.committer_nice = c.committer_nice;
   auto store = SqlStore::Open(so);
   if (!store.ok()) return store.status();
   p->store = std::move(*store);

@@ -178,6 +178,12 @@ const std::vector<KeyRule> kRules = {
       "stage logs and screenshots of runs that ended longer ago are removed (runs and levels are "
       "kept); 0 keeps them forever"},
      Duration(&Config::log_retention_s)},
+    {{"storage.committer_nice", "-10",
+      "added to the nice value of the thread that commits every write and answers every "
+      "webhook (the intake's one serial stage), so the host's test stacks do not hold it up; "
+      "below 0 needs CAP_SYS_NICE or systemd's LimitNICE=, else it runs at cc-ci's own and "
+      "the log says so; 0 leaves it"},
+     Int(&Config::committer_nice, -20, 19)},
     {{"gitea.url", "", "base URL of the Gitea forge, e.g. https://git.coopcloud.tech"},
      Text(&Config::gitea_url)},
     {{"gitea.token_file", "",

@@ -37,6 +37,7 @@ struct Config {
   int delivery_retention_s = 30 * 86400;  // older deliveries are pruned; 0 keeps them
   int log_retention_s =
       90 * 86400;  // stage logs/screenshots of runs ended before are removed; 0 keeps them
+  int committer_nice = -10;  // added to the committing thread's nice value (SqlStore::Options)
 
   // [gitea]
   std::string gitea_url;            // e.g. https://git.coopcloud.tech

@@ -3,10 +3,12 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <future>
 #include <map>
 
 #include "base/log.h"
 #include "base/thread_name.h"
+#include "base/thread_nice.h"
 #include "bot/store/migrations.h"
 #include "bot/store/pg_db.h"
 #include "bot/store/pg_dialect.h"
@@ -309,7 +311,20 @@ Result<std::unique_ptr<SqlStore>> SqlStore::Open(const Options& options) {
       (options.driver == "postgres" && options.delivery_retention_ms > 0)) {
     store->maintenance_ = NamedThread("store-upkeep", [s = store.get()] { s->MaintenanceLoop(); });
   }
-  store->committer_ = NamedThread("store-commit", [s = store.get()] { s->CommitterLoop(); });
+  // Its priority is set by the thread itself (a thread's nice value is its own), before any
+  // write; Open waits for it, so the store is whole when it returns.
+  std::promise<Status> raised;
+  std::future<Status> nice = raised.get_future();
+  store->committer_ = NamedThread("store-commit", [s = store.get(), &raised] {
+    raised.set_value(AddThreadNice(s->options_.committer_nice));
+    s->CommitterLoop();
+  });
+  if (Status n = nice.get(); !n.ok()) {
+    LogWarn("store.committer_priority_refused", {{"nice", options.committer_nice},
+                                                 {"reason", n.message()}});
+  } else if (options.committer_nice != 0) {
+    LogInfo("store.committer_priority", {{"nice", options.committer_nice}});
+  }
   return store;
 }
 

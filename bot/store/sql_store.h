@@ -49,6 +49,10 @@ class SqlStore : public Store {
     Clock* clock = RealClock();
     size_t max_batch = 512;             // most writes committed in one transaction
     int64_t delivery_retention_ms = 0;  // prune older deliveries hourly; 0 keeps them
+    // Added to the committer thread's nice value (AddThreadNice); 0 leaves it. The committer
+    // is the intake's one serial stage: every write commits, and every delivery is answered,
+    // from it. Refused (no privilege), it runs at the process's priority, and Open logs why.
+    int committer_nice = 0;
   };
 
   // Opens (creating if needed) and migrates the database.

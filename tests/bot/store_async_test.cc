@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_nice.h"
 #include "bot/store/sql_store.h"
 #include "tests/fakes/store_drivers.h"
 #include "tests/fakes/test_store.h"
@@ -37,6 +38,7 @@ struct Recorded {
   int calls = 0;
   Result<RecordOutcome> outcome = Internal("not called");
   std::thread::id on;
+  int nice = 0;  // of the thread `done` ran on
 
   DeliveryStore::RecordDone Done() {
     return [this](Result<RecordOutcome> r) {
@@ -44,6 +46,7 @@ struct Recorded {
       calls++;
       outcome = std::move(r);
       on = std::this_thread::get_id();
+      nice = ThreadNice();
       cv.notify_all();
     };
   }
@@ -157,6 +160,29 @@ TEST_P(StoreAsyncTest, AWriteThatThrowsFailsItsBatchAndTheStoreGoesOn) {
   ASSERT_TRUE(a->outcome.ok()) << a->outcome.status().message();
   EXPECT_GT(a->outcome->run_id, 0);
   EXPECT_TRUE(s->Write([](SqlDb&) { return Status::Ok(); }).ok());
+}
+
+// The committer runs at the nice value Options::committer_nice adds to the process's: the
+// deliveries' `done` runs on it, so it reads its own. Lowering a priority is always allowed;
+// raising it only with CAP_SYS_NICE (or RLIMIT_NICE): without, the store still opens and runs.
+TEST_P(StoreAsyncTest, TheCommitterRunsAtItsConfiguredNiceValue) {
+  int base = ThreadNice();
+  // Whether this process may raise a thread's priority, asked of a scratch thread.
+  bool may_raise = false;
+  std::thread([&] { may_raise = AddThreadNice(-1).ok(); }).join();
+  for (int delta : {3, -2}) {
+    SCOPED_TRACE(delta);
+    SqlStore::Options o = db_.Options();
+    o.committer_nice = delta;
+    auto s = SqlStore::Open(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    auto r = Record(s->get(), "nice" + std::to_string(delta), 1);
+    ASSERT_TRUE(r->Wait());
+    std::lock_guard<std::mutex> lock(r->mu);
+    ASSERT_TRUE(r->outcome.ok()) << r->outcome.status().message();
+    bool applied = delta > 0 || may_raise;
+    EXPECT_EQ(r->nice, applied ? base + delta : base);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Drivers, StoreAsyncTest, ::testing::ValuesIn(testing::kStoreDrivers),
